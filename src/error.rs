@@ -1,0 +1,95 @@
+//! The library's error type, and how each kind of failure maps to an exit status.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::exit_code::ExitCode;
+
+/// Everything the engine can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input from the caller. Nothing was changed.
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    /// A file failed a magic, version or checksum check.
+    #[error("{}: damaged at offset {offset}: {reason}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+    },
+    /// An operating-system error on a named file.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    pub fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Self {
+        Error::Corrupt {
+            path: path.to_path_buf(),
+            offset,
+            reason: reason.into(),
+        }
+    }
+
+    /// The exit status a command failing with this error ends with.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage { .. } => ExitCode::Usage,
+            Error::Corrupt { .. } | Error::Io { .. } => ExitCode::Store,
+        }
+    }
+
+    /// A suggestion printed on its own `hint:` line, if there is one.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Usage { hint, .. } => hint.as_deref(),
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => {
+                Some("the disk is full; free space and retry (nothing was changed)")
+            }
+            _ => None,
+        }
+    }
+
+    /// True when the underlying cause is a missing file.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
+    }
+}
+
+/// Attaches the path an I/O error happened on.
+pub trait IoContext<T> {
+    fn at(self, path: &Path) -> Result<T>;
+}
+
+impl<T> IoContext<T> for io::Result<T> {
+    fn at(self, path: &Path) -> Result<T> {
+        self.map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! cacheman: persistent, named, dependent caches for the shell, and the engine
+//! behind them.
+//!
+//! The [`Store`] trait is the interface the commands use; [`LocalStore`] keeps a
+//! store in a local directory with append-only journals, immutable indexed
+//! snapshots and content-addressed blobs. See `docs/format.md` for the files.
+//!
+//! ```
+//! use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = LocalStore::new(dir.path());
+//! let cache = CacheName::new("greetings").unwrap();
+//! store.set(&cache, b"en", NewValue::Bytes(b"hello"), &SetOptions::default()).unwrap();
+//! let hit = store.get(&cache, b"en").unwrap().unwrap();
+//! assert_eq!(hit.value.into_bytes().unwrap(), b"hello");
+//! ```
+
+pub mod cli;
+pub mod entry;
+pub mod error;
+pub mod exit_code;
+pub mod local;
+pub mod name;
+pub mod resolve;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use exit_code::ExitCode;
+pub use local::LocalStore;
+pub use name::CacheName;
+pub use store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Value};

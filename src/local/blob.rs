@@ -1,0 +1,176 @@
+//! Content-addressed blob files for large values: a header carrying the length
+//! and BLAKE3 hash, then the raw bytes. A value is hashed as it streams in, so
+//! memory stays bounded whatever its size, and a sync never copies it.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, IoContext, Result};
+use crate::local::format::{self, FileKind, PREAMBLE_LEN};
+use crate::local::frame::u64_at;
+use crate::local::fsutil;
+use crate::store::CopyError;
+
+/// Preamble, flags, length, BLAKE3 hash, header CRC.
+pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 + 32 + 4;
+const CHUNK: usize = 64 << 10;
+
+fn encode_header(len: u64, hash: &[u8; 32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN);
+    FileKind::Blob.push_preamble(&mut out);
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(hash);
+    format::push_header_crc(&mut out);
+    out
+}
+
+/// A blob header: the value's length and hash.
+pub fn decode_header(buf: &[u8], path: &Path) -> Result<(u64, [u8; 32])> {
+    FileKind::Blob.check_preamble(buf, path)?;
+    if buf.len() < HEADER_LEN {
+        return Err(Error::corrupt(path, 0, "blob header is cut short"));
+    }
+    format::check_header_crc(&buf[..HEADER_LEN], path)?;
+    let hash = buf[24..56].try_into().expect("32-byte slice");
+    Ok((u64_at(buf, 16), hash))
+}
+
+/// Where the blob with this hash lives under `blobs_dir`.
+pub fn path_for(blobs_dir: &Path, hash: &[u8; 32]) -> PathBuf {
+    let hex = blake3::Hash::from_bytes(*hash).to_hex();
+    blobs_dir.join(&hex[..2]).join(hex.as_str())
+}
+
+/// Streams `head` and then the rest of `reader` into a new blob and returns its
+/// hash and length. `durable` fsyncs the blob and its directory before returning.
+pub fn write(blobs_dir: &Path, head: &[u8], reader: &mut dyn Read, durable: bool) -> Result<([u8; 32], u64)> {
+    fsutil::create_private_dir(blobs_dir)?;
+    let tmp = blobs_dir.join(format!("tmp.{}.{}", std::process::id(), crate::entry::now_ms()));
+    let written = stream_into(&tmp, head, reader);
+    let (hash, len) = match written {
+        Ok(done) => done,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    let path = path_for(blobs_dir, &hash);
+    let parent = path.parent().expect("blob paths have a parent");
+    let placed = fsutil::create_private_dir(parent).and_then(|()| fs::rename(&tmp, &path).at(&path));
+    if let Err(e) = placed {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if durable {
+        File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
+        fsutil::fsync_dir(parent)?;
+        fsutil::fsync_dir(blobs_dir)?;
+    }
+    Ok((hash, len))
+}
+
+fn stream_into(tmp: &Path, head: &[u8], reader: &mut dyn Read) -> Result<([u8; 32], u64)> {
+    let mut file = fsutil::create_private(tmp)?;
+    file.write_all(&[0; HEADER_LEN]).at(tmp)?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(head);
+    file.write_all(head).at(tmp)?;
+    let mut len = head.len() as u64;
+    let mut buf = vec![0; CHUNK];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).at(Path::new("<stdin>")),
+        };
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n]).at(tmp)?;
+        len += n as u64;
+    }
+    let hash = *hasher.finalize().as_bytes();
+    file.write_all_at(&encode_header(len, &hash), 0).at(tmp)?;
+    Ok((hash, len))
+}
+
+/// fsyncs a blob, so a sync can make the records that name it durable.
+pub fn fsync(blobs_dir: &Path, hash: &[u8; 32]) -> Result<()> {
+    let path = path_for(blobs_dir, hash);
+    File::open(&path).and_then(|f| f.sync_all()).at(&path)
+}
+
+/// An open blob whose header matched the entry that names it.
+#[derive(Debug)]
+pub struct BlobReader {
+    file: File,
+    path: PathBuf,
+    len: u64,
+    hash: [u8; 32],
+}
+
+impl BlobReader {
+    pub fn open(blobs_dir: &Path, hash: &[u8; 32], len: u64) -> Result<BlobReader> {
+        let path = path_for(blobs_dir, hash);
+        let file = File::open(&path).at(&path)?;
+        let mut header = [0; HEADER_LEN];
+        file.read_exact_at(&mut header, 0)
+            .map_err(|_| Error::corrupt(&path, 0, "blob is shorter than its header"))?;
+        let (stored_len, stored_hash) = decode_header(&header, &path)?;
+        if stored_len != len || &stored_hash != hash {
+            return Err(Error::corrupt(&path, 16, "blob header does not match the entry naming it"));
+        }
+        let file_len = file.metadata().at(&path)?.len();
+        if file_len != HEADER_LEN as u64 + len {
+            return Err(Error::corrupt(&path, file_len, format!("blob holds {} bytes, expected {len}", file_len.saturating_sub(HEADER_LEN as u64))));
+        }
+        Ok(BlobReader { file, path, len, hash: *hash })
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Re-hashes the content; a mismatch is reported, never served.
+    pub fn verify(&self) -> Result<()> {
+        let mut hasher = blake3::Hasher::new();
+        self.each_chunk(|chunk| {
+            hasher.update(chunk);
+            Ok(())
+        })
+        .map_err(|e| match e {
+            CopyError::Store(e) => e,
+            CopyError::Output(_) => unreachable!("hashing writes nowhere"),
+        })?;
+        if hasher.finalize().as_bytes() != &self.hash {
+            return Err(Error::corrupt(&self.path, HEADER_LEN as u64, "blob content does not match its hash"));
+        }
+        Ok(())
+    }
+
+    /// Copies the content to `out` in bounded memory.
+    pub fn copy_to(&self, out: &mut dyn Write) -> Result<(), CopyError> {
+        self.each_chunk(|chunk| out.write_all(chunk).map_err(CopyError::Output))
+    }
+
+    fn each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result<(), CopyError>) -> Result<(), CopyError> {
+        let mut buf = vec![0; CHUNK];
+        let mut at = 0;
+        while at < self.len {
+            let n = CHUNK.min((self.len - at) as usize);
+            self.file
+                .read_exact_at(&mut buf[..n], HEADER_LEN as u64 + at)
+                .at(&self.path)
+                .map_err(CopyError::Store)?;
+            f(&buf[..n])?;
+            at += n as u64;
+        }
+        Ok(())
+    }
+}

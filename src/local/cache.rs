@@ -1,0 +1,298 @@
+//! One cache directory: its head, snapshot, journals and blobs, and the two ways
+//! in: a lock-free read [`View`] and a [`Writer`] holding the write lock.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::entry::{Entry, now_ms};
+use crate::error::{Error, Result};
+use crate::local::format::FileKind;
+use crate::local::fsutil::{self, LockGuard};
+use crate::local::head::Head;
+use crate::local::journal::{self, Appender, JournalData, JournalHeader, Torn};
+use crate::local::record::{Op, OpKind, OpView};
+use crate::local::snapshot::Snapshot;
+use crate::local::document;
+
+/// A journal holding more records than this is due for compaction.
+pub const COMPACT_RECORDS: u64 = 4096;
+/// A journal larger than this is due for compaction.
+pub const COMPACT_BYTES: u64 = 512 << 10;
+/// How often a reader retries when a sync replaced the files it was opening.
+const READ_RETRIES: usize = 16;
+
+/// The files of one cache.
+#[derive(Debug, Clone)]
+pub struct CacheDir {
+    path: PathBuf,
+}
+
+impl CacheDir {
+    pub fn new(path: PathBuf) -> CacheDir {
+        CacheDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn head_path(&self) -> PathBuf {
+        self.path.join("HEAD")
+    }
+
+    pub fn write_lock_path(&self) -> PathBuf {
+        self.path.join("write.lock")
+    }
+
+    pub fn sync_lock_path(&self) -> PathBuf {
+        self.path.join("sync.lock")
+    }
+
+    pub fn journal_path(&self, number: u64) -> PathBuf {
+        self.path.join(format!("journal.{number}"))
+    }
+
+    pub fn snapshot_path(&self, generation: u64) -> PathBuf {
+        self.path.join(format!("snap.{generation}"))
+    }
+
+    pub fn blobs_path(&self) -> PathBuf {
+        self.path.join("blobs")
+    }
+
+    pub fn read_head(&self) -> Result<Option<Head>> {
+        document::read(FileKind::Head, &self.head_path())
+    }
+
+    pub fn write_head(&self, head: &Head) -> Result<()> {
+        document::write(FileKind::Head, &self.head_path(), head)
+    }
+
+    /// A consistent view for reading, taken without any lock, or `None` when the
+    /// cache has no files yet. A sync that deletes files mid-open makes it retry.
+    pub fn view(&self) -> Result<Option<View>> {
+        let mut last_error = None;
+        for _ in 0..READ_RETRIES {
+            let Some(head) = self.read_head()? else {
+                return Ok(None);
+            };
+            match self.view_of(head) {
+                Ok(view) => return Ok(Some(view)),
+                Err(e) if e.is_not_found() => last_error = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_error.expect("the loop ran at least once"))
+    }
+
+    /// Opens the snapshot and journals a head names.
+    pub fn view_of(&self, head: Head) -> Result<View> {
+        let snapshot = if head.has_snapshot() {
+            let snapshot = Snapshot::open(&self.snapshot_path(head.generation))?;
+            if snapshot.header.generation != head.generation {
+                return Err(Error::corrupt(&snapshot.path, 16, "snapshot generation does not match its name"));
+            }
+            Some(snapshot)
+        } else {
+            None
+        };
+        let journals = head
+            .journals()
+            .map(|n| JournalData::read(&self.journal_path(n)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(View {
+            head,
+            snapshot,
+            journals,
+        })
+    }
+
+    /// Takes the write lock, creating the cache's files on first use, and opens
+    /// the active journal (cutting a torn tail).
+    pub fn writer(&self) -> Result<Writer<'_>> {
+        fsutil::create_private_dir(&self.path)?;
+        let lock = LockGuard::acquire(&self.write_lock_path())?;
+        let head = match self.read_head()? {
+            Some(head) => head,
+            None => self.initialize()?,
+        };
+        let (appender, cut) = Appender::open(&self.journal_path(head.last_journal))?;
+        Ok(Writer {
+            dir: self,
+            head,
+            appender,
+            cut,
+            _lock: lock,
+        })
+    }
+
+    fn initialize(&self) -> Result<Head> {
+        let now = now_ms();
+        let head = Head::initial(now);
+        let header = JournalHeader {
+            number: head.last_journal,
+            first_seq: 1,
+            created_ms: now,
+        };
+        journal::create(&self.journal_path(head.last_journal), &header)?;
+        self.write_head(&head)?;
+        Ok(head)
+    }
+}
+
+/// The write lock on a cache, with its active journal open.
+pub struct Writer<'a> {
+    dir: &'a CacheDir,
+    pub head: Head,
+    pub appender: Appender,
+    /// A torn tail cut when the journal was opened.
+    pub cut: Option<Torn>,
+    _lock: LockGuard,
+}
+
+impl Writer<'_> {
+    /// The cache as it stands under the lock.
+    pub fn view(&self) -> Result<View> {
+        self.dir.view_of(self.head)
+    }
+
+    pub fn append(&mut self, ops: &[Op], durable: bool) -> Result<()> {
+        self.appender.append(ops, durable)
+    }
+
+    /// Whether the journal has grown enough to be merged into a new snapshot.
+    pub fn compaction_due(&self) -> bool {
+        self.appender.records() >= COMPACT_RECORDS || self.appender.len() >= COMPACT_BYTES
+    }
+}
+
+/// What the journals say about one key.
+enum Latest<'a> {
+    Unknown,
+    Set {
+        path: &'a Path,
+        offset: u64,
+        view: OpView<'a>,
+    },
+    Gone,
+}
+
+/// A read view: a snapshot and the journals to replay over it.
+pub struct View {
+    pub head: Head,
+    pub snapshot: Option<Snapshot>,
+    pub journals: Vec<JournalData>,
+}
+
+/// The journals' changes folded together: the latest state of every key they
+/// touch, and whether a clear wiped out everything before.
+pub struct Overlay {
+    pub cleared: bool,
+    pub changes: HashMap<Vec<u8>, Option<Entry>>,
+}
+
+impl View {
+    /// The entry for `key`, expired or not.
+    pub fn lookup(&self, key: &[u8]) -> Result<Option<Entry>> {
+        let mut latest = Latest::Unknown;
+        for journal in &self.journals {
+            for record in journal.records() {
+                let (offset, view) = record?;
+                latest = match view.kind {
+                    OpKind::Clear => Latest::Gone,
+                    _ if view.keyed.key != key => continue,
+                    OpKind::Set => Latest::Set {
+                        path: &journal.path,
+                        offset,
+                        view,
+                    },
+                    OpKind::Del => Latest::Gone,
+                };
+            }
+        }
+        match latest {
+            Latest::Set { path, offset, view } => view
+                .keyed
+                .entry()
+                .map(Some)
+                .map_err(|reason| Error::corrupt(path, offset, reason)),
+            Latest::Gone => Ok(None),
+            Latest::Unknown => match &self.snapshot {
+                Some(snapshot) => snapshot.lookup(key),
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// Folds the journals into an [`Overlay`].
+    pub fn overlay(&self) -> Result<Overlay> {
+        let mut overlay = Overlay {
+            cleared: false,
+            changes: HashMap::new(),
+        };
+        for journal in &self.journals {
+            for record in journal.records() {
+                let (offset, view) = record?;
+                match view.op().map_err(|r| Error::corrupt(&journal.path, offset, r))? {
+                    Op::Set(entry) => {
+                        overlay.changes.insert(entry.key.clone(), Some(entry));
+                    }
+                    Op::Del(key) => {
+                        overlay.changes.insert(key, None);
+                    }
+                    Op::Clear => {
+                        overlay.cleared = true;
+                        overlay.changes.clear();
+                    }
+                }
+            }
+        }
+        Ok(overlay)
+    }
+
+    /// Calls `f` with every current entry, expired ones included: the
+    /// snapshot's, less what the journals changed, then the journals' own.
+    pub fn for_each_entry(&self, mut f: impl FnMut(Entry) -> Result<()>) -> Result<()> {
+        let overlay = self.overlay()?;
+        if let (Some(snapshot), false) = (&self.snapshot, overlay.cleared) {
+            for entry in snapshot.entries()? {
+                let entry = entry?;
+                if !overlay.changes.contains_key(&entry.key) {
+                    f(entry)?;
+                }
+            }
+        }
+        overlay.changes.into_values().flatten().try_for_each(f)
+    }
+
+    /// Entry count and key-plus-value bytes, from the snapshot header corrected by
+    /// the journals. Expired entries still count until a sync drops them.
+    pub fn totals(&self) -> Result<(u64, u64)> {
+        let overlay = self.overlay()?;
+        let (mut count, mut bytes) = match (&self.snapshot, overlay.cleared) {
+            (Some(s), false) => (s.header.entry_count, s.header.live_bytes),
+            _ => (0, 0),
+        };
+        for (key, change) in &overlay.changes {
+            if let (Some(snapshot), false) = (&self.snapshot, overlay.cleared) {
+                if let Some(old) = snapshot.lookup(key)? {
+                    count -= 1;
+                    bytes -= old.size();
+                }
+            }
+            if let Some(entry) = change {
+                count += 1;
+                bytes += entry.size();
+            }
+        }
+        Ok((count, bytes))
+    }
+
+    /// Records in the journals, not yet merged into a snapshot.
+    pub fn pending(&self) -> u64 {
+        self.journals
+            .iter()
+            .map(|j| j.records().count() as u64)
+            .sum()
+    }
+}

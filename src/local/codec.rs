@@ -1,0 +1,32 @@
+//! The one place bincode is used. Every record and document body is encoded here,
+//! so moving to another serde format is a change to this module alone.
+
+use bincode::config::{self, Config};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The largest body a decoder will allocate for; anything bigger is damage.
+const DECODE_LIMIT: usize = 64 << 20;
+
+fn decode_config() -> impl Config {
+    config::standard().with_limit::<DECODE_LIMIT>()
+}
+
+/// Encodes a value. Encoding our own types into memory has no failure mode.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    bincode::serde::encode_to_vec(value, config::standard())
+        .expect("encoding a plain data type into memory cannot fail")
+}
+
+/// Decodes a value that must fill `bytes` exactly.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let (value, used) = bincode::serde::decode_from_slice(bytes, decode_config())
+        .map_err(|e| format!("undecodable body: {e}"))?;
+    if used != bytes.len() {
+        return Err(format!(
+            "{} trailing bytes after the body",
+            bytes.len() - used
+        ));
+    }
+    Ok(value)
+}

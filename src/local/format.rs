@@ -1,0 +1,105 @@
+//! Magic numbers and format versions of every file kind, and recognising a file by
+//! its first bytes. Every file starts with an 8-byte magic and a u32 version.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::local::frame::u32_at;
+
+/// Magic plus version.
+pub const PREAMBLE_LEN: usize = 12;
+
+/// The kinds of file a store holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Snapshot,
+    Journal,
+    Head,
+    Manifest,
+    Blob,
+}
+
+impl FileKind {
+    pub const ALL: [FileKind; 5] = [
+        FileKind::Snapshot,
+        FileKind::Journal,
+        FileKind::Head,
+        FileKind::Manifest,
+        FileKind::Blob,
+    ];
+
+    pub fn magic(self) -> &'static [u8; 8] {
+        match self {
+            FileKind::Snapshot => b"CMANSNAP",
+            FileKind::Journal => b"CMANJRNL",
+            FileKind::Head => b"CMANHEAD",
+            FileKind::Manifest => b"CMANMANI",
+            FileKind::Blob => b"CMANBLOB",
+        }
+    }
+
+    /// The format version this build writes and reads.
+    pub fn version(self) -> u32 {
+        1
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Snapshot => "snapshot",
+            FileKind::Journal => "journal",
+            FileKind::Head => "head",
+            FileKind::Manifest => "manifest",
+            FileKind::Blob => "blob",
+        }
+    }
+
+    /// Recognises a file by its magic.
+    pub fn detect(bytes: &[u8]) -> Option<FileKind> {
+        FileKind::ALL
+            .into_iter()
+            .find(|kind| bytes.starts_with(kind.magic()))
+    }
+
+    pub fn push_preamble(self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.magic());
+        out.extend_from_slice(&self.version().to_le_bytes());
+    }
+
+    /// Checks that `buf` starts with this kind's magic and a version we can read.
+    pub fn check_preamble(self, buf: &[u8], path: &Path) -> Result<()> {
+        if buf.len() < PREAMBLE_LEN {
+            return Err(Error::corrupt(path, 0, format!("too short for a {} header", self.name())));
+        }
+        if !buf.starts_with(self.magic()) {
+            return Err(Error::corrupt(path, 0, format!("not a cacheman {} file (bad magic)", self.name())));
+        }
+        let version = u32_at(buf, 8);
+        if version != self.version() {
+            return Err(Error::corrupt(
+                path,
+                8,
+                format!(
+                    "{} format version {version} is not supported (this build reads version {})",
+                    self.name(),
+                    self.version()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a header's trailing CRC, which covers every header byte before it.
+pub fn check_header_crc(header: &[u8], path: &Path) -> Result<()> {
+    let at = header.len() - 4;
+    if crc32fast::hash(&header[..at]) != u32_at(header, at) {
+        return Err(Error::corrupt(path, at as u64, "header checksum does not match"));
+    }
+    Ok(())
+}
+
+/// Appends the CRC of everything in `header` so far.
+pub fn push_header_crc(header: &mut Vec<u8>) {
+    let crc = crc32fast::hash(header);
+    header.extend_from_slice(&crc.to_le_bytes());
+}

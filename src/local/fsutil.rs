@@ -1,0 +1,105 @@
+//! File-system primitives with the store's safety rules: private modes, atomic
+//! replacement (temp, fsync, rename, fsync the directory), and permanent lock files.
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::{IoContext, Result};
+
+/// Creates a directory and its parents with mode 0700.
+pub fn create_private_dir(path: &Path) -> Result<()> {
+    DirBuilder::new().recursive(true).mode(0o700).create(path).at(path)
+}
+
+/// Opens (creating if needed, mode 0600) a file for reading and writing.
+pub fn open_private(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .at(path)
+}
+
+/// Creates a fresh file with mode 0600, truncating any leftover of the same name.
+pub fn create_private(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .at(path)
+}
+
+/// Reads a whole file, or `None` when it does not exist.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).at(path),
+    }
+}
+
+/// fsyncs a directory so that renames and creations in it are durable.
+pub fn fsync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).at(dir)
+}
+
+/// The temporary sibling a file is written to before it is renamed into place.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Replaces `path` with `bytes` atomically and durably. On any failure the old
+/// file is untouched and the temporary file is removed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_path(path);
+    let written = create_private(&tmp).and_then(|mut file| {
+        file.write_all(bytes).at(&tmp)?;
+        file.sync_all().at(&tmp)
+    });
+    if let Err(e) = written.and_then(|()| fs::rename(&tmp, path).at(path)) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    fsync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// An exclusive `flock` held until dropped. The lock file is permanent: it is
+/// created once and never unlinked, so every process locks the same inode.
+pub struct LockGuard {
+    file: File,
+}
+
+impl LockGuard {
+    /// Blocks until the lock is ours.
+    pub fn acquire(path: &Path) -> Result<Self> {
+        let file = open_private(path)?;
+        file.lock().at(path)?;
+        Ok(LockGuard { file })
+    }
+
+    /// Takes the lock if it is free, or returns `None`.
+    pub fn try_acquire(path: &Path) -> Result<Option<Self>> {
+        let file = open_private(path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(LockGuard { file })),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(e).at(path),
+        }
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}

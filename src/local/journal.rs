@@ -1,0 +1,276 @@
+//! Append-only journals of framed records. Writers append under the cache's write
+//! lock and cut a torn tail first; readers replay a journal up to its first
+//! invalid frame, which is where an unfinished append ends.
+
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, IoContext, Result};
+use crate::local::format::{self, FileKind, PREAMBLE_LEN};
+use crate::local::frame::{self, Parsed, u64_at};
+use crate::local::fsutil;
+use crate::local::record::{Op, OpView, encode_op};
+
+/// Preamble, flags, number, first sequence number, creation time, CRC.
+pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 + 8 + 8 + 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalHeader {
+    pub number: u64,
+    /// The sequence number the first record of this journal carries.
+    pub first_seq: u64,
+    pub created_ms: u64,
+}
+
+impl JournalHeader {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN);
+        FileKind::Journal.push_preamble(&mut out);
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&self.number.to_le_bytes());
+        out.extend_from_slice(&self.first_seq.to_le_bytes());
+        out.extend_from_slice(&self.created_ms.to_le_bytes());
+        format::push_header_crc(&mut out);
+        out
+    }
+
+    pub fn decode(buf: &[u8], path: &Path) -> Result<JournalHeader> {
+        FileKind::Journal.check_preamble(buf, path)?;
+        if buf.len() < HEADER_LEN {
+            return Err(Error::corrupt(path, 0, "journal header is cut short"));
+        }
+        format::check_header_crc(&buf[..HEADER_LEN], path)?;
+        Ok(JournalHeader {
+            number: u64_at(buf, 16),
+            first_seq: u64_at(buf, 24),
+            created_ms: u64_at(buf, 32),
+        })
+    }
+}
+
+/// Creates an empty journal durably (temp, fsync, rename, fsync the directory).
+pub fn create(path: &Path, header: &JournalHeader) -> Result<()> {
+    fsutil::write_atomic(path, &header.encode())
+}
+
+/// Where a journal's valid records stop, when something follows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Torn {
+    pub offset: u64,
+    pub bytes: u64,
+    pub reason: &'static str,
+}
+
+/// A whole journal in memory. Journals are kept short by compaction, so this
+/// read is bounded.
+pub struct JournalData {
+    pub path: PathBuf,
+    pub header: JournalHeader,
+    bytes: Vec<u8>,
+}
+
+impl JournalData {
+    pub fn read(path: &Path) -> Result<JournalData> {
+        let mut bytes = Vec::new();
+        File::open(path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .at(path)?;
+        let header = JournalHeader::decode(&bytes, path)?;
+        Ok(JournalData {
+            path: path.to_path_buf(),
+            header,
+            bytes,
+        })
+    }
+
+    /// Every valid record in order, each with its offset, stopping at the first
+    /// invalid frame.
+    pub fn records(&self) -> Records<'_> {
+        Records {
+            journal: self,
+            at: HEADER_LEN,
+            torn: None,
+        }
+    }
+
+    /// The file's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.len() == HEADER_LEN
+    }
+}
+
+/// Iterator over a journal's valid records; see [`JournalData::records`].
+pub struct Records<'a> {
+    journal: &'a JournalData,
+    at: usize,
+    torn: Option<Torn>,
+}
+
+impl<'a> Records<'a> {
+    /// After iteration: where and why the valid records stopped short of the end.
+    pub fn torn(&self) -> Option<&Torn> {
+        self.torn.as_ref()
+    }
+
+    /// The offset just past the last valid record seen so far.
+    pub fn valid_end(&self) -> u64 {
+        self.at as u64
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<(u64, OpView<'a>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = &self.journal.bytes;
+        match frame::parse(bytes, self.at) {
+            Parsed::Record { body, end } => {
+                let offset = self.at as u64;
+                self.at = end;
+                Some(
+                    OpView::parse(body)
+                        .map(|view| (offset, view))
+                        .map_err(|reason| Error::corrupt(&self.journal.path, offset, reason)),
+                )
+            }
+            Parsed::End => None,
+            Parsed::Torn(reason) => {
+                self.torn = Some(Torn {
+                    offset: self.at as u64,
+                    bytes: (bytes.len() - self.at) as u64,
+                    reason,
+                });
+                None
+            }
+        }
+    }
+}
+
+/// The active journal, open for appending under the write lock.
+pub struct Appender {
+    file: File,
+    path: PathBuf,
+    header: JournalHeader,
+    len: u64,
+    next_seq: u64,
+}
+
+impl Appender {
+    /// Opens a journal for appending. A torn tail left by a killed writer is cut
+    /// first, and the cut is returned so that it can be reported.
+    pub fn open(path: &Path) -> Result<(Appender, Option<Torn>)> {
+        let file = File::options().read(true).write(true).open(path).at(path)?;
+        let len = file.metadata().at(path)?.len();
+        let mut head = vec![0; HEADER_LEN.min(len as usize)];
+        file.read_exact_at(&mut head, 0).at(path)?;
+        let header = JournalHeader::decode(&head, path)?;
+        let mut appender = Appender {
+            file,
+            path: path.to_path_buf(),
+            header,
+            len,
+            next_seq: header.first_seq,
+        };
+        if let Some(seq) = appender.last_seq_from_tail()? {
+            appender.next_seq = seq + 1;
+            return Ok((appender, None));
+        }
+        if len == HEADER_LEN as u64 {
+            return Ok((appender, None));
+        }
+        let torn = appender.cut_torn_tail()?;
+        Ok((appender, torn))
+    }
+
+    /// The fast path: validate only the last record, found through its trailing length.
+    fn last_seq_from_tail(&self) -> Result<Option<u64>> {
+        let data_len = self.len.saturating_sub(HEADER_LEN as u64);
+        if data_len < frame::OVERHEAD as u64 {
+            return Ok(None);
+        }
+        let mut trailer = [0; 4];
+        self.file
+            .read_exact_at(&mut trailer, self.len - 4)
+            .at(&self.path)?;
+        let body_len = u64::from(u32::from_le_bytes(trailer));
+        let frame_len = body_len + frame::OVERHEAD as u64;
+        if frame_len > data_len {
+            return Ok(None);
+        }
+        let mut buf = vec![0; frame_len as usize];
+        self.file
+            .read_exact_at(&mut buf, self.len - frame_len)
+            .at(&self.path)?;
+        match frame::parse(&buf, 0) {
+            Parsed::Record { body, end } if end == buf.len() => {
+                Ok(OpView::parse(body).ok().map(|view| view.seq))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The slow path: replay from the start and truncate after the last valid record.
+    fn cut_torn_tail(&mut self) -> Result<Option<Torn>> {
+        let data = JournalData::read(&self.path)?;
+        let mut records = data.records();
+        for record in records.by_ref() {
+            let (_, view) = record?;
+            self.next_seq = view.seq + 1;
+        }
+        let Some(torn) = records.torn().cloned() else {
+            return Ok(None);
+        };
+        self.file.set_len(torn.offset).at(&self.path)?;
+        self.file.sync_data().at(&self.path)?;
+        self.len = torn.offset;
+        Ok(Some(torn))
+    }
+
+    /// Appends the operations as consecutive records in one write. On failure
+    /// (a full disk, say) the journal is cut back to where it was.
+    pub fn append(&mut self, ops: &[Op], durable: bool) -> Result<()> {
+        let mut buf = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            frame::push(&encode_op(self.next_seq + i as u64, op), &mut buf);
+        }
+        let written = self
+            .file
+            .write_all_at(&buf, self.len)
+            .and_then(|()| if durable { self.file.sync_data() } else { Ok(()) });
+        if let Err(e) = written {
+            let _ = self.file.set_len(self.len);
+            return Err(e).at(&self.path);
+        }
+        self.len += buf.len() as u64;
+        self.next_seq += ops.len() as u64;
+        Ok(())
+    }
+
+    /// Records in this journal.
+    pub fn records(&self) -> u64 {
+        self.next_seq - self.header.first_seq
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == HEADER_LEN as u64
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// fsyncs everything appended so far.
+    pub fn sync(&self) -> Result<()> {
+        self.file.sync_data().at(&self.path)
+    }
+}

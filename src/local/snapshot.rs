@@ -1,0 +1,326 @@
+//! Immutable snapshots: a header, framed entry records, then an open-addressing
+//! hash table in the style of cdb. A lookup reads the header, a few slots and one
+//! record, whatever the snapshot's size.
+//!
+//! Slot layout (16 bytes): `tag u32 | frame_len u32 | offset u64`; offset 0 is empty.
+
+use std::fs::{self, File};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::entry::Entry;
+use crate::error::{Error, IoContext, Result};
+use crate::local::format::{self, FileKind, PREAMBLE_LEN};
+use crate::local::frame::{self, Parsed, u32_at, u64_at};
+use crate::local::record::{KeyedView, encode_entry};
+use crate::local::fsutil;
+
+/// Preamble, flags, generation, created, entry count, live bytes, table offset,
+/// slot count, table CRC, header CRC.
+pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 * 6 + 4 + 4;
+const SLOT_LEN: usize = 16;
+/// Slots read per probe.
+const PROBE_BATCH: u64 = 4;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnapshotHeader {
+    pub generation: u64,
+    pub created_ms: u64,
+    pub entry_count: u64,
+    /// Key plus value bytes of every entry.
+    pub live_bytes: u64,
+    pub table_offset: u64,
+    pub slot_count: u64,
+    pub table_crc: u32,
+}
+
+impl SnapshotHeader {
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN);
+        FileKind::Snapshot.push_preamble(&mut out);
+        out.extend_from_slice(&0u32.to_le_bytes());
+        for field in [
+            self.generation,
+            self.created_ms,
+            self.entry_count,
+            self.live_bytes,
+            self.table_offset,
+            self.slot_count,
+        ] {
+            out.extend_from_slice(&field.to_le_bytes());
+        }
+        out.extend_from_slice(&self.table_crc.to_le_bytes());
+        format::push_header_crc(&mut out);
+        out
+    }
+
+    pub fn decode(buf: &[u8], path: &Path) -> Result<SnapshotHeader> {
+        FileKind::Snapshot.check_preamble(buf, path)?;
+        if buf.len() < HEADER_LEN {
+            return Err(Error::corrupt(path, 0, "snapshot header is cut short"));
+        }
+        format::check_header_crc(&buf[..HEADER_LEN], path)?;
+        let header = SnapshotHeader {
+            generation: u64_at(buf, 16),
+            created_ms: u64_at(buf, 24),
+            entry_count: u64_at(buf, 32),
+            live_bytes: u64_at(buf, 40),
+            table_offset: u64_at(buf, 48),
+            slot_count: u64_at(buf, 56),
+            table_crc: u32_at(buf, 64),
+        };
+        if !header.slot_count.is_power_of_two() || header.table_offset < HEADER_LEN as u64 {
+            return Err(Error::corrupt(path, 48, "hash table position or size is invalid"));
+        }
+        Ok(header)
+    }
+
+    pub fn table_len(&self) -> u64 {
+        self.slot_count * SLOT_LEN as u64
+    }
+}
+
+/// The stable 64-bit hash that places a key in the table.
+fn key_hash(key: &[u8]) -> u64 {
+    u64_at(blake3::hash(key).as_bytes(), 0)
+}
+
+fn tag_of(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
+/// An open snapshot.
+pub struct Snapshot {
+    file: File,
+    pub path: PathBuf,
+    pub header: SnapshotHeader,
+}
+
+impl Snapshot {
+    pub fn open(path: &Path) -> Result<Snapshot> {
+        let file = File::open(path).at(path)?;
+        let mut buf = [0; HEADER_LEN];
+        let file_len = file.metadata().at(path)?.len();
+        if file_len < HEADER_LEN as u64 {
+            return Err(Error::corrupt(path, file_len, "snapshot is shorter than its header"));
+        }
+        file.read_exact_at(&mut buf, 0).at(path)?;
+        let header = SnapshotHeader::decode(&buf, path)?;
+        if header.table_offset + header.table_len() != file_len {
+            return Err(Error::corrupt(
+                path,
+                file_len,
+                format!(
+                    "file is {file_len} bytes but its header places the end at {}",
+                    header.table_offset + header.table_len()
+                ),
+            ));
+        }
+        Ok(Snapshot {
+            file,
+            path: path.to_path_buf(),
+            header,
+        })
+    }
+
+    /// Looks a key up by probing the hash table.
+    pub fn lookup(&self, key: &[u8]) -> Result<Option<Entry>> {
+        let hash = key_hash(key);
+        let slots = self.header.slot_count;
+        let mut index = hash & (slots - 1);
+        let mut probed = 0;
+        let mut batch = [0u8; SLOT_LEN * PROBE_BATCH as usize];
+        while probed < slots {
+            let count = PROBE_BATCH.min(slots - index).min(slots - probed);
+            let buf = &mut batch[..count as usize * SLOT_LEN];
+            let at = self.header.table_offset + index * SLOT_LEN as u64;
+            self.file.read_exact_at(buf, at).at(&self.path)?;
+            for slot in buf.chunks_exact(SLOT_LEN) {
+                let offset = u64_at(slot, 8);
+                if offset == 0 {
+                    return Ok(None);
+                }
+                if u32_at(slot, 0) == tag_of(hash) {
+                    let entry = self.read_entry(offset, u32_at(slot, 4))?;
+                    if entry.key == key {
+                        return Ok(Some(entry));
+                    }
+                }
+            }
+            probed += count;
+            index = (index + count) & (slots - 1);
+        }
+        Ok(None)
+    }
+
+    fn read_entry(&self, offset: u64, frame_len: u32) -> Result<Entry> {
+        let end = offset + u64::from(frame_len);
+        if offset < HEADER_LEN as u64 || end > self.header.table_offset {
+            return Err(Error::corrupt(&self.path, offset, "hash slot points outside the records"));
+        }
+        let mut buf = vec![0; frame_len as usize];
+        self.file.read_exact_at(&mut buf, offset).at(&self.path)?;
+        let corrupt = |reason: &str| Error::corrupt(&self.path, offset, reason);
+        match frame::parse(&buf, 0) {
+            Parsed::Record { body, .. } => KeyedView::parse(body)
+                .and_then(|view| view.entry())
+                .map_err(|r| corrupt(&r)),
+            Parsed::End => Err(corrupt("empty record")),
+            Parsed::Torn(reason) => Err(corrupt(reason)),
+        }
+    }
+
+    /// Every entry in file order, read sequentially.
+    pub fn entries(&self) -> Result<Entries> {
+        let file = self.file.try_clone().at(&self.path)?;
+        let region = self.header.table_offset - HEADER_LEN as u64;
+        let mut reader = BufReader::with_capacity(256 << 10, file);
+        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(HEADER_LEN as u64)).at(&self.path)?;
+        Ok(Entries {
+            reader: reader.take(region),
+            path: self.path.clone(),
+            offset: HEADER_LEN as u64,
+            end: self.header.table_offset,
+            buf: Vec::new(),
+        })
+    }
+}
+
+/// Sequential iterator over a snapshot's entries.
+pub struct Entries {
+    reader: std::io::Take<BufReader<File>>,
+    path: PathBuf,
+    offset: u64,
+    end: u64,
+    buf: Vec<u8>,
+}
+
+impl Entries {
+    fn next_entry(&mut self) -> Result<Entry> {
+        let at = self.offset;
+        let corrupt = |reason: &str| Error::corrupt(&self.path, at, reason);
+        let mut len = [0; 4];
+        self.reader.read_exact(&mut len).map_err(|_| corrupt("record is cut short"))?;
+        let body_len = u32::from_le_bytes(len) as usize;
+        if body_len > frame::MAX_BODY {
+            return Err(corrupt("a frame length is implausibly large"));
+        }
+        self.buf.clear();
+        self.buf.extend_from_slice(&len);
+        self.buf.resize(body_len + frame::OVERHEAD, 0);
+        self.reader
+            .read_exact(&mut self.buf[4..])
+            .map_err(|_| corrupt("record is cut short"))?;
+        let entry = match frame::parse(&self.buf, 0) {
+            Parsed::Record { body, .. } => KeyedView::parse(body).and_then(|v| v.entry()),
+            Parsed::End => Err("empty record".into()),
+            Parsed::Torn(reason) => Err(reason.into()),
+        }
+        .map_err(|r| corrupt(&r))?;
+        self.offset += self.buf.len() as u64;
+        Ok(entry)
+    }
+}
+
+impl Iterator for Entries {
+    type Item = Result<Entry>;
+
+    fn next(&mut self) -> Option<Result<Entry>> {
+        if self.offset >= self.end {
+            return None;
+        }
+        let next = self.next_entry();
+        if next.is_err() {
+            self.offset = self.end;
+        }
+        Some(next)
+    }
+}
+
+/// Writes a new snapshot to a temporary file and renames it into place when done.
+pub struct SnapshotWriter {
+    out: BufWriter<File>,
+    tmp: PathBuf,
+    path: PathBuf,
+    generation: u64,
+    created_ms: u64,
+    offset: u64,
+    live_bytes: u64,
+    /// `(hash, frame_len, offset)` of every record, for the table.
+    placed: Vec<(u64, u32, u64)>,
+}
+
+impl SnapshotWriter {
+    pub fn create(path: &Path, generation: u64, created_ms: u64) -> Result<SnapshotWriter> {
+        let tmp = fsutil::temp_path(path);
+        let mut out = BufWriter::with_capacity(256 << 10, fsutil::create_private(&tmp)?);
+        out.write_all(&[0; HEADER_LEN]).at(&tmp)?;
+        Ok(SnapshotWriter {
+            out,
+            tmp,
+            path: path.to_path_buf(),
+            generation,
+            created_ms,
+            offset: HEADER_LEN as u64,
+            live_bytes: 0,
+            placed: Vec::new(),
+        })
+    }
+
+    pub fn add(&mut self, entry: &Entry) -> Result<()> {
+        let mut framed = Vec::new();
+        frame::push(&encode_entry(entry), &mut framed);
+        self.out.write_all(&framed).at(&self.tmp)?;
+        let frame_len = u32::try_from(framed.len()).expect("records are bounded by frame::MAX_BODY");
+        self.placed.push((key_hash(&entry.key), frame_len, self.offset));
+        self.offset += framed.len() as u64;
+        self.live_bytes += entry.size();
+        Ok(())
+    }
+
+    pub fn count(&self) -> u64 {
+        self.placed.len() as u64
+    }
+
+    /// Writes the table and header, fsyncs, and renames the file into place.
+    pub fn finish(self) -> Result<SnapshotHeader> {
+        let tmp = self.tmp.clone();
+        let result = self.write_out();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    fn write_out(mut self) -> Result<SnapshotHeader> {
+        let slot_count = (self.placed.len() as u64 * 2).next_power_of_two().max(8);
+        let mut table = vec![0u8; (slot_count as usize) * SLOT_LEN];
+        for &(hash, frame_len, offset) in &self.placed {
+            let mut index = hash & (slot_count - 1);
+            while u64_at(&table, index as usize * SLOT_LEN + 8) != 0 {
+                index = (index + 1) & (slot_count - 1);
+            }
+            let slot = &mut table[index as usize * SLOT_LEN..][..SLOT_LEN];
+            slot[0..4].copy_from_slice(&tag_of(hash).to_le_bytes());
+            slot[4..8].copy_from_slice(&frame_len.to_le_bytes());
+            slot[8..16].copy_from_slice(&offset.to_le_bytes());
+        }
+        self.out.write_all(&table).at(&self.tmp)?;
+        let header = SnapshotHeader {
+            generation: self.generation,
+            created_ms: self.created_ms,
+            entry_count: self.placed.len() as u64,
+            live_bytes: self.live_bytes,
+            table_offset: self.offset,
+            slot_count,
+            table_crc: crc32fast::hash(&table),
+        };
+        let file = self.out.into_inner().map_err(|e| e.into_error()).at(&self.tmp)?;
+        file.write_all_at(&header.encode(), 0).at(&self.tmp)?;
+        file.sync_all().at(&self.tmp)?;
+        fs::rename(&self.tmp, &self.path).at(&self.path)?;
+        fsutil::fsync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
+        Ok(header)
+    }
+}

@@ -1,0 +1,187 @@
+//! The `Store` trait the commands talk to, and the types that cross it. The local
+//! directory store implements it; a shared store can implement it too.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::local::blob::BlobReader;
+use crate::name::CacheName;
+
+/// A cache's settings, chosen at `create` (or the defaults, when a write creates it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheSettings {
+    /// Default time to live of entries written without `--ttl`.
+    pub ttl_ms: Option<u64>,
+    pub max_entries: Option<u64>,
+    pub max_bytes: Option<u64>,
+    /// Lives in the runtime directory (tmpfs) and never survives a reboot.
+    pub volatile: bool,
+    /// Every write is fsynced before the command returns.
+    pub durable: bool,
+}
+
+/// One cache as `ls` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSummary {
+    pub name: CacheName,
+    pub settings: CacheSettings,
+    /// Entries, counting expired ones until a sync drops them.
+    pub entries: u64,
+    /// Key plus value bytes of those entries.
+    pub bytes: u64,
+    /// Changes not yet merged into a durable snapshot.
+    pub pending: u64,
+    /// When the cache was last synced (ms since the Unix epoch).
+    pub last_sync_ms: Option<u64>,
+}
+
+/// How long a new entry lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ttl {
+    /// The cache's default TTL, if it has one.
+    #[default]
+    CacheDefault,
+    Never,
+    After(Duration),
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SetOptions {
+    pub ttl: Ttl,
+    /// fsync before returning, whatever the cache's setting.
+    pub durable: bool,
+}
+
+/// A value to store: bytes in hand, or a stream read in bounded memory.
+pub enum NewValue<'a> {
+    Bytes(&'a [u8]),
+    Stream(&'a mut dyn Read),
+}
+
+/// A stored value, ready to be written out.
+#[derive(Debug)]
+pub enum Value {
+    Bytes(Vec<u8>),
+    /// A large value, streamed from its blob file.
+    Blob(BlobReader),
+}
+
+/// Why writing a value out failed: reading the store, or writing the destination.
+#[derive(Debug)]
+pub enum CopyError {
+    Store(Error),
+    Output(io::Error),
+}
+
+impl Value {
+    pub fn len(&self) -> u64 {
+        match self {
+            Value::Bytes(bytes) => bytes.len() as u64,
+            Value::Blob(blob) => blob.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes the value's exact bytes. A blob is verified against its hash first,
+    /// so damaged content is reported instead of served.
+    pub fn write_to(&self, out: &mut dyn Write) -> Result<(), CopyError> {
+        match self {
+            Value::Bytes(bytes) => out.write_all(bytes).map_err(CopyError::Output),
+            Value::Blob(blob) => {
+                blob.verify().map_err(CopyError::Store)?;
+                blob.copy_to(out)
+            }
+        }
+    }
+
+    /// The whole value in memory.
+    pub fn into_bytes(self) -> Result<Vec<u8>> {
+        match self {
+            Value::Bytes(bytes) => Ok(bytes),
+            Value::Blob(blob) => {
+                let mut out = Vec::with_capacity(blob.len() as usize);
+                Value::Blob(blob).write_to(&mut out).map_err(|e| match e {
+                    CopyError::Store(e) => e,
+                    CopyError::Output(e) => Error::Io {
+                        path: "<memory>".into(),
+                        source: e,
+                    },
+                })?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// A found, unexpired entry.
+#[derive(Debug)]
+pub struct Hit {
+    pub created_ms: u64,
+    pub expires_ms: Option<u64>,
+    pub value: Value,
+}
+
+/// What a write left behind that the caller may act on.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct WriteReport {
+    /// The cache's journal is long enough that a sync should run soon.
+    pub sync_due: bool,
+    /// Things worth telling the user, such as a torn journal tail that was cut.
+    pub notices: Vec<String>,
+}
+
+/// What `sync` did to one cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncResult {
+    /// Another process was already syncing it.
+    Busy,
+    /// Nothing was pending.
+    Clean,
+    Synced {
+        merged_records: u64,
+        entries: u64,
+        dropped_expired: u64,
+    },
+}
+
+/// The operations every store offers.
+pub trait Store {
+    /// Where the store is, for `info` and diagnostics.
+    fn location(&self) -> String;
+
+    /// The value of a key, or `None` on a miss. Expired entries are misses.
+    fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>>;
+
+    /// Stores a value, creating the cache with default settings if needed.
+    fn set(&self, cache: &CacheName, key: &[u8], value: NewValue<'_>, options: &SetOptions) -> Result<WriteReport>;
+
+    /// Deletes keys and returns how many existed.
+    fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)>;
+
+    /// Every live key, sorted.
+    fn keys(&self, cache: &CacheName) -> Result<Vec<Vec<u8>>>;
+
+    /// Every cache with its size and settings, sorted by name.
+    fn list(&self) -> Result<Vec<CacheSummary>>;
+
+    /// The settings of a cache, or `None` when it does not exist.
+    fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>>;
+
+    /// Creates a cache; refuses one that exists.
+    fn create(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()>;
+
+    /// Deletes a cache and all its files.
+    fn drop_cache(&self, cache: &CacheName) -> Result<()>;
+
+    /// Removes every entry of a cache, in O(1).
+    fn clear(&self, cache: &CacheName) -> Result<WriteReport>;
+
+    /// Merges pending changes into the cache's durable form and fsyncs it.
+    fn sync(&self, cache: &CacheName) -> Result<(SyncResult, WriteReport)>;
+}
