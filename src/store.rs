@@ -183,5 +183,6 @@ pub trait Store {
     fn clear(&self, cache: &CacheName) -> Result<WriteReport>;
 
     /// Merges pending changes into the cache's durable form and fsyncs it.
-    fn sync(&self, cache: &CacheName) -> Result<(SyncResult, WriteReport)>;
+    /// With `wait` false, a cache another process is syncing is skipped.
+    fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)>;
 }

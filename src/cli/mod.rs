@@ -1,1 +1,54 @@
+//! The command line: clap definitions, one module per subcommand, and the single
+//! place where errors become messages and exit statuses.
 
+mod args;
+mod commands;
+mod context;
+pub mod generate;
+mod json;
+mod output;
+mod parse;
+
+use std::ffi::OsString;
+
+use clap::{CommandFactory, FromArgMatches};
+
+pub use args::Cli;
+use context::Context;
+
+use crate::error::Error;
+use crate::exit_code::ExitCode;
+
+/// Runs `cacheman` with the process's arguments and returns its exit status.
+pub fn main() -> std::process::ExitCode {
+    run(std::env::args_os()).into()
+}
+
+/// Runs `cacheman` with the given arguments (the first is the program name).
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(e) => return output::clap_error(&e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => return output::clap_error(&e),
+    };
+    let dir_from_env = matches.value_source("dir") == Some(clap::parser::ValueSource::EnvVariable);
+    match Context::new(&cli.global, dir_from_env).and_then(|ctx| commands::dispatch(&ctx, cli.command)) {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints an error as one line (plus a hint line) and picks the exit status.
+fn report(error: &Error) -> ExitCode {
+    if output::is_broken_pipe(error) {
+        return ExitCode::Success;
+    }
+    eprintln!("cacheman: error: {error}");
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+    error.exit_code()
+}

@@ -168,7 +168,7 @@ impl LocalStore {
 
 fn unknown_cache(name: &CacheName) -> Error {
     Error::usage_with_hint(
-        format!("no cache named {name:?}"),
+        format!("no cache named '{name}'"),
         "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
     )
 }
@@ -322,7 +322,7 @@ impl Store for LocalStore {
         self.update_manifest(|manifest| {
             if manifest.caches.contains_key(cache.as_str()) {
                 return Err(Error::usage_with_hint(
-                    format!("cache {cache:?} already exists"),
+                    format!("cache '{cache}' already exists"),
                     "`cacheman ls` shows its settings; `cacheman drop` removes it",
                 ));
             }
@@ -353,9 +353,9 @@ impl Store for LocalStore {
         self.report(&dir, cut, due)
     }
 
-    fn sync(&self, cache: &CacheName) -> Result<(SyncResult, WriteReport)> {
+    fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
         let (_, dir) = self.existing(cache)?;
-        let report = merge::sync(&dir, true)?;
+        let report = merge::sync(&dir, wait)?;
         let result = match report.outcome {
             SyncOutcome::Busy => SyncResult::Busy,
             SyncOutcome::Clean => SyncResult::Clean,

@@ -1,0 +1,57 @@
+//! The top of the clap definition: global options and the list of subcommands.
+//! Each subcommand's own arguments live beside its code in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cli::commands::{
+    clear, completions, create, del, drop, get, has, info, init, keys, ls, set, sync,
+};
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success, or a hit
+  1  a miss, or a false answer from `has`
+  2  a usage error or bad input (nothing was changed)
+  3  a store or I/O error
+
+The store is the first of: --dir, $CACHEMAN_DIR, the nearest .cacheman/ above the
+working directory (see `cacheman init`), the platform cache directory.";
+
+/// Persistent, named, dependent caches for the shell.
+#[derive(Debug, Parser)]
+#[command(name = "cacheman", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The store directory
+    #[arg(long, global = true, env = "CACHEMAN_DIR", value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+    /// Say which store is in use, and why, on stderr
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Get(get::GetArgs),
+    Set(set::SetArgs),
+    Del(del::DelArgs),
+    Has(has::HasArgs),
+    Keys(keys::KeysArgs),
+    Ls(ls::LsArgs),
+    Create(create::CreateArgs),
+    Drop(drop::DropArgs),
+    Clear(clear::ClearArgs),
+    Sync(sync::SyncArgs),
+    Init(init::InitArgs),
+    Info(info::InfoArgs),
+    Completions(completions::CompletionsArgs),
+}

@@ -1,0 +1,30 @@
+//! `cacheman del`: delete keys.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+
+use clap::Args;
+
+use crate::cli::context::Context;
+use crate::error::Result;
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::store::Store;
+
+/// Delete keys; exit 1 if none of them existed
+#[derive(Debug, Args)]
+pub struct DelArgs {
+    /// The cache
+    pub cache: String,
+    /// The keys to delete
+    #[arg(required = true, value_parser = clap::value_parser!(OsString))]
+    pub keys: Vec<OsString>,
+}
+
+pub fn run(ctx: &Context, args: DelArgs) -> Result<ExitCode> {
+    let cache = CacheName::new(&args.cache)?;
+    let keys: Vec<&[u8]> = args.keys.iter().map(|k| k.as_bytes()).collect();
+    let (deleted, report) = ctx.store.delete(&cache, &keys)?;
+    ctx.after_write(&cache, &report);
+    Ok(if deleted > 0 { ExitCode::Success } else { ExitCode::Miss })
+}

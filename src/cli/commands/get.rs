@@ -1,0 +1,92 @@
+//! `cacheman get`: print a value exactly as stored, or many as JSON.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+
+use clap::Args;
+use serde_json::{Value as Json, json};
+
+use crate::cli::context::Context;
+use crate::cli::{json, output};
+use crate::error::{Error, Result};
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::store::{CopyError, Store};
+
+/// Print a value; exit 1 on a miss
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman get users alice
+  cacheman get users alice --default '{}'
+  cacheman get users alice bob --json")]
+pub struct GetArgs {
+    /// The cache to read
+    pub cache: String,
+    /// The key; several keys need --json
+    #[arg(required = true, value_parser = clap::value_parser!(OsString))]
+    pub keys: Vec<OsString>,
+    /// On a miss, print VALUE and exit 0
+    #[arg(long, value_name = "VALUE", value_parser = clap::value_parser!(OsString), conflicts_with = "json")]
+    pub default: Option<OsString>,
+    /// Print a JSON array with one object per key (exit 1 if any missed)
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Context, args: GetArgs) -> Result<ExitCode> {
+    let cache = CacheName::new(&args.cache)?;
+    if args.json {
+        return many(&ctx.store, &cache, &args.keys);
+    }
+    let [key] = args.keys.as_slice() else {
+        return Err(Error::usage_with_hint(
+            format!("{} keys given; plain output holds one value", args.keys.len()),
+            "add --json to fetch several keys at once",
+        ));
+    };
+    let mut out = std::io::stdout().lock();
+    match ctx.store.get(&cache, key.as_bytes())? {
+        Some(hit) => hit.value.write_to(&mut out).map_err(copy_error)?,
+        None => match &args.default {
+            Some(default) => output::write_all(&mut out, default.as_bytes())?,
+            None => return Ok(ExitCode::Miss),
+        },
+    }
+    output::flush(&mut out)?;
+    Ok(ExitCode::Success)
+}
+
+fn many(store: &dyn Store, cache: &CacheName, keys: &[OsString]) -> Result<ExitCode> {
+    let mut results = Vec::with_capacity(keys.len());
+    let mut all_hit = true;
+    for key in keys {
+        let key = key.as_bytes();
+        let item = match store.get(cache, key)? {
+            Some(hit) => json!({
+                "key": json::bytes(key),
+                "hit": true,
+                "value": json::bytes(&hit.value.into_bytes()?),
+                "created": json::time(hit.created_ms),
+                "expires": hit.expires_ms.map_or(Json::Null, json::time),
+            }),
+            None => {
+                all_hit = false;
+                json!({ "key": json::bytes(key), "hit": false, "value": null })
+            }
+        };
+        results.push(item);
+    }
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &results).map_err(|e| output::stdout_error(e.into()))?;
+    writeln!(out).map_err(output::stdout_error)?;
+    output::flush(&mut out)?;
+    Ok(if all_hit { ExitCode::Success } else { ExitCode::Miss })
+}
+
+pub fn copy_error(error: CopyError) -> Error {
+    match error {
+        CopyError::Store(e) => e,
+        CopyError::Output(e) => output::stdout_error(e),
+    }
+}

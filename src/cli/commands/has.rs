@@ -1,0 +1,32 @@
+//! `cacheman has`: answer by exit status whether a key is present.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+
+use clap::Args;
+
+use crate::cli::context::Context;
+use crate::error::Result;
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::store::Store;
+
+/// Exit 0 if the key has an unexpired value, 1 if not; print nothing
+#[derive(Debug, Args)]
+#[command(after_help = "Example:
+  cacheman has users alice || fetch-user alice | cacheman set users alice")]
+pub struct HasArgs {
+    /// The cache
+    pub cache: String,
+    /// The key
+    #[arg(value_parser = clap::value_parser!(OsString))]
+    pub key: OsString,
+}
+
+pub fn run(ctx: &Context, args: HasArgs) -> Result<ExitCode> {
+    let cache = CacheName::new(&args.cache)?;
+    Ok(match ctx.store.get(&cache, args.key.as_bytes())? {
+        Some(_) => ExitCode::Success,
+        None => ExitCode::Miss,
+    })
+}

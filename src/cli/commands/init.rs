@@ -1,0 +1,34 @@
+//! `cacheman init`: make a per-project store (`.cacheman/`) that commands run
+//! below it will find.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::context::Context;
+use crate::error::{IoContext, Result};
+use crate::exit_code::ExitCode;
+use crate::local::fsutil;
+use crate::resolve::PROJECT_DIR;
+
+/// Create a .cacheman/ store in DIR, used by every command run below it
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to put .cacheman/ [default: the working directory]
+    pub dir: Option<PathBuf>,
+}
+
+pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
+    let base = match args.dir {
+        Some(dir) => dir,
+        None => std::env::current_dir().at(&PathBuf::from("."))?,
+    };
+    let store = base.join(PROJECT_DIR);
+    if store.is_dir() {
+        eprintln!("store already exists: {}", store.display());
+    } else {
+        fsutil::create_private_dir(&store)?;
+        eprintln!("created store: {}", store.display());
+    }
+    Ok(ExitCode::Success)
+}

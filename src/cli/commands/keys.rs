@@ -1,0 +1,71 @@
+//! `cacheman keys`: list keys, optionally filtered by a glob.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use clap::Args;
+use globset::GlobBuilder;
+
+use crate::cli::context::Context;
+use crate::cli::{json, output};
+use crate::error::{Error, Result};
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::store::Store;
+
+/// List the live keys of a cache, sorted
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman keys users
+  cacheman keys users 'admin-*'
+  cacheman keys users -0 | xargs -0 cacheman del users")]
+pub struct KeysArgs {
+    /// The cache
+    pub cache: String,
+    /// Only keys matching this glob (*, ?, [abc], {a,b}; '*' also matches '/')
+    pub glob: Option<String>,
+    /// Print a JSON array of keys
+    #[arg(long, conflicts_with = "null")]
+    pub json: bool,
+    /// End each key with NUL instead of a newline
+    #[arg(short = '0', long)]
+    pub null: bool,
+}
+
+pub fn run(ctx: &Context, args: KeysArgs) -> Result<ExitCode> {
+    let cache = CacheName::new(&args.cache)?;
+    let matcher = args
+        .glob
+        .as_deref()
+        .map(|glob| {
+            GlobBuilder::new(glob)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+                .map(|g| g.compile_matcher())
+                .map_err(|e| Error::usage(format!("invalid glob {glob:?}: {}", e.kind())))
+        })
+        .transpose()?;
+    let keys: Vec<Vec<u8>> = ctx
+        .store
+        .keys(&cache)?
+        .into_iter()
+        .filter(|key| matcher.as_ref().is_none_or(|m| m.is_match(Path::new(OsStr::from_bytes(key)))))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let list: Vec<_> = keys.iter().map(|k| json::bytes(k)).collect();
+        serde_json::to_writer(&mut out, &list).map_err(|e| output::stdout_error(e.into()))?;
+        writeln!(out).map_err(output::stdout_error)?;
+    } else {
+        let end = if args.null { b"\0" } else { b"\n" };
+        for key in &keys {
+            output::write_all(&mut out, key)?;
+            output::write_all(&mut out, end)?;
+        }
+    }
+    output::flush(&mut out)?;
+    Ok(ExitCode::Success)
+}

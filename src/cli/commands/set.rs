@@ -1,0 +1,66 @@
+//! `cacheman set`: store a value from an argument, a file or stdin.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::context::Context;
+use crate::cli::parse;
+use crate::error::{IoContext, Result};
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::store::{NewValue, SetOptions, Store, Ttl};
+
+/// Store a value (from VALUE, --file, or stdin)
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman set users alice '{\"id\": 1}'
+  curl -s https://example.com | cacheman set pages example --ttl 10m
+  cacheman set builds app.tar --file target/app.tar")]
+pub struct SetArgs {
+    /// The cache to write (created with default settings if it does not exist)
+    pub cache: String,
+    /// The key
+    #[arg(value_parser = clap::value_parser!(OsString))]
+    pub key: OsString,
+    /// The value; omitted or '-' reads stdin to its end
+    #[arg(value_parser = clap::value_parser!(OsString), conflicts_with = "file")]
+    pub value: Option<OsString>,
+    /// Read the value from this file
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Expire the entry after this long (30s, 10m, 2h, 1day) or 'never'; default: the cache's TTL
+    #[arg(long, value_name = "DURATION")]
+    pub ttl: Option<String>,
+    /// fsync before returning, so the write survives power loss
+    #[arg(long)]
+    pub durable: bool,
+}
+
+pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
+    let cache = CacheName::new(&args.cache)?;
+    let options = SetOptions {
+        ttl: args.ttl.as_deref().map(parse::ttl).transpose()?.unwrap_or(Ttl::CacheDefault),
+        durable: args.durable,
+    };
+    let key = args.key.as_bytes();
+    let report = match (&args.value, &args.file) {
+        (Some(value), _) if value != "-" => {
+            ctx.store.set(&cache, key, NewValue::Bytes(value.as_bytes()), &options)?
+        }
+        (_, Some(path)) => {
+            let mut file = File::open(path).at(path)?;
+            ctx.store.set(&cache, key, NewValue::Stream(&mut file as &mut dyn Read), &options)?
+        }
+        _ => {
+            let mut stdin = std::io::stdin().lock();
+            ctx.store.set(&cache, key, NewValue::Stream(&mut stdin), &options)?
+        }
+    };
+    ctx.after_write(&cache, &report);
+    Ok(ExitCode::Success)
+}

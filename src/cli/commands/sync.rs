@@ -1,0 +1,54 @@
+//! `cacheman sync`: merge pending changes into durable snapshots now.
+
+use clap::Args;
+
+use crate::cli::context::Context;
+use crate::error::Result;
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::store::{Store, SyncResult};
+
+/// Merge pending changes into each cache's snapshot and fsync it (all caches if none named)
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The caches to sync
+    pub caches: Vec<String>,
+    /// Print nothing on success
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Skip a cache another process is already syncing, and print nothing
+    /// (what a write starts on its own when a journal grows long)
+    #[arg(long, hide = true)]
+    pub background: bool,
+}
+
+pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
+    let caches = if args.caches.is_empty() {
+        ctx.store.list()?.into_iter().map(|c| c.name).collect()
+    } else {
+        args.caches
+            .iter()
+            .map(|name| CacheName::new(name))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let quiet = args.quiet || args.background;
+    for cache in &caches {
+        let (result, report) = ctx.store.sync(cache, !args.background)?;
+        ctx.after_write(cache, &report);
+        if quiet {
+            continue;
+        }
+        match result {
+            SyncResult::Busy => eprintln!("{cache}: another process is syncing it"),
+            SyncResult::Clean => eprintln!("{cache}: nothing to sync"),
+            SyncResult::Synced { merged_records, entries, dropped_expired } => {
+                let expired = match dropped_expired {
+                    0 => String::new(),
+                    n => format!(", dropped {n} expired"),
+                };
+                eprintln!("{cache}: merged {merged_records} changes, {entries} entries{expired}");
+            }
+        }
+    }
+    Ok(ExitCode::Success)
+}

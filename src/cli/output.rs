@@ -1,0 +1,96 @@
+//! Writing to stdout, and turning clap's errors into cacheman's one-line form.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::exit_code::ExitCode;
+
+/// Maps a failed write to stdout into an error (a closed pipe is recognised later
+/// and ends the command quietly).
+pub fn stdout_error(source: io::Error) -> Error {
+    Error::Io {
+        path: PathBuf::from("<stdout>"),
+        source,
+    }
+}
+
+/// Writes bytes to stdout.
+pub fn write_all(out: &mut dyn Write, bytes: &[u8]) -> Result<()> {
+    out.write_all(bytes).map_err(stdout_error)
+}
+
+/// Flushes stdout.
+pub fn flush(out: &mut dyn Write) -> Result<()> {
+    out.flush().map_err(stdout_error)
+}
+
+/// True for a write to a closed stdout, as in `cacheman get c k | head -c1`.
+pub fn is_broken_pipe(error: &Error) -> bool {
+    matches!(error, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Prints a clap error: help and version go to stdout as clap renders them;
+/// usage errors become one `cacheman: error:` line plus a hint, with status 2.
+pub fn clap_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = error.print();
+        return if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::Usage
+        } else {
+            ExitCode::Success
+        };
+    }
+    let rendered = error.render().to_string();
+    let lines: Vec<&str> = rendered.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let mut message = lines
+        .first()
+        .unwrap_or(&"invalid arguments")
+        .trim_start_matches("error: ")
+        .to_string();
+    if message.ends_with(':') {
+        let listed: Vec<&str> = lines[1..].iter().take_while(|l| l.starts_with('<') || l.starts_with('-')).copied().collect();
+        message = format!("{} {}", message, listed.join(", "));
+    }
+    eprintln!("cacheman: error: {message}");
+    let tip = lines.iter().find_map(|l| l.strip_prefix("tip: "));
+    let subcommand = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("Usage: cacheman "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .filter(|word| word.chars().all(|c| c.is_ascii_lowercase()));
+    match (tip, subcommand) {
+        (Some(tip), _) => eprintln!("hint: {tip}"),
+        (None, Some(sub)) => eprintln!("hint: see 'cacheman {sub} --help'"),
+        (None, None) => eprintln!("hint: see 'cacheman --help'"),
+    }
+    ExitCode::Usage
+}
+
+/// Left-aligned columns separated by two spaces, with a header row.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    for row in std::iter::once(&header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}
