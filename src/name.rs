@@ -82,7 +82,17 @@ mod tests {
 
     #[test]
     fn refuses_names_that_could_escape_or_hide() {
-        for bad in ["", "../x", "a/b", ".hidden", "..", "a b", "é", "a\0b", &"x".repeat(129)] {
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            ".hidden",
+            "..",
+            "a b",
+            "é",
+            "a\0b",
+            &"x".repeat(129),
+        ] {
             assert!(CacheName::new(bad).is_err(), "{bad:?}");
         }
     }

@@ -39,18 +39,37 @@ pub struct Location {
 
 /// Resolves the store from the flag, the environment value and the working directory.
 pub fn resolve(flag: Option<&Path>, env: Option<OsString>, cwd: &Path) -> Result<Location> {
-    let absolute = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+    let absolute = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        }
+    };
     if let Some(path) = flag {
         if path.as_os_str().is_empty() {
             return Err(Error::usage("--dir is empty"));
         }
-        return Ok(Location { path: absolute(path), source: Source::Flag });
+        return Ok(Location {
+            path: absolute(path),
+            source: Source::Flag,
+        });
     }
     if let Some(value) = env.filter(|v| !v.is_empty()) {
-        return Ok(Location { path: absolute(Path::new(&value)), source: Source::Env });
+        return Ok(Location {
+            path: absolute(Path::new(&value)),
+            source: Source::Env,
+        });
     }
-    if let Some(found) = cwd.ancestors().map(|dir| dir.join(PROJECT_DIR)).find(|p| p.is_dir()) {
-        return Ok(Location { path: found, source: Source::Project });
+    if let Some(found) = cwd
+        .ancestors()
+        .map(|dir| dir.join(PROJECT_DIR))
+        .find(|p| p.is_dir())
+    {
+        return Ok(Location {
+            path: found,
+            source: Source::Project,
+        });
     }
     let platform = directories::ProjectDirs::from("", "", "cacheman").ok_or_else(|| {
         Error::usage_with_hint(
@@ -58,7 +77,10 @@ pub fn resolve(flag: Option<&Path>, env: Option<OsString>, cwd: &Path) -> Result
             "pass --dir PATH or set CACHEMAN_DIR",
         )
     })?;
-    Ok(Location { path: platform.cache_dir().to_path_buf(), source: Source::Platform })
+    Ok(Location {
+        path: platform.cache_dir().to_path_buf(),
+        source: Source::Platform,
+    })
 }
 
 #[cfg(test)]
@@ -73,10 +95,22 @@ mod tests {
         std::fs::create_dir(tmp.path().join(PROJECT_DIR)).unwrap();
 
         let by_flag = resolve(Some(Path::new("x")), Some("/env".into()), &nested).unwrap();
-        assert_eq!(by_flag, Location { path: nested.join("x"), source: Source::Flag });
+        assert_eq!(
+            by_flag,
+            Location {
+                path: nested.join("x"),
+                source: Source::Flag
+            }
+        );
 
         let by_env = resolve(None, Some("/env".into()), &nested).unwrap();
-        assert_eq!(by_env, Location { path: "/env".into(), source: Source::Env });
+        assert_eq!(
+            by_env,
+            Location {
+                path: "/env".into(),
+                source: Source::Env
+            }
+        );
 
         let by_project = resolve(None, None, &nested).unwrap();
         assert_eq!(by_project.path, tmp.path().join(PROJECT_DIR));

@@ -159,7 +159,22 @@ pub trait Store {
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>>;
 
     /// Stores a value, creating the cache with default settings if needed.
-    fn set(&self, cache: &CacheName, key: &[u8], value: NewValue<'_>, options: &SetOptions) -> Result<WriteReport>;
+    fn set(
+        &self,
+        cache: &CacheName,
+        key: &[u8],
+        value: NewValue<'_>,
+        options: &SetOptions,
+    ) -> Result<WriteReport>;
+
+    /// Stores many values under one lock and one journal write per chunk: the
+    /// fast way to load a cache.
+    fn set_many(
+        &self,
+        cache: &CacheName,
+        items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
+        options: &SetOptions,
+    ) -> Result<WriteReport>;
 
     /// Deletes keys and returns how many existed.
     fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)>;

@@ -21,7 +21,7 @@ working directory (see `cacheman init`), the platform cache directory.";
 
 /// Persistent, named, dependent caches for the shell.
 #[derive(Debug, Parser)]
-#[command(name = "cacheman", version, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(name = "cacheman", version, after_help = AFTER_HELP, max_term_width = 100, disable_help_subcommand = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

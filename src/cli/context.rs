@@ -41,10 +41,10 @@ impl Context {
         for notice in &report.notices {
             eprintln!("cacheman: warning: {notice}");
         }
-        if report.sync_due {
-            if let Err(e) = self.spawn_background_sync(cache) {
-                eprintln!("cacheman: warning: could not start a background sync: {e}");
-            }
+        if report.sync_due
+            && let Err(e) = self.spawn_background_sync(cache)
+        {
+            eprintln!("cacheman: warning: could not start a background sync: {e}");
         }
     }
 

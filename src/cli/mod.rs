@@ -35,7 +35,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(e) => return output::clap_error(&e),
     };
     let dir_from_env = matches.value_source("dir") == Some(clap::parser::ValueSource::EnvVariable);
-    match Context::new(&cli.global, dir_from_env).and_then(|ctx| commands::dispatch(&ctx, cli.command)) {
+    match Context::new(&cli.global, dir_from_env)
+        .and_then(|ctx| commands::dispatch(&ctx, cli.command))
+    {
         Ok(code) => code,
         Err(e) => report(&e),
     }

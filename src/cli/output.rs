@@ -48,14 +48,22 @@ pub fn clap_error(error: &clap::Error) -> ExitCode {
         };
     }
     let rendered = error.render().to_string();
-    let lines: Vec<&str> = rendered.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut message = lines
         .first()
         .unwrap_or(&"invalid arguments")
         .trim_start_matches("error: ")
         .to_string();
     if message.ends_with(':') {
-        let listed: Vec<&str> = lines[1..].iter().take_while(|l| l.starts_with('<') || l.starts_with('-')).copied().collect();
+        let listed: Vec<&str> = lines[1..]
+            .iter()
+            .take_while(|l| l.starts_with('<') || l.starts_with('-'))
+            .copied()
+            .collect();
         message = format!("{} {}", message, listed.join(", "));
     }
     eprintln!("cacheman: error: {message}");

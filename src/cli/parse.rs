@@ -14,7 +14,9 @@ pub fn duration(option: &str, text: &str) -> Result<Duration> {
         )
     })?;
     if parsed.is_zero() {
-        return Err(Error::usage(format!("{option}: the duration must be longer than zero")));
+        return Err(Error::usage(format!(
+            "{option}: the duration must be longer than zero"
+        )));
     }
     Ok(parsed)
 }
@@ -44,7 +46,9 @@ pub fn size(option: &str, text: &str) -> Result<u64> {
 pub fn count(option: &str, text: &str) -> Result<u64> {
     match text.trim().parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(Error::usage(format!("{option}: {text:?} is not a positive whole number"))),
+        _ => Err(Error::usage(format!(
+            "{option}: {text:?} is not a positive whole number"
+        ))),
     }
 }
 
@@ -55,7 +59,10 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(duration("--ttl", "10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(duration("--ttl", "1h 30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(
+            duration("--ttl", "1h 30m").unwrap(),
+            Duration::from_secs(5400)
+        );
         for bad in ["", "10", "ten minutes", "0s", "-5s"] {
             assert!(duration("--ttl", bad).is_err(), "{bad:?}");
         }

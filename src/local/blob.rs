@@ -46,9 +46,18 @@ pub fn path_for(blobs_dir: &Path, hash: &[u8; 32]) -> PathBuf {
 
 /// Streams `head` and then the rest of `reader` into a new blob and returns its
 /// hash and length. `durable` fsyncs the blob and its directory before returning.
-pub fn write(blobs_dir: &Path, head: &[u8], reader: &mut dyn Read, durable: bool) -> Result<([u8; 32], u64)> {
+pub fn write(
+    blobs_dir: &Path,
+    head: &[u8],
+    reader: &mut dyn Read,
+    durable: bool,
+) -> Result<([u8; 32], u64)> {
     fsutil::create_private_dir(blobs_dir)?;
-    let tmp = blobs_dir.join(format!("tmp.{}.{}", std::process::id(), crate::entry::now_ms()));
+    let tmp = blobs_dir.join(format!(
+        "tmp.{}.{}",
+        std::process::id(),
+        crate::entry::now_ms()
+    ));
     let written = stream_into(&tmp, head, reader);
     let (hash, len) = match written {
         Ok(done) => done,
@@ -59,7 +68,8 @@ pub fn write(blobs_dir: &Path, head: &[u8], reader: &mut dyn Read, durable: bool
     };
     let path = path_for(blobs_dir, &hash);
     let parent = path.parent().expect("blob paths have a parent");
-    let placed = fsutil::create_private_dir(parent).and_then(|()| fs::rename(&tmp, &path).at(&path));
+    let placed =
+        fsutil::create_private_dir(parent).and_then(|()| fs::rename(&tmp, &path).at(&path));
     if let Err(e) = placed {
         let _ = fs::remove_file(&tmp);
         return Err(e);
@@ -120,13 +130,29 @@ impl BlobReader {
             .map_err(|_| Error::corrupt(&path, 0, "blob is shorter than its header"))?;
         let (stored_len, stored_hash) = decode_header(&header, &path)?;
         if stored_len != len || &stored_hash != hash {
-            return Err(Error::corrupt(&path, 16, "blob header does not match the entry naming it"));
+            return Err(Error::corrupt(
+                &path,
+                16,
+                "blob header does not match the entry naming it",
+            ));
         }
         let file_len = file.metadata().at(&path)?.len();
         if file_len != HEADER_LEN as u64 + len {
-            return Err(Error::corrupt(&path, file_len, format!("blob holds {} bytes, expected {len}", file_len.saturating_sub(HEADER_LEN as u64))));
+            return Err(Error::corrupt(
+                &path,
+                file_len,
+                format!(
+                    "blob holds {} bytes, expected {len}",
+                    file_len.saturating_sub(HEADER_LEN as u64)
+                ),
+            ));
         }
-        Ok(BlobReader { file, path, len, hash: *hash })
+        Ok(BlobReader {
+            file,
+            path,
+            len,
+            hash: *hash,
+        })
     }
 
     pub fn len(&self) -> u64 {
@@ -149,7 +175,11 @@ impl BlobReader {
             CopyError::Output(_) => unreachable!("hashing writes nowhere"),
         })?;
         if hasher.finalize().as_bytes() != &self.hash {
-            return Err(Error::corrupt(&self.path, HEADER_LEN as u64, "blob content does not match its hash"));
+            return Err(Error::corrupt(
+                &self.path,
+                HEADER_LEN as u64,
+                "blob content does not match its hash",
+            ));
         }
         Ok(())
     }
@@ -159,7 +189,10 @@ impl BlobReader {
         self.each_chunk(|chunk| out.write_all(chunk).map_err(CopyError::Output))
     }
 
-    fn each_chunk(&self, mut f: impl FnMut(&[u8]) -> Result<(), CopyError>) -> Result<(), CopyError> {
+    fn each_chunk(
+        &self,
+        mut f: impl FnMut(&[u8]) -> Result<(), CopyError>,
+    ) -> Result<(), CopyError> {
         let mut buf = vec![0; CHUNK];
         let mut at = 0;
         while at < self.len {

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use crate::entry::{Entry, now_ms};
 use crate::error::{Error, Result};
+use crate::local::document;
 use crate::local::format::FileKind;
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
 use crate::local::journal::{self, Appender, JournalData, JournalHeader, Torn};
 use crate::local::record::{Op, OpKind, OpView};
 use crate::local::snapshot::Snapshot;
-use crate::local::document;
 
 /// A journal holding more records than this is due for compaction.
 pub const COMPACT_RECORDS: u64 = 4096;
@@ -90,7 +90,11 @@ impl CacheDir {
         let snapshot = if head.has_snapshot() {
             let snapshot = Snapshot::open(&self.snapshot_path(head.generation))?;
             if snapshot.header.generation != head.generation {
-                return Err(Error::corrupt(&snapshot.path, 16, "snapshot generation does not match its name"));
+                return Err(Error::corrupt(
+                    &snapshot.path,
+                    16,
+                    "snapshot generation does not match its name",
+                ));
             }
             Some(snapshot)
         } else {
@@ -233,7 +237,10 @@ impl View {
         for journal in &self.journals {
             for record in journal.records() {
                 let (offset, view) = record?;
-                match view.op().map_err(|r| Error::corrupt(&journal.path, offset, r))? {
+                match view
+                    .op()
+                    .map_err(|r| Error::corrupt(&journal.path, offset, r))?
+                {
                     Op::Set(entry) => {
                         overlay.changes.insert(entry.key.clone(), Some(entry));
                     }
@@ -252,8 +259,11 @@ impl View {
 
     /// Calls `f` with every current entry, expired ones included: the
     /// snapshot's, less what the journals changed, then the journals' own.
-    pub fn for_each_entry(&self, mut f: impl FnMut(Entry) -> Result<()>) -> Result<()> {
-        let overlay = self.overlay()?;
+    pub fn for_each_entry(
+        &self,
+        overlay: &Overlay,
+        mut f: impl FnMut(Entry) -> Result<()>,
+    ) -> Result<()> {
         if let (Some(snapshot), false) = (&self.snapshot, overlay.cleared) {
             for entry in snapshot.entries()? {
                 let entry = entry?;
@@ -262,7 +272,7 @@ impl View {
                 }
             }
         }
-        overlay.changes.into_values().flatten().try_for_each(f)
+        overlay.changes.values().flatten().cloned().try_for_each(f)
     }
 
     /// Entry count and key-plus-value bytes, from the snapshot header corrected by
@@ -274,11 +284,11 @@ impl View {
             _ => (0, 0),
         };
         for (key, change) in &overlay.changes {
-            if let (Some(snapshot), false) = (&self.snapshot, overlay.cleared) {
-                if let Some(old) = snapshot.lookup(key)? {
-                    count -= 1;
-                    bytes -= old.size();
-                }
+            if let (Some(snapshot), false) = (&self.snapshot, overlay.cleared)
+                && let Some(old) = snapshot.lookup(key)?
+            {
+                count = count.saturating_sub(1);
+                bytes = bytes.saturating_sub(old.size());
             }
             if let Some(entry) = change {
                 count += 1;

@@ -23,10 +23,19 @@ pub fn encode<T: Serialize>(kind: FileKind, value: &T) -> Vec<u8> {
 pub fn decode<T: DeserializeOwned>(kind: FileKind, bytes: &[u8], path: &Path) -> Result<T> {
     kind.check_preamble(bytes, path)?;
     match frame::parse(bytes, PREAMBLE_LEN) {
-        Parsed::Record { body, end } if end == bytes.len() => codec::decode(body)
-            .map_err(|reason| Error::corrupt(path, PREAMBLE_LEN as u64, reason)),
-        Parsed::Record { end, .. } => Err(Error::corrupt(path, end as u64, "trailing bytes after the document")),
-        Parsed::End => Err(Error::corrupt(path, PREAMBLE_LEN as u64, "the document body is missing")),
+        Parsed::Record { body, end } if end == bytes.len() => {
+            codec::decode(body).map_err(|reason| Error::corrupt(path, PREAMBLE_LEN as u64, reason))
+        }
+        Parsed::Record { end, .. } => Err(Error::corrupt(
+            path,
+            end as u64,
+            "trailing bytes after the document",
+        )),
+        Parsed::End => Err(Error::corrupt(
+            path,
+            PREAMBLE_LEN as u64,
+            "the document body is missing",
+        )),
         Parsed::Torn(reason) => Err(Error::corrupt(path, PREAMBLE_LEN as u64, reason)),
     }
 }

@@ -68,10 +68,18 @@ impl FileKind {
     /// Checks that `buf` starts with this kind's magic and a version we can read.
     pub fn check_preamble(self, buf: &[u8], path: &Path) -> Result<()> {
         if buf.len() < PREAMBLE_LEN {
-            return Err(Error::corrupt(path, 0, format!("too short for a {} header", self.name())));
+            return Err(Error::corrupt(
+                path,
+                0,
+                format!("too short for a {} header", self.name()),
+            ));
         }
         if !buf.starts_with(self.magic()) {
-            return Err(Error::corrupt(path, 0, format!("not a cacheman {} file (bad magic)", self.name())));
+            return Err(Error::corrupt(
+                path,
+                0,
+                format!("not a cacheman {} file (bad magic)", self.name()),
+            ));
         }
         let version = u32_at(buf, 8);
         if version != self.version() {
@@ -93,7 +101,11 @@ impl FileKind {
 pub fn check_header_crc(header: &[u8], path: &Path) -> Result<()> {
     let at = header.len() - 4;
     if crc32fast::hash(&header[..at]) != u32_at(header, at) {
-        return Err(Error::corrupt(path, at as u64, "header checksum does not match"));
+        return Err(Error::corrupt(
+            path,
+            at as u64,
+            "header checksum does not match",
+        ));
     }
     Ok(())
 }

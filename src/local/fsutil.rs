@@ -10,7 +10,11 @@ use crate::error::{IoContext, Result};
 
 /// Creates a directory and its parents with mode 0700.
 pub fn create_private_dir(path: &Path) -> Result<()> {
-    DirBuilder::new().recursive(true).mode(0o700).create(path).at(path)
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+        .at(path)
 }
 
 /// Opens (creating if needed, mode 0600) a file for reading and writing.

@@ -239,10 +239,13 @@ impl Appender {
         for (i, op) in ops.iter().enumerate() {
             frame::push(&encode_op(self.next_seq + i as u64, op), &mut buf);
         }
-        let written = self
-            .file
-            .write_all_at(&buf, self.len)
-            .and_then(|()| if durable { self.file.sync_data() } else { Ok(()) });
+        let written = self.file.write_all_at(&buf, self.len).and_then(|()| {
+            if durable {
+                self.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = written {
             let _ = self.file.set_len(self.len);
             return Err(e).at(&self.path);

@@ -40,19 +40,32 @@ pub struct SyncReport {
 /// without, returns [`SyncOutcome::Busy`] at once.
 pub fn sync(dir: &CacheDir, wait: bool) -> Result<SyncReport> {
     if dir.read_head()?.is_none() {
-        return Ok(SyncReport { outcome: SyncOutcome::Clean, cut: None });
+        return Ok(SyncReport {
+            outcome: SyncOutcome::Clean,
+            cut: None,
+        });
     }
     let _sync_lock = if wait {
         LockGuard::acquire(&dir.sync_lock_path())?
     } else {
         match LockGuard::try_acquire(&dir.sync_lock_path())? {
             Some(lock) => lock,
-            None => return Ok(SyncReport { outcome: SyncOutcome::Busy, cut: None }),
+            None => {
+                return Ok(SyncReport {
+                    outcome: SyncOutcome::Busy,
+                    cut: None,
+                });
+            }
         }
     };
     let (old, cut) = match rotate(dir)? {
         (Some(old), cut) => (old, cut),
-        (None, cut) => return Ok(SyncReport { outcome: SyncOutcome::Clean, cut }),
+        (None, cut) => {
+            return Ok(SyncReport {
+                outcome: SyncOutcome::Clean,
+                cut,
+            });
+        }
     };
     let outcome = merge(dir, old)?;
     install(dir, old)?;
@@ -76,7 +89,10 @@ fn rotate(dir: &CacheDir) -> Result<(Option<Head>, Option<Torn>)> {
         created_ms: now_ms(),
     };
     journal::create(&dir.journal_path(next), &header)?;
-    dir.write_head(&Head { last_journal: next, ..head })?;
+    dir.write_head(&Head {
+        last_journal: next,
+        ..head
+    })?;
     Ok((Some(head), cut))
 }
 
@@ -92,9 +108,13 @@ fn merge(dir: &CacheDir, old: Head) -> Result<SyncOutcome> {
     }
     let merged_records = view.pending();
     let now = now_ms();
-    let mut writer = SnapshotWriter::create(&dir.snapshot_path(old.last_journal + 1), old.last_journal + 1, now)?;
+    let mut writer = SnapshotWriter::create(
+        &dir.snapshot_path(old.last_journal + 1),
+        old.last_journal + 1,
+        now,
+    )?;
     let mut dropped_expired = 0;
-    view.for_each_entry(|entry| {
+    view.for_each_entry(&overlay, |entry| {
         if entry.is_expired(now) {
             dropped_expired += 1;
             Ok(())
@@ -114,7 +134,11 @@ fn merge(dir: &CacheDir, old: Head) -> Result<SyncOutcome> {
 fn install(dir: &CacheDir, old: Head) -> Result<()> {
     let _lock = LockGuard::acquire(&dir.write_lock_path())?;
     let current = dir.read_head()?.ok_or_else(|| {
-        Error::corrupt(&dir.head_path(), 0, "the head vanished while a sync was running")
+        Error::corrupt(
+            &dir.head_path(),
+            0,
+            "the head vanished while a sync was running",
+        )
     })?;
     dir.write_head(&Head {
         generation: old.last_journal + 1,

@@ -123,7 +123,10 @@ impl LocalStore {
     /// middle of a `drop` left behind. Runs under the store lock.
     fn discard_leftovers(&self, name: &CacheName) -> Result<()> {
         for volatile in [false, true] {
-            let settings = CacheSettings { volatile, ..CacheSettings::default() };
+            let settings = CacheSettings {
+                volatile,
+                ..CacheSettings::default()
+            };
             let dir = self.cache_dir(name, &settings)?;
             if dir.path().exists() {
                 discard_dir(dir.path())?;
@@ -138,16 +141,27 @@ impl LocalStore {
         if sync_due && self.inline_sync {
             let report = merge::sync(dir, false)?;
             notices.extend(report.cut.iter().map(|t| describe_cut(dir, t)));
-            return Ok(WriteReport { sync_due: false, notices });
+            return Ok(WriteReport {
+                sync_due: false,
+                notices,
+            });
         }
         Ok(WriteReport { sync_due, notices })
     }
 
-    fn stored_value(&self, dir: &CacheDir, value: NewValue<'_>, durable: bool) -> Result<StoredValue> {
+    fn stored_value(
+        &self,
+        dir: &CacheDir,
+        value: NewValue<'_>,
+        durable: bool,
+    ) -> Result<StoredValue> {
         match value {
-            NewValue::Bytes(bytes) if bytes.len() <= INLINE_MAX => Ok(StoredValue::Inline(bytes.to_vec())),
+            NewValue::Bytes(bytes) if bytes.len() <= INLINE_MAX => {
+                Ok(StoredValue::Inline(bytes.to_vec()))
+            }
             NewValue::Bytes(bytes) => {
-                let (hash, len) = blob::write(&dir.blobs_path(), bytes, &mut std::io::empty(), durable)?;
+                let (hash, len) =
+                    blob::write(&dir.blobs_path(), bytes, &mut std::io::empty(), durable)?;
                 Ok(StoredValue::Blob { hash, len })
             }
             NewValue::Stream(reader) => {
@@ -163,6 +177,31 @@ impl LocalStore {
                 Ok(StoredValue::Blob { hash, len })
             }
         }
+    }
+}
+
+/// Entries per journal write in [`Store::set_many`].
+const SET_MANY_CHUNK: usize = 4096;
+
+/// A new entry written now, with its TTL resolved against the cache's default.
+fn new_entry(
+    settings: &CacheSettings,
+    options: &SetOptions,
+    key: Vec<u8>,
+    value: StoredValue,
+) -> Entry {
+    let now = now_ms();
+    let ttl_ms = match options.ttl {
+        Ttl::CacheDefault => settings.ttl_ms,
+        Ttl::Never => None,
+        Ttl::After(ttl) => Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
+    };
+    Entry {
+        key,
+        value,
+        created_ms: now,
+        expires_ms: ttl_ms.map(|ttl| now.saturating_add(ttl)),
+        epoch: 0,
     }
 }
 
@@ -186,7 +225,11 @@ fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
 /// Moves a directory aside (an atomic rename), then deletes it.
 fn discard_dir(path: &Path) -> Result<()> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let aside = path.with_file_name(format!(".{name}.dropped.{}.{}", std::process::id(), now_ms()));
+    let aside = path.with_file_name(format!(
+        ".{name}.dropped.{}.{}",
+        std::process::id(),
+        now_ms()
+    ));
     fs::rename(path, &aside).at(path)?;
     fs::remove_dir_all(&aside).at(&aside)
 }
@@ -212,7 +255,9 @@ impl Store for LocalStore {
         };
         let value = match entry.value {
             StoredValue::Inline(bytes) => Value::Bytes(bytes),
-            StoredValue::Blob { hash, len } => Value::Blob(blob::BlobReader::open(&dir.blobs_path(), &hash, len)?),
+            StoredValue::Blob { hash, len } => {
+                Value::Blob(blob::BlobReader::open(&dir.blobs_path(), &hash, len)?)
+            }
         };
         Ok(Some(Hit {
             created_ms: entry.created_ms,
@@ -221,26 +266,45 @@ impl Store for LocalStore {
         }))
     }
 
-    fn set(&self, cache: &CacheName, key: &[u8], value: NewValue<'_>, options: &SetOptions) -> Result<WriteReport> {
+    fn set(
+        &self,
+        cache: &CacheName,
+        key: &[u8],
+        value: NewValue<'_>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
         check_key(key)?;
         let (settings, dir) = self.existing_or_created(cache)?;
         let durable = options.durable || settings.durable;
-        let now = now_ms();
-        let ttl_ms = match options.ttl {
-            Ttl::CacheDefault => settings.ttl_ms,
-            Ttl::Never => None,
-            Ttl::After(ttl) => Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
-        };
         let value = self.stored_value(&dir, value, durable)?;
-        let entry = Entry {
-            key: key.to_vec(),
-            value,
-            created_ms: now,
-            expires_ms: ttl_ms.map(|ttl| now.saturating_add(ttl)),
-            epoch: 0,
-        };
+        let entry = new_entry(&settings, options, key.to_vec(), value);
         let mut writer = dir.writer()?;
         writer.append(&[Op::Set(entry)], durable)?;
+        let (cut, due) = (writer.cut.take(), writer.compaction_due());
+        drop(writer);
+        self.report(&dir, cut, due)
+    }
+
+    fn set_many(
+        &self,
+        cache: &CacheName,
+        items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
+        let (settings, dir) = self.existing_or_created(cache)?;
+        let durable = options.durable || settings.durable;
+        let mut writer = dir.writer()?;
+        let mut chunk = Vec::with_capacity(SET_MANY_CHUNK);
+        let mut items = items.peekable();
+        while items.peek().is_some() {
+            chunk.clear();
+            for (key, value) in items.by_ref().take(SET_MANY_CHUNK) {
+                check_key(&key)?;
+                let value = self.stored_value(&dir, NewValue::Bytes(&value), durable)?;
+                chunk.push(Op::Set(new_entry(&settings, options, key, value)));
+            }
+            writer.append(&chunk, durable)?;
+        }
         let (cut, due) = (writer.cut.take(), writer.compaction_due());
         drop(writer);
         self.report(&dir, cut, due)
@@ -286,7 +350,7 @@ impl Store for LocalStore {
         };
         let now = now_ms();
         let mut keys = Vec::new();
-        view.for_each_entry(|entry| {
+        view.for_each_entry(&view.overlay()?, |entry| {
             if !entry.is_expired(now) {
                 keys.push(entry.key);
             }
@@ -309,7 +373,14 @@ impl Store for LocalStore {
                 }
                 None => (0, 0, 0, None),
             };
-            out.push(CacheSummary { name, settings, entries, bytes, pending, last_sync_ms });
+            out.push(CacheSummary {
+                name,
+                settings,
+                entries,
+                bytes,
+                pending,
+                last_sync_ms,
+            });
         }
         Ok(out)
     }
@@ -334,7 +405,10 @@ impl Store for LocalStore {
 
     fn drop_cache(&self, cache: &CacheName) -> Result<()> {
         let settings = self.update_manifest(|manifest| {
-            manifest.caches.remove(cache.as_str()).ok_or_else(|| unknown_cache(cache))
+            manifest
+                .caches
+                .remove(cache.as_str())
+                .ok_or_else(|| unknown_cache(cache))
         })?;
         let dir = self.cache_dir(cache, &settings)?;
         if dir.path().exists() {
@@ -359,13 +433,23 @@ impl Store for LocalStore {
         let result = match report.outcome {
             SyncOutcome::Busy => SyncResult::Busy,
             SyncOutcome::Clean => SyncResult::Clean,
-            SyncOutcome::Synced { merged_records, entries, dropped_expired } => SyncResult::Synced {
+            SyncOutcome::Synced {
+                merged_records,
+                entries,
+                dropped_expired,
+            } => SyncResult::Synced {
                 merged_records,
                 entries,
                 dropped_expired,
             },
         };
         let notices = report.cut.iter().map(|t| describe_cut(&dir, t)).collect();
-        Ok((result, WriteReport { sync_due: false, notices }))
+        Ok((
+            result,
+            WriteReport {
+                sync_due: false,
+                notices,
+            },
+        ))
     }
 }

@@ -174,7 +174,13 @@ mod tests {
     fn ops_round_trip() {
         let ops = [
             Op::Set(entry(b"k\0\xff", StoredValue::Inline(b"v\n".to_vec()))),
-            Op::Set(entry(b"", StoredValue::Blob { hash: [9; 32], len: 1 << 40 })),
+            Op::Set(entry(
+                b"",
+                StoredValue::Blob {
+                    hash: [9; 32],
+                    len: 1 << 40,
+                },
+            )),
             Op::Del(b"gone".to_vec()),
             Op::Clear,
         ];
@@ -197,7 +203,10 @@ mod tests {
 
     #[test]
     fn truncated_bodies_are_errors_not_panics() {
-        let body = encode_op(3, &Op::Set(entry(b"key", StoredValue::Inline(b"value".to_vec()))));
+        let body = encode_op(
+            3,
+            &Op::Set(entry(b"key", StoredValue::Inline(b"value".to_vec()))),
+        );
         for cut in 0..body.len() {
             let parsed = OpView::parse(&body[..cut]).and_then(|v| v.op());
             assert!(parsed.is_err(), "cut at {cut} decoded");

@@ -13,8 +13,8 @@ use crate::entry::Entry;
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::{self, Parsed, u32_at, u64_at};
-use crate::local::record::{KeyedView, encode_entry};
 use crate::local::fsutil;
+use crate::local::record::{KeyedView, encode_entry};
 
 /// Preamble, flags, generation, created, entry count, live bytes, table offset,
 /// slot count, table CRC, header CRC.
@@ -71,7 +71,11 @@ impl SnapshotHeader {
             table_crc: u32_at(buf, 64),
         };
         if !header.slot_count.is_power_of_two() || header.table_offset < HEADER_LEN as u64 {
-            return Err(Error::corrupt(path, 48, "hash table position or size is invalid"));
+            return Err(Error::corrupt(
+                path,
+                48,
+                "hash table position or size is invalid",
+            ));
         }
         Ok(header)
     }
@@ -103,7 +107,11 @@ impl Snapshot {
         let mut buf = [0; HEADER_LEN];
         let file_len = file.metadata().at(path)?.len();
         if file_len < HEADER_LEN as u64 {
-            return Err(Error::corrupt(path, file_len, "snapshot is shorter than its header"));
+            return Err(Error::corrupt(
+                path,
+                file_len,
+                "snapshot is shorter than its header",
+            ));
         }
         file.read_exact_at(&mut buf, 0).at(path)?;
         let header = SnapshotHeader::decode(&buf, path)?;
@@ -157,7 +165,11 @@ impl Snapshot {
     fn read_entry(&self, offset: u64, frame_len: u32) -> Result<Entry> {
         let end = offset + u64::from(frame_len);
         if offset < HEADER_LEN as u64 || end > self.header.table_offset {
-            return Err(Error::corrupt(&self.path, offset, "hash slot points outside the records"));
+            return Err(Error::corrupt(
+                &self.path,
+                offset,
+                "hash slot points outside the records",
+            ));
         }
         let mut buf = vec![0; frame_len as usize];
         self.file.read_exact_at(&mut buf, offset).at(&self.path)?;
@@ -176,7 +188,8 @@ impl Snapshot {
         let file = self.file.try_clone().at(&self.path)?;
         let region = self.header.table_offset - HEADER_LEN as u64;
         let mut reader = BufReader::with_capacity(256 << 10, file);
-        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(HEADER_LEN as u64)).at(&self.path)?;
+        std::io::Seek::seek(&mut reader, std::io::SeekFrom::Start(HEADER_LEN as u64))
+            .at(&self.path)?;
         Ok(Entries {
             reader: reader.take(region),
             path: self.path.clone(),
@@ -201,7 +214,9 @@ impl Entries {
         let at = self.offset;
         let corrupt = |reason: &str| Error::corrupt(&self.path, at, reason);
         let mut len = [0; 4];
-        self.reader.read_exact(&mut len).map_err(|_| corrupt("record is cut short"))?;
+        self.reader
+            .read_exact(&mut len)
+            .map_err(|_| corrupt("record is cut short"))?;
         let body_len = u32::from_le_bytes(len) as usize;
         if body_len > frame::MAX_BODY {
             return Err(corrupt("a frame length is implausibly large"));
@@ -272,8 +287,10 @@ impl SnapshotWriter {
         let mut framed = Vec::new();
         frame::push(&encode_entry(entry), &mut framed);
         self.out.write_all(&framed).at(&self.tmp)?;
-        let frame_len = u32::try_from(framed.len()).expect("records are bounded by frame::MAX_BODY");
-        self.placed.push((key_hash(&entry.key), frame_len, self.offset));
+        let frame_len =
+            u32::try_from(framed.len()).expect("records are bounded by frame::MAX_BODY");
+        self.placed
+            .push((key_hash(&entry.key), frame_len, self.offset));
         self.offset += framed.len() as u64;
         self.live_bytes += entry.size();
         Ok(())
@@ -316,7 +333,11 @@ impl SnapshotWriter {
             slot_count,
             table_crc: crc32fast::hash(&table),
         };
-        let file = self.out.into_inner().map_err(|e| e.into_error()).at(&self.tmp)?;
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .at(&self.tmp)?;
         file.write_all_at(&header.encode(), 0).at(&self.tmp)?;
         file.sync_all().at(&self.tmp)?;
         fs::rename(&self.tmp, &self.path).at(&self.path)?;

@@ -45,8 +45,16 @@ pub fn run(ctx: &Context, args: CreateArgs) -> Result<ExitCode> {
     };
     let settings = CacheSettings {
         ttl_ms,
-        max_entries: args.max_entries.as_deref().map(|n| parse::count("--max-entries", n)).transpose()?,
-        max_bytes: args.max_bytes.as_deref().map(|b| parse::size("--max-bytes", b)).transpose()?,
+        max_entries: args
+            .max_entries
+            .as_deref()
+            .map(|n| parse::count("--max-entries", n))
+            .transpose()?,
+        max_bytes: args
+            .max_bytes
+            .as_deref()
+            .map(|b| parse::size("--max-bytes", b))
+            .transpose()?,
         volatile: args.volatile,
         durable: args.durable,
     };

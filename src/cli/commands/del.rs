@@ -26,5 +26,9 @@ pub fn run(ctx: &Context, args: DelArgs) -> Result<ExitCode> {
     let keys: Vec<&[u8]> = args.keys.iter().map(|k| k.as_bytes()).collect();
     let (deleted, report) = ctx.store.delete(&cache, &keys)?;
     ctx.after_write(&cache, &report);
-    Ok(if deleted > 0 { ExitCode::Success } else { ExitCode::Miss })
+    Ok(if deleted > 0 {
+        ExitCode::Success
+    } else {
+        ExitCode::Miss
+    })
 }

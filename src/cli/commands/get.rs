@@ -41,7 +41,10 @@ pub fn run(ctx: &Context, args: GetArgs) -> Result<ExitCode> {
     }
     let [key] = args.keys.as_slice() else {
         return Err(Error::usage_with_hint(
-            format!("{} keys given; plain output holds one value", args.keys.len()),
+            format!(
+                "{} keys given; plain output holds one value",
+                args.keys.len()
+            ),
             "add --json to fetch several keys at once",
         ));
     };
@@ -81,7 +84,11 @@ fn many(store: &dyn Store, cache: &CacheName, keys: &[OsString]) -> Result<ExitC
     serde_json::to_writer(&mut out, &results).map_err(|e| output::stdout_error(e.into()))?;
     writeln!(out).map_err(output::stdout_error)?;
     output::flush(&mut out)?;
-    Ok(if all_hit { ExitCode::Success } else { ExitCode::Miss })
+    Ok(if all_hit {
+        ExitCode::Success
+    } else {
+        ExitCode::Miss
+    })
 }
 
 pub fn copy_error(error: CopyError) -> Error {

@@ -52,7 +52,11 @@ pub fn run(ctx: &Context, args: KeysArgs) -> Result<ExitCode> {
         .store
         .keys(&cache)?
         .into_iter()
-        .filter(|key| matcher.as_ref().is_none_or(|m| m.is_match(Path::new(OsStr::from_bytes(key)))))
+        .filter(|key| {
+            matcher
+                .as_ref()
+                .is_none_or(|m| m.is_match(Path::new(OsStr::from_bytes(key))))
+        })
         .collect();
     let mut out = std::io::stdout().lock();
     if args.json {

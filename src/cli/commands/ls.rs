@@ -28,7 +28,9 @@ pub fn run(ctx: &Context, args: LsArgs) -> Result<ExitCode> {
         serde_json::to_writer(&mut out, &list).map_err(|e| output::stdout_error(e.into()))?;
         writeln!(out).map_err(output::stdout_error)?;
     } else if !caches.is_empty() {
-        let header = ["NAME", "ENTRIES", "SIZE", "PENDING", "TTL", "LIMITS", "FLAGS"];
+        let header = [
+            "NAME", "ENTRIES", "SIZE", "PENDING", "TTL", "LIMITS", "FLAGS",
+        ];
         let rows: Vec<Vec<String>> = caches.iter().map(to_row).collect();
         output::write_all(&mut out, output::table(&header, &rows).as_bytes())?;
     }

@@ -44,21 +44,33 @@ pub struct SetArgs {
 pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     let options = SetOptions {
-        ttl: args.ttl.as_deref().map(parse::ttl).transpose()?.unwrap_or(Ttl::CacheDefault),
+        ttl: args
+            .ttl
+            .as_deref()
+            .map(parse::ttl)
+            .transpose()?
+            .unwrap_or(Ttl::CacheDefault),
         durable: args.durable,
     };
     let key = args.key.as_bytes();
     let report = match (&args.value, &args.file) {
         (Some(value), _) if value != "-" => {
-            ctx.store.set(&cache, key, NewValue::Bytes(value.as_bytes()), &options)?
+            ctx.store
+                .set(&cache, key, NewValue::Bytes(value.as_bytes()), &options)?
         }
         (_, Some(path)) => {
             let mut file = File::open(path).at(path)?;
-            ctx.store.set(&cache, key, NewValue::Stream(&mut file as &mut dyn Read), &options)?
+            ctx.store.set(
+                &cache,
+                key,
+                NewValue::Stream(&mut file as &mut dyn Read),
+                &options,
+            )?
         }
         _ => {
             let mut stdin = std::io::stdin().lock();
-            ctx.store.set(&cache, key, NewValue::Stream(&mut stdin), &options)?
+            ctx.store
+                .set(&cache, key, NewValue::Stream(&mut stdin), &options)?
         }
     };
     ctx.after_write(&cache, &report);

@@ -41,7 +41,11 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
         match result {
             SyncResult::Busy => eprintln!("{cache}: another process is syncing it"),
             SyncResult::Clean => eprintln!("{cache}: nothing to sync"),
-            SyncResult::Synced { merged_records, entries, dropped_expired } => {
+            SyncResult::Synced {
+                merged_records,
+                entries,
+                dropped_expired,
+            } => {
                 let expired = match dropped_expired {
                     0 => String::new(),
                     n => format!(", dropped {n} expired"),

@@ -1,0 +1,200 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cacheman] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cacheman'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cacheman'= {
+            cand --dir 'The store directory'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand get 'Print a value; exit 1 on a miss'
+            cand set 'Store a value (from VALUE, --file, or stdin)'
+            cand del 'Delete keys; exit 1 if none of them existed'
+            cand has 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
+            cand keys 'List the live keys of a cache, sorted'
+            cand ls 'List the caches with entry counts, sizes and settings'
+            cand create 'Create a cache with settings (writing to a missing cache creates it with defaults)'
+            cand drop 'Delete a cache, its settings and all its files'
+            cand clear 'Remove every entry of a cache (in constant time), keeping its settings'
+            cand sync 'Merge pending changes into each cache''s snapshot and fsync it (all caches if none named)'
+            cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
+            cand info 'Show which store is in use and why'
+            cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cacheman;get'= {
+            cand --default 'On a miss, print VALUE and exit 0'
+            cand --dir 'The store directory'
+            cand --json 'Print a JSON array with one object per key (exit 1 if any missed)'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;set'= {
+            cand --file 'Read the value from this file'
+            cand --ttl 'Expire the entry after this long (30s, 10m, 2h, 1day) or ''never''; default: the cache''s TTL'
+            cand --dir 'The store directory'
+            cand --durable 'fsync before returning, so the write survives power loss'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;del'= {
+            cand --dir 'The store directory'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;has'= {
+            cand --dir 'The store directory'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;keys'= {
+            cand --dir 'The store directory'
+            cand --json 'Print a JSON array of keys'
+            cand -0 'End each key with NUL instead of a newline'
+            cand --null 'End each key with NUL instead of a newline'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;ls'= {
+            cand --dir 'The store directory'
+            cand --json 'Print a JSON array with one object per cache'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;create'= {
+            cand --ttl 'Default time to live of its entries (30s, 10m, 2h, 1day)'
+            cand --max-entries 'Keep at most this many entries (least recently written go first)'
+            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)'
+            cand --dir 'The store directory'
+            cand --volatile 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
+            cand --durable 'fsync every write before the command returns'
+            cand -p 'Succeed without changes if the cache already exists'
+            cand --exist-ok 'Succeed without changes if the cache already exists'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;drop'= {
+            cand --dir 'The store directory'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;clear'= {
+            cand --dir 'The store directory'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;sync'= {
+            cand --dir 'The store directory'
+            cand -q 'Print nothing on success'
+            cand --quiet 'Print nothing on success'
+            cand --background 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;init'= {
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;info'= {
+            cand --dir 'The store directory'
+            cand --path 'Print only the store''s path'
+            cand --json 'Print a JSON object'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;completions'= {
+            cand --dir 'The store directory'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;help'= {
+            cand get 'Print a value; exit 1 on a miss'
+            cand set 'Store a value (from VALUE, --file, or stdin)'
+            cand del 'Delete keys; exit 1 if none of them existed'
+            cand has 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
+            cand keys 'List the live keys of a cache, sorted'
+            cand ls 'List the caches with entry counts, sizes and settings'
+            cand create 'Create a cache with settings (writing to a missing cache creates it with defaults)'
+            cand drop 'Delete a cache, its settings and all its files'
+            cand clear 'Remove every entry of a cache (in constant time), keeping its settings'
+            cand sync 'Merge pending changes into each cache''s snapshot and fsync it (all caches if none named)'
+            cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
+            cand info 'Show which store is in use and why'
+            cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cacheman;help;get'= {
+        }
+        &'cacheman;help;set'= {
+        }
+        &'cacheman;help;del'= {
+        }
+        &'cacheman;help;has'= {
+        }
+        &'cacheman;help;keys'= {
+        }
+        &'cacheman;help;ls'= {
+        }
+        &'cacheman;help;create'= {
+        }
+        &'cacheman;help;drop'= {
+        }
+        &'cacheman;help;clear'= {
+        }
+        &'cacheman;help;sync'= {
+        }
+        &'cacheman;help;init'= {
+        }
+        &'cacheman;help;info'= {
+        }
+        &'cacheman;help;completions'= {
+        }
+        &'cacheman;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,114 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cacheman_global_optspecs
+    string join \n dir= v/verbose h/help V/version
+end
+
+function __fish_cacheman_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cacheman_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cacheman_using_subcommand
+    set -l cmd (__fish_cacheman_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cacheman -n "__fish_cacheman_needs_command" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_needs_command" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_needs_command" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_needs_command" -s V -l version -d 'Print version'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "get" -d 'Print a value; exit 1 on a miss'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "set" -d 'Store a value (from VALUE, --file, or stdin)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "del" -d 'Delete keys; exit 1 if none of them existed'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "has" -d 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "keys" -d 'List the live keys of a cache, sorted'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "ls" -d 'List the caches with entry counts, sizes and settings'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "create" -d 'Create a cache with settings (writing to a missing cache creates it with defaults)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "drop" -d 'Delete a cache, its settings and all its files'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "clear" -d 'Remove every entry of a cache (in constant time), keeping its settings'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "sync" -d 'Merge pending changes into each cache\'s snapshot and fsync it (all caches if none named)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l file -d 'Read the value from this file' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l ttl -d 'Expire the entry after this long (30s, 10m, 2h, 1day) or \'never\'; default: the cache\'s TTL' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l durable -d 'fsync before returning, so the write survives power loss'
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l json -d 'Print a JSON array of keys'
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s 0 -l null -d 'End each key with NUL instead of a newline'
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l json -d 'Print a JSON array with one object per cache'
+complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l ttl -d 'Default time to live of its entries (30s, 10m, 2h, 1day)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-entries -d 'Keep at most this many entries (least recently written go first)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l volatile -d 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns'
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s p -l exist-ok -d 'Succeed without changes if the cache already exists'
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s q -l quiet -d 'Print nothing on success'
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l background -d 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "get" -d 'Print a value; exit 1 on a miss'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "set" -d 'Store a value (from VALUE, --file, or stdin)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "del" -d 'Delete keys; exit 1 if none of them existed'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "has" -d 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "keys" -d 'List the live keys of a cache, sorted'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "ls" -d 'List the caches with entry counts, sizes and settings'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "create" -d 'Create a cache with settings (writing to a missing cache creates it with defaults)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "drop" -d 'Delete a cache, its settings and all its files'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "clear" -d 'Remove every entry of a cache (in constant time), keeping its settings'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "sync" -d 'Merge pending changes into each cache\'s snapshot and fsync it (all caches if none named)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "info" -d 'Show which store is in use and why'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
