@@ -38,7 +38,6 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
             cand info 'Show which store is in use and why'
             cand completions 'Print the completion script for a shell'
-            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
@@ -150,50 +149,6 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
-        }
-        &'cacheman;help'= {
-            cand get 'Print a value; exit 1 on a miss'
-            cand set 'Store a value (from VALUE, --file, or stdin)'
-            cand del 'Delete keys; exit 1 if none of them existed'
-            cand has 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
-            cand keys 'List the live keys of a cache, sorted'
-            cand ls 'List the caches with entry counts, sizes and settings'
-            cand create 'Create a cache with settings (writing to a missing cache creates it with defaults)'
-            cand drop 'Delete a cache, its settings and all its files'
-            cand clear 'Remove every entry of a cache (in constant time), keeping its settings'
-            cand sync 'Merge pending changes into each cache''s snapshot and fsync it (all caches if none named)'
-            cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
-            cand info 'Show which store is in use and why'
-            cand completions 'Print the completion script for a shell'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'cacheman;help;get'= {
-        }
-        &'cacheman;help;set'= {
-        }
-        &'cacheman;help;del'= {
-        }
-        &'cacheman;help;has'= {
-        }
-        &'cacheman;help;keys'= {
-        }
-        &'cacheman;help;ls'= {
-        }
-        &'cacheman;help;create'= {
-        }
-        &'cacheman;help;drop'= {
-        }
-        &'cacheman;help;clear'= {
-        }
-        &'cacheman;help;sync'= {
-        }
-        &'cacheman;help;init'= {
-        }
-        &'cacheman;help;info'= {
-        }
-        &'cacheman;help;completions'= {
-        }
-        &'cacheman;help;help'= {
         }
     ]
     $completions[$command]

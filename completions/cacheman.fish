@@ -41,7 +41,6 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "sync" -d 'Merge p
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
@@ -98,17 +97,3 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "get" -d 'Print a value; exit 1 on a miss'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "set" -d 'Store a value (from VALUE, --file, or stdin)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "del" -d 'Delete keys; exit 1 if none of them existed'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "has" -d 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "keys" -d 'List the live keys of a cache, sorted'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "ls" -d 'List the caches with entry counts, sizes and settings'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "create" -d 'Create a cache with settings (writing to a missing cache creates it with defaults)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "drop" -d 'Delete a cache, its settings and all its files'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "clear" -d 'Remove every entry of a cache (in constant time), keeping its settings'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "sync" -d 'Merge pending changes into each cache\'s snapshot and fsync it (all caches if none named)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "info" -d 'Show which store is in use and why'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c cacheman -n "__fish_cacheman_using_subcommand help; and not __fish_seen_subcommand_from get set del has keys ls create drop clear sync init info completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
