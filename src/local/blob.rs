@@ -106,10 +106,19 @@ fn stream_into(tmp: &Path, head: &[u8], reader: &mut dyn Read) -> Result<([u8; 3
     Ok((hash, len))
 }
 
-/// fsyncs a blob, so a sync can make the records that name it durable.
-pub fn fsync(blobs_dir: &Path, hash: &[u8; 32]) -> Result<()> {
-    let path = path_for(blobs_dir, hash);
-    File::open(&path).and_then(|f| f.sync_all()).at(&path)
+/// fsyncs blobs and the directories naming them, so that a sync can make the
+/// records that refer to them durable.
+pub fn make_durable<'a>(blobs_dir: &Path, hashes: impl Iterator<Item = &'a [u8; 32]>) -> Result<()> {
+    let mut dirs = std::collections::BTreeSet::new();
+    for hash in hashes {
+        let path = path_for(blobs_dir, hash);
+        File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
+        dirs.insert(path.parent().expect("blob paths have a parent").to_path_buf());
+    }
+    if !dirs.is_empty() {
+        dirs.insert(blobs_dir.to_path_buf());
+    }
+    dirs.iter().try_for_each(|dir| fsutil::fsync_dir(dir))
 }
 
 /// An open blob whose header matched the entry that names it.
