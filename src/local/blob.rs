@@ -108,12 +108,19 @@ fn stream_into(tmp: &Path, head: &[u8], reader: &mut dyn Read) -> Result<([u8; 3
 
 /// fsyncs blobs and the directories naming them, so that a sync can make the
 /// records that refer to them durable.
-pub fn make_durable<'a>(blobs_dir: &Path, hashes: impl Iterator<Item = &'a [u8; 32]>) -> Result<()> {
+pub fn make_durable<'a>(
+    blobs_dir: &Path,
+    hashes: impl Iterator<Item = &'a [u8; 32]>,
+) -> Result<()> {
     let mut dirs = std::collections::BTreeSet::new();
     for hash in hashes {
         let path = path_for(blobs_dir, hash);
         File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
-        dirs.insert(path.parent().expect("blob paths have a parent").to_path_buf());
+        dirs.insert(
+            path.parent()
+                .expect("blob paths have a parent")
+                .to_path_buf(),
+        );
     }
     if !dirs.is_empty() {
         dirs.insert(blobs_dir.to_path_buf());

@@ -100,10 +100,14 @@ fn rotate(dir: &CacheDir) -> Result<(Option<Head>, Option<Torn>)> {
 fn merge(dir: &CacheDir, old: Head) -> Result<SyncOutcome> {
     let view = dir.view_of(old)?;
     let overlay = view.overlay()?;
-    let new_blobs = overlay.changes.values().flatten().filter_map(|entry| match &entry.value {
-        StoredValue::Blob { hash, .. } => Some(hash),
-        StoredValue::Inline(_) => None,
-    });
+    let new_blobs = overlay
+        .changes
+        .values()
+        .flatten()
+        .filter_map(|entry| match &entry.value {
+            StoredValue::Blob { hash, .. } => Some(hash),
+            StoredValue::Inline(_) => None,
+        });
     blob::make_durable(&dir.blobs_path(), new_blobs)?;
     let merged_records = view.pending();
     let now = now_ms();

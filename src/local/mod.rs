@@ -122,14 +122,13 @@ impl LocalStore {
     /// Removes files of a cache that is not in the manifest: what a crash in the
     /// middle of a `drop` left behind. Runs under the store lock.
     fn discard_leftovers(&self, name: &CacheName) -> Result<()> {
-        for volatile in [false, true] {
-            let settings = CacheSettings {
-                volatile,
-                ..CacheSettings::default()
-            };
-            let dir = self.cache_dir(name, &settings)?;
-            if dir.path().exists() {
-                discard_dir(dir.path())?;
+        let persistent = self.root.join("caches").join(name.as_str());
+        let volatile = volatile::root_for(&self.root)
+            .ok()
+            .map(|root| root.join(name.as_str()));
+        for dir in std::iter::once(persistent).chain(volatile) {
+            if dir.exists() {
+                discard_dir(&dir)?;
             }
         }
         Ok(())
@@ -138,7 +137,10 @@ impl LocalStore {
     /// Turns a finished write into a report, syncing inline when due and allowed.
     fn report(&self, dir: &CacheDir, cut: Option<Torn>, sync_due: bool) -> Result<WriteReport> {
         let mut notices: Vec<String> = cut.iter().map(|t| describe_cut(dir, t)).collect();
-        if sync_due && self.inline_sync {
+        if !sync_due {
+            return Ok(WriteReport { sync_due, notices });
+        }
+        if self.inline_sync {
             let report = merge::sync(dir, false)?;
             notices.extend(report.cut.iter().map(|t| describe_cut(dir, t)));
             return Ok(WriteReport {
@@ -146,7 +148,12 @@ impl LocalStore {
                 notices,
             });
         }
-        Ok(WriteReport { sync_due, notices })
+        // Ask for a sync only when none is running; the next write after it asks again.
+        let idle = LockGuard::try_acquire(&dir.sync_lock_path())?.is_some();
+        Ok(WriteReport {
+            sync_due: idle,
+            notices,
+        })
     }
 
     fn stored_value(

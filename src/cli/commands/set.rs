@@ -10,7 +10,7 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::parse;
-use crate::error::{IoContext, Result};
+use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::store::{NewValue, SetOptions, Store, Ttl};
@@ -59,7 +59,8 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
                 .set(&cache, key, NewValue::Bytes(value.as_bytes()), &options)?
         }
         (_, Some(path)) => {
-            let mut file = File::open(path).at(path)?;
+            let mut file = File::open(path)
+                .map_err(|e| Error::usage(format!("--file {}: {e}", path.display())))?;
             ctx.store.set(
                 &cache,
                 key,
