@@ -3,8 +3,10 @@
 
 /// Bytes a frame adds around its body.
 pub const OVERHEAD: usize = 12;
-/// The largest body a frame may carry; a bigger length field is damage.
-pub const MAX_BODY: usize = 16 << 20;
+/// The largest body a frame may carry; a bigger length field is damage. Records
+/// hold at most a 4 KiB key and a 4 KiB inline value, so this is generous, and
+/// small enough that a whole frame's length fits a snapshot slot's 24 bits.
+pub const MAX_BODY: usize = 8 << 20;
 
 /// Appends one framed body to `out`.
 pub fn push(body: &[u8], out: &mut Vec<u8>) {
@@ -55,6 +57,13 @@ pub fn parse(buf: &[u8], at: usize) -> Parsed<'_> {
     }
 }
 
+/// Whether a valid frame starts anywhere in `buf` at or after `from`. After an
+/// invalid frame, that tells damage (valid records follow) from a torn tail (an
+/// unfinished append, which leaves nothing valid behind it).
+pub fn any_valid_from(buf: &[u8], from: usize) -> bool {
+    (from..buf.len()).any(|at| matches!(parse(buf, at), Parsed::Record { .. }))
+}
+
 /// Reads a little-endian u32 at `at`; the caller guarantees the bounds.
 pub fn u32_at(buf: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(buf[at..at + 4].try_into().expect("4-byte slice"))
@@ -102,6 +111,25 @@ mod tests {
                 _ => assert!(matches!(parsed, Parsed::Torn(_)), "cut {cut}"),
             }
         }
+    }
+
+    #[test]
+    fn damage_is_told_from_a_torn_tail() {
+        let buf = framed(&[b"first", b"second", b"third"]);
+        let second = OVERHEAD + 5;
+        let mut damaged = buf.clone();
+        damaged[second + 9] ^= 0x10;
+        assert!(matches!(parse(&damaged, second), Parsed::Torn(_)));
+        assert!(
+            any_valid_from(&damaged, second + 1),
+            "the third record is still valid"
+        );
+        let torn = &buf[..buf.len() - 3];
+        assert!(matches!(
+            parse(torn, second + OVERHEAD + 6),
+            Parsed::Torn(_)
+        ));
+        assert!(!any_valid_from(torn, second + OVERHEAD + 6 + 1));
     }
 
     #[test]

@@ -140,6 +140,15 @@ impl<'a> Iterator for Records<'a> {
                 )
             }
             Parsed::End => None,
+            Parsed::Torn(reason) if frame::any_valid_from(bytes, self.at + 1) => {
+                let offset = self.at as u64;
+                self.at = bytes.len();
+                Some(Err(Error::corrupt(
+                    &self.journal.path,
+                    offset,
+                    format!("{reason}, and valid records follow: the journal is damaged, not torn"),
+                )))
+            }
             Parsed::Torn(reason) => {
                 self.torn = Some(Torn {
                     offset: self.at as u64,

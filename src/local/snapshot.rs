@@ -2,7 +2,9 @@
 //! hash table in the style of cdb. A lookup reads the header, a few slots and one
 //! record, whatever the snapshot's size.
 //!
-//! Slot layout (16 bytes): `tag u32 | frame_len u32 | offset u64`; offset 0 is empty.
+//! Slot layout (16 bytes): `tag u32 | frame_len u24 | check u8 | offset u64`, where
+//! `check` is a CRC-8 of the other fifteen bytes; an empty slot is all zeros. So
+//! every slot a lookup reads is checked, and no flipped bit turns into a wrong answer.
 
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -94,6 +96,61 @@ fn tag_of(hash: u64) -> u32 {
     (hash >> 32) as u32
 }
 
+/// One hash-table slot; see the module docs for its layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    tag: u32,
+    frame_len: u32,
+    offset: u64,
+}
+
+impl Slot {
+    fn encode(&self) -> [u8; SLOT_LEN] {
+        let mut out = [0; SLOT_LEN];
+        out[0..4].copy_from_slice(&self.tag.to_le_bytes());
+        out[4..7].copy_from_slice(&self.frame_len.to_le_bytes()[..3]);
+        out[8..16].copy_from_slice(&self.offset.to_le_bytes());
+        out[7] = slot_check(&out);
+        out
+    }
+
+    /// The slot, `None` for an empty one, or why its bytes are damaged.
+    fn decode(bytes: &[u8]) -> Result<Option<Slot>, &'static str> {
+        if slot_check(bytes) != bytes[7] {
+            return Err("hash slot checksum does not match");
+        }
+        let slot = Slot {
+            tag: u32_at(bytes, 0),
+            frame_len: u32::from_le_bytes([bytes[4], bytes[5], bytes[6], 0]),
+            offset: u64_at(bytes, 8),
+        };
+        match slot.offset {
+            0 if bytes.iter().all(|&b| b == 0) => Ok(None),
+            0 => Err("an empty hash slot holds data"),
+            _ => Ok(Some(slot)),
+        }
+    }
+}
+
+/// CRC-8 (polynomial 0x07) of a slot's bytes other than the check byte itself.
+/// Any CRC detects every single-bit error; eight bits are all a slot can spare.
+fn slot_check(slot: &[u8]) -> u8 {
+    slot.iter()
+        .enumerate()
+        .filter(|&(i, _)| i != 7)
+        .fold(0u8, |mut crc, (_, &byte)| {
+            crc ^= byte;
+            for _ in 0..8 {
+                crc = if crc & 0x80 != 0 {
+                    (crc << 1) ^ 0x07
+                } else {
+                    crc << 1
+                };
+            }
+            crc
+        })
+}
+
 /// An open snapshot.
 pub struct Snapshot {
     file: File,
@@ -144,13 +201,15 @@ impl Snapshot {
             let buf = &mut batch[..count as usize * SLOT_LEN];
             let at = self.header.table_offset + index * SLOT_LEN as u64;
             self.file.read_exact_at(buf, at).at(&self.path)?;
-            for slot in buf.chunks_exact(SLOT_LEN) {
-                let offset = u64_at(slot, 8);
-                if offset == 0 {
+            for (i, bytes) in buf.chunks_exact(SLOT_LEN).enumerate() {
+                let slot_at = at + (i * SLOT_LEN) as u64;
+                let slot = Slot::decode(bytes)
+                    .map_err(|reason| Error::corrupt(&self.path, slot_at, reason))?;
+                let Some(slot) = slot else {
                     return Ok(None);
-                }
-                if u32_at(slot, 0) == tag_of(hash) {
-                    let entry = self.read_entry(offset, u32_at(slot, 4))?;
+                };
+                if slot.tag == tag_of(hash) {
+                    let entry = self.read_entry(slot.offset, slot.frame_len)?;
                     if entry.key == key {
                         return Ok(Some(entry));
                     }
@@ -175,9 +234,10 @@ impl Snapshot {
         self.file.read_exact_at(&mut buf, offset).at(&self.path)?;
         let corrupt = |reason: &str| Error::corrupt(&self.path, offset, reason);
         match frame::parse(&buf, 0) {
-            Parsed::Record { body, .. } => KeyedView::parse(body)
+            Parsed::Record { body, end } if end == buf.len() => KeyedView::parse(body)
                 .and_then(|view| view.entry())
                 .map_err(|r| corrupt(&r)),
+            Parsed::Record { .. } => Err(corrupt("record length does not match its hash slot")),
             Parsed::End => Err(corrupt("empty record")),
             Parsed::Torn(reason) => Err(corrupt(reason)),
         }
@@ -315,13 +375,15 @@ impl SnapshotWriter {
         let mut table = vec![0u8; (slot_count as usize) * SLOT_LEN];
         for &(hash, frame_len, offset) in &self.placed {
             let mut index = hash & (slot_count - 1);
-            while u64_at(&table, index as usize * SLOT_LEN + 8) != 0 {
+            while table[index as usize * SLOT_LEN..][..SLOT_LEN] != [0; SLOT_LEN] {
                 index = (index + 1) & (slot_count - 1);
             }
-            let slot = &mut table[index as usize * SLOT_LEN..][..SLOT_LEN];
-            slot[0..4].copy_from_slice(&tag_of(hash).to_le_bytes());
-            slot[4..8].copy_from_slice(&frame_len.to_le_bytes());
-            slot[8..16].copy_from_slice(&offset.to_le_bytes());
+            let slot = Slot {
+                tag: tag_of(hash),
+                frame_len,
+                offset,
+            };
+            table[index as usize * SLOT_LEN..][..SLOT_LEN].copy_from_slice(&slot.encode());
         }
         self.out.write_all(&table).at(&self.tmp)?;
         let header = SnapshotHeader {
@@ -343,5 +405,97 @@ impl SnapshotWriter {
         fs::rename(&self.tmp, &self.path).at(&self.path)?;
         fsutil::fsync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
         Ok(header)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::StoredValue;
+
+    fn entry(i: u32) -> Entry {
+        Entry {
+            key: format!("key-{i}").into_bytes(),
+            value: StoredValue::Inline(format!("value {i}").into_bytes()),
+            created_ms: 1,
+            expires_ms: None,
+            epoch: 0,
+        }
+    }
+
+    fn write(dir: &Path, count: u32) -> PathBuf {
+        let path = dir.join("snap.2");
+        let mut writer = SnapshotWriter::create(&path, 2, 5).unwrap();
+        for i in 0..count {
+            writer.add(&entry(i)).unwrap();
+        }
+        writer.finish().unwrap();
+        path
+    }
+
+    #[test]
+    fn finds_every_key_and_misses_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let snapshot = Snapshot::open(&write(dir.path(), 1000)).unwrap();
+        assert_eq!(snapshot.header.entry_count, 1000);
+        for i in 0..1000 {
+            assert_eq!(snapshot.lookup(&entry(i).key).unwrap(), Some(entry(i)));
+        }
+        assert_eq!(snapshot.lookup(b"key-1000").unwrap(), None);
+        let all: Vec<Entry> = snapshot.entries().unwrap().map(Result::unwrap).collect();
+        assert_eq!(all.len(), 1000);
+    }
+
+    #[test]
+    fn slots_round_trip_and_every_flip_is_caught() {
+        let slot = Slot {
+            tag: 0xdead_beef,
+            frame_len: 0x00ab_cdef,
+            offset: 1234,
+        };
+        let bytes = slot.encode();
+        assert_eq!(Slot::decode(&bytes), Ok(Some(slot)));
+        assert_eq!(Slot::decode(&[0; SLOT_LEN]), Ok(None));
+        for original in [bytes, [0; SLOT_LEN]] {
+            for bit in 0..SLOT_LEN * 8 {
+                let mut flipped = original;
+                flipped[bit / 8] ^= 1 << (bit % 8);
+                assert!(Slot::decode(&flipped).is_err(), "bit {bit} of {original:?}");
+            }
+        }
+    }
+
+    /// Flip every bit of a small snapshot: a lookup either fails loudly or still
+    /// gives the right answer; it never returns a wrong value or a false miss.
+    #[test]
+    fn no_single_bit_flip_gives_a_wrong_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), 4);
+        let pristine = fs::read(&path).unwrap();
+        for bit in 0..pristine.len() * 8 {
+            let mut damaged = pristine.clone();
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            fs::write(&path, &damaged).unwrap();
+            let Ok(snapshot) = Snapshot::open(&path) else {
+                continue;
+            };
+            for i in 0..5 {
+                match snapshot.lookup(&entry(i).key) {
+                    Err(_) => {}
+                    Ok(found) => assert_eq!(found, (i < 4).then(|| entry(i)), "bit {bit}, key {i}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), 10);
+        let pristine = fs::read(&path).unwrap();
+        for len in 0..pristine.len() {
+            fs::write(&path, &pristine[..len]).unwrap();
+            assert!(Snapshot::open(&path).is_err(), "truncated to {len} bytes");
+        }
     }
 }
