@@ -22,6 +22,9 @@ _cacheman() {
             cacheman,completions)
                 cmd="cacheman__subcmd__completions"
                 ;;
+            cacheman,config)
+                cmd="cacheman__subcmd__config"
+                ;;
             cacheman,create)
                 cmd="cacheman__subcmd__create"
                 ;;
@@ -62,7 +65,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create drop clear sync init info completions"
+            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync init info completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,8 +118,8 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cacheman__subcmd__create)
-            opts="-p -v -h --ttl --max-entries --max-bytes --volatile --durable --exist-ok --dir --verbose --help"
+        cacheman__subcmd__config)
+            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --json --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +135,52 @@ _cacheman() {
                     ;;
                 --max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --autosync)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --durable)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__create)
+            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --volatile --exist-ok --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-entries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --autosync)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --durable)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --dir)

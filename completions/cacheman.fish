@@ -35,6 +35,7 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "has" -d 'Exit 0 i
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "keys" -d 'List the live keys of a cache, sorted'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "ls" -d 'List the caches with entry counts, sizes and settings'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "create" -d 'Create a cache with settings (writing to a missing cache creates it with defaults)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "config" -d 'Show or change a cache\'s settings, or (without CACHE) the store\'s autosync rules'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "drop" -d 'Delete a cache, its settings and all its files'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "clear" -d 'Remove every entry of a cache (in constant time), keeping its settings'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "sync" -d 'Merge pending changes into each cache\'s snapshot and fsync it (all caches if none named)'
@@ -67,15 +68,27 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l dir -d 'The sto
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l json -d 'Print a JSON array with one object per cache'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l ttl -d 'Default time to live of its entries (30s, 10m, 2h, 1day)' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-entries -d 'Keep at most this many entries (least recently written go first)' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l ttl -d 'Default time to live of entries (30s, 10m, 2h, 1day), or \'never\'' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-entries -d 'Keep at most N entries, least recently written going first; \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
+false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The store directory' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l volatile -d 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s p -l exist-ok -d 'Succeed without changes if the cache already exists'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l ttl -d 'Default time to live of entries (30s, 10m, 2h, 1day), or \'never\'' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-entries -d 'Keep at most N entries, least recently written going first; \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
+false\t''"
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l json -d 'Print the settings as a JSON object'
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l dir -d 'The store directory' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s h -l help -d 'Print help'

@@ -1,7 +1,5 @@
 //! Entries: a key, its value (inline bytes or a blob reference) and metadata.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde::{Deserialize, Serialize};
 
 /// Where an entry's bytes live.
@@ -49,11 +47,4 @@ impl Entry {
     pub fn size(&self) -> u64 {
         self.key.len() as u64 + self.value.len()
     }
-}
-
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -16,7 +16,9 @@
 //! assert_eq!(hit.value.into_bytes().unwrap(), b"hello");
 //! ```
 
+pub mod autosync;
 pub mod cli;
+pub mod clock;
 pub mod entry;
 pub mod error;
 pub mod exit_code;

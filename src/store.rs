@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::autosync::Autosync;
 use crate::error::{Error, Result};
 use crate::local::blob::BlobReader;
 use crate::name::CacheName;
@@ -21,6 +22,8 @@ pub struct CacheSettings {
     pub volatile: bool,
     /// Every write is fsynced before the command returns.
     pub durable: bool,
+    /// This cache's autosync rules; `None` follows the store's.
+    pub autosync: Option<Autosync>,
 }
 
 /// One cache as `ls` shows it.
@@ -28,6 +31,8 @@ pub struct CacheSettings {
 pub struct CacheSummary {
     pub name: CacheName,
     pub settings: CacheSettings,
+    /// The autosync rules in force: the cache's own, or the store's.
+    pub autosync: Autosync,
     /// Entries, counting expired ones until a sync drops them.
     pub entries: u64,
     /// Key plus value bytes of those entries.
@@ -187,6 +192,15 @@ pub trait Store {
 
     /// The settings of a cache, or `None` when it does not exist.
     fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>>;
+
+    /// Replaces the settings of an existing cache. Whether it is volatile cannot
+    /// change, since that would move its files.
+    fn configure(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()>;
+
+    /// The autosync rules of caches that have none of their own.
+    fn default_autosync(&self) -> Result<Autosync>;
+
+    fn set_default_autosync(&self, rules: &Autosync) -> Result<()>;
 
     /// Creates a cache; refuses one that exists.
     fn create(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()>;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::{
-    clear, completions, create, del, drop, get, has, info, init, keys, ls, set, sync,
+    clear, completions, config, create, del, drop, get, has, info, init, keys, ls, set, sync,
 };
 
 const AFTER_HELP: &str = "\
@@ -48,6 +48,7 @@ pub enum Command {
     Keys(keys::KeysArgs),
     Ls(ls::LsArgs),
     Create(create::CreateArgs),
+    Config(config::ConfigArgs),
     Drop(drop::DropArgs),
     Clear(clear::ClearArgs),
     Sync(sync::SyncArgs),

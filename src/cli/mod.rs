@@ -8,6 +8,7 @@ pub mod generate;
 mod json;
 mod output;
 mod parse;
+mod settings;
 
 use std::ffi::OsString;
 
@@ -35,9 +36,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(e) => return output::clap_error(&e),
     };
     let dir_from_env = matches.value_source("dir") == Some(clap::parser::ValueSource::EnvVariable);
-    match Context::new(&cli.global, dir_from_env)
-        .and_then(|ctx| commands::dispatch(&ctx, cli.command))
-    {
+    let mut stdout = std::io::stdout().lock();
+    let result = Context::new(&cli.global, dir_from_env)
+        .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))
+        .and_then(|code| output::flush(&mut stdout).map(|()| code));
+    match result {
         Ok(code) => code,
         Err(e) => report(&e),
     }

@@ -102,3 +102,9 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     text
 }
+
+/// Writes a value as one line of JSON.
+pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(|e| stdout_error(e.into()))?;
+    out.write_all(b"\n").map_err(stdout_error)
+}

@@ -53,11 +53,7 @@ pub fn write(
     durable: bool,
 ) -> Result<([u8; 32], u64)> {
     fsutil::create_private_dir(blobs_dir)?;
-    let tmp = blobs_dir.join(format!(
-        "tmp.{}.{}",
-        std::process::id(),
-        crate::entry::now_ms()
-    ));
+    let tmp = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
     let written = stream_into(&tmp, head, reader);
     let (hash, len) = match written {
         Ok(done) => done,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::entry::{Entry, now_ms};
+use crate::entry::Entry;
 use crate::error::{Error, Result};
 use crate::local::document;
 use crate::local::format::FileKind;
@@ -113,12 +113,12 @@ impl CacheDir {
 
     /// Takes the write lock, creating the cache's files on first use, and opens
     /// the active journal (cutting a torn tail).
-    pub fn writer(&self) -> Result<Writer<'_>> {
+    pub fn writer(&self, now_ms: u64) -> Result<Writer<'_>> {
         fsutil::create_private_dir(&self.path)?;
         let lock = LockGuard::acquire(&self.write_lock_path())?;
         let head = match self.read_head()? {
             Some(head) => head,
-            None => self.initialize()?,
+            None => self.initialize(now_ms)?,
         };
         let (appender, cut) = Appender::open(&self.journal_path(head.last_journal))?;
         Ok(Writer {
@@ -130,8 +130,7 @@ impl CacheDir {
         })
     }
 
-    fn initialize(&self) -> Result<Head> {
-        let now = now_ms();
+    fn initialize(&self, now: u64) -> Result<Head> {
         let head = Head::initial(now);
         let header = JournalHeader {
             number: head.last_journal,
@@ -142,6 +141,53 @@ impl CacheDir {
         self.write_head(&head)?;
         Ok(head)
     }
+
+    /// Unsynced changes and the time of the last sync, read without a lock, or
+    /// `None` when the cache has no files yet.
+    pub fn sync_state(&self) -> Result<Option<SyncState>> {
+        let mut last_error = None;
+        for _ in 0..READ_RETRIES {
+            let Some(head) = self.read_head()? else {
+                return Ok(None);
+            };
+            let state = journal::read_state(&self.journal_path(head.last_journal)).and_then(
+                |(last, next_seq)| {
+                    let first = match head.generation == head.last_journal {
+                        true => last,
+                        false => journal::read_state(&self.journal_path(head.generation))?.0,
+                    };
+                    Ok(SyncState {
+                        pending: next_seq - first.first_seq,
+                        last_sync_ms: head.last_sync_ms,
+                    })
+                },
+            );
+            match state {
+                Ok(state) => return Ok(Some(state)),
+                Err(e) if e.is_not_found() => last_error = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_error.expect("the loop ran at least once"))
+    }
+}
+
+/// What the autosync rules look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncState {
+    /// Changes recorded since the last sync.
+    pub pending: u64,
+    pub last_sync_ms: u64,
+}
+
+/// What a finished write leaves for the caller to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// A torn tail cut when the journal was opened.
+    pub cut: Option<Torn>,
+    /// The journal has grown enough that readers' replay should be shortened.
+    pub compaction_due: bool,
+    pub state: SyncState,
 }
 
 /// The write lock on a cache, with its active journal open.
@@ -164,9 +210,25 @@ impl Writer<'_> {
         self.appender.append(ops, durable)
     }
 
-    /// Whether the journal has grown enough to be merged into a new snapshot.
-    pub fn compaction_due(&self) -> bool {
-        self.appender.records() >= COMPACT_RECORDS || self.appender.len() >= COMPACT_BYTES
+    /// Releases the lock and says what the caller should know: a cut tail,
+    /// whether the journal is long, and the state the autosync rules look at.
+    pub fn finish(self) -> Result<Written> {
+        let first_seq = if self.head.generation == self.head.last_journal {
+            self.appender.header().first_seq
+        } else {
+            journal::read_state(&self.dir.journal_path(self.head.generation))?
+                .0
+                .first_seq
+        };
+        Ok(Written {
+            cut: self.cut,
+            compaction_due: self.appender.records() >= COMPACT_RECORDS
+                || self.appender.len() >= COMPACT_BYTES,
+            state: SyncState {
+                pending: self.appender.next_seq() - first_seq,
+                last_sync_ms: self.head.last_sync_ms,
+            },
+        })
     }
 }
 

@@ -161,6 +161,48 @@ impl<'a> Iterator for Records<'a> {
     }
 }
 
+/// The sequence number of a journal's last record, found through its trailing
+/// length with one read, or `None` when the journal is empty or its tail is not
+/// a valid record.
+fn tail_seq(file: &File, len: u64, path: &Path) -> Result<Option<u64>> {
+    let data_len = len.saturating_sub(HEADER_LEN as u64);
+    if data_len < frame::OVERHEAD as u64 {
+        return Ok(None);
+    }
+    let mut trailer = [0; 4];
+    file.read_exact_at(&mut trailer, len - 4).at(path)?;
+    let frame_len = u64::from(u32::from_le_bytes(trailer)) + frame::OVERHEAD as u64;
+    if frame_len > data_len {
+        return Ok(None);
+    }
+    let mut buf = vec![0; frame_len as usize];
+    file.read_exact_at(&mut buf, len - frame_len).at(path)?;
+    match frame::parse(&buf, 0) {
+        Parsed::Record { body, end } if end == buf.len() => {
+            Ok(OpView::parse(body).ok().map(|view| view.seq))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The header of a journal and the sequence number its next record will carry,
+/// read without a lock (a torn tail is skipped, not cut).
+pub fn read_state(path: &Path) -> Result<(JournalHeader, u64)> {
+    let file = File::open(path).at(path)?;
+    let len = file.metadata().at(path)?.len();
+    let mut head = vec![0; HEADER_LEN.min(len as usize)];
+    file.read_exact_at(&mut head, 0).at(path)?;
+    let header = JournalHeader::decode(&head, path)?;
+    if let Some(seq) = tail_seq(&file, len, path)? {
+        return Ok((header, seq + 1));
+    }
+    let mut next = header.first_seq;
+    for record in JournalData::read(path)?.records() {
+        next = record?.1.seq + 1;
+    }
+    Ok((header, next))
+}
+
 /// The active journal, open for appending under the write lock.
 pub struct Appender {
     file: File,
@@ -186,7 +228,7 @@ impl Appender {
             len,
             next_seq: header.first_seq,
         };
-        if let Some(seq) = appender.last_seq_from_tail()? {
+        if let Some(seq) = tail_seq(&appender.file, len, path)? {
             appender.next_seq = seq + 1;
             return Ok((appender, None));
         }
@@ -195,33 +237,6 @@ impl Appender {
         }
         let torn = appender.cut_torn_tail()?;
         Ok((appender, torn))
-    }
-
-    /// The fast path: validate only the last record, found through its trailing length.
-    fn last_seq_from_tail(&self) -> Result<Option<u64>> {
-        let data_len = self.len.saturating_sub(HEADER_LEN as u64);
-        if data_len < frame::OVERHEAD as u64 {
-            return Ok(None);
-        }
-        let mut trailer = [0; 4];
-        self.file
-            .read_exact_at(&mut trailer, self.len - 4)
-            .at(&self.path)?;
-        let body_len = u64::from(u32::from_le_bytes(trailer));
-        let frame_len = body_len + frame::OVERHEAD as u64;
-        if frame_len > data_len {
-            return Ok(None);
-        }
-        let mut buf = vec![0; frame_len as usize];
-        self.file
-            .read_exact_at(&mut buf, self.len - frame_len)
-            .at(&self.path)?;
-        match frame::parse(&buf, 0) {
-            Parsed::Record { body, end } if end == buf.len() => {
-                Ok(OpView::parse(body).ok().map(|view| view.seq))
-            }
-            _ => Ok(None),
-        }
     }
 
     /// The slow path: replay from the start and truncate after the last valid record.
@@ -279,6 +294,10 @@ impl Appender {
 
     pub fn next_seq(&self) -> u64 {
         self.next_seq
+    }
+
+    pub fn header(&self) -> &JournalHeader {
+        &self.header
     }
 
     /// fsyncs everything appended so far.

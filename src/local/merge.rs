@@ -5,7 +5,8 @@
 
 use std::fs;
 
-use crate::entry::{StoredValue, now_ms};
+use crate::clock::Clock;
+use crate::entry::StoredValue;
 use crate::error::{Error, Result};
 use crate::local::blob;
 use crate::local::cache::CacheDir;
@@ -38,7 +39,7 @@ pub struct SyncReport {
 
 /// Syncs one cache. With `wait`, blocks until any running sync finishes;
 /// without, returns [`SyncOutcome::Busy`] at once.
-pub fn sync(dir: &CacheDir, wait: bool) -> Result<SyncReport> {
+pub fn sync(dir: &CacheDir, wait: bool, clock: &dyn Clock) -> Result<SyncReport> {
     if dir.read_head()?.is_none() {
         return Ok(SyncReport {
             outcome: SyncOutcome::Clean,
@@ -58,7 +59,7 @@ pub fn sync(dir: &CacheDir, wait: bool) -> Result<SyncReport> {
             }
         }
     };
-    let (old, cut) = match rotate(dir)? {
+    let (old, cut) = match rotate(dir, clock.now_ms())? {
         (Some(old), cut) => (old, cut),
         (None, cut) => {
             return Ok(SyncReport {
@@ -67,16 +68,16 @@ pub fn sync(dir: &CacheDir, wait: bool) -> Result<SyncReport> {
             });
         }
     };
-    let outcome = merge(dir, old)?;
-    install(dir, old)?;
+    let outcome = merge(dir, old, clock.now_ms())?;
+    install(dir, old, clock.now_ms())?;
     remove_replaced(dir, old);
     Ok(SyncReport { outcome, cut })
 }
 
 /// Under the write lock, starts a fresh journal for writers and returns the head
 /// describing what is to be merged, or `None` when nothing is pending.
-fn rotate(dir: &CacheDir) -> Result<(Option<Head>, Option<Torn>)> {
-    let writer = dir.writer()?;
+fn rotate(dir: &CacheDir, now: u64) -> Result<(Option<Head>, Option<Torn>)> {
+    let writer = dir.writer(now)?;
     let head = writer.head;
     let cut = writer.cut.clone();
     if head.generation == head.last_journal && writer.appender.is_empty() {
@@ -86,7 +87,7 @@ fn rotate(dir: &CacheDir) -> Result<(Option<Head>, Option<Torn>)> {
     let header = JournalHeader {
         number: next,
         first_seq: writer.appender.next_seq(),
-        created_ms: now_ms(),
+        created_ms: now,
     };
     journal::create(&dir.journal_path(next), &header)?;
     dir.write_head(&Head {
@@ -97,7 +98,7 @@ fn rotate(dir: &CacheDir) -> Result<(Option<Head>, Option<Torn>)> {
 }
 
 /// Writes snapshot `old.last_journal + 1` from the old snapshot and journals.
-fn merge(dir: &CacheDir, old: Head) -> Result<SyncOutcome> {
+fn merge(dir: &CacheDir, old: Head, now: u64) -> Result<SyncOutcome> {
     let view = dir.view_of(old)?;
     let overlay = view.overlay()?;
     let new_blobs = overlay
@@ -110,7 +111,6 @@ fn merge(dir: &CacheDir, old: Head) -> Result<SyncOutcome> {
         });
     blob::make_durable(&dir.blobs_path(), new_blobs)?;
     let merged_records = view.pending();
-    let now = now_ms();
     let mut writer = SnapshotWriter::create(
         &dir.snapshot_path(old.last_journal + 1),
         old.last_journal + 1,
@@ -134,7 +134,7 @@ fn merge(dir: &CacheDir, old: Head) -> Result<SyncOutcome> {
 }
 
 /// Under the write lock, points the head at the new snapshot.
-fn install(dir: &CacheDir, old: Head) -> Result<()> {
+fn install(dir: &CacheDir, old: Head, now: u64) -> Result<()> {
     let _lock = LockGuard::acquire(&dir.write_lock_path())?;
     let current = dir.read_head()?.ok_or_else(|| {
         Error::corrupt(
@@ -146,7 +146,7 @@ fn install(dir: &CacheDir, old: Head) -> Result<()> {
     dir.write_head(&Head {
         generation: old.last_journal + 1,
         last_journal: current.last_journal,
-        last_sync_ms: now_ms(),
+        last_sync_ms: now,
     })
 }
 

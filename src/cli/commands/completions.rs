@@ -1,5 +1,7 @@
 //! `cacheman completions`: print a shell completion script.
 
+use std::io::Write;
+
 use clap::Args;
 use clap_complete::Shell;
 
@@ -16,9 +18,7 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub fn run(args: CompletionsArgs) -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    output::write_all(&mut out, &generate::completion(args.shell))?;
-    output::flush(&mut out)?;
+pub fn run(args: CompletionsArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    output::write_all(out, &generate::completion(args.shell))?;
     Ok(ExitCode::Success)
 }

@@ -34,10 +34,10 @@ pub struct GetArgs {
     pub json: bool,
 }
 
-pub fn run(ctx: &Context, args: GetArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     if args.json {
-        return many(&ctx.store, &cache, &args.keys);
+        return many(&ctx.store, &cache, &args.keys, out);
     }
     let [key] = args.keys.as_slice() else {
         return Err(Error::usage_with_hint(
@@ -48,19 +48,22 @@ pub fn run(ctx: &Context, args: GetArgs) -> Result<ExitCode> {
             "add --json to fetch several keys at once",
         ));
     };
-    let mut out = std::io::stdout().lock();
     match ctx.store.get(&cache, key.as_bytes())? {
-        Some(hit) => hit.value.write_to(&mut out).map_err(copy_error)?,
+        Some(hit) => hit.value.write_to(out).map_err(copy_error)?,
         None => match &args.default {
-            Some(default) => output::write_all(&mut out, default.as_bytes())?,
+            Some(default) => output::write_all(out, default.as_bytes())?,
             None => return Ok(ExitCode::Miss),
         },
     }
-    output::flush(&mut out)?;
     Ok(ExitCode::Success)
 }
 
-fn many(store: &dyn Store, cache: &CacheName, keys: &[OsString]) -> Result<ExitCode> {
+fn many(
+    store: &dyn Store,
+    cache: &CacheName,
+    keys: &[OsString],
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
     let mut results = Vec::with_capacity(keys.len());
     let mut all_hit = true;
     for key in keys {
@@ -80,10 +83,7 @@ fn many(store: &dyn Store, cache: &CacheName, keys: &[OsString]) -> Result<ExitC
         };
         results.push(item);
     }
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, &results).map_err(|e| output::stdout_error(e.into()))?;
-    writeln!(out).map_err(output::stdout_error)?;
-    output::flush(&mut out)?;
+    output::json_line(out, &results)?;
     Ok(if all_hit {
         ExitCode::Success
     } else {

@@ -22,12 +22,11 @@ pub struct InfoArgs {
     pub json: bool,
 }
 
-pub fn run(ctx: &Context, args: InfoArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: InfoArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let path = ctx.location.path.display().to_string();
-    let mut out = std::io::stdout().lock();
     if args.path {
         writeln!(out, "{path}").map_err(output::stdout_error)?;
-        return output::flush(&mut out).map(|()| ExitCode::Success);
+        return Ok(ExitCode::Success);
     }
     let caches = ctx.store.list()?.len();
     let exists = ctx.location.path.is_dir();
@@ -47,8 +46,7 @@ pub fn run(ctx: &Context, args: InfoArgs) -> Result<ExitCode> {
             ctx.location.source,
             env!("CARGO_PKG_VERSION")
         );
-        output::write_all(&mut out, text.as_bytes())?;
+        output::write_all(out, text.as_bytes())?;
     }
-    output::flush(&mut out)?;
     Ok(ExitCode::Success)
 }

@@ -1,9 +1,8 @@
 //! `cacheman init`: make a per-project store (`.cacheman/`) that commands run
 //! below it will find.
 
-use std::path::PathBuf;
-
 use clap::Args;
+use std::path::PathBuf;
 
 use crate::cli::context::Context;
 use crate::error::{IoContext, Result};

@@ -34,7 +34,7 @@ pub struct KeysArgs {
     pub null: bool,
 }
 
-pub fn run(ctx: &Context, args: KeysArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: KeysArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     let matcher = args
         .glob
@@ -58,18 +58,15 @@ pub fn run(ctx: &Context, args: KeysArgs) -> Result<ExitCode> {
                 .is_none_or(|m| m.is_match(Path::new(OsStr::from_bytes(key))))
         })
         .collect();
-    let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<_> = keys.iter().map(|k| json::bytes(k)).collect();
-        serde_json::to_writer(&mut out, &list).map_err(|e| output::stdout_error(e.into()))?;
-        writeln!(out).map_err(output::stdout_error)?;
+        output::json_line(out, &list)?;
     } else {
         let end = if args.null { b"\0" } else { b"\n" };
         for key in &keys {
-            output::write_all(&mut out, key)?;
-            output::write_all(&mut out, end)?;
+            output::write_all(out, key)?;
+            output::write_all(out, end)?;
         }
     }
-    output::flush(&mut out)?;
     Ok(ExitCode::Success)
 }

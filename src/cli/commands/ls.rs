@@ -1,12 +1,12 @@
 //! `cacheman ls`: the caches with their sizes and settings.
 
 use std::io::Write;
-use std::time::Duration;
 
 use clap::Args;
 use serde_json::json;
 
 use crate::cli::context::Context;
+use crate::cli::settings::{self, autosync_label, human_bytes, human_ttl};
 use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
@@ -20,45 +20,38 @@ pub struct LsArgs {
     pub json: bool,
 }
 
-pub fn run(ctx: &Context, args: LsArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let caches = ctx.store.list()?;
-    let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<_> = caches.iter().map(to_json).collect();
-        serde_json::to_writer(&mut out, &list).map_err(|e| output::stdout_error(e.into()))?;
-        writeln!(out).map_err(output::stdout_error)?;
+        output::json_line(out, &list)?;
     } else if !caches.is_empty() {
         let header = [
-            "NAME", "ENTRIES", "SIZE", "PENDING", "TTL", "LIMITS", "FLAGS",
+            "NAME", "ENTRIES", "SIZE", "PENDING", "TTL", "LIMITS", "AUTOSYNC", "FLAGS",
         ];
         let rows: Vec<Vec<String>> = caches.iter().map(to_row).collect();
-        output::write_all(&mut out, output::table(&header, &rows).as_bytes())?;
+        output::write_all(out, output::table(&header, &rows).as_bytes())?;
     }
-    output::flush(&mut out)?;
     Ok(ExitCode::Success)
 }
 
 fn to_json(cache: &CacheSummary) -> serde_json::Value {
-    let s = &cache.settings;
-    json!({
+    let mut object = settings::to_json(&cache.settings, &cache.autosync);
+    let fields = json!({
         "name": cache.name.as_str(),
         "entries": cache.entries,
         "bytes": cache.bytes,
         "pending": cache.pending,
         "last_sync": cache.last_sync_ms.map_or(serde_json::Value::Null, json::time),
-        "ttl_ms": s.ttl_ms,
-        "max_entries": s.max_entries,
-        "max_bytes": s.max_bytes,
-        "volatile": s.volatile,
-        "durable": s.durable,
-    })
+    });
+    if let (Some(object), Some(fields)) = (object.as_object_mut(), fields.as_object()) {
+        object.extend(fields.clone());
+    }
+    object
 }
 
 fn to_row(cache: &CacheSummary) -> Vec<String> {
     let s = &cache.settings;
-    let ttl = s.ttl_ms.map_or("-".into(), |ms| {
-        humantime::format_duration(Duration::from_millis(ms)).to_string()
-    });
     let mut limits = Vec::new();
     if let Some(n) = s.max_entries {
         limits.push(format!("{n} entries"));
@@ -75,14 +68,11 @@ fn to_row(cache: &CacheSummary) -> Vec<String> {
         cache.entries.to_string(),
         human_bytes(cache.bytes),
         cache.pending.to_string(),
-        ttl,
+        human_ttl(s.ttl_ms),
         dash_if_empty(limits.join(", ")),
+        autosync_label(s),
         dash_if_empty(flags.join(",")),
     ]
-}
-
-fn human_bytes(bytes: u64) -> String {
-    bytesize::ByteSize::b(bytes).display().iec().to_string()
 }
 
 fn dash_if_empty(text: String) -> String {

@@ -2,6 +2,7 @@
 
 pub mod clear;
 pub mod completions;
+pub mod config;
 pub mod create;
 pub mod del;
 pub mod drop;
@@ -14,25 +15,29 @@ pub mod ls;
 pub mod set;
 pub mod sync;
 
+use std::io::Write;
+
 use crate::cli::args::Command;
 use crate::cli::context::Context;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 
-pub fn dispatch(ctx: &Context, command: Command) -> Result<ExitCode> {
+/// Runs one command; what it prints as data goes to `out`.
+pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<ExitCode> {
     match command {
-        Command::Get(args) => get::run(ctx, args),
+        Command::Get(args) => get::run(ctx, args, out),
         Command::Set(args) => set::run(ctx, args),
         Command::Del(args) => del::run(ctx, args),
         Command::Has(args) => has::run(ctx, args),
-        Command::Keys(args) => keys::run(ctx, args),
-        Command::Ls(args) => ls::run(ctx, args),
+        Command::Keys(args) => keys::run(ctx, args, out),
+        Command::Ls(args) => ls::run(ctx, args, out),
         Command::Create(args) => create::run(ctx, args),
+        Command::Config(args) => config::run(ctx, args, out),
         Command::Drop(args) => drop::run(ctx, args),
         Command::Clear(args) => clear::run(ctx, args),
         Command::Sync(args) => sync::run(ctx, args),
         Command::Init(args) => init::run(ctx, args),
-        Command::Info(args) => info::run(ctx, args),
-        Command::Completions(args) => completions::run(args),
+        Command::Info(args) => info::run(ctx, args, out),
+        Command::Completions(args) => completions::run(args, out),
     }
 }

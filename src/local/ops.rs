@@ -1,0 +1,399 @@
+//! The `Store` operations of the local store, and the write path they share:
+//! values into blobs or records, one journal append under the lock, then the
+//! autosync check.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::autosync::Autosync;
+use crate::entry::{Entry, StoredValue};
+use crate::error::{Error, IoContext, Result};
+use crate::local::cache::{CacheDir, Written};
+use crate::local::fsutil::LockGuard;
+use crate::local::journal::Torn;
+use crate::local::merge::{self, SyncOutcome};
+use crate::local::record::Op;
+use crate::local::{Cache, INLINE_MAX, LocalStore, blob, discard_dir, unknown_cache};
+use crate::name::{CacheName, check_key};
+use crate::store::{
+    CacheSettings, CacheSummary, Hit, NewValue, SetOptions, Store, SyncResult, Ttl, Value,
+    WriteReport,
+};
+
+/// Entries per journal write in [`Store::set_many`].
+const SET_MANY_CHUNK: usize = 4096;
+
+impl LocalStore {
+    /// Turns a finished write into a report. A sync is due when the journal is
+    /// long or an autosync rule fires; it runs inline or is left to the caller.
+    fn after_write(&self, cache: &Cache, written: Written) -> Result<WriteReport> {
+        let now = self.clock.now_ms();
+        let mut notices: Vec<String> = written
+            .cut
+            .iter()
+            .map(|t| describe_cut(&cache.dir, t))
+            .collect();
+        let due = written.compaction_due
+            || cache
+                .autosync
+                .due(written.state.pending, written.state.last_sync_ms, now);
+        if !due {
+            return Ok(WriteReport {
+                sync_due: false,
+                notices,
+            });
+        }
+        if self.inline_sync {
+            let report = merge::sync(&cache.dir, false, self.clock.as_ref())?;
+            notices.extend(report.cut.iter().map(|t| describe_cut(&cache.dir, t)));
+            return Ok(WriteReport {
+                sync_due: false,
+                notices,
+            });
+        }
+        // Ask for a sync only when none is running; the next write after it asks again.
+        let idle = LockGuard::try_acquire(&cache.dir.sync_lock_path())?.is_some();
+        Ok(WriteReport {
+            sync_due: idle,
+            notices,
+        })
+    }
+
+    fn stored_value(
+        &self,
+        dir: &CacheDir,
+        value: NewValue<'_>,
+        durable: bool,
+    ) -> Result<StoredValue> {
+        match value {
+            NewValue::Bytes(bytes) if bytes.len() <= INLINE_MAX => {
+                Ok(StoredValue::Inline(bytes.to_vec()))
+            }
+            NewValue::Bytes(bytes) => {
+                let (hash, len) =
+                    blob::write(&dir.blobs_path(), bytes, &mut std::io::empty(), durable)?;
+                Ok(StoredValue::Blob { hash, len })
+            }
+            NewValue::Stream(reader) => {
+                let mut head = Vec::with_capacity(INLINE_MAX + 1);
+                reader
+                    .take(INLINE_MAX as u64 + 1)
+                    .read_to_end(&mut head)
+                    .at(Path::new("<stdin>"))?;
+                if head.len() <= INLINE_MAX {
+                    return Ok(StoredValue::Inline(head));
+                }
+                let (hash, len) = blob::write(&dir.blobs_path(), &head, reader, durable)?;
+                Ok(StoredValue::Blob { hash, len })
+            }
+        }
+    }
+
+    /// A new entry written now, with its TTL resolved against the cache's default.
+    fn new_entry(
+        &self,
+        settings: &CacheSettings,
+        options: &SetOptions,
+        key: Vec<u8>,
+        value: StoredValue,
+    ) -> Entry {
+        let now = self.clock.now_ms();
+        let ttl_ms = match options.ttl {
+            Ttl::CacheDefault => settings.ttl_ms,
+            Ttl::Never => None,
+            Ttl::After(ttl) => Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
+        };
+        Entry {
+            key,
+            value,
+            created_ms: now,
+            expires_ms: ttl_ms.map(|ttl| now.saturating_add(ttl)),
+            epoch: 0,
+        }
+    }
+
+    /// Runs the due syncs of every cache whose autosync rules fire now, and
+    /// returns the names synced. Long-running processes call this on a timer.
+    pub fn autosync_due(&self) -> Result<Vec<CacheName>> {
+        let now = self.clock.now_ms();
+        let mut synced = Vec::new();
+        for cache in self.caches()? {
+            let Some(state) = cache.dir.sync_state()? else {
+                continue;
+            };
+            if cache.autosync.due(state.pending, state.last_sync_ms, now) {
+                merge::sync(&cache.dir, false, self.clock.as_ref())?;
+                synced.push(cache.name);
+            }
+        }
+        Ok(synced)
+    }
+
+    /// When the next autosync rule could fire in any cache, if no more changes arrive.
+    pub fn next_autosync_ms(&self) -> Result<Option<u64>> {
+        let mut next: Option<u64> = None;
+        for cache in self.caches()? {
+            if let Some(state) = cache.dir.sync_state()?
+                && let Some(at) = cache
+                    .autosync
+                    .next_due_ms(state.pending, state.last_sync_ms)
+            {
+                next = Some(next.map_or(at, |n| n.min(at)));
+            }
+        }
+        Ok(next)
+    }
+}
+
+fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
+    format!(
+        "cut a torn journal tail in {}: {} bytes at offset {} ({}); the writes before it are intact",
+        dir.path().display(),
+        torn.bytes,
+        torn.offset,
+        torn.reason
+    )
+}
+
+impl Store for LocalStore {
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
+        check_key(key)?;
+        let Some(cache) = self.find(cache)? else {
+            return Ok(None);
+        };
+        let Some(view) = cache.dir.view()? else {
+            return Ok(None);
+        };
+        let entry = match view.lookup(key)? {
+            Some(entry) if !entry.is_expired(self.clock.now_ms()) => entry,
+            _ => return Ok(None),
+        };
+        let value = match entry.value {
+            StoredValue::Inline(bytes) => Value::Bytes(bytes),
+            StoredValue::Blob { hash, len } => {
+                Value::Blob(blob::BlobReader::open(&cache.dir.blobs_path(), &hash, len)?)
+            }
+        };
+        Ok(Some(Hit {
+            created_ms: entry.created_ms,
+            expires_ms: entry.expires_ms,
+            value,
+        }))
+    }
+
+    fn set(
+        &self,
+        cache: &CacheName,
+        key: &[u8],
+        value: NewValue<'_>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
+        check_key(key)?;
+        let cache = self.existing_or_created(cache)?;
+        let durable = options.durable || cache.settings.durable;
+        let value = self.stored_value(&cache.dir, value, durable)?;
+        let entry = self.new_entry(&cache.settings, options, key.to_vec(), value);
+        let mut writer = cache.dir.writer(self.clock.now_ms())?;
+        writer.append(&[Op::Set(entry)], durable)?;
+        self.after_write(&cache, writer.finish()?)
+    }
+
+    fn set_many(
+        &self,
+        cache: &CacheName,
+        items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
+        let cache = self.existing_or_created(cache)?;
+        let durable = options.durable || cache.settings.durable;
+        let mut writer = cache.dir.writer(self.clock.now_ms())?;
+        let mut chunk = Vec::with_capacity(SET_MANY_CHUNK);
+        let mut items = items.peekable();
+        while items.peek().is_some() {
+            chunk.clear();
+            for (key, value) in items.by_ref().take(SET_MANY_CHUNK) {
+                check_key(&key)?;
+                let value = self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
+                chunk.push(Op::Set(self.new_entry(
+                    &cache.settings,
+                    options,
+                    key,
+                    value,
+                )));
+            }
+            writer.append(&chunk, durable)?;
+        }
+        self.after_write(&cache, writer.finish()?)
+    }
+
+    fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)> {
+        for key in keys {
+            check_key(key)?;
+        }
+        let Some(cache) = self.find(cache)? else {
+            return Ok((0, WriteReport::default()));
+        };
+        if cache.dir.read_head()?.is_none() {
+            return Ok((0, WriteReport::default()));
+        }
+        let now = self.clock.now_ms();
+        let mut writer = cache.dir.writer(now)?;
+        let view = writer.view()?;
+        let mut ops = Vec::new();
+        for key in keys {
+            let live = view.lookup(key)?.is_some_and(|e| !e.is_expired(now));
+            if live && !ops.contains(&Op::Del(key.to_vec())) {
+                ops.push(Op::Del(key.to_vec()));
+            }
+        }
+        if !ops.is_empty() {
+            writer.append(&ops, cache.settings.durable)?;
+        }
+        let report = self.after_write(&cache, writer.finish()?)?;
+        Ok((ops.len(), report))
+    }
+
+    fn keys(&self, cache: &CacheName) -> Result<Vec<Vec<u8>>> {
+        let Some(cache) = self.find(cache)? else {
+            return Ok(Vec::new());
+        };
+        let Some(view) = cache.dir.view()? else {
+            return Ok(Vec::new());
+        };
+        let now = self.clock.now_ms();
+        let mut keys = Vec::new();
+        view.for_each_entry(&view.overlay()?, |entry| {
+            if !entry.is_expired(now) {
+                keys.push(entry.key);
+            }
+            Ok(())
+        })?;
+        keys.sort();
+        Ok(keys)
+    }
+
+    fn list(&self) -> Result<Vec<CacheSummary>> {
+        let mut out = Vec::new();
+        for cache in self.caches()? {
+            let (entries, bytes, pending, last_sync_ms) = match cache.dir.view()? {
+                Some(view) => {
+                    let (entries, bytes) = view.totals()?;
+                    (entries, bytes, view.pending(), Some(view.head.last_sync_ms))
+                }
+                None => (0, 0, 0, None),
+            };
+            out.push(CacheSummary {
+                name: cache.name,
+                settings: cache.settings,
+                autosync: cache.autosync,
+                entries,
+                bytes,
+                pending,
+                last_sync_ms,
+            });
+        }
+        Ok(out)
+    }
+
+    fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>> {
+        Ok(self.find(cache)?.map(|c| c.settings))
+    }
+
+    fn configure(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()> {
+        self.update_manifest(|manifest| {
+            let current = manifest
+                .caches
+                .get_mut(cache.as_str())
+                .ok_or_else(|| unknown_cache(cache))?;
+            if current.volatile != settings.volatile {
+                return Err(Error::usage_with_hint(
+                    format!("cache '{cache}' cannot change between volatile and persistent"),
+                    "create a new cache with the other setting and move the entries",
+                ));
+            }
+            *current = settings.clone();
+            Ok(())
+        })
+    }
+
+    fn default_autosync(&self) -> Result<Autosync> {
+        Ok(self.read_manifest()?.autosync)
+    }
+
+    fn set_default_autosync(&self, rules: &Autosync) -> Result<()> {
+        self.update_manifest(|manifest| {
+            manifest.autosync = rules.clone();
+            Ok(())
+        })
+    }
+
+    fn create(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()> {
+        self.update_manifest(|manifest| {
+            if manifest.caches.contains_key(cache.as_str()) {
+                return Err(Error::usage_with_hint(
+                    format!("cache '{cache}' already exists"),
+                    "`cacheman ls` shows its settings; `cacheman config` changes them",
+                ));
+            }
+            self.discard_leftovers(cache)?;
+            manifest.caches.insert(cache.to_string(), settings.clone());
+            Ok(())
+        })
+    }
+
+    fn drop_cache(&self, cache: &CacheName) -> Result<()> {
+        let settings = self.update_manifest(|manifest| {
+            manifest
+                .caches
+                .remove(cache.as_str())
+                .ok_or_else(|| unknown_cache(cache))
+        })?;
+        let dir = self.cache_dir(cache, &settings)?;
+        if dir.path().exists() {
+            let _lock = LockGuard::acquire(&dir.write_lock_path())?;
+            discard_dir(dir.path())?;
+        }
+        Ok(())
+    }
+
+    fn clear(&self, cache: &CacheName) -> Result<WriteReport> {
+        let cache = self.existing(cache)?;
+        let mut writer = cache.dir.writer(self.clock.now_ms())?;
+        writer.append(&[Op::Clear], cache.settings.durable)?;
+        self.after_write(&cache, writer.finish()?)
+    }
+
+    fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
+        let cache = self.existing(cache)?;
+        let report = merge::sync(&cache.dir, wait, self.clock.as_ref())?;
+        let result = match report.outcome {
+            SyncOutcome::Busy => SyncResult::Busy,
+            SyncOutcome::Clean => SyncResult::Clean,
+            SyncOutcome::Synced {
+                merged_records,
+                entries,
+                dropped_expired,
+            } => SyncResult::Synced {
+                merged_records,
+                entries,
+                dropped_expired,
+            },
+        };
+        let notices = report
+            .cut
+            .iter()
+            .map(|t| describe_cut(&cache.dir, t))
+            .collect();
+        Ok((
+            result,
+            WriteReport {
+                sync_due: false,
+                notices,
+            },
+        ))
+    }
+}
