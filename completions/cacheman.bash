@@ -16,6 +16,9 @@ _cacheman() {
             ",$1")
                 cmd="cacheman"
                 ;;
+            cacheman,batch)
+                cmd="cacheman__subcmd__batch"
+                ;;
             cacheman,clear)
                 cmd="cacheman__subcmd__clear"
                 ;;
@@ -65,8 +68,26 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync init info completions"
+            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync init info batch completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__batch)
+            opts="-v -h --stop-on-error --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand sync 'Merge pending changes into each cache''s snapshot and fsync it (all caches if none named)'
             cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
             cand info 'Show which store is in use and why'
+            cand batch 'Run commands from stdin, one per line, answering each with a JSON line'
             cand completions 'Print the completion script for a shell'
         }
         &'cacheman;get'= {
@@ -153,6 +154,14 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory'
             cand --path 'Print only the store''s path'
             cand --json 'Print a JSON object'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;batch'= {
+            cand --dir 'The store directory'
+            cand --stop-on-error 'Stop at the first command that fails with status 2 or more'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'

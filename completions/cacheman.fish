@@ -41,6 +41,7 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "clear" -d 'Remove
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "sync" -d 'Merge pending changes into each cache\'s snapshot and fsync it (all caches if none named)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "batch" -d 'Run commands from stdin, one per line, answering each with a JSON line'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory' -r -F
@@ -107,6 +108,10 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Prin
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l stop-on-error -d 'Stop at the first command that fails with status 2 or more'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::{
-    clear, completions, config, create, del, drop, get, has, info, init, keys, ls, set, sync,
+    batch, clear, completions, config, create, del, drop, get, has, info, init, keys, ls, set, sync,
 };
 
 const AFTER_HELP: &str = "\
@@ -21,7 +21,13 @@ working directory (see `cacheman init`), the platform cache directory.";
 
 /// Persistent, named, dependent caches for the shell.
 #[derive(Debug, Parser)]
-#[command(name = "cacheman", version, after_help = AFTER_HELP, max_term_width = 100, disable_help_subcommand = true)]
+#[command(
+    name = "cacheman",
+    version,
+    after_help = AFTER_HELP,
+    max_term_width = 100,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -32,7 +38,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The store directory
-    #[arg(long, global = true, env = "CACHEMAN_DIR", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "CACHEMAN_DIR",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub dir: Option<PathBuf>,
     /// Say which store is in use, and why, on stderr
     #[arg(short, long, global = true)]
@@ -54,5 +66,6 @@ pub enum Command {
     Sync(sync::SyncArgs),
     Init(init::InitArgs),
     Info(info::InfoArgs),
+    Batch(batch::BatchArgs),
     Completions(completions::CompletionsArgs),
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::mpsc::Sender;
 
 use std::os::unix::process::CommandExt;
 
@@ -13,9 +14,21 @@ use crate::name::CacheName;
 use crate::resolve::{self, Location};
 use crate::store::WriteReport;
 
+#[derive(Clone)]
 pub struct Context {
     pub location: Location,
     pub store: LocalStore,
+    /// Where due syncs go in a long-running process; without it, each one is a
+    /// detached `cacheman sync --background`.
+    syncer: Option<Sender<SyncJob>>,
+}
+
+/// Work for a long-running process's sync thread.
+pub enum SyncJob {
+    /// Sync this cache, unless another process already is.
+    Cache(CacheName),
+    /// Sync every cache whose autosync rules fire now.
+    Due,
 }
 
 impl Context {
@@ -33,7 +46,19 @@ impl Context {
             );
         }
         let store = LocalStore::new(&location.path).with_deferred_sync();
-        Ok(Context { location, store })
+        Ok(Context {
+            location,
+            store,
+            syncer: None,
+        })
+    }
+
+    /// The same context, handing due syncs to a sync thread.
+    pub fn with_syncer(&self, syncer: Sender<SyncJob>) -> Context {
+        Context {
+            syncer: Some(syncer),
+            ..self.clone()
+        }
     }
 
     /// Reports what a write left behind and starts a background sync when due.
@@ -41,10 +66,15 @@ impl Context {
         for notice in &report.notices {
             eprintln!("cacheman: warning: {notice}");
         }
-        if report.sync_due
-            && let Err(e) = self.spawn_background_sync(cache)
-        {
-            eprintln!("cacheman: warning: could not start a background sync: {e}");
+        if !report.sync_due {
+            return;
+        }
+        let started = match &self.syncer {
+            Some(syncer) => syncer.send(SyncJob::Cache(cache.clone())).is_ok(),
+            None => self.spawn_background_sync(cache).is_ok(),
+        };
+        if !started {
+            eprintln!("cacheman: warning: could not start a background sync of '{cache}'");
         }
     }
 

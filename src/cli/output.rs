@@ -30,24 +30,32 @@ pub fn is_broken_pipe(error: &Error) -> bool {
     matches!(error, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
 }
 
-/// Prints a clap error: help and version go to stdout as clap renders them;
-/// usage errors become one `cacheman: error:` line plus a hint, with status 2.
-pub fn clap_error(error: &clap::Error) -> ExitCode {
+/// What a clap error amounts to: text to show (help, version) with its status,
+/// or a one-line usage error with a hint.
+pub enum ClapOutcome {
+    Text { text: String, code: ExitCode },
+    Usage { message: String, hint: String },
+}
+
+/// Classifies a clap error and reduces a usage error to cacheman's one-line form.
+pub fn describe_clap_error(error: &clap::Error) -> ClapOutcome {
     use clap::error::ErrorKind;
-    if matches!(
-        error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        let _ = error.print();
-        return if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            ExitCode::Usage
-        } else {
-            ExitCode::Success
-        };
-    }
     let rendered = error.render().to_string();
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            return ClapOutcome::Text {
+                text: rendered,
+                code: ExitCode::Success,
+            };
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            return ClapOutcome::Text {
+                text: rendered,
+                code: ExitCode::Usage,
+            };
+        }
+        _ => {}
+    }
     let lines: Vec<&str> = rendered
         .lines()
         .map(str::trim)
@@ -66,19 +74,34 @@ pub fn clap_error(error: &clap::Error) -> ExitCode {
             .collect();
         message = format!("{} {}", message, listed.join(", "));
     }
-    eprintln!("cacheman: error: {message}");
     let tip = lines.iter().find_map(|l| l.strip_prefix("tip: "));
     let subcommand = lines
         .iter()
         .find_map(|l| l.strip_prefix("Usage: cacheman "))
         .and_then(|rest| rest.split_whitespace().next())
         .filter(|word| word.chars().all(|c| c.is_ascii_lowercase()));
-    match (tip, subcommand) {
-        (Some(tip), _) => eprintln!("hint: {tip}"),
-        (None, Some(sub)) => eprintln!("hint: see 'cacheman {sub} --help'"),
-        (None, None) => eprintln!("hint: see 'cacheman --help'"),
+    let hint = match (tip, subcommand) {
+        (Some(tip), _) => tip.to_string(),
+        (None, Some(sub)) => format!("see 'cacheman {sub} --help'"),
+        (None, None) => "see 'cacheman --help'".to_string(),
+    };
+    ClapOutcome::Usage { message, hint }
+}
+
+/// Prints a clap error: help and version as clap renders them, a usage error as
+/// one `cacheman: error:` line plus a hint, with status 2.
+pub fn clap_error(error: &clap::Error) -> ExitCode {
+    match describe_clap_error(error) {
+        ClapOutcome::Text { code, .. } => {
+            let _ = error.print();
+            code
+        }
+        ClapOutcome::Usage { message, hint } => {
+            eprintln!("cacheman: error: {message}");
+            eprintln!("hint: {hint}");
+            ExitCode::Usage
+        }
     }
-    ExitCode::Usage
 }
 
 /// Left-aligned columns separated by two spaces, with a header row.

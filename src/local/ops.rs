@@ -342,7 +342,13 @@ impl Store for LocalStore {
             self.discard_leftovers(cache)?;
             manifest.caches.insert(cache.to_string(), settings.clone());
             Ok(())
-        })
+        })?;
+        // Lay out its files now, so the autosync clock starts at creation.
+        self.existing(cache)?
+            .dir
+            .writer(self.clock.now_ms())?
+            .finish()
+            .map(drop)
     }
 
     fn drop_cache(&self, cache: &CacheName) -> Result<()> {

@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and what it does.
 
+pub mod batch;
 pub mod clear;
 pub mod completions;
 pub mod config;
@@ -39,5 +40,6 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Init(args) => init::run(ctx, args),
         Command::Info(args) => info::run(ctx, args, out),
         Command::Completions(args) => completions::run(args, out),
+        Command::Batch(args) => batch::run(ctx, args, out),
     }
 }

@@ -1,0 +1,184 @@
+//! `cacheman batch`: run many commands from stdin in one process, one per line
+//! with the same syntax as the command line, answering each with a JSON line.
+//! While it runs, a sync thread applies the autosync rules on a timer.
+
+use std::ffi::OsString;
+use std::io::{BufRead, Write};
+use std::os::unix::ffi::OsStringExt;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Args, CommandFactory, FromArgMatches};
+use serde_json::{Value as Json, json};
+
+use crate::cli::args::{Cli, Command};
+use crate::cli::context::{Context, SyncJob};
+use crate::cli::output::{self, ClapOutcome};
+use crate::cli::{commands, json};
+use crate::error::{Error, IoContext, Result};
+use crate::exit_code::ExitCode;
+use crate::store::Store;
+
+/// How often the autosync rules are checked while the batch runs.
+const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
+
+/// Run commands from stdin, one per line, answering each with a JSON line
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Each line is a command as on the command line, without 'cacheman'
+(quote words as in sh). Blank lines and lines starting with '#' are skipped.
+Each answer is one JSON line, in order:
+  {\"line\": 1, \"status\": 0, \"output\": \"...\"}
+  {\"line\": 2, \"status\": 2, \"error\": \"...\", \"hint\": \"...\"}
+Output that is not UTF-8 appears as {\"bytes\": \"<base64>\"}. `set` needs a VALUE
+or --file here, since stdin carries the commands.
+
+The batch exits 0 if every command succeeded or missed, else with the highest
+status seen. It checks the autosync rules every second and syncs in the
+background, so it suits scripts that do thousands of operations.
+
+Example:
+  printf 'set users alice 1\\nget users alice\\n' | cacheman batch"
+)]
+pub struct BatchArgs {
+    /// Stop at the first command that fails with status 2 or more
+    #[arg(long)]
+    pub stop_on_error: bool,
+}
+
+pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let (jobs, queue) = mpsc::channel();
+    let syncer = spawn_syncer(ctx, queue);
+    let batch = ctx.with_syncer(jobs.clone());
+    let lines = spawn_reader();
+    let mut worst = ExitCode::Success;
+    let mut next_check = Instant::now() + AUTOSYNC_TICK;
+    let mut number = 0u64;
+    loop {
+        match lines.recv_timeout(next_check.saturating_duration_since(Instant::now())) {
+            Ok(line) => {
+                number += 1;
+                let Some(answer) = answer(&batch, &line.at(std::path::Path::new("<stdin>"))?)
+                else {
+                    continue;
+                };
+                let status = answer.1;
+                let mut reply = answer.0;
+                reply["line"] = json!(number);
+                output::json_line(out, &reply)?;
+                out.flush().map_err(output::stdout_error)?;
+                if status as u8 > worst as u8 {
+                    worst = status;
+                }
+                if args.stop_on_error && status as u8 >= ExitCode::Usage as u8 {
+                    break;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if Instant::now() >= next_check {
+            let _ = jobs.send(SyncJob::Due);
+            next_check = Instant::now() + AUTOSYNC_TICK;
+        }
+    }
+    let _ = jobs.send(SyncJob::Due);
+    drop((jobs, batch));
+    let _ = syncer.join();
+    Ok(if worst == ExitCode::Miss {
+        ExitCode::Success
+    } else {
+        worst
+    })
+}
+
+/// Reads stdin on its own thread, so the main loop can wake for the timer.
+fn spawn_reader() -> Receiver<std::io::Result<Vec<u8>>> {
+    let (send, receive) = mpsc::channel();
+    thread::spawn(move || {
+        for line in std::io::stdin().lock().split(b'\n') {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+/// The thread that runs syncs, so that no command waits for one.
+fn spawn_syncer(ctx: &Context, queue: Receiver<SyncJob>) -> thread::JoinHandle<()> {
+    let store = ctx.store.clone();
+    thread::spawn(move || {
+        for job in queue {
+            let result = match job {
+                SyncJob::Cache(cache) => store.sync(&cache, false).map(drop),
+                SyncJob::Due => store.autosync_due().map(drop),
+            };
+            if let Err(e) = result {
+                eprintln!("cacheman: warning: background sync failed: {e}");
+            }
+        }
+    })
+}
+
+/// Runs one line and returns its answer, or `None` for a blank or comment line.
+fn answer(ctx: &Context, line: &[u8]) -> Option<(Json, ExitCode)> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let trimmed = line.trim_ascii_start();
+    if trimmed.is_empty() || trimmed.starts_with(b"#") {
+        return None;
+    }
+    Some(match run_line(ctx, trimmed) {
+        Ok((code, output)) => (
+            json!({ "status": code as u8, "output": json::bytes(&output) }),
+            code,
+        ),
+        Err(e) => {
+            let code = e.exit_code();
+            (
+                json!({ "status": code as u8, "error": e.to_string(), "hint": e.hint() }),
+                code,
+            )
+        }
+    })
+}
+
+fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
+    let words = shlex::bytes::split(line)
+        .ok_or_else(|| Error::usage("unterminated quote or trailing backslash"))?;
+    let argv = std::iter::once(OsString::from("cacheman"))
+        .chain(words.into_iter().map(OsString::from_vec));
+    let parsed = Cli::command()
+        .try_get_matches_from(argv)
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (matches, cli)));
+    let (matches, cli) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return match output::describe_clap_error(&e) {
+                ClapOutcome::Text { text, code } => Ok((code, text.into_bytes())),
+                ClapOutcome::Usage { message, hint } => Err(Error::usage_with_hint(message, hint)),
+            };
+        }
+    };
+    if matches.value_source("dir") == Some(clap::parser::ValueSource::CommandLine)
+        || cli.global.verbose
+    {
+        return Err(Error::usage(
+            "--dir and --verbose apply to the whole batch, not to one line",
+        ));
+    }
+    match &cli.command {
+        Command::Batch(_) => return Err(Error::usage("a batch cannot run another batch")),
+        Command::Set(set) if set.file.is_none() && set.value.as_ref().is_none_or(|v| v == "-") => {
+            return Err(Error::usage_with_hint(
+                "set in a batch needs a VALUE or --file",
+                "stdin carries the batch's commands",
+            ));
+        }
+        _ => {}
+    }
+    let mut output = Vec::new();
+    let code = commands::dispatch(ctx, cli.command, &mut output)?;
+    Ok((code, output))
+}
