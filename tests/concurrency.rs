@@ -1,0 +1,298 @@
+//! Many `cacheman` processes on one store at once: no acknowledged write is
+//! lost, readers never see a half-written entry, and background syncs started by
+//! writes do not disturb either.
+
+mod common;
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::process::Output;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+
+use common::{Env, json};
+use serde_json::Value;
+
+const WRITERS: usize = 8;
+const KEYS_PER_WRITER: usize = 500;
+
+/// About 200 bytes, so that 4000 of them pass the journal's compaction size and
+/// writes start background syncs while the others keep writing.
+fn value_of(writer: usize, i: usize) -> String {
+    format!("w{writer}-i{i}-").repeat(16)
+}
+
+fn run(env: &Env, args: &[OsString]) -> Output {
+    env.std_command()
+        .args(args)
+        .output()
+        .expect("spawn cacheman")
+}
+
+fn get_many(env: &Env, keys: &[String]) -> Vec<Value> {
+    let mut args: Vec<OsString> = vec!["get".into(), "c".into()];
+    args.extend(keys.iter().map(OsString::from));
+    args.push("--json".into());
+    let out = run(env, &args);
+    assert!(
+        out.status.success(),
+        "get --json: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    match json(&out.stdout) {
+        Value::Array(items) => items,
+        other => panic!("{other}"),
+    }
+}
+
+fn check_all(env: &Env) {
+    let keys = env.keys("c");
+    assert_eq!(
+        keys.len(),
+        WRITERS * KEYS_PER_WRITER,
+        "keys lost or invented"
+    );
+    for writer in 0..WRITERS {
+        let names: Vec<String> = (0..KEYS_PER_WRITER)
+            .map(|i| format!("w{writer}-k{i}"))
+            .collect();
+        for (i, item) in get_many(env, &names).iter().enumerate() {
+            assert_eq!(item["key"], names[i]);
+            assert_eq!(item["hit"], true, "{} missing", names[i]);
+            assert_eq!(
+                item["value"],
+                value_of(writer, i),
+                "{} has a wrong value",
+                names[i]
+            );
+        }
+    }
+}
+
+#[test]
+fn eight_writers_lose_nothing() {
+    let env = Env::new();
+    thread::scope(|scope| {
+        for writer in 0..WRITERS {
+            let env = &env;
+            scope.spawn(move || {
+                for i in 0..KEYS_PER_WRITER {
+                    let args: Vec<OsString> = vec![
+                        "set".into(),
+                        "c".into(),
+                        format!("w{writer}-k{i}").into(),
+                        value_of(writer, i).into(),
+                    ];
+                    let out = run(env, &args);
+                    assert!(
+                        out.status.success() && out.stderr.is_empty(),
+                        "writer {writer}, key {i}: {:?} {}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            });
+        }
+    });
+    // Everything is there at once, while background syncs may still be running.
+    check_all(&env);
+    // The writes did start background syncs, and they finish.
+    common::eventually(
+        std::time::Duration::from_secs(60),
+        "a background sync",
+        || env.ls_cache("c")["pending"].as_u64().unwrap() < (WRITERS * KEYS_PER_WRITER) as u64,
+    );
+    env.wait_for_background();
+    env.cmd(["sync", "-q"]).run();
+    let c = env.ls_cache("c");
+    assert_eq!(c["pending"], 0);
+    assert_eq!(c["entries"], WRITERS * KEYS_PER_WRITER);
+    check_all(&env);
+}
+
+/// The value a writer stores in round `i`: alternately small and blob-sized, and
+/// checkable from its own bytes.
+fn round_value(i: usize) -> Vec<u8> {
+    let len = if i.is_multiple_of(3) { 6000 } else { 40 + i };
+    let head = format!("round-{i}:");
+    let mut value = head.clone().into_bytes();
+    while value.len() < len {
+        value.push(b'a' + ((value.len() * 31 + i) % 26) as u8);
+    }
+    value
+}
+
+fn round_of(value: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(value).ok()?;
+    let rest = text.strip_prefix("round-")?;
+    let i: usize = rest[..rest.find(':')?].parse().ok()?;
+    (round_value(i) == value).then_some(i)
+}
+
+#[test]
+fn readers_see_only_whole_values_while_a_writer_writes_and_syncs() {
+    const ROUNDS: usize = 120;
+    const READERS: usize = 3;
+    let env = Env::new();
+    env.cmd(["create", "c"]).run();
+    let done = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let readers: Vec<_> = (0..READERS)
+            .map(|_| {
+                let env = &env;
+                let done = &done;
+                scope.spawn(move || {
+                    let mut reads = 0;
+                    let mut last: Option<usize> = None;
+                    loop {
+                        let finished = done.load(Ordering::SeqCst);
+                        let out = env.std_command().args(["get", "c", "k"]).output().unwrap();
+                        let stderr = String::from_utf8_lossy(&out.stderr);
+                        match out.status.code() {
+                            Some(1) => {
+                                assert!(last.is_none(), "a miss after seeing round {last:?}");
+                                assert!(!finished, "a miss after the writer finished");
+                            }
+                            Some(0) => {
+                                let round = round_of(&out.stdout).unwrap_or_else(|| {
+                                    panic!(
+                                        "garbage read: {:?}",
+                                        String::from_utf8_lossy(&out.stdout)
+                                    )
+                                });
+                                assert!(
+                                    last.is_none_or(|l| l <= round),
+                                    "went back from round {last:?} to {round}"
+                                );
+                                last = Some(round);
+                            }
+                            other => panic!("get exited {other:?}: {stderr}"),
+                        }
+                        assert!(stderr.is_empty(), "{stderr}");
+                        reads += 1;
+                        if finished {
+                            // The read after the writer finished sees its last write.
+                            assert_eq!(last, Some(ROUNDS - 1));
+                            return reads;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for i in 0..ROUNDS {
+            let out = env
+                .std_command()
+                .args(["set", "c", "k", "-"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut child| {
+                    use std::io::Write;
+                    child.stdin.take().unwrap().write_all(&round_value(i))?;
+                    child.wait_with_output()
+                })
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            // Unrelated keys too, so syncs have something to merge.
+            env.set("c", format!("other-{i}"), "x");
+            if (i + 1).is_multiple_of(10) {
+                env.cmd(["sync", "-q", "c"]).run();
+            }
+        }
+        done.store(true, Ordering::SeqCst);
+        for reader in readers {
+            let reads = reader.join().unwrap();
+            assert!(reads > 1, "a reader only read {reads} times");
+        }
+    });
+    env.cmd(["get", "c", "k"])
+        .stdout(round_value(ROUNDS - 1))
+        .run();
+    assert_eq!(env.keys("c").len(), ROUNDS + 1);
+}
+
+#[test]
+fn concurrent_creations_all_land_in_the_manifest() {
+    let env = Env::new();
+    thread::scope(|scope| {
+        for t in 0..8 {
+            let env = &env;
+            scope.spawn(move || {
+                for round in 0..5 {
+                    let cache = format!("cache-{t}-{round}");
+                    let out = env
+                        .std_command()
+                        .args(["create", &cache, "--ttl", "1h"])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    let out = env
+                        .std_command()
+                        .args(["set", &format!("implicit-{t}-{round}"), "k", "v"])
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            });
+        }
+    });
+    let names: HashSet<String> = env
+        .ls()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), 80, "{names:?}");
+    for t in 0..8 {
+        for round in 0..5 {
+            assert!(names.contains(&format!("cache-{t}-{round}")));
+            env.cmd(["get", &format!("implicit-{t}-{round}"), "k"])
+                .stdout("v")
+                .run();
+        }
+    }
+    assert_eq!(env.ls_cache("cache-3-2")["ttl_ms"], 3_600_000);
+}
+
+#[test]
+fn concurrent_writers_to_one_key_leave_one_whole_value() {
+    let env = Env::new();
+    thread::scope(|scope| {
+        for t in 0..4 {
+            let env = &env;
+            scope.spawn(move || {
+                for i in 0..30 {
+                    let value = round_value(t * 100 + i);
+                    let mut args: Vec<OsString> = vec!["set".into(), "c".into(), "k".into()];
+                    args.push(common::os(&value));
+                    let out = run(env, &args);
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            });
+        }
+    });
+    let value = env.get("c", "k").expect("a value");
+    let round = round_of(&value).expect("a whole value");
+    assert_eq!(
+        round % 100,
+        29,
+        "the last value was not one of the last writes"
+    );
+}
