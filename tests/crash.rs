@@ -1,0 +1,245 @@
+//! The kill -9 loop: writers killed at random moments during sets, large
+//! streamed values, batches and syncs. Afterwards every write whose command
+//! exited 0 (or whose batch line was answered) is present, and the cache opens.
+//!
+//! CI runs `CACHEMAN_CRASH_TRIALS` trials (default 400); the ignored
+//! `kill_loop_heavy` runs 3000. Each run prints its seed; set
+//! `CACHEMAN_CRASH_SEED` to replay one.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use cacheman::{CacheName, LocalStore, Store};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cacheman");
+
+fn cacheman(store: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", store.parent().unwrap())
+        .env("CACHEMAN_DIR", store)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Kills the child after `delay` unless it finished first; `Some(status code)`
+/// when it exited on its own.
+fn kill_after(mut child: Child, delay: Duration) -> Option<i32> {
+    thread::sleep(delay);
+    if let Some(status) = child.try_wait().unwrap() {
+        return status.code();
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    // It may have finished between the check and the kill.
+    status.code()
+}
+
+struct Run {
+    store: std::path::PathBuf,
+    rng: fastrand::Rng,
+    /// Every acknowledged write: key to value.
+    acked: BTreeMap<String, Vec<u8>>,
+    kills: u64,
+}
+
+impl Run {
+    fn set(&mut self, trial: u64) {
+        let key = format!("set-{trial}");
+        let value = format!("value of trial {trial}");
+        let child = cacheman(&self.store)
+            .args(["set", "c", &key, &value])
+            .spawn()
+            .unwrap();
+        let delay = Duration::from_micros(self.rng.u64(0..2500));
+        match kill_after(child, delay) {
+            Some(0) => {
+                self.acked.insert(key, value.into_bytes());
+            }
+            Some(code) => panic!("set exited {code} without being killed"),
+            None => self.kills += 1,
+        }
+    }
+
+    fn big_set(&mut self, trial: u64) {
+        let key = format!("big-{trial}");
+        let value = vec![(trial % 251) as u8; 256 << 10];
+        let mut child = cacheman(&self.store)
+            .args(["set", "c", &key])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = {
+            let value = value.clone();
+            thread::spawn(move || {
+                let _ = stdin.write_all(&value);
+            })
+        };
+        let delay = Duration::from_micros(self.rng.u64(0..4000));
+        let exit = kill_after(child, delay);
+        feeder.join().unwrap();
+        match exit {
+            Some(0) => {
+                self.acked.insert(key, value);
+            }
+            Some(code) => panic!("big set exited {code} without being killed"),
+            None => self.kills += 1,
+        }
+    }
+
+    fn sync(&mut self) {
+        let child = cacheman(&self.store)
+            .args(["sync", "c", "-q"])
+            .spawn()
+            .unwrap();
+        let delay = Duration::from_micros(self.rng.u64(0..6000));
+        match kill_after(child, delay) {
+            Some(0) => {}
+            Some(code) => panic!("sync exited {code} without being killed"),
+            None => self.kills += 1,
+        }
+    }
+
+    /// A batch of sets with syncs among them, killed mid-stream. A line is
+    /// acknowledged once its answer has been read.
+    fn batch(&mut self, trial: u64) {
+        let mut child = cacheman(&self.store)
+            .arg("batch")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = thread::spawn(move || {
+            for n in 0..100_000u64 {
+                let line = match n % 200 {
+                    199 => "sync c -q\n".to_string(),
+                    _ => format!("set c batch-{trial}-{n} v{n}\n"),
+                };
+                if stdin.write_all(line.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        });
+        let answers = Arc::new(Mutex::new(Vec::new()));
+        let reader = {
+            let answers = answers.clone();
+            let stdout = child.stdout.take().unwrap();
+            thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    answers.lock().unwrap().push(line);
+                }
+            })
+        };
+        let delay = Duration::from_millis(self.rng.u64(2..40));
+        kill_after(child, delay);
+        self.kills += 1;
+        feeder.join().unwrap();
+        reader.join().unwrap();
+        for answer in answers.lock().unwrap().iter() {
+            let answer: serde_json::Value = serde_json::from_str(answer).unwrap();
+            assert_eq!(answer["status"], 0, "{answer}");
+            let line = answer["line"].as_u64().unwrap() - 1;
+            if line % 200 != 199 {
+                self.acked.insert(
+                    format!("batch-{trial}-{line}"),
+                    format!("v{line}").into_bytes(),
+                );
+            }
+        }
+    }
+
+    /// Every acknowledged write is there, and the cache opens and lists.
+    fn verify(&self) {
+        let store = LocalStore::new(&self.store);
+        let cache = CacheName::new("c").unwrap();
+        for (key, value) in &self.acked {
+            let hit = store
+                .get(&cache, key.as_bytes())
+                .unwrap_or_else(|e| panic!("the cache does not open: {e}"))
+                .unwrap_or_else(|| panic!("acknowledged key {key} is lost"));
+            assert_eq!(&hit.value.into_bytes().unwrap(), value, "key {key}");
+        }
+        let keys = store.keys(&cache).unwrap();
+        assert!(keys.len() >= self.acked.len());
+    }
+}
+
+fn run_kill_loop(trials: u64) {
+    let seed = std::env::var("CACHEMAN_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    eprintln!("kill loop: {trials} trials, seed {seed} (CACHEMAN_CRASH_SEED replays it)");
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let status = cacheman(&store).args(["create", "c"]).status().unwrap();
+    assert!(status.success());
+    let lock = store.join("caches/c/write.lock");
+    let lock_inode = std::fs::metadata(&lock).unwrap().ino();
+    let mut run = Run {
+        store,
+        rng: fastrand::Rng::with_seed(seed),
+        acked: BTreeMap::new(),
+        kills: 0,
+    };
+    for trial in 0..trials {
+        match run.rng.u8(0..100) {
+            0..=59 => run.set(trial),
+            60..=74 => run.sync(),
+            75..=89 => run.big_set(trial),
+            _ => run.batch(trial),
+        }
+        if trial % 25 == 24 {
+            run.verify();
+        }
+    }
+    run.verify();
+    let status = cacheman(&run.store)
+        .args(["sync", "c", "-q"])
+        .status()
+        .unwrap();
+    assert!(status.success(), "the cache syncs after the loop");
+    run.verify();
+    assert_eq!(
+        std::fs::metadata(&lock).unwrap().ino(),
+        lock_inode,
+        "the lock file was replaced"
+    );
+    eprintln!(
+        "kill loop: {trials} trials, {} processes killed, {} acknowledged writes, 0 lost",
+        run.kills,
+        run.acked.len()
+    );
+    assert!(
+        run.kills > trials / 4,
+        "too few trials killed a process: {}",
+        run.kills
+    );
+}
+
+#[test]
+fn kill_loop() {
+    let trials = std::env::var("CACHEMAN_CRASH_TRIALS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(400);
+    run_kill_loop(trials);
+}
+
+#[test]
+#[ignore = "heavy: thousands of kill -9 trials; run with --ignored"]
+fn kill_loop_heavy() {
+    run_kill_loop(3000);
+}
