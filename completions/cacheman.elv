@@ -18,7 +18,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
     }
     var completions = [
         &'cacheman'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
@@ -43,7 +43,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array with one object per key (exit 1 if any missed)'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -53,7 +53,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;set'= {
             cand --file 'Read the value from this file'
             cand --ttl 'Expire the entry after this long (30s, 10m, 2h, 1day) or ''never''; default: the cache''s TTL'
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --durable 'fsync before returning, so the write survives power loss'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -61,21 +61,21 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;del'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;has'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;keys'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array of keys'
             cand -0 'End each key with NUL instead of a newline'
             cand --null 'End each key with NUL instead of a newline'
@@ -85,7 +85,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;ls'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array with one object per cache'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -98,7 +98,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --volatile 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
             cand -p 'Succeed without changes if the cache already exists'
             cand --exist-ok 'Succeed without changes if the cache already exists'
@@ -113,7 +113,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print the settings as a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -121,21 +121,21 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;drop'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;clear'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;sync'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -q 'Print nothing on success'
             cand --quiet 'Print nothing on success'
             cand --background 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
@@ -151,7 +151,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;info'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --path 'Print only the store''s path'
             cand --json 'Print a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -160,7 +160,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;batch'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --stop-on-error 'Stop at the first command that fails with status 2 or more'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -168,7 +168,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;completions'= {
-            cand --dir 'The store directory'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'

@@ -24,7 +24,7 @@ function __fish_cacheman_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c cacheman -n "__fish_cacheman_needs_command" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_needs_command" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_needs_command" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_needs_command" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_needs_command" -s V -l version -d 'Print version'
@@ -44,28 +44,28 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show wh
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "batch" -d 'Run commands from stdin, one per line, answering each with a JSON line'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l file -d 'Read the value from this file' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l ttl -d 'Expire the entry after this long (30s, 10m, 2h, 1day) or \'never\'; default: the cache\'s TTL' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l durable -d 'fsync before returning, so the write survives power loss'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l json -d 'Print a JSON array of keys'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s 0 -l null -d 'End each key with NUL instead of a newline'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l json -d 'Print a JSON array with one object per cache'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s h -l help -d 'Print help'
@@ -75,7 +75,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
 false\t''"
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l volatile -d 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s p -l exist-ok -d 'Succeed without changes if the cache already exists'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
@@ -86,32 +86,32 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-bytes -
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
 false\t''"
-complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l json -d 'Print the settings as a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s q -l quiet -d 'Print nothing on success'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l background -d 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l stop-on-error -d 'Stop at the first command that fails with status 2 or more'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'

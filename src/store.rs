@@ -152,6 +152,8 @@ pub enum SyncResult {
         merged_records: u64,
         entries: u64,
         dropped_expired: u64,
+        /// Entries dropped to fit `max_entries` / `max_bytes`.
+        evicted: u64,
     },
 }
 

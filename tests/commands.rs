@@ -383,7 +383,6 @@ fn create_accepts_every_option() {
 }
 
 #[test]
-#[ignore = "BUG: --max-entries / --max-bytes are stored and shown but never enforced"]
 fn max_entries_and_max_bytes_are_enforced() {
     let env = Env::new();
     env.cmd(["create", "few", "--max-entries", "3"]).run();
@@ -620,7 +619,6 @@ fn store_from_the_environment() {
 }
 
 #[test]
-#[ignore = "BUG: an empty CACHEMAN_DIR is refused (exit 2, \"a value is required for '--dir <PATH>'\") instead of ignored as resolve.rs documents"]
 fn an_empty_cacheman_dir_is_ignored() {
     let env = Env::new()
         .store_via(StoreVia::Nothing)

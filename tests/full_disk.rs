@@ -49,20 +49,46 @@ fn a_full_disk_fails_cleanly_and_keeps_every_earlier_write() {
         .expect("this test needs util-linux's unshare");
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "script failed: {:?}\n{stdout}\n{stderr}", run.status);
+    assert!(
+        run.status.success(),
+        "script failed: {:?}\n{stdout}\n{stderr}",
+        run.status
+    );
     let facts: BTreeMap<&str, &str> = stdout.lines().filter_map(|l| l.split_once('=')).collect();
     let set_err = std::fs::read_to_string(out.path().join("set.err")).unwrap();
 
-    assert_eq!(facts["failed_set"], "3", "a write on a full disk exits 3\n{stdout}");
-    assert!(set_err.contains("No space left") && set_err.contains("hint:"), "{set_err}");
-    assert_eq!(set_err.lines().filter(|l| l.starts_with("cacheman: error:")).count(), 1, "{set_err}");
+    assert_eq!(
+        facts["failed_set"], "3",
+        "a write on a full disk exits 3\n{stdout}"
+    );
+    assert!(
+        set_err.contains("No space left") && set_err.contains("hint:"),
+        "{set_err}"
+    );
+    assert_eq!(
+        set_err
+            .lines()
+            .filter(|l| l.starts_with("cacheman: error:"))
+            .count(),
+        1,
+        "{set_err}"
+    );
     assert!(facts["filled"].parse::<u32>().unwrap() >= 2, "{stdout}");
-    assert_eq!(facts["tmp_left"], "0", "a failed write left temporary files\n{stdout}");
+    assert_eq!(
+        facts["tmp_left"], "0",
+        "a failed write left temporary files\n{stdout}"
+    );
     assert_eq!(facts["k0"], "first");
     assert_eq!(facts["fill0"], "65536");
     assert!(["0", "3"].contains(&facts["full_sync"]), "{stdout}");
-    assert_eq!(facts["k0_after_sync"], "first", "a failed sync kept the state");
-    assert_eq!(facts["after"], "0", "writes work once space is freed\n{stdout}");
+    assert_eq!(
+        facts["k0_after_sync"], "first",
+        "a failed sync kept the state"
+    );
+    assert_eq!(
+        facts["after"], "0",
+        "writes work once space is freed\n{stdout}"
+    );
     assert_eq!(facts["freed_sync"], "0");
     assert_eq!(facts["after_value"], "ok");
     assert_eq!(facts["k0_final"], "first");

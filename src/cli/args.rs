@@ -37,14 +37,8 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The store directory
-    #[arg(
-        long,
-        global = true,
-        env = "CACHEMAN_DIR",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    /// The store directory [env: CACHEMAN_DIR]
+    #[arg(long, global = true, value_name = "PATH")]
     pub dir: Option<PathBuf>,
     /// Say which store is in use, and why, on stderr
     #[arg(short, long, global = true)]

@@ -32,12 +32,13 @@ pub enum SyncJob {
 }
 
 impl Context {
-    pub fn new(global: &GlobalArgs, dir_from_env: bool) -> Result<Context> {
+    pub fn new(global: &GlobalArgs) -> Result<Context> {
         let cwd = std::env::current_dir().at(Path::new("."))?;
-        let location = match (&global.dir, dir_from_env) {
-            (Some(dir), true) => resolve::resolve(None, Some(dir.clone().into_os_string()), &cwd)?,
-            (flag, _) => resolve::resolve(flag.as_deref(), None, &cwd)?,
-        };
+        let location = resolve::resolve(
+            global.dir.as_deref(),
+            std::env::var_os("CACHEMAN_DIR"),
+            &cwd,
+        )?;
         if global.verbose {
             eprintln!(
                 "cacheman: store: {} (from {})",

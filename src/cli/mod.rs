@@ -35,9 +35,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return output::clap_error(&e),
     };
-    let dir_from_env = matches.value_source("dir") == Some(clap::parser::ValueSource::EnvVariable);
     let mut stdout = std::io::stdout().lock();
-    let result = Context::new(&cli.global, dir_from_env)
+    let result = Context::new(&cli.global)
         .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))
         .and_then(|code| output::flush(&mut stdout).map(|()| code));
     match result {

@@ -3,6 +3,8 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use clap::CommandFactory;
+
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 
@@ -48,10 +50,15 @@ pub fn describe_clap_error(error: &clap::Error) -> ClapOutcome {
                 code: ExitCode::Success,
             };
         }
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            return ClapOutcome::Text {
-                text: rendered,
-                code: ExitCode::Usage,
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            let commands: Vec<String> = crate::cli::Cli::command()
+                .get_subcommands()
+                .filter(|c| !c.is_hide_set())
+                .map(|c| c.get_name().to_string())
+                .collect();
+            return ClapOutcome::Usage {
+                message: "no command given".into(),
+                hint: format!("commands: {}; see 'cacheman --help'", commands.join(", ")),
             };
         }
         _ => {}

@@ -1,5 +1,7 @@
-//! Checksummed record frames: `len u32 | crc32 u32 | body | len u32`, little-endian.
-//! The trailing length lets a writer validate the last record without a scan.
+//! Checksummed record frames: `len u32 | crc u32 | body | len u32`, little-endian,
+//! where `crc` is the CRC-32 of the length bytes followed by the body, so a run
+//! of zero bytes (what a crash often leaves behind) never reads as a record. The
+//! trailing length lets a reader find the last record from the end of a file.
 
 /// Bytes a frame adds around its body.
 pub const OVERHEAD: usize = 12;
@@ -12,9 +14,16 @@ pub const MAX_BODY: usize = 8 << 20;
 pub fn push(body: &[u8], out: &mut Vec<u8>) {
     let len = u32::try_from(body.len()).expect("record bodies are bounded well below 4 GiB");
     out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    out.extend_from_slice(&checksum(len, body).to_le_bytes());
     out.extend_from_slice(body);
     out.extend_from_slice(&len.to_le_bytes());
+}
+
+fn checksum(len: u32, body: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&len.to_le_bytes());
+    hasher.update(body);
+    hasher.finalize()
 }
 
 /// What [`parse`] found at an offset.
@@ -45,7 +54,7 @@ pub fn parse(buf: &[u8], at: usize) -> Parsed<'_> {
         return Parsed::Torn("a record is cut short");
     }
     let body = &rest[8..8 + len];
-    if crc32fast::hash(body) != u32_at(rest, 4) {
+    if checksum(len as u32, body) != u32_at(rest, 4) {
         return Parsed::Torn("a record checksum does not match");
     }
     if u32_at(rest, 8 + len) as usize != len {
@@ -110,6 +119,13 @@ mod tests {
                 c if c >= first_end => assert!(matches!(parsed, Parsed::Record { .. })),
                 _ => assert!(matches!(parsed, Parsed::Torn(_)), "cut {cut}"),
             }
+        }
+    }
+
+    #[test]
+    fn zeros_are_never_a_record() {
+        for n in 0..64 {
+            assert!(!any_valid_from(&vec![0; n], 0), "{n} zero bytes");
         }
     }
 

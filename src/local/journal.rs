@@ -163,7 +163,7 @@ impl<'a> Iterator for Records<'a> {
 
 /// The sequence number of a journal's last record, found through its trailing
 /// length with one read, or `None` when the journal is empty or its tail is not
-/// a valid record.
+/// a valid record. The autosync checks use it to count pending changes cheaply.
 fn tail_seq(file: &File, len: u64, path: &Path) -> Result<Option<u64>> {
     let data_len = len.saturating_sub(HEADER_LEN as u64);
     if data_len < frame::OVERHEAD as u64 {
@@ -213,47 +213,35 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Opens a journal for appending. A torn tail left by a killed writer is cut
-    /// first, and the cut is returned so that it can be reported.
+    /// Opens a journal for appending. Every record is checked first, so nothing
+    /// is ever appended after damage (that is refused with the offset); a torn
+    /// tail left by a killed writer is cut, and the cut returned to be reported.
+    /// Journals are short, so this costs about what a reader's replay does.
     pub fn open(path: &Path) -> Result<(Appender, Option<Torn>)> {
-        let file = File::options().read(true).write(true).open(path).at(path)?;
-        let len = file.metadata().at(path)?.len();
-        let mut head = vec![0; HEADER_LEN.min(len as usize)];
-        file.read_exact_at(&mut head, 0).at(path)?;
-        let header = JournalHeader::decode(&head, path)?;
-        let mut appender = Appender {
-            file,
-            path: path.to_path_buf(),
-            header,
-            len,
-            next_seq: header.first_seq,
-        };
-        if let Some(seq) = tail_seq(&appender.file, len, path)? {
-            appender.next_seq = seq + 1;
-            return Ok((appender, None));
-        }
-        if len == HEADER_LEN as u64 {
-            return Ok((appender, None));
-        }
-        let torn = appender.cut_torn_tail()?;
-        Ok((appender, torn))
-    }
-
-    /// The slow path: replay from the start and truncate after the last valid record.
-    fn cut_torn_tail(&mut self) -> Result<Option<Torn>> {
-        let data = JournalData::read(&self.path)?;
+        let data = JournalData::read(path)?;
+        let mut next_seq = data.header.first_seq;
         let mut records = data.records();
         for record in records.by_ref() {
-            let (_, view) = record?;
-            self.next_seq = view.seq + 1;
+            next_seq = record?.1.seq + 1;
         }
-        let Some(torn) = records.torn().cloned() else {
-            return Ok(None);
+        let torn = records.torn().cloned();
+        let file = File::options().read(true).write(true).open(path).at(path)?;
+        let len = match &torn {
+            Some(torn) => {
+                file.set_len(torn.offset).at(path)?;
+                file.sync_data().at(path)?;
+                torn.offset
+            }
+            None => data.len(),
         };
-        self.file.set_len(torn.offset).at(&self.path)?;
-        self.file.sync_data().at(&self.path)?;
-        self.len = torn.offset;
-        Ok(Some(torn))
+        let appender = Appender {
+            file,
+            path: path.to_path_buf(),
+            header: data.header,
+            len,
+            next_seq,
+        };
+        Ok((appender, torn))
     }
 
     /// Appends the operations as consecutive records in one write. On failure

@@ -2,85 +2,84 @@
 //! and make it durable. Writers are blocked only for two short head updates; the
 //! merge itself runs under a separate sync lock while writers append to a fresh
 //! journal, and readers keep using the old files until the new head is in place.
+//! A merge drops expired entries and enforces the cache's size limits.
 
+use std::collections::HashSet;
 use std::fs;
 
 use crate::clock::Clock;
 use crate::entry::StoredValue;
 use crate::error::{Error, Result};
 use crate::local::blob;
-use crate::local::cache::CacheDir;
+use crate::local::cache::{CacheDir, Overlay, View};
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
 use crate::local::journal::{self, JournalHeader, Torn};
 use crate::local::snapshot::SnapshotWriter;
-
-/// What a sync did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SyncOutcome {
-    /// Another process is syncing this cache right now.
-    Busy,
-    /// Nothing was pending.
-    Clean,
-    /// A new snapshot holds everything up to the sync.
-    Synced {
-        merged_records: u64,
-        entries: u64,
-        dropped_expired: u64,
-    },
-}
+use crate::store::{CacheSettings, SyncResult};
 
 /// The result of a sync, with any torn journal tail it cut on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncReport {
-    pub outcome: SyncOutcome,
+    pub result: SyncResult,
     pub cut: Option<Torn>,
 }
 
-/// Syncs one cache. With `wait`, blocks until any running sync finishes;
-/// without, returns [`SyncOutcome::Busy`] at once.
-pub fn sync(dir: &CacheDir, wait: bool, clock: &dyn Clock) -> Result<SyncReport> {
-    if dir.read_head()?.is_none() {
-        return Ok(SyncReport {
-            outcome: SyncOutcome::Clean,
-            cut: None,
-        });
+/// The size limits a sync enforces.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub max_entries: Option<u64>,
+    pub max_bytes: Option<u64>,
+}
+
+impl Limits {
+    pub fn of(settings: &CacheSettings) -> Limits {
+        Limits {
+            max_entries: settings.max_entries,
+            max_bytes: settings.max_bytes,
+        }
     }
-    let _sync_lock = if wait {
-        LockGuard::acquire(&dir.sync_lock_path())?
-    } else {
-        match LockGuard::try_acquire(&dir.sync_lock_path())? {
+
+    fn exceeded_by(&self, entries: u64, bytes: u64) -> bool {
+        self.max_entries.is_some_and(|max| entries > max)
+            || self.max_bytes.is_some_and(|max| bytes > max)
+    }
+}
+
+/// Syncs one cache. With `wait`, blocks until any running sync finishes;
+/// without, returns [`SyncResult::Busy`] at once.
+pub fn sync(dir: &CacheDir, wait: bool, clock: &dyn Clock, limits: Limits) -> Result<SyncReport> {
+    let report = |result, cut| Ok(SyncReport { result, cut });
+    if dir.read_head()?.is_none() {
+        return report(SyncResult::Clean, None);
+    }
+    let _sync_lock = match wait {
+        true => LockGuard::acquire(&dir.sync_lock_path())?,
+        false => match LockGuard::try_acquire(&dir.sync_lock_path())? {
             Some(lock) => lock,
-            None => {
-                return Ok(SyncReport {
-                    outcome: SyncOutcome::Busy,
-                    cut: None,
-                });
-            }
-        }
+            None => return report(SyncResult::Busy, None),
+        },
     };
-    let (old, cut) = match rotate(dir, clock.now_ms())? {
+    let (old, cut) = match rotate(dir, clock.now_ms(), limits)? {
         (Some(old), cut) => (old, cut),
-        (None, cut) => {
-            return Ok(SyncReport {
-                outcome: SyncOutcome::Clean,
-                cut,
-            });
-        }
+        (None, cut) => return report(SyncResult::Clean, cut),
     };
-    let outcome = merge(dir, old, clock.now_ms())?;
+    let result = merge(dir, old, clock.now_ms(), limits)?;
     install(dir, old, clock.now_ms())?;
     remove_replaced(dir, old);
-    Ok(SyncReport { outcome, cut })
+    report(result, cut)
 }
 
 /// Under the write lock, starts a fresh journal for writers and returns the head
-/// describing what is to be merged, or `None` when nothing is pending.
-fn rotate(dir: &CacheDir, now: u64) -> Result<(Option<Head>, Option<Torn>)> {
+/// describing what is to be merged, or `None` when there is nothing to do.
+fn rotate(dir: &CacheDir, now: u64, limits: Limits) -> Result<(Option<Head>, Option<Torn>)> {
     let writer = dir.writer(now)?;
     let head = writer.head;
     let cut = writer.cut.clone();
-    if head.generation == head.last_journal && writer.appender.is_empty() {
+    if head.generation == head.last_journal
+        && writer.appender.is_empty()
+        && !over_limits(&writer.view()?, limits)
+    {
         return Ok((None, cut));
     }
     let next = head.last_journal + 1;
@@ -97,8 +96,14 @@ fn rotate(dir: &CacheDir, now: u64) -> Result<(Option<Head>, Option<Torn>)> {
     Ok((Some(head), cut))
 }
 
+fn over_limits(view: &View, limits: Limits) -> bool {
+    view.snapshot
+        .as_ref()
+        .is_some_and(|s| limits.exceeded_by(s.header.entry_count, s.header.live_bytes))
+}
+
 /// Writes snapshot `old.last_journal + 1` from the old snapshot and journals.
-fn merge(dir: &CacheDir, old: Head, now: u64) -> Result<SyncOutcome> {
+fn merge(dir: &CacheDir, old: Head, now: u64, limits: Limits) -> Result<SyncResult> {
     let view = dir.view_of(old)?;
     let overlay = view.overlay()?;
     let new_blobs = overlay
@@ -110,27 +115,54 @@ fn merge(dir: &CacheDir, old: Head, now: u64) -> Result<SyncOutcome> {
             StoredValue::Inline(_) => None,
         });
     blob::make_durable(&dir.blobs_path(), new_blobs)?;
-    let merged_records = view.pending();
-    let mut writer = SnapshotWriter::create(
-        &dir.snapshot_path(old.last_journal + 1),
-        old.last_journal + 1,
-        now,
-    )?;
+    let evict = eviction(&view, &overlay, now, limits)?;
+    let generation = old.last_journal + 1;
+    let mut writer = SnapshotWriter::create(&dir.snapshot_path(generation), generation, now)?;
     let mut dropped_expired = 0;
     view.for_each_entry(&overlay, |entry| {
         if entry.is_expired(now) {
             dropped_expired += 1;
+            Ok(())
+        } else if evict.contains(&entry.key) {
             Ok(())
         } else {
             writer.add(&entry)
         }
     })?;
     let header = writer.finish()?;
-    Ok(SyncOutcome::Synced {
-        merged_records,
+    Ok(SyncResult::Synced {
+        merged_records: view.pending(),
         entries: header.entry_count,
         dropped_expired,
+        evicted: evict.len() as u64,
     })
+}
+
+/// The keys to evict so that the live entries fit the limits: the least
+/// recently written first (an approximate LRU, as ccache's by mtime).
+fn eviction(view: &View, overlay: &Overlay, now: u64, limits: Limits) -> Result<HashSet<Vec<u8>>> {
+    if limits == Limits::default() {
+        return Ok(HashSet::new());
+    }
+    let mut live = Vec::new();
+    view.for_each_entry(overlay, |entry| {
+        if !entry.is_expired(now) {
+            live.push((entry.created_ms, entry.size(), entry.key));
+        }
+        Ok(())
+    })?;
+    let (mut count, mut bytes) = (live.len() as u64, live.iter().map(|e| e.1).sum::<u64>());
+    live.sort_unstable();
+    let mut evict = HashSet::new();
+    for (_, size, key) in live {
+        if !limits.exceeded_by(count, bytes) {
+            break;
+        }
+        count -= 1;
+        bytes -= size;
+        evict.insert(key);
+    }
+    Ok(evict)
 }
 
 /// Under the write lock, points the head at the new snapshot.

@@ -11,7 +11,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::local::cache::{CacheDir, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
-use crate::local::merge::{self, SyncOutcome};
+use crate::local::merge::{self, Limits};
 use crate::local::record::Op;
 use crate::local::{Cache, INLINE_MAX, LocalStore, blob, discard_dir, unknown_cache};
 use crate::name::{CacheName, check_key};
@@ -44,7 +44,12 @@ impl LocalStore {
             });
         }
         if self.inline_sync {
-            let report = merge::sync(&cache.dir, false, self.clock.as_ref())?;
+            let report = merge::sync(
+                &cache.dir,
+                false,
+                self.clock.as_ref(),
+                Limits::of(&cache.settings),
+            )?;
             notices.extend(report.cut.iter().map(|t| describe_cut(&cache.dir, t)));
             return Ok(WriteReport {
                 sync_due: false,
@@ -122,7 +127,12 @@ impl LocalStore {
                 continue;
             };
             if cache.autosync.due(state.pending, state.last_sync_ms, now) {
-                merge::sync(&cache.dir, false, self.clock.as_ref())?;
+                merge::sync(
+                    &cache.dir,
+                    false,
+                    self.clock.as_ref(),
+                    Limits::of(&cache.settings),
+                )?;
                 synced.push(cache.name);
             }
         }
@@ -304,6 +314,7 @@ impl Store for LocalStore {
     }
 
     fn configure(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()> {
+        self.existing(cache)?;
         self.update_manifest(|manifest| {
             let current = manifest
                 .caches
@@ -352,6 +363,7 @@ impl Store for LocalStore {
     }
 
     fn drop_cache(&self, cache: &CacheName) -> Result<()> {
+        self.existing(cache)?;
         let settings = self.update_manifest(|manifest| {
             manifest
                 .caches
@@ -375,27 +387,19 @@ impl Store for LocalStore {
 
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
         let cache = self.existing(cache)?;
-        let report = merge::sync(&cache.dir, wait, self.clock.as_ref())?;
-        let result = match report.outcome {
-            SyncOutcome::Busy => SyncResult::Busy,
-            SyncOutcome::Clean => SyncResult::Clean,
-            SyncOutcome::Synced {
-                merged_records,
-                entries,
-                dropped_expired,
-            } => SyncResult::Synced {
-                merged_records,
-                entries,
-                dropped_expired,
-            },
-        };
+        let report = merge::sync(
+            &cache.dir,
+            wait,
+            self.clock.as_ref(),
+            Limits::of(&cache.settings),
+        )?;
         let notices = report
             .cut
             .iter()
             .map(|t| describe_cut(&cache.dir, t))
             .collect();
         Ok((
-            result,
+            report.result,
             WriteReport {
                 sync_due: false,
                 notices,

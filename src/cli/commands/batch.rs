@@ -151,8 +151,8 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
         .chain(words.into_iter().map(OsString::from_vec));
     let parsed = Cli::command()
         .try_get_matches_from(argv)
-        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (matches, cli)));
-    let (matches, cli) = match parsed {
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
             return match output::describe_clap_error(&e) {
@@ -161,9 +161,7 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
             };
         }
     };
-    if matches.value_source("dir") == Some(clap::parser::ValueSource::CommandLine)
-        || cli.global.verbose
-    {
+    if cli.global.dir.is_some() || cli.global.verbose {
         return Err(Error::usage(
             "--dir and --verbose apply to the whole batch, not to one line",
         ));

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::store::{Store, SyncResult};
@@ -26,10 +26,21 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
     let caches = if args.caches.is_empty() {
         ctx.store.list()?.into_iter().map(|c| c.name).collect()
     } else {
-        args.caches
+        let caches = args
+            .caches
             .iter()
             .map(|name| CacheName::new(name))
-            .collect::<Result<Vec<_>>>()?
+            .collect::<Result<Vec<_>>>()?;
+        // Refuse a bad name before syncing anything.
+        for cache in &caches {
+            if ctx.store.settings(cache)?.is_none() {
+                return Err(Error::usage_with_hint(
+                    format!("no cache named '{cache}'"),
+                    "`cacheman ls` lists the caches",
+                ));
+            }
+        }
+        caches
     };
     let quiet = args.quiet || args.background;
     for cache in &caches {
@@ -45,12 +56,16 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
                 merged_records,
                 entries,
                 dropped_expired,
+                evicted,
             } => {
-                let expired = match dropped_expired {
-                    0 => String::new(),
-                    n => format!(", dropped {n} expired"),
-                };
-                eprintln!("{cache}: merged {merged_records} changes, {entries} entries{expired}");
+                let mut dropped = String::new();
+                if dropped_expired > 0 {
+                    dropped.push_str(&format!(", dropped {dropped_expired} expired"));
+                }
+                if evicted > 0 {
+                    dropped.push_str(&format!(", evicted {evicted} over the limits"));
+                }
+                eprintln!("{cache}: merged {merged_records} changes, {entries} entries{dropped}");
             }
         }
     }
