@@ -31,17 +31,29 @@ fn cacheman(store: &Path) -> Command {
     cmd
 }
 
-/// Kills the child after `delay` unless it finished first; `Some(status code)`
-/// when it exited on its own.
-fn kill_after(mut child: Child, delay: Duration) -> Option<i32> {
+/// How a victim ended.
+enum Ended {
+    Exited(i32),
+    Killed,
+}
+
+/// Kills the child after `delay` unless it finished first. A failure on its own
+/// (rather than by the kill) fails the test, showing what the child said.
+fn kill_after(mut child: Child, delay: Duration) -> Ended {
     thread::sleep(delay);
-    if let Some(status) = child.try_wait().unwrap() {
-        return status.code();
+    if child.try_wait().unwrap().is_none() {
+        let _ = child.kill();
     }
-    child.kill().unwrap();
-    let status = child.wait().unwrap();
-    // It may have finished between the check and the kill.
-    status.code()
+    let output = child.wait_with_output().unwrap();
+    match output.status.code() {
+        // It may have finished between the check and the kill.
+        Some(0) => Ended::Exited(0),
+        Some(code) => panic!(
+            "a victim exited {code} on its own: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        None => Ended::Killed,
+    }
 }
 
 struct Run {
@@ -62,11 +74,10 @@ impl Run {
             .unwrap();
         let delay = Duration::from_micros(self.rng.u64(0..2500));
         match kill_after(child, delay) {
-            Some(0) => {
+            Ended::Exited(_) => {
                 self.acked.insert(key, value.into_bytes());
             }
-            Some(code) => panic!("set exited {code} without being killed"),
-            None => self.kills += 1,
+            Ended::Killed => self.kills += 1,
         }
     }
 
@@ -89,11 +100,10 @@ impl Run {
         let exit = kill_after(child, delay);
         feeder.join().unwrap();
         match exit {
-            Some(0) => {
+            Ended::Exited(_) => {
                 self.acked.insert(key, value);
             }
-            Some(code) => panic!("big set exited {code} without being killed"),
-            None => self.kills += 1,
+            Ended::Killed => self.kills += 1,
         }
     }
 
@@ -103,10 +113,8 @@ impl Run {
             .spawn()
             .unwrap();
         let delay = Duration::from_micros(self.rng.u64(0..6000));
-        match kill_after(child, delay) {
-            Some(0) => {}
-            Some(code) => panic!("sync exited {code} without being killed"),
-            None => self.kills += 1,
+        if let Ended::Killed = kill_after(child, delay) {
+            self.kills += 1;
         }
     }
 
@@ -143,8 +151,9 @@ impl Run {
             })
         };
         let delay = Duration::from_millis(self.rng.u64(2..40));
-        kill_after(child, delay);
-        self.kills += 1;
+        if let Ended::Killed = kill_after(child, delay) {
+            self.kills += 1;
+        }
         feeder.join().unwrap();
         reader.join().unwrap();
         for answer in answers.lock().unwrap().iter() {
