@@ -1,13 +1,15 @@
 //! Fills a cache with N entries through the library and syncs it, for benchmarks.
 //!
 //! ```text
-//! cargo run --release --example fill -- STORE_DIR CACHE N [VALUE_SIZE] [--method batch|deferred|set]
+//! cargo run --release --example fill -- STORE_DIR CACHE N [VALUE_SIZE] [--method batch|deferred|set] [--no-sync]
 //! ```
 //!
 //! Keys are `key-0`..`key-{N-1}`; values are VALUE_SIZE bytes (default 16). The
-//! default method, `batch`, appends many records per journal write and merges
-//! once; `deferred` and `set` go through one `Store::set` per entry (see
-//! `benches/support/fill.rs`). Timings go to stderr.
+//! default method, `batch`, loads them with one `Store::set_many` and merges
+//! once; `deferred` and `set` go through one `Store::set` per entry, which at 1M
+//! entries takes minutes (see `benches/support/fill.rs`). `--no-sync` skips the
+//! final sync and leaves the last writes pending in the journal (all of them,
+//! with `batch` and N under 4096). Timings go to stderr.
 
 #[path = "../benches/support/fill.rs"]
 mod fill;
@@ -17,10 +19,12 @@ use std::process::ExitCode;
 use cacheman::CacheName;
 use fill::Method;
 
-const USAGE: &str = "usage: fill STORE_DIR CACHE N [VALUE_SIZE] [--method batch|deferred|set]";
+const USAGE: &str =
+    "usage: fill STORE_DIR CACHE N [VALUE_SIZE] [--method batch|deferred|set] [--no-sync]";
 
 fn main() -> ExitCode {
     let mut method = Method::Batch;
+    let mut sync = true;
     let mut positional = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -29,6 +33,10 @@ fn main() -> ExitCode {
                 Some(m) => method = m,
                 None => return usage("--method takes batch, deferred or set"),
             }
+        } else if arg == "--no-sync" {
+            sync = false;
+        } else if arg.starts_with("--") {
+            return usage(&format!("unknown option {arg}"));
         } else {
             positional.push(arg);
         }
@@ -48,7 +56,7 @@ fn main() -> ExitCode {
         Ok(cache) => cache,
         Err(e) => return usage(&e.to_string()),
     };
-    match fill::fill(dir.as_ref(), &cache, n, size, method) {
+    match fill::fill(dir.as_ref(), &cache, n, size, method, sync) {
         Ok(report) => {
             eprintln!(
                 "fill: {n} entries of {size} bytes into '{cache}' ({method:?}): write {:.2} s ({} syncs on the way), final sync {:.2} s",

@@ -7,22 +7,15 @@
 //! - [`Method::Deferred`]: one `Store::set` per entry with deferred sync, and one
 //!   `Store::sync` each time a journal is due (what the CLI does, minus the
 //!   background process).
-//! - [`Method::Batch`]: the engine's own journal writer (public, in
-//!   `cacheman::local`), appending many `Set` records per write under one lock,
-//!   then a single `Store::sync`. Same files, same merge, no per-entry open.
+//! - [`Method::Batch`]: one `Store::set_many`: one lock, one journal write per
+//!   chunk, then a single merge instead of one per 4096 entries.
 
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::time::Instant;
 
-use cacheman::entry::{Entry, StoredValue, now_ms};
-use cacheman::local::INLINE_MAX;
-use cacheman::local::blob;
-use cacheman::local::record::Op;
-use cacheman::{CacheName, CacheSettings, LocalStore, NewValue, Result, SetOptions, Store};
-
-/// Records per journal append in [`Method::Batch`].
-const BATCH: usize = 16 << 10;
+use cacheman::{CacheName, LocalStore, NewValue, Result, SetOptions, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -62,14 +55,16 @@ pub fn value(i: u64, size: usize) -> Vec<u8> {
     unit.bytes().cycle().take(size).collect()
 }
 
-/// Fills `cache` in the store at `store.root()` with `n` entries and syncs it,
-/// so that it ends with a snapshot and an empty journal.
+/// Fills `cache` in the store at `store_root` with `n` entries. With `sync`, it
+/// then syncs, so that the cache ends with a snapshot and an empty journal;
+/// without, what the last write left pending stays in the journal.
 pub fn fill(
-    store_root: &std::path::Path,
+    store_root: &Path,
     cache: &CacheName,
     n: u64,
     value_size: usize,
     method: Method,
+    sync: bool,
 ) -> Result<FillReport> {
     let mut report = FillReport::default();
     let started = Instant::now();
@@ -106,49 +101,19 @@ pub fn fill(
         Method::Batch => batch(store_root, cache, n, value_size)?,
     }
     report.write_secs = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    LocalStore::new(store_root).sync(cache, true)?;
-    report.sync_secs = started.elapsed().as_secs_f64();
+    if sync {
+        let started = Instant::now();
+        LocalStore::new(store_root).sync(cache, true)?;
+        report.sync_secs = started.elapsed().as_secs_f64();
+    }
     Ok(report)
 }
 
-fn batch(store_root: &std::path::Path, cache: &CacheName, n: u64, value_size: usize) -> Result<()> {
-    let store = LocalStore::new(store_root);
-    let settings = match store.settings(cache)? {
-        Some(settings) => settings,
-        None => {
-            let settings = CacheSettings::default();
-            store.create(cache, &settings)?;
-            settings
-        }
-    };
-    let dir = store.cache_dir(cache, &settings)?;
-    let now = now_ms();
-    let expires_ms = settings.ttl_ms.map(|ttl| now.saturating_add(ttl));
-    let mut writer = dir.writer()?;
-    let mut ops = Vec::with_capacity(BATCH);
-    for i in 0..n {
-        let bytes = value(i, value_size);
-        let value = if bytes.len() <= INLINE_MAX {
-            StoredValue::Inline(bytes)
-        } else {
-            let (hash, len) = blob::write(&dir.blobs_path(), &bytes, &mut std::io::empty(), false)?;
-            StoredValue::Blob { hash, len }
-        };
-        ops.push(Op::Set(Entry {
-            key: key(i),
-            value,
-            created_ms: now,
-            expires_ms,
-            epoch: 0,
-        }));
-        if ops.len() == BATCH {
-            writer.append(&ops, false)?;
-            ops.clear();
-        }
-    }
-    if !ops.is_empty() {
-        writer.append(&ops, false)?;
-    }
+fn batch(store_root: &Path, cache: &CacheName, n: u64, value_size: usize) -> Result<()> {
+    // Deferred so that the write and the merge are timed apart; with inline sync,
+    // `set_many` would run the same merge before returning.
+    let store = LocalStore::new(store_root).with_deferred_sync();
+    let mut items = (0..n).map(|i| (key(i), value(i, value_size)));
+    store.set_many(cache, &mut items, &SetOptions::default())?;
     Ok(())
 }
