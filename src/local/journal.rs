@@ -77,6 +77,11 @@ impl JournalData {
         File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .at(path)?;
+        JournalData::from_bytes(path, bytes)
+    }
+
+    /// A journal from bytes already in memory; `path` names it in errors.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<JournalData> {
         let header = JournalHeader::decode(&bytes, path)?;
         Ok(JournalData {
             path: path.to_path_buf(),

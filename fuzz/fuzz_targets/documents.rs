@@ -1,0 +1,19 @@
+//! Any bytes as the manifest, a head, or a blob header.
+#![no_main]
+
+use std::path::Path;
+
+use cacheman::local::blob;
+use cacheman::local::document;
+use cacheman::local::format::FileKind;
+use cacheman::local::head::Head;
+use cacheman::local::manifest::Manifest;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|bytes: Vec<u8>| {
+    let path = Path::new("fuzz");
+    let _ = document::decode::<Manifest>(FileKind::Manifest, &bytes, path);
+    let _ = document::decode::<Head>(FileKind::Head, &bytes, path);
+    let _ = blob::decode_header(&bytes, path);
+    let _ = FileKind::detect(&bytes);
+});
