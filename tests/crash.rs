@@ -31,9 +31,9 @@ fn cacheman(store: &Path) -> Command {
     cmd
 }
 
-/// How a victim ended.
+/// How a victim ended: it finished (successfully), or the kill got it first.
 enum Ended {
-    Exited(i32),
+    Finished,
     Killed,
 }
 
@@ -47,7 +47,7 @@ fn kill_after(mut child: Child, delay: Duration) -> Ended {
     let output = child.wait_with_output().unwrap();
     match output.status.code() {
         // It may have finished between the check and the kill.
-        Some(0) => Ended::Exited(0),
+        Some(0) => Ended::Finished,
         Some(code) => panic!(
             "a victim exited {code} on its own: {}",
             String::from_utf8_lossy(&output.stderr)
@@ -74,7 +74,7 @@ impl Run {
             .unwrap();
         let delay = Duration::from_micros(self.rng.u64(0..2500));
         match kill_after(child, delay) {
-            Ended::Exited(_) => {
+            Ended::Finished => {
                 self.acked.insert(key, value.into_bytes());
             }
             Ended::Killed => self.kills += 1,
@@ -100,7 +100,7 @@ impl Run {
         let exit = kill_after(child, delay);
         feeder.join().unwrap();
         match exit {
-            Ended::Exited(_) => {
+            Ended::Finished => {
                 self.acked.insert(key, value);
             }
             Ended::Killed => self.kills += 1,
