@@ -2,10 +2,12 @@
 //! lock and cut a torn tail first; readers replay a journal up to its first
 //! invalid frame, which is where an unfinished append ends.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
@@ -93,11 +95,7 @@ impl JournalData {
     /// Every valid record in order, each with its offset, stopping at the first
     /// invalid frame.
     pub fn records(&self) -> Records<'_> {
-        Records {
-            journal: self,
-            at: HEADER_LEN,
-            torn: None,
-        }
+        Records::over(&self.bytes[HEADER_LEN..], HEADER_LEN as u64, &self.path)
     }
 
     /// The file's length in bytes.
@@ -110,22 +108,32 @@ impl JournalData {
     }
 }
 
-/// Iterator over a journal's valid records; see [`JournalData::records`].
+/// Iterator over the valid records in a stretch of a journal; see
+/// [`JournalData::records`].
 pub struct Records<'a> {
-    journal: &'a JournalData,
+    bytes: &'a [u8],
+    /// The file offset of `bytes[0]`.
+    base: u64,
+    path: &'a Path,
     at: usize,
     torn: Option<Torn>,
 }
 
 impl<'a> Records<'a> {
+    /// The records in `bytes`, which start at file offset `base` on a record boundary.
+    pub fn over(bytes: &'a [u8], base: u64, path: &'a Path) -> Records<'a> {
+        Records {
+            bytes,
+            base,
+            path,
+            at: 0,
+            torn: None,
+        }
+    }
+
     /// After iteration: where and why the valid records stopped short of the end.
     pub fn torn(&self) -> Option<&Torn> {
         self.torn.as_ref()
-    }
-
-    /// The offset just past the last valid record seen so far.
-    pub fn valid_end(&self) -> u64 {
-        self.at as u64
     }
 }
 
@@ -133,30 +141,29 @@ impl<'a> Iterator for Records<'a> {
     type Item = Result<(u64, OpView<'a>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let bytes = &self.journal.bytes;
+        let bytes = self.bytes;
+        let offset = self.base + self.at as u64;
         match frame::parse(bytes, self.at) {
             Parsed::Record { body, end } => {
-                let offset = self.at as u64;
                 self.at = end;
                 Some(
                     OpView::parse(body)
                         .map(|view| (offset, view))
-                        .map_err(|reason| Error::corrupt(&self.journal.path, offset, reason)),
+                        .map_err(|reason| Error::corrupt(self.path, offset, reason)),
                 )
             }
             Parsed::End => None,
             Parsed::Torn(reason) if frame::any_valid_from(bytes, self.at + 1) => {
-                let offset = self.at as u64;
                 self.at = bytes.len();
                 Some(Err(Error::corrupt(
-                    &self.journal.path,
+                    self.path,
                     offset,
                     format!("{reason}, and valid records follow: the journal is damaged, not torn"),
                 )))
             }
             Parsed::Torn(reason) => {
                 self.torn = Some(Torn {
-                    offset: self.at as u64,
+                    offset,
                     bytes: (bytes.len() - self.at) as u64,
                     reason,
                 });
@@ -164,6 +171,20 @@ impl<'a> Iterator for Records<'a> {
             }
         }
     }
+}
+
+/// The journals this process checked or wrote last: keyed by (device, inode,
+/// header CRC), the length and modification time the file had then, and the next
+/// sequence number. A long-running writer (a batch, a library user) whose journal
+/// nobody else touched since then skips the check; any other change to the file
+/// (another writer, damage) means a full check.
+static CHECKED: Mutex<BTreeMap<(u64, u64, u32), Checked>> = Mutex::new(BTreeMap::new());
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Checked {
+    len: u64,
+    mtime: (i64, i64),
+    next_seq: u64,
 }
 
 /// The sequence number of a journal's last record, found through its trailing
@@ -213,40 +234,75 @@ pub struct Appender {
     file: File,
     path: PathBuf,
     header: JournalHeader,
+    /// This journal's key in [`CHECKED`].
+    key: (u64, u64, u32),
     len: u64,
     next_seq: u64,
 }
 
 impl Appender {
-    /// Opens a journal for appending. Every record is checked first, so nothing
-    /// is ever appended after damage (that is refused with the offset); a torn
-    /// tail left by a killed writer is cut, and the cut returned to be reported.
-    /// Journals are short, so this costs about what a reader's replay does.
+    /// Opens a journal for appending. Every record not yet checked by this
+    /// process is checked first, so nothing is ever appended after damage (that
+    /// is refused with the offset); a torn tail left by a killed writer is cut,
+    /// and the cut returned to be reported. Journals are short, so a first check
+    /// costs about what a reader's replay does.
     pub fn open(path: &Path) -> Result<(Appender, Option<Torn>)> {
-        let data = JournalData::read(path)?;
-        let mut next_seq = data.header.first_seq;
-        let mut records = data.records();
+        let file = File::options().read(true).write(true).open(path).at(path)?;
+        let meta = file.metadata().at(path)?;
+        let len = meta.len();
+        let mut head = vec![0; HEADER_LEN.min(len as usize)];
+        file.read_exact_at(&mut head, 0).at(path)?;
+        let header = JournalHeader::decode(&head, path)?;
+        let key = (meta.dev(), meta.ino(), crc32fast::hash(&head));
+        let mtime = (meta.mtime(), meta.mtime_nsec());
+        let known = CHECKED
+            .lock()
+            .ok()
+            .and_then(|checked| checked.get(&key).copied());
+        let (from, mut next_seq) = match known {
+            Some(c) if c.len == len && c.mtime == mtime => (len, c.next_seq),
+            _ => (HEADER_LEN as u64, header.first_seq),
+        };
+        let mut unchecked = vec![0; (len - from) as usize];
+        file.read_exact_at(&mut unchecked, from).at(path)?;
+        let mut records = Records::over(&unchecked, from, path);
         for record in records.by_ref() {
             next_seq = record?.1.seq + 1;
         }
         let torn = records.torn().cloned();
-        let file = File::options().read(true).write(true).open(path).at(path)?;
         let len = match &torn {
             Some(torn) => {
                 file.set_len(torn.offset).at(path)?;
                 file.sync_data().at(path)?;
                 torn.offset
             }
-            None => data.len(),
+            None => len,
         };
         let appender = Appender {
             file,
             path: path.to_path_buf(),
-            header: data.header,
+            header,
+            key,
             len,
             next_seq,
         };
+        appender.remember();
         Ok((appender, torn))
+    }
+
+    /// Notes that the journal as it is now is checked.
+    fn remember(&self) {
+        let Ok(meta) = self.file.metadata() else {
+            return;
+        };
+        let now = Checked {
+            len: self.len,
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            next_seq: self.next_seq,
+        };
+        if let Ok(mut checked) = CHECKED.lock() {
+            checked.insert(self.key, now);
+        }
     }
 
     /// Appends the operations as consecutive records in one write. On failure
@@ -269,6 +325,7 @@ impl Appender {
         }
         self.len += buf.len() as u64;
         self.next_seq += ops.len() as u64;
+        self.remember();
         Ok(())
     }
 
