@@ -34,11 +34,20 @@ _cacheman() {
             cacheman,del)
                 cmd="cacheman__subcmd__del"
                 ;;
+            cacheman,depend)
+                cmd="cacheman__subcmd__depend"
+                ;;
             cacheman,drop)
                 cmd="cacheman__subcmd__drop"
                 ;;
+            cacheman,epoch)
+                cmd="cacheman__subcmd__epoch"
+                ;;
             cacheman,get)
                 cmd="cacheman__subcmd__get"
+                ;;
+            cacheman,graph)
+                cmd="cacheman__subcmd__graph"
                 ;;
             cacheman,has)
                 cmd="cacheman__subcmd__has"
@@ -48,6 +57,9 @@ _cacheman() {
                 ;;
             cacheman,init)
                 cmd="cacheman__subcmd__init"
+                ;;
+            cacheman,invalidate)
+                cmd="cacheman__subcmd__invalidate"
                 ;;
             cacheman,keys)
                 cmd="cacheman__subcmd__keys"
@@ -61,6 +73,9 @@ _cacheman() {
             cacheman,sync)
                 cmd="cacheman__subcmd__sync"
                 ;;
+            cacheman,undepend)
+                cmd="cacheman__subcmd__undepend"
+                ;;
             *)
                 ;;
         esac
@@ -68,7 +83,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync init info batch completions"
+            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +248,43 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__depend)
+            opts="-v -h --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__drop)
+            opts="-v -h --force --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__epoch)
             opts="-v -h --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -252,7 +303,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__get)
-            opts="-v -h --default --json --dir --verbose --help"
+            opts="-v -h --default --json --stale-ok --with-token --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +313,24 @@ _cacheman() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__graph)
+            opts="-v -h --dot --json --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -323,6 +392,32 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__invalidate)
+            opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__keys)
             opts="-0 -v -h --json --null --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -360,7 +455,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__set)
-            opts="-v -h --file --ttl --durable --dir --verbose --help"
+            opts="-v -h --file --ttl --durable --if-epoch --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -371,6 +466,10 @@ _cacheman() {
                     return 0
                     ;;
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --if-epoch)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -387,6 +486,24 @@ _cacheman() {
             ;;
         cacheman__subcmd__sync)
             opts="-q -v -h --quiet --background --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__undepend)
+            opts="-v -h --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

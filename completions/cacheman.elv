@@ -28,7 +28,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand get 'Print a value; exit 1 on a miss'
             cand set 'Store a value (from VALUE, --file, or stdin)'
             cand del 'Delete keys; exit 1 if none of them existed'
-            cand has 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
+            cand has 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing'
             cand keys 'List the live keys of a cache, sorted'
             cand ls 'List the caches with entry counts, sizes and settings'
             cand create 'Create a cache with settings (writing to a missing cache creates it with defaults)'
@@ -36,6 +36,11 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand drop 'Delete a cache, its settings and all its files'
             cand clear 'Remove every entry of a cache (in constant time), keeping its settings'
             cand sync 'Merge pending changes into each cache''s snapshot and fsync it (all caches if none named)'
+            cand depend 'Make caches depend on ROOT: invalidating ROOT then invalidates them too'
+            cand undepend 'Remove dependency edges; exit 1 if none of them existed'
+            cand invalidate 'Invalidate caches and every cache that depends on them'
+            cand graph 'Show the dependency graph: an indented tree, Graphviz (--dot) or JSON'
+            cand epoch 'Print the store''s epoch, a token for `set --if-epoch`'
             cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
             cand info 'Show which store is in use and why'
             cand batch 'Run commands from stdin, one per line, answering each with a JSON line'
@@ -45,6 +50,8 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --default 'On a miss, print VALUE and exit 0'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array with one object per key (exit 1 if any missed)'
+            cand --stale-ok 'Serve a soft-invalidated (stale) value instead of missing'
+            cand --with-token 'Print the store''s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
@@ -53,6 +60,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;set'= {
             cand --file 'Read the value from this file'
             cand --ttl 'Expire the entry after this long (30s, 10m, 2h, 1day) or ''never''; default: the cache''s TTL'
+            cand --if-epoch 'Store only if the cache was not invalidated since TOKEN (from `cacheman epoch` or `get --with-token`), else exit 1: a value computed before an invalidation never lands after it'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --durable 'fsync before returning, so the write survives power loss'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -122,6 +130,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;drop'= {
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --force 'Drop it even though other caches depend on it, removing those edges'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
@@ -139,6 +148,51 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand -q 'Print nothing on success'
             cand --quiet 'Print nothing on success'
             cand --background 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;depend'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;undepend'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;invalidate'= {
+            cand --prefix 'Only keys that start with PREFIX'
+            cand --match 'Only keys that match GLOB (as in `keys`)'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --soft 'Mark entries stale instead of dropping them'
+            cand --no-cascade 'Invalidate the named caches only, not their dependents'
+            cand --dry-run 'List what would be invalidated, in cascade order, and change nothing'
+            cand -q 'Print no summary'
+            cand --quiet 'Print no summary'
+            cand --json 'Print what was invalidated as a JSON object'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;graph'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --dot 'Print Graphviz DOT'
+            cand --json 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;epoch'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'

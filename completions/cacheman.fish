@@ -31,7 +31,7 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -s V -l version -d 'Prin
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "get" -d 'Print a value; exit 1 on a miss'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "set" -d 'Store a value (from VALUE, --file, or stdin)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "del" -d 'Delete keys; exit 1 if none of them existed'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "has" -d 'Exit 0 if the key has an unexpired value, 1 if not; print nothing'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "has" -d 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "keys" -d 'List the live keys of a cache, sorted'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "ls" -d 'List the caches with entry counts, sizes and settings'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "create" -d 'Create a cache with settings (writing to a missing cache creates it with defaults)'
@@ -39,6 +39,11 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "config" -d 'Show 
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "drop" -d 'Delete a cache, its settings and all its files'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "clear" -d 'Remove every entry of a cache (in constant time), keeping its settings'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "sync" -d 'Merge pending changes into each cache\'s snapshot and fsync it (all caches if none named)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "depend" -d 'Make caches depend on ROOT: invalidating ROOT then invalidates them too'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "undepend" -d 'Remove dependency edges; exit 1 if none of them existed'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "invalidate" -d 'Invalidate caches and every cache that depends on them'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "graph" -d 'Show the dependency graph: an indented tree, Graphviz (--dot) or JSON'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "epoch" -d 'Print the store\'s epoch, a token for `set --if-epoch`'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "batch" -d 'Run commands from stdin, one per line, answering each with a JSON line'
@@ -46,10 +51,13 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d '
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l stale-ok -d 'Serve a soft-invalidated (stale) value instead of missing'
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l with-token -d 'Print the store\'s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l file -d 'Read the value from this file' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l ttl -d 'Expire the entry after this long (30s, 10m, 2h, 1day) or \'never\'; default: the cache\'s TTL' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l if-epoch -d 'Store only if the cache was not invalidated since TOKEN (from `cacheman epoch` or `get --with-token`), else exit 1: a value computed before an invalidation never lands after it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l durable -d 'fsync before returning, so the write survives power loss'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
@@ -91,6 +99,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l json -d 'Pr
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l force -d 'Drop it even though other caches depend on it, removing those edges'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
@@ -101,6 +110,30 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s q -l quiet -d
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l background -d 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l prefix -d 'Only keys that start with PREFIX' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l match -d 'Only keys that match GLOB (as in `keys`)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l soft -d 'Mark entries stale instead of dropping them'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l no-cascade -d 'Invalidate the named caches only, not their dependents'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l dry-run -d 'List what would be invalidated, in cascade order, and change nothing'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s q -l quiet -d 'Print no summary'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l json -d 'Print what was invalidated as a JSON object'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l dot -d 'Print Graphviz DOT'
+complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l json -d 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}'
+complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F

@@ -35,6 +35,8 @@ pub struct Entry {
     pub expires_ms: Option<u64>,
     /// The invalidation epoch the entry was written in.
     pub epoch: u64,
+    /// Marked stale by a soft invalidation of its key.
+    pub stale: bool,
 }
 
 impl Entry {

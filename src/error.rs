@@ -14,6 +14,10 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// A conditional write was refused: the cache was invalidated after the
+    /// token it was given. Nothing was changed.
+    #[error("{message}")]
+    Conflict { message: String, hint: String },
     /// A file failed a magic, version or checksum check.
     #[error("{}: damaged at offset {offset}: {reason}", path.display())]
     Corrupt {
@@ -59,6 +63,7 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage { .. } => ExitCode::Usage,
+            Error::Conflict { .. } => ExitCode::Miss,
             Error::Corrupt { .. } | Error::Io { .. } => ExitCode::Store,
         }
     }
@@ -67,6 +72,7 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Usage { hint, .. } => hint.as_deref(),
+            Error::Conflict { hint, .. } => Some(hint),
             Error::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => {
                 Some("the disk is full; free space and retry (nothing was changed)")
             }

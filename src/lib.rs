@@ -22,6 +22,7 @@ pub mod clock;
 pub mod entry;
 pub mod error;
 pub mod exit_code;
+pub mod graph;
 pub mod local;
 pub mod name;
 pub mod resolve;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::autosync::Autosync;
 use crate::error::{Error, Result};
+use crate::graph::Graph;
 use crate::local::blob::BlobReader;
 use crate::name::CacheName;
 
@@ -41,6 +42,9 @@ pub struct CacheSummary {
     pub pending: u64,
     /// When the cache was last synced (ms since the Unix epoch).
     pub last_sync_ms: Option<u64>,
+    /// The caches this one depends on directly, and those depending on it.
+    pub roots: Vec<String>,
+    pub dependents: Vec<String>,
 }
 
 /// How long a new entry lives.
@@ -58,6 +62,10 @@ pub struct SetOptions {
     pub ttl: Ttl,
     /// fsync before returning, whatever the cache's setting.
     pub durable: bool,
+    /// Write in this epoch (a token from [`Store::epoch`]) instead of the current
+    /// one, and refuse if the cache was invalidated since: a value computed before
+    /// an invalidation never lands as valid after it.
+    pub if_epoch: Option<u64>,
 }
 
 /// A value to store: bytes in hand, or a stream read in bounded memory.
@@ -129,7 +137,37 @@ impl Value {
 pub struct Hit {
     pub created_ms: u64,
     pub expires_ms: Option<u64>,
+    /// Soft-invalidated: served only to callers that accept stale values.
+    pub stale: bool,
     pub value: Value,
+}
+
+/// Picks keys by their bytes.
+pub type KeyFilter<'a> = &'a dyn Fn(&[u8]) -> bool;
+
+/// How to invalidate.
+#[derive(Clone, Copy, Default)]
+pub struct InvalidateOptions<'a> {
+    /// Mark entries stale instead of dropping them.
+    pub soft: bool,
+    /// Also invalidate every transitive dependent.
+    pub cascade: bool,
+    /// Only say what would be invalidated.
+    pub dry_run: bool,
+    /// Only the keys this accepts, in the named caches (their dependents, when
+    /// cascading, are invalidated whole).
+    pub keys: Option<KeyFilter<'a>>,
+}
+
+/// What an invalidation did (or, dry, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalidation {
+    /// The caches invalidated, in cascade order: each after its roots.
+    pub caches: Vec<CacheName>,
+    /// Keys invalidated by a key filter.
+    pub keys: u64,
+    /// The store's epoch afterwards.
+    pub epoch: u64,
 }
 
 /// What a write left behind that the caller may act on.
@@ -151,6 +189,7 @@ pub enum SyncResult {
     Synced {
         merged_records: u64,
         entries: u64,
+        /// Expired and invalidated entries left out.
         dropped_expired: u64,
         /// Entries dropped to fit `max_entries` / `max_bytes`.
         evicted: u64,
@@ -162,7 +201,8 @@ pub trait Store {
     /// Where the store is, for `info` and diagnostics.
     fn location(&self) -> String;
 
-    /// The value of a key, or `None` on a miss. Expired entries are misses.
+    /// The value of a key, or `None` on a miss. Expired and invalidated entries
+    /// are misses; soft-invalidated ones come back marked [`Hit::stale`].
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>>;
 
     /// Stores a value, creating the cache with default settings if needed.
@@ -207,8 +247,29 @@ pub trait Store {
     /// Creates a cache; refuses one that exists.
     fn create(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()>;
 
-    /// Deletes a cache and all its files.
-    fn drop_cache(&self, cache: &CacheName) -> Result<()>;
+    /// Deletes a cache and all its files. A cache others depend on needs `force`,
+    /// which also removes those edges.
+    fn drop_cache(&self, cache: &CacheName, force: bool) -> Result<()>;
+
+    /// The store's current epoch: a token for [`SetOptions::if_epoch`].
+    fn epoch(&self) -> Result<u64>;
+
+    /// Adds edges `root -> dependent`, creating missing caches; refuses an edge
+    /// that would close a cycle. Returns how many edges are new.
+    fn depend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize>;
+
+    /// Removes edges; returns how many existed.
+    fn undepend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize>;
+
+    /// The dependency graph.
+    fn graph(&self) -> Result<Graph>;
+
+    /// Invalidates caches (and, cascading, all their dependents) in O(1) writes.
+    fn invalidate(
+        &self,
+        caches: &[CacheName],
+        options: &InvalidateOptions<'_>,
+    ) -> Result<Invalidation>;
 
     /// Removes every entry of a cache, in O(1).
     fn clear(&self, cache: &CacheName) -> Result<WriteReport>;

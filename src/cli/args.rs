@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::{
-    batch, clear, completions, config, create, del, drop, get, has, info, init, keys, ls, set, sync,
+    batch, clear, completions, config, create, del, depend, drop, epoch, get, graph, has, info,
+    init, invalidate, keys, ls, set, sync,
 };
 
 const AFTER_HELP: &str = "\
@@ -58,6 +59,11 @@ pub enum Command {
     Drop(drop::DropArgs),
     Clear(clear::ClearArgs),
     Sync(sync::SyncArgs),
+    Depend(depend::DependArgs),
+    Undepend(depend::UndependArgs),
+    Invalidate(invalidate::InvalidateArgs),
+    Graph(graph::GraphArgs),
+    Epoch(epoch::EpochArgs),
     Init(init::InitArgs),
     Info(info::InfoArgs),
     Batch(batch::BatchArgs),

@@ -10,13 +10,15 @@ use std::fs;
 use crate::clock::Clock;
 use crate::entry::StoredValue;
 use crate::error::{Error, Result};
+use crate::local::Cache;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay, View};
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
 use crate::local::journal::{self, JournalHeader, Torn};
+use crate::local::manifest::{Freshness, Invalidated};
 use crate::local::snapshot::SnapshotWriter;
-use crate::store::{CacheSettings, SyncResult};
+use crate::store::SyncResult;
 
 /// The result of a sync, with any torn journal tail it cut on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,18 +27,21 @@ pub struct SyncReport {
     pub cut: Option<Torn>,
 }
 
-/// The size limits a sync enforces.
+/// What a sync enforces: the size limits, and which entries invalidations
+/// have already made worthless.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Limits {
     pub max_entries: Option<u64>,
     pub max_bytes: Option<u64>,
+    pub invalidated: Invalidated,
 }
 
 impl Limits {
-    pub fn of(settings: &CacheSettings) -> Limits {
+    pub fn of(cache: &Cache) -> Limits {
         Limits {
-            max_entries: settings.max_entries,
-            max_bytes: settings.max_bytes,
+            max_entries: cache.settings.max_entries,
+            max_bytes: cache.settings.max_bytes,
+            invalidated: cache.invalidated,
         }
     }
 
@@ -96,10 +101,13 @@ fn rotate(dir: &CacheDir, now: u64, limits: Limits) -> Result<(Option<Head>, Opt
     Ok((Some(head), cut))
 }
 
+/// Whether the snapshot alone needs rewriting: it is over the limits, or holds
+/// entries an invalidation since has made worthless.
 fn over_limits(view: &View, limits: Limits) -> bool {
-    view.snapshot
-        .as_ref()
-        .is_some_and(|s| limits.exceeded_by(s.header.entry_count, s.header.live_bytes))
+    view.snapshot.as_ref().is_some_and(|s| {
+        limits.exceeded_by(s.header.entry_count, s.header.live_bytes)
+            || s.header.invalid_before < limits.invalidated.hard
+    })
 }
 
 /// Writes snapshot `old.last_journal + 1` from the old snapshot and journals.
@@ -117,10 +125,11 @@ fn merge(dir: &CacheDir, old: Head, now: u64, limits: Limits) -> Result<SyncResu
     blob::make_durable(&dir.blobs_path(), new_blobs)?;
     let evict = eviction(&view, &overlay, now, limits)?;
     let generation = old.last_journal + 1;
-    let mut writer = SnapshotWriter::create(&dir.snapshot_path(generation), generation, now)?;
+    let path = dir.snapshot_path(generation);
+    let mut writer = SnapshotWriter::create(&path, generation, now, limits.invalidated.hard)?;
     let mut dropped_expired = 0;
     view.for_each_entry(&overlay, |entry| {
-        if entry.is_expired(now) {
+        if limits.invalidated.judge(&entry, now) == Freshness::Invalid {
             dropped_expired += 1;
             Ok(())
         } else if evict.contains(&entry.key) {
@@ -141,12 +150,12 @@ fn merge(dir: &CacheDir, old: Head, now: u64, limits: Limits) -> Result<SyncResu
 /// The keys to evict so that the live entries fit the limits: the least
 /// recently written first (an approximate LRU, as ccache's by mtime).
 fn eviction(view: &View, overlay: &Overlay, now: u64, limits: Limits) -> Result<HashSet<Vec<u8>>> {
-    if limits == Limits::default() {
+    if limits.max_entries.is_none() && limits.max_bytes.is_none() {
         return Ok(HashSet::new());
     }
     let mut live = Vec::new();
     view.for_each_entry(overlay, |entry| {
-        if !entry.is_expired(now) {
+        if limits.invalidated.judge(&entry, now) != Freshness::Invalid {
             live.push((entry.created_ms, entry.size(), entry.key));
         }
         Ok(())

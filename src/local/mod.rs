@@ -9,6 +9,7 @@ pub mod format;
 pub mod frame;
 pub mod fsutil;
 pub mod head;
+mod invalidate;
 pub mod journal;
 pub mod manifest;
 pub mod merge;
@@ -27,7 +28,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::local::cache::CacheDir;
 use crate::local::format::FileKind;
 use crate::local::fsutil::LockGuard;
-use crate::local::manifest::Manifest;
+use crate::local::manifest::{Invalidated, Manifest};
 use crate::name::CacheName;
 use crate::store::CacheSettings;
 
@@ -51,6 +52,9 @@ pub struct Cache {
     pub name: CacheName,
     pub settings: CacheSettings,
     pub autosync: Autosync,
+    /// The store's epoch when the manifest was read: new entries are written in it.
+    pub epoch: u64,
+    pub invalidated: Invalidated,
     pub dir: CacheDir,
 }
 
@@ -119,6 +123,8 @@ impl LocalStore {
         };
         Ok(Some(Cache {
             name: name.clone(),
+            epoch: manifest.epoch,
+            invalidated: manifest.invalidated(name.as_str()),
             autosync: settings
                 .autosync
                 .clone()

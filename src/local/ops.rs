@@ -8,16 +8,18 @@ use std::path::Path;
 use crate::autosync::Autosync;
 use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, IoContext, Result};
+use crate::graph::Graph;
 use crate::local::cache::{CacheDir, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
+use crate::local::manifest::Freshness;
 use crate::local::merge::{self, Limits};
 use crate::local::record::Op;
-use crate::local::{Cache, INLINE_MAX, LocalStore, blob, discard_dir, unknown_cache};
+use crate::local::{Cache, INLINE_MAX, LocalStore, blob, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::store::{
-    CacheSettings, CacheSummary, Hit, NewValue, SetOptions, Store, SyncResult, Ttl, Value,
-    WriteReport,
+    CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions, Store,
+    SyncResult, Ttl, Value, WriteReport,
 };
 
 /// Entries per journal write in [`Store::set_many`].
@@ -26,7 +28,7 @@ const SET_MANY_CHUNK: usize = 4096;
 impl LocalStore {
     /// Turns a finished write into a report. A sync is due when the journal is
     /// long or an autosync rule fires; it runs inline or is left to the caller.
-    fn after_write(&self, cache: &Cache, written: Written) -> Result<WriteReport> {
+    pub(super) fn after_write(&self, cache: &Cache, written: Written) -> Result<WriteReport> {
         let now = self.clock.now_ms();
         let mut notices: Vec<String> = written
             .cut
@@ -44,12 +46,7 @@ impl LocalStore {
             });
         }
         if self.inline_sync {
-            let report = merge::sync(
-                &cache.dir,
-                false,
-                self.clock.as_ref(),
-                Limits::of(&cache.settings),
-            )?;
+            let report = merge::sync(&cache.dir, false, self.clock.as_ref(), Limits::of(cache))?;
             notices.extend(report.cut.iter().map(|t| describe_cut(&cache.dir, t)));
             return Ok(WriteReport {
                 sync_due: false,
@@ -94,17 +91,19 @@ impl LocalStore {
         }
     }
 
-    /// A new entry written now, with its TTL resolved against the cache's default.
+    /// A new entry written now in `epoch`, with its TTL resolved against the
+    /// cache's default.
     fn new_entry(
         &self,
-        settings: &CacheSettings,
+        cache: &Cache,
         options: &SetOptions,
+        epoch: u64,
         key: Vec<u8>,
         value: StoredValue,
     ) -> Entry {
         let now = self.clock.now_ms();
         let ttl_ms = match options.ttl {
-            Ttl::CacheDefault => settings.ttl_ms,
+            Ttl::CacheDefault => cache.settings.ttl_ms,
             Ttl::Never => None,
             Ttl::After(ttl) => Some(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)),
         };
@@ -113,8 +112,34 @@ impl LocalStore {
             value,
             created_ms: now,
             expires_ms: ttl_ms.map(|ttl| now.saturating_add(ttl)),
-            epoch: 0,
+            epoch,
+            stale: false,
         }
+    }
+
+    /// The epoch a write goes in: the current one, or the token it was given,
+    /// refused if the cache was invalidated since.
+    fn write_epoch(&self, cache: &Cache, options: &SetOptions) -> Result<u64> {
+        let Some(token) = options.if_epoch else {
+            return Ok(cache.epoch);
+        };
+        if token > cache.epoch {
+            return Err(Error::usage(format!(
+                "--if-epoch {token} is newer than the store's epoch {}; tokens come from `cacheman epoch` or `get --with-token`",
+                cache.epoch
+            )));
+        }
+        let since = cache.invalidated.hard.max(cache.invalidated.soft);
+        if token < since {
+            return Err(Error::Conflict {
+                message: format!(
+                    "not stored: cache '{}' was invalidated (epoch {since}) after token {token} was taken",
+                    cache.name
+                ),
+                hint: "the value may be out of date; recompute it with a fresh token".into(),
+            });
+        }
+        Ok(token)
     }
 
     /// Runs the due syncs of every cache whose autosync rules fire now, and
@@ -127,12 +152,7 @@ impl LocalStore {
                 continue;
             };
             if cache.autosync.due(state.pending, state.last_sync_ms, now) {
-                merge::sync(
-                    &cache.dir,
-                    false,
-                    self.clock.as_ref(),
-                    Limits::of(&cache.settings),
-                )?;
+                merge::sync(&cache.dir, false, self.clock.as_ref(), Limits::of(&cache))?;
                 synced.push(cache.name);
             }
         }
@@ -178,9 +198,13 @@ impl Store for LocalStore {
         let Some(view) = cache.dir.view()? else {
             return Ok(None);
         };
-        let entry = match view.lookup(key)? {
-            Some(entry) if !entry.is_expired(self.clock.now_ms()) => entry,
-            _ => return Ok(None),
+        let Some(entry) = view.lookup(key)? else {
+            return Ok(None);
+        };
+        let stale = match cache.invalidated.judge(&entry, self.clock.now_ms()) {
+            Freshness::Invalid => return Ok(None),
+            Freshness::Stale => true,
+            Freshness::Fresh => false,
         };
         let value = match entry.value {
             StoredValue::Inline(bytes) => Value::Bytes(bytes),
@@ -191,6 +215,7 @@ impl Store for LocalStore {
         Ok(Some(Hit {
             created_ms: entry.created_ms,
             expires_ms: entry.expires_ms,
+            stale,
             value,
         }))
     }
@@ -204,9 +229,10 @@ impl Store for LocalStore {
     ) -> Result<WriteReport> {
         check_key(key)?;
         let cache = self.existing_or_created(cache)?;
+        let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let value = self.stored_value(&cache.dir, value, durable)?;
-        let entry = self.new_entry(&cache.settings, options, key.to_vec(), value);
+        let entry = self.new_entry(&cache, options, epoch, key.to_vec(), value);
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
         writer.append(&[Op::Set(entry)], durable)?;
         self.after_write(&cache, writer.finish()?)
@@ -219,6 +245,7 @@ impl Store for LocalStore {
         options: &SetOptions,
     ) -> Result<WriteReport> {
         let cache = self.existing_or_created(cache)?;
+        let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
         let mut chunk = Vec::with_capacity(SET_MANY_CHUNK);
@@ -228,12 +255,7 @@ impl Store for LocalStore {
             for (key, value) in items.by_ref().take(SET_MANY_CHUNK) {
                 check_key(&key)?;
                 let value = self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
-                chunk.push(Op::Set(self.new_entry(
-                    &cache.settings,
-                    options,
-                    key,
-                    value,
-                )));
+                chunk.push(Op::Set(self.new_entry(&cache, options, epoch, key, value)));
             }
             writer.append(&chunk, durable)?;
         }
@@ -255,7 +277,9 @@ impl Store for LocalStore {
         let view = writer.view()?;
         let mut ops = Vec::new();
         for key in keys {
-            let live = view.lookup(key)?.is_some_and(|e| !e.is_expired(now));
+            let live = view
+                .lookup(key)?
+                .is_some_and(|e| cache.invalidated.judge(&e, now) != Freshness::Invalid);
             if live && !ops.contains(&Op::Del(key.to_vec())) {
                 ops.push(Op::Del(key.to_vec()));
             }
@@ -277,7 +301,7 @@ impl Store for LocalStore {
         let now = self.clock.now_ms();
         let mut keys = Vec::new();
         view.for_each_entry(&view.overlay()?, |entry| {
-            if !entry.is_expired(now) {
+            if cache.invalidated.judge(&entry, now) == Freshness::Fresh {
                 keys.push(entry.key);
             }
             Ok(())
@@ -287,8 +311,14 @@ impl Store for LocalStore {
     }
 
     fn list(&self) -> Result<Vec<CacheSummary>> {
+        let graph = self.read_graph()?;
         let mut out = Vec::new();
         for cache in self.caches()? {
+            let roots = graph.roots(cache.name.as_str()).map(String::from).collect();
+            let dependents = graph
+                .dependents(cache.name.as_str())
+                .map(String::from)
+                .collect();
             let (entries, bytes, pending, last_sync_ms) = match cache.dir.view()? {
                 Some(view) => {
                     let (entries, bytes) = view.totals()?;
@@ -304,6 +334,8 @@ impl Store for LocalStore {
                 bytes,
                 pending,
                 last_sync_ms,
+                roots,
+                dependents,
             });
         }
         Ok(out)
@@ -362,20 +394,32 @@ impl Store for LocalStore {
             .map(drop)
     }
 
-    fn drop_cache(&self, cache: &CacheName) -> Result<()> {
-        self.existing(cache)?;
-        let settings = self.update_manifest(|manifest| {
-            manifest
-                .caches
-                .remove(cache.as_str())
-                .ok_or_else(|| unknown_cache(cache))
-        })?;
-        let dir = self.cache_dir(cache, &settings)?;
-        if dir.path().exists() {
-            let _lock = LockGuard::acquire(&dir.write_lock_path())?;
-            discard_dir(dir.path())?;
-        }
-        Ok(())
+    fn drop_cache(&self, cache: &CacheName, force: bool) -> Result<()> {
+        self.drop_with_edges(cache, force)
+    }
+
+    fn epoch(&self) -> Result<u64> {
+        Ok(self.read_manifest()?.epoch)
+    }
+
+    fn depend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
+        self.add_edges(root, dependents)
+    }
+
+    fn undepend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
+        self.remove_edges(root, dependents)
+    }
+
+    fn graph(&self) -> Result<Graph> {
+        self.read_graph()
+    }
+
+    fn invalidate(
+        &self,
+        caches: &[CacheName],
+        options: &InvalidateOptions<'_>,
+    ) -> Result<Invalidation> {
+        self.invalidate_caches(caches, options)
     }
 
     fn clear(&self, cache: &CacheName) -> Result<WriteReport> {
@@ -387,12 +431,7 @@ impl Store for LocalStore {
 
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
         let cache = self.existing(cache)?;
-        let report = merge::sync(
-            &cache.dir,
-            wait,
-            self.clock.as_ref(),
-            Limits::of(&cache.settings),
-        )?;
+        let report = merge::sync(&cache.dir, wait, self.clock.as_ref(), Limits::of(&cache))?;
         let notices = report
             .cut
             .iter()

@@ -26,6 +26,7 @@ struct Payload {
     created_ms: u64,
     expires_ms: Option<u64>,
     epoch: u64,
+    stale: bool,
 }
 
 const OP_SET: u8 = 1;
@@ -45,6 +46,7 @@ fn payload_of(entry: &Entry) -> Vec<u8> {
         created_ms: entry.created_ms,
         expires_ms: entry.expires_ms,
         epoch: entry.epoch,
+        stale: entry.stale,
     })
 }
 
@@ -108,6 +110,7 @@ impl KeyedView<'_> {
             created_ms: p.created_ms,
             expires_ms: p.expires_ms,
             epoch: p.epoch,
+            stale: p.stale,
         })
     }
 }
@@ -167,6 +170,7 @@ mod tests {
             created_ms: 1_700_000_000_000,
             expires_ms: Some(1_700_000_060_000),
             epoch: 7,
+            stale: true,
         }
     }
 

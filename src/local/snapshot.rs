@@ -19,8 +19,8 @@ use crate::local::fsutil;
 use crate::local::record::{KeyedView, encode_entry};
 
 /// Preamble, flags, generation, created, entry count, live bytes, table offset,
-/// slot count, table CRC, header CRC.
-pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 * 6 + 4 + 4;
+/// slot count, invalidation floor, table CRC, header CRC.
+pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 * 7 + 4 + 4;
 const SLOT_LEN: usize = 16;
 /// Slots read per probe.
 const PROBE_BATCH: u64 = 4;
@@ -34,6 +34,8 @@ pub struct SnapshotHeader {
     pub live_bytes: u64,
     pub table_offset: u64,
     pub slot_count: u64,
+    /// Entries from epochs before this were dropped when the snapshot was written.
+    pub invalid_before: u64,
     pub table_crc: u32,
 }
 
@@ -49,6 +51,7 @@ impl SnapshotHeader {
             self.live_bytes,
             self.table_offset,
             self.slot_count,
+            self.invalid_before,
         ] {
             out.extend_from_slice(&field.to_le_bytes());
         }
@@ -70,7 +73,8 @@ impl SnapshotHeader {
             live_bytes: u64_at(buf, 40),
             table_offset: u64_at(buf, 48),
             slot_count: u64_at(buf, 56),
-            table_crc: u32_at(buf, 64),
+            invalid_before: u64_at(buf, 64),
+            table_crc: u32_at(buf, 72),
         };
         if !header.slot_count.is_power_of_two() || header.table_offset < HEADER_LEN as u64 {
             return Err(Error::corrupt(
@@ -320,6 +324,7 @@ pub struct SnapshotWriter {
     path: PathBuf,
     generation: u64,
     created_ms: u64,
+    invalid_before: u64,
     offset: u64,
     live_bytes: u64,
     /// `(hash, frame_len, offset)` of every record, for the table.
@@ -327,7 +332,12 @@ pub struct SnapshotWriter {
 }
 
 impl SnapshotWriter {
-    pub fn create(path: &Path, generation: u64, created_ms: u64) -> Result<SnapshotWriter> {
+    pub fn create(
+        path: &Path,
+        generation: u64,
+        created_ms: u64,
+        invalid_before: u64,
+    ) -> Result<SnapshotWriter> {
         let tmp = fsutil::temp_path(path);
         let mut out = BufWriter::with_capacity(256 << 10, fsutil::create_private(&tmp)?);
         out.write_all(&[0; HEADER_LEN]).at(&tmp)?;
@@ -337,6 +347,7 @@ impl SnapshotWriter {
             path: path.to_path_buf(),
             generation,
             created_ms,
+            invalid_before,
             offset: HEADER_LEN as u64,
             live_bytes: 0,
             placed: Vec::new(),
@@ -393,6 +404,7 @@ impl SnapshotWriter {
             live_bytes: self.live_bytes,
             table_offset: self.offset,
             slot_count,
+            invalid_before: self.invalid_before,
             table_crc: crc32fast::hash(&table),
         };
         let file = self
@@ -420,12 +432,13 @@ mod tests {
             created_ms: 1,
             expires_ms: None,
             epoch: 0,
+            stale: false,
         }
     }
 
     fn write(dir: &Path, count: u32) -> PathBuf {
         let path = dir.join("snap.2");
-        let mut writer = SnapshotWriter::create(&path, 2, 5).unwrap();
+        let mut writer = SnapshotWriter::create(&path, 2, 5, 0).unwrap();
         for i in 0..count {
             writer.add(&entry(i)).unwrap();
         }

@@ -13,10 +13,13 @@ use crate::store::Store;
 pub struct DropArgs {
     /// The cache
     pub cache: String,
+    /// Drop it even though other caches depend on it, removing those edges
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(ctx: &Context, args: DropArgs) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
-    ctx.store.drop_cache(&cache)?;
+    ctx.store.drop_cache(&cache, args.force)?;
     Ok(ExitCode::Success)
 }

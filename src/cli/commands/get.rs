@@ -19,7 +19,13 @@ use crate::store::{CopyError, Store};
 #[command(after_help = "Examples:
   cacheman get users alice
   cacheman get users alice --default '{}'
-  cacheman get users alice bob --json")]
+  cacheman get users alice bob --json
+  cacheman get objects main.o --stale-ok        # a soft-invalidated value is fine
+
+A value computed after a miss can be stored only if nothing was invalidated
+meanwhile: --with-token prints the store's epoch on a first line, for
+`set --if-epoch`:
+  { read -r token; value=$(cat); } < <(cacheman get objects main.o --with-token)")]
 pub struct GetArgs {
     /// The cache to read
     pub cache: String,
@@ -32,12 +38,20 @@ pub struct GetArgs {
     /// Print a JSON array with one object per key (exit 1 if any missed)
     #[arg(long)]
     pub json: bool,
+    /// Serve a soft-invalidated (stale) value instead of missing
+    #[arg(long)]
+    pub stale_ok: bool,
+    /// Print the store's epoch first (on its own line, or as "token" in JSON),
+    /// taken before the read, for `set --if-epoch`
+    #[arg(long)]
+    pub with_token: bool,
 }
 
 pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
+    let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {
-        return many(&ctx.store, &cache, &args.keys, out);
+        return many(&ctx.store, &cache, &args, token, out);
     }
     let [key] = args.keys.as_slice() else {
         return Err(Error::usage_with_hint(
@@ -48,7 +62,14 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
             "add --json to fetch several keys at once",
         ));
     };
-    match ctx.store.get(&cache, key.as_bytes())? {
+    let hit = ctx
+        .store
+        .get(&cache, key.as_bytes())?
+        .filter(|hit| args.stale_ok || !hit.stale);
+    if let Some(token) = token {
+        writeln!(out, "{token}").map_err(output::stdout_error)?;
+    }
+    match hit {
         Some(hit) => hit.value.write_to(out).map_err(copy_error)?,
         None => match &args.default {
             Some(default) => output::write_all(out, default.as_bytes())?,
@@ -61,26 +82,34 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
 fn many(
     store: &dyn Store,
     cache: &CacheName,
-    keys: &[OsString],
+    args: &GetArgs,
+    token: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
-    let mut results = Vec::with_capacity(keys.len());
+    let mut results = Vec::with_capacity(args.keys.len());
     let mut all_hit = true;
-    for key in keys {
+    for key in &args.keys {
         let key = key.as_bytes();
-        let item = match store.get(cache, key)? {
+        let mut item = match store
+            .get(cache, key)?
+            .filter(|hit| args.stale_ok || !hit.stale)
+        {
             Some(hit) => json!({
                 "key": json::bytes(key),
                 "hit": true,
-                "value": json::bytes(&hit.value.into_bytes()?),
+                "stale": hit.stale,
                 "created": json::time(hit.created_ms),
                 "expires": hit.expires_ms.map_or(Json::Null, json::time),
+                "value": json::bytes(&hit.value.into_bytes()?),
             }),
             None => {
                 all_hit = false;
                 json!({ "key": json::bytes(key), "hit": false, "value": null })
             }
         };
+        if let Some(token) = token {
+            item["token"] = json!(token);
+        }
         results.push(item);
     }
     output::json_line(out, &results)?;

@@ -11,7 +11,7 @@ use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::store::Store;
 
-/// Exit 0 if the key has an unexpired value, 1 if not; print nothing
+/// Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing
 #[derive(Debug, Args)]
 #[command(after_help = "Example:
   cacheman has users alice || fetch-user alice | cacheman set users alice")]
@@ -26,7 +26,7 @@ pub struct HasArgs {
 pub fn run(ctx: &Context, args: HasArgs) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     Ok(match ctx.store.get(&cache, args.key.as_bytes())? {
-        Some(_) => ExitCode::Success,
-        None => ExitCode::Miss,
+        Some(hit) if !hit.stale => ExitCode::Success,
+        _ => ExitCode::Miss,
     })
 }

@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use clap::Args;
-use globset::GlobBuilder;
+use globset::{GlobBuilder, GlobMatcher};
 
 use crate::cli::context::Context;
 use crate::cli::{json, output};
@@ -36,18 +36,7 @@ pub struct KeysArgs {
 
 pub fn run(ctx: &Context, args: KeysArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
-    let matcher = args
-        .glob
-        .as_deref()
-        .map(|glob| {
-            GlobBuilder::new(glob)
-                .literal_separator(false)
-                .backslash_escape(true)
-                .build()
-                .map(|g| g.compile_matcher())
-                .map_err(|e| Error::usage(format!("invalid glob {glob:?}: {}", e.kind())))
-        })
-        .transpose()?;
+    let matcher = args.glob.as_deref().map(matcher).transpose()?;
     let keys: Vec<Vec<u8>> = ctx
         .store
         .keys(&cache)?
@@ -69,4 +58,14 @@ pub fn run(ctx: &Context, args: KeysArgs, out: &mut dyn Write) -> Result<ExitCod
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// A key glob: `*`, `?`, `[abc]`, `{a,b}`, where `*` also matches `/`.
+pub fn matcher(glob: &str) -> Result<GlobMatcher> {
+    GlobBuilder::new(glob)
+        .literal_separator(false)
+        .backslash_escape(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| Error::usage(format!("invalid glob {glob:?}: {}", e.kind())))
 }

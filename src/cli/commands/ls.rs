@@ -27,7 +27,16 @@ pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode>
         output::json_line(out, &list)?;
     } else if !caches.is_empty() {
         let header = [
-            "NAME", "ENTRIES", "SIZE", "PENDING", "TTL", "LIMITS", "AUTOSYNC", "FLAGS",
+            "NAME",
+            "ENTRIES",
+            "SIZE",
+            "PENDING",
+            "TTL",
+            "LIMITS",
+            "AUTOSYNC",
+            "FLAGS",
+            "ROOTS",
+            "DEPENDENTS",
         ];
         let rows: Vec<Vec<String>> = caches.iter().map(to_row).collect();
         output::write_all(out, output::table(&header, &rows).as_bytes())?;
@@ -43,6 +52,8 @@ fn to_json(cache: &CacheSummary) -> serde_json::Value {
         "bytes": cache.bytes,
         "pending": cache.pending,
         "last_sync": cache.last_sync_ms.map_or(serde_json::Value::Null, json::time),
+        "roots": cache.roots,
+        "dependents": cache.dependents,
     });
     if let (Some(object), Some(fields)) = (object.as_object_mut(), fields.as_object()) {
         object.extend(fields.clone());
@@ -72,6 +83,8 @@ fn to_row(cache: &CacheSummary) -> Vec<String> {
         dash_if_empty(limits.join(", ")),
         autosync_label(s),
         dash_if_empty(flags.join(",")),
+        dash_if_empty(cache.roots.join(",")),
+        dash_if_empty(cache.dependents.join(",")),
     ]
 }
 

@@ -6,11 +6,15 @@ pub mod completions;
 pub mod config;
 pub mod create;
 pub mod del;
+pub mod depend;
 pub mod drop;
+pub mod epoch;
 pub mod get;
+pub mod graph;
 pub mod has;
 pub mod info;
 pub mod init;
+pub mod invalidate;
 pub mod keys;
 pub mod ls;
 pub mod set;
@@ -39,6 +43,11 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Sync(args) => sync::run(ctx, args),
         Command::Init(args) => init::run(ctx, args),
         Command::Info(args) => info::run(ctx, args, out),
+        Command::Depend(args) => depend::depend(ctx, args),
+        Command::Undepend(args) => depend::undepend(ctx, args),
+        Command::Invalidate(args) => invalidate::run(ctx, args, out),
+        Command::Graph(args) => graph::run(ctx, args, out),
+        Command::Epoch(args) => epoch::run(ctx, args, out),
         Command::Completions(args) => completions::run(args, out),
         Command::Batch(args) => batch::run(ctx, args, out),
     }

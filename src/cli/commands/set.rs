@@ -20,7 +20,8 @@ use crate::store::{NewValue, SetOptions, Store, Ttl};
 #[command(after_help = "Examples:
   cacheman set users alice '{\"id\": 1}'
   curl -s https://example.com | cacheman set pages example --ttl 10m
-  cacheman set builds app.tar --file target/app.tar")]
+  cacheman set builds app.tar --file target/app.tar
+  token=$(cacheman epoch); v=$(compute); cacheman set objects k \"$v\" --if-epoch $token")]
 pub struct SetArgs {
     /// The cache to write (created with default settings if it does not exist)
     pub cache: String,
@@ -39,6 +40,11 @@ pub struct SetArgs {
     /// fsync before returning, so the write survives power loss
     #[arg(long)]
     pub durable: bool,
+    /// Store only if the cache was not invalidated since TOKEN (from `cacheman
+    /// epoch` or `get --with-token`), else exit 1: a value computed before an
+    /// invalidation never lands after it
+    #[arg(long, value_name = "TOKEN")]
+    pub if_epoch: Option<u64>,
 }
 
 pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
@@ -51,6 +57,7 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
             .transpose()?
             .unwrap_or(Ttl::CacheDefault),
         durable: args.durable,
+        if_epoch: args.if_epoch,
     };
     let key = args.key.as_bytes();
     let report = match (&args.value, &args.file) {

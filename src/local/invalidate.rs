@@ -1,0 +1,211 @@
+//! Dependencies and invalidation in the local store. Whole caches are
+//! invalidated by epochs in the manifest: one atomic file write for a cascade of
+//! any size, whatever the entry counts. Invalidating some keys of a cache writes
+//! records for those keys, after its dependents are invalidated, so a crash never
+//! leaves a dependent valid while its root's keys are gone.
+
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::local::manifest::{Freshness, Manifest};
+use crate::local::record::Op;
+use crate::local::{LocalStore, discard_dir, unknown_cache};
+use crate::name::CacheName;
+use crate::store::{CacheSettings, InvalidateOptions, Invalidation};
+
+impl LocalStore {
+    pub(super) fn add_edges(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
+        self.update_manifest(|manifest| {
+            for name in std::iter::once(root).chain(dependents) {
+                if !manifest.caches.contains_key(name.as_str()) {
+                    self.discard_leftovers(name)?;
+                    manifest
+                        .caches
+                        .insert(name.to_string(), CacheSettings::default());
+                }
+            }
+            let mut added = 0;
+            for dependent in dependents {
+                let new = manifest
+                    .graph
+                    .add(root.as_str(), dependent.as_str())
+                    .map_err(|cycle| {
+                        Error::usage_with_hint(
+                            format!("'{root}' -> '{dependent}' would close a cycle: {cycle}"),
+                            "the graph must stay acyclic; `cacheman graph` shows it",
+                        )
+                    })?;
+                added += usize::from(new);
+            }
+            Ok(added)
+        })
+    }
+
+    pub(super) fn remove_edges(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
+        let manifest = self.read_manifest()?;
+        for name in std::iter::once(root).chain(dependents) {
+            require(&manifest, name)?;
+        }
+        self.update_manifest(|manifest| {
+            Ok(dependents
+                .iter()
+                .filter(|dependent| manifest.graph.remove(root.as_str(), dependent.as_str()))
+                .count())
+        })
+    }
+
+    pub(super) fn read_graph(&self) -> Result<Graph> {
+        Ok(self.read_manifest()?.graph)
+    }
+
+    pub(super) fn drop_with_edges(&self, cache: &CacheName, force: bool) -> Result<()> {
+        let manifest = self.read_manifest()?;
+        require(&manifest, cache)?;
+        let settings = self.update_manifest(|manifest| {
+            let dependents: Vec<&str> = manifest.graph.dependents(cache.as_str()).collect();
+            if !dependents.is_empty() && !force {
+                return Err(Error::usage_with_hint(
+                    format!("{} depend on '{cache}'", quoted(&dependents)),
+                    "pass --force to drop it anyway and remove those edges",
+                ));
+            }
+            manifest.graph.remove_cache(cache.as_str());
+            manifest.invalidated.remove(cache.as_str());
+            manifest
+                .caches
+                .remove(cache.as_str())
+                .ok_or_else(|| unknown_cache(cache))
+        })?;
+        let dir = self.cache_dir(cache, &settings)?;
+        if dir.path().exists() {
+            let _lock = crate::local::fsutil::LockGuard::acquire(&dir.write_lock_path())?;
+            discard_dir(dir.path())?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn invalidate_caches(
+        &self,
+        caches: &[CacheName],
+        options: &InvalidateOptions<'_>,
+    ) -> Result<Invalidation> {
+        let manifest = self.read_manifest()?;
+        for cache in caches {
+            require(&manifest, cache)?;
+        }
+        let plan = |manifest: &Manifest| -> Vec<String> {
+            match options.cascade {
+                true => manifest.graph.cascade(caches.iter().map(CacheName::as_str)),
+                false => dedup(caches.iter().map(|c| c.to_string())),
+            }
+        };
+        let mut report = Invalidation {
+            caches: names(plan(&manifest))?,
+            keys: 0,
+            epoch: manifest.epoch,
+        };
+        if options.dry_run {
+            if let Some(filter) = options.keys {
+                for cache in caches {
+                    report.keys += self.matching_keys(cache, filter)?.len() as u64;
+                }
+            }
+            return Ok(report);
+        }
+        // Whole caches first (with a key filter, the named caches' dependents),
+        // then the keys: a dependent is never left valid after its root changed.
+        let whole_caches = |manifest: &Manifest| -> Vec<String> {
+            let order = plan(manifest);
+            match options.keys {
+                Some(_) => order
+                    .into_iter()
+                    .filter(|c| !caches.iter().any(|n| n.as_str() == c))
+                    .collect(),
+                None => order,
+            }
+        };
+        if !whole_caches(&manifest).is_empty() {
+            report.epoch = self.update_manifest(|manifest| {
+                manifest.epoch += 1;
+                for name in whole_caches(manifest) {
+                    let invalidated = manifest.invalidated.entry(name).or_default();
+                    match options.soft {
+                        true => invalidated.soft = manifest.epoch,
+                        false => invalidated.hard = manifest.epoch,
+                    }
+                }
+                Ok(manifest.epoch)
+            })?;
+        }
+        if let Some(filter) = options.keys {
+            for cache in caches {
+                report.keys += self.invalidate_keys(cache, filter, options.soft)?;
+            }
+        }
+        Ok(report)
+    }
+
+    /// The live keys of a cache that `filter` accepts.
+    fn matching_keys(
+        &self,
+        name: &CacheName,
+        filter: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Vec<Vec<u8>>> {
+        use crate::store::Store;
+        Ok(self.keys(name)?.into_iter().filter(|k| filter(k)).collect())
+    }
+
+    /// Deletes (or, soft, marks stale) the entries whose keys `filter` accepts.
+    fn invalidate_keys(
+        &self,
+        name: &CacheName,
+        filter: &dyn Fn(&[u8]) -> bool,
+        soft: bool,
+    ) -> Result<u64> {
+        let cache = self.existing(name)?;
+        let now = self.clock.now_ms();
+        let mut writer = cache.dir.writer(now)?;
+        let view = writer.view()?;
+        let mut ops = Vec::new();
+        view.for_each_entry(&view.overlay()?, |entry| {
+            if !filter(&entry.key) {
+                return Ok(());
+            }
+            match (cache.invalidated.judge(&entry, now), soft) {
+                (Freshness::Invalid, _) | (Freshness::Stale, true) => {}
+                (_, false) => ops.push(Op::Del(entry.key)),
+                (Freshness::Fresh, true) => ops.push(Op::Set(crate::entry::Entry {
+                    stale: true,
+                    ..entry
+                })),
+            }
+            Ok(())
+        })?;
+        for chunk in ops.chunks(4096) {
+            writer.append(chunk, cache.settings.durable)?;
+        }
+        let count = ops.len() as u64;
+        self.after_write(&cache, writer.finish()?)?;
+        Ok(count)
+    }
+}
+
+fn require(manifest: &Manifest, cache: &CacheName) -> Result<()> {
+    match manifest.caches.contains_key(cache.as_str()) {
+        true => Ok(()),
+        false => Err(unknown_cache(cache)),
+    }
+}
+
+fn dedup(names: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    names.filter(|n| seen.insert(n.clone())).collect()
+}
+
+fn names(list: Vec<String>) -> Result<Vec<CacheName>> {
+    list.iter().map(|n| CacheName::new(n)).collect()
+}
+
+fn quoted(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    quoted.join(", ")
+}
