@@ -252,3 +252,68 @@ fn kill_loop() {
 fn kill_loop_heavy() {
     run_kill_loop(3000);
 }
+
+/// Invalidations killed at random moments, whole and by key prefix: whatever
+/// point a kill lands on, a root's entry is never gone while an entry of a
+/// dependent written with it is still valid.
+#[test]
+fn killed_invalidations_never_leave_a_dependent_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    let depend = |root: &str, deps: &[&str]| {
+        let status = cacheman(&store_dir)
+            .arg("depend")
+            .arg(root)
+            .args(deps)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    depend("root", &["a", "c"]);
+    depend("a", &["b"]);
+    let caches = ["root", "a", "b", "c"];
+    let store = LocalStore::new(&store_dir);
+    let names: Vec<CacheName> = caches.iter().map(|c| CacheName::new(c).unwrap()).collect();
+    let mut rng = fastrand::Rng::new();
+    let (mut killed, mut finished) = (0, 0);
+    for trial in 0..150 {
+        let key = format!("t{trial}");
+        for cache in &names {
+            store
+                .set(
+                    cache,
+                    key.as_bytes(),
+                    cacheman::NewValue::Bytes(b"v"),
+                    &Default::default(),
+                )
+                .unwrap();
+        }
+        let mut invalidate = cacheman(&store_dir);
+        invalidate.args(["invalidate", "root", "-q"]);
+        if trial % 2 == 1 {
+            invalidate.args(["--prefix", &key]);
+        }
+        match kill_after(
+            invalidate.spawn().unwrap(),
+            Duration::from_micros(rng.u64(0..3000)),
+        ) {
+            Ended::Killed => killed += 1,
+            Ended::Finished => finished += 1,
+        }
+        let present: Vec<bool> = names
+            .iter()
+            .map(|cache| store.get(cache, key.as_bytes()).unwrap().is_some())
+            .collect();
+        if !present[0] {
+            assert_eq!(
+                present, [false; 4],
+                "trial {trial}: the root is invalidated but not {caches:?}"
+            );
+        }
+    }
+    eprintln!("killed invalidations: {killed} killed, {finished} finished, 0 broken cascades");
+    assert!(
+        killed > 10 && finished > 10,
+        "killed {killed}, finished {finished}"
+    );
+}
