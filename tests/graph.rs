@@ -421,7 +421,6 @@ fn a_cycle_is_refused_naming_its_path_and_nothing_changes() {
 }
 
 #[test]
-#[ignore = "BUG: a refused self-edge on a missing store creates the store directory and store.lock"]
 fn a_cycle_against_a_missing_store_creates_nothing() {
     let env = Env::new();
     env.cmd(["depend", "a", "a"]).usage_error("a -> a").run();
@@ -705,7 +704,6 @@ fn prefix_reaches_synced_entries_and_stays_after_the_next_sync() {
 }
 
 #[test]
-#[ignore = "BUG: with --prefix, a named cache that is also a dependent of another named cache is not invalidated whole"]
 fn a_named_cache_downstream_of_another_named_cache_goes_whole() {
     let env = Env::new();
     env.cmd(["depend", "a", "b"]).run();
@@ -874,7 +872,6 @@ fn set_if_epoch_with_a_token_from_the_future_is_bad_input() {
 }
 
 #[test]
-#[ignore = "BUG: a set refused for a token from the future (exit 2) still creates the missing cache"]
 fn set_if_epoch_with_a_future_token_creates_no_cache() {
     let env = chain();
     let future = (epoch(&env) + 1).to_string();
@@ -887,7 +884,6 @@ fn set_if_epoch_with_a_future_token_creates_no_cache() {
 }
 
 #[test]
-#[ignore = "BUG: --prefix/--match invalidation does not advance the epoch, so set --if-epoch with an older token stores a value computed before it"]
 fn set_if_epoch_is_refused_after_a_key_level_invalidation() {
     let env = Env::new();
     env.set("c", "k", "old");

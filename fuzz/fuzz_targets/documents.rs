@@ -12,7 +12,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: Vec<u8>| {
     let path = Path::new("fuzz");
-    let _ = document::decode::<Manifest>(FileKind::Manifest, &bytes, path);
+    let _ = Manifest::decode(&bytes, path);
+    let _ = Manifest::find(&bytes, path, "c");
     let _ = document::decode::<Head>(FileKind::Head, &bytes, path);
     let _ = blob::decode_header(&bytes, path);
     let _ = FileKind::detect(&bytes);

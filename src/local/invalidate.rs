@@ -14,6 +14,8 @@ use crate::store::{CacheSettings, InvalidateOptions, Invalidation};
 
 impl LocalStore {
     pub(super) fn add_edges(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
+        // Refuse a cycle before touching the disk (the store may not exist yet).
+        add_all(&mut self.read_manifest()?.graph, root, dependents)?;
         self.update_manifest(|manifest| {
             for name in std::iter::once(root).chain(dependents) {
                 if !manifest.caches.contains_key(name.as_str()) {
@@ -23,20 +25,7 @@ impl LocalStore {
                         .insert(name.to_string(), CacheSettings::default());
                 }
             }
-            let mut added = 0;
-            for dependent in dependents {
-                let new = manifest
-                    .graph
-                    .add(root.as_str(), dependent.as_str())
-                    .map_err(|cycle| {
-                        Error::usage_with_hint(
-                            format!("'{root}' -> '{dependent}' would close a cycle: {cycle}"),
-                            "the graph must stay acyclic; `cacheman graph` shows it",
-                        )
-                    })?;
-                added += usize::from(new);
-            }
-            Ok(added)
+            add_all(&mut manifest.graph, root, dependents)
         })
     }
 
@@ -63,8 +52,13 @@ impl LocalStore {
         let settings = self.update_manifest(|manifest| {
             let dependents: Vec<&str> = manifest.graph.dependents(cache.as_str()).collect();
             if !dependents.is_empty() && !force {
+                let verb = if dependents.len() == 1 {
+                    "depends"
+                } else {
+                    "depend"
+                };
                 return Err(Error::usage_with_hint(
-                    format!("{} depend on '{cache}'", quoted(&dependents)),
+                    format!("{} {verb} on '{cache}'", quoted(&dependents)),
                     "pass --force to drop it anyway and remove those edges",
                 ));
             }
@@ -111,34 +105,29 @@ impl LocalStore {
             }
             return Ok(report);
         }
-        // Whole caches first (with a key filter, the named caches' dependents),
-        // then the keys: a dependent is never left valid after its root changed.
-        let whole_caches = |manifest: &Manifest| -> Vec<String> {
-            let order = plan(manifest);
-            match options.keys {
-                Some(_) => order
-                    .into_iter()
-                    .filter(|c| !caches.iter().any(|n| n.as_str() == c))
-                    .collect(),
-                None => order,
-            }
-        };
-        if !whole_caches(&manifest).is_empty() {
-            report.epoch = self.update_manifest(|manifest| {
-                manifest.epoch += 1;
-                for name in whole_caches(manifest) {
-                    let invalidated = manifest.invalidated.entry(name).or_default();
-                    match options.soft {
-                        true => invalidated.soft = manifest.epoch,
-                        false => invalidated.hard = manifest.epoch,
-                    }
+        // One manifest write records the whole invalidation: whole caches get a
+        // new floor; caches losing some keys get a marker that refuses writes
+        // conditional on older tokens. Only then do the keys go, so a dependent
+        // is never left valid after its root changed.
+        let keys_only = |manifest: &Manifest| keys_only(manifest, caches, options);
+        report.epoch = self.update_manifest(|manifest| {
+            manifest.epoch += 1;
+            let epoch = manifest.epoch;
+            let keys_only = keys_only(manifest);
+            for name in plan(manifest) {
+                let invalidated = manifest.invalidated.entry(name.clone()).or_default();
+                match (keys_only.contains(&name), options.soft) {
+                    (true, _) => invalidated.keys = epoch,
+                    (false, true) => invalidated.soft = epoch,
+                    (false, false) => invalidated.hard = epoch,
                 }
-                Ok(manifest.epoch)
-            })?;
-        }
+            }
+            Ok(epoch)
+        })?;
         if let Some(filter) = options.keys {
-            for cache in caches {
-                report.keys += self.invalidate_keys(cache, filter, options.soft)?;
+            for cache in keys_only(&self.read_manifest()?) {
+                report.keys +=
+                    self.invalidate_keys(&CacheName::new(&cache)?, filter, options.soft)?;
             }
         }
         Ok(report)
@@ -187,6 +176,50 @@ impl LocalStore {
         self.after_write(&cache, writer.finish()?)?;
         Ok(count)
     }
+}
+
+/// With a key filter, the named caches that lose only those keys: those no other
+/// named cache leads to. Every other cache in the cascade goes whole.
+fn keys_only(
+    manifest: &Manifest,
+    caches: &[CacheName],
+    options: &InvalidateOptions<'_>,
+) -> Vec<String> {
+    if options.keys.is_none() {
+        return Vec::new();
+    }
+    let downstream_of_another = |name: &CacheName| {
+        caches.iter().filter(|other| *other != name).any(|other| {
+            manifest
+                .graph
+                .cascade([other.as_str()])
+                .iter()
+                .any(|c| c == name.as_str())
+        })
+    };
+    dedup(
+        caches
+            .iter()
+            .filter(|name| !options.cascade || !downstream_of_another(name))
+            .map(|name| name.to_string()),
+    )
+}
+
+/// Adds `root -> dependent` for each dependent, refusing a cycle with its path.
+fn add_all(graph: &mut Graph, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
+    let mut added = 0;
+    for dependent in dependents {
+        let new = graph
+            .add(root.as_str(), dependent.as_str())
+            .map_err(|cycle| {
+                Error::usage_with_hint(
+                    format!("'{root}' -> '{dependent}' would close a cycle: {cycle}"),
+                    "the graph must stay acyclic; `cacheman graph` shows it",
+                )
+            })?;
+        added += usize::from(new);
+    }
+    Ok(added)
 }
 
 fn require(manifest: &Manifest, cache: &CacheName) -> Result<()> {

@@ -4,15 +4,21 @@
 //! whole cascade of invalidations, say) is all-or-nothing.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::local::codec;
+use crate::local::format::{FileKind, PREAMBLE_LEN};
+use crate::local::frame::{self, Parsed};
 
 use crate::autosync::Autosync;
 use crate::entry::Entry;
 use crate::graph::Graph;
 use crate::store::CacheSettings;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
     /// The rules for caches that have none of their own.
     pub autosync: Autosync,
@@ -27,10 +33,13 @@ pub struct Manifest {
 
 /// Entries written in an epoch before `hard` are invalid (misses, dropped at the
 /// next sync); before `soft`, stale (served only to callers that accept stale).
+/// `keys` is the epoch of the last invalidation of some of its keys: a write
+/// conditional on an older token is refused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invalidated {
     pub hard: u64,
     pub soft: u64,
+    pub keys: u64,
 }
 
 /// What an entry is worth to a reader.
@@ -42,6 +51,11 @@ pub enum Freshness {
 }
 
 impl Invalidated {
+    /// The epoch of the latest invalidation of any kind.
+    pub fn latest(&self) -> u64 {
+        self.hard.max(self.soft).max(self.keys)
+    }
+
     pub fn judge(&self, entry: &Entry, now_ms: u64) -> Freshness {
         if entry.is_expired(now_ms) || entry.epoch < self.hard {
             Freshness::Invalid
@@ -57,4 +71,176 @@ impl Manifest {
     pub fn invalidated(&self, cache: &str) -> Invalidated {
         self.invalidated.get(cache).copied().unwrap_or_default()
     }
+}
+
+/// One cache as a reader needs it: enough to find and judge its entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheRecord {
+    pub settings: CacheSettings,
+    pub invalidated: Invalidated,
+    /// The store's default rules and epoch, as in the whole manifest.
+    pub autosync: Autosync,
+    pub epoch: u64,
+}
+
+// The file: preamble, then three frames. The first holds the store-wide fields,
+// the second a table of caches sorted by name (`name_len u16 | name | len u32 |
+// encoded (settings, invalidated)` each), the third the graph. A reader looking
+// for one cache checks and scans the first two and decodes one record, instead
+// of decoding every cache and edge of a large store.
+
+impl Manifest {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        FileKind::Manifest.push_preamble(&mut out);
+        frame::push(&codec::encode(&(&self.autosync, self.epoch)), &mut out);
+        let mut table = Vec::new();
+        for (name, settings) in &self.caches {
+            let record = codec::encode(&(settings, self.invalidated(name)));
+            table.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            table.extend_from_slice(name.as_bytes());
+            table.extend_from_slice(&(record.len() as u32).to_le_bytes());
+            table.extend_from_slice(&record);
+        }
+        frame::push(&table, &mut out);
+        frame::push(&codec::encode(&self.graph), &mut out);
+        out
+    }
+
+    pub fn decode(bytes: &[u8], path: &Path) -> Result<Manifest> {
+        let mut frames = Frames::new(bytes, path)?;
+        let (autosync, epoch): (Autosync, u64) = frames.decode_next()?;
+        let mut manifest = Manifest {
+            autosync,
+            epoch,
+            ..Manifest::default()
+        };
+        let (table, at) = frames.next()?;
+        for (name, record) in table_rows(table, at, path) {
+            let (name, record) = (name?, record?);
+            let (settings, invalidated): (CacheSettings, Invalidated) =
+                codec::decode(record).map_err(|reason| Error::corrupt(path, at, reason))?;
+            if invalidated != Invalidated::default() {
+                manifest.invalidated.insert(name.to_string(), invalidated);
+            }
+            manifest.caches.insert(name.to_string(), settings);
+        }
+        manifest.graph = frames.decode_next()?;
+        frames.finish()?;
+        Ok(manifest)
+    }
+
+    /// The store's default autosync rules and epoch, decoding nothing else
+    /// (every frame's checksum is still verified).
+    pub fn store_fields(bytes: &[u8], path: &Path) -> Result<(Autosync, u64)> {
+        let mut frames = Frames::new(bytes, path)?;
+        let fields = frames.decode_next()?;
+        frames.next()?;
+        frames.next()?;
+        frames.finish()?;
+        Ok(fields)
+    }
+
+    /// One cache's record, without decoding the others or the graph (whose
+    /// checksums are still verified).
+    pub fn find(bytes: &[u8], path: &Path, name: &str) -> Result<Option<CacheRecord>> {
+        let mut frames = Frames::new(bytes, path)?;
+        let (autosync, epoch): (Autosync, u64) = frames.decode_next()?;
+        let (table, at) = frames.next()?;
+        frames.next()?;
+        frames.finish()?;
+        for (found, record) in table_rows(table, at, path) {
+            if found? != name {
+                continue;
+            }
+            let (settings, invalidated) =
+                codec::decode(record?).map_err(|reason| Error::corrupt(path, at, reason))?;
+            return Ok(Some(CacheRecord {
+                settings,
+                invalidated,
+                autosync,
+                epoch,
+            }));
+        }
+        Ok(None)
+    }
+}
+
+/// The frames of a manifest, in order.
+struct Frames<'a> {
+    bytes: &'a [u8],
+    path: &'a Path,
+    at: usize,
+}
+
+impl<'a> Frames<'a> {
+    fn new(bytes: &'a [u8], path: &'a Path) -> Result<Frames<'a>> {
+        FileKind::Manifest.check_preamble(bytes, path)?;
+        Ok(Frames {
+            bytes,
+            path,
+            at: PREAMBLE_LEN,
+        })
+    }
+
+    /// The next frame's body and its offset.
+    fn next(&mut self) -> Result<(&'a [u8], u64)> {
+        let at = self.at as u64;
+        match frame::parse(self.bytes, self.at) {
+            Parsed::Record { body, end } => {
+                self.at = end;
+                Ok((body, at))
+            }
+            Parsed::End => Err(Error::corrupt(self.path, at, "the manifest ends early")),
+            Parsed::Torn(reason) => Err(Error::corrupt(self.path, at, reason)),
+        }
+    }
+
+    fn decode_next<T: serde::de::DeserializeOwned>(&mut self) -> Result<T> {
+        let (body, at) = self.next()?;
+        codec::decode(body).map_err(|reason| Error::corrupt(self.path, at, reason))
+    }
+
+    fn finish(&self) -> Result<()> {
+        match self.at == self.bytes.len() {
+            true => Ok(()),
+            false => Err(Error::corrupt(
+                self.path,
+                self.at as u64,
+                "trailing bytes after the manifest",
+            )),
+        }
+    }
+}
+
+/// The rows of the cache table: each name and its still-encoded record.
+fn table_rows<'a>(
+    table: &'a [u8],
+    at: u64,
+    path: &'a Path,
+) -> impl Iterator<Item = (Result<&'a str>, Result<&'a [u8]>)> + 'a {
+    let mut rest = table;
+    let damaged = move || Error::corrupt(path, at, "the cache table is malformed");
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let row = (|| {
+            let name_len = usize::from(u16::from_le_bytes(rest.get(..2)?.try_into().ok()?));
+            let name = std::str::from_utf8(rest.get(2..2 + name_len)?).ok()?;
+            let at_len = 2 + name_len;
+            let record_len =
+                u32::from_le_bytes(rest.get(at_len..at_len + 4)?.try_into().ok()?) as usize;
+            let record = rest.get(at_len + 4..at_len + 4 + record_len)?;
+            rest = &rest[at_len + 4 + record_len..];
+            Some((name, record))
+        })();
+        Some(match row {
+            Some((name, record)) => (Ok(name), Ok(record)),
+            None => {
+                rest = &[];
+                (Err(damaged()), Err(damaged()))
+            }
+        })
+    })
 }

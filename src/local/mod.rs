@@ -26,9 +26,8 @@ use crate::autosync::Autosync;
 use crate::clock::{Clock, SystemClock, unique_suffix};
 use crate::error::{Error, IoContext, Result};
 use crate::local::cache::CacheDir;
-use crate::local::format::FileKind;
 use crate::local::fsutil::LockGuard;
-use crate::local::manifest::{Invalidated, Manifest};
+use crate::local::manifest::{CacheRecord, Invalidated, Manifest};
 use crate::name::CacheName;
 use crate::store::CacheSettings;
 
@@ -94,7 +93,11 @@ impl LocalStore {
     }
 
     pub fn read_manifest(&self) -> Result<Manifest> {
-        Ok(document::read(FileKind::Manifest, &self.manifest_path())?.unwrap_or_default())
+        let path = self.manifest_path();
+        match fsutil::read_optional(&path)? {
+            Some(bytes) => Manifest::decode(&bytes, &path),
+            None => Ok(Manifest::default()),
+        }
     }
 
     /// Changes the manifest under the store lock, atomically.
@@ -103,7 +106,7 @@ impl LocalStore {
         let _lock = LockGuard::acquire(&self.root.join("store.lock"))?;
         let mut manifest = self.read_manifest()?;
         let result = change(&mut manifest)?;
-        document::write(FileKind::Manifest, &self.manifest_path(), &manifest)?;
+        fsutil::write_atomic(&self.manifest_path(), &manifest.encode())?;
         Ok(result)
     }
 
@@ -121,22 +124,46 @@ impl LocalStore {
         let Some(settings) = manifest.caches.get(name.as_str()) else {
             return Ok(None);
         };
-        Ok(Some(Cache {
-            name: name.clone(),
-            epoch: manifest.epoch,
-            invalidated: manifest.invalidated(name.as_str()),
-            autosync: settings
-                .autosync
-                .clone()
-                .unwrap_or_else(|| manifest.autosync.clone()),
-            dir: self.cache_dir(name, settings)?,
+        let record = CacheRecord {
             settings: settings.clone(),
-        }))
+            invalidated: manifest.invalidated(name.as_str()),
+            autosync: manifest.autosync.clone(),
+            epoch: manifest.epoch,
+        };
+        self.cache_from(name, record).map(Some)
     }
 
-    /// A cache, or `None` when it does not exist.
+    fn cache_from(&self, name: &CacheName, record: CacheRecord) -> Result<Cache> {
+        Ok(Cache {
+            name: name.clone(),
+            epoch: record.epoch,
+            invalidated: record.invalidated,
+            autosync: record.settings.autosync.clone().unwrap_or(record.autosync),
+            dir: self.cache_dir(name, &record.settings)?,
+            settings: record.settings,
+        })
+    }
+
+    /// The store's epoch, read from the manifest's first frame alone.
+    pub fn current_epoch(&self) -> Result<u64> {
+        let path = self.manifest_path();
+        match fsutil::read_optional(&path)? {
+            Some(bytes) => Ok(Manifest::store_fields(&bytes, &path)?.1),
+            None => Ok(0),
+        }
+    }
+
+    /// A cache, or `None` when it does not exist. Only this cache's record of
+    /// the manifest is decoded, so it costs little in a store of many caches.
     pub fn find(&self, name: &CacheName) -> Result<Option<Cache>> {
-        self.cache_in(&self.read_manifest()?, name)
+        let path = self.manifest_path();
+        let Some(bytes) = fsutil::read_optional(&path)? else {
+            return Ok(None);
+        };
+        match Manifest::find(&bytes, &path, name.as_str())? {
+            Some(record) => self.cache_from(name, record).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Every cache, sorted by name.

@@ -117,19 +117,27 @@ impl LocalStore {
         }
     }
 
+    /// Refuses a token newer than the store's epoch, before anything is created.
+    fn check_token(&self, options: &SetOptions) -> Result<()> {
+        let Some(token) = options.if_epoch else {
+            return Ok(());
+        };
+        let epoch = self.current_epoch()?;
+        if token > epoch {
+            return Err(Error::usage(format!(
+                "--if-epoch {token} is newer than the store's epoch {epoch}; tokens come from `cacheman epoch` or `get --with-token`"
+            )));
+        }
+        Ok(())
+    }
+
     /// The epoch a write goes in: the current one, or the token it was given,
     /// refused if the cache was invalidated since.
     fn write_epoch(&self, cache: &Cache, options: &SetOptions) -> Result<u64> {
         let Some(token) = options.if_epoch else {
             return Ok(cache.epoch);
         };
-        if token > cache.epoch {
-            return Err(Error::usage(format!(
-                "--if-epoch {token} is newer than the store's epoch {}; tokens come from `cacheman epoch` or `get --with-token`",
-                cache.epoch
-            )));
-        }
-        let since = cache.invalidated.hard.max(cache.invalidated.soft);
+        let since = cache.invalidated.latest();
         if token < since {
             return Err(Error::Conflict {
                 message: format!(
@@ -140,6 +148,16 @@ impl LocalStore {
             });
         }
         Ok(token)
+    }
+
+    /// Checks a conditional write again under the write lock: an invalidation of
+    /// some keys takes that lock after recording itself in the manifest, so a
+    /// write either sees it here or lands before its deletions.
+    fn recheck_under_lock(&self, cache: &Cache, options: &SetOptions) -> Result<()> {
+        if options.if_epoch.is_some() {
+            self.write_epoch(&self.existing(&cache.name)?, options)?;
+        }
+        Ok(())
     }
 
     /// Runs the due syncs of every cache whose autosync rules fire now, and
@@ -228,12 +246,14 @@ impl Store for LocalStore {
         options: &SetOptions,
     ) -> Result<WriteReport> {
         check_key(key)?;
+        self.check_token(options)?;
         let cache = self.existing_or_created(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let value = self.stored_value(&cache.dir, value, durable)?;
         let entry = self.new_entry(&cache, options, epoch, key.to_vec(), value);
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
+        self.recheck_under_lock(&cache, options)?;
         writer.append(&[Op::Set(entry)], durable)?;
         self.after_write(&cache, writer.finish()?)
     }
@@ -244,10 +264,12 @@ impl Store for LocalStore {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        self.check_token(options)?;
         let cache = self.existing_or_created(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
+        self.recheck_under_lock(&cache, options)?;
         let mut chunk = Vec::with_capacity(SET_MANY_CHUNK);
         let mut items = items.peekable();
         while items.peek().is_some() {
@@ -399,7 +421,7 @@ impl Store for LocalStore {
     }
 
     fn epoch(&self) -> Result<u64> {
-        Ok(self.read_manifest()?.epoch)
+        self.current_epoch()
     }
 
     fn depend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {

@@ -103,12 +103,15 @@ pub fn run(ctx: &Context, args: InvalidateArgs, out: &mut dyn Write) -> Result<E
             (false, false) => "invalidated",
         };
         let what = match (some_keys, names.len()) {
-            (true, n) if n > caches.len() => format!(
-                "{} keys in {}, and {} dependent caches whole",
-                done.keys,
-                args.caches.join(", "),
-                n - caches.len()
-            ),
+            (true, n) if n > caches.len() => {
+                let whole = n - caches.len();
+                let plural = if whole == 1 { "cache" } else { "caches" };
+                format!(
+                    "{} keys in {}, and {whole} dependent {plural} whole",
+                    done.keys,
+                    args.caches.join(", ")
+                )
+            }
             (true, _) => format!("{} keys in {}", done.keys, args.caches.join(", ")),
             (false, 1) => format!("1 cache: {}", names[0]),
             (false, n) => format!("{n} caches: {}", names.join(", ")),

@@ -60,7 +60,9 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
             } => {
                 let mut dropped = String::new();
                 if dropped_expired > 0 {
-                    dropped.push_str(&format!(", dropped {dropped_expired} expired"));
+                    dropped.push_str(&format!(
+                        ", dropped {dropped_expired} expired or invalidated"
+                    ));
                 }
                 if evicted > 0 {
                     dropped.push_str(&format!(", evicted {evicted} over the limits"));
