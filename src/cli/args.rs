@@ -18,7 +18,15 @@ Exit status:
   3  a store or I/O error
 
 The store is the first of: --dir, $CACHEMAN_DIR, the nearest .cacheman/ above the
-working directory (see `cacheman init`), the platform cache directory.";
+working directory (see `cacheman init`), the platform cache directory.
+
+Durability: a write that exits 0 survives any crash of any process; after a sync
+it survives power loss too; --durable (or a durable cache) fsyncs before exiting.
+
+Autosync: a cache syncs on its own when, for some rule S:C, at least C changes are
+pending and more than S seconds have passed since its last sync (Redis's `save S C`;
+default 60:10000,300:10,900:1; see `cacheman config`). The rules are checked after
+every write, and every second by a running `cacheman batch`.";
 
 /// Persistent, named, dependent caches for the shell.
 #[derive(Debug, Parser)]
