@@ -308,33 +308,16 @@ fn ls_table_and_json_show_entries_bytes_and_settings() {
     assert_eq!(vol["FLAGS"], "volatile,durable");
 }
 
-/// Parses `ls`'s table into one map per row, from column name to cell. Columns
-/// are separated by at least two spaces.
+/// Parses `ls`'s table and checks its columns.
 fn table_rows(table: &str) -> Vec<std::collections::BTreeMap<String, String>> {
-    let split = |line: &str| -> Vec<String> {
-        line.split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let mut lines = table.lines();
-    let header = split(lines.next().expect("a header row"));
+    let rows = common::table(table);
+    let header = table.lines().next().expect("a header row");
     for column in [
         "NAME", "ENTRIES", "SIZE", "PENDING", "TTL", "LIMITS", "FLAGS",
     ] {
-        assert!(
-            header.iter().any(|h| h == column),
-            "no {column} column: {table}"
-        );
+        assert!(header.contains(column), "no {column} column: {table}");
     }
-    lines
-        .map(|line| {
-            let cells = split(line);
-            assert_eq!(cells.len(), header.len(), "ragged row {line:?} in\n{table}");
-            header.iter().cloned().zip(cells).collect()
-        })
-        .collect()
+    rows
 }
 
 #[test]

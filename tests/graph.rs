@@ -160,26 +160,6 @@ fn diamond() -> Env {
     env
 }
 
-/// Parses a table printed with columns separated by at least two spaces.
-fn table(text: &str) -> Vec<BTreeMap<String, String>> {
-    let split = |line: &str| -> Vec<String> {
-        line.split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let mut lines = text.lines();
-    let header = split(lines.next().expect("a header row"));
-    lines
-        .map(|line| {
-            let cells = split(line);
-            assert_eq!(cells.len(), header.len(), "ragged row {line:?} in\n{text}");
-            header.iter().cloned().zip(cells).collect()
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------- depend
 
 #[test]
@@ -1090,7 +1070,7 @@ fn graph_of_an_unknown_cache_or_an_empty_store() {
 fn ls_shows_roots_and_dependents() {
     let env = diamond();
     let table_text = String::from_utf8(env.cmd(["ls"]).any_stdout().run().stdout).unwrap();
-    let rows = table(&table_text);
+    let rows = common::table(&table_text);
     let by_name: BTreeMap<&str, &BTreeMap<String, String>> =
         rows.iter().map(|r| (r["NAME"].as_str(), r)).collect();
     assert_eq!(by_name.len(), 4, "{table_text}");

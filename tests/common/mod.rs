@@ -601,3 +601,24 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
+
+/// Parses a table printed with columns separated by at least two spaces into one
+/// map per row, from column name to cell.
+pub fn table(text: &str) -> Vec<BTreeMap<String, String>> {
+    let split = |line: &str| -> Vec<String> {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut lines = text.lines();
+    let header = split(lines.next().expect("a header row"));
+    lines
+        .map(|line| {
+            let cells = split(line);
+            assert_eq!(cells.len(), header.len(), "ragged row {line:?} in\n{text}");
+            header.iter().cloned().zip(cells).collect()
+        })
+        .collect()
+}
