@@ -9,14 +9,14 @@
 //!
 //! - `get_hit`: keys spread over the whole cache, after a sync (empty journal).
 //! - `get_miss`: keys that were never written.
-//! - `get_hit_pending`: hits with 4095 overwrites pending in the journal, one
-//!   short of a due sync: the most a reader replays in steady state.
+//! - `get_hit_pending`: hits with `COMPACT_RECORDS - 1` overwrites pending in the
+//!   journal, one short of a due sync: the most a reader replays in steady state.
 //! - `set`: overwrites of existing keys on a store with deferred sync (the CLI's
 //!   configuration). It times the write path only (manifest, lock, journal
 //!   append); when a sync falls due it runs off the clock, as the CLI's
 //!   background sync would, so the journal stays as short as in real use.
-//! - `sync_4096`: one merge of 4096 pending overwrites (the journal length that
-//!   makes a sync due) into the snapshot. Divided by 4096, it is what an inline
+//! - `sync_due`: one merge of `COMPACT_RECORDS` pending overwrites (the journal
+//!   length that makes a sync due) into the snapshot. Divided by that, it is what an inline
 //!   sync adds to every `set` of a plain `LocalStore::new`.
 
 #[path = "support/fill.rs"]
@@ -213,7 +213,7 @@ fn set(c: &mut Criterion, fixtures: &[Fixture]) {
 }
 
 fn sync(c: &mut Criterion, fixtures: &[Fixture]) {
-    let mut group = c.benchmark_group("sync_4096");
+    let mut group = c.benchmark_group("sync_due");
     group
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)

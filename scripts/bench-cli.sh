@@ -8,12 +8,12 @@
 # Environment (all optional):
 #   SMALL=10  LARGE=1000000     entries in the two caches
 #   GET_RUNS=2000               hyperfine runs per get/cat/true command
-#   SET_RUNS=5000               hyperfine runs per set command; more than 4096
+#   SET_RUNS=5000               hyperfine runs per set command; more than 2048
 #                               makes one journal due, so the background sync
 #                               it starts is inside the measurement
 #   MEM_RUNS=5                  runs per peak-memory measurement (median kept)
-#   PENDING=4095                unsynced journal records for the extra
-#                               get@LARGE+pending command (4096 makes a sync due)
+#   PENDING=2047                unsynced journal records for the extra
+#                               get@LARGE+pending command (2048 makes a sync due)
 #   OUT=target/bench-cli        where the hyperfine JSON files are written
 #
 # Needs cargo, hyperfine (installed with apt-get when missing and possible) and
@@ -27,7 +27,7 @@ LARGE=${LARGE:-1000000}
 GET_RUNS=${GET_RUNS:-2000}
 SET_RUNS=${SET_RUNS:-5000}
 MEM_RUNS=${MEM_RUNS:-5}
-PENDING=${PENDING:-4095}
+PENDING=${PENDING:-2047}
 OUT=${OUT:-target/bench-cli}
 CACHE=bench
 

@@ -15,9 +15,9 @@ use crate::local::record::{Op, OpKind, OpView};
 use crate::local::snapshot::Snapshot;
 
 /// A journal holding more records than this is due for compaction.
-pub const COMPACT_RECORDS: u64 = 4096;
+pub const COMPACT_RECORDS: u64 = 2048;
 /// A journal larger than this is due for compaction.
-pub const COMPACT_BYTES: u64 = 512 << 10;
+pub const COMPACT_BYTES: u64 = 256 << 10;
 /// How often a reader retries when a sync replaced the files it was opening.
 const READ_RETRIES: usize = 16;
 
