@@ -221,6 +221,17 @@ fn run_kill_loop(trials: u64) {
         .unwrap();
     assert!(status.success(), "the cache syncs after the loop");
     run.verify();
+    let abandoned: Vec<_> = std::fs::read_dir(run.store.join("caches/c/blobs"))
+        .map(|listing| listing.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    let abandoned: Vec<_> = abandoned
+        .iter()
+        .filter(|n| n.to_string_lossy().starts_with("tmp."))
+        .collect();
+    assert!(
+        abandoned.is_empty(),
+        "killed writers' blob files outlived a sync: {abandoned:?}"
+    );
     assert_eq!(
         std::fs::metadata(&lock).unwrap().ino(),
         lock_inode,

@@ -209,5 +209,27 @@ fn remove_replaced(dir: &CacheDir, old: Head) {
             }
         }
     }
+    remove_abandoned_blobs(dir);
     let _ = fsutil::fsync_dir(dir.path());
+}
+
+/// Deletes the temporary files of blob writers that died mid-write (a killed
+/// `set` of a large value): `blobs/tmp.PID.N` whose process is gone.
+fn remove_abandoned_blobs(dir: &CacheDir) {
+    let Ok(listing) = fs::read_dir(dir.blobs_path()) else {
+        return;
+    };
+    for item in listing.flatten() {
+        let name = item.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("tmp."))
+            .and_then(|rest| rest.split('.').next())
+        else {
+            continue;
+        };
+        if !std::path::Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(item.path());
+        }
+    }
 }
