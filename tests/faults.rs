@@ -294,3 +294,34 @@ fn a_damaged_snapshot_is_reported_precisely_and_never_deleted() {
         "the damaged file is kept as it is"
     );
 }
+
+/// A value may hold bytes that look like a frame (here, a copy of the cache's own
+/// HEAD). A writer killed in the middle of appending such a value leaves a torn
+/// tail, not damage: the next writer cuts it and the cache goes on working.
+#[test]
+fn a_frame_inside_a_torn_value_does_not_make_the_tail_look_damaged() {
+    let cache = Cache::new();
+    cache.set("a", b"1");
+    let head = fs::read(cache.files().join("HEAD")).unwrap();
+    cache.set("copy", &head);
+    let journal = cache.newest("journal.");
+    let len = fs::metadata(&journal).unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&journal)
+        .unwrap()
+        .set_len(len - 2)
+        .unwrap();
+    assert_eq!(cache.get("a").unwrap(), Some(b"1".to_vec()));
+    assert_eq!(
+        cache.get("copy").unwrap(),
+        None,
+        "the torn record is not served"
+    );
+    let notices = cache.set("after", b"x");
+    assert!(
+        notices.iter().any(|n| n.contains("torn journal tail")),
+        "{notices:?}"
+    );
+    assert_eq!(cache.get("after").unwrap(), Some(b"x".to_vec()));
+}

@@ -132,11 +132,7 @@ impl CacheDir {
 
     fn initialize(&self, now: u64) -> Result<Head> {
         let head = Head::initial(now);
-        let header = JournalHeader {
-            number: head.last_journal,
-            first_seq: 1,
-            created_ms: now,
-        };
+        let header = JournalHeader::new(head.last_journal, 1, now);
         journal::create(&self.journal_path(head.last_journal), &header)?;
         self.write_head(&head)?;
         Ok(head)
@@ -157,7 +153,7 @@ impl CacheDir {
                         false => journal::read_state(&self.journal_path(head.generation))?.0,
                     };
                     Ok(SyncState {
-                        pending: next_seq - first.first_seq,
+                        pending: next_seq.saturating_sub(first.first_seq),
                         last_sync_ms: head.last_sync_ms,
                     })
                 },
@@ -225,7 +221,7 @@ impl Writer<'_> {
             compaction_due: self.appender.records() >= COMPACT_RECORDS
                 || self.appender.len() >= COMPACT_BYTES,
             state: SyncState {
-                pending: self.appender.next_seq() - first_seq,
+                pending: self.appender.next_seq().saturating_sub(first_seq),
                 last_sync_ms: self.head.last_sync_ms,
             },
         })

@@ -1,6 +1,8 @@
 //! Checksummed record frames: `len u32 | crc u32 | body | len u32`, little-endian,
-//! where `crc` is the CRC-32 of the length bytes followed by the body, so a run
-//! of zero bytes (what a crash often leaves behind) never reads as a record. The
+//! where `crc` is the CRC-32 of a salt, the length bytes and the body. The length
+//! in the CRC means a run of zero bytes (what a crash often leaves behind) never
+//! reads as a record; a journal's own random salt means a frame copied from
+//! elsewhere (inside a stored value, say) never reads as one of its records. The
 //! trailing length lets a reader find the last record from the end of a file.
 
 /// Bytes a frame adds around its body.
@@ -10,17 +12,23 @@ pub const OVERHEAD: usize = 12;
 /// small enough that a whole frame's length fits a snapshot slot's 24 bits.
 pub const MAX_BODY: usize = 8 << 20;
 
-/// Appends one framed body to `out`.
+/// Appends one framed body to `out`, with no salt.
 pub fn push(body: &[u8], out: &mut Vec<u8>) {
+    push_salted(0, body, out);
+}
+
+/// Appends one framed body to `out`, its checksum salted.
+pub fn push_salted(salt: u32, body: &[u8], out: &mut Vec<u8>) {
     let len = u32::try_from(body.len()).expect("record bodies are bounded well below 4 GiB");
     out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&checksum(len, body).to_le_bytes());
+    out.extend_from_slice(&checksum(salt, len, body).to_le_bytes());
     out.extend_from_slice(body);
     out.extend_from_slice(&len.to_le_bytes());
 }
 
-fn checksum(len: u32, body: &[u8]) -> u32 {
+fn checksum(salt: u32, len: u32, body: &[u8]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&salt.to_le_bytes());
     hasher.update(&len.to_le_bytes());
     hasher.update(body);
     hasher.finalize()
@@ -37,8 +45,13 @@ pub enum Parsed<'a> {
     Torn(&'static str),
 }
 
-/// Parses the frame starting at `at`.
+/// Parses the unsalted frame starting at `at`.
 pub fn parse(buf: &[u8], at: usize) -> Parsed<'_> {
+    parse_salted(buf, at, 0)
+}
+
+/// Parses the frame starting at `at`, whose checksum carries `salt`.
+pub fn parse_salted(buf: &[u8], at: usize, salt: u32) -> Parsed<'_> {
     let rest = &buf[at.min(buf.len())..];
     if rest.is_empty() {
         return Parsed::End;
@@ -54,7 +67,7 @@ pub fn parse(buf: &[u8], at: usize) -> Parsed<'_> {
         return Parsed::Torn("a record is cut short");
     }
     let body = &rest[8..8 + len];
-    if checksum(len as u32, body) != u32_at(rest, 4) {
+    if checksum(salt, len as u32, body) != u32_at(rest, 4) {
         return Parsed::Torn("a record checksum does not match");
     }
     if u32_at(rest, 8 + len) as usize != len {
@@ -69,8 +82,8 @@ pub fn parse(buf: &[u8], at: usize) -> Parsed<'_> {
 /// Whether a valid frame starts anywhere in `buf` at or after `from`. After an
 /// invalid frame, that tells damage (valid records follow) from a torn tail (an
 /// unfinished append, which leaves nothing valid behind it).
-pub fn any_valid_from(buf: &[u8], from: usize) -> bool {
-    (from..buf.len()).any(|at| matches!(parse(buf, at), Parsed::Record { .. }))
+pub fn any_valid_from(buf: &[u8], from: usize, salt: u32) -> bool {
+    (from..buf.len()).any(|at| matches!(parse_salted(buf, at, salt), Parsed::Record { .. }))
 }
 
 /// Reads a little-endian u32 at `at`; the caller guarantees the bounds.
@@ -123,9 +136,18 @@ mod tests {
     }
 
     #[test]
+    fn a_frame_salted_differently_is_not_a_record() {
+        let mut buf = Vec::new();
+        push_salted(7, b"body", &mut buf);
+        assert!(matches!(parse_salted(&buf, 0, 7), Parsed::Record { .. }));
+        assert!(matches!(parse_salted(&buf, 0, 8), Parsed::Torn(_)));
+        assert!(!any_valid_from(&buf, 0, 8));
+    }
+
+    #[test]
     fn zeros_are_never_a_record() {
         for n in 0..64 {
-            assert!(!any_valid_from(&vec![0; n], 0), "{n} zero bytes");
+            assert!(!any_valid_from(&vec![0; n], 0, 0), "{n} zero bytes");
         }
     }
 
@@ -137,7 +159,7 @@ mod tests {
         damaged[second + 9] ^= 0x10;
         assert!(matches!(parse(&damaged, second), Parsed::Torn(_)));
         assert!(
-            any_valid_from(&damaged, second + 1),
+            any_valid_from(&damaged, second + 1, 0),
             "the third record is still valid"
         );
         let torn = &buf[..buf.len() - 3];
@@ -145,7 +167,7 @@ mod tests {
             parse(torn, second + OVERHEAD + 6),
             Parsed::Torn(_)
         ));
-        assert!(!any_valid_from(torn, second + OVERHEAD + 6 + 1));
+        assert!(!any_valid_from(torn, second + OVERHEAD + 6 + 1, 0));
     }
 
     #[test]

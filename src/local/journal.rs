@@ -11,15 +11,18 @@ use std::sync::Mutex;
 
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
-use crate::local::frame::{self, Parsed, u64_at};
+use crate::local::frame::{self, Parsed, u32_at, u64_at};
 use crate::local::fsutil;
 use crate::local::record::{Op, OpView, encode_op};
 
-/// Preamble, flags, number, first sequence number, creation time, CRC.
+/// Preamble, salt, number, first sequence number, creation time, CRC.
 pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 + 8 + 8 + 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JournalHeader {
+    /// Random per journal; salts every record's checksum, so a frame copied from
+    /// anywhere else never reads as one of this journal's records.
+    pub salt: u32,
     pub number: u64,
     /// The sequence number the first record of this journal carries.
     pub first_seq: u64,
@@ -27,10 +30,24 @@ pub struct JournalHeader {
 }
 
 impl JournalHeader {
+    /// A header with a fresh random salt.
+    pub fn new(number: u64, first_seq: u64, created_ms: u64) -> JournalHeader {
+        use std::hash::{BuildHasher, Hasher};
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        JournalHeader {
+            salt: random as u32,
+            number,
+            first_seq,
+            created_ms,
+        }
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(HEADER_LEN);
         FileKind::Journal.push_preamble(&mut out);
-        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&self.salt.to_le_bytes());
         out.extend_from_slice(&self.number.to_le_bytes());
         out.extend_from_slice(&self.first_seq.to_le_bytes());
         out.extend_from_slice(&self.created_ms.to_le_bytes());
@@ -45,6 +62,7 @@ impl JournalHeader {
         }
         format::check_header_crc(&buf[..HEADER_LEN], path)?;
         Ok(JournalHeader {
+            salt: u32_at(buf, 12),
             number: u64_at(buf, 16),
             first_seq: u64_at(buf, 24),
             created_ms: u64_at(buf, 32),
@@ -95,7 +113,12 @@ impl JournalData {
     /// Every valid record in order, each with its offset, stopping at the first
     /// invalid frame.
     pub fn records(&self) -> Records<'_> {
-        Records::over(&self.bytes[HEADER_LEN..], HEADER_LEN as u64, &self.path)
+        Records::over(
+            &self.bytes[HEADER_LEN..],
+            HEADER_LEN as u64,
+            self.header.salt,
+            &self.path,
+        )
     }
 
     /// The file's length in bytes.
@@ -114,6 +137,7 @@ pub struct Records<'a> {
     bytes: &'a [u8],
     /// The file offset of `bytes[0]`.
     base: u64,
+    salt: u32,
     path: &'a Path,
     at: usize,
     torn: Option<Torn>,
@@ -121,10 +145,11 @@ pub struct Records<'a> {
 
 impl<'a> Records<'a> {
     /// The records in `bytes`, which start at file offset `base` on a record boundary.
-    pub fn over(bytes: &'a [u8], base: u64, path: &'a Path) -> Records<'a> {
+    pub fn over(bytes: &'a [u8], base: u64, salt: u32, path: &'a Path) -> Records<'a> {
         Records {
             bytes,
             base,
+            salt,
             path,
             at: 0,
             torn: None,
@@ -143,7 +168,7 @@ impl<'a> Iterator for Records<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let bytes = self.bytes;
         let offset = self.base + self.at as u64;
-        match frame::parse(bytes, self.at) {
+        match frame::parse_salted(bytes, self.at, self.salt) {
             Parsed::Record { body, end } => {
                 self.at = end;
                 Some(
@@ -153,7 +178,7 @@ impl<'a> Iterator for Records<'a> {
                 )
             }
             Parsed::End => None,
-            Parsed::Torn(reason) if frame::any_valid_from(bytes, self.at + 1) => {
+            Parsed::Torn(reason) if frame::any_valid_from(bytes, self.at + 1, self.salt) => {
                 self.at = bytes.len();
                 Some(Err(Error::corrupt(
                     self.path,
@@ -190,7 +215,7 @@ struct Checked {
 /// The sequence number of a journal's last record, found through its trailing
 /// length with one read, or `None` when the journal is empty or its tail is not
 /// a valid record. The autosync checks use it to count pending changes cheaply.
-fn tail_seq(file: &File, len: u64, path: &Path) -> Result<Option<u64>> {
+fn tail_seq(file: &File, len: u64, salt: u32, path: &Path) -> Result<Option<u64>> {
     let data_len = len.saturating_sub(HEADER_LEN as u64);
     if data_len < frame::OVERHEAD as u64 {
         return Ok(None);
@@ -203,7 +228,7 @@ fn tail_seq(file: &File, len: u64, path: &Path) -> Result<Option<u64>> {
     }
     let mut buf = vec![0; frame_len as usize];
     file.read_exact_at(&mut buf, len - frame_len).at(path)?;
-    match frame::parse(&buf, 0) {
+    match frame::parse_salted(&buf, 0, salt) {
         Parsed::Record { body, end } if end == buf.len() => {
             Ok(OpView::parse(body).ok().map(|view| view.seq))
         }
@@ -219,7 +244,7 @@ pub fn read_state(path: &Path) -> Result<(JournalHeader, u64)> {
     let mut head = vec![0; HEADER_LEN.min(len as usize)];
     file.read_exact_at(&mut head, 0).at(path)?;
     let header = JournalHeader::decode(&head, path)?;
-    if let Some(seq) = tail_seq(&file, len, path)? {
+    if let Some(seq) = tail_seq(&file, len, header.salt, path)? {
         return Ok((header, seq + 1));
     }
     let mut next = header.first_seq;
@@ -265,7 +290,7 @@ impl Appender {
         };
         let mut unchecked = vec![0; (len - from) as usize];
         file.read_exact_at(&mut unchecked, from).at(path)?;
-        let mut records = Records::over(&unchecked, from, path);
+        let mut records = Records::over(&unchecked, from, header.salt, path);
         for record in records.by_ref() {
             next_seq = record?.1.seq + 1;
         }
@@ -310,7 +335,11 @@ impl Appender {
     pub fn append(&mut self, ops: &[Op], durable: bool) -> Result<()> {
         let mut buf = Vec::new();
         for (i, op) in ops.iter().enumerate() {
-            frame::push(&encode_op(self.next_seq + i as u64, op), &mut buf);
+            frame::push_salted(
+                self.header.salt,
+                &encode_op(self.next_seq + i as u64, op),
+                &mut buf,
+            );
         }
         let written = self.file.write_all_at(&buf, self.len).and_then(|()| {
             if durable {
@@ -331,7 +360,7 @@ impl Appender {
 
     /// Records in this journal.
     pub fn records(&self) -> u64 {
-        self.next_seq - self.header.first_seq
+        self.next_seq.saturating_sub(self.header.first_seq)
     }
 
     pub fn len(&self) -> u64 {
@@ -344,6 +373,11 @@ impl Appender {
 
     pub fn next_seq(&self) -> u64 {
         self.next_seq
+    }
+
+    /// The next journal's header: the sequence continues, with a fresh salt.
+    pub fn successor(&self, created_ms: u64) -> JournalHeader {
+        JournalHeader::new(self.header.number + 1, self.next_seq, created_ms)
     }
 
     pub fn header(&self) -> &JournalHeader {

@@ -15,7 +15,7 @@ use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay, View};
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
-use crate::local::journal::{self, JournalHeader, Torn};
+use crate::local::journal::{self, Torn};
 use crate::local::manifest::{Freshness, Invalidated};
 use crate::local::snapshot::SnapshotWriter;
 use crate::store::SyncResult;
@@ -88,12 +88,7 @@ fn rotate(dir: &CacheDir, now: u64, limits: Limits) -> Result<(Option<Head>, Opt
         return Ok((None, cut));
     }
     let next = head.last_journal + 1;
-    let header = JournalHeader {
-        number: next,
-        first_seq: writer.appender.next_seq(),
-        created_ms: now,
-    };
-    journal::create(&dir.journal_path(next), &header)?;
+    journal::create(&dir.journal_path(next), &writer.appender.successor(now))?;
     dir.write_head(&Head {
         last_journal: next,
         ..head

@@ -86,8 +86,9 @@ impl SnapshotHeader {
         Ok(header)
     }
 
-    pub fn table_len(&self) -> u64 {
-        self.slot_count * SLOT_LEN as u64
+    /// The table's length, or `None` when the slot count is absurd.
+    pub fn table_len(&self) -> Option<u64> {
+        self.slot_count.checked_mul(SLOT_LEN as u64)
     }
 }
 
@@ -176,13 +177,16 @@ impl Snapshot {
         }
         file.read_exact_at(&mut buf, 0).at(path)?;
         let header = SnapshotHeader::decode(&buf, path)?;
-        if header.table_offset + header.table_len() != file_len {
+        let end = header
+            .table_len()
+            .and_then(|len| len.checked_add(header.table_offset));
+        if end != Some(file_len) {
             return Err(Error::corrupt(
                 path,
                 file_len,
                 format!(
                     "file is {file_len} bytes but its header places the end at {}",
-                    header.table_offset + header.table_len()
+                    end.map_or("an impossible offset".to_string(), |end| end.to_string())
                 ),
             ));
         }
@@ -226,8 +230,8 @@ impl Snapshot {
     }
 
     fn read_entry(&self, offset: u64, frame_len: u32) -> Result<Entry> {
-        let end = offset + u64::from(frame_len);
-        if offset < HEADER_LEN as u64 || end > self.header.table_offset {
+        let end = offset.checked_add(u64::from(frame_len));
+        if offset < HEADER_LEN as u64 || end.is_none_or(|end| end > self.header.table_offset) {
             return Err(Error::corrupt(
                 &self.path,
                 offset,
