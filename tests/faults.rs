@@ -325,3 +325,27 @@ fn a_frame_inside_a_torn_value_does_not_make_the_tail_look_damaged() {
     );
     assert_eq!(cache.get("after").unwrap(), Some(b"x".to_vec()));
 }
+
+/// What a crashed sync leaves (a temporary snapshot, a snapshot renamed in but
+/// never installed, old journals never deleted) goes at the next sync.
+#[test]
+fn a_sync_removes_what_crashed_syncs_left_behind() {
+    let cache = Cache::new();
+    cache.set("k", b"v");
+    cache.store().sync(&cache.name, true).unwrap();
+    let files = cache.files();
+    for leftover in ["snap.1.tmp", "snap.99", "journal.1", "journal.2.tmp"] {
+        fs::write(files.join(leftover), b"left by a crash").unwrap();
+    }
+    cache.set("k2", b"v2");
+    cache.store().sync(&cache.name, true).unwrap();
+    let mut names: Vec<String> = fs::read_dir(&files)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("snap.") || n.starts_with("journal."))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["journal.3", "snap.3"]);
+    assert_eq!(cache.get("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(cache.get("k2").unwrap(), Some(b"v2".to_vec()));
+}

@@ -12,8 +12,15 @@ pub fn bytes(data: &[u8]) -> Value {
     }
 }
 
-/// A timestamp in milliseconds since the Unix epoch, as RFC 3339 (UTC, seconds).
+/// The last instant RFC 3339 can write: 9999-12-31T23:59:59Z.
+const LAST_RFC3339_MS: u64 = 253_402_300_799_000;
+
+/// A timestamp in milliseconds since the Unix epoch, as RFC 3339 (UTC, seconds);
+/// beyond the year 9999, which RFC 3339 cannot write, as the number itself.
 pub fn time(ms: u64) -> Value {
+    if ms > LAST_RFC3339_MS {
+        return Value::from(ms);
+    }
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
     Value::String(humantime::format_rfc3339_seconds(at).to_string())
 }
@@ -29,7 +36,9 @@ mod tests {
     }
 
     #[test]
-    fn times_are_rfc3339() {
+    fn times_are_rfc3339_until_the_year_9999() {
         assert_eq!(time(0), json!("1970-01-01T00:00:00Z"));
+        assert_eq!(time(LAST_RFC3339_MS), json!("9999-12-31T23:59:59Z"));
+        assert_eq!(time(u64::MAX), json!(u64::MAX));
     }
 }

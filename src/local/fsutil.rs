@@ -78,7 +78,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// An exclusive `flock` held until dropped. The lock file is permanent: it is
-/// created once and never unlinked, so every process locks the same inode.
+/// created once and never unlinked (only dropping its cache removes it), so
+/// every process locks the same inode.
 pub struct LockGuard {
     file: File,
 }
@@ -88,16 +89,30 @@ impl LockGuard {
     pub fn acquire(path: &Path) -> Result<Self> {
         let file = open_private(path)?;
         file.lock().at(path)?;
-        Ok(LockGuard { file })
+        LockGuard::still_named(file, path)
     }
 
     /// Takes the lock if it is free, or returns `None`.
     pub fn try_acquire(path: &Path) -> Result<Option<Self>> {
         let file = open_private(path)?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(LockGuard { file })),
+            Ok(()) => LockGuard::still_named(file, path).map(Some),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
             Err(fs::TryLockError::Error(e)) => Err(e).at(path),
+        }
+    }
+
+    /// Lock files are never unlinked, but a dropped cache's directory goes with
+    /// its lock: a lock won on a file no longer at `path` guards nothing.
+    fn still_named(file: File, path: &Path) -> Result<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let held = file.metadata().at(path)?;
+        match fs::metadata(path) {
+            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => Ok(LockGuard { file }),
+            _ => Err(io::Error::other(
+                "the cache was dropped while this command waited for its lock; run it again",
+            ))
+            .at(path),
         }
     }
 }

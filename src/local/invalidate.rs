@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::local::manifest::{Freshness, Manifest};
 use crate::local::record::Op;
-use crate::local::{LocalStore, discard_dir, unknown_cache};
+use crate::local::{LocalStore, move_aside, remove_aside, unknown_cache};
 use crate::name::CacheName;
 use crate::store::{CacheSettings, InvalidateOptions, Invalidation};
 
@@ -46,35 +46,39 @@ impl LocalStore {
         Ok(self.read_manifest()?.graph)
     }
 
+    /// Drops a cache: under the store lock, the manifest forgets it and its
+    /// directory is moved aside, so a `create` of the same name can never meet
+    /// the old files; the files are deleted after.
     pub(super) fn drop_with_edges(&self, cache: &CacheName, force: bool) -> Result<()> {
-        let manifest = self.read_manifest()?;
-        require(&manifest, cache)?;
-        let settings = self.update_manifest(|manifest| {
-            let dependents: Vec<&str> = manifest.graph.dependents(cache.as_str()).collect();
-            if !dependents.is_empty() && !force {
-                let verb = if dependents.len() == 1 {
-                    "depends"
-                } else {
-                    "depend"
-                };
-                return Err(Error::usage_with_hint(
-                    format!("{} {verb} on '{cache}'", quoted(&dependents)),
-                    "pass --force to drop it anyway and remove those edges",
-                ));
-            }
-            manifest.graph.remove_cache(cache.as_str());
-            manifest.invalidated.remove(cache.as_str());
-            manifest
-                .caches
-                .remove(cache.as_str())
-                .ok_or_else(|| unknown_cache(cache))
-        })?;
-        let dir = self.cache_dir(cache, &settings)?;
-        if dir.path().exists() {
-            let _lock = crate::local::fsutil::LockGuard::acquire(&dir.write_lock_path())?;
-            discard_dir(dir.path())?;
+        require(&self.read_manifest()?, cache)?;
+        let lock = self.store_lock()?;
+        let mut manifest = self.read_manifest()?;
+        let dependents: Vec<&str> = manifest.graph.dependents(cache.as_str()).collect();
+        if !dependents.is_empty() && !force {
+            let verb = if dependents.len() == 1 {
+                "depends"
+            } else {
+                "depend"
+            };
+            return Err(Error::usage_with_hint(
+                format!("{} {verb} on '{cache}'", quoted(&dependents)),
+                "pass --force to drop it anyway and remove those edges",
+            ));
         }
-        Ok(())
+        manifest.graph.remove_cache(cache.as_str());
+        manifest.invalidated.remove(cache.as_str());
+        let settings = manifest
+            .caches
+            .remove(cache.as_str())
+            .ok_or_else(|| unknown_cache(cache))?;
+        self.write_manifest(&manifest)?;
+        let dir = self.cache_dir(cache, &settings)?;
+        let aside = match dir.path().exists() {
+            true => Some(move_aside(dir.path())?),
+            false => None,
+        };
+        drop(lock);
+        aside.map_or(Ok(()), remove_aside)
     }
 
     pub(super) fn invalidate_caches(

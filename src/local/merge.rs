@@ -71,7 +71,7 @@ pub fn sync(dir: &CacheDir, wait: bool, clock: &dyn Clock, limits: Limits) -> Re
     };
     let result = merge(dir, old, clock.now_ms(), limits)?;
     install(dir, old, clock.now_ms())?;
-    remove_replaced(dir, old);
+    remove_replaced(dir, old.last_journal + 1);
     report(result, cut)
 }
 
@@ -186,20 +186,25 @@ fn install(dir: &CacheDir, old: Head, now: u64) -> Result<()> {
     })
 }
 
-/// Deletes the files the new snapshot replaced, and leftovers of crashed syncs.
-/// Readers that still hold them open keep reading them; new readers retry.
-fn remove_replaced(dir: &CacheDir, old: Head) {
-    if old.has_snapshot() {
-        let _ = fs::remove_file(dir.snapshot_path(old.generation));
-    }
-    for number in old.generation..=old.last_journal {
-        let _ = fs::remove_file(dir.journal_path(number));
-    }
+/// Deletes every snapshot but the new one and every journal it merged: the
+/// files it replaced, and whatever crashed syncs left behind (temporary files, a
+/// snapshot renamed in but never installed, files never deleted). Runs under the
+/// sync lock; readers that still hold old files open keep reading them.
+fn remove_replaced(dir: &CacheDir, generation: u64) {
     if let Ok(listing) = fs::read_dir(dir.path()) {
         for item in listing.flatten() {
             let name = item.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with("snap.") && name.ends_with(".tmp") {
+            let Some(name) = name.to_str() else { continue };
+            let stale = match name.split_once('.') {
+                Some(("snap", rest)) => rest
+                    .parse::<u64>()
+                    .map_or(rest.ends_with(".tmp"), |n| n != generation),
+                Some(("journal", rest)) => rest
+                    .parse::<u64>()
+                    .map_or(rest.ends_with(".tmp"), |n| n < generation),
+                _ => false,
+            };
+            if stale {
                 let _ = fs::remove_file(item.path());
             }
         }

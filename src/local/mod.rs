@@ -102,12 +102,21 @@ impl LocalStore {
 
     /// Changes the manifest under the store lock, atomically.
     pub fn update_manifest<T>(&self, change: impl FnOnce(&mut Manifest) -> Result<T>) -> Result<T> {
-        fsutil::create_private_dir(&self.root)?;
-        let _lock = LockGuard::acquire(&self.root.join("store.lock"))?;
+        let _lock = self.store_lock()?;
         let mut manifest = self.read_manifest()?;
         let result = change(&mut manifest)?;
-        fsutil::write_atomic(&self.manifest_path(), &manifest.encode())?;
+        self.write_manifest(&manifest)?;
         Ok(result)
+    }
+
+    /// The store lock, which every manifest change holds.
+    fn store_lock(&self) -> Result<LockGuard> {
+        fsutil::create_private_dir(&self.root)?;
+        LockGuard::acquire(&self.root.join("store.lock"))
+    }
+
+    fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+        fsutil::write_atomic(&self.manifest_path(), &manifest.encode())
     }
 
     /// The directory holding a cache's files.
@@ -225,8 +234,17 @@ fn unknown_cache(name: &CacheName) -> Error {
 
 /// Moves a directory aside (an atomic rename), then deletes it.
 fn discard_dir(path: &Path) -> Result<()> {
+    remove_aside(move_aside(path)?)
+}
+
+/// Renames a directory to a hidden name beside it, where no cache name can reach.
+fn move_aside(path: &Path) -> Result<PathBuf> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let aside = path.with_file_name(format!(".{name}.dropped.{}", unique_suffix()));
     fs::rename(path, &aside).at(path)?;
+    Ok(aside)
+}
+
+fn remove_aside(aside: PathBuf) -> Result<()> {
     fs::remove_dir_all(&aside).at(&aside)
 }

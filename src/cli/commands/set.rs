@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -66,8 +66,7 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
                 .set(&cache, key, NewValue::Bytes(value.as_bytes()), &options)?
         }
         (_, Some(path)) => {
-            let mut file = File::open(path)
-                .map_err(|e| Error::usage(format!("--file {}: {e}", path.display())))?;
+            let mut file = open_value_file(path)?;
             ctx.store.set(
                 &cache,
                 key,
@@ -83,4 +82,16 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     };
     ctx.after_write(&cache, &report);
     Ok(ExitCode::Success)
+}
+
+/// Opens the file a value is read from, refusing what cannot be read to its end
+/// before anything is created.
+fn open_value_file(path: &Path) -> Result<File> {
+    let refuse = |why: String| Error::usage(format!("--file {}: {why}", path.display()));
+    let file = File::open(path).map_err(|e| refuse(e.to_string()))?;
+    match file.metadata() {
+        Ok(meta) if meta.is_dir() => Err(refuse("is a directory".into())),
+        Ok(_) => Ok(file),
+        Err(e) => Err(refuse(e.to_string())),
+    }
 }
