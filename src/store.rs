@@ -142,6 +142,9 @@ pub struct Hit {
     pub value: Value,
 }
 
+/// Changes a cache's settings in place.
+pub type SettingsChange<'a> = &'a dyn Fn(&mut CacheSettings) -> Result<()>;
+
 /// Picks keys by their bytes.
 pub type KeyFilter<'a> = &'a dyn Fn(&[u8]) -> bool;
 
@@ -235,17 +238,19 @@ pub trait Store {
     /// The settings of a cache, or `None` when it does not exist.
     fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>>;
 
-    /// Replaces the settings of an existing cache. Whether it is volatile cannot
-    /// change, since that would move its files.
-    fn configure(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()>;
+    /// Changes the settings of an existing cache, atomically: `change` runs on
+    /// the current settings under the store lock, so concurrent changes all land.
+    /// Whether it is volatile cannot change, since that would move its files.
+    fn configure(&self, cache: &CacheName, change: SettingsChange<'_>) -> Result<CacheSettings>;
 
     /// The autosync rules of caches that have none of their own.
     fn default_autosync(&self) -> Result<Autosync>;
 
     fn set_default_autosync(&self, rules: &Autosync) -> Result<()>;
 
-    /// Creates a cache; refuses one that exists.
-    fn create(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()>;
+    /// Creates a cache and returns true; a cache that exists is refused, or with
+    /// `exist_ok` left as it is (false).
+    fn create(&self, cache: &CacheName, settings: &CacheSettings, exist_ok: bool) -> Result<bool>;
 
     /// Deletes a cache and all its files. A cache others depend on needs `force`,
     /// which also removes those edges.

@@ -25,7 +25,7 @@ fn fixture(rules: &str) -> Fixture {
         autosync: Some(rules.parse::<Autosync>().unwrap()),
         ..CacheSettings::default()
     };
-    store.create(&cache, &settings).unwrap();
+    store.create(&cache, &settings, false).unwrap();
     Fixture {
         _dir: dir,
         clock,

@@ -18,7 +18,7 @@ use crate::local::record::Op;
 use crate::local::{Cache, INLINE_MAX, LocalStore, blob, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::store::{
-    CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions, Store,
+    CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions, SettingsChange, Store,
     SyncResult, Ttl, Value, WriteReport,
 };
 
@@ -367,21 +367,23 @@ impl Store for LocalStore {
         Ok(self.find(cache)?.map(|c| c.settings))
     }
 
-    fn configure(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()> {
+    fn configure(&self, cache: &CacheName, change: SettingsChange<'_>) -> Result<CacheSettings> {
         self.existing(cache)?;
         self.update_manifest(|manifest| {
             let current = manifest
                 .caches
                 .get_mut(cache.as_str())
                 .ok_or_else(|| unknown_cache(cache))?;
-            if current.volatile != settings.volatile {
+            let mut changed = current.clone();
+            change(&mut changed)?;
+            if changed.volatile != current.volatile {
                 return Err(Error::usage_with_hint(
                     format!("cache '{cache}' cannot change between volatile and persistent"),
                     "create a new cache with the other setting and move the entries",
                 ));
             }
-            *current = settings.clone();
-            Ok(())
+            *current = changed.clone();
+            Ok(changed)
         })
     }
 
@@ -396,24 +398,26 @@ impl Store for LocalStore {
         })
     }
 
-    fn create(&self, cache: &CacheName, settings: &CacheSettings) -> Result<()> {
-        self.update_manifest(|manifest| {
+    fn create(&self, cache: &CacheName, settings: &CacheSettings, exist_ok: bool) -> Result<bool> {
+        let created = self.update_manifest(|manifest| {
             if manifest.caches.contains_key(cache.as_str()) {
-                return Err(Error::usage_with_hint(
-                    format!("cache '{cache}' already exists"),
-                    "`cacheman ls` shows its settings; `cacheman config` changes them",
-                ));
+                return match exist_ok {
+                    true => Ok(false),
+                    false => Err(Error::usage_with_hint(
+                        format!("cache '{cache}' already exists"),
+                        "`cacheman ls` shows its settings; `cacheman config` changes them",
+                    )),
+                };
             }
             self.discard_leftovers(cache)?;
             manifest.caches.insert(cache.to_string(), settings.clone());
-            Ok(())
+            Ok(true)
         })?;
-        // Lay out its files now, so the autosync clock starts at creation.
-        self.existing(cache)?
-            .dir
-            .writer(self.clock.now_ms())?
-            .finish()
-            .map(drop)
+        if created {
+            // Lay out its files now, so the autosync clock starts at creation.
+            self.existing(cache)?.dir.writer(self.clock.now_ms())?.finish()?;
+        }
+        Ok(created)
     }
 
     fn drop_cache(&self, cache: &CacheName, force: bool) -> Result<()> {

@@ -44,11 +44,10 @@ pub fn run(ctx: &Context, args: ConfigArgs, out: &mut dyn Write) -> Result<ExitC
             "`cacheman ls` lists the caches",
         )
     };
-    let mut current = store.settings(&cache)?.ok_or_else(unknown)?;
-    if args.settings.any() {
-        args.settings.apply(&mut current)?;
-        store.configure(&cache, &current)?;
-    }
+    let current = match args.settings.any() {
+        true => store.configure(&cache, &|settings| args.settings.apply(settings))?,
+        false => store.settings(&cache)?.ok_or_else(unknown)?,
+    };
     let effective = current
         .autosync
         .clone()

@@ -35,9 +35,6 @@ pub fn run(ctx: &Context, args: CreateArgs) -> Result<ExitCode> {
         ..CacheSettings::default()
     };
     args.settings.apply(&mut settings)?;
-    if args.exist_ok && ctx.store.settings(&cache)?.is_some() {
-        return Ok(ExitCode::Success);
-    }
-    ctx.store.create(&cache, &settings)?;
+    ctx.store.create(&cache, &settings, args.exist_ok)?;
     Ok(ExitCode::Success)
 }
