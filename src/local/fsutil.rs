@@ -8,13 +8,22 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 
-/// Creates a directory and its parents with mode 0700.
+/// Creates a directory and its parents with mode 0700, and fsyncs the parent of
+/// each one it creates, so that a durable write into it survives power loss.
 pub fn create_private_dir(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let missing: Vec<&Path> = path.ancestors().take_while(|dir| !dir.exists()).collect();
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(path)
-        .at(path)
+        .at(path)?;
+    for dir in missing {
+        fsync_dir(dir.parent().unwrap_or(Path::new("/")))?;
+    }
+    Ok(())
 }
 
 /// Opens (creating if needed, mode 0600) a file for reading and writing.

@@ -177,7 +177,7 @@ impl LocalStore {
             writer.append(chunk, cache.settings.durable)?;
         }
         let count = ops.len() as u64;
-        self.after_write(&cache, writer.finish()?)?;
+        self.settle(&cache, writer);
         Ok(count)
     }
 }

@@ -9,7 +9,7 @@ use crate::autosync::Autosync;
 use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, IoContext, Result};
 use crate::graph::Graph;
-use crate::local::cache::{CacheDir, Written};
+use crate::local::cache::{CacheDir, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
@@ -18,17 +18,30 @@ use crate::local::record::Op;
 use crate::local::{Cache, INLINE_MAX, LocalStore, blob, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::store::{
-    CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions, SettingsChange, Store,
-    SyncResult, Ttl, Value, WriteReport,
+    CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
+    SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,
 };
 
 /// Entries per journal write in [`Store::set_many`].
 const SET_MANY_CHUNK: usize = 4096;
 
 impl LocalStore {
+    /// Releases a write that has landed and reports on it. What fails after the
+    /// write landed (counting pending changes, an inline sync) becomes a notice:
+    /// the command must not say the write failed when it is stored.
+    pub(super) fn settle(&self, cache: &Cache, writer: Writer<'_>) -> WriteReport {
+        writer
+            .finish()
+            .and_then(|written| self.after_write(cache, written))
+            .unwrap_or_else(|e| WriteReport {
+                sync_due: false,
+                notices: vec![format!("the write is stored, but: {e}")],
+            })
+    }
+
     /// Turns a finished write into a report. A sync is due when the journal is
     /// long or an autosync rule fires; it runs inline or is left to the caller.
-    pub(super) fn after_write(&self, cache: &Cache, written: Written) -> Result<WriteReport> {
+    fn after_write(&self, cache: &Cache, written: Written) -> Result<WriteReport> {
         let now = self.clock.now_ms();
         let mut notices: Vec<String> = written
             .cut
@@ -255,7 +268,7 @@ impl Store for LocalStore {
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
         self.recheck_under_lock(&cache, options)?;
         writer.append(&[Op::Set(entry)], durable)?;
-        self.after_write(&cache, writer.finish()?)
+        Ok(self.settle(&cache, writer))
     }
 
     fn set_many(
@@ -281,7 +294,7 @@ impl Store for LocalStore {
             }
             writer.append(&chunk, durable)?;
         }
-        self.after_write(&cache, writer.finish()?)
+        Ok(self.settle(&cache, writer))
     }
 
     fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)> {
@@ -309,7 +322,7 @@ impl Store for LocalStore {
         if !ops.is_empty() {
             writer.append(&ops, cache.settings.durable)?;
         }
-        let report = self.after_write(&cache, writer.finish()?)?;
+        let report = self.settle(&cache, writer);
         Ok((ops.len(), report))
     }
 
@@ -415,7 +428,10 @@ impl Store for LocalStore {
         })?;
         if created {
             // Lay out its files now, so the autosync clock starts at creation.
-            self.existing(cache)?.dir.writer(self.clock.now_ms())?.finish()?;
+            self.existing(cache)?
+                .dir
+                .writer(self.clock.now_ms())?
+                .finish()?;
         }
         Ok(created)
     }
@@ -452,7 +468,7 @@ impl Store for LocalStore {
         let cache = self.existing(cache)?;
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
         writer.append(&[Op::Clear], cache.settings.durable)?;
-        self.after_write(&cache, writer.finish()?)
+        Ok(self.settle(&cache, writer))
     }
 
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
