@@ -193,7 +193,7 @@ pub enum SyncResult {
         merged_records: u64,
         entries: u64,
         /// Expired and invalidated entries left out.
-        dropped_expired: u64,
+        dropped: u64,
         /// Entries dropped to fit `max_entries` / `max_bytes`.
         evicted: u64,
     },

@@ -120,15 +120,6 @@ impl JournalData {
             &self.path,
         )
     }
-
-    /// The file's length in bytes.
-    pub fn len(&self) -> u64 {
-        self.bytes.len() as u64
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bytes.len() == HEADER_LEN
-    }
 }
 
 /// Iterator over the valid records in a stretch of a journal; see
@@ -382,10 +373,5 @@ impl Appender {
 
     pub fn header(&self) -> &JournalHeader {
         &self.header
-    }
-
-    /// fsyncs everything appended so far.
-    pub fn sync(&self) -> Result<()> {
-        self.file.sync_data().at(&self.path)
     }
 }

@@ -30,15 +30,15 @@ pub struct SyncReport {
 /// What a sync enforces: the size limits, and which entries invalidations
 /// have already made worthless.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Limits {
+pub struct MergeRules {
     pub max_entries: Option<u64>,
     pub max_bytes: Option<u64>,
     pub invalidated: Invalidated,
 }
 
-impl Limits {
-    pub fn of(cache: &Cache) -> Limits {
-        Limits {
+impl MergeRules {
+    pub fn of(cache: &Cache) -> MergeRules {
+        MergeRules {
             max_entries: cache.settings.max_entries,
             max_bytes: cache.settings.max_bytes,
             invalidated: cache.invalidated,
@@ -53,7 +53,12 @@ impl Limits {
 
 /// Syncs one cache. With `wait`, blocks until any running sync finishes;
 /// without, returns [`SyncResult::Busy`] at once.
-pub fn sync(dir: &CacheDir, wait: bool, clock: &dyn Clock, limits: Limits) -> Result<SyncReport> {
+pub fn sync(
+    dir: &CacheDir,
+    wait: bool,
+    clock: &dyn Clock,
+    limits: MergeRules,
+) -> Result<SyncReport> {
     let report = |result, cut| Ok(SyncReport { result, cut });
     if dir.read_head()?.is_none() {
         return report(SyncResult::Clean, None);
@@ -77,13 +82,13 @@ pub fn sync(dir: &CacheDir, wait: bool, clock: &dyn Clock, limits: Limits) -> Re
 
 /// Under the write lock, starts a fresh journal for writers and returns the head
 /// describing what is to be merged, or `None` when there is nothing to do.
-fn rotate(dir: &CacheDir, now: u64, limits: Limits) -> Result<(Option<Head>, Option<Torn>)> {
+fn rotate(dir: &CacheDir, now: u64, limits: MergeRules) -> Result<(Option<Head>, Option<Torn>)> {
     let writer = dir.writer(now)?;
     let head = writer.head;
     let cut = writer.cut.clone();
     if head.generation == head.last_journal
         && writer.appender.is_empty()
-        && !over_limits(&writer.view()?, limits)
+        && !needs_rewrite(&writer.view()?, limits)
     {
         return Ok((None, cut));
     }
@@ -98,7 +103,7 @@ fn rotate(dir: &CacheDir, now: u64, limits: Limits) -> Result<(Option<Head>, Opt
 
 /// Whether the snapshot alone needs rewriting: it is over the limits, or holds
 /// entries an invalidation since has made worthless.
-fn over_limits(view: &View, limits: Limits) -> bool {
+fn needs_rewrite(view: &View, limits: MergeRules) -> bool {
     view.snapshot.as_ref().is_some_and(|s| {
         limits.exceeded_by(s.header.entry_count, s.header.live_bytes)
             || s.header.invalid_before < limits.invalidated.hard
@@ -106,7 +111,7 @@ fn over_limits(view: &View, limits: Limits) -> bool {
 }
 
 /// Writes snapshot `old.last_journal + 1` from the old snapshot and journals.
-fn merge(dir: &CacheDir, old: Head, now: u64, limits: Limits) -> Result<SyncResult> {
+fn merge(dir: &CacheDir, old: Head, now: u64, limits: MergeRules) -> Result<SyncResult> {
     let view = dir.view_of(old)?;
     let overlay = view.overlay()?;
     let new_blobs = overlay
@@ -122,10 +127,10 @@ fn merge(dir: &CacheDir, old: Head, now: u64, limits: Limits) -> Result<SyncResu
     let generation = old.last_journal + 1;
     let path = dir.snapshot_path(generation);
     let mut writer = SnapshotWriter::create(&path, generation, now, limits.invalidated.hard)?;
-    let mut dropped_expired = 0;
+    let mut dropped = 0;
     view.for_each_entry(&overlay, |entry| {
         if limits.invalidated.judge(&entry, now) == Freshness::Invalid {
-            dropped_expired += 1;
+            dropped += 1;
             Ok(())
         } else if evict.contains(&entry.key) {
             Ok(())
@@ -137,14 +142,19 @@ fn merge(dir: &CacheDir, old: Head, now: u64, limits: Limits) -> Result<SyncResu
     Ok(SyncResult::Synced {
         merged_records: view.pending(),
         entries: header.entry_count,
-        dropped_expired,
+        dropped,
         evicted: evict.len() as u64,
     })
 }
 
 /// The keys to evict so that the live entries fit the limits: the least
 /// recently written first (an approximate LRU, as ccache's by mtime).
-fn eviction(view: &View, overlay: &Overlay, now: u64, limits: Limits) -> Result<HashSet<Vec<u8>>> {
+fn eviction(
+    view: &View,
+    overlay: &Overlay,
+    now: u64,
+    limits: MergeRules,
+) -> Result<HashSet<Vec<u8>>> {
     if limits.max_entries.is_none() && limits.max_bytes.is_none() {
         return Ok(HashSet::new());
     }

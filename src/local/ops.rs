@@ -13,7 +13,7 @@ use crate::local::cache::{CacheDir, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
-use crate::local::merge::{self, Limits};
+use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
 use crate::local::{Cache, INLINE_MAX, LocalStore, blob, unknown_cache};
 use crate::name::{CacheName, check_key};
@@ -59,7 +59,12 @@ impl LocalStore {
             });
         }
         if self.inline_sync {
-            let report = merge::sync(&cache.dir, false, self.clock.as_ref(), Limits::of(cache))?;
+            let report = merge::sync(
+                &cache.dir,
+                false,
+                self.clock.as_ref(),
+                MergeRules::of(cache),
+            )?;
             notices.extend(report.cut.iter().map(|t| describe_cut(&cache.dir, t)));
             return Ok(WriteReport {
                 sync_due: false,
@@ -183,7 +188,12 @@ impl LocalStore {
                 continue;
             };
             if cache.autosync.due(state.pending, state.last_sync_ms, now) {
-                merge::sync(&cache.dir, false, self.clock.as_ref(), Limits::of(&cache))?;
+                merge::sync(
+                    &cache.dir,
+                    false,
+                    self.clock.as_ref(),
+                    MergeRules::of(&cache),
+                )?;
                 synced.push(cache.name);
             }
         }
@@ -473,7 +483,12 @@ impl Store for LocalStore {
 
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
         let cache = self.existing(cache)?;
-        let report = merge::sync(&cache.dir, wait, self.clock.as_ref(), Limits::of(&cache))?;
+        let report = merge::sync(
+            &cache.dir,
+            wait,
+            self.clock.as_ref(),
+            MergeRules::of(&cache),
+        )?;
         let notices = report
             .cut
             .iter()

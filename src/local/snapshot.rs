@@ -371,10 +371,6 @@ impl SnapshotWriter {
         Ok(())
     }
 
-    pub fn count(&self) -> u64 {
-        self.placed.len() as u64
-    }
-
     /// Writes the table and header, fsyncs, and renames the file into place.
     pub fn finish(self) -> Result<SnapshotHeader> {
         let tmp = self.tmp.clone();

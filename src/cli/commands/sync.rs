@@ -55,19 +55,17 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
             SyncResult::Synced {
                 merged_records,
                 entries,
-                dropped_expired,
+                dropped,
                 evicted,
             } => {
-                let mut dropped = String::new();
-                if dropped_expired > 0 {
-                    dropped.push_str(&format!(
-                        ", dropped {dropped_expired} expired or invalidated"
-                    ));
+                let mut extra = String::new();
+                if dropped > 0 {
+                    extra.push_str(&format!(", dropped {dropped} expired or invalidated"));
                 }
                 if evicted > 0 {
-                    dropped.push_str(&format!(", evicted {evicted} over the limits"));
+                    extra.push_str(&format!(", evicted {evicted} over the limits"));
                 }
-                eprintln!("{cache}: merged {merged_records} changes, {entries} entries{dropped}");
+                eprintln!("{cache}: merged {merged_records} changes, {entries} entries{extra}");
             }
         }
     }
