@@ -150,3 +150,62 @@ fn off_never_syncs_and_the_store_default_applies_to_caches_without_rules() {
     f.clock.advance_ms(11 * SECOND);
     assert_eq!(f.store.autosync_due().unwrap(), vec![other]);
 }
+
+/// The long-running process's timer, for real: a `cacheman batch` left open after
+/// one write syncs the idle cache once its rule (here 1 s, 1 change) fires,
+/// without any further command.
+#[test]
+fn a_running_batch_syncs_an_idle_cache_on_its_timer() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cacheman"))
+            .env_clear()
+            .env("CACHEMAN_DIR", dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["create", "idle", "--autosync", "1:1"])
+            .status
+            .success()
+    );
+    let mut batch = Command::new(env!("CARGO_BIN_EXE_cacheman"))
+        .env_clear()
+        .env("CACHEMAN_DIR", dir.path())
+        .arg("batch")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = batch.stdin.take().unwrap();
+    stdin.write_all(b"set idle k v\n").unwrap();
+    stdin.flush().unwrap();
+    // The write is done once its answer is out.
+    let mut answer = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(batch.stdout.take().unwrap()),
+        &mut answer,
+    )
+    .unwrap();
+    assert!(answer.contains("\"status\":0"), "{answer}");
+    let pending = || {
+        let listing: serde_json::Value =
+            serde_json::from_slice(&run(&["ls", "--json"]).stdout).unwrap();
+        listing[0]["pending"].as_u64().unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pending() != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the batch never synced the idle cache"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(stdin);
+    assert!(batch.wait().unwrap().success());
+}
