@@ -295,24 +295,12 @@ fn a_closed_stdout_ends_get_quietly() {
     fs::write(&file, &value).unwrap();
     env.cmd(["set", "c", "big", "--file"]).arg(&file).run();
     for args in [&["get", "c", "big"][..], &["get", "c", "big", "--json"]] {
-        let mut child = env
-            .std_command()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 1];
-        stdout.read_exact(&mut first).unwrap();
+        let (first, out) = read_one_byte_then_close(&env, args);
         if args.len() == 3 {
             assert_eq!(first[0], value[0]);
         } else {
             assert_eq!(first[0], b'[');
         }
-        drop(stdout); // like `| head -c1`
-        let out = child.wait_with_output().unwrap();
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -335,20 +323,26 @@ fn a_closed_stdout_ends_keys_and_completions_quietly() {
         &["keys", "c", "--json"],
         &["completions", "zsh"],
     ] {
-        let mut child = env
-            .std_command()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let mut first = [0u8; 1];
-        stdout.read_exact(&mut first).unwrap();
-        drop(stdout);
-        let out = child.wait_with_output().unwrap();
+        let (_, out) = read_one_byte_then_close(&env, args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
     }
+}
+
+/// Runs a command, reads one byte of its stdout, then closes the pipe, like
+/// `| head -c1`; returns that byte and how the command ended.
+fn read_one_byte_then_close(env: &Env, args: &[&str]) -> ([u8; 1], std::process::Output) {
+    let mut child = env
+        .std_command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    (first, child.wait_with_output().unwrap())
 }
