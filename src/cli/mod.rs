@@ -8,6 +8,7 @@ pub mod generate;
 mod json;
 mod output;
 mod parse;
+pub mod progress;
 mod settings;
 
 use std::ffi::OsString;
