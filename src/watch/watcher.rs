@@ -293,3 +293,20 @@ fn invalidate_now(store: &LocalStore, cache: &CacheName) -> Result<Option<Invali
     let scan = Scan::of(&binding.patterns)?;
     check::invalidate_and_record(store, cache, &binding, taken_ns, &scan).map(Some)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inotify_limits_are_named_with_the_sysctl_that_raises_them() {
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        let (message, hint) = describe_notify_error(&full);
+        assert!(message.contains("limit on inotify watches"), "{message}");
+        assert!(hint.unwrap().contains("fs.inotify.max_user_watches"));
+        let enospc = notify::Error::io(std::io::Error::from_raw_os_error(28));
+        assert_eq!(describe_notify_error(&enospc).0, message);
+        let emfile = notify::Error::io(std::io::Error::from_raw_os_error(24));
+        assert!(describe_notify_error(&emfile).1.unwrap().contains("max_user_instances"));
+    }
+}
