@@ -143,14 +143,20 @@ fn bad_input_is_refused_with_nothing_changed() {
     let env = bound_env();
     let before = env.tree();
     env.cmd(["bind", "cfg", "src/[oops"])
-        .usage_error("bad glob");
-    env.cmd(["bind", "cfg", ""]).usage_error("empty path");
-    env.cmd(["bind", "bad/name", "a.conf"]).usage_error("");
+        .usage_error("bad glob")
+        .run();
+    env.cmd(["bind", "cfg", ""]).usage_error("empty path").run();
+    env.cmd(["bind", "bad/name", "a.conf"])
+        .usage_error("")
+        .run();
     env.cmd(["unbind", "nosuch", "a.conf"])
-        .usage_error("no cache named 'nosuch'");
+        .usage_error("no cache named 'nosuch'")
+        .run();
     env.cmd(["check", "nosuch"])
-        .usage_error("no cache named 'nosuch'");
+        .usage_error("no cache named 'nosuch'")
+        .run();
     env.cmd(["config", "--check-bindings"])
-        .usage_error("only --autosync");
+        .usage_error("only --autosync")
+        .run();
     assert_eq!(env.tree(), before);
 }

@@ -270,7 +270,8 @@ fn a_second_watcher_on_the_same_store_is_refused() {
     let env = Env::new();
     let _first = Watch::start(&env, &[]);
     env.cmd(["watch"])
-        .usage_error("another `cacheman watch` is already watching");
+        .usage_error("another `cacheman watch` is already watching")
+        .run();
 }
 
 #[test]
@@ -287,7 +288,8 @@ fn changes_made_before_the_watcher_started_are_caught_up() {
 fn bad_debounce_is_bad_input() {
     Env::new()
         .cmd(["watch", "--debounce", "soon"])
-        .usage_error("--debounce");
+        .usage_error("--debounce")
+        .run();
 }
 
 /// Write-to-miss latency: the median over many trials of the time from a

@@ -307,6 +307,11 @@ mod tests {
         let enospc = notify::Error::io(std::io::Error::from_raw_os_error(28));
         assert_eq!(describe_notify_error(&enospc).0, message);
         let emfile = notify::Error::io(std::io::Error::from_raw_os_error(24));
-        assert!(describe_notify_error(&emfile).1.unwrap().contains("max_user_instances"));
+        assert!(
+            describe_notify_error(&emfile)
+                .1
+                .unwrap()
+                .contains("max_user_instances")
+        );
     }
 }
