@@ -160,3 +160,15 @@ fn bad_input_is_refused_with_nothing_changed() {
         .run();
     assert_eq!(env.tree(), before);
 }
+
+#[test]
+fn a_store_inside_a_bound_tree_is_no_change_to_it() {
+    let env = Env::new();
+    env.cmd(["bind", "everything"]).arg(env.root()).run();
+    env.set("everything", "k", "v");
+    env.cmd(["sync"]).any_stderr().run();
+    env.cmd(["check", "--status"]).run();
+    assert!(hits(&env, "everything"));
+    fs::write(env.path("work/new"), "").unwrap();
+    env.cmd(["check", "--status"]).status(1).any_stdout().run();
+}

@@ -182,6 +182,30 @@ fn a_file_created_in_a_bound_directory_or_matching_a_glob_invalidates() {
 }
 
 #[test]
+fn a_bound_files_directory_deleted_and_made_again_is_watched_again() {
+    let env = Env::new();
+    let conf = env.path("work/conf");
+    fs::create_dir(&conf).unwrap();
+    fs::write(conf.join("a.conf"), "1").unwrap();
+    env.cmd(["bind", "cfg", "conf/a.conf"]).run();
+    let watch = Watch::start(&env, &[]);
+    let steps: [&dyn Fn(); 3] = [
+        &|| fs::remove_dir_all(&conf).unwrap(),
+        &|| {
+            fs::create_dir(&conf).unwrap();
+            fs::write(conf.join("a.conf"), "2").unwrap();
+        },
+        &|| fs::write(conf.join("a.conf"), "3").unwrap(),
+    ];
+    for (step, change) in steps.into_iter().enumerate() {
+        fill(&env, &["cfg"]);
+        change();
+        watch.wait_for("cfg's invalidation", |w| w.invalidations("cfg") == step + 1);
+        assert!(!hits(&env, "cfg"));
+    }
+}
+
+#[test]
 fn a_burst_of_1000_writes_is_one_invalidation_per_cache() {
     let env = Env::new();
     fs::create_dir(env.path("work/tree")).unwrap();

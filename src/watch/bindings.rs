@@ -12,7 +12,7 @@ use crate::local::manifest::Manifest;
 use crate::name::CacheName;
 use crate::store::{CacheSettings, Store};
 use crate::watch::check;
-use crate::watch::fingerprint::{Fingerprint, Scan, now_ns};
+use crate::watch::fingerprint::{Fingerprint, now_ns};
 use crate::watch::pattern::Pattern;
 
 /// The paths a cache is bound to, and their fingerprint when it was last
@@ -84,7 +84,7 @@ fn change_patterns(
             manifest.bindings.remove(cache.as_str());
         } else {
             let taken_ns = now_ns();
-            let fingerprint = Scan::of(&patterns)?.fingerprint(taken_ns);
+            let fingerprint = check::scan(store, &patterns)?.fingerprint(taken_ns);
             manifest.bindings.insert(
                 cache.to_string(),
                 Binding {

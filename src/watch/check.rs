@@ -7,6 +7,7 @@ use crate::name::CacheName;
 use crate::store::{InvalidateOptions, Invalidation, Store};
 use crate::watch::bindings::{self, Binding};
 use crate::watch::fingerprint::{Scan, now_ns};
+use crate::watch::pattern::Pattern;
 
 /// Checks one cache's bound files: if they changed since the last fingerprint,
 /// invalidates the cache and its dependents, records the new fingerprint and
@@ -17,11 +18,17 @@ pub fn check_cache(store: &LocalStore, cache: &CacheName) -> Result<Option<Inval
         return Ok(None);
     };
     let taken_ns = now_ns();
-    let scan = Scan::of(&binding.patterns)?;
+    let scan = scan(store, &binding.patterns)?;
     if scan.matches(&binding.fingerprint) {
         return Ok(None);
     }
     invalidate_and_record(store, cache, &binding, taken_ns, &scan).map(Some)
+}
+
+/// The bound files as they are now; the store's own files never count.
+pub fn scan(store: &LocalStore, patterns: &[Pattern]) -> Result<Scan> {
+    let root = store.root();
+    Scan::of(patterns, &root.canonicalize().unwrap_or(root.to_path_buf()))
 }
 
 /// Checks every bound cache; returns the invalidations made, in name order.

@@ -80,7 +80,9 @@ pub fn now_ns() -> u64 {
 }
 
 impl Scan {
-    pub fn of(patterns: &[Pattern]) -> Result<Scan> {
+    /// Scans the patterns' files, leaving out the directory `skip` (the store,
+    /// when it lies inside a bound tree: its own writes are no change).
+    pub fn of(patterns: &[Pattern], skip: &Path) -> Result<Scan> {
         let mut files = Vec::new();
         let mut hasher = blake3::Hasher::new();
         for pattern in patterns {
@@ -90,9 +92,10 @@ impl Scan {
             match (pattern.kind, pattern.glob()?) {
                 (Kind::File, _) => files.push((pattern.base(), stat(&pattern.base()))),
                 (Kind::Dir, _) if !pattern.base().is_dir() => files.push((pattern.base(), None)),
-                (Kind::Dir, _) => walk(&pattern.base(), &mut |_| true, &mut files),
+                (Kind::Dir, _) => walk(&pattern.base(), skip, &mut |_| true, &mut files),
                 (Kind::Glob, glob) => walk(
                     &pattern.base(),
+                    skip,
                     &mut |path| glob.as_ref().is_some_and(|g| g.is_match(path)),
                     &mut files,
                 ),
@@ -146,9 +149,14 @@ fn stat(path: &Path) -> Option<Stat> {
     fs::metadata(path).ok().map(|meta| Stat::of(&meta))
 }
 
-/// The files under `dir` that `keep` accepts, in sorted order; symbolic links
-/// to directories are not followed.
-fn walk(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<(PathBuf, Option<Stat>)>) {
+/// The files under `dir` that `keep` accepts, in sorted order, not entering
+/// `skip`; symbolic links to directories are not followed.
+fn walk(
+    dir: &Path,
+    skip: &Path,
+    keep: &mut dyn FnMut(&Path) -> bool,
+    out: &mut Vec<(PathBuf, Option<Stat>)>,
+) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -156,7 +164,8 @@ fn walk(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<(PathBuf,
     paths.sort();
     for path in paths {
         match fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk(&path, keep, out),
+            Ok(_) if path == skip => {}
+            Ok(meta) if meta.is_dir() => walk(&path, skip, keep, out),
             _ if keep(&path) => {
                 let stat = stat(&path);
                 out.push((path, stat));
@@ -200,10 +209,20 @@ mod tests {
         let file = dir.path().join("a.conf");
         fs::write(&file, "one").unwrap();
         let patterns = file_pattern(&file);
-        let recorded = Scan::of(&patterns).unwrap().fingerprint(now_ns());
-        assert!(Scan::of(&patterns).unwrap().matches(&recorded));
+        let recorded = Scan::of(&patterns, Path::new("/nonexistent"))
+            .unwrap()
+            .fingerprint(now_ns());
+        assert!(
+            Scan::of(&patterns, Path::new("/nonexistent"))
+                .unwrap()
+                .matches(&recorded)
+        );
         fs::write(&file, "two").unwrap();
-        assert!(!Scan::of(&patterns).unwrap().matches(&recorded));
+        assert!(
+            !Scan::of(&patterns, Path::new("/nonexistent"))
+                .unwrap()
+                .matches(&recorded)
+        );
     }
 
     #[test]
@@ -213,11 +232,17 @@ mod tests {
             kind: Kind::Dir,
             path: dir.path().as_os_str().as_bytes().to_vec(),
         }];
-        let empty = Scan::of(&patterns).unwrap().fingerprint(now_ns());
+        let empty = Scan::of(&patterns, Path::new("/nonexistent"))
+            .unwrap()
+            .fingerprint(now_ns());
         fs::write(dir.path().join("x"), "").unwrap();
-        let one = Scan::of(&patterns).unwrap();
+        let one = Scan::of(&patterns, Path::new("/nonexistent")).unwrap();
         assert!(!one.matches(&empty));
         fs::remove_file(dir.path().join("x")).unwrap();
-        assert!(Scan::of(&patterns).unwrap().matches(&empty));
+        assert!(
+            Scan::of(&patterns, Path::new("/nonexistent"))
+                .unwrap()
+                .matches(&empty)
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! paths' directories, events matched to caches, and debounced invalidations.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
@@ -15,7 +16,7 @@ use crate::name::CacheName;
 use crate::store::Invalidation;
 use crate::watch::bindings::{self, Binding};
 use crate::watch::check;
-use crate::watch::fingerprint::{Scan, now_ns};
+use crate::watch::fingerprint::now_ns;
 use crate::watch::pattern::Relevance;
 
 /// A burst of changes is acted on at most this many debounce windows after
@@ -62,22 +63,28 @@ pub struct Watcher {
     store_root: PathBuf,
     manifest: PathBuf,
     notify: notify::RecommendedWatcher,
-    watched: BTreeMap<PathBuf, bool>,
+    /// Each watched directory: whether recursively, and its inode (a directory
+    /// deleted and made again needs a new watch).
+    watched: BTreeMap<PathBuf, (bool, Option<u64>)>,
     bound: Vec<Bound>,
     pending: Pending,
     debounce: Duration,
 }
 
+/// What inotify_add_watch and inotify_init fail with at their limits.
+const ENOSPC: i32 = 28;
+const EMFILE: i32 = 24;
+
 /// Why a watch could not be added: the system's inotify limits are named,
 /// since raising them is the fix.
 pub fn describe_notify_error(error: &notify::Error) -> (String, Option<&'static str>) {
     let limit = match &error.kind {
-        notify::ErrorKind::MaxFilesWatch => Some(28),
-        notify::ErrorKind::Io(e) => e.raw_os_error().filter(|c| *c == 28 || *c == 24),
+        notify::ErrorKind::MaxFilesWatch => Some(ENOSPC),
+        notify::ErrorKind::Io(e) => e.raw_os_error().filter(|c| [ENOSPC, EMFILE].contains(c)),
         _ => None,
     };
     match limit {
-        Some(28) => (
+        Some(ENOSPC) => (
             "the system's limit on inotify watches is reached (too many watched directories)"
                 .into(),
             Some(
@@ -165,8 +172,8 @@ impl Watcher {
                 }
             }
         }
-        for (dir, recursive) in self.watched.clone() {
-            if wanted.get(&dir) != Some(&recursive) {
+        for (dir, watched) in self.watched.clone() {
+            if wanted.get(&dir) != Some(&watched.0) || inode(&dir) != watched.1 {
                 let _ = self.notify.unwatch(&dir);
                 self.watched.remove(&dir);
             }
@@ -179,13 +186,12 @@ impl Watcher {
                 true => RecursiveMode::Recursive,
                 false => RecursiveMode::NonRecursive,
             };
+            let ino = inode(&dir);
             match self.notify.watch(&dir, mode) {
                 Ok(()) => {
-                    self.watched.insert(dir, recursive);
+                    self.watched.insert(dir, (recursive, ino));
                 }
-                Err(e) if matches!(e.kind, notify::ErrorKind::PathNotFound) => {}
-                Err(e) if matches!(&e.kind, notify::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::NotFound) =>
-                    {}
+                Err(e) if is_not_found(&e) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -272,6 +278,20 @@ impl Watcher {
     }
 }
 
+fn inode(dir: &Path) -> Option<u64> {
+    std::fs::metadata(dir).ok().map(|meta| meta.ino())
+}
+
+/// A directory that vanished before it could be watched: the next rewatch
+/// watches what is there instead.
+fn is_not_found(error: &notify::Error) -> bool {
+    match &error.kind {
+        notify::ErrorKind::PathNotFound => true,
+        notify::ErrorKind::Io(e) => e.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
+}
+
 fn relevance(bound: &Bound, path: &Path) -> Relevance {
     bound
         .binding
@@ -290,7 +310,7 @@ fn invalidate_now(store: &LocalStore, cache: &CacheName) -> Result<Option<Invali
         return Ok(None);
     };
     let taken_ns = now_ns();
-    let scan = Scan::of(&binding.patterns)?;
+    let scan = check::scan(store, &binding.patterns)?;
     check::invalidate_and_record(store, cache, &binding, taken_ns, &scan).map(Some)
 }
 
