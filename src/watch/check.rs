@@ -1,6 +1,8 @@
 //! Checking bindings without a watcher: compare the bound files' fingerprint
 //! with the recorded one, and invalidate (with the full cascade) on a change.
 
+use std::path::PathBuf;
+
 use crate::error::Result;
 use crate::local::LocalStore;
 use crate::name::CacheName;
@@ -27,8 +29,13 @@ pub fn check_cache(store: &LocalStore, cache: &CacheName) -> Result<Option<Inval
 
 /// The bound files as they are now; the store's own files never count.
 pub fn scan(store: &LocalStore, patterns: &[Pattern]) -> Result<Scan> {
+    Scan::of(patterns, &store_dir(store))
+}
+
+/// The store's directory, canonical when it exists (bound paths are).
+pub fn store_dir(store: &LocalStore) -> PathBuf {
     let root = store.root();
-    Scan::of(patterns, &root.canonicalize().unwrap_or(root.to_path_buf()))
+    root.canonicalize().unwrap_or(root.to_path_buf())
 }
 
 /// Checks every bound cache; returns the invalidations made, in name order.

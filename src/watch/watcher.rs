@@ -112,10 +112,7 @@ impl Watcher {
         let notify = notify::recommended_watcher(move |event| {
             let _ = inbox.send(Message::Fs(event));
         })?;
-        let store_root = store
-            .root()
-            .canonicalize()
-            .unwrap_or(store.root().to_path_buf());
+        let store_root = check::store_dir(&store);
         Ok(Watcher {
             manifest: store_root.join("manifest"),
             store_root,

@@ -135,7 +135,11 @@ fn sync_pending(ctx: &Context, log: &Log) -> Result<()> {
             log.line(
                 "sync",
                 json!({ "cache": cache.name.as_str(), "merged": merged_records }),
-                format!("{}: synced {merged_records} pending change(s)", cache.name),
+                format!(
+                    "{}: synced {}",
+                    cache.name,
+                    counted(merged_records as usize, "pending change", "pending changes")
+                ),
             );
         }
     }
@@ -166,6 +170,11 @@ fn fatal(error: &notify::Error) -> ExitCode {
     ExitCode::Store
 }
 
+/// "1 directory", "2 directories".
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// One line per action on stderr: text, or JSON lines.
 struct Log {
     json: bool,
@@ -189,7 +198,11 @@ impl Log {
         self.line(
             "watch",
             json!({ "caches": caches, "dirs": dirs }),
-            format!("watching {caches} bound cache(s) in {dirs} director(ies)"),
+            format!(
+                "watching {} in {}",
+                counted(caches, "bound cache", "bound caches"),
+                counted(dirs, "directory", "directories")
+            ),
         );
     }
 
