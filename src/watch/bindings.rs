@@ -128,3 +128,32 @@ pub fn record(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::pattern::Kind;
+
+    #[test]
+    fn bindings_live_in_the_manifest_beside_the_caches() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("store"));
+        let cache = CacheName::new("cfg").unwrap();
+        let file = dir.path().join("a.conf");
+        let pattern = Pattern {
+            kind: Kind::File,
+            path: file.to_str().unwrap().as_bytes().to_vec(),
+        };
+        assert_eq!(
+            bind(&store, &cache, &[pattern.clone(), pattern.clone()]).unwrap(),
+            1
+        );
+        let binding = of(&store, &cache).unwrap().unwrap();
+        assert_eq!(binding.patterns, [pattern.clone()]);
+        assert_eq!(binding.fingerprint.files, 0);
+        assert_eq!(store.read_manifest().unwrap().bindings["cfg"], binding);
+        assert!(store.find(&cache).unwrap().is_some());
+        assert_eq!(unbind(&store, &cache, Some(&[pattern])).unwrap(), 1);
+        assert_eq!(of(&store, &cache).unwrap(), None);
+    }
+}
