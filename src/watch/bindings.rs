@@ -149,7 +149,7 @@ mod tests {
             1
         );
         let binding = of(&store, &cache).unwrap().unwrap();
-        assert_eq!(binding.patterns, [pattern.clone()]);
+        assert_eq!(binding.patterns, std::slice::from_ref(&pattern));
         assert_eq!(binding.fingerprint.files, 0);
         assert_eq!(store.read_manifest().unwrap().bindings["cfg"], binding);
         assert!(store.find(&cache).unwrap().is_some());

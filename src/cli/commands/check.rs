@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::watch;
@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: CheckArgs, out: &mut dyn Write) -> Result<ExitCo
             for name in &args.caches {
                 let cache = CacheName::new(name)?;
                 if ctx.store.find(&cache)?.is_none() {
-                    return Err(crate::error::Error::usage_with_hint(
+                    return Err(Error::usage_with_hint(
                         format!("no cache named '{cache}'"),
                         "`cacheman ls` lists the caches",
                     ));

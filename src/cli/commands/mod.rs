@@ -56,7 +56,7 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Batch(args) => batch::run(ctx, args, out),
         Command::Bind(args) => bind::bind(ctx, args),
         Command::Unbind(args) => bind::unbind(ctx, args),
-        Command::Watch(args) => watch::run(ctx, args, out),
+        Command::Watch(args) => watch::run(ctx, args),
         Command::Check(args) => check::run(ctx, args, out),
     }
 }

@@ -1,7 +1,6 @@
 //! `cacheman watch`: a foreground process that invalidates caches when their
 //! bound files change, and runs the store's autosync timers meanwhile.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread;
@@ -55,7 +54,7 @@ pub struct WatchArgs {
     pub quiet: bool,
 }
 
-pub fn run(ctx: &Context, args: WatchArgs, _out: &mut dyn Write) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let debounce = parse::duration("--debounce", &args.debounce)?;
     let store = &ctx.store;
     let log = Log {
