@@ -8,6 +8,7 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use globset::GlobMatcher;
+use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher as _};
 
 use crate::error::Result;
@@ -212,10 +213,10 @@ impl Watcher {
                 continue;
             }
             for bound in &self.bound {
-                let relevance = if event.need_rescan() {
-                    Relevance::Maybe
-                } else {
-                    relevance(bound, path)
+                let relevance = match relevance(bound, path) {
+                    _ if event.need_rescan() => Relevance::Maybe,
+                    Relevance::Maybe if !is_structural(&event.kind) => Relevance::Unrelated,
+                    relevance => relevance,
                 };
                 if relevance == Relevance::Unrelated {
                     continue;
@@ -287,6 +288,19 @@ fn is_not_found(error: &notify::Error) -> bool {
         notify::ErrorKind::Io(e) => e.kind() == std::io::ErrorKind::NotFound,
         _ => false,
     }
+}
+
+/// Whether an event can change which files exist where: only such an event
+/// on a path that is not itself bound can change a cache's bound files.
+fn is_structural(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Create(_)
+            | EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Name(_) | ModifyKind::Any)
+            | EventKind::Any
+            | EventKind::Other
+    )
 }
 
 fn relevance(bound: &Bound, path: &Path) -> Relevance {
