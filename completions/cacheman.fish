@@ -88,7 +88,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
 false\t''"
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every read: a stat of each bound file per `get`' -r -f -a "true\t''
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file' -r -f -a "true\t''
 false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l volatile -d 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
@@ -101,7 +101,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-bytes -
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
 false\t''"
-complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every read: a stat of each bound file per `get`' -r -f -a "true\t''
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file' -r -f -a "true\t''
 false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l json -d 'Print the settings as a JSON object'

@@ -25,7 +25,7 @@ pub struct CacheSettings {
     pub durable: bool,
     /// This cache's autosync rules; `None` follows the store's.
     pub autosync: Option<Autosync>,
-    /// Every read first checks the bound files' fingerprint (`cacheman bind`).
+    /// Every `get` first checks the bound files' fingerprint (`cacheman bind`).
     pub check_bindings: bool,
 }
 

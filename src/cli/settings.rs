@@ -27,8 +27,8 @@ pub struct SettingArgs {
     /// fsync every write before the command returns
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub durable: Option<bool>,
-    /// Check the files bound to the cache (`cacheman bind`) before every read:
-    /// a stat of each bound file per `get`
+    /// Check the files bound to the cache (`cacheman bind`) before every `get`
+    /// and `has`, at the cost of a stat of each bound file
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub check_bindings: Option<bool>,
 }
