@@ -48,8 +48,17 @@ impl Pattern {
             return Err(Error::usage("an empty path cannot be bound"));
         }
         let absolute = normalize(&cwd.join(arg));
-        if is_glob(absolute.as_os_str().as_bytes()) {
+        if is_glob(arg.as_bytes()) {
             let (base, rest) = split_glob(&absolute);
+            if rest.components().count() > split_glob(Path::new(arg)).1.components().count() {
+                return Err(Error::usage_with_hint(
+                    format!(
+                        "the directory of glob '{}' has a wildcard character in its name",
+                        arg.display()
+                    ),
+                    "bind the files one by one, or from a directory whose path has no * ? [ {",
+                ));
+            }
             let path = canonical_or_same(&base).join(rest);
             let pattern = Pattern {
                 kind: Kind::Glob,
@@ -232,6 +241,14 @@ mod tests {
         assert_eq!(judge("/a/x.conf"), Relevance::Definite);
         assert_eq!(judge("/a/sub/x.conf"), Relevance::Maybe);
         assert_eq!(judge("/b/x.conf"), Relevance::Unrelated);
+    }
+
+    #[test]
+    fn a_wildcard_in_the_working_directory_is_not_a_glob() {
+        let p = Pattern::resolve(OsStr::new("a.conf"), Path::new("/nonexistent/x[1]")).unwrap();
+        assert_eq!(p, pattern(Kind::File, "/nonexistent/x[1]/a.conf"));
+        let error = Pattern::resolve(OsStr::new("*.conf"), Path::new("/nonexistent/x[1]"));
+        assert!(error.unwrap_err().to_string().contains("wildcard"));
     }
 
     #[test]
