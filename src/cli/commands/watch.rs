@@ -78,12 +78,13 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         Ok(watcher) => watcher,
         Err(e) => return Ok(fatal(&e)),
     };
-    for (cache, invalidation) in watch::check_all(store)? {
-        log.invalidated(&cache, &invalidation, &[]);
-    }
     watcher.reload()?;
     if let Err(e) = watcher.rewatch() {
         return Ok(fatal(&e));
+    }
+    // Caught up after the watches are in place, so no change falls between.
+    for (cache, invalidation) in watch::check_all(store)? {
+        log.invalidated(&cache, &invalidation, &[]);
     }
     log.watching(watcher.extent());
     let (jobs, queue) = mpsc::channel();
