@@ -19,6 +19,12 @@ _cacheman() {
             cacheman,batch)
                 cmd="cacheman__subcmd__batch"
                 ;;
+            cacheman,bind)
+                cmd="cacheman__subcmd__bind"
+                ;;
+            cacheman,check)
+                cmd="cacheman__subcmd__check"
+                ;;
             cacheman,clear)
                 cmd="cacheman__subcmd__clear"
                 ;;
@@ -73,8 +79,14 @@ _cacheman() {
             cacheman,sync)
                 cmd="cacheman__subcmd__sync"
                 ;;
+            cacheman,unbind)
+                cmd="cacheman__subcmd__unbind"
+                ;;
             cacheman,undepend)
                 cmd="cacheman__subcmd__undepend"
+                ;;
+            cacheman,watch)
+                cmd="cacheman__subcmd__watch"
                 ;;
             *)
                 ;;
@@ -83,7 +95,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions"
+            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions bind unbind watch check"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,6 +114,42 @@ _cacheman() {
             ;;
         cacheman__subcmd__batch)
             opts="-v -h --stop-on-error --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__bind)
+            opts="-v -h --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__check)
+            opts="-q -v -h --json --status --quiet --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,7 +203,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__config)
-            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --json --dir --verbose --help"
+            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --json --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,6 +229,10 @@ _cacheman() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --check-bindings)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -193,7 +245,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__create)
-            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --volatile --exist-ok --dir --verbose --help"
+            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --volatile --exist-ok --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -216,6 +268,10 @@ _cacheman() {
                     return 0
                     ;;
                 --durable)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --check-bindings)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
@@ -303,7 +359,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__get)
-            opts="-v -h --default --json --stale-ok --with-token --dir --verbose --help"
+            opts="-v -h --default --json --stale-ok --with-token --check-bindings --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,6 +558,24 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__unbind)
+            opts="-v -h --all --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__undepend)
             opts="-v -h --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -509,6 +583,28 @@ _cacheman() {
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__watch)
+            opts="-q -v -h --debounce --json --quiet --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --debounce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

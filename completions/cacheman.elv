@@ -45,6 +45,10 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand info 'Show which store is in use and why'
             cand batch 'Run commands from stdin, one per line, answering each with a JSON line'
             cand completions 'Print the completion script for a shell'
+            cand bind 'Bind a cache to files, directories or globs it mirrors'
+            cand unbind 'Remove some or all of a cache''s file bindings'
+            cand watch 'Invalidate caches when their bound files change (runs in the foreground)'
+            cand check 'Invalidate the caches whose bound files changed (for cron, git hooks, CI)'
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
@@ -52,6 +56,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print a JSON array with one object per key (exit 1 if any missed)'
             cand --stale-ok 'Serve a soft-invalidated (stale) value instead of missing'
             cand --with-token 'Print the store''s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
+            cand --check-bindings 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'
@@ -106,6 +111,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
+            cand --check-bindings 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --volatile 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
             cand -p 'Succeed without changes if the cache already exists'
@@ -121,6 +127,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
+            cand --check-bindings 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print the settings as a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -223,6 +230,43 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;completions'= {
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;bind'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;unbind'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --all 'Remove every binding of the cache'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;watch'= {
+            cand --debounce 'How long bound files must stay quiet before their caches are invalidated'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --json 'Log actions as JSON lines'
+            cand -q 'Log warnings only'
+            cand --quiet 'Log warnings only'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;check'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --json 'Print a JSON array of {"cache", "invalidated": [...], "epoch"}'
+            cand --status 'Exit 1 when some cache was invalidated'
+            cand -q 'Print nothing'
+            cand --quiet 'Print nothing'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand -h 'Print help'

@@ -48,11 +48,16 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create 
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "batch" -d 'Run commands from stdin, one per line, answering each with a JSON line'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "bind" -d 'Bind a cache to files, directories or globs it mirrors'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "unbind" -d 'Remove some or all of a cache\'s file bindings'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "watch" -d 'Invalidate caches when their bound files change (runs in the foreground)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "check" -d 'Invalidate the caches whose bound files changed (for cron, git hooks, CI)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l stale-ok -d 'Serve a soft-invalidated (stale) value instead of missing'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l with-token -d 'Print the store\'s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l check-bindings -d 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l file -d 'Read the value from this file' -r -F
@@ -83,6 +88,8 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
 false\t''"
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file' -r -f -a "true\t''
+false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l volatile -d 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s p -l exist-ok -d 'Succeed without changes if the cache already exists'
@@ -93,6 +100,8 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-entries
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
+false\t''"
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file' -r -f -a "true\t''
 false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l json -d 'Print the settings as a JSON object'
@@ -148,3 +157,22 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l all -d 'Remove every binding of the cache'
+complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l debounce -d 'How long bound files must stay quiet before their caches are invalidated' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l json -d 'Log actions as JSON lines'
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s q -l quiet -d 'Log warnings only'
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l json -d 'Print a JSON array of {"cache", "invalidated": [...], "epoch"}'
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l status -d 'Exit 1 when some cache was invalidated'
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s q -l quiet -d 'Print nothing'
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s h -l help -d 'Print help'

@@ -27,6 +27,7 @@ pub mod local;
 pub mod name;
 pub mod resolve;
 pub mod store;
+pub mod watch;
 
 pub use error::{Error, Result};
 pub use exit_code::ExitCode;

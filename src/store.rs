@@ -25,6 +25,8 @@ pub struct CacheSettings {
     pub durable: bool,
     /// This cache's autosync rules; `None` follows the store's.
     pub autosync: Option<Autosync>,
+    /// Every `get` first checks the bound files' fingerprint (`cacheman bind`).
+    pub check_bindings: bool,
 }
 
 /// One cache as `ls` shows it.

@@ -1052,7 +1052,7 @@ fn graph_of_an_unknown_cache_or_an_empty_store() {
     let env = Env::new();
     env.cmd(["graph"]).run();
     env.cmd(["graph", "--json"])
-        .stdout("{\"caches\":[],\"edges\":[]}\n")
+        .stdout("{\"bindings\":{},\"caches\":[],\"edges\":[]}\n")
         .run();
     env.cmd(["graph", "nope"])
         .usage_error("no cache named 'nope'")

@@ -3,7 +3,8 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread;
 
 use std::os::unix::process::CommandExt;
 
@@ -12,7 +13,7 @@ use crate::error::{IoContext, Result};
 use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::resolve::{self, Location};
-use crate::store::WriteReport;
+use crate::store::{Store, WriteReport};
 
 #[derive(Clone)]
 pub struct Context {
@@ -60,6 +61,23 @@ impl Context {
             syncer: Some(syncer),
             ..self.clone()
         }
+    }
+
+    /// Starts the thread that runs a long-running process's syncs, so that no
+    /// command waits for one; it ends when every sender of `queue` is gone.
+    pub fn spawn_syncer(&self, queue: Receiver<SyncJob>) -> thread::JoinHandle<()> {
+        let store = self.store.clone();
+        thread::spawn(move || {
+            for job in queue {
+                let result = match job {
+                    SyncJob::Cache(cache) => store.sync(&cache, false).map(drop),
+                    SyncJob::Due => store.autosync_due().map(drop),
+                };
+                if let Err(e) = result {
+                    eprintln!("cacheman: warning: background sync failed: {e}");
+                }
+            }
+        })
     }
 
     /// Reports what a write left behind and starts a background sync when due.

@@ -27,6 +27,10 @@ pub struct SettingArgs {
     /// fsync every write before the command returns
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub durable: Option<bool>,
+    /// Check the files bound to the cache (`cacheman bind`) before every `get`
+    /// and `has`, at the cost of a stat of each bound file
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub check_bindings: Option<bool>,
 }
 
 impl SettingArgs {
@@ -53,6 +57,9 @@ impl SettingArgs {
         if let Some(durable) = self.durable {
             settings.durable = durable;
         }
+        if let Some(check) = self.check_bindings {
+            settings.check_bindings = check;
+        }
         Ok(())
     }
 
@@ -62,6 +69,7 @@ impl SettingArgs {
             || self.max_bytes.is_some()
             || self.autosync.is_some()
             || self.durable.is_some()
+            || self.check_bindings.is_some()
     }
 }
 
@@ -100,5 +108,6 @@ pub fn to_json(settings: &CacheSettings, effective: &Autosync) -> serde_json::Va
         "durable": settings.durable,
         "autosync": effective.to_string(),
         "autosync_is_default": settings.autosync.is_none(),
+        "check_bindings": settings.check_bindings,
     })
 }

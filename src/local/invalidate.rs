@@ -67,6 +67,7 @@ impl LocalStore {
         }
         manifest.graph.remove_cache(cache.as_str());
         manifest.invalidated.remove(cache.as_str());
+        manifest.bindings.remove(cache.as_str());
         let settings = manifest
             .caches
             .remove(cache.as_str())

@@ -17,6 +17,7 @@ use crate::autosync::Autosync;
 use crate::entry::Entry;
 use crate::graph::Graph;
 use crate::store::CacheSettings;
+use crate::watch::Binding;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
@@ -29,6 +30,8 @@ pub struct Manifest {
     pub graph: Graph,
     /// Per cache, where its invalid and stale entries end.
     pub invalidated: BTreeMap<String, Invalidated>,
+    /// Per cache, the files it is bound to (`cacheman bind`).
+    pub bindings: BTreeMap<String, Binding>,
 }
 
 /// Entries written in an epoch before `hard` are invalid (misses, dropped at the
@@ -83,11 +86,12 @@ pub struct CacheRecord {
     pub epoch: u64,
 }
 
-// The file: preamble, then three frames. The first holds the store-wide fields,
+// The file: preamble, then four frames. The first holds the store-wide fields,
 // the second a table of caches sorted by name (`name_len u16 | name | len u32 |
-// encoded (settings, invalidated)` each), the third the graph. A reader looking
-// for one cache checks and scans the first two and decodes one record, instead
-// of decoding every cache and edge of a large store.
+// encoded (settings, invalidated)` each), the third the graph, the fourth the
+// file bindings. A reader looking for one cache checks and scans the first two
+// and decodes one record, instead of decoding every cache, edge and binding of
+// a large store.
 
 impl Manifest {
     pub fn encode(&self) -> Vec<u8> {
@@ -104,6 +108,7 @@ impl Manifest {
         }
         frame::push(&table, &mut out);
         frame::push(&codec::encode(&self.graph), &mut out);
+        frame::push(&codec::encode(&self.bindings), &mut out);
         out
     }
 
@@ -126,6 +131,7 @@ impl Manifest {
             manifest.caches.insert(name.to_string(), settings);
         }
         manifest.graph = frames.decode_next()?;
+        manifest.bindings = frames.decode_next()?;
         frames.finish()?;
         Ok(manifest)
     }
@@ -135,6 +141,7 @@ impl Manifest {
     pub fn store_fields(bytes: &[u8], path: &Path) -> Result<(Autosync, u64)> {
         let mut frames = Frames::new(bytes, path)?;
         let fields = frames.decode_next()?;
+        frames.next()?;
         frames.next()?;
         frames.next()?;
         frames.finish()?;
@@ -147,6 +154,7 @@ impl Manifest {
         let mut frames = Frames::new(bytes, path)?;
         let (autosync, epoch): (Autosync, u64) = frames.decode_next()?;
         let (table, at) = frames.next()?;
+        frames.next()?;
         frames.next()?;
         frames.finish()?;
         for (found, record) in table_rows(table, at, path) {
@@ -163,6 +171,17 @@ impl Manifest {
             }));
         }
         Ok(None)
+    }
+
+    /// One cache's file bindings, decoding only the bindings frame.
+    pub fn find_binding(bytes: &[u8], path: &Path, name: &str) -> Result<Option<Binding>> {
+        let mut frames = Frames::new(bytes, path)?;
+        for _ in 0..3 {
+            frames.next()?;
+        }
+        let mut bindings: BTreeMap<String, Binding> = frames.decode_next()?;
+        frames.finish()?;
+        Ok(bindings.remove(name))
     }
 }
 

@@ -88,7 +88,7 @@ impl LocalStore {
         self.clock.as_ref()
     }
 
-    fn manifest_path(&self) -> PathBuf {
+    pub fn manifest_path(&self) -> PathBuf {
         self.root.join("manifest")
     }
 

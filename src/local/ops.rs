@@ -233,9 +233,13 @@ impl Store for LocalStore {
 
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
         check_key(key)?;
-        let Some(cache) = self.find(cache)? else {
+        let Some(mut cache) = self.find(cache)? else {
             return Ok(None);
         };
+        if cache.settings.check_bindings && crate::watch::check_cache(self, &cache.name)?.is_some()
+        {
+            cache = self.existing(&cache.name)?;
+        }
         let Some(view) = cache.dir.view()? else {
             return Ok(None);
         };

@@ -18,7 +18,6 @@ use crate::cli::output::{self, ClapOutcome};
 use crate::cli::{commands, json};
 use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
-use crate::store::Store;
 
 /// How often the autosync rules are checked while the batch runs.
 const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
@@ -49,7 +48,7 @@ pub struct BatchArgs {
 
 pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let (jobs, queue) = mpsc::channel();
-    let syncer = spawn_syncer(ctx, queue);
+    let syncer = ctx.spawn_syncer(queue);
     let batch = ctx.with_syncer(jobs.clone());
     let lines = spawn_reader();
     let mut worst = ExitCode::Success;
@@ -104,22 +103,6 @@ fn spawn_reader() -> Receiver<std::io::Result<Vec<u8>>> {
         }
     });
     receive
-}
-
-/// The thread that runs syncs, so that no command waits for one.
-fn spawn_syncer(ctx: &Context, queue: Receiver<SyncJob>) -> thread::JoinHandle<()> {
-    let store = ctx.store.clone();
-    thread::spawn(move || {
-        for job in queue {
-            let result = match job {
-                SyncJob::Cache(cache) => store.sync(&cache, false).map(drop),
-                SyncJob::Due => store.autosync_due().map(drop),
-            };
-            if let Err(e) = result {
-                eprintln!("cacheman: warning: background sync failed: {e}");
-            }
-        }
-    })
 }
 
 /// Runs one line and returns its answer, or `None` for a blank or comment line.

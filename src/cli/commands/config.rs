@@ -65,12 +65,13 @@ pub fn run(ctx: &Context, args: ConfigArgs, out: &mut dyn Write) -> Result<ExitC
         };
         let yes_no = |b: bool| if b { "yes" } else { "no" };
         let text = format!(
-            "ttl:         {}\nmax-entries: {}\nmax-bytes:   {}\nautosync:    {effective}{source}\ndurable:     {}\nvolatile:    {}\n",
+            "ttl:         {}\nmax-entries: {}\nmax-bytes:   {}\nautosync:    {effective}{source}\ndurable:     {}\nvolatile:    {}\ncheck-bindings: {}\n",
             settings::human_ttl(current.ttl_ms),
             limit(current.max_entries, |n| n.to_string()),
             limit(current.max_bytes, settings::human_bytes),
             yes_no(current.durable),
             yes_no(current.volatile),
+            yes_no(current.check_bindings),
         );
         output::write_all(out, text.as_bytes())?;
     }
@@ -79,7 +80,12 @@ pub fn run(ctx: &Context, args: ConfigArgs, out: &mut dyn Write) -> Result<ExitC
 
 fn store_defaults(ctx: &Context, args: &ConfigArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let s = &args.settings;
-    if s.ttl.is_some() || s.max_entries.is_some() || s.max_bytes.is_some() || s.durable.is_some() {
+    if s.ttl.is_some()
+        || s.max_entries.is_some()
+        || s.max_bytes.is_some()
+        || s.durable.is_some()
+        || s.check_bindings.is_some()
+    {
         return Err(Error::usage_with_hint(
             "only --autosync has a store-wide default",
             "name a cache to change its other settings: cacheman config CACHE ...",

@@ -45,10 +45,16 @@ pub struct GetArgs {
     /// taken before the read, for `set --if-epoch`
     #[arg(long)]
     pub with_token: bool,
+    /// First invalidate the cache if its bound files changed (see `cacheman bind`)
+    #[arg(long)]
+    pub check_bindings: bool,
 }
 
 pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
+    if args.check_bindings {
+        crate::watch::check_cache(&ctx.store, &cache)?;
+    }
     let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {
         return many(&ctx.store, &cache, &args, token, out);

@@ -5,12 +5,14 @@ use std::io::Write;
 use clap::Args;
 use serde_json::json;
 
+use crate::cli::commands::ls;
 use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::store::Store;
+use crate::watch::bindings;
 
 /// Show the dependency graph: an indented tree, Graphviz (--dot) or JSON
 #[derive(Debug, Args)]
@@ -57,6 +59,8 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
             (all, tops)
         }
     };
+    let mut bound = bindings::all(&ctx.store)?;
+    bound.retain(|cache, _| caches.contains(cache));
     let edges: Vec<(&str, &str)> = graph
         .edges()
         .filter(|(root, dep)| caches.iter().any(|c| c == root) && caches.iter().any(|c| c == dep))
@@ -66,7 +70,14 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
             .iter()
             .map(|(r, d)| json!({ "root": r, "dependent": d }))
             .collect();
-        output::json_line(out, &json!({ "caches": caches, "edges": edges }))?;
+        let bound: serde_json::Map<String, serde_json::Value> = bound
+            .iter()
+            .map(|(cache, binding)| (cache.clone(), ls::patterns_json(&binding.patterns)))
+            .collect();
+        output::json_line(
+            out,
+            &json!({ "caches": caches, "edges": edges, "bindings": bound }),
+        )?;
     } else if args.dot {
         let mut text = String::from("digraph cacheman {\n");
         for cache in &caches {
@@ -75,10 +86,24 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
         for (root, dep) in &edges {
             text.push_str(&format!("  {root:?} -> {dep:?};\n"));
         }
+        for (cache, binding) in &bound {
+            for pattern in &binding.patterns {
+                let file = pattern.to_string();
+                text.push_str(&format!(
+                    "  {file:?} [shape=note];\n  {file:?} -> {cache:?};\n"
+                ));
+            }
+        }
         text.push_str("}\n");
         output::write_all(out, text.as_bytes())?;
     } else {
-        output::write_all(out, graph.tree(&tops).as_bytes())?;
+        let mut text = graph.tree(&tops);
+        for (cache, binding) in &bound {
+            for pattern in &binding.patterns {
+                text.push_str(&format!("{cache} <- {pattern}\n"));
+            }
+        }
+        output::write_all(out, text.as_bytes())?;
     }
     Ok(ExitCode::Success)
 }

@@ -1,5 +1,6 @@
 //! `cacheman ls`: the caches with their sizes and settings.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use clap::Args;
@@ -11,6 +12,8 @@ use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::store::{CacheSummary, Store};
+use crate::watch::pattern::Kind;
+use crate::watch::{Binding, Pattern, bindings};
 
 /// List the caches with entry counts, sizes and settings
 #[derive(Debug, Args)]
@@ -22,8 +25,13 @@ pub struct LsArgs {
 
 pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let caches = ctx.store.list()?;
+    let bound = bindings::all(&ctx.store)?;
+    let bound_to = |cache: &CacheSummary| bound_paths(&bound, cache);
     if args.json {
-        let list: Vec<_> = caches.iter().map(to_json).collect();
+        let list: Vec<_> = caches
+            .iter()
+            .map(|cache| with_bindings(to_json(cache), bound_to(cache)))
+            .collect();
         output::json_line(out, &list)?;
     } else if !caches.is_empty() {
         let header = [
@@ -37,8 +45,17 @@ pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode>
             "FLAGS",
             "ROOTS",
             "DEPENDENTS",
+            "BOUND",
         ];
-        let rows: Vec<Vec<String>> = caches.iter().map(to_row).collect();
+        let rows: Vec<Vec<String>> = caches
+            .iter()
+            .map(|cache| {
+                let mut row = to_row(cache);
+                let shown: Vec<String> = bound_to(cache).iter().map(|p| p.to_string()).collect();
+                row.push(dash_if_empty(shown.join(",")));
+                row
+            })
+            .collect();
         output::write_all(out, output::table(&header, &rows).as_bytes())?;
     }
     Ok(ExitCode::Success)
@@ -59,6 +76,30 @@ fn to_json(cache: &CacheSummary) -> serde_json::Value {
         object.extend(fields.clone());
     }
     object
+}
+
+/// A cache's bound paths, none for an unbound one.
+fn bound_paths<'a>(bound: &'a BTreeMap<String, Binding>, cache: &CacheSummary) -> &'a [Pattern] {
+    bound
+        .get(cache.name.as_str())
+        .map_or(&[], |binding| binding.patterns.as_slice())
+}
+
+/// Adds `"bindings": [path, ...]` to a cache's JSON object.
+fn with_bindings(mut object: serde_json::Value, patterns: &[Pattern]) -> serde_json::Value {
+    object["bindings"] = patterns_json(patterns);
+    object
+}
+
+/// Bound paths as JSON strings (`{"bytes": ...}` when not UTF-8); a tree ends in `/`.
+pub fn patterns_json(patterns: &[Pattern]) -> serde_json::Value {
+    patterns
+        .iter()
+        .map(|p| match p.kind {
+            Kind::Dir => json::bytes(&[p.path.as_slice(), b"/"].concat()),
+            Kind::File | Kind::Glob => json::bytes(&p.path),
+        })
+        .collect()
 }
 
 fn to_row(cache: &CacheSummary) -> Vec<String> {

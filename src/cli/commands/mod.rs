@@ -20,6 +20,10 @@ pub mod ls;
 pub mod set;
 pub mod sync;
 
+pub mod bind;
+pub mod check;
+pub mod watch;
+
 use std::io::Write;
 
 use crate::cli::args::Command;
@@ -50,5 +54,9 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Epoch(args) => epoch::run(ctx, args, out),
         Command::Completions(args) => completions::run(args, out),
         Command::Batch(args) => batch::run(ctx, args, out),
+        Command::Bind(args) => bind::bind(ctx, args),
+        Command::Unbind(args) => bind::unbind(ctx, args),
+        Command::Watch(args) => watch::run(ctx, args),
+        Command::Check(args) => check::run(ctx, args, out),
     }
 }

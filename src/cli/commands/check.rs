@@ -1,0 +1,98 @@
+//! `cacheman check`: invalidate every cache whose bound files changed since
+//! they were last checked, for cron jobs, git hooks and CI without a watcher.
+
+use std::io::Write;
+
+use clap::Args;
+use serde_json::json;
+
+use crate::cli::context::Context;
+use crate::cli::output;
+use crate::error::{Error, Result};
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::watch;
+
+/// Invalidate the caches whose bound files changed (for cron, git hooks, CI)
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Compares each bound cache's files (sizes, inodes, nanosecond mtimes and
+ctimes; contents of files changed in the last two seconds) with what was recorded
+at its last bind, check or invalidation, and invalidates each changed cache with
+its dependents. Prints one line per invalidated cache.
+
+Exits 0 whether or not something was invalidated (so a failing check never
+aborts a hook); --status exits 1 when something was.
+
+Examples:
+  cacheman check                        # e.g. in .git/hooks/post-checkout
+  cacheman check config --status || echo 'config changed'
+  */5 * * * * cacheman check --quiet    # crontab"
+)]
+pub struct CheckArgs {
+    /// Check only these caches (default: every bound cache)
+    pub caches: Vec<String>,
+    /// Print a JSON array of {"cache", "invalidated": [...], "epoch"}
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when some cache was invalidated
+    #[arg(long)]
+    pub status: bool,
+    /// Print nothing
+    #[arg(short, long, conflicts_with = "json")]
+    pub quiet: bool,
+}
+
+pub fn run(ctx: &Context, args: CheckArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let done = match args.caches.is_empty() {
+        true => watch::check_all(&ctx.store)?,
+        false => {
+            let mut done = Vec::new();
+            for name in &args.caches {
+                let cache = CacheName::new(name)?;
+                if ctx.store.find(&cache)?.is_none() {
+                    return Err(Error::usage_with_hint(
+                        format!("no cache named '{cache}'"),
+                        "`cacheman ls` lists the caches",
+                    ));
+                }
+                if let Some(invalidation) = watch::check_cache(&ctx.store, &cache)? {
+                    done.push((cache, invalidation));
+                }
+            }
+            done
+        }
+    };
+    if args.json {
+        let list: Vec<_> = done
+            .iter()
+            .map(|(cache, inv)| {
+                json!({
+                    "cache": cache.as_str(),
+                    "invalidated": inv.caches.iter().map(CacheName::as_str).collect::<Vec<_>>(),
+                    "epoch": inv.epoch,
+                })
+            })
+            .collect();
+        output::json_line(out, &list)?;
+    } else if !args.quiet {
+        let mut text = String::new();
+        for (cache, inv) in &done {
+            text.push_str(&format!(
+                "{cache}: bound files changed; {}\n",
+                invalidated_list(&inv.caches)
+            ));
+        }
+        output::write_all(out, text.as_bytes())?;
+    }
+    Ok(match args.status && !done.is_empty() {
+        true => ExitCode::Miss,
+        false => ExitCode::Success,
+    })
+}
+
+/// "invalidated a, b" for a log or report line.
+pub fn invalidated_list(caches: &[CacheName]) -> String {
+    let names: Vec<&str> = caches.iter().map(CacheName::as_str).collect();
+    format!("invalidated {}", names.join(", "))
+}

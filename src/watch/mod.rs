@@ -1,0 +1,15 @@
+//! File bindings: caches bound to the files they mirror, invalidated when those
+//! files change, by a running `cacheman watch` or by a check before a read.
+//!
+//! [`check_cache`] is the hook for commands that read a bound cache without a
+//! watcher running (`get --check-bindings`, `run`).
+
+pub mod bindings;
+pub mod check;
+pub mod fingerprint;
+pub mod pattern;
+pub mod watcher;
+
+pub use bindings::Binding;
+pub use check::{check_all, check_cache};
+pub use pattern::Pattern;

@@ -1,0 +1,174 @@
+//! File bindings without a watcher: `bind`/`unbind` and how `ls` and `graph`
+//! show them, `check`, `get --check-bindings` and the per-cache setting.
+
+mod common;
+
+use std::fs;
+
+use common::Env;
+use serde_json::{Value, json};
+
+/// cfg bound to work/a.conf, report depending on cfg, other unbound; all filled.
+fn bound_env() -> Env {
+    let env = Env::new();
+    fs::write(env.path("work/a.conf"), "1").unwrap();
+    env.cmd(["bind", "cfg", "a.conf"]).run();
+    env.cmd(["depend", "cfg", "report"]).run();
+    for cache in ["cfg", "report", "other"] {
+        env.set(cache, "k", "v");
+    }
+    env
+}
+
+fn hits(env: &Env, cache: &str) -> bool {
+    env.get(cache, "k").is_some()
+}
+
+#[test]
+fn check_invalidates_caches_whose_files_changed_while_no_watcher_ran() {
+    let env = bound_env();
+    env.cmd(["check"]).run();
+    assert!(hits(&env, "cfg"), "an unchanged file invalidates nothing");
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    env.cmd(["check"])
+        .stdout("cfg: bound files changed; invalidated cfg, report\n")
+        .run();
+    assert!(!hits(&env, "cfg"));
+    assert!(!hits(&env, "report"));
+    assert!(hits(&env, "other"));
+    env.set("cfg", "k", "v");
+    env.cmd(["check"]).run();
+    assert!(hits(&env, "cfg"), "the new fingerprint was recorded");
+}
+
+#[test]
+fn check_sees_a_same_size_rewrite_made_at_once() {
+    let env = bound_env();
+    fs::write(env.path("work/a.conf"), "9").unwrap();
+    env.cmd(["check", "--status", "--quiet"]).status(1).run();
+    assert!(!hits(&env, "cfg"));
+}
+
+#[test]
+fn check_sees_deletion_creation_and_rename_over() {
+    let env = bound_env();
+    let file = env.path("work/a.conf");
+    let changes: [&dyn Fn(); 3] = [
+        &|| fs::remove_file(&file).unwrap(),
+        &|| fs::write(&file, "back").unwrap(),
+        &|| {
+            fs::write(env.path("work/tmp"), "new").unwrap();
+            fs::rename(env.path("work/tmp"), &file).unwrap();
+        },
+    ];
+    for change in changes {
+        env.set("cfg", "k", "v");
+        change();
+        let out = env.cmd(["check", "--json"]).any_stdout().run().stdout;
+        let report: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(report[0]["invalidated"], json!(["cfg", "report"]));
+        assert!(!hits(&env, "cfg"));
+    }
+}
+
+#[test]
+fn get_check_bindings_and_the_per_cache_setting_check_before_reading() {
+    let env = bound_env();
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    assert!(hits(&env, "cfg"), "a plain get does not look at the files");
+    env.cmd(["get", "cfg", "k", "--check-bindings"])
+        .status(1)
+        .run();
+    assert!(!hits(&env, "report"), "the check cascades");
+    env.set("cfg", "k", "v");
+    env.cmd(["config", "cfg", "--check-bindings"])
+        .any_stdout()
+        .run();
+    assert_eq!(env.ls_cache("cfg")["check_bindings"], true);
+    fs::write(env.path("work/a.conf"), "3").unwrap();
+    assert!(!hits(&env, "cfg"), "the setting checks on every get");
+    env.cmd(["get", "other", "k", "--check-bindings"])
+        .stdout("v")
+        .run();
+}
+
+#[test]
+fn ls_and_graph_show_bindings() {
+    let env = bound_env();
+    fs::create_dir(env.path("work/tree")).unwrap();
+    env.cmd(["bind", "tree", "tree", "tree/**/*.rs"]).run();
+    let tree = env.path("work/tree").display().to_string();
+    assert_eq!(
+        env.ls_cache("tree")["bindings"],
+        json!([format!("{tree}/"), format!("{tree}/**/*.rs")])
+    );
+    assert_eq!(env.ls_cache("other")["bindings"], json!([]));
+    let graph = env.cmd(["graph", "--json"]).any_stdout().run().stdout;
+    let graph: Value = serde_json::from_slice(&graph).unwrap();
+    let a_conf = env.path("work/a.conf").display().to_string();
+    assert_eq!(graph["bindings"]["cfg"], json!([a_conf]));
+    env.cmd(["graph", "cfg"])
+        .stdout(format!("cfg\n└── report\ncfg <- {a_conf}\n"))
+        .run();
+    env.cmd(["ls"])
+        .stdout_contains(&format!("{tree}/,{tree}/**/*.rs"))
+        .run();
+}
+
+#[test]
+fn unbind_removes_bindings_and_exits_1_when_none_matched() {
+    let env = bound_env();
+    env.cmd(["unbind", "cfg", "b.conf"]).status(1).run();
+    env.cmd(["unbind", "cfg", "a.conf"]).run();
+    assert_eq!(env.ls_cache("cfg")["bindings"], json!([]));
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    env.cmd(["check"]).run();
+    assert!(hits(&env, "cfg"));
+    env.cmd(["bind", "cfg", "a.conf", "x", "y"]).run();
+    env.cmd(["unbind", "cfg", "--all"]).run();
+    assert_eq!(env.ls_cache("cfg")["bindings"], json!([]));
+}
+
+#[test]
+fn dropping_a_cache_drops_its_bindings() {
+    let env = bound_env();
+    env.cmd(["drop", "cfg", "--force"]).run();
+    env.cmd(["graph", "--json"])
+        .stdout_contains(r#""bindings":{}"#)
+        .run();
+}
+
+#[test]
+fn bad_input_is_refused_with_nothing_changed() {
+    let env = bound_env();
+    let before = env.tree();
+    env.cmd(["bind", "cfg", "src/[oops"])
+        .usage_error("bad glob")
+        .run();
+    env.cmd(["bind", "cfg", ""]).usage_error("empty path").run();
+    env.cmd(["bind", "bad/name", "a.conf"])
+        .usage_error("")
+        .run();
+    env.cmd(["unbind", "nosuch", "a.conf"])
+        .usage_error("no cache named 'nosuch'")
+        .run();
+    env.cmd(["check", "nosuch"])
+        .usage_error("no cache named 'nosuch'")
+        .run();
+    env.cmd(["config", "--check-bindings"])
+        .usage_error("only --autosync")
+        .run();
+    assert_eq!(env.tree(), before);
+}
+
+#[test]
+fn a_store_inside_a_bound_tree_is_no_change_to_it() {
+    let env = Env::new();
+    env.cmd(["bind", "everything"]).arg(env.root()).run();
+    env.set("everything", "k", "v");
+    env.cmd(["sync"]).any_stderr().run();
+    env.cmd(["check", "--status"]).run();
+    assert!(hits(&env, "everything"));
+    fs::write(env.path("work/new"), "").unwrap();
+    env.cmd(["check", "--status"]).status(1).any_stdout().run();
+}
