@@ -9,6 +9,7 @@ use crate::cli::commands::{
     batch, clear, completions, config, create, del, depend, drop, epoch, get, graph, has, info,
     init, invalidate, keys, ls, set, sync,
 };
+use crate::cli::commands::{export, gc, import, stats};
 
 const AFTER_HELP: &str = "\
 Exit status:
@@ -76,4 +77,8 @@ pub enum Command {
     Info(info::InfoArgs),
     Batch(batch::BatchArgs),
     Completions(completions::CompletionsArgs),
+    Stats(stats::StatsArgs),
+    Gc(gc::GcArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
 }

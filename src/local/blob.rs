@@ -6,6 +6,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
@@ -218,4 +219,87 @@ impl BlobReader {
         }
         Ok(())
     }
+}
+
+/// What a sweep of a blobs folder removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Freed {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Freed {
+    fn remove(&mut self, path: &Path, len: u64) {
+        if fs::remove_file(path).is_ok() {
+            self.files += 1;
+            self.bytes += len;
+        }
+    }
+}
+
+/// Deletes the temporary files of blob writers that died mid-write (a killed
+/// `set` of a large value): `blobs/tmp.PID.N` whose process is gone.
+pub fn remove_abandoned(blobs_dir: &Path) -> Freed {
+    let mut freed = Freed::default();
+    let Ok(listing) = fs::read_dir(blobs_dir) else {
+        return freed;
+    };
+    for item in listing.flatten() {
+        let name = item.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("tmp."))
+            .and_then(|rest| rest.split('.').next())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let len = item.metadata().map_or(0, |m| m.len());
+            freed.remove(&item.path(), len);
+        }
+    }
+    freed
+}
+
+/// Deletes the blobs whose hash `referenced` rejects and that were last written
+/// before `cutoff`. A writer renames its blob in before its record lands, and
+/// renaming over an existing blob refreshes its time, so a young blob is kept:
+/// each candidate is first renamed aside and its time checked there, and one a
+/// writer has just renamed in goes back (same hash, same bytes).
+pub fn remove_orphans(
+    blobs_dir: &Path,
+    referenced: impl Fn(&[u8; 32]) -> bool,
+    cutoff: SystemTime,
+) -> Result<Freed> {
+    let mut freed = Freed::default();
+    let Ok(folders) = fs::read_dir(blobs_dir) else {
+        return Ok(freed);
+    };
+    for folder in folders.flatten() {
+        if !folder.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        for item in fs::read_dir(folder.path()).at(&folder.path())?.flatten() {
+            let Some(hash) = item
+                .file_name()
+                .to_str()
+                .and_then(|n| blake3::Hash::from_hex(n).ok())
+            else {
+                continue;
+            };
+            if referenced(hash.as_bytes()) {
+                continue;
+            }
+            let path = item.path();
+            let aside = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
+            if fs::rename(&path, &aside).is_err() {
+                continue;
+            }
+            match fs::metadata(&aside).and_then(|m| Ok((m.modified()?, m.len()))) {
+                Ok((written, len)) if written < cutoff => freed.remove(&aside, len),
+                _ => fs::rename(&aside, &path).at(&path)?,
+            }
+        }
+    }
+    Ok(freed)
 }

@@ -9,15 +9,19 @@ pub mod del;
 pub mod depend;
 pub mod drop;
 pub mod epoch;
+pub mod export;
+pub mod gc;
 pub mod get;
 pub mod graph;
 pub mod has;
+pub mod import;
 pub mod info;
 pub mod init;
 pub mod invalidate;
 pub mod keys;
 pub mod ls;
 pub mod set;
+pub mod stats;
 pub mod sync;
 
 use std::io::Write;
@@ -50,5 +54,9 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Epoch(args) => epoch::run(ctx, args, out),
         Command::Completions(args) => completions::run(args, out),
         Command::Batch(args) => batch::run(ctx, args, out),
+        Command::Stats(args) => stats::run(ctx, args, out),
+        Command::Gc(args) => gc::run(ctx, args, out),
+        Command::Export(args) => export::run(ctx, args, out),
+        Command::Import(args) => import::run(ctx, args),
     }
 }

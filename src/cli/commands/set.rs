@@ -86,7 +86,7 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
 
 /// Opens the file a value is read from, refusing what cannot be read to its end
 /// before anything is created.
-fn open_value_file(path: &Path) -> Result<File> {
+pub fn open_value_file(path: &Path) -> Result<File> {
     let refuse = |why: String| Error::usage(format!("--file {}: {why}", path.display()));
     let file = File::open(path).map_err(|e| refuse(e.to_string()))?;
     match file.metadata() {
