@@ -115,10 +115,13 @@ impl LocalStore {
                 Staged::Spooled(len) => {
                     let value = to_blob(&blobs, &[], &mut spool.take(len), durable)?;
                     if value.len() != len {
-                        return Err(Error::usage(format!(
-                            "the import spool ended early: {} of {len} bytes",
-                            value.len()
-                        )));
+                        return Err(Error::Io {
+                            path: "<import spool>".into(),
+                            source: io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                format!("ended after {} of {len} bytes", value.len()),
+                            ),
+                        });
                     }
                     value
                 }
