@@ -53,6 +53,9 @@ pub struct GlobalArgs {
     /// Say which store is in use, and why, on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)
+    #[arg(long, global = true)]
+    pub no_stats: bool,
 }
 
 #[derive(Debug, Subcommand)]
