@@ -43,6 +43,12 @@ _cacheman() {
             cacheman,epoch)
                 cmd="cacheman__subcmd__epoch"
                 ;;
+            cacheman,export)
+                cmd="cacheman__subcmd__export"
+                ;;
+            cacheman,gc)
+                cmd="cacheman__subcmd__gc"
+                ;;
             cacheman,get)
                 cmd="cacheman__subcmd__get"
                 ;;
@@ -51,6 +57,9 @@ _cacheman() {
                 ;;
             cacheman,has)
                 cmd="cacheman__subcmd__has"
+                ;;
+            cacheman,import)
+                cmd="cacheman__subcmd__import"
                 ;;
             cacheman,info)
                 cmd="cacheman__subcmd__info"
@@ -70,6 +79,9 @@ _cacheman() {
             cacheman,set)
                 cmd="cacheman__subcmd__set"
                 ;;
+            cacheman,stats)
+                cmd="cacheman__subcmd__stats"
+                ;;
             cacheman,sync)
                 cmd="cacheman__subcmd__sync"
                 ;;
@@ -83,7 +95,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions"
+            opts="-v -h -V --dir --verbose --no-stats --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions stats gc export import"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -101,7 +113,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__batch)
-            opts="-v -h --stop-on-error --dir --verbose --help"
+            opts="-v -h --stop-on-error --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,7 +131,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__clear)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -137,7 +149,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__completions)
-            opts="-v -h --dir --verbose --help bash elvish fish powershell zsh"
+            opts="-v -h --dir --verbose --no-stats --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -155,7 +167,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__config)
-            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --json --dir --verbose --help"
+            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -193,7 +205,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__create)
-            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --volatile --exist-ok --dir --verbose --help"
+            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --volatile --exist-ok --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,7 +243,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__del)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,7 +261,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__depend)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -267,7 +279,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__drop)
-            opts="-v -h --force --dir --verbose --help"
+            opts="-v -h --force --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,7 +297,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__epoch)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,8 +314,56 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__export)
+            opts="-v -h --format --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__gc)
+            opts="-v -h --max-entries --max-bytes --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-entries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__get)
-            opts="-v -h --default --json --stale-ok --with-token --dir --verbose --help"
+            opts="-v -h --default --json --stale-ok --with-token --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +385,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__graph)
-            opts="-v -h --dot --json --dir --verbose --help"
+            opts="-v -h --dot --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,7 +403,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__has)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -360,8 +420,30 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__import)
+            opts="-v -h --format --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__info)
-            opts="-v -h --path --json --dir --verbose --help"
+            opts="-v -h --path --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -379,7 +461,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__init)
-            opts="-v -h --verbose --help"
+            opts="-v -h --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,7 +475,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__invalidate)
-            opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --help"
+            opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,7 +501,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__keys)
-            opts="-0 -v -h --json --null --dir --verbose --help"
+            opts="-0 -v -h --json --null --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,7 +519,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__ls)
-            opts="-v -h --json --dir --verbose --help"
+            opts="-v -h --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,7 +537,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__set)
-            opts="-v -h --file --ttl --durable --if-epoch --dir --verbose --help"
+            opts="-v -h --file --ttl --durable --if-epoch --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -484,8 +566,26 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__stats)
+            opts="-v -h --json --reset --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__sync)
-            opts="-q -v -h --quiet --background --dir --verbose --help"
+            opts="-q -v -h --quiet --background --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,7 +603,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__undepend)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -21,6 +21,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -45,6 +46,10 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand info 'Show which store is in use and why'
             cand batch 'Run commands from stdin, one per line, answering each with a JSON line'
             cand completions 'Print the completion script for a shell'
+            cand stats 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)'
+            cand gc 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
+            cand export 'Write a cache''s entries to stdout, with their creation and expiry times'
+            cand import 'Load entries from an export (a file, or stdin), all or nothing'
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
@@ -54,6 +59,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --with-token 'Print the store''s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -65,6 +71,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --durable 'fsync before returning, so the write survives power loss'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -72,6 +79,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -79,6 +87,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -89,6 +98,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --null 'End each key with NUL instead of a newline'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -97,6 +107,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print a JSON array with one object per cache'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -112,6 +123,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --exist-ok 'Succeed without changes if the cache already exists'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -125,6 +137,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print the settings as a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -133,6 +146,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --force 'Drop it even though other caches depend on it, removing those edges'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -140,6 +154,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -150,6 +165,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --background 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -157,6 +173,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -164,6 +181,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -179,6 +197,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print what was invalidated as a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -188,6 +207,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -195,12 +215,14 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;init'= {
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -210,6 +232,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -218,6 +241,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --stop-on-error 'Stop at the first command that fails with status 2 or more'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -225,8 +249,47 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'cacheman;stats'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --json 'Print one JSON object per cache, one per line'
+            cand --reset 'Zero the hit and miss counters instead of printing'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;gc'= {
+            cand --max-entries 'Keep at most N entries, evicting the least recently used'
+            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;export'= {
+            cand --format 'The output format'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cacheman;import'= {
+            cand --format 'The input format [default: csv for a .csv file, else jsonl]'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
     ]
     $completions[$command]

@@ -10,7 +10,13 @@ use common::{Env, json};
 use serde_json::Value;
 
 fn stats(env: &Env, cache: &str) -> Value {
-    json(&env.cmd(["stats", cache, "--json"]).any_stdout().any_stderr().run().stdout)
+    json(
+        &env.cmd(["stats", cache, "--json"])
+            .any_stdout()
+            .any_stderr()
+            .run()
+            .stdout,
+    )
 }
 
 #[test]
@@ -23,9 +29,15 @@ fn counts_hits_and_misses_and_describes_the_cache() {
     env.cmd(["get", "c", "nope"]).status(1).run();
     env.cmd(["has", "c", "a"]).run();
     let s = stats(&env, "c");
-    assert_eq!((s["hits"].as_u64(), s["misses"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(
+        (s["hits"].as_u64(), s["misses"].as_u64()),
+        (Some(3), Some(1))
+    );
     assert_eq!(s["hit_ratio"], 0.75);
-    assert_eq!((s["entries"].as_u64(), s["bytes"].as_u64()), (Some(2), Some(5)));
+    assert_eq!(
+        (s["entries"].as_u64(), s["bytes"].as_u64()),
+        (Some(2), Some(5))
+    );
     assert_eq!(s["pending"], 2);
     assert_eq!(s["counters"], "counting");
     assert_eq!(s["oldest"]["key"], "a");
@@ -51,9 +63,18 @@ fn every_cache_gets_a_row_and_a_total() {
     let rows = common::table(&String::from_utf8(out).unwrap());
     let names: Vec<_> = rows.iter().map(|r| r["NAME"].as_str()).collect();
     assert_eq!(names, ["a", "b", "TOTAL"]);
-    assert_eq!((rows[2]["HITS"].as_str(), rows[2]["MISSES"].as_str()), ("1", "1"));
+    assert_eq!(
+        (rows[2]["HITS"].as_str(), rows[2]["MISSES"].as_str()),
+        ("1", "1")
+    );
     let lines = env.cmd(["stats", "--json"]).any_stdout().run().stdout;
-    assert_eq!(lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(), 2);
+    assert_eq!(
+        lines
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count(),
+        2
+    );
 }
 
 #[test]
@@ -66,7 +87,10 @@ fn reset_zeroes_the_counts_of_one_cache_or_all() {
     }
     env.cmd(["stats", "a", "--reset"]).run();
     let a = stats(&env, "a");
-    assert_eq!((a["hits"].as_u64(), a["misses"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (a["hits"].as_u64(), a["misses"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(a["counters"], "reset");
     assert_eq!(stats(&env, "b")["hits"], 1);
     env.cmd(["stats", "--reset"]).run();
@@ -81,7 +105,10 @@ fn counts_stay_exact_under_eight_concurrent_readers() {
     const GETS: usize = 1000;
     let env = Env::new();
     env.set("c", "k", "v");
-    assert!(!env.cache_dir("c").join("counters").exists(), "counters are made lazily");
+    assert!(
+        !env.cache_dir("c").join("counters").exists(),
+        "counters are made lazily"
+    );
     let script = "get c k\nget c missing\n".repeat(GETS);
     thread::scope(|scope| {
         let env = &env;
@@ -114,7 +141,10 @@ fn a_damaged_counters_file_never_fails_a_read() {
 
     env.cmd(["get", "c", "k"]).stdout("v").run();
     let s = stats(&env, "c");
-    assert_eq!((s["counters"].as_str(), s["hits"].as_u64()), (Some("recovered"), Some(1)));
+    assert_eq!(
+        (s["counters"].as_str(), s["hits"].as_u64()),
+        (Some("recovered"), Some(1))
+    );
     env.cmd(["stats", "c"])
         .any_stdout()
         .stderr_contains("counters were damaged and restarted")
@@ -138,8 +168,12 @@ fn counting_can_be_turned_off() {
 #[test]
 fn bad_input() {
     let env = Env::new();
-    env.cmd(["stats", "nope"]).usage_error("no cache named 'nope'").run();
-    env.cmd(["stats", "--reset", "--json"]).usage_error("--json").run();
+    env.cmd(["stats", "nope"])
+        .usage_error("no cache named 'nope'")
+        .run();
+    env.cmd(["stats", "--reset", "--json"])
+        .usage_error("--json")
+        .run();
     env.cmd(["stats"]).run();
     assert!(!env.store().exists(), "stats of a missing store created it");
 }

@@ -16,10 +16,16 @@ const BINARY_VALUE: &[u8] = b"\x00\x01\xff value \xc3";
 fn populated() -> Env {
     let env = Env::new();
     fs::write(env.path("work/binary"), BINARY_VALUE).unwrap();
-    env.cmd([os(b"set"), os(b"c"), os(BINARY_KEY), os(b"--file"), env.path("work/binary").into()])
-        .arg("--ttl")
-        .arg("2h")
-        .run();
+    env.cmd([
+        os(b"set"),
+        os(b"c"),
+        os(BINARY_KEY),
+        os(b"--file"),
+        env.path("work/binary").into(),
+    ])
+    .arg("--ttl")
+    .arg("2h")
+    .run();
     env.set("c", "text", "héllo, \"world\"\nsecond line");
     let large: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
     fs::write(env.path("work/large"), &large).unwrap();
@@ -28,7 +34,10 @@ fn populated() -> Env {
 }
 
 fn export(env: &Env, cache: &str, format: &str) -> Vec<u8> {
-    env.cmd(["export", cache, "--format", format]).any_stdout().run().stdout
+    env.cmd(["export", cache, "--format", format])
+        .any_stdout()
+        .run()
+        .stdout
 }
 
 fn round_trip(format: &str) {
@@ -41,7 +50,11 @@ fn round_trip(format: &str) {
         .args_format(format)
         .stderr("copy: imported 3 entries\n")
         .run();
-    assert_eq!(export(&env, "copy", format), exported, "{format} round trip");
+    assert_eq!(
+        export(&env, "copy", format),
+        exported,
+        "{format} round trip"
+    );
     assert_eq!(export(&env, "copy", "jsonl"), export(&env, "c", "jsonl"));
     assert_eq!(env.get("copy", os(BINARY_KEY)).unwrap(), BINARY_VALUE);
     assert_eq!(
@@ -89,19 +102,27 @@ fn export_keeps_times_and_encodes_binary() {
     let csv = String::from_utf8(export(&env, "c", "csv")).unwrap();
     assert!(csv.starts_with("key,value,encoding,created_ms,expires_ms,stale\n"));
     assert!(csv.contains("a/8B/g==,"), "{csv}");
-    assert!(csv.contains("\"héllo, \"\"world\"\"\nsecond line\",text,"), "{csv}");
+    assert!(
+        csv.contains("\"héllo, \"\"world\"\"\nsecond line\",text,"),
+        "{csv}"
+    );
 }
 
 #[test]
 fn import_from_stdin_restores_ttls() {
     let env = Env::new();
-    let line = br#"{"key":"k","value":{"bytes":"/wA="},"created_ms":1000,"expires_ms":99999999999999}"#;
+    let line =
+        br#"{"key":"k","value":{"bytes":"/wA="},"created_ms":1000,"expires_ms":99999999999999}"#;
     env.cmd(["import", "c", "-"])
         .stdin(line.to_vec())
         .any_stderr()
         .run();
     assert_eq!(env.get("c", "k").unwrap(), b"\xff\x00");
-    let out = env.cmd(["get", "c", "k", "--json"]).any_stdout().run().stdout;
+    let out = env
+        .cmd(["get", "c", "k", "--json"])
+        .any_stdout()
+        .run()
+        .stdout;
     let hit = &common::json(&out)[0];
     assert_eq!(hit["created"], "1970-01-01T00:00:01Z");
     // An expiry in the past imports as it was: expired.
@@ -146,7 +167,12 @@ fn a_malformed_import_changes_nothing() {
         .usage_error("line 1: key is 4097 bytes")
         .run();
     let csv = String::from_utf8(export(&env, "c", "csv")).unwrap();
-    for bad in ["x,y,hex,1,,false", "x,y,text,soon,,false", "x,y,text,1,,maybe", "x,y"] {
+    for bad in [
+        "x,y,hex,1,,false",
+        "x,y,text,soon,,false",
+        "x,y,text,1,,maybe",
+        "x,y",
+    ] {
         let input = format!("{csv}{bad}\n");
         env.cmd(["import", "c", "--format", "csv"])
             .stdin(input)
@@ -161,7 +187,9 @@ fn a_malformed_import_changes_nothing() {
     env.cmd(["import", "c", "nowhere.jsonl"])
         .usage_error("nowhere.jsonl")
         .run();
-    env.cmd(["export", "nope"]).usage_error("no cache named 'nope'").run();
+    env.cmd(["export", "nope"])
+        .usage_error("no cache named 'nope'")
+        .run();
     before.assert_same(&env.tree(), "refused imports and exports");
     assert!(!env.cache_dir("fresh").exists());
 }
