@@ -173,7 +173,13 @@ fn read_jsonl(
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let parsed: JsonLine = serde_json::from_slice(&buf).map_err(|e| bad_line(line, e))?;
+        let parsed: JsonLine = serde_json::from_slice(&buf).map_err(|e| {
+            let message = e.to_string();
+            let reason = message
+                .rsplit_once(" at line ")
+                .map_or(&*message, |(r, _)| r);
+            bad_line(line, format!("{reason} (column {})", e.column()))
+        })?;
         let entry = Portable {
             key: parsed.key.decode("key").map_err(|e| bad_line(line, e))?,
             value: parsed

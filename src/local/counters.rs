@@ -20,8 +20,8 @@ use crate::local::snapshot::key_hash;
 
 const MAGIC: &[u8; 8] = b"CMANCTRS";
 const VERSION: u32 = 1;
-/// Slots of the last-access table: 512 KiB of sparse file, one page touched per hit.
-const SLOTS: u64 = 1 << 16;
+/// Slots of the last-access table (128 KiB); a hit touches one page of it.
+const SLOTS: u64 = 1 << 14;
 /// The table starts on the second page, so the header's page stays apart.
 const TABLE_OFFSET: usize = 4096;
 const FILE_LEN: u64 = TABLE_OFFSET as u64 + SLOTS * 8;
@@ -254,9 +254,11 @@ fn write_fresh(path: &Path, now_ms: u64, origin: Origin) -> Result<()> {
     header.resize(SINCE_AT, 0);
     header.extend_from_slice(&now_ms.to_le_bytes());
     header.extend_from_slice(&origin.code().to_le_bytes());
+    // Written out in full, never sparse: a hit must not need a new page of disk
+    // (on a full file system that would be a SIGBUS, not an error).
+    header.resize(FILE_LEN as usize, 0);
     let mut file = fsutil::create_private(path)?;
-    file.write_all(&header).at(path)?;
-    file.set_len(FILE_LEN).at(path)
+    file.write_all(&header).at(path)
 }
 
 #[cfg(test)]

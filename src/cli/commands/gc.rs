@@ -23,7 +23,7 @@ use crate::store::Store;
 
 The cache's own --max-entries/--max-bytes are enforced at every sync as well; gc
 also applies tighter one-off limits. Recency comes from each cache's counters
-file, which every hit stamps (approximate: a lossy table of 65536 slots); an
+file, which every hit stamps (approximate: a lossy table of 16384 slots); an
 entry never read counts as used when it was written. A blob no entry refers to
 is deleted once it is an hour old, so a write in progress never loses its blob.")]
 pub struct GcArgs {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::commands::set::open_value_file;
+use crate::cli::commands::set::open_input;
 use crate::cli::context::Context;
 use crate::cli::progress;
 use crate::cli::transfer::{self, Format, Parsed};
@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     });
     let (mut input, size): (Box<dyn Read>, u64) = match &file {
         Some(path) => {
-            let file = open_value_file(path)?;
+            let file = open_input(path, "")?;
             let size = file.metadata().map_or(0, |m| m.len());
             (Box::new(file), size)
         }
