@@ -193,3 +193,27 @@ fn a_malformed_import_changes_nothing() {
     before.assert_same(&env.tree(), "refused imports and exports");
     assert!(!env.cache_dir("fresh").exists());
 }
+
+#[test]
+fn a_batch_imports_from_a_file_only() {
+    let env = populated();
+    fs::write(env.path("work/c.jsonl"), export(&env, "c", "jsonl")).unwrap();
+    let out = env
+        .cmd(["batch"])
+        .stdin("import copy c.jsonl\nimport copy\nimport copy -\n")
+        .status(2)
+        .any_stdout()
+        .any_stderr()
+        .run()
+        .stdout;
+    let answers: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(answers[0]["status"], 0);
+    for refused in &answers[1..] {
+        assert_eq!(refused["error"], "import in a batch needs a FILE");
+    }
+    assert_eq!(export(&env, "copy", "jsonl"), export(&env, "c", "jsonl"));
+}

@@ -24,7 +24,7 @@ use crate::store::Store;
   cacheman stats --reset          # zero the hit and miss counts of every cache
 
 Hits and misses are counted by every `get` (and `has`, and `batch`) without a
-lock; CACHEMAN_NO_STATS=1 turns counting off for a command. Entries and bytes
+lock; --no-stats (or CACHEMAN_NO_STATS=1) turns counting off for a command. Entries and bytes
 are the live entries: unexpired and not invalidated.")]
 pub struct StatsArgs {
     /// The cache; without it, every cache and their total
