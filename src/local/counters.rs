@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use memmap2::MmapMut;
+use memmap2::{MmapMut, MmapOptions};
 
 use crate::clock::unique_suffix;
 use crate::entry::Entry;
@@ -146,7 +146,7 @@ impl Counters {
         }
         // SAFETY: the file is only ever changed through atomic operations on
         // aligned words of this map, and never truncated while in place.
-        let map = unsafe { MmapMut::map_mut(file) }.at(path)?;
+        let map = unsafe { MmapOptions::new().len(FILE_LEN as usize).map_mut(file) }.at(path)?;
         check_header(&map, path)?;
         Ok(Counters { map })
     }
