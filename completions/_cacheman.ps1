@@ -123,7 +123,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;create' {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never''')
-            [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, least recently written going first; ''none'' lifts it')
+            [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, least recently used going first; ''none'' lifts it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it')
             [CompletionResult]::new('--autosync', '--autosync', [CompletionResultType]::ParameterName, 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync every write before the command returns')
@@ -140,7 +140,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;config' {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never''')
-            [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, least recently written going first; ''none'' lifts it')
+            [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, least recently used going first; ''none'' lifts it')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it')
             [CompletionResult]::new('--autosync', '--autosync', [CompletionResultType]::ParameterName, 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync every write before the command returns')

@@ -113,7 +113,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;create'= {
             cand --ttl 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never'''
-            cand --max-entries 'Keep at most N entries, least recently written going first; ''none'' lifts it'
+            cand --max-entries 'Keep at most N entries, least recently used going first; ''none'' lifts it'
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
@@ -129,7 +129,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;config'= {
             cand --ttl 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never'''
-            cand --max-entries 'Keep at most N entries, least recently written going first; ''none'' lifts it'
+            cand --max-entries 'Keep at most N entries, least recently used going first; ''none'' lifts it'
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'

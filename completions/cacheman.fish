@@ -89,7 +89,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s v -l verbose -d
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l ttl -d 'Default time to live of entries (30s, 10m, 2h, 1day), or \'never\'' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-entries -d 'Keep at most N entries, least recently written going first; \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-entries -d 'Keep at most N entries, least recently used going first; \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
@@ -101,7 +101,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s v -l verbos
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l ttl -d 'Default time to live of entries (30s, 10m, 2h, 1day), or \'never\'' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-entries -d 'Keep at most N entries, least recently written going first; \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-entries -d 'Keep at most N entries, least recently used going first; \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
