@@ -157,14 +157,16 @@ fn orphaned_blobs_and_dead_writers_temporary_files_are_removed() {
     assert_eq!(blobs.len(), 2);
     let temp = dir.join("blobs/tmp.999999999.0");
     fs::write(&temp, b"a dead writer's half blob").unwrap();
+    let counters_temp = dir.join("counters.tmp.999999999.1");
+    fs::write(&counters_temp, b"half a file").unwrap();
 
     // Young orphans are kept: their writer's record may not have landed yet.
     let report = gc(&env, &["c"]);
     assert!(
-        report.ends_with("removed 0 orphaned blobs (0 B) and 1 temporary files (25 B)\n"),
+        report.ends_with("removed 0 orphaned blobs (0 B) and 2 temporary files (36 B)\n"),
         "{report}"
     );
-    assert!(!temp.exists());
+    assert!(!temp.exists() && !counters_temp.exists());
     assert_eq!(blob_files(&dir), blobs);
 
     for blob in &blobs {

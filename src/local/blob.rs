@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::u64_at;
-use crate::local::fsutil;
+use crate::local::fsutil::{self, Freed};
 use crate::store::CopyError;
 
 /// Preamble, flags, length, BLAKE3 hash, header CRC.
@@ -219,46 +219,6 @@ impl BlobReader {
         }
         Ok(())
     }
-}
-
-/// What a sweep of a blobs folder removed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Freed {
-    pub files: u64,
-    pub bytes: u64,
-}
-
-impl Freed {
-    fn remove(&mut self, path: &Path, len: u64) {
-        if fs::remove_file(path).is_ok() {
-            self.files += 1;
-            self.bytes += len;
-        }
-    }
-}
-
-/// Deletes the temporary files of blob writers that died mid-write (a killed
-/// `set` of a large value): `blobs/tmp.PID.N` whose process is gone.
-pub fn remove_abandoned(blobs_dir: &Path) -> Freed {
-    let mut freed = Freed::default();
-    let Ok(listing) = fs::read_dir(blobs_dir) else {
-        return freed;
-    };
-    for item in listing.flatten() {
-        let name = item.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("tmp."))
-            .and_then(|rest| rest.split('.').next())
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid).exists() {
-            let len = item.metadata().map_or(0, |m| m.len());
-            freed.remove(&item.path(), len);
-        }
-    }
-    freed
 }
 
 /// Deletes the blobs whose hash `referenced` rejects and that were last written

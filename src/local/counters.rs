@@ -19,6 +19,8 @@ use crate::local::fsutil;
 use crate::local::snapshot::key_hash;
 
 const MAGIC: &[u8; 8] = b"CMANCTRS";
+/// Fresh files are written as `counters.tmp.PID.N` before they are put in place.
+pub const TEMP_PREFIX: &str = "counters.tmp";
 const VERSION: u32 = 1;
 /// Slots of the last-access table (128 KiB); a hit touches one page of it.
 const SLOTS: u64 = 1 << 14;
@@ -123,7 +125,9 @@ impl Counters {
     /// there (so racing creators keep the first), renamed over a damaged one.
     fn install(dir: &CacheDir, now_ms: u64, origin: Origin) -> Result<()> {
         let path = path(dir);
-        let tmp = dir.path().join(format!("counters.tmp.{}", unique_suffix()));
+        let tmp = dir
+            .path()
+            .join(format!("{TEMP_PREFIX}.{}", unique_suffix()));
         let written = write_fresh(&tmp, now_ms, origin).and_then(|()| match origin {
             Origin::Recovered => fs::rename(&tmp, &path).at(&path),
             _ => match fs::hard_link(&tmp, &path) {

@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 use crate::entry::StoredValue;
 use crate::error::Result;
 use crate::local::LocalStore;
-use crate::local::blob::{self, Freed};
+use crate::local::blob;
+use crate::local::fsutil::Freed;
 use crate::local::merge::{self, MergeRules};
 use crate::name::CacheName;
 use crate::store::SyncResult;
@@ -50,7 +51,7 @@ impl LocalStore {
         };
         let (_, bytes_before) = before.totals()?;
         drop(before);
-        let temporary = blob::remove_abandoned(&cache.dir.blobs_path());
+        let temporary = cache.dir.remove_abandoned();
         let own = MergeRules::of(&cache);
         let rules = MergeRules {
             max_entries: tighter(own.max_entries, limits.max_entries),

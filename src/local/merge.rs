@@ -234,6 +234,6 @@ fn remove_replaced(dir: &CacheDir, generation: u64) {
             }
         }
     }
-    blob::remove_abandoned(&dir.blobs_path());
+    dir.remove_abandoned();
     let _ = fsutil::fsync_dir(dir.path());
 }
