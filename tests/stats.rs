@@ -22,8 +22,9 @@ fn stats(env: &Env, cache: &str) -> Value {
 #[test]
 fn counts_hits_and_misses_and_describes_the_cache() {
     let env = Env::new();
-    env.set("c", "a", "1");
-    env.set("c", "b", "22");
+    let entries = "{\"key\":\"a\",\"value\":\"1\",\"created_ms\":1000}\n\
+                   {\"key\":\"b\",\"value\":\"22\",\"created_ms\":2000}\n";
+    env.cmd(["import", "c"]).stdin(entries).any_stderr().run();
     env.cmd(["get", "c", "a"]).stdout("1").run();
     env.cmd(["get", "c", "b"]).stdout("22").run();
     env.cmd(["get", "c", "nope"]).status(1).run();
@@ -40,8 +41,14 @@ fn counts_hits_and_misses_and_describes_the_cache() {
     );
     assert_eq!(s["pending"], 2);
     assert_eq!(s["counters"], "counting");
-    assert_eq!(s["oldest"]["key"], "a");
-    assert_eq!(s["newest"]["key"], "b");
+    assert_eq!(
+        s["oldest"],
+        serde_json::json!({"key": "a", "created": "1970-01-01T00:00:01Z"})
+    );
+    assert_eq!(
+        s["newest"],
+        serde_json::json!({"key": "b", "created": "1970-01-01T00:00:02Z"})
+    );
     assert!(s["journal_bytes"].as_u64().unwrap() > 0);
     assert!(s["ms_since_sync"].is_u64());
 
