@@ -25,6 +25,19 @@ pub struct Portable<V> {
     pub stale: bool,
 }
 
+impl<V> Portable<V> {
+    /// The same entry with its value changed by `f`.
+    pub fn try_map<W>(self, f: impl FnOnce(V) -> Result<W>) -> Result<Portable<W>> {
+        Ok(Portable {
+            key: self.key,
+            value: f(self.value)?,
+            created_ms: self.created_ms,
+            expires_ms: self.expires_ms,
+            stale: self.stale,
+        })
+    }
+}
+
 /// A value waiting to be imported: in hand, or the next `len` bytes of a spool.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Staged {

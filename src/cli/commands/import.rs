@@ -16,7 +16,7 @@ use crate::error::{IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::local::INLINE_MAX;
 use crate::local::fsutil;
-use crate::local::transfer::{Portable, Staged};
+use crate::local::transfer::Staged;
 use crate::name::{CacheName, check_key};
 
 /// Load entries from an export (a file, or stdin), all or nothing
@@ -67,25 +67,15 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let mut entries = Vec::new();
     let now = ctx.store.clock().now_ms();
     transfer::read(format, &mut input, now, &mut |parsed: Parsed| {
-        let Portable {
-            key,
-            value,
-            created_ms,
-            expires_ms,
-            stale,
-        } = parsed.entry;
-        check_key(&key).map_err(|e| transfer::bad_line(parsed.line, e))?;
-        let value = match value.len() > INLINE_MAX {
-            true => spool.push(&value)?,
-            false => Staged::Bytes(value),
-        };
-        entries.push(Portable {
-            key,
-            value,
-            created_ms,
-            expires_ms,
-            stale,
-        });
+        check_key(&parsed.entry.key).map_err(|e| transfer::bad_line(parsed.line, e))?;
+        entries.push(
+            parsed
+                .entry
+                .try_map(|value| match value.len() > INLINE_MAX {
+                    true => spool.push(&value),
+                    false => Ok(Staged::Bytes(value)),
+                })?,
+        );
         bar.set_position(parsed.bytes_read);
         Ok(())
     })?;
