@@ -50,15 +50,18 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
             .map(|b| parse::size("--max-bytes", b))
             .transpose()?,
     };
-    let caches = match args.caches.is_empty() {
-        true => ctx.store.list()?.into_iter().map(|c| c.name).collect(),
-        false => super::sync::existing_caches(ctx, &args.caches)?,
-    };
-    let bar = progress::bar(caches.len() as u64, "caches");
+    let named = super::sync::existing_caches(ctx, &args.caches)?;
+    let caches: Vec<_> = ctx
+        .store
+        .list()?
+        .into_iter()
+        .filter(|c| named.is_empty() || named.contains(&c.name))
+        .collect();
+    let bar = progress::bar(caches.iter().map(|c| c.entries).sum(), "entries");
     for cache in &caches {
-        let report = ctx.store.gc(cache, limits)?;
-        bar.inc(1);
-        output::write_all(out, describe(cache, &report).as_bytes())?;
+        let report = ctx.store.gc(&cache.name, limits)?;
+        bar.inc(cache.entries);
+        output::write_all(out, describe(&cache.name, &report).as_bytes())?;
     }
     bar.finish_and_clear();
     Ok(ExitCode::Success)
