@@ -178,7 +178,10 @@ fn read_jsonl(
             let reason = message
                 .rsplit_once(" at line ")
                 .map_or(&*message, |(r, _)| r);
-            bad_line(line, format!("{reason} (column {})", e.column()))
+            match e.line() {
+                1 => bad_line(line, format!("{reason} (column {})", e.column())),
+                _ => bad_line(line, format!("{reason} (at its end)")),
+            }
         })?;
         let entry = Portable {
             key: parsed.key.decode("key").map_err(|e| bad_line(line, e))?,
