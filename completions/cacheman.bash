@@ -49,6 +49,12 @@ _cacheman() {
             cacheman,epoch)
                 cmd="cacheman__subcmd__epoch"
                 ;;
+            cacheman,export)
+                cmd="cacheman__subcmd__export"
+                ;;
+            cacheman,gc)
+                cmd="cacheman__subcmd__gc"
+                ;;
             cacheman,get)
                 cmd="cacheman__subcmd__get"
                 ;;
@@ -57,6 +63,9 @@ _cacheman() {
                 ;;
             cacheman,has)
                 cmd="cacheman__subcmd__has"
+                ;;
+            cacheman,import)
+                cmd="cacheman__subcmd__import"
                 ;;
             cacheman,info)
                 cmd="cacheman__subcmd__info"
@@ -75,6 +84,9 @@ _cacheman() {
                 ;;
             cacheman,set)
                 cmd="cacheman__subcmd__set"
+                ;;
+            cacheman,stats)
+                cmd="cacheman__subcmd__stats"
                 ;;
             cacheman,sync)
                 cmd="cacheman__subcmd__sync"
@@ -95,7 +107,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions bind unbind watch check"
+            opts="-v -h -V --dir --verbose --no-stats --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions bind unbind watch check stats gc export import"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,7 +125,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__batch)
-            opts="-v -h --stop-on-error --dir --verbose --help"
+            opts="-v -h --stop-on-error --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -131,7 +143,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__bind)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,7 +161,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__check)
-            opts="-q -v -h --json --status --quiet --dir --verbose --help"
+            opts="-q -v -h --json --status --quiet --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,7 +179,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__clear)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -185,7 +197,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__completions)
-            opts="-v -h --dir --verbose --help bash elvish fish powershell zsh"
+            opts="-v -h --dir --verbose --no-stats --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +215,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__config)
-            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --json --dir --verbose --help"
+            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,7 +257,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__create)
-            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --volatile --exist-ok --dir --verbose --help"
+            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --volatile --exist-ok --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -287,7 +299,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__del)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -305,7 +317,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__depend)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,7 +335,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__drop)
-            opts="-v -h --force --dir --verbose --help"
+            opts="-v -h --force --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,7 +353,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__epoch)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -358,8 +370,56 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__export)
+            opts="-v -h --format --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__gc)
+            opts="-v -h --max-entries --max-bytes --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --max-entries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__get)
-            opts="-v -h --default --json --stale-ok --with-token --check-bindings --dir --verbose --help"
+            opts="-v -h --default --json --stale-ok --with-token --check-bindings --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +441,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__graph)
-            opts="-v -h --dot --json --dir --verbose --help"
+            opts="-v -h --dot --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -399,7 +459,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__has)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -416,8 +476,30 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__import)
+            opts="-v -h --format --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__info)
-            opts="-v -h --path --json --dir --verbose --help"
+            opts="-v -h --path --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,7 +517,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__init)
-            opts="-v -h --verbose --help"
+            opts="-v -h --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -449,7 +531,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__invalidate)
-            opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --help"
+            opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,7 +557,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__keys)
-            opts="-0 -v -h --json --null --dir --verbose --help"
+            opts="-0 -v -h --json --null --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,7 +575,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__ls)
-            opts="-v -h --json --dir --verbose --help"
+            opts="-v -h --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,7 +593,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__set)
-            opts="-v -h --file --ttl --durable --if-epoch --dir --verbose --help"
+            opts="-v -h --file --ttl --durable --if-epoch --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,8 +622,26 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__stats)
+            opts="-v -h --json --reset --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__sync)
-            opts="-q -v -h --quiet --background --dir --verbose --help"
+            opts="-q -v -h --quiet --background --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,7 +659,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__unbind)
-            opts="-v -h --all --dir --verbose --help"
+            opts="-v -h --all --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,7 +677,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__undepend)
-            opts="-v -h --dir --verbose --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -595,7 +695,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__watch)
-            opts="-q -v -h --debounce --json --quiet --dir --verbose --help"
+            opts="-q -v -h --debounce --json --quiet --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

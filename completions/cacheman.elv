@@ -21,6 +21,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -49,6 +50,10 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand unbind 'Remove some or all of a cache''s file bindings'
             cand watch 'Invalidate caches when their bound files change (runs in the foreground)'
             cand check 'Invalidate the caches whose bound files changed (for cron, git hooks, CI)'
+            cand stats 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)'
+            cand gc 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
+            cand export 'Write a cache''s entries to stdout, with their creation and expiry times'
+            cand import 'Load entries from an export (a file, or stdin), all or nothing'
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
@@ -59,6 +64,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --check-bindings 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -70,6 +76,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --durable 'fsync before returning, so the write survives power loss'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -77,6 +84,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -84,6 +92,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -94,6 +103,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --null 'End each key with NUL instead of a newline'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -102,12 +112,13 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print a JSON array with one object per cache'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;create'= {
             cand --ttl 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never'''
-            cand --max-entries 'Keep at most N entries, least recently written going first; ''none'' lifts it'
+            cand --max-entries 'Keep at most N entries, least recently used going first; ''none'' lifts it'
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
@@ -118,12 +129,13 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --exist-ok 'Succeed without changes if the cache already exists'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;config'= {
             cand --ttl 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never'''
-            cand --max-entries 'Keep at most N entries, least recently written going first; ''none'' lifts it'
+            cand --max-entries 'Keep at most N entries, least recently used going first; ''none'' lifts it'
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
@@ -132,6 +144,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print the settings as a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -140,6 +153,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --force 'Drop it even though other caches depend on it, removing those edges'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -147,6 +161,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -157,6 +172,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --background 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -164,6 +180,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -171,6 +188,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -186,6 +204,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print what was invalidated as a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -195,6 +214,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -202,12 +222,14 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'cacheman;init'= {
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -217,6 +239,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --json 'Print a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -225,6 +248,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --stop-on-error 'Stop at the first command that fails with status 2 or more'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -232,6 +256,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -239,6 +264,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -247,6 +273,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --all 'Remove every binding of the cache'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -258,6 +285,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --quiet 'Log warnings only'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -269,8 +297,47 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --quiet 'Print nothing'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'cacheman;stats'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --json 'Print one JSON object per cache, one per line'
+            cand --reset 'Zero the hit and miss counters instead of printing'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;gc'= {
+            cand --max-entries 'Keep at most N entries, evicting the least recently used'
+            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;export'= {
+            cand --format 'The output format'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cacheman;import'= {
+            cand --format 'The input format [default: csv for a .csv file, else jsonl]'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
     ]
     $completions[$command]

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cacheman_global_optspecs
-    string join \n dir= v/verbose h/help V/version
+    string join \n dir= v/verbose no-stats h/help V/version
 end
 
 function __fish_cacheman_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c cacheman -n "__fish_cacheman_needs_command" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_needs_command" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_needs_command" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_needs_command" -s V -l version -d 'Print version'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "get" -d 'Print a value; exit 1 on a miss'
@@ -52,6 +53,10 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "bind" -d 'Bind a 
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "unbind" -d 'Remove some or all of a cache\'s file bindings'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "watch" -d 'Invalidate caches when their bound files change (runs in the foreground)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "check" -d 'Invalidate the caches whose bound files changed (for cron, git hooks, CI)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "stats" -d 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "gc" -d 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "export" -d 'Write a cache\'s entries to stdout, with their creation and expiry times'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "import" -d 'Load entries from an export (a file, or stdin), all or nothing'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
@@ -59,6 +64,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l stale-ok -d 'S
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l with-token -d 'Print the store\'s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l check-bindings -d 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l file -d 'Read the value from this file' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l ttl -d 'Expire the entry after this long (30s, 10m, 2h, 1day) or \'never\'; default: the cache\'s TTL' -r
@@ -66,24 +72,29 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l if-epoch -d 'S
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l durable -d 'fsync before returning, so the write survives power loss'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l json -d 'Print a JSON array of keys'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s 0 -l null -d 'End each key with NUL instead of a newline'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l json -d 'Print a JSON array with one object per cache'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l ttl -d 'Default time to live of entries (30s, 10m, 2h, 1day), or \'never\'' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-entries -d 'Keep at most N entries, least recently written going first; \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-entries -d 'Keep at most N entries, least recently used going first; \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
@@ -94,9 +105,10 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l volatile -d 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s p -l exist-ok -d 'Succeed without changes if the cache already exists'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l ttl -d 'Default time to live of entries (30s, 10m, 2h, 1day), or \'never\'' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-entries -d 'Keep at most N entries, least recently written going first; \'none\' lifts it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-entries -d 'Keep at most N entries, least recently used going first; \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); \'none\' lifts it' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l autosync -d 'Autosync rules SECONDS:CHANGES[,...] or \'off\'; \'default\' follows the store\'s rules' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l durable -d 'fsync every write before the command returns' -r -f -a "true\t''
@@ -106,24 +118,30 @@ false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l json -d 'Print the settings as a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l force -d 'Drop it even though other caches depend on it, removing those edges'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s q -l quiet -d 'Print nothing on success'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l background -d 'Skip a cache another process is already syncing, and print nothing (what a write starts on its own when a journal grows long)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l prefix -d 'Only keys that start with PREFIX' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l match -d 'Only keys that match GLOB (as in `keys`)' -r
@@ -134,45 +152,80 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l dry-run
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s q -l quiet -d 'Print no summary'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l json -d 'Print what was invalidated as a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l dot -d 'Print Graphviz DOT'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l json -d 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l stop-on-error -d 'Stop at the first command that fails with status 2 or more'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l all -d 'Remove every binding of the cache'
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l debounce -d 'How long bound files must stay quiet before their caches are invalidated' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l json -d 'Log actions as JSON lines'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s q -l quiet -d 'Log warnings only'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l json -d 'Print a JSON array of {"cache", "invalidated": [...], "epoch"}'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l status -d 'Exit 1 when some cache was invalidated'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s q -l quiet -d 'Print nothing'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l json -d 'Print one JSON object per cache, one per line'
+complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l reset -d 'Zero the hit and miss counters instead of printing'
+complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l max-entries -d 'Keep at most N entries, evicting the least recently used' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand export" -l format -d 'The output format' -r -f -a "jsonl\t'JSON Lines, binary-safe'
+csv\t'CSV with a header row; binary keys and values as base64'"
+complete -c cacheman -n "__fish_cacheman_using_subcommand export" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand export" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand export" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l format -d 'The input format [default: csv for a .csv file, else jsonl]' -r -f -a "jsonl\t'JSON Lines, binary-safe'
+csv\t'CSV with a header row; binary keys and values as base64'"
+complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'

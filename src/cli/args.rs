@@ -10,6 +10,7 @@ use crate::cli::commands::{
     init, invalidate, keys, ls, set, sync,
 };
 use crate::cli::commands::{bind, check, watch};
+use crate::cli::commands::{export, gc, import, stats};
 
 const AFTER_HELP: &str = "\
 Exit status:
@@ -53,6 +54,9 @@ pub struct GlobalArgs {
     /// Say which store is in use, and why, on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)
+    #[arg(long, global = true)]
+    pub no_stats: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,4 +85,8 @@ pub enum Command {
     Unbind(bind::UnbindArgs),
     Watch(watch::WatchArgs),
     Check(check::CheckArgs),
+    Stats(stats::StatsArgs),
+    Gc(gc::GcArgs),
+    Export(export::ExportArgs),
+    Import(import::ImportArgs),
 }

@@ -47,7 +47,10 @@ impl Context {
                 location.source
             );
         }
-        let store = LocalStore::new(&location.path).with_deferred_sync();
+        let mut store = LocalStore::new(&location.path).with_deferred_sync();
+        if global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty()) {
+            store = store.without_counting();
+        }
         Ok(Context {
             location,
             store,

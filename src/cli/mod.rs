@@ -10,6 +10,7 @@ mod output;
 mod parse;
 pub mod progress;
 mod settings;
+mod transfer;
 
 use std::ffi::OsString;
 

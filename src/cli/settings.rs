@@ -15,7 +15,7 @@ pub struct SettingArgs {
     /// Default time to live of entries (30s, 10m, 2h, 1day), or 'never'
     #[arg(long, value_name = "DURATION")]
     pub ttl: Option<String>,
-    /// Keep at most N entries, least recently written going first; 'none' lifts it
+    /// Keep at most N entries, least recently used going first; 'none' lifts it
     #[arg(long, value_name = "N")]
     pub max_entries: Option<String>,
     /// Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); 'none' lifts it

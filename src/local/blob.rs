@@ -6,11 +6,12 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::u64_at;
-use crate::local::fsutil;
+use crate::local::fsutil::{self, Freed};
 use crate::store::CopyError;
 
 /// Preamble, flags, length, BLAKE3 hash, header CRC.
@@ -218,4 +219,47 @@ impl BlobReader {
         }
         Ok(())
     }
+}
+
+/// Deletes the blobs whose hash `referenced` rejects and that were last written
+/// before `cutoff`. A writer renames its blob in before its record lands, and
+/// renaming over an existing blob refreshes its time, so a young blob is kept:
+/// each candidate is first renamed aside and its time checked there, and one a
+/// writer has just renamed in goes back (same hash, same bytes).
+pub fn remove_orphans(
+    blobs_dir: &Path,
+    referenced: impl Fn(&[u8; 32]) -> bool,
+    cutoff: SystemTime,
+) -> Result<Freed> {
+    let mut freed = Freed::default();
+    let Ok(folders) = fs::read_dir(blobs_dir) else {
+        return Ok(freed);
+    };
+    for folder in folders.flatten() {
+        if !folder.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        for item in fs::read_dir(folder.path()).at(&folder.path())?.flatten() {
+            let Some(hash) = item
+                .file_name()
+                .to_str()
+                .and_then(|n| blake3::Hash::from_hex(n).ok())
+            else {
+                continue;
+            };
+            if referenced(hash.as_bytes()) {
+                continue;
+            }
+            let path = item.path();
+            let aside = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
+            if fs::rename(&path, &aside).is_err() {
+                continue;
+            }
+            match fs::metadata(&aside).and_then(|m| Ok((m.modified()?, m.len()))) {
+                Ok((written, len)) if written < cutoff => freed.remove(&aside, len),
+                _ => fs::rename(&aside, &path).at(&path)?,
+            }
+        }
+    }
+    Ok(freed)
 }

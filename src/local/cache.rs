@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use crate::entry::Entry;
 use crate::error::{Error, Result};
-use crate::local::document;
 use crate::local::format::FileKind;
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
 use crate::local::journal::{self, Appender, JournalData, JournalHeader, Torn};
 use crate::local::record::{Op, OpKind, OpView};
 use crate::local::snapshot::Snapshot;
+use crate::local::{counters, document};
 
 /// A journal holding more records than this is due for compaction.
 pub const COMPACT_RECORDS: u64 = 2048;
@@ -58,6 +58,16 @@ impl CacheDir {
 
     pub fn blobs_path(&self) -> PathBuf {
         self.path.join("blobs")
+    }
+
+    /// Deletes what writers killed mid-write left: temporary blobs and
+    /// counters files whose process is gone.
+    pub fn remove_abandoned(&self) -> fsutil::Freed {
+        let mut freed = fsutil::remove_abandoned(&self.blobs_path(), "tmp");
+        let counters = fsutil::remove_abandoned(&self.path, counters::TEMP_PREFIX);
+        freed.files += counters.files;
+        freed.bytes += counters.bytes;
+        freed
     }
 
     pub fn read_head(&self) -> Result<Option<Head>> {

@@ -131,3 +131,45 @@ impl Drop for LockGuard {
         let _ = self.file.unlock();
     }
 }
+
+/// What a sweep of a folder removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Freed {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Freed {
+    pub fn remove(&mut self, path: &Path, len: u64) {
+        if fs::remove_file(path).is_ok() {
+            self.files += 1;
+            self.bytes += len;
+        }
+    }
+}
+
+/// Deletes the temporary files `dir/PREFIX.PID.N` (named with
+/// [`unique_suffix`](crate::clock::unique_suffix)) whose process is gone: what
+/// a writer killed mid-write left, such as `blobs/tmp.PID.N` of a large value.
+pub fn remove_abandoned(dir: &Path, prefix: &str) -> Freed {
+    let mut freed = Freed::default();
+    let Ok(listing) = fs::read_dir(dir) else {
+        return freed;
+    };
+    for item in listing.flatten() {
+        let name = item.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|n| n.strip_prefix('.'))
+            .and_then(|rest| rest.split('.').next())
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let len = item.metadata().map_or(0, |m| m.len());
+            freed.remove(&item.path(), len);
+        }
+    }
+    freed
+}

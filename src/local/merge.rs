@@ -8,11 +8,12 @@ use std::collections::HashSet;
 use std::fs;
 
 use crate::clock::Clock;
-use crate::entry::StoredValue;
+use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, Result};
 use crate::local::Cache;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay, View};
+use crate::local::counters::Counters;
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
 use crate::local::journal::{self, Torn};
@@ -34,6 +35,9 @@ pub struct MergeRules {
     pub max_entries: Option<u64>,
     pub max_bytes: Option<u64>,
     pub invalidated: Invalidated,
+    /// Write a new snapshot even when nothing is pending (`gc`), so expired
+    /// entries are dropped now.
+    pub rewrite: bool,
 }
 
 impl MergeRules {
@@ -42,6 +46,7 @@ impl MergeRules {
             max_entries: cache.settings.max_entries,
             max_bytes: cache.settings.max_bytes,
             invalidated: cache.invalidated,
+            rewrite: false,
         }
     }
 
@@ -104,10 +109,11 @@ fn rotate(dir: &CacheDir, now: u64, limits: MergeRules) -> Result<(Option<Head>,
 /// Whether the snapshot alone needs rewriting: it is over the limits, or holds
 /// entries an invalidation since has made worthless.
 fn needs_rewrite(view: &View, limits: MergeRules) -> bool {
-    view.snapshot.as_ref().is_some_and(|s| {
-        limits.exceeded_by(s.header.entry_count, s.header.live_bytes)
-            || s.header.invalid_before < limits.invalidated.hard
-    })
+    limits.rewrite
+        || view.snapshot.as_ref().is_some_and(|s| {
+            limits.exceeded_by(s.header.entry_count, s.header.live_bytes)
+                || s.header.invalid_before < limits.invalidated.hard
+        })
 }
 
 /// Writes snapshot `old.last_journal + 1` from the old snapshot and journals.
@@ -123,7 +129,7 @@ fn merge(dir: &CacheDir, old: Head, now: u64, limits: MergeRules) -> Result<Sync
             StoredValue::Inline(_) => None,
         });
     blob::make_durable(&dir.blobs_path(), new_blobs)?;
-    let evict = eviction(&view, &overlay, now, limits)?;
+    let evict = eviction(dir, &view, &overlay, now, limits)?;
     let generation = old.last_journal + 1;
     let path = dir.snapshot_path(generation);
     let mut writer = SnapshotWriter::create(&path, generation, now, limits.invalidated.hard)?;
@@ -148,8 +154,11 @@ fn merge(dir: &CacheDir, old: Head, now: u64, limits: MergeRules) -> Result<Sync
 }
 
 /// The keys to evict so that the live entries fit the limits: the least
-/// recently written first (an approximate LRU, as ccache's by mtime).
+/// recently used first, by the lossy access table of the counters file (an
+/// approximate LRU, as ccache's by mtime); an entry it has no hit for counts
+/// as used when it was written.
 fn eviction(
+    dir: &CacheDir,
     view: &View,
     overlay: &Overlay,
     now: u64,
@@ -158,10 +167,16 @@ fn eviction(
     if limits.max_entries.is_none() && limits.max_bytes.is_none() {
         return Ok(HashSet::new());
     }
+    let counters = Counters::open(dir).ok().flatten();
+    let last_used = |entry: &Entry| {
+        counters
+            .as_ref()
+            .map_or(entry.created_ms, |c| c.last_used(entry))
+    };
     let mut live = Vec::new();
     view.for_each_entry(overlay, |entry| {
         if limits.invalidated.judge(&entry, now) != Freshness::Invalid {
-            live.push((entry.created_ms, entry.size(), entry.key));
+            live.push((last_used(&entry), entry.size(), entry.key));
         }
         Ok(())
     })?;
@@ -219,27 +234,6 @@ fn remove_replaced(dir: &CacheDir, generation: u64) {
             }
         }
     }
-    remove_abandoned_blobs(dir);
+    dir.remove_abandoned();
     let _ = fsutil::fsync_dir(dir.path());
-}
-
-/// Deletes the temporary files of blob writers that died mid-write (a killed
-/// `set` of a large value): `blobs/tmp.PID.N` whose process is gone.
-fn remove_abandoned_blobs(dir: &CacheDir) {
-    let Ok(listing) = fs::read_dir(dir.blobs_path()) else {
-        return;
-    };
-    for item in listing.flatten() {
-        let name = item.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("tmp."))
-            .and_then(|rest| rest.split('.').next())
-        else {
-            continue;
-        };
-        if !std::path::Path::new("/proc").join(pid).exists() {
-            let _ = fs::remove_file(item.path());
-        }
-    }
 }

@@ -4,10 +4,12 @@
 pub mod blob;
 pub mod cache;
 pub mod codec;
+pub mod counters;
 pub mod document;
 pub mod format;
 pub mod frame;
 pub mod fsutil;
+pub mod gc;
 pub mod head;
 mod invalidate;
 pub mod journal;
@@ -16,6 +18,8 @@ pub mod merge;
 mod ops;
 pub mod record;
 pub mod snapshot;
+pub mod stats;
+pub mod transfer;
 mod volatile;
 
 use std::fs;
@@ -41,6 +45,8 @@ pub struct LocalStore {
     /// Sync inside a write when one is due (the library default); the CLI turns
     /// this off and starts a background sync instead.
     inline_sync: bool,
+    /// Count hits and misses of `get` in each cache's counters file.
+    counting: bool,
     clock: Arc<dyn Clock>,
 }
 
@@ -63,6 +69,7 @@ impl LocalStore {
         LocalStore {
             root: root.into(),
             inline_sync: true,
+            counting: true,
             clock: Arc::new(SystemClock),
         }
     }
@@ -71,6 +78,12 @@ impl LocalStore {
     /// [`WriteReport::sync_due`](crate::store::WriteReport::sync_due).
     pub fn with_deferred_sync(mut self) -> LocalStore {
         self.inline_sync = false;
+        self
+    }
+
+    /// Leaves the hit and miss counters (and the access times eviction uses) alone.
+    pub fn without_counting(mut self) -> LocalStore {
+        self.counting = false;
         self
     }
 

@@ -15,7 +15,7 @@ use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
-use crate::local::{Cache, INLINE_MAX, LocalStore, blob, unknown_cache};
+use crate::local::{Cache, INLINE_MAX, LocalStore, blob, counters, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::store::{
     CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
@@ -243,13 +243,19 @@ impl Store for LocalStore {
         let Some(view) = cache.dir.view()? else {
             return Ok(None);
         };
-        let Some(entry) = view.lookup(key)? else {
-            return Ok(None);
-        };
-        let stale = match cache.invalidated.judge(&entry, self.clock.now_ms()) {
-            Freshness::Invalid => return Ok(None),
-            Freshness::Stale => true,
-            Freshness::Fresh => false,
+        let now = self.clock.now_ms();
+        let found = view
+            .lookup(key)?
+            .map(|entry| (cache.invalidated.judge(&entry, now), entry));
+        if self.counting {
+            let hit = found
+                .as_ref()
+                .is_some_and(|(f, _)| *f != Freshness::Invalid);
+            counters::record_lookup(&cache.dir, key, hit, now);
+        }
+        let (stale, entry) = match found {
+            None | Some((Freshness::Invalid, _)) => return Ok(None),
+            Some((freshness, entry)) => (freshness == Freshness::Stale, entry),
         };
         let value = match entry.value {
             StoredValue::Inline(bytes) => Value::Bytes(bytes),

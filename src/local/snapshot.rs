@@ -93,7 +93,7 @@ impl SnapshotHeader {
 }
 
 /// The stable 64-bit hash that places a key in the table.
-fn key_hash(key: &[u8]) -> u64 {
+pub fn key_hash(key: &[u8]) -> u64 {
     u64_at(blake3::hash(key).as_bytes(), 0)
 }
 

@@ -149,8 +149,19 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
             "--dir and --verbose apply to the whole batch, not to one line",
         ));
     }
+    if cli.global.no_stats {
+        return Err(Error::usage(
+            "--no-stats applies to the whole batch, not to one line",
+        ));
+    }
     match &cli.command {
         Command::Batch(_) => return Err(Error::usage("a batch cannot run another batch")),
+        Command::Import(import) if import.file.as_ref().is_none_or(|f| f.as_os_str() == "-") => {
+            return Err(Error::usage_with_hint(
+                "import in a batch needs a FILE",
+                "stdin carries the batch's commands",
+            ));
+        }
         Command::Set(set) if set.file.is_none() && set.value.as_ref().is_none_or(|v| v == "-") => {
             return Err(Error::usage_with_hint(
                 "set in a batch needs a VALUE or --file",

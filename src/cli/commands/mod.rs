@@ -9,15 +9,19 @@ pub mod del;
 pub mod depend;
 pub mod drop;
 pub mod epoch;
+pub mod export;
+pub mod gc;
 pub mod get;
 pub mod graph;
 pub mod has;
+pub mod import;
 pub mod info;
 pub mod init;
 pub mod invalidate;
 pub mod keys;
 pub mod ls;
 pub mod set;
+pub mod stats;
 pub mod sync;
 
 pub mod bind;
@@ -58,5 +62,9 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Unbind(args) => bind::unbind(ctx, args),
         Command::Watch(args) => watch::run(ctx, args),
         Command::Check(args) => check::run(ctx, args, out),
+        Command::Stats(args) => stats::run(ctx, args, out),
+        Command::Gc(args) => gc::run(ctx, args, out),
+        Command::Export(args) => export::run(ctx, args, out),
+        Command::Import(args) => import::run(ctx, args),
     }
 }

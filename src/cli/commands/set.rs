@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
                 .set(&cache, key, NewValue::Bytes(value.as_bytes()), &options)?
         }
         (_, Some(path)) => {
-            let mut file = open_value_file(path)?;
+            let mut file = open_input(path, "--file ")?;
             ctx.store.set(
                 &cache,
                 key,
@@ -84,10 +84,10 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-/// Opens the file a value is read from, refusing what cannot be read to its end
-/// before anything is created.
-fn open_value_file(path: &Path) -> Result<File> {
-    let refuse = |why: String| Error::usage(format!("--file {}: {why}", path.display()));
+/// Opens a file to read to its end (named `what` in errors), refusing what
+/// cannot be read before anything is created.
+pub fn open_input(path: &Path, what: &str) -> Result<File> {
+    let refuse = |why: String| Error::usage(format!("{what}{}: {why}", path.display()));
     let file = File::open(path).map_err(|e| refuse(e.to_string()))?;
     match file.metadata() {
         Ok(meta) if meta.is_dir() => Err(refuse("is a directory".into())),

@@ -26,21 +26,7 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
     let caches = if args.caches.is_empty() {
         ctx.store.list()?.into_iter().map(|c| c.name).collect()
     } else {
-        let caches = args
-            .caches
-            .iter()
-            .map(|name| CacheName::new(name))
-            .collect::<Result<Vec<_>>>()?;
-        // Refuse a bad name before syncing anything.
-        for cache in &caches {
-            if ctx.store.settings(cache)?.is_none() {
-                return Err(Error::usage_with_hint(
-                    format!("no cache named '{cache}'"),
-                    "`cacheman ls` lists the caches",
-                ));
-            }
-        }
-        caches
+        existing_caches(ctx, &args.caches)?
     };
     let quiet = args.quiet || args.background;
     for cache in &caches {
@@ -70,4 +56,21 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// The named caches, refusing a bad or unknown name before anything is done.
+pub fn existing_caches(ctx: &Context, names: &[String]) -> Result<Vec<CacheName>> {
+    let caches = names
+        .iter()
+        .map(|name| CacheName::new(name))
+        .collect::<Result<Vec<_>>>()?;
+    for cache in &caches {
+        if ctx.store.settings(cache)?.is_none() {
+            return Err(Error::usage_with_hint(
+                format!("no cache named '{cache}'"),
+                "`cacheman ls` lists the caches",
+            ));
+        }
+    }
+    Ok(caches)
 }

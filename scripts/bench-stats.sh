@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The cost of hit counting on `get`: one hyperfine run times the same hit with
+# counting on and with --no-stats (counting off), without a shell, and prints
+# the ratio of their medians. The two alternate in ROUNDS rounds within the run,
+# and each one's times are pooled, so a change in the machine's load during the
+# run weighs on both alike.
+#
+#   scripts/bench-stats.sh
+#
+# Environment (all optional):
+#   ENTRIES=10000    entries in the cache
+#   RUNS=5000        hyperfine runs per command, in all
+#   ROUNDS=10        rounds the runs are split into
+#   OUT=target/bench-stats   where the hyperfine JSON file is written
+#
+# Needs cargo, hyperfine and python3. The store lives in a temporary directory
+# that is removed on exit.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ENTRIES=${ENTRIES:-10000}
+RUNS=${RUNS:-5000}
+ROUNDS=${ROUNDS:-10}
+OUT=${OUT:-target/bench-stats}
+CACHE=bench
+
+die() {
+    echo "bench-stats: $*" >&2
+    exit 1
+}
+
+command -v hyperfine >/dev/null || die "hyperfine is missing (apt-get install hyperfine, or cargo install hyperfine)"
+command -v python3 >/dev/null || die "python3 is missing"
+
+echo "== building (release)" >&2
+cargo build --release --bin cacheman --example fill >&2
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+host=$(rustc --print host-tuple)
+BIN=$target_dir/$host/release/cacheman
+FILL=$target_dir/$host/release/examples/fill
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cacheman-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+STORE=$TMP/store
+KEY=key-$((ENTRIES / 2))
+
+echo "== filling a cache of $ENTRIES entries" >&2
+"$FILL" "$STORE" "$CACHE" "$ENTRIES"
+"$BIN" --dir "$STORE" get "$CACHE" "$KEY" >/dev/null || die "get $KEY missed"
+[ -f "$STORE/caches/$CACHE/counters" ] || die "the counted get made no counters file"
+"$BIN" --dir "$STORE" stats "$CACHE" --reset
+
+mkdir -p "$OUT"
+JSON=$OUT/get.json
+commands=()
+for round in $(seq "$ROUNDS"); do
+    commands+=(-n "counted#$round" "$BIN --dir $STORE get $CACHE $KEY")
+    commands+=(-n "uncounted#$round" "$BIN --dir $STORE --no-stats get $CACHE $KEY")
+done
+echo "== get counted, get uncounted, alternating in $ROUNDS rounds (one hyperfine run)" >&2
+hyperfine -N --style basic --warmup 50 --runs $((RUNS / ROUNDS)) --export-json "$JSON" "${commands[@]}" >&2
+
+hits=$("$BIN" --dir "$STORE" stats "$CACHE" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["hits"])')
+python3 - "$JSON" "$hits" <<'PY'
+import json, sys
+from statistics import median
+times = {"counted": [], "uncounted": []}
+for result in json.load(open(sys.argv[1]))["results"]:
+    times[result["command"].split("#")[0]].extend(result["times"])
+counted, uncounted = median(times["counted"]), median(times["uncounted"])
+print(f"get counted:   median {counted * 1e3:.3f} ms over {len(times['counted'])} runs")
+print(f"get uncounted: median {uncounted * 1e3:.3f} ms over {len(times['uncounted'])} runs")
+print(f"counting overhead: ratio {counted / uncounted:.3f} ({(counted / uncounted - 1) * 100:+.1f}%)")
+print(f"hits counted during the run: {sys.argv[2]}")
+PY

@@ -1,0 +1,120 @@
+//! `cacheman import`: load entries, with their times, from JSON Lines or CSV.
+//! Everything is read and checked first; only then is anything written.
+
+use std::fs::{self, File};
+use std::io::{Read, Seek, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::commands::set::open_input;
+use crate::cli::context::Context;
+use crate::cli::progress;
+use crate::cli::transfer::{self, Format, Parsed};
+use crate::clock::unique_suffix;
+use crate::error::{IoContext, Result};
+use crate::exit_code::ExitCode;
+use crate::local::INLINE_MAX;
+use crate::local::fsutil;
+use crate::local::transfer::Staged;
+use crate::name::{CacheName, check_key};
+
+/// Load entries from an export (a file, or stdin), all or nothing
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman import users users.jsonl
+  cacheman import users users.csv            # the format follows a .csv name
+  cacheman export users | cacheman import users-copy
+
+Entries keep the creation and expiry times they were exported with, and replace
+entries with the same key. A missing cache is created with default settings.
+The whole input is checked before anything is written: a malformed line is
+reported with its number (exit 2) and nothing is imported. See `cacheman
+export --help` for the formats.")]
+pub struct ImportArgs {
+    /// The cache to load into
+    pub cache: String,
+    /// The file to read; '-' or none reads stdin
+    pub file: Option<PathBuf>,
+    /// The input format [default: csv for a .csv file, else jsonl]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
+    let cache = CacheName::new(&args.cache)?;
+    let file = args.file.filter(|path| path.as_os_str() != "-");
+    let format = args.format.unwrap_or(match &file {
+        Some(path)
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv")) =>
+        {
+            Format::Csv
+        }
+        _ => Format::Jsonl,
+    });
+    let (mut input, size): (Box<dyn Read>, u64) = match &file {
+        Some(path) => {
+            let file = open_input(path, "")?;
+            let size = file.metadata().map_or(0, |m| m.len());
+            (Box::new(file), size)
+        }
+        None => (Box::new(std::io::stdin().lock()), 0),
+    };
+    let bar = progress::bar(size, "bytes");
+    let mut spool = Spool::default();
+    let mut entries = Vec::new();
+    let now = ctx.store.clock().now_ms();
+    transfer::read(format, &mut input, now, &mut |parsed: Parsed| {
+        check_key(&parsed.entry.key).map_err(|e| transfer::bad_line(parsed.line, e))?;
+        entries.push(
+            parsed
+                .entry
+                .try_map(|value| match value.len() > INLINE_MAX {
+                    true => spool.push(&value),
+                    false => Ok(Staged::Bytes(value)),
+                })?,
+        );
+        bar.set_position(parsed.bytes_read);
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let count = entries.len();
+    let report = ctx.store.import(&cache, entries, &mut spool.rewound()?)?;
+    ctx.after_write(&cache, &report);
+    eprintln!("{cache}: imported {count} entries");
+    Ok(ExitCode::Success)
+}
+
+/// Large values, parked in an unnamed temporary file until the whole input
+/// has been checked.
+#[derive(Default)]
+struct Spool {
+    file: Option<(File, PathBuf)>,
+}
+
+impl Spool {
+    fn push(&mut self, value: &[u8]) -> Result<Staged> {
+        if self.file.is_none() {
+            let path = std::env::temp_dir().join(format!("cacheman-import.{}", unique_suffix()));
+            let file = fsutil::create_private(&path)?;
+            let _ = fs::remove_file(&path);
+            self.file = Some((file, path));
+        }
+        let (file, path) = self.file.as_mut().expect("made above");
+        file.write_all(value).at(path)?;
+        Ok(Staged::Spooled(value.len() as u64))
+    }
+
+    /// The spooled bytes from their start.
+    fn rewound(self) -> Result<Box<dyn Read>> {
+        match self.file {
+            Some((mut file, path)) => {
+                file.rewind().at(&path)?;
+                Ok(Box::new(std::io::BufReader::new(file)))
+            }
+            None => Ok(Box::new(std::io::empty())),
+        }
+    }
+}

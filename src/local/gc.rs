@@ -1,0 +1,102 @@
+//! `gc` of one cache: a sync that always rewrites the snapshot (so expired entries
+//! go now) under tighter limits if asked, then a sweep of the blobs folder for
+//! blobs no entry refers to and temporary files of writers that died.
+
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
+
+use crate::entry::StoredValue;
+use crate::error::Result;
+use crate::local::LocalStore;
+use crate::local::blob;
+use crate::local::fsutil::Freed;
+use crate::local::merge::{self, MergeRules};
+use crate::name::CacheName;
+use crate::store::SyncResult;
+
+/// An unreferenced blob younger than this is kept: its writer's record may not
+/// have landed yet (git's prune expiry plays the same part).
+pub const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
+
+/// Limits for one `gc`, on top of the cache's own (the tighter one wins).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GcLimits {
+    pub max_entries: Option<u64>,
+    pub max_bytes: Option<u64>,
+}
+
+/// What a `gc` of one cache freed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GcReport {
+    /// Expired and invalidated entries dropped.
+    pub dropped: u64,
+    /// Entries evicted, least recently used first, to fit the limits.
+    pub evicted: u64,
+    /// Key and value bytes of the entries that went.
+    pub bytes: u64,
+    /// Blob files no entry referred to.
+    pub orphans: Freed,
+    /// Temporary files of writers that died mid-write.
+    pub temporary: Freed,
+    /// Entries left.
+    pub entries: u64,
+}
+
+impl LocalStore {
+    /// Collects one cache's garbage; see [`GcReport`].
+    pub fn gc(&self, name: &CacheName, limits: GcLimits) -> Result<GcReport> {
+        let cache = self.existing(name)?;
+        let Some(before) = cache.dir.view()? else {
+            return Ok(GcReport::default());
+        };
+        let (_, bytes_before) = before.totals()?;
+        drop(before);
+        let temporary = cache.dir.remove_abandoned();
+        let own = MergeRules::of(&cache);
+        let rules = MergeRules {
+            max_entries: tighter(own.max_entries, limits.max_entries),
+            max_bytes: tighter(own.max_bytes, limits.max_bytes),
+            rewrite: true,
+            ..own
+        };
+        let synced = merge::sync(&cache.dir, true, self.clock(), rules)?;
+        let (dropped, evicted) = match synced.result {
+            SyncResult::Synced {
+                dropped, evicted, ..
+            } => (dropped, evicted),
+            SyncResult::Busy | SyncResult::Clean => (0, 0),
+        };
+        let Some(after) = cache.dir.view()? else {
+            return Ok(GcReport::default());
+        };
+        let mut referenced = HashSet::new();
+        after.for_each_entry(&after.overlay()?, |entry| {
+            if let StoredValue::Blob { hash, .. } = entry.value {
+                referenced.insert(hash);
+            }
+            Ok(())
+        })?;
+        let cutoff = SystemTime::now() - ORPHAN_GRACE;
+        let orphans = blob::remove_orphans(
+            &cache.dir.blobs_path(),
+            |hash| referenced.contains(hash),
+            cutoff,
+        )?;
+        let (entries, bytes_after) = after.totals()?;
+        Ok(GcReport {
+            dropped,
+            evicted,
+            bytes: bytes_before.saturating_sub(bytes_after),
+            orphans,
+            temporary,
+            entries,
+        })
+    }
+}
+
+fn tighter(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}

@@ -1,0 +1,121 @@
+//! What `stats` reports about one cache: its live entries and their age range,
+//! its unsynced changes and journal size, and its hit and miss counters.
+
+use std::fs;
+
+use crate::error::Result;
+use crate::local::counters::{Counters, Tally};
+use crate::local::manifest::Freshness;
+use crate::local::{Cache, LocalStore};
+use crate::name::CacheName;
+
+/// An entry at one end of a cache's age range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aged {
+    pub key: Vec<u8>,
+    pub created_ms: u64,
+}
+
+/// The state of a cache's counters file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CounterState {
+    /// Nothing was counted yet (or counting is disabled).
+    Absent,
+    Counting(Tally),
+    /// The file is damaged; the next counted read replaces it.
+    Damaged(String),
+}
+
+/// One cache as `stats` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheStats {
+    pub name: CacheName,
+    /// Live entries: unexpired and not invalidated (stale ones included).
+    pub entries: u64,
+    /// Their key and value bytes.
+    pub bytes: u64,
+    /// Changes not yet merged into a snapshot.
+    pub pending: u64,
+    /// When the cache was last synced (or created), if it has files.
+    pub last_sync_ms: Option<u64>,
+    /// Bytes of its journals.
+    pub journal_bytes: u64,
+    pub oldest: Option<Aged>,
+    pub newest: Option<Aged>,
+    pub counters: CounterState,
+}
+
+impl LocalStore {
+    /// The statistics of one cache (which must exist).
+    pub fn stats(&self, name: &CacheName) -> Result<CacheStats> {
+        let cache = self.existing(name)?;
+        let mut stats = CacheStats {
+            name: name.clone(),
+            entries: 0,
+            bytes: 0,
+            pending: 0,
+            last_sync_ms: None,
+            journal_bytes: 0,
+            oldest: None,
+            newest: None,
+            counters: counter_state(&cache),
+        };
+        let Some(view) = cache.dir.view()? else {
+            return Ok(stats);
+        };
+        let now = self.clock().now_ms();
+        view.for_each_entry(&view.overlay()?, |entry| {
+            if cache.invalidated.judge(&entry, now) == Freshness::Invalid {
+                return Ok(());
+            }
+            stats.entries += 1;
+            stats.bytes += entry.size();
+            let aged = || Aged {
+                key: entry.key.clone(),
+                created_ms: entry.created_ms,
+            };
+            if stats
+                .oldest
+                .as_ref()
+                .is_none_or(|o| entry.created_ms < o.created_ms)
+            {
+                stats.oldest = Some(aged());
+            }
+            if stats
+                .newest
+                .as_ref()
+                .is_none_or(|n| entry.created_ms >= n.created_ms)
+            {
+                stats.newest = Some(aged());
+            }
+            Ok(())
+        })?;
+        stats.pending = view.pending();
+        stats.last_sync_ms = Some(view.head.last_sync_ms);
+        stats.journal_bytes = view
+            .journals
+            .iter()
+            .map(|j| fs::metadata(&j.path).map_or(0, |m| m.len()))
+            .sum();
+        Ok(stats)
+    }
+
+    /// Zeroes a cache's hit and miss counts.
+    pub fn reset_counters(&self, name: &CacheName) -> Result<()> {
+        let cache = self.existing(name)?;
+        if cache.dir.read_head()?.is_none() {
+            return Ok(());
+        }
+        let now = self.clock().now_ms();
+        Counters::open_or_create(&cache.dir, now)?.reset(now);
+        Ok(())
+    }
+}
+
+fn counter_state(cache: &Cache) -> CounterState {
+    match Counters::open(&cache.dir) {
+        Ok(Some(counters)) => CounterState::Counting(counters.tally()),
+        Ok(None) => CounterState::Absent,
+        Err(e) => CounterState::Damaged(e.to_string()),
+    }
+}

@@ -1,0 +1,162 @@
+//! Moving entries in and out of a cache whole, with their times: what `export`
+//! reads and `import` writes. An import lands in one journal append under the
+//! write lock, so it is all there or (on an error) none of it is.
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use crate::entry::{Entry, StoredValue};
+use crate::error::{Error, Result};
+use crate::local::blob::{self, BlobReader};
+use crate::local::manifest::Freshness;
+use crate::local::record::Op;
+use crate::local::{INLINE_MAX, LocalStore};
+use crate::name::CacheName;
+use crate::store::{Value, WriteReport};
+
+/// An entry as it travels: key, value and times (ms since the Unix epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Portable<V> {
+    pub key: Vec<u8>,
+    pub value: V,
+    pub created_ms: u64,
+    pub expires_ms: Option<u64>,
+    /// Soft-invalidated: served only to readers that accept stale values.
+    pub stale: bool,
+}
+
+impl<V> Portable<V> {
+    /// The same entry with its value changed by `f`.
+    pub fn try_map<W>(self, f: impl FnOnce(V) -> Result<W>) -> Result<Portable<W>> {
+        Ok(Portable {
+            key: self.key,
+            value: f(self.value)?,
+            created_ms: self.created_ms,
+            expires_ms: self.expires_ms,
+            stale: self.stale,
+        })
+    }
+}
+
+/// A value waiting to be imported: in hand, or the next `len` bytes of a spool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staged {
+    Bytes(Vec<u8>),
+    Spooled(u64),
+}
+
+/// The live entries of a cache, sorted by key, ready to be written out.
+pub struct Export {
+    blobs: PathBuf,
+    entries: Vec<Entry>,
+}
+
+impl Export {
+    pub fn len(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Calls `f` with each entry and its whole value (a blob is checked
+    /// against its hash first), one at a time.
+    pub fn for_each(&self, mut f: impl FnMut(Portable<Vec<u8>>) -> Result<()>) -> Result<()> {
+        for entry in &self.entries {
+            let value = match &entry.value {
+                StoredValue::Inline(bytes) => bytes.clone(),
+                StoredValue::Blob { hash, len } => {
+                    Value::Blob(BlobReader::open(&self.blobs, hash, *len)?).into_bytes()?
+                }
+            };
+            f(Portable {
+                key: entry.key.clone(),
+                value,
+                created_ms: entry.created_ms,
+                expires_ms: entry.expires_ms,
+                stale: entry.stale,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl LocalStore {
+    /// The live entries of a cache (which must exist), stale ones marked.
+    pub fn export(&self, name: &CacheName) -> Result<Export> {
+        let cache = self.existing(name)?;
+        let mut entries = Vec::new();
+        if let Some(view) = cache.dir.view()? {
+            let now = self.clock().now_ms();
+            view.for_each_entry(&view.overlay()?, |mut entry| {
+                match cache.invalidated.judge(&entry, now) {
+                    Freshness::Invalid => {}
+                    Freshness::Stale => {
+                        entry.stale = true;
+                        entries.push(entry);
+                    }
+                    Freshness::Fresh => entries.push(entry),
+                }
+                Ok(())
+            })?;
+        }
+        entries.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        Ok(Export {
+            blobs: cache.dir.blobs_path(),
+            entries,
+        })
+    }
+
+    /// Writes validated entries with their own times, creating the cache if
+    /// needed. Spooled values are read from `spool` in order, into blobs; then
+    /// every record goes in with one journal append under the write lock.
+    pub fn import(
+        &self,
+        name: &CacheName,
+        entries: Vec<Portable<Staged>>,
+        spool: &mut dyn Read,
+    ) -> Result<WriteReport> {
+        let cache = self.existing_or_created(name)?;
+        let durable = cache.settings.durable;
+        let blobs = cache.dir.blobs_path();
+        let mut ops = Vec::with_capacity(entries.len());
+        for item in entries {
+            let value = match item.value {
+                Staged::Bytes(bytes) if bytes.len() <= INLINE_MAX => StoredValue::Inline(bytes),
+                Staged::Bytes(bytes) => to_blob(&blobs, &bytes, &mut io::empty(), durable)?,
+                Staged::Spooled(len) => {
+                    let value = to_blob(&blobs, &[], &mut spool.take(len), durable)?;
+                    if value.len() != len {
+                        return Err(Error::Io {
+                            path: "<import spool>".into(),
+                            source: io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                format!("ended after {} of {len} bytes", value.len()),
+                            ),
+                        });
+                    }
+                    value
+                }
+            };
+            ops.push(Op::Set(Entry {
+                key: item.key,
+                value,
+                created_ms: item.created_ms,
+                expires_ms: item.expires_ms,
+                epoch: cache.epoch,
+                stale: item.stale,
+            }));
+        }
+        let mut writer = cache.dir.writer(self.clock().now_ms())?;
+        if !ops.is_empty() {
+            writer.append(&ops, durable)?;
+        }
+        Ok(self.settle(&cache, writer))
+    }
+}
+
+fn to_blob(blobs: &Path, head: &[u8], rest: &mut dyn Read, durable: bool) -> Result<StoredValue> {
+    let (hash, len) = blob::write(blobs, head, rest, durable)?;
+    Ok(StoredValue::Blob { hash, len })
+}

@@ -1,0 +1,199 @@
+//! `cacheman gc`: expired entries go, limits evict the least recently used
+//! entries first, and orphaned blobs and dead writers' temporary files are
+//! deleted while blobs a live entry (or a write in progress) needs are kept.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::Env;
+
+/// Entries written long ago, oldest first: a (1970 + 1 s), b, c, d.
+fn aged_cache(env: &Env, cache: &str) {
+    let lines: String = ["a", "b", "c", "d"]
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            format!(
+                "{{\"key\":\"{key}\",\"value\":\"{key}{key}\",\"created_ms\":{}}}\n",
+                (i + 1) * 1000
+            )
+        })
+        .collect();
+    env.cmd(["import", cache]).stdin(lines).any_stderr().run();
+}
+
+fn keys(env: &Env, cache: &str) -> Vec<String> {
+    env.keys(cache)
+        .into_iter()
+        .map(|k| String::from_utf8(k).unwrap())
+        .collect()
+}
+
+fn gc(env: &Env, args: &[&str]) -> String {
+    let out = env.cmd(["gc"]).args_of(args).any_stdout().run().stdout;
+    String::from_utf8(out).unwrap()
+}
+
+trait Args {
+    fn args_of(self, args: &[&str]) -> Self;
+}
+
+impl Args for common::Test<'_> {
+    fn args_of(mut self, args: &[&str]) -> Self {
+        for arg in args {
+            self = self.arg(arg);
+        }
+        self
+    }
+}
+
+#[test]
+fn limits_evict_the_least_recently_used_first() {
+    let env = Env::new();
+    aged_cache(&env, "c");
+    // `a` is the oldest written, but the most recently read.
+    env.cmd(["get", "c", "a"]).stdout("aa").run();
+    let report = gc(&env, &["c", "--max-entries", "2"]);
+    assert!(
+        report.starts_with(
+            "c: dropped 0 expired or invalidated, evicted 2 (6 B freed), 2 entries left;"
+        ),
+        "{report}"
+    );
+    assert_eq!(keys(&env, "c"), ["a", "d"]);
+
+    aged_cache(&env, "bytes");
+    env.cmd(["get", "bytes", "b"]).stdout("bb").run();
+    env.cmd(["get", "bytes", "a"]).stdout("aa").run();
+    // Each entry is 3 bytes: 6 bytes keep the two read last.
+    gc(&env, &["bytes", "--max-bytes", "6"]);
+    assert_eq!(keys(&env, "bytes"), ["a", "b"]);
+}
+
+#[test]
+fn a_sync_enforces_the_cache_limits_in_the_same_order() {
+    let env = Env::new();
+    env.cmd(["create", "c", "--max-entries", "3"]).run();
+    aged_cache(&env, "c");
+    env.cmd(["get", "c", "a"]).stdout("aa").run();
+    env.cmd(["sync", "c"]).any_stderr().run();
+    assert_eq!(keys(&env, "c"), ["a", "c", "d"]);
+    // gc applies the cache's own limit too, and the tighter of two.
+    gc(&env, &["c", "--max-entries", "10"]);
+    assert_eq!(keys(&env, "c"), ["a", "c", "d"]);
+}
+
+#[test]
+fn expired_entries_are_dropped() {
+    let env = Env::new();
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let lines = format!(
+        "{{\"key\":\"soon\",\"value\":\"v\",\"expires_ms\":{}}}\n{{\"key\":\"kept\",\"value\":\"v\"}}\n",
+        now_ms + 3000
+    );
+    env.cmd(["import", "c"]).stdin(lines).any_stderr().run();
+    env.cmd(["sync", "c"]).any_stderr().run();
+    let synced = env.ls_cache("c");
+    assert_eq!(
+        (synced["entries"].as_u64(), synced["pending"].as_u64()),
+        (Some(2), Some(0))
+    );
+    common::eventually(Duration::from_secs(30), "the entry to expire", || {
+        env.get("c", "soon").is_none()
+    });
+    // Nothing is pending: only gc's forced rewrite drops what expired in the snapshot.
+    let report = gc(&env, &[]);
+    assert!(
+        report.starts_with(
+            "c: dropped 1 expired or invalidated, evicted 0 (5 B freed), 1 entries left;"
+        ),
+        "{report}"
+    );
+    assert_eq!(keys(&env, "c"), ["kept"]);
+    assert_eq!(env.ls_cache("c")["entries"], 1);
+    let report = gc(&env, &["c"]);
+    assert!(report.starts_with("c: dropped 0 expired"), "{report}");
+}
+
+fn blob_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for folder in fs::read_dir(dir.join("blobs")).unwrap() {
+        let folder = folder.unwrap().path();
+        if folder.is_dir() {
+            files.extend(fs::read_dir(folder).unwrap().map(|f| f.unwrap().path()));
+        }
+    }
+    files.sort();
+    files
+}
+
+fn backdate(path: &Path) {
+    let status = Command::new("touch")
+        .args(["-m", "-d", "2 hours ago"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn orphaned_blobs_and_dead_writers_temporary_files_are_removed() {
+    let env = Env::new();
+    let first = vec![b'1'; 10_000];
+    let second = vec![b'2'; 10_000];
+    fs::write(env.path("work/first"), &first).unwrap();
+    fs::write(env.path("work/second"), &second).unwrap();
+    env.cmd(["set", "c", "k", "--file", "first"]).run();
+    env.cmd(["set", "c", "k", "--file", "second"]).run();
+    let dir = env.cache_dir("c");
+    let blobs = blob_files(&dir);
+    assert_eq!(blobs.len(), 2);
+    let temp = dir.join("blobs/tmp.999999999.0");
+    fs::write(&temp, b"a dead writer's half blob").unwrap();
+    let counters_temp = dir.join("counters.tmp.999999999.1");
+    fs::write(&counters_temp, b"half a file").unwrap();
+
+    // Young orphans are kept: their writer's record may not have landed yet.
+    let report = gc(&env, &["c"]);
+    assert!(
+        report.ends_with("removed 0 orphaned blobs (0 B) and 2 temporary files (36 B)\n"),
+        "{report}"
+    );
+    assert!(!temp.exists() && !counters_temp.exists());
+    assert_eq!(blob_files(&dir), blobs);
+
+    for blob in &blobs {
+        backdate(blob);
+    }
+    let report = gc(&env, &["c"]);
+    assert!(
+        report.ends_with("removed 1 orphaned blobs (9.8 KiB) and 0 temporary files (0 B)\n"),
+        "{report}"
+    );
+    assert_eq!(blob_files(&dir).len(), 1);
+    assert_eq!(env.get("c", "k").unwrap(), second);
+}
+
+#[test]
+fn bad_input_changes_nothing() {
+    let env = Env::new();
+    env.set("c", "k", "v");
+    let before = env.tree();
+    env.cmd(["gc", "nope"])
+        .usage_error("no cache named 'nope'")
+        .run();
+    env.cmd(["gc", "c", "--max-entries", "many"])
+        .usage_error("--max-entries")
+        .run();
+    env.cmd(["gc", "c", "--max-bytes", "lots"])
+        .usage_error("--max-bytes")
+        .run();
+    before.assert_same(&env.tree(), "refused gc");
+}

@@ -1,0 +1,219 @@
+//! `cacheman export` and `import`: an exact round trip in JSON Lines and CSV
+//! (binary keys and values, large values, TTLs), and an import that is all or
+//! nothing.
+
+mod common;
+
+use std::fs;
+
+use common::{Env, os};
+
+const BINARY_KEY: &[u8] = b"k\xff\x01\xfe";
+const BINARY_VALUE: &[u8] = b"\x00\x01\xff value \xc3";
+
+/// A cache with a binary key and value (with a TTL), a text entry and a value
+/// large enough for a blob.
+fn populated() -> Env {
+    let env = Env::new();
+    fs::write(env.path("work/binary"), BINARY_VALUE).unwrap();
+    env.cmd([
+        os(b"set"),
+        os(b"c"),
+        os(BINARY_KEY),
+        os(b"--file"),
+        env.path("work/binary").into(),
+    ])
+    .arg("--ttl")
+    .arg("2h")
+    .run();
+    env.set("c", "text", "héllo, \"world\"\nsecond line");
+    let large: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    fs::write(env.path("work/large"), &large).unwrap();
+    env.cmd(["set", "c", "large", "--file", "large"]).run();
+    env
+}
+
+fn export(env: &Env, cache: &str, format: &str) -> Vec<u8> {
+    env.cmd(["export", cache, "--format", format])
+        .any_stdout()
+        .run()
+        .stdout
+}
+
+fn round_trip(format: &str) {
+    let env = populated();
+    let exported = export(&env, "c", format);
+    let file = env.path(format!("work/c.{format}"));
+    fs::write(&file, &exported).unwrap();
+    env.cmd(["import", "copy"])
+        .arg(&file)
+        .args_format(format)
+        .stderr("copy: imported 3 entries\n")
+        .run();
+    assert_eq!(
+        export(&env, "copy", format),
+        exported,
+        "{format} round trip"
+    );
+    assert_eq!(export(&env, "copy", "jsonl"), export(&env, "c", "jsonl"));
+    assert_eq!(env.get("copy", os(BINARY_KEY)).unwrap(), BINARY_VALUE);
+    assert_eq!(
+        env.get("copy", "large").unwrap(),
+        fs::read(env.path("work/large")).unwrap()
+    );
+}
+
+trait FormatArg {
+    fn args_format(self, format: &str) -> Self;
+}
+
+impl FormatArg for common::Test<'_> {
+    fn args_format(self, format: &str) -> Self {
+        self.arg("--format").arg(format)
+    }
+}
+
+#[test]
+fn jsonl_round_trips_exactly() {
+    round_trip("jsonl");
+}
+
+#[test]
+fn csv_round_trips_exactly() {
+    round_trip("csv");
+}
+
+#[test]
+fn export_keeps_times_and_encodes_binary() {
+    let env = populated();
+    let jsonl = export(&env, "c", "jsonl");
+    let lines: Vec<serde_json::Value> = jsonl
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    let binary = lines
+        .iter()
+        .find(|l| l["key"].is_object())
+        .expect("the binary key is exported as base64");
+    assert_eq!(binary["key"]["bytes"], "a/8B/g==");
+    let ttl = binary["expires_ms"].as_u64().unwrap() - binary["created_ms"].as_u64().unwrap();
+    assert_eq!(ttl, 2 * 3600 * 1000);
+    let csv = String::from_utf8(export(&env, "c", "csv")).unwrap();
+    assert!(csv.starts_with("key,value,encoding,created_ms,expires_ms,stale\n"));
+    assert!(csv.contains("a/8B/g==,"), "{csv}");
+    assert!(
+        csv.contains("\"héllo, \"\"world\"\"\nsecond line\",text,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn import_from_stdin_restores_ttls() {
+    let env = Env::new();
+    let line =
+        br#"{"key":"k","value":{"bytes":"/wA="},"created_ms":1000,"expires_ms":99999999999999}"#;
+    env.cmd(["import", "c", "-"])
+        .stdin(line.to_vec())
+        .any_stderr()
+        .run();
+    assert_eq!(env.get("c", "k").unwrap(), b"\xff\x00");
+    let out = env
+        .cmd(["get", "c", "k", "--json"])
+        .any_stdout()
+        .run()
+        .stdout;
+    let hit = &common::json(&out)[0];
+    assert_eq!(hit["created"], "1970-01-01T00:00:01Z");
+    // An expiry in the past imports as it was: expired.
+    env.cmd(["import", "c"])
+        .stdin(br#"{"key":"old","value":"v","expires_ms":1}"#.to_vec())
+        .any_stderr()
+        .run();
+    assert_eq!(env.get("c", "old"), None);
+    // Keys with NUL bytes, which no argument can carry, travel too.
+    let nul = "{\"key\":{\"bytes\":\"YQBi\"},\"value\":\"v\"}\n";
+    env.cmd(["import", "nul"]).stdin(nul).any_stderr().run();
+    let exported = String::from_utf8(export(&env, "nul", "jsonl")).unwrap();
+    assert!(exported.starts_with(r#"{"created_ms":"#), "{exported}");
+    assert!(exported.contains(r#""key":"a\u0000b""#), "{exported}");
+}
+
+#[test]
+fn a_malformed_import_changes_nothing() {
+    let env = populated();
+    let good = String::from_utf8(export(&env, "c", "jsonl")).unwrap();
+    let bad_lines = [
+        "{\"key\": \"x\"}",
+        "{\"key\": \"x\", \"value\": {\"bytes\": \"not base64!\"}}",
+        "not json",
+        "{\"key\": \"x\", \"value\": \"v\", \"color\": \"red\"}",
+        "{\"key\": \"x\", \"value\": \"v\", \"expires_ms\": -1}",
+    ];
+    let before = env.tree();
+    for bad in bad_lines {
+        let input = format!("{good}{bad}\n{good}");
+        for cache in ["c", "fresh"] {
+            env.cmd(["import", cache])
+                .stdin(input.clone())
+                .usage_error("line 4")
+                .run();
+            before.assert_same(&env.tree(), bad);
+        }
+    }
+    let long_key = format!("{{\"key\": \"{}\", \"value\": \"v\"}}\n", "k".repeat(4097));
+    env.cmd(["import", "c"])
+        .stdin(long_key)
+        .usage_error("line 1: key is 4097 bytes")
+        .run();
+    let csv = String::from_utf8(export(&env, "c", "csv")).unwrap();
+    for bad in [
+        "x,y,hex,1,,false",
+        "x,y,text,soon,,false",
+        "x,y,text,1,,maybe",
+        "x,y",
+    ] {
+        let input = format!("{csv}{bad}\n");
+        env.cmd(["import", "c", "--format", "csv"])
+            .stdin(input)
+            .usage_error("line 6") // the text entry's value spans lines 4 and 5
+            .run();
+        before.assert_same(&env.tree(), bad);
+    }
+    env.cmd(["import", "c", "--format", "csv"])
+        .stdin("k,v\n")
+        .usage_error("line 1: the header must be")
+        .run();
+    env.cmd(["import", "c", "nowhere.jsonl"])
+        .usage_error("nowhere.jsonl")
+        .run();
+    env.cmd(["export", "nope"])
+        .usage_error("no cache named 'nope'")
+        .run();
+    before.assert_same(&env.tree(), "refused imports and exports");
+    assert!(!env.cache_dir("fresh").exists());
+}
+
+#[test]
+fn a_batch_imports_from_a_file_only() {
+    let env = populated();
+    fs::write(env.path("work/c.jsonl"), export(&env, "c", "jsonl")).unwrap();
+    let out = env
+        .cmd(["batch"])
+        .stdin("import copy c.jsonl\nimport copy\nimport copy -\n")
+        .status(2)
+        .any_stdout()
+        .any_stderr()
+        .run()
+        .stdout;
+    let answers: Vec<serde_json::Value> = out
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(answers[0]["status"], 0);
+    for refused in &answers[1..] {
+        assert_eq!(refused["error"], "import in a batch needs a FILE");
+    }
+    assert_eq!(export(&env, "copy", "jsonl"), export(&env, "c", "jsonl"));
+}
