@@ -26,6 +26,7 @@ pub mod graph;
 pub mod local;
 pub mod name;
 pub mod resolve;
+pub mod run;
 pub mod store;
 
 pub use error::{Error, Result};

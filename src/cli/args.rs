@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::{
     batch, clear, completions, config, create, del, depend, drop, epoch, get, graph, has, info,
-    init, invalidate, keys, ls, set, sync,
+    init, invalidate, keys, ls, run, set, sync,
 };
 
 const AFTER_HELP: &str = "\
@@ -16,6 +16,8 @@ Exit status:
   1  a miss, or a false answer from `has`
   2  a usage error or bad input (nothing was changed)
   3  a store or I/O error
+`run` exits with its command's status, or 125 when cacheman fails (bad arguments
+included), 126 when the command cannot be executed, 127 when it is not found.
 
 The store is the first of: --dir, $CACHEMAN_DIR, the nearest .cacheman/ above the
 working directory (see `cacheman init`), the platform cache directory.
@@ -76,4 +78,5 @@ pub enum Command {
     Info(info::InfoArgs),
     Batch(batch::BatchArgs),
     Completions(completions::CompletionsArgs),
+    Run(run::RunArgs),
 }

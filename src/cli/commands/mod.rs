@@ -17,6 +17,7 @@ pub mod init;
 pub mod invalidate;
 pub mod keys;
 pub mod ls;
+pub mod run;
 pub mod set;
 pub mod sync;
 
@@ -50,5 +51,6 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Epoch(args) => epoch::run(ctx, args, out),
         Command::Completions(args) => completions::run(args, out),
         Command::Batch(args) => batch::run(ctx, args, out),
+        Command::Run(args) => run::run(ctx, args, out),
     }
 }
