@@ -235,9 +235,10 @@ impl Memo<'_> {
 
     /// Starts one detached refresher, unless a run of this key is under way.
     fn start_refresher(&self, keyed: &Keyed<'_>, lock_path: &Path) -> Result<()> {
-        if KeyLock::try_acquire(lock_path)?.is_none() {
+        let Some(probe) = KeyLock::try_acquire(lock_path)? else {
             return Ok(());
-        }
+        };
+        drop(probe);
         let exe = std::env::current_exe().at(Path::new("/proc/self/exe"))?;
         let stdin = match &keyed.stdin {
             Some(file) => Stdio::from(file.try_clone().at(Path::new("<stdin>"))?),
