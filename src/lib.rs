@@ -19,6 +19,7 @@
 pub mod autosync;
 pub mod cli;
 pub mod clock;
+pub mod detach;
 pub mod entry;
 pub mod error;
 pub mod exit_code;

@@ -6,7 +6,6 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -158,7 +157,7 @@ impl Memo<'_> {
         env.sort();
         env.dedup();
         let (stdin, stdin_hash) = if request.stdin {
-            let (file, hash) = Spool::of_stream(&mut io::stdin().lock())?;
+            let (file, hash) = Spool::of_stream(&self.spool_dir(), &mut io::stdin().lock())?;
             (Some(file), Some(hash))
         } else {
             (None, None)
@@ -187,6 +186,11 @@ impl Memo<'_> {
             hasher,
             stdin,
         })
+    }
+
+    /// Where transcripts and stdin are spooled: in the store, on disk.
+    fn spool_dir(&self) -> PathBuf {
+        self.root.join("run-spool")
     }
 
     fn read_record(&self, cache: &CacheName, argv_id: &[u8; 32]) -> Result<Option<Record>> {
@@ -239,23 +243,13 @@ impl Memo<'_> {
             return Ok(());
         };
         drop(probe);
-        let exe = std::env::current_exe().at(Path::new("/proc/self/exe"))?;
         let stdin = match &keyed.stdin {
             Some(file) => Stdio::from(file.try_clone().at(Path::new("<stdin>"))?),
             None => Stdio::null(),
         };
-        Command::new(&exe)
-            .arg("--dir")
-            .arg(self.root)
-            .arg("run")
-            .args(&keyed.request.refresher_args)
-            .stdin(stdin)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .at(&exe)?;
-        Ok(())
+        let mut args = vec![OsString::from("run")];
+        args.extend(keyed.request.refresher_args.iter().cloned());
+        crate::detach::spawn(self.root, &args, stdin)
     }
 
     /// The refresher: runs the command again unless another process is already
@@ -276,7 +270,7 @@ impl Memo<'_> {
         let request = keyed.request;
         let token = self.store.epoch()?;
         let (fresh_ms, store_ttl) = lifetimes(request);
-        let mut spool = Spool::new()?;
+        let mut spool = Spool::new(&self.spool_dir())?;
         transcript::write_header(&mut spool, fresh_ms).at(&spool.path)?;
         let mut command = self.command(keyed)?;
         let (outcome, spool_failure) =

@@ -1,12 +1,14 @@
-//! Spool files: anonymous temporary files (unlinked as soon as they are made)
-//! that hold a run's transcript or stdin, so large data never sits in memory.
+//! Spool files: anonymous temporary files (unlinked as soon as they are made, so
+//! a killed run leaves nothing) that hold a run's transcript or stdin, so large
+//! data never sits in memory. They live in the store, not in a RAM-backed /tmp.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
+use crate::local::fsutil;
 
 /// A spool being written.
 pub struct Spool {
@@ -16,9 +18,10 @@ pub struct Spool {
 }
 
 impl Spool {
-    pub fn new() -> Result<Spool> {
-        let path =
-            std::env::temp_dir().join(format!("cacheman-run-{}", crate::clock::unique_suffix()));
+    /// A new spool in `dir` (created if needed).
+    pub fn new(dir: &Path) -> Result<Spool> {
+        fsutil::create_private_dir(dir)?;
+        let path = dir.join(format!("spool.{}", crate::clock::unique_suffix()));
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -33,23 +36,17 @@ impl Spool {
         })
     }
 
-    /// Copies `input` to a new spool while hashing it; returns the spool's file
-    /// (rewound) and the hash.
-    pub fn of_stream(input: &mut dyn Read) -> Result<(File, [u8; 32])> {
-        let mut spool = Spool::new()?;
+    /// Copies `input` to a new spool; returns the spool's file (rewound) and
+    /// the hash of what it holds.
+    pub fn of_stream(dir: &Path, input: &mut dyn Read) -> Result<(File, [u8; 32])> {
+        let mut spool = Spool::new(dir)?;
+        io::copy(input, &mut spool).at(Path::new("<stdin>"))?;
+        let path = spool.path.clone();
+        let mut file = spool.finish()?;
         let mut hasher = blake3::Hasher::new();
-        let mut buf = vec![0; 64 << 10];
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e).at(std::path::Path::new("<stdin>")),
-            };
-            hasher.update(&buf[..n]);
-            spool.write_all(&buf[..n]).at(&spool.path)?;
-        }
-        Ok((spool.finish()?, *hasher.finalize().as_bytes()))
+        hasher.update_reader(&mut file).at(&path)?;
+        file.seek(SeekFrom::Start(0)).at(&path)?;
+        Ok((file, *hasher.finalize().as_bytes()))
     }
 
     /// The written file, flushed and rewound for reading.
