@@ -270,4 +270,34 @@ mod tests {
         };
         assert!(!touched.settled(13_000_000_000), "ctime counts too");
     }
+
+    #[test]
+    fn a_matching_fingerprint_short_cuts_the_hash_and_a_fresh_file_is_not_trusted() {
+        let dir = std::env::temp_dir().join(format!("cacheman-inputs-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("a"), "content").unwrap();
+        let meta = fs::metadata(dir.join("a")).unwrap();
+        let remembered = Known {
+            path: dir.join("a").as_os_str().as_bytes().to_vec(),
+            fingerprint: Fingerprint::of(&meta),
+            hash: [7; 32],
+        };
+        let mut hasher = InputHasher::new(&dir, vec![remembered.clone()]);
+        let inputs = hasher.hash_all(&["a".into()]).unwrap();
+        assert_eq!(inputs[0].files[0].1, Content::File([7; 32]), "not re-read");
+        assert!(
+            hasher.known.is_empty(),
+            "written just now: not trusted next time"
+        );
+        fs::write(dir.join("a"), "CONTENT").unwrap();
+        let mut hasher = InputHasher::new(&dir, vec![remembered]);
+        let inputs = hasher.hash_all(&["a".into()]).unwrap();
+        let real = *blake3::hash(b"CONTENT").as_bytes();
+        assert_eq!(
+            inputs[0].files[0].1,
+            Content::File(real),
+            "a changed file is re-read"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
