@@ -67,6 +67,9 @@ _cacheman() {
             cacheman,ls)
                 cmd="cacheman__subcmd__ls"
                 ;;
+            cacheman,run)
+                cmd="cacheman__subcmd__run"
+                ;;
             cacheman,set)
                 cmd="cacheman__subcmd__set"
                 ;;
@@ -83,7 +86,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions"
+            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,6 +446,52 @@ _cacheman() {
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__run)
+            opts="-v -h --cache --input --output --env --key --stdin --no-cwd --ttl --stale --force --cache-failures --no-cache --explain --print-key --refresh --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --cache)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
