@@ -17,7 +17,9 @@ use crate::store::Ttl;
 
 /// Run a command, or replay its stored result when its inputs are unchanged
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(
+    override_usage = "cacheman run [OPTIONS] [--] <COMMAND>...",
+    after_help = "Examples:
   cacheman run --ttl 10m -- curl -s https://example.com/api
   cacheman run --input main.c --input 'include/**/*.h' --output main.o -- cc -c main.c -o main.o
   cacheman run --ttl 5s --stale 1h -- git status --short     # for a status bar
@@ -34,7 +36,8 @@ CACHEMAN_DISABLE=1 (anything but empty or 0) makes every run a plain run.
 
 Exit status: the command's own; 125 when cacheman itself fails (bad arguments
 included), 126 when the command cannot be executed, 127 when it is not found,
-128+N when it was killed by signal N.")]
+128+N when it was killed by signal N."
+)]
 pub struct RunArgs {
     /// The cache results go in (created with default settings if missing)
     #[arg(long, value_name = "NAME", default_value = "run")]
