@@ -89,10 +89,10 @@ impl Memo<'_> {
     /// Runs or replays; returns the exit status.
     pub fn run(&self, request: &Request, cwd: &Path, out: &mut dyn Write) -> Result<u8> {
         let cache = request.cache.as_ref().expect("a cache is named");
-        let mut keyed = self.keyed(request, cache, cwd)?;
+        let keyed = self.keyed(request, cache, cwd)?;
         let lock_path = lock::path_for(self.root, &hex(&keyed.key));
         if request.refresh {
-            return self.refresh(&mut keyed, &lock_path);
+            return self.refresh(&keyed, &lock_path);
         }
         if !request.force {
             // A check that must pass before any stored result is used (such as
@@ -118,7 +118,7 @@ impl Memo<'_> {
         {
             return self.replay(&keyed, hit, out);
         }
-        self.compute(&mut keyed, out)
+        self.compute(&keyed, out)
     }
 
     /// Works out the key, reading the last record of this argv when its
@@ -254,7 +254,7 @@ impl Memo<'_> {
 
     /// The refresher: runs the command again unless another process is already
     /// doing so, or has done so since the stale result was served.
-    fn refresh(&self, keyed: &mut Keyed<'_>, lock_path: &Path) -> Result<u8> {
+    fn refresh(&self, keyed: &Keyed<'_>, lock_path: &Path) -> Result<u8> {
         let Some(_lock) = KeyLock::try_acquire(lock_path)? else {
             return Ok(0);
         };
@@ -266,7 +266,7 @@ impl Memo<'_> {
 
     /// Runs the command with its output captured, and stores the result if it
     /// may be: a success (or any exit with `--cache-failures`), never a signal.
-    fn compute(&self, keyed: &mut Keyed<'_>, out: &mut dyn Write) -> Result<u8> {
+    fn compute(&self, keyed: &Keyed<'_>, out: &mut dyn Write) -> Result<u8> {
         let request = keyed.request;
         let token = self.store.epoch()?;
         let (fresh_ms, store_ttl) = lifetimes(request);
