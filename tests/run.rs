@@ -473,3 +473,36 @@ fn print_key_prints_the_key_without_running() {
     assert_ne!(key(&["--key", "v2"]), plain);
     assert_eq!(runs(&env), 0);
 }
+
+#[test]
+fn a_damaged_stored_result_is_reported_never_replayed() {
+    let env = Env::new();
+    let script = format!("{COUNTED}; head -c 100000 /dev/zero");
+    output(run_sh(&env, &[], &script));
+    let blobs: Vec<_> = walk_files(&env.cache_dir("run").join("blobs"));
+    assert_eq!(blobs.len(), 1, "the transcript went to a blob");
+    common::flip_byte(&blobs[0], 1000, 0x01);
+    let out = output(run_sh(&env, &[], &script));
+    assert_eq!(out.status.code(), Some(125));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing of a damaged result is shown"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    common::assert_error_form(&stderr);
+    assert!(stderr.contains("does not match its hash"), "{stderr}");
+    assert_eq!(runs(&env), 1);
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk_files(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
