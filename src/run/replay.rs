@@ -49,7 +49,8 @@ pub fn replay(value: &Value, out: &mut dyn Write) -> Result<u8, ReplayError> {
     transcript::read_header(&mut input).map_err(ReplayError::Damaged)?;
     let mut live = Live::new(out);
     let mut restorer = Restorer::default();
-    let mut buf = vec![0; 64 << 10];
+    // No bigger than the value: a small result touches no more memory than it needs.
+    let mut buf = vec![0; (64 << 10).min(value.len() as usize).max(1)];
     loop {
         let Some((tag, len)) =
             transcript::read_frame_head(&mut input).map_err(ReplayError::Damaged)?
