@@ -506,3 +506,38 @@ fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// Peak memory of a run printing 64 MiB, sampled while it is blocked on a full
+/// stdout pipe, then the whole output.
+fn peak_while_streaming(env: &Env, script: &str) -> (u64, usize) {
+    use std::io::Read;
+    let mut child = run_sh(env, &[], script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = vec![0; 8 << 20];
+    stdout.read_exact(&mut first).unwrap();
+    let peak = common::peak_rss_kib(child.id()).expect("the run is still going");
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    (peak, first.len() + rest.len())
+}
+
+#[test]
+fn big_outputs_stream_in_bounded_memory_both_ways() {
+    let env = Env::new();
+    let script = format!("{COUNTED}; head -c 67108864 /dev/zero");
+    let (cold_kib, cold_len) = peak_while_streaming(&env, &script);
+    let (hit_kib, hit_len) = peak_while_streaming(&env, &script);
+    assert_eq!((cold_len, hit_len), (64 << 20, 64 << 20));
+    assert_eq!(runs(&env), 1);
+    for (what, kib) in [("capture", cold_kib), ("replay", hit_kib)] {
+        assert!(
+            kib < 24 << 10,
+            "{what} peaked at {kib} KiB for a 64 MiB output"
+        );
+    }
+}
