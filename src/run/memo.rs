@@ -26,9 +26,9 @@ use crate::run::transcript::{self, Tag};
 use crate::store::{Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
 
 /// What the caller asked for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Request {
-    pub cache: Option<CacheName>,
+    pub cache: CacheName,
     pub argv: Vec<OsString>,
     /// The working directory is part of the key.
     pub cwd_in_key: bool,
@@ -81,15 +81,13 @@ enum Found {
 impl Memo<'_> {
     /// The key `run` would use, as hex.
     pub fn print_key(&self, request: &Request, cwd: &Path) -> Result<String> {
-        let cache = request.cache.as_ref().expect("a cache is named");
-        let keyed = self.keyed(request, cache, cwd)?;
+        let keyed = self.keyed(request, cwd)?;
         Ok(blake3::Hash::from_bytes(keyed.key).to_hex().to_string())
     }
 
     /// Runs or replays; returns the exit status.
     pub fn run(&self, request: &Request, cwd: &Path, out: &mut dyn Write) -> Result<u8> {
-        let cache = request.cache.as_ref().expect("a cache is named");
-        let keyed = self.keyed(request, cache, cwd)?;
+        let keyed = self.keyed(request, cwd)?;
         let lock_path = lock::path_for(self.root, &hex(&keyed.key));
         if request.refresh {
             return self.refresh(&keyed, &lock_path);
@@ -123,12 +121,8 @@ impl Memo<'_> {
 
     /// Works out the key, reading the last record of this argv when its
     /// fingerprints or its parts are wanted.
-    fn keyed<'r>(
-        &self,
-        request: &'r Request,
-        cache: &'r CacheName,
-        cwd: &Path,
-    ) -> Result<Keyed<'r>> {
+    fn keyed<'r>(&self, request: &'r Request, cwd: &Path) -> Result<Keyed<'r>> {
+        let cache = &request.cache;
         let argv: Vec<Vec<u8>> = request.argv.iter().map(|a| a.as_bytes().to_vec()).collect();
         let argv_id = Parts {
             argv: argv.clone(),

@@ -143,7 +143,7 @@ fn request(args: &RunArgs) -> Result<Request> {
         return Err(Error::usage("the command name is empty"));
     }
     Ok(Request {
-        cache: Some(CacheName::new(&args.cache)?),
+        cache: CacheName::new(&args.cache)?,
         argv: args.command.clone(),
         cwd_in_key: !args.no_cwd,
         env: args.env.clone(),
