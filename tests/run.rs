@@ -541,3 +541,29 @@ fn big_outputs_stream_in_bounded_memory_both_ways() {
         );
     }
 }
+
+#[test]
+fn output_streams_live_while_the_command_runs() {
+    use std::io::{BufRead, BufReader};
+    let env = Env::new();
+    let script = "echo ready; echo also >&2; while [ ! -e go ]; do sleep 0.01; done; echo finished";
+    let mut child = run_sh(&env, &[], script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n", "seen before the command ends");
+    line.clear();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(line, "also\n");
+    File::create(env.path("work/go")).unwrap();
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "finished\n");
+    assert!(child.wait().unwrap().success());
+}
