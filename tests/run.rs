@@ -567,3 +567,24 @@ fn output_streams_live_while_the_command_runs() {
     assert_eq!(line, "finished\n");
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn results_are_invalidated_with_their_cache_and_its_roots() {
+    let env = Env::new();
+    env.cmd(["depend", "sources", "steps"])
+        .any_stderr()
+        .any_stdout()
+        .run();
+    let args = ["--cache", "steps"];
+    output(run_sh(&env, &args, COUNTED));
+    output(run_sh(&env, &args, COUNTED));
+    assert_eq!(runs(&env), 1);
+    env.cmd(["invalidate", "sources"])
+        .any_stderr()
+        .any_stdout()
+        .run();
+    output(run_sh(&env, &args, COUNTED));
+    assert_eq!(runs(&env), 2, "invalidating a root cascades to the results");
+    output(run_sh(&env, &args, COUNTED));
+    assert_eq!(runs(&env), 2);
+}
