@@ -100,13 +100,20 @@ fn outputs_are_restored_byte_identical_with_mode_and_mtime() {
     let script = format!(
         "{COUNTED}; head -c 70000 /dev/urandom > app.bin; chmod 751 app.bin; \
          mkdir -p gen/sub; printf 'x\\0y' > gen/sub/f; chmod 640 gen/sub/f; \
-         ln -sf sub/f gen/link; echo built"
+         ln -sf sub/f gen/link; mkdir -p out/deep; echo o > out/deep/file; echo built"
     );
-    let args = ["--output", "app.bin", "--output", "gen"];
+    let args = [
+        "--output",
+        "app.bin",
+        "--output",
+        "gen",
+        "--output",
+        "out/deep/file",
+    ];
     let cold = output(run_sh(&env, &args, &script));
     assert_eq!(cold.status.code(), Some(0), "{cold:?}");
     let work = env.path("work");
-    let files = ["app.bin", "gen/sub/f"];
+    let files = ["app.bin", "gen/sub/f", "out/deep/file"];
     let before: Vec<(Vec<u8>, u32, i64, i64)> = files
         .iter()
         .map(|f| {
@@ -121,6 +128,7 @@ fn outputs_are_restored_byte_identical_with_mode_and_mtime() {
         .collect();
     fs::remove_file(work.join("app.bin")).unwrap();
     fs::remove_dir_all(work.join("gen")).unwrap();
+    fs::remove_dir_all(work.join("out")).unwrap();
     let hit = output(run_sh(&env, &args, &script));
     assert_eq!(runs(&env), 1, "restored, not rebuilt");
     assert_eq!(hit.stdout, b"built\n");

@@ -100,6 +100,9 @@ impl Restorer {
     pub fn restore(&mut self, meta: &Meta, content: Option<&mut dyn Read>) -> Result<()> {
         let path = PathBuf::from(std::ffi::OsStr::from_bytes(&meta.path));
         let mtime = time_of(meta.mtime_ns);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).at(parent)?;
+        }
         match (&meta.kind, content) {
             (Kind::Dir, _) => {
                 match fs::create_dir(&path) {
