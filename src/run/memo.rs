@@ -93,8 +93,6 @@ impl Memo<'_> {
             return self.refresh(&keyed, &lock_path);
         }
         if !request.force {
-            // A check that must pass before any stored result is used (such as
-            // file bindings) belongs here, before the lookup.
             match self.lookup(&keyed)? {
                 Some(Found::Fresh(hit)) => return self.replay(&keyed, hit, out),
                 Some(Found::Stale(hit)) => {
@@ -198,7 +196,9 @@ impl Memo<'_> {
             .map_err(|reason| damaged(self.root, cache, &key, reason))
     }
 
-    /// The stored result for this key, if it can be used now.
+    /// The stored result for this key, if it can be used now. Every use of a
+    /// stored result goes through here, so a check that must pass first (such
+    /// as file bindings) belongs at its top.
     fn lookup(&self, keyed: &Keyed<'_>) -> Result<Option<Found>> {
         let key = record::result_key(&keyed.key);
         let Some(hit) = self.store.get(keyed.cache, &key)? else {
