@@ -2,7 +2,7 @@
 //! with a stat fingerprint cache so that unchanged files are not read again.
 //!
 //! A fingerprint (device, inode, size, mtime, ctime) is only trusted if the file
-//! had not been touched for [`SETTLED_NS`] when it was taken: a file written in the
+//! had not been touched for two seconds when it was taken: a file written in the
 //! same clock tick as the fingerprint (git's "racy" case, or a coarse-grained
 //! file system) is re-hashed until it settles.
 
