@@ -61,7 +61,6 @@ pub struct Memo<'a> {
 /// A request with its key worked out.
 struct Keyed<'r> {
     request: &'r Request,
-    cache: &'r CacheName,
     parts: Parts,
     key: [u8; 32],
     /// The last stored result's record for this argv, if read.
@@ -171,7 +170,6 @@ impl Memo<'_> {
         };
         Ok(Keyed {
             request,
-            cache,
             key: parts.key(),
             parts,
             earlier,
@@ -201,11 +199,11 @@ impl Memo<'_> {
     /// as file bindings) belongs at its top.
     fn lookup(&self, keyed: &Keyed<'_>) -> Result<Option<Found>> {
         let key = record::result_key(&keyed.key);
-        let Some(hit) = self.store.get(keyed.cache, &key)? else {
+        let Some(hit) = self.store.get(&keyed.request.cache, &key)? else {
             return Ok(None);
         };
         let fresh_ms = transcript::read_header(&mut replay::open(&hit.value))
-            .map_err(|reason| damaged(self.root, keyed.cache, &key, reason))?;
+            .map_err(|reason| damaged(self.root, &keyed.request.cache, &key, reason))?;
         let now = SystemClock.now_ms();
         let age = now.saturating_sub(hit.created_ms);
         if !hit.stale && age < fresh_ms {
@@ -224,7 +222,7 @@ impl Memo<'_> {
     fn replay(&self, keyed: &Keyed<'_>, hit: Hit, out: &mut dyn Write) -> Result<u8> {
         let key = record::result_key(&keyed.key);
         let code = replay::replay(&hit.value, out)
-            .map_err(|e| e.into_error(self.root, keyed.cache, &key))?;
+            .map_err(|e| e.into_error(self.root, &keyed.request.cache, &key))?;
         if keyed.hasher.learned {
             self.write_record(keyed)?;
         }
@@ -285,7 +283,7 @@ impl Memo<'_> {
             Ok(()) => {}
             Err(Error::Conflict { .. }) => eprintln!(
                 "cacheman: warning: not stored: cache '{}' was invalidated while the command ran",
-                keyed.cache
+                &keyed.request.cache
             ),
             Err(e) => eprintln!("cacheman: warning: the result was not stored: {e}"),
         }
@@ -321,12 +319,12 @@ impl Memo<'_> {
             if_epoch: Some(token),
         };
         let report = self.store.set(
-            keyed.cache,
+            &keyed.request.cache,
             &record::result_key(&keyed.key),
             NewValue::Stream(&mut file as &mut dyn Read),
             &options,
         )?;
-        (self.after_write)(keyed.cache, &report);
+        (self.after_write)(&keyed.request.cache, &report);
         self.write_record(keyed)
     }
 
@@ -337,12 +335,12 @@ impl Memo<'_> {
             known: keyed.hasher.known.clone(),
         };
         let report = self.store.set(
-            keyed.cache,
+            &keyed.request.cache,
             &record::record_key(&keyed.parts.argv_id()),
             NewValue::Bytes(&record.encode()),
             &SetOptions::default(),
         )?;
-        (self.after_write)(keyed.cache, &report);
+        (self.after_write)(&keyed.request.cache, &report);
         Ok(())
     }
 }
