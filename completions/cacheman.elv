@@ -54,6 +54,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand gc 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
             cand export 'Write a cache''s entries to stdout, with their creation and expiry times'
             cand import 'Load entries from an export (a file, or stdin), all or nothing'
+            cand run 'Run a command, or replay its stored result when its inputs are unchanged'
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
@@ -338,6 +339,30 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+        }
+        &'cacheman;run'= {
+            cand --cache 'The cache results go in (created with default settings if missing)'
+            cand --input 'A file, directory or glob whose content is part of the key (repeatable)'
+            cand --output 'A file or directory the command writes, stored and restored on a hit (repeatable)'
+            cand --env 'An environment variable whose value is part of the key (repeatable)'
+            cand --key 'Extra text that is part of the key (repeatable)'
+            cand --ttl 'Replay a result for this long (30s, 10m, 2h) or ''never'' expire; default: the cache''s TTL'
+            cand --stale 'For this long after the TTL, replay the old result and refresh it in the background (one refresher at a time)'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --stdin 'Read stdin, make it part of the key, and pass it to the command'
+            cand --no-cwd 'Leave the working directory out of the key'
+            cand --force 'Run even on a hit, and store the new result'
+            cand --cache-failures 'Store a non-zero exit too'
+            cand --no-cache 'Run the command without looking up or storing anything'
+            cand --explain 'On a miss, say on stderr what changed since the last stored result of this command'
+            cand --print-key 'Print the key and exit without running'
+            cand --check-bindings 'Be the background refresher of a stale result (started by `run --stale`) First invalidate the cache if its bound files changed (see `cacheman bind`)'
+            cand --refresh 'refresh'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help'
+            cand --help 'Print help'
         }
     ]
     $completions[$command]

@@ -57,6 +57,7 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "stats" -d 'Show e
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "gc" -d 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "export" -d 'Write a cache\'s entries to stdout, with their creation and expiry times'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "import" -d 'Load entries from an export (a file, or stdin), all or nothing'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "run" -d 'Run a command, or replay its stored result when its inputs are unchanged'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
@@ -229,3 +230,23 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l dir -d 'The
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache -d 'The cache results go in (created with default settings if missing)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l input -d 'A file, directory or glob whose content is part of the key (repeatable)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l output -d 'A file or directory the command writes, stored and restored on a hit (repeatable)' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l env -d 'An environment variable whose value is part of the key (repeatable)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l key -d 'Extra text that is part of the key (repeatable)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l ttl -d 'Replay a result for this long (30s, 10m, 2h) or \'never\' expire; default: the cache\'s TTL' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stale -d 'For this long after the TTL, replay the old result and refresh it in the background (one refresher at a time)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stdin -d 'Read stdin, make it part of the key, and pass it to the command'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cwd -d 'Leave the working directory out of the key'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l force -d 'Run even on a hit, and store the new result'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache-failures -d 'Store a non-zero exit too'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cache -d 'Run the command without looking up or storing anything'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l explain -d 'On a miss, say on stderr what changed since the last stored result of this command'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l print-key -d 'Print the key and exit without running'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings -d 'Be the background refresher of a stale result (started by `run --stale`) First invalidate the cache if its bound files changed (see `cacheman bind`)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l refresh
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s h -l help -d 'Print help'

@@ -19,6 +19,7 @@
 pub mod autosync;
 pub mod cli;
 pub mod clock;
+pub mod detach;
 pub mod entry;
 pub mod error;
 pub mod exit_code;
@@ -26,6 +27,7 @@ pub mod graph;
 pub mod local;
 pub mod name;
 pub mod resolve;
+pub mod run;
 pub mod store;
 pub mod watch;
 

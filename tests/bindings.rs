@@ -1,5 +1,5 @@
 //! File bindings without a watcher: `bind`/`unbind` and how `ls` and `graph`
-//! show them, `check`, `get --check-bindings` and the per-cache setting.
+//! show them, `check`, `get`/`run --check-bindings` and the per-cache setting.
 
 mod common;
 
@@ -171,4 +171,40 @@ fn a_store_inside_a_bound_tree_is_no_change_to_it() {
     assert!(hits(&env, "everything"));
     fs::write(env.path("work/new"), "").unwrap();
     env.cmd(["check", "--status"]).status(1).any_stdout().run();
+}
+
+#[test]
+fn run_check_bindings_reruns_when_a_bound_file_changed() {
+    let env = Env::new();
+    fs::write(env.path("work/a.conf"), "1").unwrap();
+    env.cmd(["bind", "run", "a.conf"]).run();
+    let run = || {
+        env.cmd([
+            "run",
+            "--check-bindings",
+            "--",
+            "sh",
+            "-c",
+            "echo x >> count; cat a.conf",
+        ])
+        .any_stdout()
+        .run()
+        .stdout
+    };
+    let runs = || {
+        fs::read_to_string(env.path("work/count"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(run(), b"1");
+    assert_eq!(run(), b"1");
+    assert_eq!(runs(), 1, "unchanged bound files: the second call replays");
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    assert_eq!(
+        run(),
+        b"2",
+        "the changed file invalidated the stored result"
+    );
+    assert_eq!(runs(), 2);
 }

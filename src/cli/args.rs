@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::{
     batch, clear, completions, config, create, del, depend, drop, epoch, get, graph, has, info,
-    init, invalidate, keys, ls, set, sync,
+    init, invalidate, keys, ls, run, set, sync,
 };
 use crate::cli::commands::{bind, check, watch};
 use crate::cli::commands::{export, gc, import, stats};
@@ -18,6 +18,8 @@ Exit status:
   1  a miss, or a false answer from `has`
   2  a usage error or bad input (nothing was changed)
   3  a store or I/O error
+`run` exits with its command's status, or 125 when cacheman fails (bad arguments
+included), 126 when the command cannot be executed, 127 when it is not found.
 
 The store is the first of: --dir, $CACHEMAN_DIR, the nearest .cacheman/ above the
 working directory (see `cacheman init`), the platform cache directory.
@@ -28,7 +30,7 @@ it survives power loss too; --durable (or a durable cache) fsyncs before exiting
 Autosync: a cache syncs on its own when, for some rule S:C, at least C changes are
 pending and more than S seconds have passed since its last sync (Redis's `save S C`;
 default 60:10000,300:10,900:1; see `cacheman config`). The rules are checked after
-every write, and every second by a running `cacheman batch`.";
+every write, and every second by a running `cacheman batch` or `cacheman watch`.";
 
 /// Persistent, named, dependent caches for the shell.
 #[derive(Debug, Parser)]
@@ -89,4 +91,5 @@ pub enum Command {
     Gc(gc::GcArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
+    Run(run::RunArgs),
 }

@@ -2,11 +2,9 @@
 //! (printing notices, starting a background sync).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
-
-use std::os::unix::process::CommandExt;
 
 use crate::cli::args::GlobalArgs;
 use crate::error::{IoContext, Result};
@@ -103,18 +101,7 @@ impl Context {
     /// Starts `cacheman sync --background CACHE` detached, so that a large merge
     /// never stalls the write that made it due.
     fn spawn_background_sync(&self, cache: &CacheName) -> Result<()> {
-        let exe = std::env::current_exe().at(Path::new("/proc/self/exe"))?;
-        Command::new(&exe)
-            .arg("--dir")
-            .arg(&self.location.path)
-            .args(["sync", "--background", cache.as_str()])
-            .env_remove("CACHEMAN_DIR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .at(&exe)?;
-        Ok(())
+        let args = ["sync", "--background", cache.as_str()];
+        crate::detach::spawn(&self.location.path, &args, Stdio::null())
     }
 }

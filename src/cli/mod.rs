@@ -31,26 +31,38 @@ pub fn main() -> std::process::ExitCode {
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let mut command = Cli::command();
     let parsed = command.try_get_matches_from_mut(args);
+    let under_run = |code: ExitCode| match code {
+        ExitCode::Usage | ExitCode::Store | ExitCode::Miss => ExitCode::Command(RUN_FAILED),
+        other => other,
+    };
     // The process ends soon: tearing the parser's tree down is wasted work on
     // every call (about an eighth of a `get`).
     std::mem::forget(command);
     let matches = match parsed {
         Ok(matches) => matches,
+        Err(e) if output::clap_subcommand(&e).as_deref() == Some("run") => {
+            return under_run(output::clap_error(&e));
+        }
         Err(e) => return output::clap_error(&e),
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return output::clap_error(&e),
     };
+    let is_run = matches!(cli.command, args::Command::Run(_));
     let mut stdout = std::io::stdout().lock();
     let result = Context::new(&cli.global)
         .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))
         .and_then(|code| output::flush(&mut stdout).map(|()| code));
     match result {
         Ok(code) => code,
+        Err(e) if is_run => under_run(report(&e)),
         Err(e) => report(&e),
     }
 }
+
+/// The status of `run` when cacheman itself fails, as `env` and `timeout` use.
+const RUN_FAILED: u8 = 125;
 
 /// Prints an error as one line (plus a hint line) and picks the exit status.
 fn report(error: &Error) -> ExitCode {

@@ -82,17 +82,28 @@ pub fn describe_clap_error(error: &clap::Error) -> ClapOutcome {
         message = format!("{} {}", message, listed.join(", "));
     }
     let tip = lines.iter().find_map(|l| l.strip_prefix("tip: "));
-    let subcommand = lines
-        .iter()
-        .find_map(|l| l.strip_prefix("Usage: cacheman "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .filter(|word| word.chars().all(|c| c.is_ascii_lowercase()));
+    let subcommand = usage_subcommand(&lines);
     let hint = match (tip, subcommand) {
         (Some(tip), _) => tip.to_string(),
         (None, Some(sub)) => format!("see 'cacheman {sub} --help'"),
         (None, None) => "see 'cacheman --help'".to_string(),
     };
     ClapOutcome::Usage { message, hint }
+}
+
+/// The subcommand a clap error's usage line names, if any.
+pub fn clap_subcommand(error: &clap::Error) -> Option<String> {
+    let rendered = error.render().to_string();
+    let lines: Vec<&str> = rendered.lines().map(str::trim).collect();
+    usage_subcommand(&lines).map(str::to_owned)
+}
+
+fn usage_subcommand<'a>(lines: &[&'a str]) -> Option<&'a str> {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix("Usage: cacheman "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .filter(|word| word.chars().all(|c| c.is_ascii_lowercase()))
 }
 
 /// Prints a clap error: help and version as clap renders them, a usage error as

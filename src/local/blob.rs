@@ -202,6 +202,11 @@ impl BlobReader {
         self.each_chunk(|chunk| out.write_all(chunk).map_err(CopyError::Output))
     }
 
+    /// The content as a reader, in bounded memory ([`BlobReader::verify`] it first).
+    pub fn reader(&self) -> impl Read + '_ {
+        BlobContent { blob: self, at: 0 }
+    }
+
     fn each_chunk(
         &self,
         mut f: impl FnMut(&[u8]) -> Result<(), CopyError>,
@@ -262,4 +267,26 @@ pub fn remove_orphans(
         }
     }
     Ok(freed)
+}
+
+/// Reads a blob's content from its start.
+struct BlobContent<'a> {
+    blob: &'a BlobReader,
+    at: u64,
+}
+
+impl Read for BlobContent<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.blob.len - self.at;
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if n == 0 {
+            return Ok(0);
+        }
+        let n = self
+            .blob
+            .file
+            .read_at(&mut buf[..n], HEADER_LEN as u64 + self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
 }

@@ -67,10 +67,10 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
                 reply["line"] = json!(number);
                 output::json_line(out, &reply)?;
                 out.flush().map_err(output::stdout_error)?;
-                if status as u8 > worst as u8 {
+                if status.code() > worst.code() {
                     worst = status;
                 }
-                if args.stop_on_error && status as u8 >= ExitCode::Usage as u8 {
+                if args.stop_on_error && status.code() >= ExitCode::Usage.code() {
                     break;
                 }
             }
@@ -114,13 +114,13 @@ fn answer(ctx: &Context, line: &[u8]) -> Option<(Json, ExitCode)> {
     }
     Some(match run_line(ctx, trimmed) {
         Ok((code, output)) => (
-            json!({ "status": code as u8, "output": json::bytes(&output) }),
+            json!({ "status": code.code(), "output": json::bytes(&output) }),
             code,
         ),
         Err(e) => {
             let code = e.exit_code();
             (
-                json!({ "status": code as u8, "error": e.to_string(), "hint": e.hint() }),
+                json!({ "status": code.code(), "error": e.to_string(), "hint": e.hint() }),
                 code,
             )
         }
@@ -160,6 +160,11 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
             return Err(Error::usage_with_hint(
                 "import in a batch needs a FILE",
                 "stdin carries the batch's commands",
+            ));
+        }
+        Command::Run(_) => {
+            return Err(Error::usage(
+                "a batch cannot run commands; call `cacheman run` directly",
             ));
         }
         Command::Set(set) if set.file.is_none() && set.value.as_ref().is_none_or(|v| v == "-") => {

@@ -20,6 +20,7 @@ pub mod init;
 pub mod invalidate;
 pub mod keys;
 pub mod ls;
+pub mod run;
 pub mod set;
 pub mod stats;
 pub mod sync;
@@ -66,5 +67,6 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Gc(args) => gc::run(ctx, args, out),
         Command::Export(args) => export::run(ctx, args, out),
         Command::Import(args) => import::run(ctx, args),
+        Command::Run(args) => run::run(ctx, args, out),
     }
 }

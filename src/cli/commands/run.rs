@@ -1,0 +1,202 @@
+//! `cacheman run`: memoize a command. Turns the arguments into a
+//! [`Request`](crate::run::memo::Request) and hands it to the memoizer.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::cli::context::Context;
+use crate::cli::{output, parse};
+use crate::error::{Error, IoContext, Result};
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::run::memo::{self, Memo, Request};
+use crate::store::Ttl;
+
+/// Run a command, or replay its stored result when its inputs are unchanged
+#[derive(Debug, Args)]
+#[command(
+    override_usage = "cacheman run [OPTIONS] [--] <COMMAND>...",
+    after_help = "Examples:
+  cacheman run --ttl 10m -- curl -s https://example.com/api
+  cacheman run --input main.c --input 'include/**/*.h' --output main.o -- cc -c main.c -o main.o
+  cacheman run --ttl 5s --stale 1h -- git status --short     # for a status bar
+  cacheman run --explain --env CC -- make
+
+The key hashes the command, the working directory (--no-cwd drops it), each
+--env variable (unset differs from empty), each --input by content, stdin with
+--stdin, and each --key. stdout and stderr stream live and are stored with their
+interleaving; a hit replays them, restores the --output files (with modes and
+times), and exits with the stored status. A non-zero exit is stored only with
+--cache-failures; a command killed by a signal never is. Identical runs that miss
+at once run the command once: the others wait for its result.
+CACHEMAN_DISABLE=1 (anything but empty or 0) makes every run a plain run.
+
+Exit status: the command's own; 125 when cacheman itself fails (bad arguments
+included), 126 when the command cannot be executed, 127 when it is not found,
+128+N when it was killed by signal N."
+)]
+pub struct RunArgs {
+    /// The cache results go in (created with default settings if missing)
+    #[arg(long, value_name = "NAME", default_value = "run")]
+    pub cache: String,
+    /// A file, directory or glob whose content is part of the key (repeatable)
+    #[arg(long = "input", value_name = "PATH", value_parser = clap::value_parser!(OsString))]
+    pub inputs: Vec<OsString>,
+    /// A file or directory the command writes, stored and restored on a hit (repeatable)
+    #[arg(long = "output", value_name = "PATH")]
+    pub outputs: Vec<PathBuf>,
+    /// An environment variable whose value is part of the key (repeatable)
+    #[arg(long = "env", value_name = "NAME", value_parser = clap::value_parser!(OsString))]
+    pub env: Vec<OsString>,
+    /// Extra text that is part of the key (repeatable)
+    #[arg(long = "key", value_name = "STRING", value_parser = clap::value_parser!(OsString))]
+    pub keys: Vec<OsString>,
+    /// Read stdin, make it part of the key, and pass it to the command
+    #[arg(long)]
+    pub stdin: bool,
+    /// Leave the working directory out of the key
+    #[arg(long)]
+    pub no_cwd: bool,
+    /// Replay a result for this long (30s, 10m, 2h) or 'never' expire; default: the cache's TTL
+    #[arg(long, value_name = "DURATION")]
+    pub ttl: Option<String>,
+    /// For this long after the TTL, replay the old result and refresh it in the
+    /// background (one refresher at a time)
+    #[arg(long, value_name = "DURATION", requires = "ttl")]
+    pub stale: Option<String>,
+    /// Run even on a hit, and store the new result
+    #[arg(long)]
+    pub force: bool,
+    /// Store a non-zero exit too
+    #[arg(long)]
+    pub cache_failures: bool,
+    /// Run the command without looking up or storing anything
+    #[arg(long)]
+    pub no_cache: bool,
+    /// On a miss, say on stderr what changed since the last stored result of this command
+    #[arg(long)]
+    pub explain: bool,
+    /// Print the key and exit without running
+    #[arg(long)]
+    pub print_key: bool,
+    /// Be the background refresher of a stale result (started by `run --stale`)
+    /// First invalidate the cache if its bound files changed (see `cacheman bind`)
+    #[arg(long)]
+    pub check_bindings: bool,
+    #[arg(long, hide = true)]
+    pub refresh: bool,
+    /// The command and its arguments (run directly, not through a shell)
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        value_name = "COMMAND",
+        value_parser = clap::value_parser!(OsString)
+    )]
+    pub command: Vec<OsString>,
+}
+
+pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    let request = request(&args)?;
+    if !args.print_key && (args.no_cache || disabled()) {
+        output::flush(out)?;
+        return memo::run_plain(&request.argv).map(ExitCode::Command);
+    }
+    let cwd = std::env::current_dir().at(Path::new("."))?;
+    let after_write = |cache: &CacheName, report: &_| ctx.after_write(cache, report);
+    let memo = Memo {
+        store: &ctx.store,
+        root: &ctx.location.path,
+        after_write: &after_write,
+    };
+    if args.print_key {
+        let key = memo.print_key(&request, &cwd)?;
+        writeln!(out, "{key}").map_err(output::stdout_error)?;
+        return Ok(ExitCode::Success);
+    }
+    if args.check_bindings {
+        crate::watch::check_cache(&ctx.store, &request.cache)?;
+    }
+    memo.run(&request, &cwd, out).map(ExitCode::Command)
+}
+
+/// True when `CACHEMAN_DISABLE` is set to anything but empty or `0`.
+fn disabled() -> bool {
+    std::env::var_os("CACHEMAN_DISABLE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+fn request(args: &RunArgs) -> Result<Request> {
+    let ttl = args
+        .ttl
+        .as_deref()
+        .map(parse::ttl)
+        .transpose()?
+        .unwrap_or(Ttl::CacheDefault);
+    let stale = args
+        .stale
+        .as_deref()
+        .map(|text| parse::duration("--stale", text))
+        .transpose()?;
+    if stale.is_some() && !matches!(ttl, Ttl::After(_)) {
+        return Err(Error::usage_with_hint(
+            "--stale needs a --ttl duration to start from",
+            "for example: --ttl 5s --stale 1h",
+        ));
+    }
+    if args.command[0].is_empty() {
+        return Err(Error::usage("the command name is empty"));
+    }
+    Ok(Request {
+        cache: CacheName::new(&args.cache)?,
+        argv: args.command.clone(),
+        cwd_in_key: !args.no_cwd,
+        env: args.env.clone(),
+        inputs: args.inputs.clone(),
+        outputs: args.outputs.clone(),
+        stdin: args.stdin,
+        keys: args.keys.clone(),
+        ttl,
+        stale,
+        force: args.force,
+        cache_failures: args.cache_failures,
+        explain: args.explain,
+        refresh: args.refresh,
+        refresher_args: refresher_args(args),
+    })
+}
+
+/// The arguments of a `cacheman run` that refreshes this one's result.
+fn refresher_args(args: &RunArgs) -> Vec<OsString> {
+    let mut out: Vec<OsString> = vec!["--refresh".into(), "--cache".into(), (&args.cache).into()];
+    let mut repeated = |flag: &str, values: &mut dyn Iterator<Item = OsString>| {
+        for value in values {
+            out.push(flag.into());
+            out.push(value);
+        }
+    };
+    repeated("--input", &mut args.inputs.iter().cloned());
+    repeated(
+        "--output",
+        &mut args.outputs.iter().map(|p| p.clone().into()),
+    );
+    repeated("--env", &mut args.env.iter().cloned());
+    repeated("--key", &mut args.keys.iter().cloned());
+    repeated("--ttl", &mut args.ttl.iter().map(OsString::from));
+    repeated("--stale", &mut args.stale.iter().map(OsString::from));
+    let switches = [
+        ("--stdin", args.stdin),
+        ("--no-cwd", args.no_cwd),
+        ("--cache-failures", args.cache_failures),
+    ];
+    out.extend(
+        switches
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(flag, _)| flag.into()),
+    );
+    out.push("--".into());
+    out.extend(args.command.iter().cloned());
+    out
+}

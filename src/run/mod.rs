@@ -1,0 +1,15 @@
+//! `cacheman run`: memoizing commands. A run's key is a hash of what it depends
+//! on; its result (output in order, exit status, output files) is an entry in a
+//! named cache, replayed on a hit. See [`memo::Memo`] for the whole flow.
+
+pub mod capture;
+pub mod explain;
+pub mod inputs;
+pub mod key;
+pub mod lock;
+pub mod memo;
+pub mod outputs;
+pub mod record;
+pub mod replay;
+pub mod spool;
+pub mod transcript;

@@ -1,0 +1,142 @@
+//! Replaying a stored result: its stdout and stderr chunks in their original
+//! order, its output files restored, and its exit status returned. Blobs are
+//! verified against their hash before a byte is written.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::local::codec;
+use crate::name::CacheName;
+use crate::run::capture::Live;
+use crate::run::memo::damaged;
+use crate::run::outputs::{Kind, Meta, Restorer};
+use crate::run::transcript::{self, Tag};
+use crate::store::Value;
+
+/// Why a replay failed.
+#[derive(Debug)]
+pub enum ReplayError {
+    /// The stored bytes are not a well-formed result.
+    Damaged(String),
+    /// Reading the store or restoring an output failed.
+    Failed(Error),
+}
+
+impl ReplayError {
+    pub fn into_error(self, root: &Path, cache: &CacheName, key: &[u8]) -> Error {
+        match self {
+            ReplayError::Damaged(reason) => damaged(root, cache, key, reason),
+            ReplayError::Failed(e) => e,
+        }
+    }
+}
+
+/// The stored bytes as a stream (not yet verified).
+pub fn open(value: &Value) -> Box<dyn Read + '_> {
+    match value {
+        Value::Bytes(bytes) => Box::new(bytes.as_slice()),
+        Value::Blob(blob) => Box::new(blob.reader()),
+    }
+}
+
+/// Writes the result out and returns its exit status.
+pub fn replay(value: &Value, out: &mut dyn Write) -> Result<u8, ReplayError> {
+    if let Value::Blob(blob) = value {
+        blob.verify().map_err(ReplayError::Failed)?;
+    }
+    let mut input = open(value);
+    transcript::read_header(&mut input).map_err(ReplayError::Damaged)?;
+    let mut live = Live::new(out);
+    let mut restorer = Restorer::default();
+    // No bigger than the value: a small result touches no more memory than it needs.
+    let mut buf = vec![0; (64 << 10).min(value.len() as usize).max(1)];
+    loop {
+        let Some((tag, len)) =
+            transcript::read_frame_head(&mut input).map_err(ReplayError::Damaged)?
+        else {
+            return Err(ReplayError::Damaged("the exit status is missing".into()));
+        };
+        let mut payload = (&mut input).take(len);
+        match tag {
+            Tag::Stdout | Tag::Stderr => loop {
+                let n = read_some(&mut payload, &mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                live.show(tag, &buf[..n]);
+            },
+            Tag::Output => {
+                let meta: Meta =
+                    codec::decode(&read_small(&mut payload, len)?).map_err(ReplayError::Damaged)?;
+                if meta.kind == Kind::File {
+                    let Some((Tag::Content, len)) =
+                        transcript::read_frame_head(&mut input).map_err(ReplayError::Damaged)?
+                    else {
+                        return Err(ReplayError::Damaged("an output without its content".into()));
+                    };
+                    let mut content = Exact((&mut input).take(len), len);
+                    restorer
+                        .restore(&meta, Some(&mut content))
+                        .map_err(ReplayError::Failed)?;
+                } else {
+                    restorer.restore(&meta, None).map_err(ReplayError::Failed)?;
+                }
+            }
+            Tag::Content => return Err(ReplayError::Damaged("content without an output".into())),
+            Tag::Status => {
+                let status = read_small(&mut payload, len)?;
+                let [code] = status[..] else {
+                    return Err(ReplayError::Damaged(
+                        "an exit status of the wrong size".into(),
+                    ));
+                };
+                restorer.finish().map_err(ReplayError::Failed)?;
+                return Ok(code);
+            }
+        }
+    }
+}
+
+fn read_some(input: &mut dyn Read, buf: &mut [u8]) -> Result<usize, ReplayError> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other.map_err(|e| ReplayError::Damaged(e.to_string())),
+        }
+    }
+}
+
+/// A short payload, read whole; a damaged length cannot make it allocate much.
+fn read_small(input: &mut dyn Read, len: u64) -> Result<Vec<u8>, ReplayError> {
+    if len > 1 << 20 {
+        return Err(ReplayError::Damaged(format!(
+            "a {len}-byte frame where a short one belongs"
+        )));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReplayError::Damaged(e.to_string()))?;
+    if bytes.len() as u64 != len {
+        return Err(ReplayError::Damaged("a frame is cut short".into()));
+    }
+    Ok(bytes)
+}
+
+/// A reader that fails unless it yields exactly the promised number of bytes.
+struct Exact<R>(R, u64);
+
+impl<R: Read> Read for Exact<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.1 != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the stored output is cut short",
+            ));
+        }
+        self.1 -= n as u64;
+        Ok(n)
+    }
+}
