@@ -23,6 +23,7 @@ pub mod detach;
 pub mod entry;
 pub mod error;
 pub mod exit_code;
+pub mod file_stamp;
 pub mod graph;
 pub mod local;
 pub mod name;

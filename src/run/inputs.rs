@@ -11,7 +11,6 @@ use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,53 +18,21 @@ use globset::GlobBuilder;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
+use crate::file_stamp::FileStamp;
 use crate::run::key::{Content, Input};
-
-/// How long a file must have been left alone before its fingerprint is trusted:
-/// more than the coarsest timestamp granularity in common use (2 s on FAT).
-const SETTLED_NS: i128 = 2_000_000_000;
-
-/// What `stat` says about a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fingerprint {
-    pub dev: u64,
-    pub ino: u64,
-    pub size: u64,
-    pub mtime_ns: i128,
-    pub ctime_ns: i128,
-}
-
-impl Fingerprint {
-    fn of(meta: &fs::Metadata) -> Fingerprint {
-        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-        Fingerprint {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
-            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
-        }
-    }
-
-    /// True when the file was last changed long enough before `taken_ns` that
-    /// any later change must show in its times.
-    fn settled(&self, taken_ns: i128) -> bool {
-        self.mtime_ns.max(self.ctime_ns) + SETTLED_NS <= taken_ns
-    }
-}
 
 /// A trusted content hash: the file's absolute path, fingerprint and hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Known {
     pub path: Vec<u8>,
-    pub fingerprint: Fingerprint,
+    pub fingerprint: FileStamp,
     pub hash: [u8; 32],
 }
 
 /// Hashes inputs, reusing trusted hashes from an earlier run.
 pub struct InputHasher {
     cwd: PathBuf,
-    earlier: HashMap<Vec<u8>, (Fingerprint, [u8; 32])>,
+    earlier: HashMap<Vec<u8>, (FileStamp, [u8; 32])>,
     /// When this run's fingerprints were taken (ns since the Unix epoch).
     taken_ns: i128,
     /// The trusted hashes to keep for the next run.
@@ -194,7 +161,7 @@ impl InputHasher {
     /// The BLAKE3 hash of a file, from a trusted fingerprint when it matches.
     fn content_hash(&mut self, absolute: &Path, meta: &fs::Metadata) -> Result<[u8; 32]> {
         let key = absolute.as_os_str().as_bytes().to_vec();
-        let fingerprint = Fingerprint::of(meta);
+        let fingerprint = FileStamp::of(meta);
         let reused = self
             .earlier
             .get(&key)
@@ -253,25 +220,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_fingerprint_is_trusted_only_once_settled() {
-        let fp = Fingerprint {
-            dev: 1,
-            ino: 2,
-            size: 3,
-            mtime_ns: 10_000_000_000,
-            ctime_ns: 10_000_000_000,
-        };
-        assert!(!fp.settled(10_500_000_000), "same-second edit");
-        assert!(!fp.settled(11_999_999_999));
-        assert!(fp.settled(12_000_000_000));
-        let touched = Fingerprint {
-            ctime_ns: 20_000_000_000,
-            ..fp
-        };
-        assert!(!touched.settled(13_000_000_000), "ctime counts too");
-    }
-
-    #[test]
     fn a_matching_fingerprint_short_cuts_the_hash_and_a_fresh_file_is_not_trusted() {
         let dir = std::env::temp_dir().join(format!("cacheman-inputs-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
@@ -279,7 +227,7 @@ mod tests {
         let meta = fs::metadata(dir.join("a")).unwrap();
         let remembered = Known {
             path: dir.join("a").as_os_str().as_bytes().to_vec(),
-            fingerprint: Fingerprint::of(&meta),
+            fingerprint: FileStamp::of(&meta),
             hash: [7; 32],
         };
         let mut hasher = InputHasher::new(&dir, vec![remembered.clone()]);

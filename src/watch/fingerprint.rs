@@ -1,4 +1,4 @@
-//! Stat fingerprints of bound paths: what `check` compares to see whether a
+//! FileStamp fingerprints of bound paths: what `check` compares to see whether a
 //! cache's files changed while no watcher ran.
 //!
 //! A scan lists every bound file with its device, inode, size, mode and
@@ -9,18 +9,14 @@
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::file_stamp::FileStamp;
 use crate::watch::pattern::{Kind, Pattern};
-
-/// Files modified less than this before a fingerprint was taken are racy: a
-/// later change in the same clock tick could leave their stat data unchanged.
-const RACY_NS: u64 = 2_000_000_000;
 
 /// The stored summary of the bound paths at the last bind, check or invalidation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,39 +31,9 @@ pub struct Fingerprint {
     pub files: u64,
 }
 
-/// The stat data that changes when a file is written, replaced or touched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stat {
-    dev: u64,
-    ino: u64,
-    mode: u32,
-    size: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
-}
-
-impl Stat {
-    fn of(meta: &fs::Metadata) -> Stat {
-        let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
-        Stat {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            mode: meta.mode(),
-            size: meta.size(),
-            mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
-            ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
-        }
-    }
-
-    fn is_racy(&self, taken_ns: u64) -> bool {
-        let changed = self.mtime_ns.max(self.ctime_ns);
-        changed + i128::from(RACY_NS) >= i128::from(taken_ns)
-    }
-}
-
 /// Every file the patterns match right now, with its stat data.
 pub struct Scan {
-    files: Vec<(PathBuf, Option<Stat>)>,
+    files: Vec<(PathBuf, Option<FileStamp>)>,
     stats: [u8; 32],
 }
 
@@ -130,7 +96,7 @@ impl Scan {
             .files
             .iter()
             .filter_map(|(path, stat)| Some((path, (*stat)?)))
-            .filter(|(_, stat)| stat.is_racy(taken_ns) && stat.mode & 0o170000 == 0o100000)
+            .filter(|(_, stat)| !stat.settled(i128::from(taken_ns)) && stat.is_file())
             .peekable();
         racy.peek()?;
         let mut hasher = blake3::Hasher::new();
@@ -145,8 +111,8 @@ impl Scan {
     }
 }
 
-fn stat(path: &Path) -> Option<Stat> {
-    fs::metadata(path).ok().map(|meta| Stat::of(&meta))
+fn stat(path: &Path) -> Option<FileStamp> {
+    fs::metadata(path).ok().map(|meta| FileStamp::of(&meta))
 }
 
 /// The files under `dir` that `keep` accepts, in sorted order, not entering
@@ -155,7 +121,7 @@ fn walk(
     dir: &Path,
     skip: &Path,
     keep: &mut dyn FnMut(&Path) -> bool,
-    out: &mut Vec<(PathBuf, Option<Stat>)>,
+    out: &mut Vec<(PathBuf, Option<FileStamp>)>,
 ) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -175,21 +141,19 @@ fn walk(
     }
 }
 
-fn hash_entry(hasher: &mut blake3::Hasher, path: &Path, stat: Option<&Stat>) {
+fn hash_entry(hasher: &mut blake3::Hasher, path: &Path, stat: Option<&FileStamp>) {
     let bytes = path.as_os_str().as_bytes();
     hasher.update(&(bytes.len() as u64).to_le_bytes());
     hasher.update(bytes);
     match stat {
-        None => hasher.update(&[0]),
-        Some(s) => hasher
-            .update(&[1])
-            .update(&s.dev.to_le_bytes())
-            .update(&s.ino.to_le_bytes())
-            .update(&s.mode.to_le_bytes())
-            .update(&s.size.to_le_bytes())
-            .update(&s.mtime_ns.to_le_bytes())
-            .update(&s.ctime_ns.to_le_bytes()),
-    };
+        None => {
+            hasher.update(&[0]);
+        }
+        Some(stamp) => {
+            hasher.update(&[1]);
+            stamp.hash_into(hasher);
+        }
+    }
 }
 
 #[cfg(test)]
