@@ -31,10 +31,8 @@ PENDING=${PENDING:-2047}
 OUT=${OUT:-target/bench-cli}
 CACHE=bench
 
-die() {
-    echo "bench-cli: $*" >&2
-    exit 1
-}
+SCRIPT=bench-cli
+source scripts/lib.sh
 
 label() {
     case $1 in
@@ -45,23 +43,8 @@ label() {
     esac
 }
 
-if ! command -v hyperfine >/dev/null; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        echo "bench-cli: installing hyperfine" >&2
-        apt-get install -y hyperfine >&2 || { apt-get update >&2 && apt-get install -y hyperfine >&2; }
-    fi
-    command -v hyperfine >/dev/null || die "hyperfine is missing (apt-get install hyperfine, or cargo install hyperfine)"
-fi
-command -v python3 >/dev/null || die "python3 is missing"
-
-echo "== building (release)" >&2
-cargo build --release --bin cacheman --example fill >&2
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-host=$(rustc --print host-tuple)
-BIN=$target_dir/$host/release/cacheman
-FILL=$target_dir/$host/release/examples/fill
-[ -x "$BIN" ] || die "no binary at $BIN"
-[ -x "$FILL" ] || die "no fill example at $FILL"
+need_hyperfine
+build_release
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cacheman-bench.XXXXXX")
 cleanup() {

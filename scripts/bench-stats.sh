@@ -25,20 +25,10 @@ ROUNDS=${ROUNDS:-10}
 OUT=${OUT:-target/bench-stats}
 CACHE=bench
 
-die() {
-    echo "bench-stats: $*" >&2
-    exit 1
-}
-
-command -v hyperfine >/dev/null || die "hyperfine is missing (apt-get install hyperfine, or cargo install hyperfine)"
-command -v python3 >/dev/null || die "python3 is missing"
-
-echo "== building (release)" >&2
-cargo build --release --bin cacheman --example fill >&2
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-host=$(rustc --print host-tuple)
-BIN=$target_dir/$host/release/cacheman
-FILL=$target_dir/$host/release/examples/fill
+SCRIPT=bench-stats
+source scripts/lib.sh
+need_hyperfine
+build_release
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cacheman-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
