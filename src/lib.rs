@@ -23,6 +23,7 @@ pub mod entry;
 pub mod error;
 pub mod exit_code;
 pub mod graph;
+pub mod inspect;
 pub mod local;
 pub mod name;
 pub mod resolve;

@@ -9,11 +9,13 @@ use crate::cli::commands::{
     batch, clear, completions, config, create, del, depend, drop, epoch, get, graph, has, info,
     init, invalidate, keys, ls, set, sync,
 };
+use crate::cli::commands::{inspect, repair, verify};
 
 const AFTER_HELP: &str = "\
 Exit status:
   0  success, or a hit
   1  a miss, or a false answer from `has`
+  1  damage found by `verify` or `inspect`
   2  a usage error or bad input (nothing was changed)
   3  a store or I/O error
 
@@ -76,4 +78,7 @@ pub enum Command {
     Info(info::InfoArgs),
     Batch(batch::BatchArgs),
     Completions(completions::CompletionsArgs),
+    Inspect(inspect::InspectArgs),
+    Verify(verify::VerifyArgs),
+    Repair(repair::RepairArgs),
 }

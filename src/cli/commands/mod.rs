@@ -19,6 +19,9 @@ pub mod keys;
 pub mod ls;
 pub mod set;
 pub mod sync;
+pub mod inspect;
+pub mod repair;
+pub mod verify;
 
 use std::io::Write;
 
@@ -50,5 +53,8 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Epoch(args) => epoch::run(ctx, args, out),
         Command::Completions(args) => completions::run(args, out),
         Command::Batch(args) => batch::run(ctx, args, out),
+        Command::Inspect(args) => inspect::run(ctx, args, out),
+        Command::Verify(args) => verify::run(ctx, args, out),
+        Command::Repair(args) => repair::run(ctx, args, out),
     }
 }
