@@ -72,15 +72,16 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         &dir.journal_path(next),
         &JournalHeader::new(next, rebuild.next_seq, now_ms),
     )?;
+    let mut actions = rebuild.actions;
     if damaged.contains(&dir.head_path()) {
-        quarantine(dir, &dir.head_path(), |from, to| fs::copy(from, to).map(drop))?;
+        let copy = quarantine(dir, &dir.head_path(), |from, to| fs::copy(from, to).map(drop))?;
+        actions.push(format!("copied the damaged HEAD to {}", copy.display()));
     }
     dir.write_head(&Head {
         generation: next,
         last_journal: next,
         last_sync_ms: now_ms,
     })?;
-    let mut actions = rebuild.actions;
     actions.push(format!(
         "rebuilt the cache as generation {next} with {entries} entries"
     ));

@@ -127,7 +127,10 @@ pub fn detect(path: &Path) -> Result<(FileKind, Option<u32>)> {
     let Some(kind) = FileKind::detect(&head) else {
         let what = match head.len() {
             0 => "an empty file".to_string(),
-            _ => format!("its first bytes are {}", String::from_utf8_lossy(&head).escape_debug()),
+            _ => format!(
+                "unknown magic {}",
+                head.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            ),
         };
         return Err(Error::usage_with_hint(
             format!("{}: not a cacheman file ({what})", path.display()),
