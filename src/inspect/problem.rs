@@ -60,12 +60,7 @@ impl From<Error> for Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.offset {
-            Some(offset) => write!(
-                f,
-                "{}: offset {offset}: {}",
-                self.path.display(),
-                self.what
-            ),
+            Some(offset) => write!(f, "{}: offset {offset}: {}", self.path.display(), self.what),
             None => write!(f, "{}: {}", self.path.display(), self.what),
         }
     }

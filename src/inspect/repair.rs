@@ -39,12 +39,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     if findings.is_sound() {
         return Ok(Vec::new());
     }
-    let damaged: BTreeSet<PathBuf> = findings
-        .problems
-        .iter()
-        .map(|(_, problem)| problem.path.clone())
-        .filter(|path| path.is_file())
-        .collect();
+    let damaged: BTreeSet<PathBuf> = findings.damaged_files().map(Path::to_path_buf).collect();
     let mut rebuild = Rebuild {
         dir,
         actions: Vec::new(),
@@ -74,7 +69,9 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     )?;
     let mut actions = rebuild.actions;
     if damaged.contains(&dir.head_path()) {
-        let copy = quarantine(dir, &dir.head_path(), |from, to| fs::copy(from, to).map(drop))?;
+        let copy = quarantine(dir, &dir.head_path(), |from, to| {
+            fs::copy(from, to).map(drop)
+        })?;
         actions.push(format!("copied the damaged HEAD to {}", copy.display()));
     }
     dir.write_head(&Head {
@@ -194,12 +191,8 @@ impl Rebuild<'_> {
             ));
         }
         entries.extend(self.overlay.changes.values().flatten().cloned());
-        let mut writer = SnapshotWriter::create(
-            &self.dir.snapshot_path(next),
-            next,
-            now_ms,
-            invalid_before,
-        )?;
+        let mut writer =
+            SnapshotWriter::create(&self.dir.snapshot_path(next), next, now_ms, invalid_before)?;
         let mut kept = 0;
         for entry in entries {
             if self.keeps(&entry) {

@@ -115,7 +115,10 @@ fn salvage_snapshot(
         scan.problems.push(Problem::at(
             path,
             stretch.offset,
-            format!("{}; {} bytes of records skipped", stretch.reason, stretch.bytes),
+            format!(
+                "{}; {} bytes of records skipped",
+                stretch.reason, stretch.bytes
+            ),
         ));
     }
     Ok(())

@@ -305,14 +305,17 @@ pub fn cache_entries(dir: &CacheDir, each: &mut dyn FnMut(Row) -> Result<()>) ->
         })?;
     }
     if head.has_snapshot() && !overlay.cleared {
-        scan::snapshot(&dir.snapshot_path(head.generation), |_, _, entry| {
-            match overlay.changes.contains_key(&entry.key) {
+        scan::snapshot(
+            &dir.snapshot_path(head.generation),
+            |_, _, entry| match overlay.changes.contains_key(&entry.key) {
                 true => Ok(()),
                 false => each(Row::Set(entry)),
-            }
-        })?;
+            },
+        )?;
     }
     let mut changed: Vec<Entry> = overlay.changes.into_values().flatten().collect();
     changed.sort_by(|a, b| a.key.cmp(&b.key));
-    changed.into_iter().try_for_each(|entry| each(Row::Set(entry)))
+    changed
+        .into_iter()
+        .try_for_each(|entry| each(Row::Set(entry)))
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
@@ -32,8 +32,10 @@ pub enum Class {
     Files,
     /// A header, record, table or blob fails its checksum.
     Checksums,
-    /// A hash slot, a count or a blob reference points at the wrong thing.
-    References,
+    /// A hash slot or a header's count disagrees with the records.
+    Index,
+    /// An entry names a blob that is missing, damaged or of another length.
+    BlobReferences,
 }
 
 impl Class {
@@ -43,7 +45,8 @@ impl Class {
             Class::Layout => "the store's directories",
             Class::Files => "the files HEAD names",
             Class::Checksums => "checksums",
-            Class::References => "cross-references",
+            Class::Index => "the snapshot's index",
+            Class::BlobReferences => "the blobs entries name",
         }
     }
 }
@@ -66,6 +69,15 @@ impl Findings {
 
     pub fn is_sound(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// The files found damaged (a record naming a missing blob is not damage
+    /// to its own file).
+    pub fn damaged_files(&self) -> impl Iterator<Item = &Path> {
+        self.problems
+            .iter()
+            .filter(|(class, problem)| *class != Class::BlobReferences && problem.path.is_file())
+            .map(|(_, problem)| problem.path.as_path())
     }
 
     /// The first class with problems, and every problem of that class.
@@ -134,11 +146,13 @@ pub struct Counts {
     pub blobs: u64,
 }
 
-/// A blob an entry names.
+/// A blob an entry names, and the record naming it.
 struct BlobRef {
     key: Vec<u8>,
     hash: [u8; 32],
     len: u64,
+    record: PathBuf,
+    offset: u64,
 }
 
 /// Checks one cache's files. Reads only; `progress` advances per entry.
@@ -179,7 +193,10 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
         .chain(head.journals().map(|n| dir.journal_path(n)))
     {
         if !path.exists() {
-            findings.push(Class::Files, Problem::file(&path, "missing, but HEAD names it"));
+            findings.push(
+                Class::Files,
+                Problem::file(&path, "missing, but HEAD names it"),
+            );
         }
     }
     if !findings.is_sound() {
@@ -190,9 +207,13 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
         cleared: false,
         changes: HashMap::new(),
     };
+    let mut set_at = HashMap::new();
     for number in head.journals() {
         let path = dir.journal_path(number);
-        let scan = scan::journal(&path, |_, _, op| {
+        let scan = scan::journal(&path, |offset, _, op| {
+            if let Op::Set(entry) = &op {
+                set_at.insert(entry.key.clone(), (path.clone(), offset));
+            }
             apply(&mut overlay, op);
             Ok(())
         })?;
@@ -222,7 +243,7 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
             live_bytes += entry.size();
             if !overlay.cleared && !overlay.changes.contains_key(&entry.key) {
                 counts.entries += 1;
-                refs.extend(blob_ref(&entry.key, &entry.value));
+                refs.extend(blob_ref(&entry.key, &entry.value, path, offset));
             }
             progress.inc(1);
             Ok(())
@@ -250,7 +271,9 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
     }
     for entry in overlay.changes.values().flatten() {
         counts.entries += 1;
-        refs.extend(blob_ref(&entry.key, &entry.value));
+        if let Some((path, offset)) = set_at.get(&entry.key) {
+            refs.extend(blob_ref(&entry.key, &entry.value, path, *offset));
+        }
     }
 
     let stored = blobs::check_all(&dir.blobs_path(), &|| {})?;
@@ -258,17 +281,21 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
     findings.extend(Class::Checksums, stored.damaged);
     for blob_ref in refs {
         let path = blob::path_for(&dir.blobs_path(), &blob_ref.hash);
-        let key = key_label(&blob_ref.key);
+        let named = format!(
+            "key {} names blob {}",
+            key_label(&blob_ref.key),
+            path.display()
+        );
         let problem = match stored.sound.get(&blob_ref.hash) {
             Some(&len) if len == blob_ref.len => continue,
-            Some(&len) => format!(
-                "key {key} names this blob as {} bytes; it holds {len}",
-                blob_ref.len
-            ),
-            None if path.exists() => format!("key {key} names this blob, which is damaged"),
-            None => format!("key {key} names this blob, which is missing"),
+            Some(&len) => format!("{named} as {} bytes; it holds {len}", blob_ref.len),
+            None if path.exists() => format!("{named}, which is damaged"),
+            None => format!("{named}, which is missing"),
         };
-        findings.push(Class::References, Problem::file(&path, problem));
+        findings.push(
+            Class::BlobReferences,
+            Problem::at(&blob_ref.record, blob_ref.offset, problem),
+        );
     }
     Ok((findings, counts))
 }
@@ -301,12 +328,14 @@ pub fn apply(overlay: &mut Overlay, op: Op) {
     }
 }
 
-fn blob_ref(key: &[u8], value: &StoredValue) -> Option<BlobRef> {
+fn blob_ref(key: &[u8], value: &StoredValue, record: &Path, offset: u64) -> Option<BlobRef> {
     match value {
         StoredValue::Blob { hash, len } => Some(BlobRef {
             key: key.to_vec(),
             hash: *hash,
             len: *len,
+            record: record.to_path_buf(),
+            offset,
         }),
         StoredValue::Inline(_) => None,
     }
@@ -371,7 +400,7 @@ fn check_index(
     for (at, reason) in table.damaged {
         findings.push(Class::Checksums, Problem::at(path, at, reason));
     }
-    findings.extend(Class::References, wrong);
+    findings.extend(Class::Index, wrong);
     let mut unindexed: Vec<u64> = records
         .keys()
         .filter(|offset| !indexed.contains(offset))
@@ -380,14 +409,18 @@ fn check_index(
     unindexed.sort_unstable();
     for offset in unindexed {
         findings.push(
-            Class::References,
-            Problem::at(path, offset, "no hash slot points to this record: lookups miss it"),
+            Class::Index,
+            Problem::at(
+                path,
+                offset,
+                "no hash slot points to this record: lookups miss it",
+            ),
         );
     }
     let header = &snapshot.header;
     if header.entry_count != records.len() as u64 {
         findings.push(
-            Class::References,
+            Class::Index,
             Problem::at(
                 path,
                 32,
@@ -401,7 +434,7 @@ fn check_index(
     }
     if header.live_bytes != live_bytes {
         findings.push(
-            Class::References,
+            Class::Index,
             Problem::at(
                 path,
                 40,

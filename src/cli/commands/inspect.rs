@@ -19,14 +19,16 @@ use crate::local::cache::CacheDir;
 
 /// Describe cacheman files and directories without changing them
 #[derive(Debug, Args)]
-#[command(after_help = "Takes snapshots (snap.N), journals (journal.N), HEAD, the manifest, blobs,
+#[command(
+    after_help = "Takes snapshots (snap.N), journals (journal.N), HEAD, the manifest, blobs,
 and whole cache or store directories; the kind is recognised by the file's magic.
 Exits 1 when a file is damaged (a torn journal tail is reported, not damage).
 
 Examples:
   cacheman inspect ~/.cache/cacheman/caches/users/journal.3
   cacheman inspect --entries ~/.cache/cacheman/caches/users
-  cacheman inspect --json \"$(cacheman info --path)\"")]
+  cacheman inspect --json \"$(cacheman info --path)\""
+)]
 pub struct InspectArgs {
     /// Files or directories to inspect
     #[arg(required = true, value_name = "PATH")]
@@ -218,8 +220,18 @@ impl Printer<'_> {
                 entry.expires_ms.map_or("never".into(), time_text),
                 key_label(key)
             ),
-            Row::Del(_) => format!("  {state:<11} {:>6} {:>10}  {:<20}  {:<20}  {}\n", "-", "-", "-", "-", key_label(key)),
-            Row::Clear => format!("  {state:<11} {:>6} {:>10}  {:<20}  {:<20}  (every key)\n", "-", "-", "-", "-"),
+            Row::Del(_) => format!(
+                "  {state:<11} {:>6} {:>10}  {:<20}  {:<20}  {}\n",
+                "-",
+                "-",
+                "-",
+                "-",
+                key_label(key)
+            ),
+            Row::Clear => format!(
+                "  {state:<11} {:>6} {:>10}  {:<20}  {:<20}  (every key)\n",
+                "-", "-", "-", "-"
+            ),
         };
         self.write(&text)
     }
@@ -303,9 +315,10 @@ fn summary_json(summary: &FileSummary) -> Value {
     );
     object.insert(
         "torn_tail".into(),
-        summary.torn.as_ref().map_or(Value::Null, |torn| {
-            json!({"offset": torn.offset, "bytes": torn.bytes, "reason": torn.reason})
-        }),
+        summary.torn.as_ref().map_or(
+            Value::Null,
+            |torn| json!({"offset": torn.offset, "bytes": torn.bytes, "reason": torn.reason}),
+        ),
     );
     Value::Object(object)
 }

@@ -14,13 +14,13 @@ pub mod graph;
 pub mod has;
 pub mod info;
 pub mod init;
+pub mod inspect;
 pub mod invalidate;
 pub mod keys;
 pub mod ls;
+pub mod repair;
 pub mod set;
 pub mod sync;
-pub mod inspect;
-pub mod repair;
 pub mod verify;
 
 use std::io::Write;

@@ -14,11 +14,13 @@ use crate::name::CacheName;
 
 /// Recover a damaged cache: keep every intact entry, quarantine damaged files
 #[derive(Debug, Args)]
-#[command(after_help = "Cuts a torn journal tail, leaves damaged records out, rebuilds the snapshot
+#[command(
+    after_help = "Cuts a torn journal tail, leaves damaged records out, rebuilds the snapshot
 and its hash table from every readable record, and drops entries whose blob is
 missing or damaged. Damaged files go to the cache's quarantine/ folder, never
 deleted. Holds the locks a sync holds, so it is safe beside other commands.
-Prints what it did; a sound cache is left alone (\"nothing to repair\").")]
+Prints what it did; a sound cache is left alone (\"nothing to repair\")."
+)]
 pub struct RepairArgs {
     /// The cache to repair
     pub cache: String,

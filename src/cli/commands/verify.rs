@@ -16,13 +16,15 @@ use crate::name::CacheName;
 
 /// Check every checksum and cross-reference (the whole store if no cache is named)
 #[derive(Debug, Args)]
-#[command(after_help = "Checks the manifest and the cache directories it names; in each cache, HEAD
+#[command(
+    after_help = "Checks the manifest and the cache directories it names; in each cache, HEAD
 and the files it names, every header, record and hash-table checksum, every
 hash slot against its record, every entry against its blob, and every blob
 against its BLAKE3 hash. Reads only; takes no lock.
 
 Exits 0 when everything is sound, and 1 with the file, offset and fault of
-every problem of the first kind found; `cacheman repair CACHE` recovers.")]
+every problem of the first kind found; `cacheman repair CACHE` recovers."
+)]
 pub struct VerifyArgs {
     /// The caches to check
     pub caches: Vec<String>,
@@ -59,9 +61,10 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         false => names,
     };
     for name in &names {
-        let cache = ctx.store.find(name)?.ok_or_else(|| {
-            Error::usage(format!("cache '{name}' was dropped while verify ran"))
-        })?;
+        let cache = ctx
+            .store
+            .find(name)?
+            .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))?;
         let bar = progress::bar(
             verify::expected_entries(&cache.dir),
             &format!("verifying {name}"),
@@ -73,20 +76,30 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             return failed(out, name.as_str(), class, &problems);
         }
         let line = format!(
-            "{name}: ok ({} entries, {} journals, {} blobs)\n",
-            counts.entries, counts.journals, counts.blobs
+            "{name}: ok ({}, {}, {})\n",
+            plural(counts.entries, "entry", "entries"),
+            plural(counts.journals, "journal", "journals"),
+            plural(counts.blobs, "blob", "blobs")
         );
         output::write_all(out, line.as_bytes())?;
     }
     Ok(ExitCode::Success)
 }
 
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Prints the problems of one class and ends with status 1.
-fn failed(out: &mut dyn Write, what: &str, class: Class, problems: &[&Problem]) -> Result<ExitCode> {
+fn failed(
+    out: &mut dyn Write,
+    what: &str,
+    class: Class,
+    problems: &[&Problem],
+) -> Result<ExitCode> {
     let mut text = format!(
-        "{what}: {} problem{} with {}:\n",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" },
+        "{what}: {} with {}:\n",
+        plural(problems.len() as u64, "problem", "problems"),
         class.describe()
     );
     for problem in problems {
