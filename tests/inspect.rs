@@ -128,7 +128,10 @@ fn reports_a_torn_journal_tail() {
     assert_eq!(summary["records"], 3, "three whole records before the tear");
     assert_eq!(summary["checksums"], "ok", "a torn tail is not damage");
     let torn = &summary["torn_tail"];
-    assert_eq!(torn["bytes"], bytes.len() as u64 - 5 - torn["offset"].as_u64().unwrap());
+    assert_eq!(
+        torn["bytes"],
+        bytes.len() as u64 - 5 - torn["offset"].as_u64().unwrap()
+    );
     assert_eq!(torn["reason"], "a record is cut short");
     env.cmd(["inspect"])
         .arg(&journal)
@@ -159,11 +162,20 @@ fn a_damaged_file_is_described_and_exits_1() {
 fn entry_states_follow_the_manifest_or_say_unknown() {
     let env = Env::new();
     env.set("c", "soft", "v");
-    env.cmd(["invalidate", "c", "--soft"]).any_stdout().any_stderr().run();
+    env.cmd(["invalidate", "c", "--soft"])
+        .any_stdout()
+        .any_stderr()
+        .run();
     env.set("c", "fresh", "v");
     env.cmd(["set", "c", "brief", "v", "--ttl", "1s"]).run();
     eventually(Duration::from_secs(30), "the TTL to pass", || {
-        env.command().args(["has", "c", "brief"]).output().unwrap().status.code() == Some(1)
+        env.command()
+            .args(["has", "c", "brief"])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            == Some(1)
     });
     let journal = env.active_journal("c");
     let states = |path: &Path| -> Vec<(String, String)> {
@@ -188,7 +200,11 @@ fn entry_states_follow_the_manifest_or_say_unknown() {
     assert_eq!(expect("soft"), "unknown", "no manifest to tell");
     assert_eq!(expect("brief"), "expired", "expiry needs no context");
     env.cmd(["invalidate", "c"]).any_stdout().any_stderr().run();
-    assert!(states(&journal).iter().all(|(_, s)| s == "invalidated" || s == "expired"));
+    assert!(
+        states(&journal)
+            .iter()
+            .all(|(_, s)| s == "invalidated" || s == "expired")
+    );
 }
 
 #[test]
@@ -202,7 +218,10 @@ fn bad_input_is_refused_in_one_line() {
         .arg(&garbage)
         .usage_error("not a cacheman file (unknown magic")
         .run();
-    env.cmd(["inspect"]).arg(&empty).usage_error("an empty file").run();
+    env.cmd(["inspect"])
+        .arg(&empty)
+        .usage_error("an empty file")
+        .run();
     env.cmd(["inspect"])
         .arg(env.path("missing"))
         .usage_error("no such file or directory")
@@ -223,7 +242,11 @@ fn inspect_never_changes_the_disk() {
     fs::write(&journal, &bytes).unwrap();
     let before = env.tree();
     let dir = env.cache_dir("c");
-    for args in [vec!["inspect"], vec!["inspect", "--entries"], vec!["inspect", "--json", "--entries"]] {
+    for args in [
+        vec!["inspect"],
+        vec!["inspect", "--entries"],
+        vec!["inspect", "--json", "--entries"],
+    ] {
         for path in [env.store(), dir.clone(), journal.clone(), blob_file(&env)] {
             env.cmd(&args).arg(&path).any_stdout().run();
         }

@@ -263,7 +263,9 @@ impl Snapshot {
         while done < table_len {
             let n = (chunk.len() as u64).min(table_len - done) as usize;
             let at = self.header.table_offset + done;
-            self.file.read_exact_at(&mut chunk[..n], at).at(&self.path)?;
+            self.file
+                .read_exact_at(&mut chunk[..n], at)
+                .at(&self.path)?;
             crc.update(&chunk[..n]);
             for (i, bytes) in chunk[..n].chunks_exact(SLOT_LEN).enumerate() {
                 let slot_at = at + (i * SLOT_LEN) as u64;
