@@ -290,3 +290,49 @@ fn unknown_caches_are_bad_input() {
         .run();
     env.cmd(["repair"]).usage_error("required").run();
 }
+
+#[test]
+fn repair_beside_running_writers_loses_no_write() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let snapshot = numbered(&env, "snap.");
+    let len = fs::metadata(&snapshot).unwrap().len() as usize;
+    flip(&snapshot, len - 3);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let mut cmd = env.std_command();
+            cmd.arg("batch").stdin(std::process::Stdio::piped());
+            let mut child = cmd
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let script: String = (0..50).map(|i| format!("set c w{w}-{i} v{i}\n")).collect();
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            std::thread::spawn(move || stdin.write_all(script.as_bytes()).unwrap());
+            child
+        })
+        .collect();
+    env.cmd(["repair", "c"]).any_stdout().run();
+    for writer in writers {
+        let out = writer.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    for (key, value) in &expected {
+        assert_eq!(env.get("c", key).as_ref(), Some(value), "{key}");
+    }
+    for w in 0..4 {
+        for i in 0..50 {
+            assert_eq!(
+                env.get("c", format!("w{w}-{i}")),
+                Some(format!("v{i}").into_bytes())
+            );
+        }
+    }
+}

@@ -21,7 +21,7 @@ use crate::local::cache::{CacheDir, Overlay};
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
 use crate::local::journal::{self, JournalHeader};
-use crate::local::snapshot::SnapshotWriter;
+use crate::local::snapshot::{Snapshot, SnapshotWriter};
 use crate::local::{blob, merge};
 
 /// The folder, inside a cache directory, that damaged files are moved to.
@@ -166,45 +166,64 @@ impl Rebuild<'_> {
         progress: &ProgressBar,
     ) -> Result<u64> {
         let old = self.dir.snapshot_path(generation);
-        let mut entries = Vec::new();
-        let mut invalid_before = 0;
+        let invalid_before = match generation > 1 {
+            true => Snapshot::open(&old).map_or(0, |s| s.header.invalid_before),
+            false => 0,
+        };
+        let mut writer =
+            SnapshotWriter::create(&self.dir.snapshot_path(next), next, now_ms, invalid_before)?;
+        let mut kept = 0;
+        let mut keep = |entry: Entry, this: &mut Kept<'_>| -> Result<()> {
+            if this.keeps(&entry) {
+                writer.add(&entry)?;
+                kept += 1;
+            }
+            Ok(())
+        };
+        let mut this = Kept {
+            dir: self.dir,
+            blobs: &self.blobs,
+            actions: &mut self.actions,
+            kept_blobs: &mut self.kept_blobs,
+        };
+        let overlay = &self.overlay;
         if generation > 1 && old.exists() {
-            let overlay = &self.overlay;
             let scan = scan::snapshot(&old, |_, _, entry| {
-                if !overlay.cleared && !overlay.changes.contains_key(&entry.key) {
-                    entries.push(entry);
-                }
                 progress.inc(1);
-                Ok(())
+                match overlay.cleared || overlay.changes.contains_key(&entry.key) {
+                    true => Ok(()),
+                    false => keep(entry, &mut this),
+                }
             })?;
             for problem in scan.problems {
-                self.actions
+                this.actions
                     .push(format!("left out damaged snapshot records: {problem}"));
             }
-            if let Some(snapshot) = scan.opened {
-                invalid_before = snapshot.header.invalid_before;
-            }
         } else if generation > 1 {
-            self.actions.push(format!(
+            this.actions.push(format!(
                 "{} is missing: its entries are lost",
                 old.display()
             ));
         }
-        entries.extend(self.overlay.changes.values().flatten().cloned());
-        let mut writer =
-            SnapshotWriter::create(&self.dir.snapshot_path(next), next, now_ms, invalid_before)?;
-        let mut kept = 0;
-        for entry in entries {
-            if self.keeps(&entry) {
-                writer.add(&entry)?;
-                kept += 1;
-            }
+        for entry in overlay.changes.values().flatten() {
+            keep(entry.clone(), &mut this)?;
         }
         blob::make_durable(&self.dir.blobs_path(), self.kept_blobs.iter())?;
         writer.finish()?;
         Ok(kept)
     }
+}
 
+/// What deciding which entries to keep needs: the sound blobs, and where to
+/// report drops and note the blobs kept.
+struct Kept<'a> {
+    dir: &'a CacheDir,
+    blobs: &'a StoredBlobs,
+    actions: &'a mut Vec<String>,
+    kept_blobs: &'a mut Vec<[u8; 32]>,
+}
+
+impl Kept<'_> {
     /// Whether an entry's value is intact; an entry whose blob is not is
     /// dropped, and the drop reported.
     fn keeps(&mut self, entry: &Entry) -> bool {
