@@ -48,6 +48,9 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show which store is in use and why')
             [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Run commands from stdin, one per line, answering each with a JSON line')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Describe cacheman files and directories without changing them')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every checksum and cross-reference (the whole store if no cache is named)')
+            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Recover a damaged cache: keep every intact entry, quarantine damaged files')
             break
         }
         'cacheman;get' {
@@ -245,6 +248,32 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;completions' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cacheman;inspect' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
+            [CompletionResult]::new('--entries', '--entries', [CompletionResultType]::ParameterName, 'Also list the entries: key, size, created, expiry, epoch and state')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per file, blob folder and entry')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cacheman;verify' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cacheman;repair' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')

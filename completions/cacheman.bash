@@ -58,6 +58,9 @@ _cacheman() {
             cacheman,init)
                 cmd="cacheman__subcmd__init"
                 ;;
+            cacheman,inspect)
+                cmd="cacheman__subcmd__inspect"
+                ;;
             cacheman,invalidate)
                 cmd="cacheman__subcmd__invalidate"
                 ;;
@@ -66,6 +69,9 @@ _cacheman() {
                 ;;
             cacheman,ls)
                 cmd="cacheman__subcmd__ls"
+                ;;
+            cacheman,repair)
+                cmd="cacheman__subcmd__repair"
                 ;;
             cacheman,set)
                 cmd="cacheman__subcmd__set"
@@ -76,6 +82,9 @@ _cacheman() {
             cacheman,undepend)
                 cmd="cacheman__subcmd__undepend"
                 ;;
+            cacheman,verify)
+                cmd="cacheman__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -83,7 +92,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions"
+            opts="-v -h -V --dir --verbose --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions inspect verify repair"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -392,6 +401,24 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__inspect)
+            opts="-v -h --entries --json --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__invalidate)
             opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -438,6 +465,24 @@ _cacheman() {
             ;;
         cacheman__subcmd__ls)
             opts="-v -h --json --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__repair)
+            opts="-v -h --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,6 +548,24 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__undepend)
+            opts="-v -h --dir --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__verify)
             opts="-v -h --dir --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

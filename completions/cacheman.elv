@@ -45,6 +45,9 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand info 'Show which store is in use and why'
             cand batch 'Run commands from stdin, one per line, answering each with a JSON line'
             cand completions 'Print the completion script for a shell'
+            cand inspect 'Describe cacheman files and directories without changing them'
+            cand verify 'Check every checksum and cross-reference (the whole store if no cache is named)'
+            cand repair 'Recover a damaged cache: keep every intact entry, quarantine damaged files'
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
@@ -222,6 +225,29 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;completions'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;inspect'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --entries 'Also list the entries: key, size, created, expiry, epoch and state'
+            cand --json 'Print JSON Lines: one object per file, blob folder and entry'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;verify'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;repair'= {
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'

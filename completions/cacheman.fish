@@ -48,6 +48,9 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create 
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "batch" -d 'Run commands from stdin, one per line, answering each with a JSON line'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "inspect" -d 'Describe cacheman files and directories without changing them'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "verify" -d 'Check every checksum and cross-reference (the whole store if no cache is named)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "repair" -d 'Recover a damaged cache: keep every intact entry, quarantine damaged files'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
@@ -148,3 +151,14 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l entries -d 'Also list the entries: key, size, created, expiry, epoch and state'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l json -d 'Print JSON Lines: one object per file, blob folder and entry'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s h -l help -d 'Print help'
