@@ -72,8 +72,10 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         let (findings, counts) = verify::verify_cache(&cache.dir, &bar)?;
         bar.finish_and_clear();
         if let Some((class, problems)) = findings.first_class() {
+            let code = failed(out, name.as_str(), class, &problems)?;
+            output::flush(out)?;
             eprintln!("hint: `cacheman repair {name}` recovers the intact entries");
-            return failed(out, name.as_str(), class, &problems);
+            return Ok(code);
         }
         let line = format!(
             "{name}: ok ({}, {}, {})\n",
