@@ -336,3 +336,32 @@ fn repair_beside_running_writers_loses_no_write() {
         }
     }
 }
+
+#[test]
+fn verify_beside_writers_and_syncs_finds_nothing_wrong() {
+    let env = Env::new();
+    populated(&env);
+    let mut cmd = env.std_command();
+    let mut writer = cmd
+        .arg("batch")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = writer.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        for i in 0..3000 {
+            writeln!(stdin, "set c w{i} {}", "x".repeat(1 + i % 300)).unwrap();
+            if i % 500 == 0 {
+                writeln!(stdin, "sync c").unwrap();
+            }
+        }
+    });
+    for _ in 0..5 {
+        env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    }
+    feeder.join().unwrap();
+    assert!(writer.wait().unwrap().success());
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+}

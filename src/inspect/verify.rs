@@ -144,6 +144,8 @@ pub struct Counts {
     pub entries: u64,
     pub journals: u64,
     pub blobs: u64,
+    /// A journal with a torn tail grew while it was read: a writer was appending.
+    pub appending: bool,
 }
 
 /// A blob an entry names, and the record naming it.
@@ -155,8 +157,30 @@ struct BlobRef {
     offset: u64,
 }
 
-/// Checks one cache's files. Reads only; `progress` advances per entry.
+/// How often a check starts over because a sync or a write changed the files
+/// while it read them.
+const RETRIES: usize = 16;
+
+/// Checks one cache's files. Reads only, and takes no lock: when a sync
+/// replaced the files (HEAD changed) or a writer was appending (a torn tail
+/// that has since grown) while they were read, the check starts over.
+/// `progress` advances per entry.
 pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let before = dir.read_head().ok();
+        progress.set_position(0);
+        let result = verify_once(dir, progress);
+        let changed = dir.read_head().ok() != before
+            || matches!(&result, Ok((_, counts)) if counts.appending);
+        if !changed || attempts >= RETRIES {
+            return result;
+        }
+    }
+}
+
+fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
     let mut findings = Findings::default();
     let mut counts = Counts::default();
     let head = match dir.read_head() {
@@ -219,6 +243,8 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
         })?;
         findings.extend(Class::Checksums, scan.problems);
         if let Some(torn) = scan.torn {
+            let len = fs::metadata(&path).map_or(0, |m| m.len());
+            counts.appending |= len != torn.offset + torn.bytes;
             findings.push(Class::Checksums, torn_tail(&path, &torn));
         }
         if let Some(header) = scan.opened.filter(|h| h.number != number) {

@@ -16,6 +16,7 @@ use crate::inspect::problem::{Problem, key_label};
 use crate::inspect::summary::{self, Context as EntryContext, Field, FileSummary, Row};
 use crate::inspect::target::{self, Target};
 use crate::local::cache::CacheDir;
+use crate::local::format::FileKind;
 
 /// Describe cacheman files and directories without changing them
 #[derive(Debug, Args)]
@@ -87,7 +88,7 @@ impl Printer<'_> {
     fn file(&mut self, path: &Path) -> Result<()> {
         let summary = summary::summarize(path, &mut |_| Ok(()))?;
         self.summary(&summary)?;
-        if self.entries && summary.kind.name() != "head" {
+        if self.entries && matches!(summary.kind, FileKind::Snapshot | FileKind::Journal) {
             let context = summary::context_of(path.parent().unwrap_or(path), self.now_ms);
             self.entries_header(path)?;
             summary::summarize(path, &mut |row| self.row(path, &row, &context))?;
