@@ -35,11 +35,6 @@ impl<T> FileScan<T> {
             torn: None,
         }
     }
-
-    /// Whether every byte read back as intended (a torn tail counts as damage).
-    pub fn is_sound(&self) -> bool {
-        self.problems.is_empty() && self.torn.is_none()
-    }
 }
 
 /// Reads every record of the snapshot at `path`, calling `each` with the

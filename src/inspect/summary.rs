@@ -158,12 +158,10 @@ pub fn summarize(path: &Path, entry: &mut dyn FnMut(Row) -> Result<()>) -> Resul
 
 fn snapshot(summary: &mut FileSummary, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
     let path = summary.path.clone();
-    let mut created = Vec::new();
     let scan = scan::snapshot(&path, |_, _, entry| {
-        created.push(entry.created_ms);
+        summary.saw(entry.created_ms);
         each(Row::Set(entry))
     })?;
-    created.into_iter().for_each(|at| summary.saw(at));
     summary.problems = scan.problems;
     if let Some(snapshot) = &scan.opened {
         let h = &snapshot.header;
@@ -190,20 +188,18 @@ fn journal(summary: &mut FileSummary, each: &mut dyn FnMut(Row) -> Result<()>) -
     let path = summary.path.clone();
     let (mut sets, mut dels, mut clears) = (0, 0, 0);
     let mut seqs: Option<(u64, u64)> = None;
-    let mut created = Vec::new();
     let scan = scan::journal(&path, |_, seq, op| {
         seqs = Some(seqs.map_or((seq, seq), |(first, _)| (first, seq)));
         match &op {
             Op::Set(entry) => {
                 sets += 1;
-                created.push(entry.created_ms);
+                summary.saw(entry.created_ms);
             }
             Op::Del(_) => dels += 1,
             Op::Clear => clears += 1,
         }
         each(op.into())
     })?;
-    created.into_iter().for_each(|at| summary.saw(at));
     if let Some(header) = scan.opened {
         summary.field("number", Field::Count(header.number));
         summary.field("created", Field::Time(header.created_ms));
