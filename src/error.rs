@@ -120,3 +120,24 @@ impl<T> IoContext<T> for io::Result<T> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_in_a_cache_points_to_repair() {
+        let hint = |path: &str| {
+            Error::corrupt(Path::new(path), 0, "bad")
+                .hint()
+                .map(|h| h.into_owned())
+        };
+        let journal = hint("/s/caches/users/journal.3").unwrap();
+        assert!(journal.contains("`cacheman repair users`"), "{journal}");
+        let blob = hint("/s/caches/users/blobs/ab/abcd").unwrap();
+        assert!(blob.contains("`cacheman repair users`"), "{blob}");
+        let volatile = hint("/run/cacheman-0123456789abcdef/tmp/HEAD").unwrap();
+        assert!(volatile.contains("`cacheman repair tmp`"), "{volatile}");
+        assert_eq!(hint("/tmp/cacheman-it-x/store/manifest"), None);
+    }
+}

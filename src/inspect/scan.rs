@@ -217,3 +217,50 @@ fn salvage(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framed(bodies: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for body in bodies {
+            frame::push_salted(9, body, &mut out);
+        }
+        out
+    }
+
+    fn bodies(buf: &[u8]) -> (Vec<Vec<u8>>, Salvaged) {
+        let mut found = Vec::new();
+        let salvaged = salvage(buf, 100, 9, |_, _, body| {
+            found.push(body.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        (found, salvaged)
+    }
+
+    #[test]
+    fn reading_resumes_after_damage_and_stops_at_a_torn_tail() {
+        let mut buf = framed(&[b"one", b"two", b"three"]);
+        buf[frame::OVERHEAD + 3 + 9] ^= 1;
+        buf.extend_from_slice(&[5, 0, 0]);
+        let (found, salvaged) = bodies(&buf);
+        assert_eq!(found, [b"one".to_vec(), b"three".to_vec()]);
+        assert_eq!(salvaged.damaged.len(), 1);
+        assert_eq!(
+            salvaged.damaged[0].offset,
+            100 + (frame::OVERHEAD + 3) as u64
+        );
+        assert_eq!(salvaged.damaged[0].bytes, (frame::OVERHEAD + 3) as u64);
+        let tail = salvaged.tail.expect("the three stray bytes");
+        assert_eq!((tail.offset, tail.bytes), (100 + buf.len() as u64 - 3, 3));
+    }
+
+    #[test]
+    fn a_sound_stretch_has_no_damage() {
+        let (found, salvaged) = bodies(&framed(&[b"a", b"", b"c"]));
+        assert_eq!(found.len(), 3);
+        assert!(salvaged.damaged.is_empty() && salvaged.tail.is_none());
+    }
+}
