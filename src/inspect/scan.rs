@@ -135,7 +135,9 @@ pub fn journal(
     if bytes.len() < journal::HEADER_LEN {
         return Ok(scan);
     }
-    let salt = scan.opened.map_or(u32_at(&bytes, 12), |h| h.salt);
+    let salt = scan
+        .opened
+        .map_or_else(|| salt_of_damaged(&bytes), |h| h.salt);
     let mut undecodable = Vec::new();
     let mut records = 0;
     let salvaged = salvage(
@@ -167,6 +169,23 @@ pub fn journal(
     }
     scan.torn = salvaged.tail;
     Ok(scan)
+}
+
+/// The salt of a journal whose header failed its checksum: the one it names,
+/// or when no record validates with that, the one a single flipped bit away
+/// that does (a damaged salt would otherwise lose every record).
+fn salt_of_damaged(bytes: &[u8]) -> u32 {
+    let named = u32_at(bytes, 12);
+    let validates = |salt: &u32| {
+        matches!(
+            frame::parse_salted(bytes, journal::HEADER_LEN, *salt),
+            Parsed::Record { .. }
+        )
+    };
+    std::iter::once(named)
+        .chain((0..32).map(|bit| named ^ (1 << bit)))
+        .find(validates)
+        .unwrap_or(named)
 }
 
 /// The damaged stretches between readable frames, and the one that runs to the end.
