@@ -116,8 +116,9 @@ impl Printer<'_> {
             output::json_line(self.out, &line)?;
         } else {
             let mut text = format!(
-                "{}: {count} blob files, {}\n",
+                "{}: {}, {}\n",
                 blobs.display(),
+                output::plural(count, "blob file", "blob files"),
                 human_bytes(bytes)
             );
             push_problems(&mut text, &damaged, status(&damaged));

@@ -79,17 +79,13 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         }
         let line = format!(
             "{name}: ok ({}, {}, {})\n",
-            plural(counts.entries, "entry", "entries"),
-            plural(counts.journals, "journal", "journals"),
-            plural(counts.blobs, "blob", "blobs")
+            output::plural(counts.entries, "entry", "entries"),
+            output::plural(counts.journals, "journal", "journals"),
+            output::plural(counts.blobs, "blob", "blobs")
         );
         output::write_all(out, line.as_bytes())?;
     }
     Ok(ExitCode::Success)
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Prints the problems of one class and ends with status 1.
@@ -101,7 +97,7 @@ fn failed(
 ) -> Result<ExitCode> {
     let mut text = format!(
         "{what}: {} with {}:\n",
-        plural(problems.len() as u64, "problem", "problems"),
+        output::plural(problems.len() as u64, "problem", "problems"),
         class.describe()
     );
     for problem in problems {
