@@ -73,6 +73,9 @@ _cacheman() {
             cacheman,init)
                 cmd="cacheman__subcmd__init"
                 ;;
+            cacheman,inspect)
+                cmd="cacheman__subcmd__inspect"
+                ;;
             cacheman,invalidate)
                 cmd="cacheman__subcmd__invalidate"
                 ;;
@@ -81,6 +84,9 @@ _cacheman() {
                 ;;
             cacheman,ls)
                 cmd="cacheman__subcmd__ls"
+                ;;
+            cacheman,repair)
+                cmd="cacheman__subcmd__repair"
                 ;;
             cacheman,run)
                 cmd="cacheman__subcmd__run"
@@ -100,6 +106,9 @@ _cacheman() {
             cacheman,undepend)
                 cmd="cacheman__subcmd__undepend"
                 ;;
+            cacheman,verify)
+                cmd="cacheman__subcmd__verify"
+                ;;
             cacheman,watch)
                 cmd="cacheman__subcmd__watch"
                 ;;
@@ -110,7 +119,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --no-stats --help --version get set del has keys ls create config drop clear sync depend undepend invalidate graph epoch init info batch completions bind unbind watch check stats gc export import run"
+            opts="-v -h -V --dir --verbose --no-stats --help --version get set del has keys run ls create config drop clear sync depend undepend invalidate graph epoch bind unbind watch check stats inspect verify repair gc export import batch init info completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +542,24 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__inspect)
+            opts="-v -h --entries --json --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__invalidate)
             opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -579,6 +606,24 @@ _cacheman() {
             ;;
         cacheman__subcmd__ls)
             opts="-v -h --json --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__repair)
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -726,6 +771,24 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__undepend)
+            opts="-v -h --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__verify)
             opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

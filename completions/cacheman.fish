@@ -34,6 +34,7 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "set" -d 'Store a 
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "del" -d 'Delete keys; exit 1 if none of them existed'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "has" -d 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "keys" -d 'List the live keys of a cache, sorted'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "run" -d 'Run a command, or replay its stored result when its inputs are unchanged'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "ls" -d 'List the caches with entry counts, sizes and settings'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "create" -d 'Create a cache with settings (writing to a missing cache creates it with defaults)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "config" -d 'Show or change a cache\'s settings, or (without CACHE) the store\'s autosync rules'
@@ -45,19 +46,21 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "undepend" -d 'Rem
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "invalidate" -d 'Invalidate caches and every cache that depends on them'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "graph" -d 'Show the dependency graph: an indented tree, Graphviz (--dot) or JSON'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "epoch" -d 'Print the store\'s epoch, a token for `set --if-epoch`'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "batch" -d 'Run commands from stdin, one per line, answering each with a JSON line'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "bind" -d 'Bind a cache to files, directories or globs it mirrors'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "unbind" -d 'Remove some or all of a cache\'s file bindings'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "watch" -d 'Invalidate caches when their bound files change (runs in the foreground)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "check" -d 'Invalidate the caches whose bound files changed (for cron, git hooks, CI)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "stats" -d 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "inspect" -d 'Describe cacheman files and directories without changing them'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "verify" -d 'Check every checksum and cross-reference (the whole store if no cache is named)'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "repair" -d 'Recover a damaged cache: keep every intact entry, quarantine damaged files'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "gc" -d 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "export" -d 'Write a cache\'s entries to stdout, with their creation and expiry times'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "import" -d 'Load entries from an export (a file, or stdin), all or nothing'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "run" -d 'Run a command, or replay its stored result when its inputs are unchanged'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "batch" -d 'Run commands from stdin, one per line, answering each with a JSON line'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "init" -d 'Create a .cacheman/ store in DIR, used by every command run below it'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show which store is in use and why'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
@@ -89,6 +92,26 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s 0 -l null -d 
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache -d 'The cache results go in (created with default settings if missing)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l input -d 'A file, directory or glob whose content is part of the key (repeatable)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l output -d 'A file or directory the command writes, stored and restored on a hit (repeatable)' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l env -d 'An environment variable whose value is part of the key (repeatable)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l key -d 'Extra text that is part of the key (repeatable)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l ttl -d 'Replay a result for this long (30s, 10m, 2h) or \'never\' expire; default: the cache\'s TTL' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stale -d 'For this long after the TTL, replay the old result and refresh it in the background (one refresher at a time)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stdin -d 'Read stdin, make it part of the key, and pass it to the command'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cwd -d 'Leave the working directory out of the key'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l force -d 'Run even on a hit, and store the new result'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache-failures -d 'Store a non-zero exit too'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cache -d 'Run the command without looking up or storing anything'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l explain -d 'On a miss, say on stderr what changed since the last stored result of this command'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l print-key -d 'Print the key and exit without running'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings -d 'Be the background refresher of a stale result (started by `run --stale`) First invalidate the cache if its bound files changed (see `cacheman bind`)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l refresh
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l json -d 'Print a JSON array with one object per cache'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
@@ -165,24 +188,6 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l dir -d 'The 
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
-complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path'
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
-complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l stop-on-error -d 'Stop at the first command that fails with status 2 or more'
-complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
-complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d 'Print help'
-complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
-complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
-complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
@@ -212,6 +217,20 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l reset -d 'Ze
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l entries -d 'Also list the entries: key, size, created, expiry, epoch and state'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l json -d 'Print JSON Lines: one object per file, blob folder and entry'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l max-entries -d 'Keep at most N entries, evicting the least recently used' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
@@ -230,23 +249,21 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l dir -d 'The
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache -d 'The cache results go in (created with default settings if missing)' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l input -d 'A file, directory or glob whose content is part of the key (repeatable)' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l output -d 'A file or directory the command writes, stored and restored on a hit (repeatable)' -r -F
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l env -d 'An environment variable whose value is part of the key (repeatable)' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l key -d 'Extra text that is part of the key (repeatable)' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l ttl -d 'Replay a result for this long (30s, 10m, 2h) or \'never\' expire; default: the cache\'s TTL' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stale -d 'For this long after the TTL, replay the old result and refresh it in the background (one refresher at a time)' -r
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stdin -d 'Read stdin, make it part of the key, and pass it to the command'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cwd -d 'Leave the working directory out of the key'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l force -d 'Run even on a hit, and store the new result'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache-failures -d 'Store a non-zero exit too'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cache -d 'Run the command without looking up or storing anything'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l explain -d 'On a miss, say on stderr what changed since the last stored result of this command'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l print-key -d 'Print the key and exit without running'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings -d 'Be the background refresher of a stale result (started by `run --stale`) First invalidate the cache if its bound files changed (see `cacheman bind`)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l refresh
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l stop-on-error -d 'Stop at the first command that fails with status 2 or more'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s h -l help -d 'Print help'

@@ -1,5 +1,6 @@
 //! The library's error type, and how each kind of failure maps to an exit status.
 
+use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -69,13 +70,18 @@ impl Error {
     }
 
     /// A suggestion printed on its own `hint:` line, if there is one.
-    pub fn hint(&self) -> Option<&str> {
+    pub fn hint(&self) -> Option<Cow<'_, str>> {
         match self {
-            Error::Usage { hint, .. } => hint.as_deref(),
-            Error::Conflict { hint, .. } => Some(hint),
-            Error::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => {
-                Some("the disk is full; free space and retry (nothing was changed)")
-            }
+            Error::Usage { hint, .. } => hint.as_deref().map(Cow::Borrowed),
+            Error::Conflict { hint, .. } => Some(Cow::Borrowed(hint)),
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => Some(
+                Cow::Borrowed("the disk is full; free space and retry (nothing was changed)"),
+            ),
+            Error::Corrupt { path, .. } => cache_of(path).map(|cache| {
+                Cow::Owned(format!(
+                    "`cacheman verify {cache}` lists the damage; `cacheman repair {cache}` recovers the intact entries"
+                ))
+            }),
             _ => None,
         }
     }
@@ -84,6 +90,21 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
     }
+}
+
+/// The cache a damaged file belongs to: the directory under `caches/` (or
+/// under a volatile store's `cacheman-*` runtime folder) that holds it.
+fn cache_of(path: &Path) -> Option<&str> {
+    path.ancestors().find_map(|dir| {
+        let parent = dir.parent()?.file_name()?.to_str()?;
+        let volatile = parent
+            .strip_prefix("cacheman-")
+            .is_some_and(|tag| tag.len() == 16 && tag.bytes().all(|b| b.is_ascii_hexdigit()));
+        match parent == "caches" || volatile {
+            true => dir.file_name()?.to_str(),
+            false => None,
+        }
+    })
 }
 
 /// Attaches the path an I/O error happened on.
@@ -97,5 +118,26 @@ impl<T> IoContext<T> for io::Result<T> {
             path: path.to_path_buf(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn damage_in_a_cache_points_to_repair() {
+        let hint = |path: &str| {
+            Error::corrupt(Path::new(path), 0, "bad")
+                .hint()
+                .map(|h| h.into_owned())
+        };
+        let journal = hint("/s/caches/users/journal.3").unwrap();
+        assert!(journal.contains("`cacheman repair users`"), "{journal}");
+        let blob = hint("/s/caches/users/blobs/ab/abcd").unwrap();
+        assert!(blob.contains("`cacheman repair users`"), "{blob}");
+        let volatile = hint("/run/cacheman-0123456789abcdef/tmp/HEAD").unwrap();
+        assert!(volatile.contains("`cacheman repair tmp`"), "{volatile}");
+        assert_eq!(hint("/tmp/cacheman-it-x/store/manifest"), None);
     }
 }

@@ -25,6 +25,7 @@ pub mod error;
 pub mod exit_code;
 pub mod file_stamp;
 pub mod graph;
+pub mod inspect;
 pub mod local;
 pub mod name;
 pub mod resolve;

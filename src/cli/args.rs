@@ -6,16 +6,16 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cli::commands::{
-    batch, clear, completions, config, create, del, depend, drop, epoch, get, graph, has, info,
-    init, invalidate, keys, ls, run, set, sync,
+    batch, bind, check, clear, completions, config, create, del, depend, drop, epoch, export, gc,
+    get, graph, has, import, info, init, inspect, invalidate, keys, ls, repair, run, set, stats,
+    sync, verify, watch,
 };
-use crate::cli::commands::{bind, check, watch};
-use crate::cli::commands::{export, gc, import, stats};
 
 const AFTER_HELP: &str = "\
 Exit status:
   0  success, or a hit
   1  a miss, or a false answer from `has`
+  1  damage found by `verify` or `inspect`
   2  a usage error or bad input (nothing was changed)
   3  a store or I/O error
 `run` exits with its command's status, or 125 when cacheman fails (bad arguments
@@ -68,6 +68,7 @@ pub enum Command {
     Del(del::DelArgs),
     Has(has::HasArgs),
     Keys(keys::KeysArgs),
+    Run(run::RunArgs),
     Ls(ls::LsArgs),
     Create(create::CreateArgs),
     Config(config::ConfigArgs),
@@ -79,17 +80,19 @@ pub enum Command {
     Invalidate(invalidate::InvalidateArgs),
     Graph(graph::GraphArgs),
     Epoch(epoch::EpochArgs),
-    Init(init::InitArgs),
-    Info(info::InfoArgs),
-    Batch(batch::BatchArgs),
-    Completions(completions::CompletionsArgs),
     Bind(bind::BindArgs),
     Unbind(bind::UnbindArgs),
     Watch(watch::WatchArgs),
     Check(check::CheckArgs),
     Stats(stats::StatsArgs),
+    Inspect(inspect::InspectArgs),
+    Verify(verify::VerifyArgs),
+    Repair(repair::RepairArgs),
     Gc(gc::GcArgs),
     Export(export::ExportArgs),
     Import(import::ImportArgs),
-    Run(run::RunArgs),
+    Batch(batch::BatchArgs),
+    Init(init::InitArgs),
+    Info(info::InfoArgs),
+    Completions(completions::CompletionsArgs),
 }

@@ -149,3 +149,8 @@ pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(
     serde_json::to_writer(&mut *out, value).map_err(|e| stdout_error(e.into()))?;
     out.write_all(b"\n").map_err(stdout_error)
 }
+
+/// A count and its noun: `1 entry`, `2 entries`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -136,23 +136,29 @@ pub struct BlobReader {
 
 impl BlobReader {
     pub fn open(blobs_dir: &Path, hash: &[u8; 32], len: u64) -> Result<BlobReader> {
-        let path = path_for(blobs_dir, hash);
-        let file = File::open(&path).at(&path)?;
-        let mut header = [0; HEADER_LEN];
-        file.read_exact_at(&mut header, 0)
-            .map_err(|_| Error::corrupt(&path, 0, "blob is shorter than its header"))?;
-        let (stored_len, stored_hash) = decode_header(&header, &path)?;
-        if stored_len != len || &stored_hash != hash {
+        let blob = BlobReader::open_path(&path_for(blobs_dir, hash))?;
+        if blob.len != len || &blob.hash != hash {
             return Err(Error::corrupt(
-                &path,
+                &blob.path,
                 16,
                 "blob header does not match the entry naming it",
             ));
         }
-        let file_len = file.metadata().at(&path)?.len();
-        if file_len != HEADER_LEN as u64 + len {
+        Ok(blob)
+    }
+
+    /// Opens the blob file at `path`, checking its header and its length (but
+    /// not its content: see [`BlobReader::verify`]).
+    pub fn open_path(path: &Path) -> Result<BlobReader> {
+        let file = File::open(path).at(path)?;
+        let mut header = [0; HEADER_LEN];
+        file.read_exact_at(&mut header, 0)
+            .map_err(|_| Error::corrupt(path, 0, "blob is shorter than its header"))?;
+        let (len, hash) = decode_header(&header, path)?;
+        let file_len = file.metadata().at(path)?.len();
+        if Some(file_len) != len.checked_add(HEADER_LEN as u64) {
             return Err(Error::corrupt(
-                &path,
+                path,
                 file_len,
                 format!(
                     "blob holds {} bytes, expected {len}",
@@ -162,10 +168,15 @@ impl BlobReader {
         }
         Ok(BlobReader {
             file,
-            path,
+            path: path.to_path_buf(),
             len,
-            hash: *hash,
+            hash,
         })
+    }
+
+    /// The BLAKE3 hash the header names.
+    pub fn hash(&self) -> &[u8; 32] {
+        &self.hash
     }
 
     pub fn len(&self) -> u64 {

@@ -83,7 +83,13 @@ pub fn parse_salted(buf: &[u8], at: usize, salt: u32) -> Parsed<'_> {
 /// invalid frame, that tells damage (valid records follow) from a torn tail (an
 /// unfinished append, which leaves nothing valid behind it).
 pub fn any_valid_from(buf: &[u8], from: usize, salt: u32) -> bool {
-    (from..buf.len()).any(|at| matches!(parse_salted(buf, at, salt), Parsed::Record { .. }))
+    next_valid_from(buf, from, salt).is_some()
+}
+
+/// The offset of the first valid frame starting at or after `from`: where
+/// reading can resume after damage.
+pub fn next_valid_from(buf: &[u8], from: usize, salt: u32) -> Option<usize> {
+    (from..buf.len()).find(|&at| matches!(parse_salted(buf, at, salt), Parsed::Record { .. }))
 }
 
 /// Reads a little-endian u32 at `at`; the caller guarantees the bounds.

@@ -110,6 +110,11 @@ impl JournalData {
         })
     }
 
+    /// The whole file, header included.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// Every valid record in order, each with its offset, stopping at the first
     /// invalid frame.
     pub fn records(&self) -> Records<'_> {

@@ -215,7 +215,7 @@ fn install(dir: &CacheDir, old: Head, now: u64) -> Result<()> {
 /// files it replaced, and whatever crashed syncs left behind (temporary files, a
 /// snapshot renamed in but never installed, files never deleted). Runs under the
 /// sync lock; readers that still hold old files open keep reading them.
-fn remove_replaced(dir: &CacheDir, generation: u64) {
+pub(crate) fn remove_replaced(dir: &CacheDir, generation: u64) {
     if let Ok(listing) = fs::read_dir(dir.path()) {
         for item in listing.flatten() {
             let name = item.file_name();

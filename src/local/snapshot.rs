@@ -251,6 +251,43 @@ impl Snapshot {
         }
     }
 
+    /// Walks the hash table in bounded chunks, calling `f` with every used
+    /// slot, and says whether the table's checksum matches and which slots are
+    /// damaged. `verify` uses it to check every slot against the records.
+    pub fn each_slot(&self, mut f: impl FnMut(UsedSlot)) -> Result<TableCheck> {
+        let mut crc = crc32fast::Hasher::new();
+        let mut damaged = Vec::new();
+        let table_len = self.header.table_len().unwrap_or(0);
+        let mut chunk = vec![0; SLOT_LEN * 4096];
+        let mut done = 0;
+        while done < table_len {
+            let n = (chunk.len() as u64).min(table_len - done) as usize;
+            let at = self.header.table_offset + done;
+            self.file
+                .read_exact_at(&mut chunk[..n], at)
+                .at(&self.path)?;
+            crc.update(&chunk[..n]);
+            for (i, bytes) in chunk[..n].chunks_exact(SLOT_LEN).enumerate() {
+                let slot_at = at + (i * SLOT_LEN) as u64;
+                match Slot::decode(bytes) {
+                    Ok(Some(slot)) => f(UsedSlot {
+                        at: slot_at,
+                        tag: slot.tag,
+                        frame_len: slot.frame_len,
+                        offset: slot.offset,
+                    }),
+                    Ok(None) => {}
+                    Err(reason) => damaged.push((slot_at, reason)),
+                }
+            }
+            done += n as u64;
+        }
+        Ok(TableCheck {
+            crc_matches: crc.finalize() == self.header.table_crc,
+            damaged,
+        })
+    }
+
     /// Every entry in file order, read sequentially.
     pub fn entries(&self) -> Result<Entries> {
         let file = self.file.try_clone().at(&self.path)?;
@@ -268,6 +305,28 @@ impl Snapshot {
     }
 }
 
+/// A used hash-table slot: where it is, and the record it points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsedSlot {
+    pub at: u64,
+    pub tag: u32,
+    pub frame_len: u32,
+    pub offset: u64,
+}
+
+/// What [`Snapshot::each_slot`] found wrong with the table itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCheck {
+    pub crc_matches: bool,
+    /// Offsets of slots whose check byte does not match, and why.
+    pub damaged: Vec<(u64, &'static str)>,
+}
+
+/// The tag a key's slot carries.
+pub fn key_tag(key: &[u8]) -> u32 {
+    tag_of(key_hash(key))
+}
+
 /// Sequential iterator over a snapshot's entries.
 pub struct Entries {
     reader: std::io::Take<BufReader<File>>,
@@ -278,6 +337,11 @@ pub struct Entries {
 }
 
 impl Entries {
+    /// The file offset of the next record.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
     fn next_entry(&mut self) -> Result<Entry> {
         let at = self.offset;
         let corrupt = |reason: &str| Error::corrupt(&self.path, at, reason);

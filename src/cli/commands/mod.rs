@@ -1,6 +1,8 @@
 //! One module per subcommand: its arguments and what it does.
 
 pub mod batch;
+pub mod bind;
+pub mod check;
 pub mod clear;
 pub mod completions;
 pub mod config;
@@ -17,16 +19,16 @@ pub mod has;
 pub mod import;
 pub mod info;
 pub mod init;
+pub mod inspect;
 pub mod invalidate;
 pub mod keys;
 pub mod ls;
+pub mod repair;
 pub mod run;
 pub mod set;
 pub mod stats;
 pub mod sync;
-
-pub mod bind;
-pub mod check;
+pub mod verify;
 pub mod watch;
 
 use std::io::Write;
@@ -68,5 +70,8 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Export(args) => export::run(ctx, args, out),
         Command::Import(args) => import::run(ctx, args),
         Command::Run(args) => run::run(ctx, args, out),
+        Command::Inspect(args) => inspect::run(ctx, args, out),
+        Command::Verify(args) => verify::run(ctx, args, out),
+        Command::Repair(args) => repair::run(ctx, args, out),
     }
 }

@@ -1,0 +1,282 @@
+//! `repair`: rebuilds a damaged cache from what is intact, under the two locks
+//! a sync takes, so concurrent readers and writers stay safe. Every readable
+//! record is merged into a fresh snapshot generation (which rebuilds its hash
+//! table), torn tails and damaged records are left behind, entries whose blob
+//! is missing or damaged are dropped, and the damaged files are moved into the
+//! cache's `quarantine/` folder instead of being deleted.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+
+use crate::entry::{Entry, StoredValue};
+use crate::error::{IoContext, Result};
+use crate::inspect::blobs::{self, StoredBlobs};
+use crate::inspect::problem::key_label;
+use crate::inspect::scan;
+use crate::inspect::verify::{self, apply, torn_tail};
+use crate::local::cache::{CacheDir, Overlay};
+use crate::local::fsutil::{self, LockGuard};
+use crate::local::head::Head;
+use crate::local::journal::{self, JournalHeader};
+use crate::local::snapshot::{Snapshot, SnapshotWriter};
+use crate::local::{blob, merge};
+
+/// The folder, inside a cache directory, that damaged files are moved to.
+pub const QUARANTINE: &str = "quarantine";
+
+/// Repairs one cache and says what it did, one line per action; no lines
+/// means the cache was sound and nothing changed.
+pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Result<Vec<String>> {
+    if !dir.path().is_dir() {
+        return Ok(Vec::new());
+    }
+    let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
+    let _write = LockGuard::acquire(&dir.write_lock_path())?;
+    let (findings, _) = verify::verify_cache(dir, &ProgressBar::hidden())?;
+    if findings.is_sound() {
+        return Ok(Vec::new());
+    }
+    let damaged: BTreeSet<PathBuf> = findings.damaged_files().map(Path::to_path_buf).collect();
+    let mut rebuild = Rebuild {
+        dir,
+        actions: Vec::new(),
+        overlay: Overlay {
+            cleared: false,
+            changes: HashMap::new(),
+        },
+        next_seq: 1,
+        blobs: blobs::check_all(&dir.blobs_path(), &|| {})?,
+        kept_blobs: Vec::new(),
+    };
+    let (generation, last_journal) = rebuild.current_files()?;
+    for number in generation..=last_journal {
+        rebuild.replay_journal(&dir.journal_path(number))?;
+    }
+    let next = numbered_files(dir.path())?
+        .into_iter()
+        .map(|(_, n)| n)
+        .max()
+        .unwrap_or(last_journal)
+        .max(last_journal)
+        + 1;
+    let entries = rebuild.write_snapshot(generation, next, now_ms, progress)?;
+    journal::create(
+        &dir.journal_path(next),
+        &JournalHeader::new(next, rebuild.next_seq, now_ms),
+    )?;
+    let mut actions = rebuild.actions;
+    if damaged.contains(&dir.head_path()) {
+        let copy = quarantine(dir, &dir.head_path(), |from, to| {
+            fs::copy(from, to).map(drop)
+        })?;
+        actions.push(format!("copied the damaged HEAD to {}", copy.display()));
+    }
+    dir.write_head(&Head {
+        generation: next,
+        last_journal: next,
+        last_sync_ms: now_ms,
+    })?;
+    actions.push(format!(
+        "rebuilt the cache as generation {next} with {entries} entries"
+    ));
+    for path in damaged.iter().filter(|p| **p != dir.head_path()) {
+        let moved = quarantine(dir, path, |from, to| fs::rename(from, to))?;
+        actions.push(format!("moved {} to {}", path.display(), moved.display()));
+    }
+    merge::remove_replaced(dir, next);
+    Ok(actions)
+}
+
+/// The state of a rebuild in progress.
+struct Rebuild<'a> {
+    dir: &'a CacheDir,
+    actions: Vec<String>,
+    /// The journals' changes, replayed.
+    overlay: Overlay,
+    next_seq: u64,
+    blobs: StoredBlobs,
+    /// The blobs the new snapshot names, to be made durable first.
+    kept_blobs: Vec<[u8; 32]>,
+}
+
+impl Rebuild<'_> {
+    /// The snapshot generation and last journal to rebuild from: HEAD's, or
+    /// when HEAD is unreadable, the newest files present.
+    fn current_files(&mut self) -> Result<(u64, u64)> {
+        if let Ok(Some(head)) = self.dir.read_head() {
+            return Ok((head.generation, head.last_journal.max(head.generation)));
+        }
+        let files = numbered_files(self.dir.path())?;
+        let newest = |kind: &str, from: u64| {
+            files
+                .iter()
+                .filter(|(k, n)| k == kind && *n >= from)
+                .map(|(_, n)| *n)
+                .max()
+        };
+        let generation = newest("snap", 0).unwrap_or(1);
+        let last = newest("journal", generation).unwrap_or(generation);
+        self.actions.push(format!(
+            "HEAD is unreadable: rebuilding from the newest files present (snapshot {generation}, journals {generation} to {last})"
+        ));
+        Ok((generation, last))
+    }
+
+    /// Replays every readable record of one journal.
+    fn replay_journal(&mut self, path: &Path) -> Result<()> {
+        if !path.exists() {
+            self.actions.push(format!(
+                "{} is missing: its changes are lost",
+                path.display()
+            ));
+            return Ok(());
+        }
+        let overlay = &mut self.overlay;
+        let next_seq = &mut self.next_seq;
+        let scan = scan::journal(path, |_, seq, op| {
+            *next_seq = (*next_seq).max(seq + 1);
+            apply(overlay, op);
+            Ok(())
+        })?;
+        if let Some(header) = scan.opened {
+            self.next_seq = self.next_seq.max(header.first_seq);
+        }
+        for problem in scan.problems {
+            self.actions
+                .push(format!("left out a damaged record: {problem}"));
+        }
+        if let Some(torn) = scan.torn {
+            self.actions
+                .push(format!("cut a {}", torn_tail(path, &torn)));
+        }
+        Ok(())
+    }
+
+    /// Writes snapshot `next`: the readable entries of snapshot `generation`
+    /// that no journal changed, then the journals' own, less those whose blob
+    /// is missing or damaged. Returns the entry count.
+    fn write_snapshot(
+        &mut self,
+        generation: u64,
+        next: u64,
+        now_ms: u64,
+        progress: &ProgressBar,
+    ) -> Result<u64> {
+        let old = self.dir.snapshot_path(generation);
+        let invalid_before = match generation > 1 {
+            true => Snapshot::open(&old).map_or(0, |s| s.header.invalid_before),
+            false => 0,
+        };
+        let mut writer =
+            SnapshotWriter::create(&self.dir.snapshot_path(next), next, now_ms, invalid_before)?;
+        let mut kept = 0;
+        let mut keep = |entry: Entry, this: &mut Kept<'_>| -> Result<()> {
+            if this.keeps(&entry) {
+                writer.add(&entry)?;
+                kept += 1;
+            }
+            Ok(())
+        };
+        let mut this = Kept {
+            dir: self.dir,
+            blobs: &self.blobs,
+            actions: &mut self.actions,
+            kept_blobs: &mut self.kept_blobs,
+        };
+        let overlay = &self.overlay;
+        if generation > 1 && old.exists() {
+            let scan = scan::snapshot(&old, |_, _, entry| {
+                progress.inc(1);
+                match overlay.cleared || overlay.changes.contains_key(&entry.key) {
+                    true => Ok(()),
+                    false => keep(entry, &mut this),
+                }
+            })?;
+            for problem in scan.problems {
+                this.actions
+                    .push(format!("left out damaged snapshot records: {problem}"));
+            }
+        } else if generation > 1 {
+            this.actions.push(format!(
+                "{} is missing: its entries are lost",
+                old.display()
+            ));
+        }
+        for entry in overlay.changes.values().flatten() {
+            keep(entry.clone(), &mut this)?;
+        }
+        blob::make_durable(&self.dir.blobs_path(), self.kept_blobs.iter())?;
+        writer.finish()?;
+        Ok(kept)
+    }
+}
+
+/// What deciding which entries to keep needs: the sound blobs, and where to
+/// report drops and note the blobs kept.
+struct Kept<'a> {
+    dir: &'a CacheDir,
+    blobs: &'a StoredBlobs,
+    actions: &'a mut Vec<String>,
+    kept_blobs: &'a mut Vec<[u8; 32]>,
+}
+
+impl Kept<'_> {
+    /// Whether an entry's value is intact; an entry whose blob is not is
+    /// dropped, and the drop reported.
+    fn keeps(&mut self, entry: &Entry) -> bool {
+        let StoredValue::Blob { hash, len } = &entry.value else {
+            return true;
+        };
+        if self.blobs.sound.get(hash) == Some(len) {
+            self.kept_blobs.push(*hash);
+            return true;
+        }
+        let path = blob::path_for(&self.dir.blobs_path(), hash);
+        let state = if path.exists() { "damaged" } else { "missing" };
+        self.actions.push(format!(
+            "dropped key {}: its blob {} is {state}",
+            key_label(&entry.key),
+            path.display()
+        ));
+        false
+    }
+}
+
+/// The numbered snapshot and journal files of a cache directory.
+fn numbered_files(dir: &Path) -> Result<Vec<(String, u64)>> {
+    let mut files = Vec::new();
+    for item in fs::read_dir(dir).at(dir)? {
+        let name = item.at(dir)?.file_name();
+        let Some((kind, number)) = name.to_str().and_then(|n| n.split_once('.')) else {
+            continue;
+        };
+        if let (true, Ok(number)) = (kind == "snap" || kind == "journal", number.parse()) {
+            files.push((kind.to_string(), number));
+        }
+    }
+    Ok(files)
+}
+
+/// Moves (or copies) a damaged file into the cache's quarantine folder under a
+/// name not yet taken there, and returns where it went.
+fn quarantine(
+    dir: &CacheDir,
+    path: &Path,
+    place: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> Result<PathBuf> {
+    let folder = dir.path().join(QUARANTINE);
+    fsutil::create_private_dir(&folder)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut target = folder.join(name.as_ref());
+    let mut n = 1;
+    while target.exists() {
+        target = folder.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    place(path, &target).at(path)?;
+    fsutil::fsync_dir(&folder)?;
+    Ok(target)
+}

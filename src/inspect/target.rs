@@ -1,0 +1,115 @@
+//! What a path given to `inspect` is: a cacheman file, a cache directory (it
+//! holds HEAD or record files) or a store directory (it holds a manifest or
+//! `caches/`). Anything else is bad input, refused before anything is printed.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, IoContext, Result};
+use crate::inspect::blobs;
+use crate::inspect::summary;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    File(PathBuf),
+    Cache(PathBuf),
+    Store(PathBuf),
+}
+
+/// Classifies a path.
+pub fn classify(path: &Path) -> Result<Target> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::usage(format!(
+                "{}: no such file or directory",
+                path.display()
+            )));
+        }
+        Err(e) => return Err(e).at(path),
+    };
+    if !meta.is_dir() {
+        summary::detect(path)?;
+        return Ok(Target::File(path.to_path_buf()));
+    }
+    if path.join("manifest").exists() || path.join("caches").is_dir() {
+        return Ok(Target::Store(path.to_path_buf()));
+    }
+    if path.join("HEAD").exists() || !record_files(path)?.is_empty() {
+        return Ok(Target::Cache(path.to_path_buf()));
+    }
+    Err(Error::usage_with_hint(
+        format!(
+            "{}: not a cacheman store or cache directory",
+            path.display()
+        ),
+        "a store holds `manifest` and `caches/`; a cache directory holds HEAD, snap.N and journal.N",
+    ))
+}
+
+/// The files of a cache directory `inspect` summarises, in order: HEAD, the
+/// snapshots, the journals (each by number).
+pub fn record_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut numbered = Vec::new();
+    for item in fs::read_dir(dir).at(dir)? {
+        let item = item.at(dir)?;
+        let name = item.file_name();
+        let Some((kind, number)) = name.to_str().and_then(|n| n.split_once('.')) else {
+            continue;
+        };
+        let rank = match kind {
+            "snap" => 0,
+            "journal" => 1,
+            _ => continue,
+        };
+        if let Ok(number) = number.parse::<u64>() {
+            numbered.push((rank, number, item.path()));
+        }
+    }
+    numbered.sort();
+    Ok(numbered.into_iter().map(|(_, _, path)| path).collect())
+}
+
+/// Every file of a cache directory `inspect` summarises one by one (blobs are
+/// summed up instead).
+pub fn cache_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let head = dir.join("HEAD");
+    let mut files: Vec<PathBuf> = head.exists().then_some(head).into_iter().collect();
+    files.extend(record_files(dir)?);
+    Ok(files)
+}
+
+/// The cache directories of a store, sorted by name (hidden ones, a `drop` in
+/// progress, left out).
+pub fn store_caches(store: &Path) -> Result<Vec<PathBuf>> {
+    let caches = store.join("caches");
+    let listing = match fs::read_dir(&caches) {
+        Ok(listing) => listing,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).at(&caches),
+    };
+    let mut dirs = Vec::new();
+    for item in listing {
+        let item = item.at(&caches)?;
+        if !item.file_name().to_string_lossy().starts_with('.') && item.path().is_dir() {
+            dirs.push(item.path());
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// The blob files of a cache directory, their total size, and how many are damaged.
+pub fn blob_totals(dir: &Path) -> Result<(u64, u64, Vec<crate::inspect::problem::Problem>)> {
+    let files = blobs::blob_files(&dir.join("blobs"))?;
+    let mut bytes = 0;
+    let mut damaged = Vec::new();
+    for path in &files {
+        bytes += fs::metadata(path).at(path)?.len();
+        if let Err(problem) = blobs::check_blob(path) {
+            damaged.push(problem);
+        }
+    }
+    Ok((files.len() as u64, bytes, damaged))
+}

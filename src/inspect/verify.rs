@@ -1,0 +1,475 @@
+//! `verify`: every checksum and cross-reference of a store, read-only. The
+//! manifest, the caches it names and the directories it does not; in each
+//! cache, HEAD to the files it names, every record's checksum, every hash slot
+//! to its record, every record to its blob, and every blob to its hash.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+
+use crate::entry::StoredValue;
+use crate::error::{IoContext, Result};
+use crate::inspect::blobs;
+use crate::inspect::problem::{Problem, key_label};
+use crate::inspect::scan;
+use crate::local::LocalStore;
+use crate::local::blob;
+use crate::local::cache::{CacheDir, Overlay};
+use crate::local::manifest::Manifest;
+use crate::local::record::Op;
+use crate::local::snapshot::{self, Snapshot};
+
+/// The kinds of problem, in the order `verify` looks for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// The manifest cannot be read.
+    Manifest,
+    /// A directory under `caches/` that the manifest does not name.
+    Layout,
+    /// HEAD is unreadable or names files that are not there.
+    Files,
+    /// A header, record, table or blob fails its checksum.
+    Checksums,
+    /// A hash slot or a header's count disagrees with the records.
+    Index,
+    /// An entry names a blob that is missing, damaged or of another length.
+    BlobReferences,
+}
+
+impl Class {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Class::Manifest => "the manifest",
+            Class::Layout => "the store's directories",
+            Class::Files => "the files HEAD names",
+            Class::Checksums => "checksums",
+            Class::Index => "the snapshot's index",
+            Class::BlobReferences => "the blobs entries name",
+        }
+    }
+}
+
+/// What verifying found, by class.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub problems: Vec<(Class, Problem)>,
+}
+
+impl Findings {
+    pub fn push(&mut self, class: Class, problem: Problem) {
+        self.problems.push((class, problem));
+    }
+
+    fn extend(&mut self, class: Class, problems: impl IntoIterator<Item = Problem>) {
+        self.problems
+            .extend(problems.into_iter().map(|problem| (class, problem)));
+    }
+
+    pub fn is_sound(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The files found damaged (a record naming a missing blob is not damage
+    /// to its own file).
+    pub fn damaged_files(&self) -> impl Iterator<Item = &Path> {
+        self.problems
+            .iter()
+            .filter(|(class, problem)| *class != Class::BlobReferences && problem.path.is_file())
+            .map(|(_, problem)| problem.path.as_path())
+    }
+
+    /// The first class with problems, and every problem of that class.
+    pub fn first_class(&self) -> Option<(Class, Vec<&Problem>)> {
+        let class = self.problems.iter().map(|(class, _)| *class).min()?;
+        let problems = self
+            .problems
+            .iter()
+            .filter(|(c, _)| *c == class)
+            .map(|(_, p)| p)
+            .collect();
+        Some((class, problems))
+    }
+}
+
+/// The manifest, or the problem that it cannot be decoded.
+pub fn read_manifest(store: &LocalStore) -> Result<Result<Manifest, Problem>> {
+    match store.read_manifest() {
+        Ok(manifest) => Ok(Ok(manifest)),
+        Err(e) if e.is_not_found() => Err(e),
+        Err(e @ crate::Error::Corrupt { .. }) => Ok(Err(e.into())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Directories under `caches/` the manifest does not name (hidden ones are a
+/// `drop` in progress, and are left out).
+pub fn unnamed_directories(store: &LocalStore, manifest: &Manifest) -> Result<Vec<Problem>> {
+    let caches = store.root().join("caches");
+    let listing = match fs::read_dir(&caches) {
+        Ok(listing) => listing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).at(&caches),
+    };
+    let mut problems = Vec::new();
+    for item in listing {
+        let item = item.at(&caches)?;
+        let name = item.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') && !manifest.caches.contains_key(&name) {
+            problems.push(Problem::file(
+                &item.path(),
+                "a cache directory the manifest does not name (left by an interrupted drop?)",
+            ));
+        }
+    }
+    problems.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(problems)
+}
+
+/// Entries a full check of a cache will read: its snapshot's count, for sizing
+/// a progress bar (0 when that cannot be read).
+pub fn expected_entries(dir: &CacheDir) -> u64 {
+    dir.read_head()
+        .ok()
+        .flatten()
+        .filter(|head| head.has_snapshot())
+        .and_then(|head| Snapshot::open(&dir.snapshot_path(head.generation)).ok())
+        .map_or(0, |snapshot| snapshot.header.entry_count)
+}
+
+/// The size of a sound cache.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub entries: u64,
+    pub journals: u64,
+    pub blobs: u64,
+    /// A journal with a torn tail grew while it was read: a writer was appending.
+    pub appending: bool,
+}
+
+/// A blob an entry names, and the record naming it.
+struct BlobRef {
+    key: Vec<u8>,
+    hash: [u8; 32],
+    len: u64,
+    record: PathBuf,
+    offset: u64,
+}
+
+/// How often a check starts over because a sync or a write changed the files
+/// while it read them.
+const RETRIES: usize = 16;
+
+/// Checks one cache's files. Reads only, and takes no lock: when a sync
+/// replaced the files (HEAD changed) or a writer was appending (a torn tail
+/// that has since grown) while they were read, the check starts over.
+/// `progress` advances per entry.
+pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let before = dir.read_head().ok();
+        progress.set_position(0);
+        let result = verify_once(dir, progress);
+        let changed = dir.read_head().ok() != before
+            || matches!(&result, Ok((_, counts)) if counts.appending);
+        if !changed || attempts >= RETRIES {
+            return result;
+        }
+    }
+}
+
+fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
+    let mut findings = Findings::default();
+    let mut counts = Counts::default();
+    let head = match dir.read_head() {
+        Ok(Some(head)) => head,
+        Ok(None) => {
+            if has_record_files(dir.path())? {
+                findings.push(
+                    Class::Files,
+                    Problem::file(
+                        &dir.head_path(),
+                        "missing, but the cache holds snapshot or journal files",
+                    ),
+                );
+            }
+            return Ok((findings, counts));
+        }
+        Err(e) => {
+            findings.push(Class::Files, e.into());
+            return Ok((findings, counts));
+        }
+    };
+    let snapshot_path = head
+        .has_snapshot()
+        .then(|| dir.snapshot_path(head.generation));
+    if head.last_journal < head.generation {
+        findings.push(
+            Class::Files,
+            Problem::file(&dir.head_path(), "names no journal at all"),
+        );
+    }
+    for path in snapshot_path
+        .iter()
+        .cloned()
+        .chain(head.journals().map(|n| dir.journal_path(n)))
+    {
+        if !path.exists() {
+            findings.push(
+                Class::Files,
+                Problem::file(&path, "missing, but HEAD names it"),
+            );
+        }
+    }
+    if !findings.is_sound() {
+        return Ok((findings, counts));
+    }
+
+    let mut overlay = Overlay {
+        cleared: false,
+        changes: HashMap::new(),
+    };
+    let mut set_at = HashMap::new();
+    for number in head.journals() {
+        let path = dir.journal_path(number);
+        let scan = scan::journal(&path, |offset, _, op| {
+            if let Op::Set(entry) = &op {
+                set_at.insert(entry.key.clone(), (path.clone(), offset));
+            }
+            apply(&mut overlay, op);
+            Ok(())
+        })?;
+        findings.extend(Class::Checksums, scan.problems);
+        if let Some(torn) = scan.torn {
+            let len = fs::metadata(&path).map_or(0, |m| m.len());
+            counts.appending |= len != torn.offset + torn.bytes;
+            findings.push(Class::Checksums, torn_tail(&path, &torn));
+        }
+        if let Some(header) = scan.opened.filter(|h| h.number != number) {
+            findings.push(
+                Class::Files,
+                Problem::at(
+                    &path,
+                    16,
+                    format!("the header says journal {}", header.number),
+                ),
+            );
+        }
+        counts.journals += 1;
+    }
+
+    let mut refs = Vec::new();
+    if let Some(path) = &snapshot_path {
+        let mut records = HashMap::new();
+        let mut live_bytes = 0;
+        let scan = scan::snapshot(path, |offset, len, entry| {
+            records.insert(offset, (len, snapshot::key_tag(&entry.key)));
+            live_bytes += entry.size();
+            if !overlay.cleared && !overlay.changes.contains_key(&entry.key) {
+                counts.entries += 1;
+                refs.extend(blob_ref(&entry.key, &entry.value, path, offset));
+            }
+            progress.inc(1);
+            Ok(())
+        })?;
+        let sound = scan.problems.is_empty();
+        findings.extend(Class::Checksums, scan.problems);
+        if let Some(snapshot) = scan.opened {
+            if snapshot.header.generation != head.generation {
+                findings.push(
+                    Class::Files,
+                    Problem::at(
+                        path,
+                        16,
+                        format!(
+                            "the header says generation {}, HEAD names {}",
+                            snapshot.header.generation, head.generation
+                        ),
+                    ),
+                );
+            }
+            if sound {
+                check_index(&snapshot, &records, live_bytes, &mut findings)?;
+            }
+        }
+    }
+    for entry in overlay.changes.values().flatten() {
+        counts.entries += 1;
+        if let Some((path, offset)) = set_at.get(&entry.key) {
+            refs.extend(blob_ref(&entry.key, &entry.value, path, *offset));
+        }
+    }
+
+    let stored = blobs::check_all(&dir.blobs_path(), &|| {})?;
+    counts.blobs = stored.sound.len() as u64;
+    findings.extend(Class::Checksums, stored.damaged);
+    for blob_ref in refs {
+        let path = blob::path_for(&dir.blobs_path(), &blob_ref.hash);
+        let named = format!(
+            "key {} names blob {}",
+            key_label(&blob_ref.key),
+            path.display()
+        );
+        let problem = match stored.sound.get(&blob_ref.hash) {
+            Some(&len) if len == blob_ref.len => continue,
+            Some(&len) => format!("{named} as {} bytes; it holds {len}", blob_ref.len),
+            None if path.exists() => format!("{named}, which is damaged"),
+            None => format!("{named}, which is missing"),
+        };
+        findings.push(
+            Class::BlobReferences,
+            Problem::at(&blob_ref.record, blob_ref.offset, problem),
+        );
+    }
+    Ok((findings, counts))
+}
+
+/// The problem a torn journal tail is.
+pub fn torn_tail(path: &Path, torn: &crate::local::journal::Torn) -> Problem {
+    Problem::at(
+        path,
+        torn.offset,
+        format!(
+            "torn tail: {} bytes after the last valid record ({}); an interrupted write or damage to the last record",
+            torn.bytes, torn.reason
+        ),
+    )
+}
+
+/// Replays one journal operation onto the overlay.
+pub fn apply(overlay: &mut Overlay, op: Op) {
+    match op {
+        Op::Set(entry) => {
+            overlay.changes.insert(entry.key.clone(), Some(entry));
+        }
+        Op::Del(key) => {
+            overlay.changes.insert(key, None);
+        }
+        Op::Clear => {
+            overlay.cleared = true;
+            overlay.changes.clear();
+        }
+    }
+}
+
+fn blob_ref(key: &[u8], value: &StoredValue, record: &Path, offset: u64) -> Option<BlobRef> {
+    match value {
+        StoredValue::Blob { hash, len } => Some(BlobRef {
+            key: key.to_vec(),
+            hash: *hash,
+            len: *len,
+            record: record.to_path_buf(),
+            offset,
+        }),
+        StoredValue::Inline(_) => None,
+    }
+}
+
+/// Whether a directory holds any snapshot or journal file.
+fn has_record_files(dir: &Path) -> Result<bool> {
+    let listing = match fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e).at(dir),
+    };
+    Ok(listing.flatten().any(|item| {
+        let name = item.file_name();
+        let name = name.to_string_lossy();
+        name.starts_with("snap.") || name.starts_with("journal.")
+    }))
+}
+
+/// Checks every slot of a snapshot's table against the records, and the
+/// header's counts against what the file holds.
+fn check_index(
+    snapshot: &Snapshot,
+    records: &HashMap<u64, (u64, u32)>,
+    live_bytes: u64,
+    findings: &mut Findings,
+) -> Result<()> {
+    let path = &snapshot.path;
+    let mut indexed = HashSet::new();
+    let mut wrong = Vec::new();
+    let table = snapshot.each_slot(|slot| {
+        let what = match records.get(&slot.offset) {
+            None => format!(
+                "hash slot points to offset {}, where no record starts",
+                slot.offset
+            ),
+            Some(&(len, _)) if len != u64::from(slot.frame_len) => format!(
+                "hash slot says the record at {} is {} bytes; it is {len}",
+                slot.offset, slot.frame_len
+            ),
+            Some(&(_, tag)) if tag != slot.tag => format!(
+                "hash slot's tag does not match the key of the record at {}",
+                slot.offset
+            ),
+            Some(_) if !indexed.insert(slot.offset) => {
+                format!("a second hash slot for the record at {}", slot.offset)
+            }
+            Some(_) => return,
+        };
+        wrong.push(Problem::at(path, slot.at, what));
+    })?;
+    if !table.crc_matches {
+        findings.push(
+            Class::Checksums,
+            Problem::at(
+                path,
+                snapshot.header.table_offset,
+                "the hash table's checksum does not match",
+            ),
+        );
+    }
+    for (at, reason) in table.damaged {
+        findings.push(Class::Checksums, Problem::at(path, at, reason));
+    }
+    findings.extend(Class::Index, wrong);
+    let mut unindexed: Vec<u64> = records
+        .keys()
+        .filter(|offset| !indexed.contains(offset))
+        .copied()
+        .collect();
+    unindexed.sort_unstable();
+    for offset in unindexed {
+        findings.push(
+            Class::Index,
+            Problem::at(
+                path,
+                offset,
+                "no hash slot points to this record: lookups miss it",
+            ),
+        );
+    }
+    let header = &snapshot.header;
+    if header.entry_count != records.len() as u64 {
+        findings.push(
+            Class::Index,
+            Problem::at(
+                path,
+                32,
+                format!(
+                    "the header counts {} entries; the file holds {}",
+                    header.entry_count,
+                    records.len()
+                ),
+            ),
+        );
+    }
+    if header.live_bytes != live_bytes {
+        findings.push(
+            Class::Index,
+            Problem::at(
+                path,
+                40,
+                format!(
+                    "the header counts {} bytes of entries; the records hold {live_bytes}",
+                    header.live_bytes
+                ),
+            ),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,255 @@
+//! `cacheman inspect`: every file kind recognised by its magic, a torn journal
+//! reported, entry states, bad input refused, and nothing on disk ever changed.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Env, eventually};
+use serde_json::Value;
+
+/// A cache `c` with a synced snapshot (holding a blob) and a journal after it.
+fn populated() -> Env {
+    let env = Env::new();
+    for i in 0..5 {
+        env.set("c", format!("k{i}"), format!("value {i}"));
+    }
+    env.cmd(["set", "c", "big"]).stdin(vec![7u8; 20_000]).run();
+    env.cmd(["sync", "c"]).any_stderr().run();
+    env.set("c", "late", "after the sync");
+    env
+}
+
+fn only(dir: &Path, prefix: &str) -> PathBuf {
+    let mut found: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .collect();
+    assert_eq!(found.len(), 1, "one {prefix}* in {}", dir.display());
+    found.pop().unwrap()
+}
+
+fn blob_file(env: &Env) -> PathBuf {
+    let blobs = env.cache_dir("c").join("blobs");
+    only(&only(&blobs, ""), "")
+}
+
+fn json_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8(stdout.to_vec())
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect()
+}
+
+fn inspect_json(env: &Env, path: &Path) -> Vec<Value> {
+    let out = env
+        .cmd(["inspect", "--json", "--entries"])
+        .arg(path)
+        .any_stdout()
+        .run();
+    json_lines(&out.stdout)
+}
+
+#[test]
+fn recognises_every_file_kind() {
+    let env = populated();
+    let dir = env.cache_dir("c");
+    let files = [
+        (env.store().join("manifest"), "manifest"),
+        (dir.join("HEAD"), "head"),
+        (only(&dir, "snap."), "snapshot"),
+        (only(&dir, "journal."), "journal"),
+        (blob_file(&env), "blob"),
+    ];
+    for (path, kind) in &files {
+        let lines = inspect_json(&env, path);
+        let summary = &lines[0];
+        assert_eq!(summary["type"], "file");
+        assert_eq!(summary["kind"], *kind, "{}", path.display());
+        assert_eq!(summary["version"], 1);
+        assert_eq!(summary["checksums"], "ok", "{summary}");
+        let human = env.cmd(["inspect"]).arg(path).any_stdout().run().stdout;
+        let human = String::from_utf8(human).unwrap();
+        assert!(
+            human.contains(&format!("{kind}, format version 1")),
+            "{human}"
+        );
+        assert!(human.contains("checksums             ok"), "{human}");
+    }
+    let snapshot = inspect_json(&env, &files[2].0);
+    assert_eq!(snapshot[0]["entries"], 6);
+    assert_eq!(snapshot[0]["generation"], 2);
+    assert_eq!(snapshot.len(), 1 + 6, "the summary and six entries");
+    let journal = inspect_json(&env, &files[3].0);
+    assert_eq!(journal[0]["records"], 1);
+    assert_eq!(journal[1]["key"], "late");
+    assert_eq!(journal[1]["state"], "live");
+    let blob = inspect_json(&env, &files[4].0);
+    assert_eq!(blob[0]["value_bytes"], 20_000);
+}
+
+#[test]
+fn a_cache_or_store_directory_lists_its_files_and_current_entries() {
+    let env = populated();
+    env.cmd(["del", "c", "k0"]).run();
+    let lines = inspect_json(&env, &env.store());
+    let kinds: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "file")
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["manifest", "head", "snapshot", "journal"]);
+    let blobs = lines.iter().find(|l| l["type"] == "blobs").unwrap();
+    assert_eq!(blobs["files"], 1);
+    let mut keys: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "entry")
+        .map(|l| l["key"].as_str().unwrap())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["big", "k1", "k2", "k3", "k4", "late"]);
+}
+
+#[test]
+fn reports_a_torn_journal_tail() {
+    let env = Env::new();
+    for i in 0..4 {
+        env.set("c", format!("k{i}"), "v");
+    }
+    let journal = env.active_journal("c");
+    let bytes = fs::read(&journal).unwrap();
+    fs::write(&journal, &bytes[..bytes.len() - 5]).unwrap();
+    let lines = inspect_json(&env, &journal);
+    let summary = &lines[0];
+    assert_eq!(summary["records"], 3, "three whole records before the tear");
+    assert_eq!(summary["checksums"], "ok", "a torn tail is not damage");
+    let torn = &summary["torn_tail"];
+    assert_eq!(
+        torn["bytes"],
+        bytes.len() as u64 - 5 - torn["offset"].as_u64().unwrap()
+    );
+    assert_eq!(torn["reason"], "a record is cut short");
+    env.cmd(["inspect"])
+        .arg(&journal)
+        .stdout_contains("torn tail")
+        .run();
+}
+
+#[test]
+fn a_damaged_file_is_described_and_exits_1() {
+    let env = populated();
+    let snapshot = only(&env.cache_dir("c"), "snap.");
+    let mut bytes = fs::read(&snapshot).unwrap();
+    bytes[100] ^= 0x04;
+    fs::write(&snapshot, &bytes).unwrap();
+    let out = env
+        .cmd(["inspect", "--json"])
+        .arg(&snapshot)
+        .status(1)
+        .any_stdout()
+        .run();
+    let summary = &json_lines(&out.stdout)[0];
+    assert_eq!(summary["checksums"], "damaged");
+    assert_eq!(summary["problems"][0]["offset"], 80);
+    assert_eq!(summary["readable_records"], 5, "the others still read");
+}
+
+#[test]
+fn entry_states_follow_the_manifest_or_say_unknown() {
+    let env = Env::new();
+    env.set("c", "soft", "v");
+    env.cmd(["invalidate", "c", "--soft"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    env.set("c", "fresh", "v");
+    env.cmd(["set", "c", "brief", "v", "--ttl", "1s"]).run();
+    eventually(Duration::from_secs(30), "the TTL to pass", || {
+        env.command()
+            .args(["has", "c", "brief"])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            == Some(1)
+    });
+    let journal = env.active_journal("c");
+    let states = |path: &Path| -> Vec<(String, String)> {
+        inspect_json(&env, path)
+            .iter()
+            .filter(|l| l["type"] == "entry")
+            .map(|l| {
+                let key = l["key"].as_str().unwrap().to_string();
+                (key, l["state"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let in_store = states(&journal);
+    let expect = |key: &str| in_store.iter().find(|(k, _)| k == key).unwrap().1.clone();
+    assert_eq!(expect("soft"), "stale");
+    assert_eq!(expect("fresh"), "live");
+    assert_eq!(expect("brief"), "expired");
+    let copy = env.path("journal-copy");
+    fs::copy(&journal, &copy).unwrap();
+    let outside = states(&copy);
+    let expect = |key: &str| outside.iter().find(|(k, _)| k == key).unwrap().1.clone();
+    assert_eq!(expect("soft"), "unknown", "no manifest to tell");
+    assert_eq!(expect("brief"), "expired", "expiry needs no context");
+    env.cmd(["invalidate", "c"]).any_stdout().any_stderr().run();
+    assert!(
+        states(&journal)
+            .iter()
+            .all(|(_, s)| s == "invalidated" || s == "expired")
+    );
+}
+
+#[test]
+fn bad_input_is_refused_in_one_line() {
+    let env = Env::new();
+    let garbage = env.path("garbage");
+    fs::write(&garbage, b"hello, this is not a cache").unwrap();
+    let empty = env.path("empty");
+    fs::write(&empty, b"").unwrap();
+    env.cmd(["inspect"])
+        .arg(&garbage)
+        .usage_error("not a cacheman file (unknown magic")
+        .run();
+    env.cmd(["inspect"])
+        .arg(&empty)
+        .usage_error("an empty file")
+        .run();
+    env.cmd(["inspect"])
+        .arg(env.path("missing"))
+        .usage_error("no such file or directory")
+        .run();
+    env.cmd(["inspect"])
+        .arg(env.path("home"))
+        .usage_error("not a cacheman store or cache directory")
+        .run();
+    env.cmd(["inspect"]).usage_error("required").run();
+}
+
+#[test]
+fn inspect_never_changes_the_disk() {
+    let env = populated();
+    let journal = env.active_journal("c");
+    let mut bytes = fs::read(&journal).unwrap();
+    bytes.extend_from_slice(&[1, 2, 3]);
+    fs::write(&journal, &bytes).unwrap();
+    let before = env.tree();
+    let dir = env.cache_dir("c");
+    for args in [
+        vec!["inspect"],
+        vec!["inspect", "--entries"],
+        vec!["inspect", "--json", "--entries"],
+    ] {
+        for path in [env.store(), dir.clone(), journal.clone(), blob_file(&env)] {
+            env.cmd(&args).arg(&path).any_stdout().run();
+        }
+    }
+    before.assert_same(&env.tree(), "inspect");
+}

@@ -1,0 +1,367 @@
+//! `cacheman verify` and `cacheman repair`: a flipped bit in every file kind is
+//! caught (exit 1, with the file and offset); repair makes verify pass again
+//! without losing any intact entry, quarantines what it replaced, and a second
+//! run has nothing to do.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::Env;
+
+/// Keys in the snapshot, with their values.
+const SNAPSHOT_KEYS: usize = 8;
+/// Keys written after the sync, in the journal.
+const JOURNAL_KEYS: usize = 4;
+const BIG: usize = 20_000;
+
+/// A cache `c`: a synced snapshot holding small entries and a blob, then a
+/// journal of later writes. Returns every key with its value.
+fn populated(env: &Env) -> BTreeMap<String, Vec<u8>> {
+    let mut expected = BTreeMap::new();
+    for i in 0..SNAPSHOT_KEYS {
+        let (key, value) = (format!("snap-{i}"), format!("value {i}"));
+        env.set("c", &key, &value);
+        expected.insert(key, value.into_bytes());
+    }
+    env.cmd(["set", "c", "big"]).stdin(vec![7u8; BIG]).run();
+    expected.insert("big".into(), vec![7u8; BIG]);
+    env.cmd(["sync", "c"]).any_stderr().run();
+    for i in 0..JOURNAL_KEYS {
+        let (key, value) = (format!("late-{i}"), format!("late value {i}"));
+        env.set("c", &key, &value);
+        expected.insert(key, value.into_bytes());
+    }
+    env.cmd(["verify"]).stdout_contains("c: ok").run();
+    expected
+}
+
+fn numbered(env: &Env, prefix: &str) -> PathBuf {
+    let dir = env.cache_dir("c");
+    fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix}* in {}", dir.display()))
+}
+
+fn blob(env: &Env) -> PathBuf {
+    let blobs = env.cache_dir("c").join("blobs");
+    let fan = fs::read_dir(blobs).unwrap().next().unwrap().unwrap().path();
+    fs::read_dir(fan).unwrap().next().unwrap().unwrap().path()
+}
+
+fn flip(path: &Path, offset: usize) {
+    let mut bytes = fs::read(path).unwrap();
+    bytes[offset] ^= 0x20;
+    fs::write(path, bytes).unwrap();
+}
+
+/// Runs `verify` expecting damage in `file`; returns its report.
+fn verify_fails(env: &Env, file: &Path) -> String {
+    let out = env
+        .cmd(["verify"])
+        .status(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains(&file.display().to_string()),
+        "the report names {}:\n{report}",
+        file.display()
+    );
+    assert!(
+        report.contains("offset"),
+        "the report gives an offset:\n{report}"
+    );
+    let hint = String::from_utf8(out.stderr).unwrap();
+    assert!(hint.contains("cacheman repair c"), "{hint}");
+    report
+}
+
+/// Repairs `c`, then checks: verify passes, a second repair has nothing to
+/// do, and every key but at most `may_lose` still reads its exact value.
+fn repair_keeps_intact(
+    env: &Env,
+    expected: &BTreeMap<String, Vec<u8>>,
+    may_lose: usize,
+) -> Vec<String> {
+    env.cmd(["repair", "c"])
+        .stdout_contains("c: rebuilt the cache")
+        .run();
+    env.cmd(["verify"]).stdout_contains("c: ok").run();
+    env.cmd(["repair", "c"])
+        .stdout("c: nothing to repair\n")
+        .run();
+    let mut lost = Vec::new();
+    for (key, value) in expected {
+        match env.get("c", key) {
+            Some(found) => assert_eq!(&found, value, "key {key} changed"),
+            None => lost.push(key.clone()),
+        }
+    }
+    assert!(
+        lost.len() <= may_lose,
+        "lost {lost:?}, at most {may_lose} allowed"
+    );
+    lost
+}
+
+fn quarantined(env: &Env) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(env.cache_dir("c").join("quarantine"))
+        .map(|listing| {
+            listing
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_sound_store_verifies() {
+    let env = Env::new();
+    env.cmd(["verify"]).run();
+    let expected = populated(&env);
+    env.cmd(["verify", "c"])
+        .stdout(format!(
+            "c: ok ({} entries, 1 journal, 1 blob)\n",
+            expected.len()
+        ))
+        .run();
+    env.cmd(["repair", "c"])
+        .stdout("c: nothing to repair\n")
+        .run();
+}
+
+#[test]
+fn a_flipped_snapshot_record_is_caught_and_repaired() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let snapshot = numbered(&env, "snap.");
+    flip(&snapshot, 80 + 20);
+    let report = verify_fails(&env, &snapshot);
+    assert!(
+        report.contains("offset 80: a record checksum does not match"),
+        "{report}"
+    );
+    let lost = repair_keeps_intact(&env, &expected, 1);
+    assert_eq!(lost.len(), 1, "exactly the damaged record");
+    assert_eq!(
+        quarantined(&env),
+        [snapshot.file_name().unwrap().to_string_lossy()]
+    );
+}
+
+#[test]
+fn a_flipped_hash_slot_is_caught_and_the_index_rebuilt() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let snapshot = numbered(&env, "snap.");
+    let len = fs::metadata(&snapshot).unwrap().len() as usize;
+    flip(&snapshot, len - 3);
+    let report = verify_fails(&env, &snapshot);
+    assert!(report.contains("hash"), "{report}");
+    assert!(repair_keeps_intact(&env, &expected, 0).is_empty());
+}
+
+#[test]
+fn a_flipped_journal_record_is_caught_and_repaired() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let journal = env.active_journal("c");
+    flip(&journal, 44 + 20);
+    let report = verify_fails(&env, &journal);
+    assert!(
+        report.contains("the journal is damaged, not torn"),
+        "{report}"
+    );
+    env.cmd(["set", "c", "more", "v"])
+        .store_error("the journal is damaged, not torn")
+        .stderr_contains("hint: `cacheman verify c` lists the damage; `cacheman repair c` recovers the intact entries")
+        .run();
+    let lost = repair_keeps_intact(&env, &expected, 1);
+    assert_eq!(lost, ["late-0"], "the first journal record");
+    env.set("c", "more", "v");
+    assert_eq!(env.get("c", "more"), Some(b"v".to_vec()));
+}
+
+#[test]
+fn a_flipped_head_is_caught_and_rebuilt_from_the_files() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let head = env.cache_dir("c").join("HEAD");
+    flip(&head, 20);
+    verify_fails(&env, &head);
+    assert!(repair_keeps_intact(&env, &expected, 0).is_empty());
+    assert_eq!(quarantined(&env), ["HEAD"]);
+}
+
+#[test]
+fn a_flipped_blob_is_caught_and_its_entry_dropped() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let blob = blob(&env);
+    flip(&blob, 100);
+    let report = verify_fails(&env, &blob);
+    assert!(
+        report.contains("blob content does not match its hash"),
+        "{report}"
+    );
+    assert_eq!(repair_keeps_intact(&env, &expected, 1), ["big"]);
+    assert_eq!(
+        quarantined(&env),
+        [blob.file_name().unwrap().to_string_lossy()]
+    );
+}
+
+#[test]
+fn a_missing_blob_is_caught_and_its_entry_dropped() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let blob = blob(&env);
+    fs::remove_file(&blob).unwrap();
+    let report = verify_fails(&env, &blob);
+    assert!(report.contains(", which is missing"), "{report}");
+    assert!(report.contains("key \"big\" names blob"), "{report}");
+    assert_eq!(repair_keeps_intact(&env, &expected, 1), ["big"]);
+}
+
+#[test]
+fn a_flipped_manifest_is_caught() {
+    let env = Env::new();
+    populated(&env);
+    let manifest = env.store().join("manifest");
+    flip(&manifest, 20);
+    let out = env.cmd(["verify"]).status(1).any_stdout().run();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("problem with the manifest"), "{report}");
+    assert!(report.contains(&manifest.display().to_string()), "{report}");
+}
+
+#[test]
+fn a_torn_tail_is_caught_and_cut() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let journal = env.active_journal("c");
+    let bytes = fs::read(&journal).unwrap();
+    fs::write(&journal, &bytes[..bytes.len() - 4]).unwrap();
+    let report = verify_fails(&env, &journal);
+    assert!(report.contains("torn tail"), "{report}");
+    env.cmd(["repair", "c"]).stdout_contains("c: cut a ").run();
+    env.cmd(["verify"]).stdout_contains("c: ok").run();
+    let last = format!("late-{}", JOURNAL_KEYS - 1);
+    for (key, value) in &expected {
+        let found = env.get("c", key);
+        match key == &last {
+            true => assert_eq!(found, None, "the torn record"),
+            false => assert_eq!(found.as_ref(), Some(value), "{key}"),
+        }
+    }
+}
+
+#[test]
+fn a_directory_the_manifest_does_not_name_is_caught() {
+    let env = Env::new();
+    populated(&env);
+    let stray = env.store().join("caches").join("stray");
+    fs::create_dir(&stray).unwrap();
+    let out = env.cmd(["verify"]).status(1).any_stdout().run();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("stray: a cache directory the manifest does not name"),
+        "{report}"
+    );
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+}
+
+#[test]
+fn unknown_caches_are_bad_input() {
+    let env = Env::new();
+    env.cmd(["verify", "nope"])
+        .usage_error("no cache named 'nope'")
+        .run();
+    env.cmd(["repair", "nope"])
+        .usage_error("no cache named 'nope'")
+        .run();
+    env.cmd(["repair"]).usage_error("required").run();
+}
+
+#[test]
+fn repair_beside_running_writers_loses_no_write() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let snapshot = numbered(&env, "snap.");
+    let len = fs::metadata(&snapshot).unwrap().len() as usize;
+    flip(&snapshot, len - 3);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let mut cmd = env.std_command();
+            cmd.arg("batch").stdin(std::process::Stdio::piped());
+            let mut child = cmd
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let script: String = (0..50).map(|i| format!("set c w{w}-{i} v{i}\n")).collect();
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            std::thread::spawn(move || stdin.write_all(script.as_bytes()).unwrap());
+            child
+        })
+        .collect();
+    env.cmd(["repair", "c"]).any_stdout().run();
+    for writer in writers {
+        let out = writer.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    for (key, value) in &expected {
+        assert_eq!(env.get("c", key).as_ref(), Some(value), "{key}");
+    }
+    for w in 0..4 {
+        for i in 0..50 {
+            assert_eq!(
+                env.get("c", format!("w{w}-{i}")),
+                Some(format!("v{i}").into_bytes())
+            );
+        }
+    }
+}
+
+#[test]
+fn verify_beside_writers_and_syncs_finds_nothing_wrong() {
+    let env = Env::new();
+    populated(&env);
+    let mut cmd = env.std_command();
+    let mut writer = cmd
+        .arg("batch")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = writer.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        for i in 0..3000 {
+            writeln!(stdin, "set c w{i} {}", "x".repeat(1 + i % 300)).unwrap();
+            if i % 500 == 0 {
+                writeln!(stdin, "sync c").unwrap();
+            }
+        }
+    });
+    for _ in 0..5 {
+        env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    }
+    feeder.join().unwrap();
+    assert!(writer.wait().unwrap().success());
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+}
