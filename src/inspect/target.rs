@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, IoContext, Result};
 use crate::inspect::blobs;
 use crate::inspect::summary;
+use crate::local::counters;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -71,12 +72,15 @@ pub fn record_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(numbered.into_iter().map(|(_, _, path)| path).collect())
 }
 
-/// Every file of a cache directory `inspect` summarises one by one (blobs are
-/// summed up instead).
+/// Every file of a cache directory `inspect` summarises one by one: HEAD, the
+/// record files, then the counters (blobs are summed up instead; the temporary
+/// `counters.tmp.PID.N` of a reader making the file are left out).
 pub fn cache_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let head = dir.join("HEAD");
+    let counters = dir.join(counters::FILE_NAME);
     let mut files: Vec<PathBuf> = head.exists().then_some(head).into_iter().collect();
     files.extend(record_files(dir)?);
+    files.extend(counters.exists().then_some(counters));
     Ok(files)
 }
 
