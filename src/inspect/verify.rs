@@ -17,6 +17,7 @@ use crate::inspect::scan;
 use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay};
+use crate::local::counters;
 use crate::local::manifest::Manifest;
 use crate::local::record::Op;
 use crate::local::snapshot::{self, Snapshot};
@@ -51,10 +52,12 @@ impl Class {
     }
 }
 
-/// What verifying found, by class.
+/// What verifying found, by class, and what it noted. A note (a damaged
+/// counters file) loses no data and leaves the cache sound.
 #[derive(Debug, Default)]
 pub struct Findings {
     pub problems: Vec<(Class, Problem)>,
+    pub notes: Vec<Problem>,
 }
 
 impl Findings {
@@ -182,6 +185,7 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
 
 fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
     let mut findings = Findings::default();
+    findings.notes.extend(counters_damage(dir));
     let mut counts = Counts::default();
     let head = match dir.read_head() {
         Ok(Some(head)) => head,
@@ -324,6 +328,14 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
         );
     }
     Ok((findings, counts))
+}
+
+/// What is wrong with a cache's counters file, if it is there and damaged.
+fn counters_damage(dir: &CacheDir) -> Option<Problem> {
+    match counters::read(&counters::path(dir)) {
+        Err(e) if !e.is_not_found() => Some(Problem::counters(e)),
+        _ => None,
+    }
 }
 
 /// The problem a torn journal tail is.
