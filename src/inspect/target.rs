@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, IoContext, Result};
 use crate::inspect::blobs;
 use crate::inspect::summary;
-use crate::local::counters;
+use crate::local::{blob, counters};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -106,7 +106,7 @@ pub fn store_caches(store: &Path) -> Result<Vec<PathBuf>> {
 
 /// The blob files of a cache directory, their total size, and how many are damaged.
 pub fn blob_totals(dir: &Path) -> Result<(u64, u64, Vec<crate::inspect::problem::Problem>)> {
-    let files = blobs::blob_files(&dir.join("blobs"))?;
+    let files = blob::files(&dir.join("blobs"))?;
     let mut bytes = 0;
     let mut damaged = Vec::new();
     for path in &files {
