@@ -80,7 +80,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         last_sync_ms: now_ms,
     })?;
     actions.push(format!(
-        "rebuilt the cache as generation {next} with {entries} entries"
+        "rebuilt the cache as generation {next}; entries kept: {entries}"
     ));
     for path in damaged.iter().filter(|p| **p != dir.head_path()) {
         let moved = quarantine(dir, path, |from, to| fs::rename(from, to))?;
