@@ -14,6 +14,7 @@ use crate::error::{IoContext, Result};
 use crate::inspect::blobs;
 use crate::inspect::problem::{Problem, key_label};
 use crate::inspect::scan;
+use crate::inspect::target;
 use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay};
@@ -190,7 +191,7 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
     let head = match dir.read_head() {
         Ok(Some(head)) => head,
         Ok(None) => {
-            if has_record_files(dir.path())? {
+            if !target::record_files(dir.path())?.is_empty() {
                 findings.push(
                     Class::Files,
                     Problem::file(
@@ -377,20 +378,6 @@ fn blob_ref(key: &[u8], value: &StoredValue, record: &Path, offset: u64) -> Opti
         }),
         StoredValue::Inline(_) => None,
     }
-}
-
-/// Whether a directory holds any snapshot or journal file.
-fn has_record_files(dir: &Path) -> Result<bool> {
-    let listing = match fs::read_dir(dir) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).at(dir),
-    };
-    Ok(listing.flatten().any(|item| {
-        let name = item.file_name();
-        let name = name.to_string_lossy();
-        name.starts_with("snap.") || name.starts_with("journal.")
-    }))
 }
 
 /// Checks every slot of a snapshot's table against the records, and the
