@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 
 use crate::entry::StoredValue;
-use crate::error::{IoContext, Result};
+use crate::error::Result;
 use crate::inspect::blobs;
 use crate::inspect::problem::{Problem, key_label};
 use crate::inspect::scan;
@@ -110,25 +110,19 @@ pub fn read_manifest(store: &LocalStore) -> Result<Result<Manifest, Problem>> {
 /// Directories under `caches/` the manifest does not name (hidden ones are a
 /// `drop` in progress, and are left out).
 pub fn unnamed_directories(store: &LocalStore, manifest: &Manifest) -> Result<Vec<Problem>> {
-    let caches = store.root().join("caches");
-    let listing = match fs::read_dir(&caches) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(&caches),
-    };
-    let mut problems = Vec::new();
-    for item in listing {
-        let item = item.at(&caches)?;
-        let name = item.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') && !manifest.caches.contains_key(&name) {
-            problems.push(Problem::file(
-                &item.path(),
+    Ok(target::store_caches(store.root())?
+        .into_iter()
+        .filter(|dir| {
+            let name = dir.file_name().unwrap_or_default().to_string_lossy();
+            !manifest.caches.contains_key(name.as_ref())
+        })
+        .map(|dir| {
+            Problem::file(
+                &dir,
                 "a cache directory the manifest does not name (left by an interrupted drop?)",
-            ));
-        }
-    }
-    problems.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(problems)
+            )
+        })
+        .collect())
 }
 
 /// Entries a full check of a cache will read: its snapshot's count, for sizing
