@@ -340,6 +340,26 @@ mod tests {
     }
 
     #[test]
+    fn reading_sees_what_the_map_counted_and_refuses_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CacheDir::new(dir.path().to_path_buf());
+        let counters = Counters::open_or_create(&cache, 1_000).unwrap();
+        counters.record(b"a", true, 5_000);
+        counters.record(b"b", true, 5_000);
+        counters.record(b"c", false, 5_000);
+        let contents = read(&path(&cache)).unwrap();
+        assert_eq!(contents.tally, counters.tally());
+        assert_eq!((contents.stamped, contents.slots), (2, SLOTS));
+        let mut bytes = fs::read(path(&cache)).unwrap();
+        bytes[13] ^= 1;
+        fs::write(path(&cache), &bytes).unwrap();
+        assert!(matches!(
+            read(&path(&cache)),
+            Err(Error::Corrupt { offset: 12, .. })
+        ));
+    }
+
+    #[test]
     fn a_damaged_file_is_reported_then_replaced() {
         let dir = tempfile::tempdir().unwrap();
         let cache = CacheDir::new(dir.path().to_path_buf());
