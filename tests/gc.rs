@@ -112,7 +112,7 @@ fn expired_entries_are_dropped() {
     let report = gc(&env, &[]);
     assert!(
         report.starts_with(
-            "c: dropped 1 expired or invalidated, evicted 0 (5 B freed), 1 entries left;"
+            "c: dropped 1 expired or invalidated, evicted 0 (5 B freed), 1 entry left;"
         ),
         "{report}"
     );
@@ -174,11 +174,61 @@ fn orphaned_blobs_and_dead_writers_temporary_files_are_removed() {
     }
     let report = gc(&env, &["c"]);
     assert!(
-        report.ends_with("removed 1 orphaned blobs (9.8 KiB) and 0 temporary files (0 B)\n"),
+        report.ends_with("removed 1 orphaned blob (9.8 KiB) and 0 temporary files (0 B)\n"),
         "{report}"
     );
     assert_eq!(blob_files(&dir).len(), 1);
     assert_eq!(env.get("c", "k").unwrap(), second);
+}
+
+/// Every file under `dir` with its content, by path.
+fn contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    for item in fs::read_dir(dir).unwrap() {
+        let path = item.unwrap().path();
+        match path.is_dir() {
+            true => found.extend(contents(&path)),
+            false => found.push((path.clone(), fs::read(&path).unwrap())),
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn quarantine_is_left_alone() {
+    let env = Env::new();
+    fs::write(env.path("work/big"), vec![b'q'; 10_000]).unwrap();
+    env.cmd(["set", "c", "k", "--file", "big"]).run();
+    let dir = env.cache_dir("c");
+    let [blob] = &blob_files(&dir)[..] else {
+        panic!("one blob expected");
+    };
+    common::flip_byte(blob, 100, 1);
+    env.cmd(["repair", "c"])
+        .stdout_contains("moved")
+        .any_stdout()
+        .run();
+    // What repair moved aside, and what looks like garbage to gc: an unnamed
+    // blob long unwritten, and temporary files of writers long dead.
+    let quarantine = dir.join("quarantine");
+    let hex = blob.file_name().unwrap();
+    fs::create_dir(quarantine.join("ab")).unwrap();
+    fs::write(quarantine.join("ab").join(hex), b"an orphan look-alike").unwrap();
+    fs::write(quarantine.join("tmp.999999999.0"), b"dead writer").unwrap();
+    fs::write(quarantine.join("counters.tmp.999999999.1"), b"dead reader").unwrap();
+    for (path, _) in contents(&quarantine) {
+        backdate(&path);
+    }
+    let before = contents(&quarantine);
+    assert_eq!(before.len(), 4, "{before:?}");
+
+    let report = gc(&env, &["c"]);
+    assert!(
+        report.ends_with("removed 0 orphaned blobs (0 B) and 0 temporary files (0 B)\n"),
+        "{report}"
+    );
+    assert_eq!(contents(&quarantine), before);
 }
 
 #[test]

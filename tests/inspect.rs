@@ -158,6 +158,122 @@ fn a_damaged_file_is_described_and_exits_1() {
     assert_eq!(summary["readable_records"], 5, "the others still read");
 }
 
+/// The size of every counters file: a 4096-byte header page, then 16384 slots.
+const COUNTERS_BYTES: u64 = 4096 + 16384 * 8;
+
+#[test]
+fn the_counters_file_is_summarised() {
+    let env = populated();
+    env.cmd(["get", "c", "k1"]).any_stdout().run();
+    env.cmd(["get", "c", "nope"]).status(1).run();
+    let counters = env.cache_dir("c").join("counters");
+    let summary = &inspect_json(&env, &counters)[0];
+    assert_eq!(summary["kind"], "counters");
+    assert_eq!(summary["version"], 1);
+    assert_eq!(summary["bytes"], COUNTERS_BYTES);
+    assert_eq!(
+        (&summary["hits"], &summary["misses"]),
+        (&1.into(), &1.into())
+    );
+    assert_eq!(summary["stamped_slots"], 1, "one key was hit");
+    assert_eq!(summary["table_slots"], 16384);
+    assert_eq!(summary["counting_started_by"], "the first counted read");
+    assert!(summary["counting_since"].is_string(), "{summary}");
+    assert_eq!(summary["checksums"], "ok");
+    let human = env
+        .cmd(["inspect"])
+        .arg(&counters)
+        .any_stdout()
+        .run()
+        .stdout;
+    let human = String::from_utf8(human).unwrap();
+    for line in [
+        "counters: counters, format version 1, 132.0 KiB\n",
+        "  hits                  1\n",
+        "  misses                1\n",
+        "  counting since        ",
+        "  stamped slots         1\n",
+        "  checksums             ok\n",
+    ] {
+        assert!(human.contains(line), "{line:?} in:\n{human}");
+    }
+
+    env.cmd(["stats", "--reset"]).run();
+    let summary = &inspect_json(&env, &counters)[0];
+    assert_eq!(
+        (&summary["hits"], &summary["misses"]),
+        (&0.into(), &0.into())
+    );
+    assert_eq!(summary["counting_started_by"], "stats --reset");
+    assert_eq!(
+        summary["stamped_slots"], 1,
+        "a reset keeps the access table"
+    );
+}
+
+#[test]
+fn a_cache_directory_lists_its_counters_but_not_a_readers_temporary_file() {
+    let env = populated();
+    env.cmd(["get", "c", "k1"]).any_stdout().run();
+    let dir = env.cache_dir("c");
+    // What a reader killed while making the file leaves: half a counters file.
+    let partial = fs::read(dir.join("counters")).unwrap()[..100].to_vec();
+    fs::write(dir.join("counters.tmp.999999999.1"), partial).unwrap();
+    let lines = inspect_json(&env, &dir);
+    let files: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["type"] == "file")
+        .map(|l| (l["kind"].as_str().unwrap(), l["path"].as_str().unwrap()))
+        .collect();
+    let counters = dir.join("counters").display().to_string();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert_eq!(files[3], ("counters", counters.as_str()));
+    env.cmd(["verify"]).stdout_contains("c: ok").run();
+}
+
+#[test]
+fn a_damaged_counters_file_is_described_and_exits_1() {
+    let env = populated();
+    env.cmd(["get", "c", "k1"]).any_stdout().run();
+    let counters = env.cache_dir("c").join("counters");
+    let sound = fs::read(&counters).unwrap();
+    let damaged = |bytes: &[u8], offset: u64, what: &str| {
+        fs::write(&counters, bytes).unwrap();
+        let out = env
+            .cmd(["inspect", "--json"])
+            .arg(&counters)
+            .status(1)
+            .any_stdout()
+            .run();
+        let summary = &json_lines(&out.stdout)[0];
+        assert_eq!(summary["kind"], "counters");
+        assert_eq!(summary["checksums"], "damaged");
+        let problem = &summary["problems"][0];
+        assert_eq!(problem["offset"], offset, "{problem}");
+        let told = problem["what"].as_str().unwrap();
+        assert!(told.contains(what), "{told}");
+        assert!(
+            told.contains("the next counted read replaces the file"),
+            "{told}"
+        );
+    };
+    damaged(
+        &sound[..100],
+        100,
+        "counters file is 100 bytes, expected 135168",
+    );
+    let mut slots_changed = sound.clone();
+    slots_changed[13] ^= 0x01;
+    damaged(&slots_changed, 12, "counters header checksum mismatch");
+    let mut version_changed = sound.clone();
+    version_changed[8] = 9;
+    damaged(
+        &version_changed,
+        8,
+        "counters format version 9 is not supported",
+    );
+}
+
 #[test]
 fn entry_states_follow_the_manifest_or_say_unknown() {
     let env = Env::new();
@@ -240,15 +356,26 @@ fn inspect_never_changes_the_disk() {
     let mut bytes = fs::read(&journal).unwrap();
     bytes.extend_from_slice(&[1, 2, 3]);
     fs::write(&journal, &bytes).unwrap();
-    let before = env.tree();
     let dir = env.cache_dir("c");
+    env.cmd(["get", "c", "k1"]).any_stdout().run();
+    // A damaged counters file, which a counted read would replace.
+    let counters = dir.join("counters");
+    common::flip_byte(&counters, 13, 1);
+    let before = env.tree();
     for args in [
         vec!["inspect"],
         vec!["inspect", "--entries"],
         vec!["inspect", "--json", "--entries"],
     ] {
-        for path in [env.store(), dir.clone(), journal.clone(), blob_file(&env)] {
-            env.cmd(&args).arg(&path).any_stdout().run();
+        // Whatever holds the damaged counters file exits 1.
+        for (path, status) in [
+            (env.store(), 1),
+            (dir.clone(), 1),
+            (journal.clone(), 0),
+            (blob_file(&env), 0),
+            (counters.clone(), 1),
+        ] {
+            env.cmd(&args).arg(&path).status(status).any_stdout().run();
         }
     }
     before.assert_same(&env.tree(), "inspect");

@@ -243,6 +243,79 @@ fn a_flipped_manifest_is_caught() {
     assert!(report.contains(&manifest.display().to_string()), "{report}");
 }
 
+/// Counts a read of `c`, then cuts its counters file short; returns the file.
+fn damaged_counters(env: &Env) -> PathBuf {
+    env.cmd(["get", "c", "snap-1"]).any_stdout().run();
+    let counters = env.cache_dir("c").join("counters");
+    let bytes = fs::read(&counters).unwrap();
+    fs::write(&counters, &bytes[..100]).unwrap();
+    counters
+}
+
+#[test]
+fn a_damaged_counters_file_is_a_note_not_a_problem() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let counters = damaged_counters(&env);
+    let note = format!(
+        "c: note: {}: offset 100: counters file is 100 bytes, expected 135168; \
+         counting is best-effort: the next counted read replaces the file\n",
+        counters.display()
+    );
+    env.cmd(["verify"])
+        .stdout_contains("c: ok (")
+        .stdout_contains(&note)
+        .run();
+    // Nothing to repair: counting loses its counts, no entry is lost.
+    let before = env.tree();
+    env.cmd(["repair", "c"])
+        .stdout("c: nothing to repair\n")
+        .run();
+    before.assert_same(
+        &env.tree(),
+        "repair of a cache whose only damage is its counters",
+    );
+    // The next counted read replaces the file, and says so.
+    env.cmd(["get", "c", "snap-1"]).any_stdout().run();
+    let inspected = env
+        .cmd(["inspect"])
+        .arg(&counters)
+        .any_stdout()
+        .run()
+        .stdout;
+    let inspected = String::from_utf8(inspected).unwrap();
+    assert!(
+        inspected.contains("counting started by   a read that found the file damaged"),
+        "{inspected}"
+    );
+    env.cmd(["verify", "c"])
+        .stdout(format!(
+            "c: ok ({} entries, 1 journal, 1 blob)\n",
+            expected.len()
+        ))
+        .run();
+}
+
+#[test]
+fn repairing_other_damage_leaves_a_damaged_counters_file_alone() {
+    let env = Env::new();
+    let expected = populated(&env);
+    let counters = damaged_counters(&env);
+    let snapshot = numbered(&env, "snap.");
+    flip(&snapshot, 80 + 20);
+    let report = verify_fails(&env, &snapshot);
+    assert!(report.contains("c: note: "), "{report}");
+    repair_keeps_intact(&env, &expected, 1);
+    assert_eq!(
+        quarantined(&env),
+        [snapshot.file_name().unwrap().to_string_lossy()]
+    );
+    assert!(
+        counters.exists(),
+        "left for the next counted read to replace"
+    );
+}
+
 #[test]
 fn a_torn_tail_is_caught_and_cut() {
     let env = Env::new();

@@ -3,43 +3,11 @@
 //! and its name.
 
 use std::collections::HashMap;
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::error::{IoContext, Result};
+use crate::error::Result;
 use crate::inspect::problem::Problem;
-use crate::local::blob::BlobReader;
-
-/// Every blob file under `blobs_dir`, sorted; the temporary files of writers
-/// still streaming (`tmp.*`) are left out.
-pub fn blob_files(blobs_dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for fan in listing(blobs_dir)? {
-        if fan.is_dir() {
-            files.extend(listing(&fan)?);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// The entries of a directory, or none when it does not exist.
-fn listing(dir: &Path) -> Result<Vec<PathBuf>> {
-    let read = match fs::read_dir(dir) {
-        Ok(read) => read,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(dir),
-    };
-    let mut paths = Vec::new();
-    for item in read {
-        let item = item.at(dir)?;
-        if !item.file_name().to_string_lossy().starts_with("tmp.") {
-            paths.push(item.path());
-        }
-    }
-    Ok(paths)
-}
+use crate::local::blob::{self, BlobReader};
 
 /// Checks one blob file whole: its header, its length, that its content hashes
 /// to what the header says, and that it is named by that hash. Returns the hash
@@ -68,7 +36,7 @@ pub struct StoredBlobs {
 /// Checks every blob file under `blobs_dir`, calling `tick` after each.
 pub fn check_all(blobs_dir: &Path, tick: &dyn Fn()) -> Result<StoredBlobs> {
     let mut stored = StoredBlobs::default();
-    for path in blob_files(blobs_dir)? {
+    for path in blob::files(blobs_dir)? {
         match check_blob(&path) {
             Ok((hash, len)) => {
                 stored.sound.insert(hash, len);

@@ -29,6 +29,16 @@ impl Problem {
             what: what.into(),
         }
     }
+
+    /// What is wrong with a counters file, and what becomes of it: counting is
+    /// best-effort, so the damage loses counts, never data.
+    pub fn counters(error: Error) -> Problem {
+        let mut problem = Problem::from(error);
+        problem
+            .what
+            .push_str("; counting is best-effort: the next counted read replaces the file");
+        problem
+    }
 }
 
 impl From<Error> for Problem {

@@ -16,6 +16,7 @@ use crate::error::{IoContext, Result};
 use crate::inspect::blobs::{self, StoredBlobs};
 use crate::inspect::problem::key_label;
 use crate::inspect::scan;
+use crate::inspect::target::{self, Numbered};
 use crate::inspect::verify::{self, apply, torn_tail};
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::fsutil::{self, LockGuard};
@@ -55,9 +56,9 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     for number in generation..=last_journal {
         rebuild.replay_journal(&dir.journal_path(number))?;
     }
-    let next = numbered_files(dir.path())?
+    let next = target::record_files(dir.path())?
         .into_iter()
-        .map(|(_, n)| n)
+        .map(|file| file.number)
         .max()
         .unwrap_or(last_journal)
         .max(last_journal)
@@ -80,7 +81,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         last_sync_ms: now_ms,
     })?;
     actions.push(format!(
-        "rebuilt the cache as generation {next} with {entries} entries"
+        "rebuilt the cache as generation {next}; entries kept: {entries}"
     ));
     for path in damaged.iter().filter(|p| **p != dir.head_path()) {
         let moved = quarantine(dir, path, |from, to| fs::rename(from, to))?;
@@ -109,16 +110,16 @@ impl Rebuild<'_> {
         if let Ok(Some(head)) = self.dir.read_head() {
             return Ok((head.generation, head.last_journal.max(head.generation)));
         }
-        let files = numbered_files(self.dir.path())?;
-        let newest = |kind: &str, from: u64| {
+        let files = target::record_files(self.dir.path())?;
+        let newest = |kind: Numbered, from: u64| {
             files
                 .iter()
-                .filter(|(k, n)| k == kind && *n >= from)
-                .map(|(_, n)| *n)
+                .filter(|file| file.kind == kind && file.number >= from)
+                .map(|file| file.number)
                 .max()
         };
-        let generation = newest("snap", 0).unwrap_or(1);
-        let last = newest("journal", generation).unwrap_or(generation);
+        let generation = newest(Numbered::Snapshot, 0).unwrap_or(1);
+        let last = newest(Numbered::Journal, generation).unwrap_or(generation);
         self.actions.push(format!(
             "HEAD is unreadable: rebuilding from the newest files present (snapshot {generation}, journals {generation} to {last})"
         ));
@@ -243,21 +244,6 @@ impl Kept<'_> {
         ));
         false
     }
-}
-
-/// The numbered snapshot and journal files of a cache directory.
-fn numbered_files(dir: &Path) -> Result<Vec<(String, u64)>> {
-    let mut files = Vec::new();
-    for item in fs::read_dir(dir).at(dir)? {
-        let name = item.at(dir)?.file_name();
-        let Some((kind, number)) = name.to_str().and_then(|n| n.split_once('.')) else {
-            continue;
-        };
-        if let (true, Ok(number)) = (kind == "snap" || kind == "journal", number.parse()) {
-            files.push((kind.to_string(), number));
-        }
-    }
-    Ok(files)
 }
 
 /// Moves (or copies) a damaged file into the cache's quarantine folder under a

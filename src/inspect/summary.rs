@@ -16,6 +16,7 @@ use crate::inspect::problem::Problem;
 use crate::inspect::scan;
 use crate::inspect::verify;
 use crate::local::cache::{CacheDir, Overlay};
+use crate::local::counters::{self, Origin};
 use crate::local::document;
 use crate::local::format::{FileKind, PREAMBLE_LEN};
 use crate::local::frame::u32_at;
@@ -134,7 +135,7 @@ pub fn detect(path: &Path) -> Result<(FileKind, Option<u32>)> {
         };
         return Err(Error::usage_with_hint(
             format!("{}: not a cacheman file ({what})", path.display()),
-            "inspect takes snapshots, journals, HEAD, manifests, blobs, and cache or store directories",
+            "inspect takes snapshots, journals, HEAD, manifests, blobs, counters, and cache or store directories",
         ));
     };
     let version = (head.len() >= PREAMBLE_LEN).then(|| u32_at(&head, 8));
@@ -152,6 +153,7 @@ pub fn summarize(path: &Path, entry: &mut dyn FnMut(Row) -> Result<()>) -> Resul
         FileKind::Head => head(&mut summary)?,
         FileKind::Manifest => manifest(&mut summary)?,
         FileKind::Blob => blob_file(&mut summary),
+        FileKind::Counters => counters_file(&mut summary),
     }
     Ok(summary)
 }
@@ -260,6 +262,34 @@ fn blob_file(summary: &mut FileSummary) {
         }
         Err(problem) => summary.problems.push(problem),
     }
+}
+
+fn counters_file(summary: &mut FileSummary) {
+    match counters::read(&summary.path) {
+        Ok(contents) => {
+            let tally = contents.tally;
+            summary.field("hits", Field::Count(tally.hits));
+            summary.field("misses", Field::Count(tally.misses));
+            summary.field("counting since", Field::Time(tally.since_ms));
+            summary.field(
+                "counting started by",
+                Field::Text(origin_text(tally.origin)),
+            );
+            summary.field("stamped slots", Field::Count(contents.stamped));
+            summary.field("table slots", Field::Count(contents.slots));
+        }
+        Err(e) => summary.problems.push(Problem::counters(e)),
+    }
+}
+
+/// Why counting started when it did, in words.
+fn origin_text(origin: Origin) -> String {
+    match origin {
+        Origin::Created => "the first counted read",
+        Origin::Reset => "stats --reset",
+        Origin::Recovered => "a read that found the file damaged",
+    }
+    .to_string()
 }
 
 /// The context of a file or cache directory: the floors of the cache it

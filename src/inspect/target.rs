@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, IoContext, Result};
 use crate::inspect::blobs;
 use crate::inspect::summary;
+use crate::local::{blob, counters};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -48,35 +49,62 @@ pub fn classify(path: &Path) -> Result<Target> {
     ))
 }
 
-/// The files of a cache directory `inspect` summarises, in order: HEAD, the
-/// snapshots, the journals (each by number).
-pub fn record_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut numbered = Vec::new();
-    for item in fs::read_dir(dir).at(dir)? {
+/// Whether a numbered file of a cache directory is a snapshot or a journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Numbered {
+    Snapshot,
+    Journal,
+}
+
+/// A `snap.N` or `journal.N` file of a cache directory.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordFile {
+    pub kind: Numbered,
+    pub number: u64,
+    pub path: PathBuf,
+}
+
+/// The snapshot and journal files of a cache directory: the snapshots, then
+/// the journals, each by number (none when the directory does not exist).
+pub fn record_files(dir: &Path) -> Result<Vec<RecordFile>> {
+    let listing = match fs::read_dir(dir) {
+        Ok(listing) => listing,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).at(dir),
+    };
+    let mut files = Vec::new();
+    for item in listing {
         let item = item.at(dir)?;
         let name = item.file_name();
         let Some((kind, number)) = name.to_str().and_then(|n| n.split_once('.')) else {
             continue;
         };
-        let rank = match kind {
-            "snap" => 0,
-            "journal" => 1,
+        let kind = match kind {
+            "snap" => Numbered::Snapshot,
+            "journal" => Numbered::Journal,
             _ => continue,
         };
         if let Ok(number) = number.parse::<u64>() {
-            numbered.push((rank, number, item.path()));
+            files.push(RecordFile {
+                kind,
+                number,
+                path: item.path(),
+            });
         }
     }
-    numbered.sort();
-    Ok(numbered.into_iter().map(|(_, _, path)| path).collect())
+    files.sort();
+    Ok(files)
 }
 
-/// Every file of a cache directory `inspect` summarises one by one (blobs are
-/// summed up instead).
+/// Every file of a cache directory `inspect` summarises one by one: HEAD, the
+/// record files, then the counters (blobs are summed up instead; the temporary
+/// `counters.tmp.PID.N` of a reader making the file are left out).
 pub fn cache_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let head = dir.join("HEAD");
+    let counters = dir.join(counters::FILE_NAME);
     let mut files: Vec<PathBuf> = head.exists().then_some(head).into_iter().collect();
-    files.extend(record_files(dir)?);
+    files.extend(record_files(dir)?.into_iter().map(|file| file.path));
+    files.extend(counters.exists().then_some(counters));
     Ok(files)
 }
 
@@ -102,7 +130,7 @@ pub fn store_caches(store: &Path) -> Result<Vec<PathBuf>> {
 
 /// The blob files of a cache directory, their total size, and how many are damaged.
 pub fn blob_totals(dir: &Path) -> Result<(u64, u64, Vec<crate::inspect::problem::Problem>)> {
-    let files = blobs::blob_files(&dir.join("blobs"))?;
+    let files = blob::files(&dir.join("blobs"))?;
     let mut bytes = 0;
     let mut damaged = Vec::new();
     for path in &files {

@@ -10,13 +10,15 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 
 use crate::entry::StoredValue;
-use crate::error::{IoContext, Result};
+use crate::error::Result;
 use crate::inspect::blobs;
 use crate::inspect::problem::{Problem, key_label};
 use crate::inspect::scan;
+use crate::inspect::target;
 use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay};
+use crate::local::counters;
 use crate::local::manifest::Manifest;
 use crate::local::record::Op;
 use crate::local::snapshot::{self, Snapshot};
@@ -51,10 +53,12 @@ impl Class {
     }
 }
 
-/// What verifying found, by class.
+/// What verifying found, by class, and what it noted. A note (a damaged
+/// counters file) loses no data and leaves the cache sound.
 #[derive(Debug, Default)]
 pub struct Findings {
     pub problems: Vec<(Class, Problem)>,
+    pub notes: Vec<Problem>,
 }
 
 impl Findings {
@@ -106,25 +110,19 @@ pub fn read_manifest(store: &LocalStore) -> Result<Result<Manifest, Problem>> {
 /// Directories under `caches/` the manifest does not name (hidden ones are a
 /// `drop` in progress, and are left out).
 pub fn unnamed_directories(store: &LocalStore, manifest: &Manifest) -> Result<Vec<Problem>> {
-    let caches = store.root().join("caches");
-    let listing = match fs::read_dir(&caches) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(&caches),
-    };
-    let mut problems = Vec::new();
-    for item in listing {
-        let item = item.at(&caches)?;
-        let name = item.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') && !manifest.caches.contains_key(&name) {
-            problems.push(Problem::file(
-                &item.path(),
+    Ok(target::store_caches(store.root())?
+        .into_iter()
+        .filter(|dir| {
+            let name = dir.file_name().unwrap_or_default().to_string_lossy();
+            !manifest.caches.contains_key(name.as_ref())
+        })
+        .map(|dir| {
+            Problem::file(
+                &dir,
                 "a cache directory the manifest does not name (left by an interrupted drop?)",
-            ));
-        }
-    }
-    problems.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(problems)
+            )
+        })
+        .collect())
 }
 
 /// Entries a full check of a cache will read: its snapshot's count, for sizing
@@ -182,11 +180,12 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
 
 fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
     let mut findings = Findings::default();
+    findings.notes.extend(counters_damage(dir));
     let mut counts = Counts::default();
     let head = match dir.read_head() {
         Ok(Some(head)) => head,
         Ok(None) => {
-            if has_record_files(dir.path())? {
+            if !target::record_files(dir.path())?.is_empty() {
                 findings.push(
                     Class::Files,
                     Problem::file(
@@ -326,6 +325,14 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
     Ok((findings, counts))
 }
 
+/// What is wrong with a cache's counters file, if it is there and damaged.
+fn counters_damage(dir: &CacheDir) -> Option<Problem> {
+    match counters::read(&counters::path(dir)) {
+        Err(e) if !e.is_not_found() => Some(Problem::counters(e)),
+        _ => None,
+    }
+}
+
 /// The problem a torn journal tail is.
 pub fn torn_tail(path: &Path, torn: &crate::local::journal::Torn) -> Problem {
     Problem::at(
@@ -365,20 +372,6 @@ fn blob_ref(key: &[u8], value: &StoredValue, record: &Path, offset: u64) -> Opti
         }),
         StoredValue::Inline(_) => None,
     }
-}
-
-/// Whether a directory holds any snapshot or journal file.
-fn has_record_files(dir: &Path) -> Result<bool> {
-    let listing = match fs::read_dir(dir) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).at(dir),
-    };
-    Ok(listing.flatten().any(|item| {
-        let name = item.file_name();
-        let name = name.to_string_lossy();
-        name.starts_with("snap.") || name.starts_with("journal.")
-    }))
 }
 
 /// Checks every slot of a snapshot's table against the records, and the

@@ -237,44 +237,70 @@ impl BlobReader {
     }
 }
 
+/// Every blob file under `blobs_dir` (in its fan-out folders, never through a
+/// symbolic link), sorted; the
+/// temporary files of writers still streaming (`tmp.*`) are left out. None
+/// when the folder does not exist. The one walk of the blobs that `gc`,
+/// `verify` and `repair` share.
+pub fn files(blobs_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for fan in listing(blobs_dir)? {
+        if fs::symlink_metadata(&fan).is_ok_and(|m| m.is_dir()) {
+            files.extend(listing(&fan)?);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The entries of a directory but for temporary files, or none when it does
+/// not exist.
+fn listing(dir: &Path) -> Result<Vec<PathBuf>> {
+    let read = match fs::read_dir(dir) {
+        Ok(read) => read,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).at(dir),
+    };
+    let mut paths = Vec::new();
+    for item in read {
+        let item = item.at(dir)?;
+        if !item.file_name().to_string_lossy().starts_with("tmp.") {
+            paths.push(item.path());
+        }
+    }
+    Ok(paths)
+}
+
 /// Deletes the blobs whose hash `referenced` rejects and that were last written
 /// before `cutoff`. A writer renames its blob in before its record lands, and
 /// renaming over an existing blob refreshes its time, so a young blob is kept:
 /// each candidate is first renamed aside and its time checked there, and one a
-/// writer has just renamed in goes back (same hash, same bytes).
+/// writer has just renamed in goes back (same hash, same bytes). Only files
+/// named by a hash, inside `blobs_dir`, are candidates.
 pub fn remove_orphans(
     blobs_dir: &Path,
     referenced: impl Fn(&[u8; 32]) -> bool,
     cutoff: SystemTime,
 ) -> Result<Freed> {
     let mut freed = Freed::default();
-    let Ok(folders) = fs::read_dir(blobs_dir) else {
-        return Ok(freed);
-    };
-    for folder in folders.flatten() {
-        if !folder.file_type().is_ok_and(|t| t.is_dir()) {
+    for path in files(blobs_dir)? {
+        let Some(hash) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| blake3::Hash::from_hex(n).ok())
+        else {
+            continue;
+        };
+        if referenced(hash.as_bytes()) {
             continue;
         }
-        for item in fs::read_dir(folder.path()).at(&folder.path())?.flatten() {
-            let Some(hash) = item
-                .file_name()
-                .to_str()
-                .and_then(|n| blake3::Hash::from_hex(n).ok())
-            else {
-                continue;
-            };
-            if referenced(hash.as_bytes()) {
-                continue;
-            }
-            let path = item.path();
-            let aside = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
-            if fs::rename(&path, &aside).is_err() {
-                continue;
-            }
-            match fs::metadata(&aside).and_then(|m| Ok((m.modified()?, m.len()))) {
-                Ok((written, len)) if written < cutoff => freed.remove(&aside, len),
-                _ => fs::rename(&aside, &path).at(&path)?,
-            }
+        let aside = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
+        if fs::rename(&path, &aside).is_err() {
+            continue;
+        }
+        match fs::metadata(&aside).and_then(|m| Ok((m.modified()?, m.len()))) {
+            Ok((written, len)) if written < cutoff => freed.remove(&aside, len),
+            _ => fs::rename(&aside, &path).at(&path)?,
         }
     }
     Ok(freed)

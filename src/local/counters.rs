@@ -14,14 +14,15 @@ use crate::clock::unique_suffix;
 use crate::entry::Entry;
 use crate::error::{Error, IoContext, Result};
 use crate::local::cache::CacheDir;
-use crate::local::frame::u32_at;
+use crate::local::format::{self, FileKind};
+use crate::local::frame::u64_at;
 use crate::local::fsutil;
 use crate::local::snapshot::key_hash;
 
-const MAGIC: &[u8; 8] = b"CMANCTRS";
+/// The file's name in its cache directory.
+pub const FILE_NAME: &str = "counters";
 /// Fresh files are written as `counters.tmp.PID.N` before they are put in place.
 pub const TEMP_PREFIX: &str = "counters.tmp";
-const VERSION: u32 = 1;
 /// Slots of the last-access table (128 KiB); a hit touches one page of it.
 const SLOTS: u64 = 1 << 14;
 /// The table starts on the second page, so the header's page stays apart.
@@ -83,13 +84,51 @@ pub struct Tally {
     pub origin: Origin,
 }
 
+impl Tally {
+    /// The tally from the header's fields, each read by `field(offset)`.
+    fn from_fields(field: impl Fn(usize) -> u64) -> Tally {
+        Tally {
+            hits: field(HITS_AT),
+            misses: field(MISSES_AT),
+            since_ms: field(SINCE_AT),
+            origin: Origin::from_code(field(ORIGIN_AT)),
+        }
+    }
+}
+
+/// What a counters file holds, read (not mapped) for `inspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Contents {
+    pub tally: Tally,
+    /// Slots of the last-access table some hit has stamped.
+    pub stamped: u64,
+    pub slots: u64,
+}
+
+/// Reads the counters file at `path` without mapping or changing it; a damaged
+/// file (wrong length, magic, version or header checksum) is a corrupt error.
+pub fn read(path: &Path) -> Result<Contents> {
+    let bytes = fs::read(path).at(path)?;
+    check_len(bytes.len() as u64, path)?;
+    check_header(&bytes, path)?;
+    let stamped = bytes[TABLE_OFFSET..]
+        .chunks_exact(8)
+        .filter(|slot| slot.iter().any(|&b| b != 0))
+        .count() as u64;
+    Ok(Contents {
+        tally: Tally::from_fields(|at| u64_at(&bytes, at)),
+        stamped,
+        slots: SLOTS,
+    })
+}
+
 /// A mapped counters file.
 pub struct Counters {
     map: MmapMut,
 }
 
 pub fn path(dir: &CacheDir) -> PathBuf {
-    dir.path().join("counters")
+    dir.path().join(FILE_NAME)
 }
 
 impl Counters {
@@ -140,14 +179,7 @@ impl Counters {
     }
 
     fn map(file: &File, path: &Path) -> Result<Counters> {
-        let len = file.metadata().at(path)?.len();
-        if len != FILE_LEN {
-            return Err(Error::corrupt(
-                path,
-                len,
-                format!("counters file is {len} bytes, expected {FILE_LEN}"),
-            ));
-        }
+        check_len(file.metadata().at(path)?.len(), path)?;
         // SAFETY: the file is only ever changed through atomic operations on
         // aligned words of this map, and never truncated while in place.
         let map = unsafe { MmapOptions::new().len(FILE_LEN as usize).map_mut(file) }.at(path)?;
@@ -179,12 +211,7 @@ impl Counters {
     }
 
     pub fn tally(&self) -> Tally {
-        Tally {
-            hits: self.cell(HITS_AT).load(Ordering::Relaxed),
-            misses: self.cell(MISSES_AT).load(Ordering::Relaxed),
-            since_ms: self.cell(SINCE_AT).load(Ordering::Relaxed),
-            origin: Origin::from_code(self.cell(ORIGIN_AT).load(Ordering::Relaxed)),
-        }
+        Tally::from_fields(|at| self.cell(at).load(Ordering::Relaxed))
     }
 
     /// Zeroes the hit and miss counts; the access table is kept.
@@ -227,22 +254,27 @@ fn vanished(dir: &CacheDir) -> Error {
 /// The immutable part of the header: magic, version, slot count, and their CRC.
 fn fixed_header() -> Vec<u8> {
     let mut out = Vec::with_capacity(20);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
+    FileKind::Counters.push_preamble(&mut out);
     out.extend_from_slice(&(SLOTS as u32).to_le_bytes());
-    let crc = crc32fast::hash(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
+    format::push_header_crc(&mut out);
     out
 }
 
+fn check_len(len: u64, path: &Path) -> Result<()> {
+    match len {
+        FILE_LEN => Ok(()),
+        _ => Err(Error::corrupt(
+            path,
+            len,
+            format!("counters file is {len} bytes, expected {FILE_LEN}"),
+        )),
+    }
+}
+
+/// Checks the header of a file already known to be [`FILE_LEN`] bytes long.
 fn check_header(map: &[u8], path: &Path) -> Result<()> {
     let expected = fixed_header();
-    if map[..8] != *MAGIC {
-        return Err(Error::corrupt(path, 0, "not a counters file (bad magic)"));
-    }
-    if u32_at(map, 8) != VERSION {
-        return Err(Error::corrupt(path, 8, "unknown counters file version"));
-    }
+    FileKind::Counters.check_preamble(map, path)?;
     if map[..expected.len()] != expected[..] {
         return Err(Error::corrupt(
             path,
@@ -305,6 +337,26 @@ mod tests {
             (tally.hits, tally.misses, tally.origin),
             (0, 0, Origin::Reset)
         );
+    }
+
+    #[test]
+    fn reading_sees_what_the_map_counted_and_refuses_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CacheDir::new(dir.path().to_path_buf());
+        let counters = Counters::open_or_create(&cache, 1_000).unwrap();
+        counters.record(b"a", true, 5_000);
+        counters.record(b"b", true, 5_000);
+        counters.record(b"c", false, 5_000);
+        let contents = read(&path(&cache)).unwrap();
+        assert_eq!(contents.tally, counters.tally());
+        assert_eq!((contents.stamped, contents.slots), (2, SLOTS));
+        let mut bytes = fs::read(path(&cache)).unwrap();
+        bytes[13] ^= 1;
+        fs::write(path(&cache), &bytes).unwrap();
+        assert!(matches!(
+            read(&path(&cache)),
+            Err(Error::Corrupt { offset: 12, .. })
+        ));
     }
 
     #[test]

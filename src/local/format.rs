@@ -17,15 +17,17 @@ pub enum FileKind {
     Head,
     Manifest,
     Blob,
+    Counters,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 5] = [
+    pub const ALL: [FileKind; 6] = [
         FileKind::Snapshot,
         FileKind::Journal,
         FileKind::Head,
         FileKind::Manifest,
         FileKind::Blob,
+        FileKind::Counters,
     ];
 
     pub fn magic(self) -> &'static [u8; 8] {
@@ -35,6 +37,7 @@ impl FileKind {
             FileKind::Head => b"CMANHEAD",
             FileKind::Manifest => b"CMANMANI",
             FileKind::Blob => b"CMANBLOB",
+            FileKind::Counters => b"CMANCTRS",
         }
     }
 
@@ -50,6 +53,7 @@ impl FileKind {
             FileKind::Head => "head",
             FileKind::Manifest => "manifest",
             FileKind::Blob => "blob",
+            FileKind::Counters => "counters",
         }
     }
 

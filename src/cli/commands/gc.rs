@@ -69,14 +69,14 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
 
 fn describe(cache: &CacheName, r: &GcReport) -> String {
     format!(
-        "{cache}: dropped {} expired or invalidated, evicted {} ({} freed), {} entries left; removed {} orphaned blobs ({}) and {} temporary files ({})\n",
+        "{cache}: dropped {} expired or invalidated, evicted {} ({} freed), {} left; removed {} ({}) and {} ({})\n",
         r.dropped,
         r.evicted,
         human_bytes(r.bytes),
-        r.entries,
-        r.orphans.files,
+        output::plural(r.entries, "entry", "entries"),
+        output::plural(r.orphans.files, "orphaned blob", "orphaned blobs"),
         human_bytes(r.orphans.bytes),
-        r.temporary.files,
+        output::plural(r.temporary.files, "temporary file", "temporary files"),
         human_bytes(r.temporary.bytes),
     )
 }

@@ -9,8 +9,8 @@ use clap::Args;
 
 use crate::cli::commands::set::open_input;
 use crate::cli::context::Context;
-use crate::cli::progress;
 use crate::cli::transfer::{self, Format, Parsed};
+use crate::cli::{output, progress};
 use crate::clock::unique_suffix;
 use crate::error::{IoContext, Result};
 use crate::exit_code::ExitCode;
@@ -83,7 +83,10 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     let count = entries.len();
     let report = ctx.store.import(&cache, entries, &mut spool.rewound()?)?;
     ctx.after_write(&cache, &report);
-    eprintln!("{cache}: imported {count} entries");
+    eprintln!(
+        "{cache}: imported {}",
+        output::plural(count as u64, "entry", "entries")
+    );
     Ok(ExitCode::Success)
 }
 

@@ -22,7 +22,8 @@ use crate::local::format::FileKind;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Takes snapshots (snap.N), journals (journal.N), HEAD, the manifest, blobs,
-and whole cache or store directories; the kind is recognised by the file's magic.
+counters, and whole cache or store directories; the kind is recognised by the
+file's magic.
 Exits 1 when a file is damaged (a torn journal tail is reported, not damage).
 
 Examples:

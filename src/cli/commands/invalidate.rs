@@ -103,18 +103,26 @@ pub fn run(ctx: &Context, args: InvalidateArgs, out: &mut dyn Write) -> Result<E
             (false, false) => "invalidated",
         };
         let what = match (some_keys, names.len()) {
-            (true, n) if n > caches.len() => {
-                let whole = n - caches.len();
-                let plural = if whole == 1 { "cache" } else { "caches" };
-                format!(
-                    "{} keys in {}, and {whole} dependent {plural} whole",
-                    done.keys,
-                    args.caches.join(", ")
+            (true, n) if n > caches.len() => format!(
+                "{} in {}, and {} whole",
+                output::plural(done.keys, "key", "keys"),
+                args.caches.join(", "),
+                output::plural(
+                    (n - caches.len()) as u64,
+                    "dependent cache",
+                    "dependent caches"
                 )
-            }
-            (true, _) => format!("{} keys in {}", done.keys, args.caches.join(", ")),
-            (false, 1) => format!("1 cache: {}", names[0]),
-            (false, n) => format!("{n} caches: {}", names.join(", ")),
+            ),
+            (true, _) => format!(
+                "{} in {}",
+                output::plural(done.keys, "key", "keys"),
+                args.caches.join(", ")
+            ),
+            (false, n) => format!(
+                "{}: {}",
+                output::plural(n as u64, "cache", "caches"),
+                names.join(", ")
+            ),
         };
         eprintln!("{verb} {what}");
     }

@@ -106,7 +106,7 @@ fn to_row(cache: &CacheSummary) -> Vec<String> {
     let s = &cache.settings;
     let mut limits = Vec::new();
     if let Some(n) = s.max_entries {
-        limits.push(format!("{n} entries"));
+        limits.push(output::plural(n, "entry", "entries"));
     }
     if let Some(b) = s.max_bytes {
         limits.push(human_bytes(b));

@@ -3,6 +3,7 @@
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::output;
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
@@ -51,7 +52,11 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
                 if evicted > 0 {
                     extra.push_str(&format!(", evicted {evicted} over the limits"));
                 }
-                eprintln!("{cache}: merged {merged_records} changes, {entries} entries{extra}");
+                eprintln!(
+                    "{cache}: merged {}, {}{extra}",
+                    output::plural(merged_records, "change", "changes"),
+                    output::plural(entries, "entry", "entries")
+                );
             }
         }
     }

@@ -23,7 +23,9 @@ hash slot against its record, every entry against its blob, and every blob
 against its BLAKE3 hash. Reads only; takes no lock.
 
 Exits 0 when everything is sound, and 1 with the file, offset and fault of
-every problem of the first kind found; `cacheman repair CACHE` recovers."
+every problem of the first kind found; `cacheman repair CACHE` recovers.
+A damaged counters file is a note, not a problem (exit 0): hit and miss
+counting is best-effort, no entry is lost, and the next counted read replaces it."
 )]
 pub struct VerifyArgs {
     /// The caches to check
@@ -73,19 +75,29 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         bar.finish_and_clear();
         if let Some((class, problems)) = findings.first_class() {
             let code = failed(out, name.as_str(), class, &problems)?;
+            output::write_all(out, notes(name, &findings.notes).as_bytes())?;
             output::flush(out)?;
             eprintln!("hint: `cacheman repair {name}` recovers the intact entries");
             return Ok(code);
         }
         let line = format!(
-            "{name}: ok ({}, {}, {})\n",
+            "{name}: ok ({}, {}, {})\n{}",
             output::plural(counts.entries, "entry", "entries"),
             output::plural(counts.journals, "journal", "journals"),
-            output::plural(counts.blobs, "blob", "blobs")
+            output::plural(counts.blobs, "blob", "blobs"),
+            notes(name, &findings.notes)
         );
         output::write_all(out, line.as_bytes())?;
     }
     Ok(ExitCode::Success)
+}
+
+/// One line per note about a cache.
+fn notes(name: &CacheName, notes: &[Problem]) -> String {
+    notes
+        .iter()
+        .map(|note| format!("{name}: note: {note}\n"))
+        .collect()
 }
 
 /// Prints the problems of one class and ends with status 1.

@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 
 use crate::cli::commands::check::invalidated_list;
 use crate::cli::context::{Context, SyncJob};
-use crate::cli::{json, parse};
+use crate::cli::{json, output, parse};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
@@ -138,7 +138,7 @@ fn sync_pending(ctx: &Context, log: &Log) -> Result<()> {
                 format!(
                     "{}: synced {}",
                     cache.name,
-                    counted(merged_records as usize, "pending change", "pending changes")
+                    output::plural(merged_records, "pending change", "pending changes")
                 ),
             );
         }
@@ -170,11 +170,6 @@ fn fatal(error: &notify::Error) -> ExitCode {
     ExitCode::Store
 }
 
-/// "1 directory", "2 directories".
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// One line per action on stderr: text, or JSON lines.
 struct Log {
     json: bool,
@@ -200,8 +195,8 @@ impl Log {
             json!({ "caches": caches, "dirs": dirs }),
             format!(
                 "watching {} in {}",
-                counted(caches, "bound cache", "bound caches"),
-                counted(dirs, "directory", "directories")
+                output::plural(caches as u64, "bound cache", "bound caches"),
+                output::plural(dirs as u64, "directory", "directories")
             ),
         );
     }
