@@ -139,22 +139,38 @@ pub fn journal(
         .opened
         .map_or_else(|| salt_of_damaged(&bytes), |h| h.salt);
     let mut undecodable = Vec::new();
-    let mut records = 0;
+    let mut held = Held {
+        records: Vec::new(),
+        handed_on: 0,
+        next_frame: journal::HEADER_LEN as u64,
+    };
     let salvaged = salvage(
         &bytes[journal::HEADER_LEN..],
         journal::HEADER_LEN as u64,
         salt,
-        |offset, _, body| {
-            match OpView::parse(body).and_then(|view| Ok((view.seq, view.op()?))) {
-                Ok((seq, op)) => {
-                    records += 1;
-                    each(offset, seq, op)?
+        |offset, len, body| {
+            if offset != held.next_frame {
+                // Damage was skipped: the records held before it are salvaged.
+                held.hand_on(&mut each)?;
+            }
+            held.next_frame = offset + len;
+            match OpView::parse(body).and_then(|view| Ok((view.seq, view.more_follow, view.op()?)))
+            {
+                Ok((seq, more_follow, op)) => {
+                    held.records.push((offset, seq, op));
+                    if !more_follow {
+                        held.hand_on(&mut each)?;
+                    }
                 }
-                Err(reason) => undecodable.push(Problem::at(path, offset, reason)),
+                Err(reason) => {
+                    undecodable.push(Problem::at(path, offset, reason));
+                    held.hand_on(&mut each)?;
+                }
             }
             Ok(())
         },
     )?;
+    let records = held.handed_on;
     scan.records = records;
     scan.problems.extend(undecodable);
     for stretch in &salvaged.damaged {
@@ -167,8 +183,34 @@ pub fn journal(
             ),
         ));
     }
-    scan.torn = salvaged.tail;
+    scan.torn = match held.records.first() {
+        Some(&(start, _, _)) => Some(Torn::append_cut_short(
+            start,
+            bytes.len() as u64,
+            held.records.len() as u64,
+        )),
+        None => salvaged.tail,
+    };
     Ok(scan)
+}
+
+/// The records of a multi-record append read so far, held back until its last
+/// record shows it whole (or damage shows it cannot be).
+struct Held {
+    records: Vec<(u64, u64, Op)>,
+    handed_on: u64,
+    /// Where the frame after the last one read starts.
+    next_frame: u64,
+}
+
+impl Held {
+    fn hand_on(&mut self, each: &mut impl FnMut(u64, u64, Op) -> Result<()>) -> Result<()> {
+        for (offset, seq, op) in self.records.drain(..) {
+            self.handed_on += 1;
+            each(offset, seq, op)?;
+        }
+        Ok(())
+    }
 }
 
 /// The salt of a journal whose header failed its checksum: the one it names,
@@ -221,6 +263,7 @@ fn salvage(
                     offset: base + at as u64,
                     bytes: (next.unwrap_or(buf.len()) - at) as u64,
                     reason,
+                    records: 0,
                 };
                 match next {
                     Some(next) => {
