@@ -325,4 +325,57 @@ mod tests {
         assert_eq!(found.len(), 3);
         assert!(salvaged.damaged.is_empty() && salvaged.tail.is_none());
     }
+
+    /// A journal whose second append is a group of three records; the
+    /// group's offset and the offset of its second record.
+    fn journal_with_group(path: &Path) -> (u64, u64) {
+        let (group, _) = journal::tests::journal_with_group(path);
+        let bytes = fs::read(path).unwrap();
+        let second = group + u64::from(u32_at(&bytes, group as usize)) + frame::OVERHEAD as u64;
+        (group, second)
+    }
+
+    fn keys_read(path: &Path) -> (Vec<Vec<u8>>, FileScan<JournalHeader>) {
+        let mut keys = Vec::new();
+        let scan = journal(path, |_, _, op| {
+            if let Op::Set(entry) = op {
+                keys.push(entry.key);
+            }
+            Ok(())
+        })
+        .unwrap();
+        (keys, scan)
+    }
+
+    #[test]
+    fn an_append_cut_short_is_a_torn_tail_with_its_whole_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.1");
+        let (group, second) = journal_with_group(&path);
+        let bytes = fs::read(&path).unwrap();
+        for cut in [second, second + 5] {
+            fs::write(&path, &bytes[..cut as usize]).unwrap();
+            let (keys, scan) = keys_read(&path);
+            assert_eq!(keys, [b"a".to_vec()], "cut at {cut}");
+            assert_eq!(scan.records, 1);
+            assert!(scan.problems.is_empty(), "{:?}", scan.problems);
+            let torn = scan.torn.expect("the cut append");
+            assert_eq!((torn.offset, torn.bytes), (group, cut - group));
+            assert_eq!(torn.records, 1);
+        }
+    }
+
+    #[test]
+    fn damage_inside_a_whole_append_loses_only_the_damaged_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.1");
+        let (_, second) = journal_with_group(&path);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[second as usize + 9] ^= 1;
+        fs::write(&path, &bytes).unwrap();
+        let (keys, scan) = keys_read(&path);
+        assert_eq!(keys, [b"a".to_vec(), b"b".to_vec()], "and the delete of a");
+        assert_eq!(scan.problems.len(), 1);
+        assert!(scan.torn.is_none());
+    }
 }

@@ -487,7 +487,7 @@ impl Appender {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::entry::{Entry, StoredValue};
 
@@ -502,19 +502,19 @@ mod tests {
         })
     }
 
-    /// A journal holding one single-record append (`a`), then a three-record
-    /// append (`b`, `c`, `d`); the length before the group and the whole length.
-    fn journal_with_group(dir: &Path) -> (PathBuf, u64, u64) {
-        let path = dir.join("journal.1");
-        create(&path, &JournalHeader::new(1, 1, 0)).unwrap();
-        let (mut appender, cut) = Appender::open(&path).unwrap();
+    /// Writes a journal at `path` holding one single-record append (set `a`),
+    /// then a three-record append (set `b`, set `c`, delete `a`); returns the
+    /// length before the group and the whole length.
+    pub(crate) fn journal_with_group(path: &Path) -> (u64, u64) {
+        create(path, &JournalHeader::new(1, 1, 0)).unwrap();
+        let (mut appender, cut) = Appender::open(path).unwrap();
         assert_eq!(cut, None);
         appender.append(&[set("a")], false).unwrap();
         let before = appender.len();
         appender
             .append(&[set("b"), set("c"), Op::Del(b"a".to_vec())], false)
             .unwrap();
-        (path, before, appender.len())
+        (before, appender.len())
     }
 
     fn seqs(journal: &JournalData) -> Result<Vec<u64>> {
@@ -527,7 +527,8 @@ mod tests {
     #[test]
     fn a_single_record_append_carries_no_mark() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, before, _) = journal_with_group(dir.path());
+        let path = dir.path().join("journal.1");
+        let (before, _) = journal_with_group(&path);
         let bytes = fs_read(&path);
         let salt = u32_at(&bytes, PREAMBLE_LEN);
         let body_of = |at: usize| match frame::parse_salted(&bytes, at, salt) {
@@ -545,7 +546,8 @@ mod tests {
     #[test]
     fn an_append_cut_at_every_offset_reads_back_whole_or_not_at_all() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, before, whole) = journal_with_group(dir.path());
+        let path = dir.path().join("journal.1");
+        let (before, whole) = journal_with_group(&path);
         let pristine = fs_read(&path);
         for cut in before..=whole {
             let cut_path = dir.path().join(format!("cut.{cut}"));
@@ -585,7 +587,8 @@ mod tests {
     #[test]
     fn a_group_cut_at_a_record_boundary_says_how_many_records_it_leaves_out() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, before, whole) = journal_with_group(dir.path());
+        let path = dir.path().join("journal.1");
+        let (before, whole) = journal_with_group(&path);
         let pristine = fs_read(&path);
         let last_len = u64::from(u32_at(&pristine, pristine.len() - 4)) + frame::OVERHEAD as u64;
         std::fs::write(&path, &pristine[..(whole - last_len) as usize]).unwrap();
@@ -600,7 +603,8 @@ mod tests {
     #[test]
     fn damage_inside_a_group_with_records_after_it_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, before, _) = journal_with_group(dir.path());
+        let path = dir.path().join("journal.1");
+        let (before, _) = journal_with_group(&path);
         let mut bytes = fs_read(&path);
         let first_len = u32_at(&bytes, before as usize) as usize + frame::OVERHEAD;
         bytes[before as usize + first_len + 9] ^= 0x40;
