@@ -517,6 +517,14 @@ pub(crate) mod tests {
         (before, appender.len())
     }
 
+    /// A temporary directory with [`journal_with_group`]'s journal in it.
+    fn fixture() -> (tempfile::TempDir, PathBuf, u64, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.1");
+        let (before, whole) = journal_with_group(&path);
+        (dir, path, before, whole)
+    }
+
     fn seqs(journal: &JournalData) -> Result<Vec<u64>> {
         journal
             .records()
@@ -526,10 +534,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_single_record_append_carries_no_mark() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("journal.1");
-        let (before, _) = journal_with_group(&path);
-        let bytes = fs_read(&path);
+        let (_dir, path, before, _) = fixture();
+        let bytes = std::fs::read(&path).unwrap();
         let salt = u32_at(&bytes, PREAMBLE_LEN);
         let body_of = |at: usize| match frame::parse_salted(&bytes, at, salt) {
             Parsed::Record { body, .. } => body.to_vec(),
@@ -539,16 +545,10 @@ pub(crate) mod tests {
         assert_eq!(body_of(before as usize)[8], 0x81, "a set, more follow");
     }
 
-    fn fs_read(path: &Path) -> Vec<u8> {
-        std::fs::read(path).unwrap()
-    }
-
     #[test]
     fn an_append_cut_at_every_offset_reads_back_whole_or_not_at_all() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("journal.1");
-        let (before, whole) = journal_with_group(&path);
-        let pristine = fs_read(&path);
+        let (dir, path, before, whole) = fixture();
+        let pristine = std::fs::read(&path).unwrap();
         for cut in before..=whole {
             let cut_path = dir.path().join(format!("cut.{cut}"));
             std::fs::write(&cut_path, &pristine[..cut as usize]).unwrap();
@@ -586,10 +586,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_group_cut_at_a_record_boundary_says_how_many_records_it_leaves_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("journal.1");
-        let (before, whole) = journal_with_group(&path);
-        let pristine = fs_read(&path);
+        let (_dir, path, before, whole) = fixture();
+        let pristine = std::fs::read(&path).unwrap();
         let last_len = u64::from(u32_at(&pristine, pristine.len() - 4)) + frame::OVERHEAD as u64;
         std::fs::write(&path, &pristine[..(whole - last_len) as usize]).unwrap();
         let journal = JournalData::read(&path).unwrap();
@@ -602,10 +600,8 @@ pub(crate) mod tests {
 
     #[test]
     fn damage_inside_a_group_with_records_after_it_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("journal.1");
-        let (before, _) = journal_with_group(&path);
-        let mut bytes = fs_read(&path);
+        let (_dir, path, before, _) = fixture();
+        let mut bytes = std::fs::read(&path).unwrap();
         let first_len = u32_at(&bytes, before as usize) as usize + frame::OVERHEAD;
         bytes[before as usize + first_len + 9] ^= 0x40;
         let journal = JournalData::from_bytes(&path, bytes).unwrap();
