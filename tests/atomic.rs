@@ -75,6 +75,66 @@ fn an_append_cut_at_every_offset_leaves_all_of_it_or_none() {
     }
 }
 
+/// An import of three entries whose last record is cut off: `inspect` shows
+/// the torn append with its two whole records, `verify` reports it, `repair`
+/// cuts it, and none of the import is seen at any point.
+#[test]
+fn inspect_verify_and_repair_see_an_import_cut_short_as_one_torn_tail() {
+    let env = Env::new();
+    env.set("c", "old", "original");
+    let journal = env.active_journal("c");
+    let before = fs::metadata(&journal).unwrap().len();
+    let lines: String = ["a", "b", "old"]
+        .iter()
+        .map(|key| {
+            format!("{{\"created_ms\":1700000000000,\"expires_ms\":null,\"key\":\"{key}\",\"stale\":false,\"value\":\"new\"}}\n")
+        })
+        .collect();
+    env.cmd(["import", "c"])
+        .stdin(lines)
+        .stderr("c: imported 3 entries\n")
+        .run();
+    let bytes = fs::read(&journal).unwrap();
+    fs::write(&journal, &bytes[..bytes.len() - 3]).unwrap();
+    assert_eq!(env.get("c", "a"), None);
+    assert_eq!(env.get("c", "old"), Some(b"original".to_vec()));
+
+    let out = env
+        .cmd(["inspect", "--json"])
+        .arg(&journal)
+        .any_stdout()
+        .run();
+    let summary = common::json(out.stdout.split(|&b| b == b'\n').next().unwrap());
+    assert_eq!(summary["records"], 1, "only the set before the import");
+    assert_eq!(summary["checksums"], "ok", "a torn tail is not damage");
+    let torn = &summary["torn_tail"];
+    assert_eq!(torn["offset"], before);
+    assert_eq!(torn["bytes"], bytes.len() as u64 - 3 - before);
+    assert_eq!(torn["records"], 2);
+    assert_eq!(
+        torn["reason"],
+        "an append of several records is cut short before its last record"
+    );
+    env.cmd(["inspect"])
+        .arg(&journal)
+        .stdout_contains("its 2 whole records are left out with it")
+        .run();
+
+    let out = env
+        .cmd(["verify"])
+        .status(1)
+        .any_stdout()
+        .stderr_contains("cacheman repair c")
+        .run();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains(&format!("offset {before}")), "{report}");
+    assert!(report.contains("torn tail"), "{report}");
+    env.cmd(["repair", "c"]).stdout_contains("c: cut a ").run();
+    env.cmd(["verify"]).stdout_contains("c: ok").run();
+    assert_eq!(env.keys("c"), [b"old".to_vec()]);
+    assert_eq!(env.get("c", "old"), Some(b"original".to_vec()));
+}
+
 /// Entries per import in the kill loop, each with a value just small enough
 /// to stay inline: the journal append is a few megabytes, so the kernel copies
 /// it page by page and a kill can stop it part-way.
