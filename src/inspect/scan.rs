@@ -139,22 +139,38 @@ pub fn journal(
         .opened
         .map_or_else(|| salt_of_damaged(&bytes), |h| h.salt);
     let mut undecodable = Vec::new();
-    let mut records = 0;
+    let mut held = Held {
+        records: Vec::new(),
+        handed_on: 0,
+        next_frame: journal::HEADER_LEN as u64,
+    };
     let salvaged = salvage(
         &bytes[journal::HEADER_LEN..],
         journal::HEADER_LEN as u64,
         salt,
-        |offset, _, body| {
-            match OpView::parse(body).and_then(|view| Ok((view.seq, view.op()?))) {
-                Ok((seq, op)) => {
-                    records += 1;
-                    each(offset, seq, op)?
+        |offset, len, body| {
+            if offset != held.next_frame {
+                // Damage was skipped: the records held before it are salvaged.
+                held.hand_on(&mut each)?;
+            }
+            held.next_frame = offset + len;
+            match OpView::parse(body).and_then(|view| Ok((view.seq, view.more_follow, view.op()?)))
+            {
+                Ok((seq, more_follow, op)) => {
+                    held.records.push((offset, seq, op));
+                    if !more_follow {
+                        held.hand_on(&mut each)?;
+                    }
                 }
-                Err(reason) => undecodable.push(Problem::at(path, offset, reason)),
+                Err(reason) => {
+                    undecodable.push(Problem::at(path, offset, reason));
+                    held.hand_on(&mut each)?;
+                }
             }
             Ok(())
         },
     )?;
+    let records = held.handed_on;
     scan.records = records;
     scan.problems.extend(undecodable);
     for stretch in &salvaged.damaged {
@@ -167,8 +183,34 @@ pub fn journal(
             ),
         ));
     }
-    scan.torn = salvaged.tail;
+    scan.torn = match held.records.first() {
+        Some(&(start, _, _)) => Some(Torn::append_cut_short(
+            start,
+            bytes.len() as u64,
+            held.records.len() as u64,
+        )),
+        None => salvaged.tail,
+    };
     Ok(scan)
+}
+
+/// The records of a multi-record append read so far, held back until its last
+/// record shows it whole (or damage shows it cannot be).
+struct Held {
+    records: Vec<(u64, u64, Op)>,
+    handed_on: u64,
+    /// Where the frame after the last one read starts.
+    next_frame: u64,
+}
+
+impl Held {
+    fn hand_on(&mut self, each: &mut impl FnMut(u64, u64, Op) -> Result<()>) -> Result<()> {
+        for (offset, seq, op) in self.records.drain(..) {
+            self.handed_on += 1;
+            each(offset, seq, op)?;
+        }
+        Ok(())
+    }
 }
 
 /// The salt of a journal whose header failed its checksum: the one it names,
@@ -221,6 +263,7 @@ fn salvage(
                     offset: base + at as u64,
                     bytes: (next.unwrap_or(buf.len()) - at) as u64,
                     reason,
+                    records: 0,
                 };
                 match next {
                     Some(next) => {
@@ -281,5 +324,58 @@ mod tests {
         let (found, salvaged) = bodies(&framed(&[b"a", b"", b"c"]));
         assert_eq!(found.len(), 3);
         assert!(salvaged.damaged.is_empty() && salvaged.tail.is_none());
+    }
+
+    /// A journal whose second append is a group of three records; the
+    /// group's offset and the offset of its second record.
+    fn journal_with_group(path: &Path) -> (u64, u64) {
+        let (group, _) = journal::tests::journal_with_group(path);
+        let bytes = fs::read(path).unwrap();
+        let second = group + u64::from(u32_at(&bytes, group as usize)) + frame::OVERHEAD as u64;
+        (group, second)
+    }
+
+    fn keys_read(path: &Path) -> (Vec<Vec<u8>>, FileScan<JournalHeader>) {
+        let mut keys = Vec::new();
+        let scan = journal(path, |_, _, op| {
+            if let Op::Set(entry) = op {
+                keys.push(entry.key);
+            }
+            Ok(())
+        })
+        .unwrap();
+        (keys, scan)
+    }
+
+    #[test]
+    fn an_append_cut_short_is_a_torn_tail_with_its_whole_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.1");
+        let (group, second) = journal_with_group(&path);
+        let bytes = fs::read(&path).unwrap();
+        for cut in [second, second + 5] {
+            fs::write(&path, &bytes[..cut as usize]).unwrap();
+            let (keys, scan) = keys_read(&path);
+            assert_eq!(keys, [b"a".to_vec()], "cut at {cut}");
+            assert_eq!(scan.records, 1);
+            assert!(scan.problems.is_empty(), "{:?}", scan.problems);
+            let torn = scan.torn.expect("the cut append");
+            assert_eq!((torn.offset, torn.bytes), (group, cut - group));
+            assert_eq!(torn.records, 1);
+        }
+    }
+
+    #[test]
+    fn damage_inside_a_whole_append_loses_only_the_damaged_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.1");
+        let (_, second) = journal_with_group(&path);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[second as usize + 9] ^= 1;
+        fs::write(&path, &bytes).unwrap();
+        let (keys, scan) = keys_read(&path);
+        assert_eq!(keys, [b"a".to_vec(), b"b".to_vec()], "and the delete of a");
+        assert_eq!(scan.problems.len(), 1);
+        assert!(scan.torn.is_none());
     }
 }

@@ -339,8 +339,10 @@ pub fn torn_tail(path: &Path, torn: &crate::local::journal::Torn) -> Problem {
         path,
         torn.offset,
         format!(
-            "torn tail: {} bytes after the last valid record ({}); an interrupted write or damage to the last record",
-            torn.bytes, torn.reason
+            "torn tail: {} bytes after the last whole append ({}{}); an interrupted write or damage to the last record",
+            torn.bytes,
+            torn.reason,
+            torn.records_note()
         ),
     )
 }

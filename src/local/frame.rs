@@ -79,6 +79,13 @@ pub fn parse_salted(buf: &[u8], at: usize, salt: u32) -> Parsed<'_> {
     }
 }
 
+/// The body and end of the frame at `at`, which the caller has already
+/// parsed as a valid record: its length is read, its checksum not checked again.
+pub fn checked_at(buf: &[u8], at: usize) -> (&[u8], usize) {
+    let len = u32_at(buf, at) as usize;
+    (&buf[at + 8..at + 8 + len], at + OVERHEAD + len)
+}
+
 /// Whether a valid frame starts anywhere in `buf` at or after `from`. After an
 /// invalid frame, that tells damage (valid records follow) from a torn tail (an
 /// unfinished append, which leaves nothing valid behind it).

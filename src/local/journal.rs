@@ -81,6 +81,35 @@ pub struct Torn {
     pub offset: u64,
     pub bytes: u64,
     pub reason: &'static str,
+    /// Whole records inside the torn stretch: the first ones of an append cut
+    /// short before its last record, left out with it.
+    pub records: u64,
+}
+
+/// The reason a torn stretch starts at whole records.
+const APPEND_CUT_SHORT: &str = "an append of several records is cut short before its last record";
+
+impl Torn {
+    /// The torn stretch from `offset` to `end` that starts with the `records`
+    /// whole records of an append cut short.
+    pub fn append_cut_short(offset: u64, end: u64, records: u64) -> Torn {
+        Torn {
+            offset,
+            bytes: end - offset,
+            reason: APPEND_CUT_SHORT,
+            records,
+        }
+    }
+
+    /// For an append cut short, a note of the whole records left out with it
+    /// (to follow the reason), else nothing.
+    pub fn records_note(&self) -> String {
+        match self.records {
+            0 => String::new(),
+            1 => "; its one whole record is left out with it".into(),
+            n => format!("; its {n} whole records are left out with it"),
+        }
+    }
 }
 
 /// A whole journal in memory. Journals are kept short by compaction, so this
@@ -128,7 +157,9 @@ impl JournalData {
 }
 
 /// Iterator over the valid records in a stretch of a journal; see
-/// [`JournalData::records`].
+/// [`JournalData::records`]. The records of a multi-record append are handed
+/// on only once its last record is found whole: an append cut short is a torn
+/// tail from its first record on.
 pub struct Records<'a> {
     bytes: &'a [u8],
     /// The file offset of `bytes[0]`.
@@ -136,6 +167,9 @@ pub struct Records<'a> {
     salt: u32,
     path: &'a Path,
     at: usize,
+    /// The end of the multi-record append being read: the frames before it
+    /// are already checked.
+    checked_to: usize,
     torn: Option<Torn>,
 }
 
@@ -148,6 +182,7 @@ impl<'a> Records<'a> {
             salt,
             path,
             at: 0,
+            checked_to: 0,
             torn: None,
         }
     }
@@ -155,6 +190,74 @@ impl<'a> Records<'a> {
     /// After iteration: where and why the valid records stopped short of the end.
     pub fn torn(&self) -> Option<&Torn> {
         self.torn.as_ref()
+    }
+
+    /// Ends the iteration at the invalid frame at `bad`, inside an append
+    /// that started at `start` with `whole` records before `bad`: damage when a
+    /// valid frame follows, else a torn tail from `start`.
+    fn stop(
+        &mut self,
+        start: usize,
+        bad: usize,
+        whole: u64,
+        reason: &'static str,
+    ) -> Option<Result<(u64, OpView<'a>)>> {
+        let len = self.bytes.len();
+        self.at = len;
+        if frame::any_valid_from(self.bytes, bad + 1, self.salt) {
+            return Some(Err(Error::corrupt(
+                self.path,
+                self.base + bad as u64,
+                format!("{reason}, and valid records follow: the journal is damaged, not torn"),
+            )));
+        }
+        let (offset, end) = (self.base + start as u64, self.base + len as u64);
+        self.torn = Some(match whole {
+            0 => Torn {
+                offset,
+                bytes: end - offset,
+                reason,
+                records: 0,
+            },
+            _ => Torn::append_cut_short(offset, end, whole),
+        });
+        None
+    }
+}
+
+/// How the multi-record append whose next record starts at `at` ends.
+enum AppendEnd {
+    /// Its last record ends here (or an undecodable record starts a frame
+    /// ending here, which the reader reports when it gets there).
+    Whole(usize),
+    /// An invalid frame (or the end of the bytes) at `at`, after `whole` records.
+    Cut {
+        at: usize,
+        whole: u64,
+        reason: &'static str,
+    },
+}
+
+fn append_end(bytes: &[u8], mut at: usize, salt: u32) -> AppendEnd {
+    let mut whole = 1;
+    loop {
+        match frame::parse_salted(bytes, at, salt) {
+            Parsed::Record { body, end } => match OpView::parse(body) {
+                Ok(view) if view.more_follow => {
+                    at = end;
+                    whole += 1;
+                }
+                _ => return AppendEnd::Whole(end),
+            },
+            Parsed::End => {
+                return AppendEnd::Cut {
+                    at,
+                    whole,
+                    reason: APPEND_CUT_SHORT,
+                };
+            }
+            Parsed::Torn(reason) => return AppendEnd::Cut { at, whole, reason },
+        }
     }
 }
 
@@ -164,33 +267,32 @@ impl<'a> Iterator for Records<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let bytes = self.bytes;
         let offset = self.base + self.at as u64;
-        match frame::parse_salted(bytes, self.at, self.salt) {
-            Parsed::Record { body, end } => {
+        let (body, end) = if self.at < self.checked_to {
+            frame::checked_at(bytes, self.at)
+        } else {
+            match frame::parse_salted(bytes, self.at, self.salt) {
+                Parsed::Record { body, end } => (body, end),
+                Parsed::End => return None,
+                Parsed::Torn(reason) => return self.stop(self.at, self.at, 0, reason),
+            }
+        };
+        let view = match OpView::parse(body) {
+            Ok(view) => view,
+            Err(reason) => {
                 self.at = end;
-                Some(
-                    OpView::parse(body)
-                        .map(|view| (offset, view))
-                        .map_err(|reason| Error::corrupt(self.path, offset, reason)),
-                )
+                return Some(Err(Error::corrupt(self.path, offset, reason)));
             }
-            Parsed::End => None,
-            Parsed::Torn(reason) if frame::any_valid_from(bytes, self.at + 1, self.salt) => {
-                self.at = bytes.len();
-                Some(Err(Error::corrupt(
-                    self.path,
-                    offset,
-                    format!("{reason}, and valid records follow: the journal is damaged, not torn"),
-                )))
-            }
-            Parsed::Torn(reason) => {
-                self.torn = Some(Torn {
-                    offset,
-                    bytes: (bytes.len() - self.at) as u64,
-                    reason,
-                });
-                None
+        };
+        if view.more_follow && end > self.checked_to {
+            match append_end(bytes, end, self.salt) {
+                AppendEnd::Whole(to) => self.checked_to = to,
+                AppendEnd::Cut { at, whole, reason } => {
+                    return self.stop(self.at, at, whole, reason);
+                }
             }
         }
+        self.at = end;
+        Some(Ok((offset, view)))
     }
 }
 
@@ -210,7 +312,7 @@ struct Checked {
 
 /// The sequence number of a journal's last record, found through its trailing
 /// length with one read, or `None` when the journal is empty or its tail is not
-/// a valid record. The autosync checks use it to count pending changes cheaply.
+/// a valid record ending an append. The autosync checks use it to count pending changes cheaply.
 fn tail_seq(file: &File, len: u64, salt: u32, path: &Path) -> Result<Option<u64>> {
     let data_len = len.saturating_sub(HEADER_LEN as u64);
     if data_len < frame::OVERHEAD as u64 {
@@ -225,9 +327,10 @@ fn tail_seq(file: &File, len: u64, salt: u32, path: &Path) -> Result<Option<u64>
     let mut buf = vec![0; frame_len as usize];
     file.read_exact_at(&mut buf, len - frame_len).at(path)?;
     match frame::parse_salted(&buf, 0, salt) {
-        Parsed::Record { body, end } if end == buf.len() => {
-            Ok(OpView::parse(body).ok().map(|view| view.seq))
-        }
+        Parsed::Record { body, end } if end == buf.len() => Ok(OpView::parse(body)
+            .ok()
+            .filter(|view| !view.more_follow)
+            .map(|view| view.seq)),
         _ => Ok(None),
     }
 }
@@ -326,14 +429,16 @@ impl Appender {
         }
     }
 
-    /// Appends the operations as consecutive records in one write. On failure
-    /// (a full disk, say) the journal is cut back to where it was.
+    /// Appends the operations as consecutive records in one write, every one
+    /// but the last marked "more follow", so readers apply all of them or, if
+    /// the write is cut short, none. On failure (a full disk, say) the journal
+    /// is cut back to where it was.
     pub fn append(&mut self, ops: &[Op], durable: bool) -> Result<()> {
         let mut buf = Vec::new();
         for (i, op) in ops.iter().enumerate() {
             frame::push_salted(
                 self.header.salt,
-                &encode_op(self.next_seq + i as u64, op),
+                &encode_op(self.next_seq + i as u64, op, i + 1 < ops.len()),
                 &mut buf,
             );
         }
@@ -378,5 +483,134 @@ impl Appender {
 
     pub fn header(&self) -> &JournalHeader {
         &self.header
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::entry::{Entry, StoredValue};
+
+    fn set(key: &str) -> Op {
+        Op::Set(Entry {
+            key: key.as_bytes().to_vec(),
+            value: StoredValue::Inline(format!("value of {key}").into_bytes()),
+            created_ms: 1,
+            expires_ms: None,
+            epoch: 0,
+            stale: false,
+        })
+    }
+
+    /// Writes a journal at `path` holding one single-record append (set `a`),
+    /// then a three-record append (set `b`, set `c`, delete `a`); returns the
+    /// length before the group and the whole length.
+    pub(crate) fn journal_with_group(path: &Path) -> (u64, u64) {
+        create(path, &JournalHeader::new(1, 1, 0)).unwrap();
+        let (mut appender, cut) = Appender::open(path).unwrap();
+        assert_eq!(cut, None);
+        appender.append(&[set("a")], false).unwrap();
+        let before = appender.len();
+        appender
+            .append(&[set("b"), set("c"), Op::Del(b"a".to_vec())], false)
+            .unwrap();
+        (before, appender.len())
+    }
+
+    /// A temporary directory with [`journal_with_group`]'s journal in it.
+    fn fixture() -> (tempfile::TempDir, PathBuf, u64, u64) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.1");
+        let (before, whole) = journal_with_group(&path);
+        (dir, path, before, whole)
+    }
+
+    fn seqs(journal: &JournalData) -> Result<Vec<u64>> {
+        journal
+            .records()
+            .map(|r| r.map(|(_, view)| view.seq))
+            .collect()
+    }
+
+    #[test]
+    fn a_single_record_append_carries_no_mark() {
+        let (_dir, path, before, _) = fixture();
+        let bytes = std::fs::read(&path).unwrap();
+        let salt = u32_at(&bytes, PREAMBLE_LEN);
+        let body_of = |at: usize| match frame::parse_salted(&bytes, at, salt) {
+            Parsed::Record { body, .. } => body.to_vec(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(body_of(HEADER_LEN)[8], 1, "a plain set, as before groups");
+        assert_eq!(body_of(before as usize)[8], 0x81, "a set, more follow");
+    }
+
+    #[test]
+    fn an_append_cut_at_every_offset_reads_back_whole_or_not_at_all() {
+        let (dir, path, before, whole) = fixture();
+        let pristine = std::fs::read(&path).unwrap();
+        for cut in before..=whole {
+            let cut_path = dir.path().join(format!("cut.{cut}"));
+            std::fs::write(&cut_path, &pristine[..cut as usize]).unwrap();
+            let journal = JournalData::read(&cut_path).unwrap();
+            let mut records = journal.records();
+            let read: Vec<u64> = records.by_ref().map(|r| r.unwrap().1.seq).collect();
+            let torn = records.torn().cloned();
+            let next = read_state(&cut_path).unwrap().1;
+            if cut == whole {
+                assert_eq!(read, [1, 2, 3, 4]);
+                assert_eq!((torn, next), (None, 5));
+                continue;
+            }
+            assert_eq!(read, [1], "cut at {cut}: none of the group");
+            assert_eq!(next, 2, "cut at {cut}: the group is not pending");
+            match torn {
+                None => assert_eq!(cut, before),
+                Some(torn) => {
+                    assert_eq!((torn.offset, torn.bytes), (before, cut - before));
+                    assert!(torn.records <= 2, "cut at {cut}: {torn:?}");
+                }
+            }
+            let (mut appender, cut_tail) = Appender::open(&cut_path).unwrap();
+            assert_eq!(cut_tail.is_some(), cut > before, "cut at {cut}");
+            assert_eq!(appender.len(), before);
+            appender.append(&[set("e"), set("f")], false).unwrap();
+            let after = JournalData::read(&cut_path).unwrap();
+            assert_eq!(
+                seqs(&after).unwrap(),
+                [1, 2, 3],
+                "cut at {cut}: later appends"
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_cut_at_a_record_boundary_says_how_many_records_it_leaves_out() {
+        let (_dir, path, before, whole) = fixture();
+        let pristine = std::fs::read(&path).unwrap();
+        let last_len = u64::from(u32_at(&pristine, pristine.len() - 4)) + frame::OVERHEAD as u64;
+        std::fs::write(&path, &pristine[..(whole - last_len) as usize]).unwrap();
+        let journal = JournalData::read(&path).unwrap();
+        let mut records = journal.records();
+        assert_eq!(records.by_ref().count(), 1);
+        let torn = records.torn().unwrap();
+        assert_eq!((torn.offset, torn.records), (before, 2));
+        assert_eq!(torn.reason, APPEND_CUT_SHORT);
+    }
+
+    #[test]
+    fn damage_inside_a_group_with_records_after_it_is_refused() {
+        let (_dir, path, before, _) = fixture();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let first_len = u32_at(&bytes, before as usize) as usize + frame::OVERHEAD;
+        bytes[before as usize + first_len + 9] ^= 0x40;
+        let journal = JournalData::from_bytes(&path, bytes).unwrap();
+        let error = seqs(&journal).unwrap_err().to_string();
+        assert!(error.contains("damaged, not torn"), "{error}");
+        assert!(
+            error.contains(&format!("offset {}", before as usize + first_len)),
+            "{error}"
+        );
+        assert!(Appender::open(&path).is_ok(), "the file itself is sound");
     }
 }

@@ -218,11 +218,12 @@ impl LocalStore {
 
 fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
     format!(
-        "cut a torn journal tail in {}: {} bytes at offset {} ({}); the writes before it are intact",
+        "cut a torn journal tail in {}: {} bytes at offset {} ({}{}); the writes before it are intact",
         dir.path().display(),
         torn.bytes,
         torn.offset,
-        torn.reason
+        torn.reason,
+        torn.records_note()
     )
 }
 

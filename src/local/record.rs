@@ -2,7 +2,8 @@
 //! key compares it without decoding anything else; the rest goes through `codec`.
 //!
 //! Entry body (snapshot record): `key_len u32 | key | payload`.
-//! Journal body: `seq u64 | op u8 | key_len u32 | key | payload`.
+//! Journal body: `seq u64 | op u8 | key_len u32 | key | payload`, where the op
+//! byte's high bit says more records of the same append follow.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,9 @@ struct Payload {
 const OP_SET: u8 = 1;
 const OP_DEL: u8 = 2;
 const OP_CLEAR: u8 = 3;
+/// Set in the op byte of every record of a multi-record append but its last:
+/// an append whose last record is missing is incomplete, and so not applied.
+const MORE_FOLLOW: u8 = 0x80;
 
 fn push_keyed(key: &[u8], payload: &[u8], out: &mut Vec<u8>) {
     let len = u32::try_from(key.len()).expect("keys are bounded by MAX_KEY_LEN");
@@ -57,21 +61,23 @@ pub fn encode_entry(entry: &Entry) -> Vec<u8> {
     out
 }
 
-/// The body of a journal record.
-pub fn encode_op(seq: u64, op: &Op) -> Vec<u8> {
+/// The body of a journal record; `more_follow` marks every record of a
+/// multi-record append but its last.
+pub fn encode_op(seq: u64, op: &Op, more_follow: bool) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&seq.to_le_bytes());
+    let flag = if more_follow { MORE_FOLLOW } else { 0 };
     match op {
         Op::Set(entry) => {
-            out.push(OP_SET);
+            out.push(OP_SET | flag);
             push_keyed(&entry.key, &payload_of(entry), &mut out);
         }
         Op::Del(key) => {
-            out.push(OP_DEL);
+            out.push(OP_DEL | flag);
             push_keyed(key, &[], &mut out);
         }
         Op::Clear => {
-            out.push(OP_CLEAR);
+            out.push(OP_CLEAR | flag);
             push_keyed(&[], &[], &mut out);
         }
     }
@@ -128,6 +134,8 @@ pub enum OpKind {
 pub struct OpView<'a> {
     pub seq: u64,
     pub kind: OpKind,
+    /// More records of the same append follow this one.
+    pub more_follow: bool,
     pub keyed: KeyedView<'a>,
 }
 
@@ -136,7 +144,7 @@ impl OpView<'_> {
         if body.len() < 9 {
             return Err("journal record too short".into());
         }
-        let kind = match body[8] {
+        let kind = match body[8] & !MORE_FOLLOW {
             OP_SET => OpKind::Set,
             OP_DEL => OpKind::Del,
             OP_CLEAR => OpKind::Clear,
@@ -145,6 +153,7 @@ impl OpView<'_> {
         Ok(OpView {
             seq: u64_at(body, 0),
             kind,
+            more_follow: body[8] & MORE_FOLLOW != 0,
             keyed: KeyedView::parse(&body[9..])?,
         })
     }
@@ -189,10 +198,13 @@ mod tests {
             Op::Clear,
         ];
         for (seq, op) in ops.iter().enumerate() {
-            let body = encode_op(seq as u64, op);
-            let view = OpView::parse(&body).unwrap();
-            assert_eq!(view.seq, seq as u64);
-            assert_eq!(&view.op().unwrap(), op);
+            for more_follow in [false, true] {
+                let body = encode_op(seq as u64, op, more_follow);
+                let view = OpView::parse(&body).unwrap();
+                assert_eq!(view.seq, seq as u64);
+                assert_eq!(view.more_follow, more_follow);
+                assert_eq!(&view.op().unwrap(), op);
+            }
         }
     }
 
@@ -210,6 +222,7 @@ mod tests {
         let body = encode_op(
             3,
             &Op::Set(entry(b"key", StoredValue::Inline(b"value".to_vec()))),
+            false,
         );
         for cut in 0..body.len() {
             let parsed = OpView::parse(&body[..cut]).and_then(|v| v.op());

@@ -254,14 +254,13 @@ impl Env {
         Tree::of(&self.root)
     }
 
-    /// Waits until no process still names this test's directory on its command
-    /// line (the detached background syncs that writes start).
+    /// Waits until no process belongs to this test's directory any more (the
+    /// detached background syncs and refreshers that commands start).
     pub fn wait_for_background(&self) {
-        let needle = self.root.as_os_str().as_bytes().to_vec();
         eventually(
             Duration::from_secs(60),
             "background syncs to finish",
-            || processes_mentioning(&needle).is_empty(),
+            || processes_of(&self.root).is_empty(),
         );
     }
 }
@@ -269,27 +268,32 @@ impl Env {
 impl Drop for Env {
     fn drop(&mut self) {
         // Let detached background syncs finish before the directory goes away.
-        let needle = self.root.as_os_str().as_bytes().to_vec();
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !processes_mentioning(&needle).is_empty() && Instant::now() < deadline {
+        while !processes_of(&self.root).is_empty() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
 
-/// The process ids (other than ours) whose command line contains `needle`.
-pub fn processes_mentioning(needle: &[u8]) -> Vec<u32> {
+/// The process ids (other than ours) that belong to the test directory `root`:
+/// those whose working directory is inside it (every command a test runs
+/// starts there or below, and what it spawns inherits that from the moment it
+/// is forked) or whose command line names it. The command line alone misses a
+/// process in mid-exec, which reads as empty for a moment.
+pub fn processes_of(root: &Path) -> Vec<u32> {
     let me = std::process::id();
     let Ok(listing) = fs::read_dir("/proc") else {
         return Vec::new();
     };
+    let needle = root.as_os_str().as_bytes();
     listing
         .flatten()
         .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
         .filter(|&pid| pid != me)
         .filter(|pid| {
-            fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|cmdline| cmdline.windows(needle.len()).any(|w| w == needle))
+            fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(root))
+                || fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|cmdline| cmdline.windows(needle.len()).any(|w| w == needle))
         })
         .collect()
 }

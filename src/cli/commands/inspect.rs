@@ -164,8 +164,11 @@ impl Printer<'_> {
                 &mut text,
                 "torn tail",
                 &format!(
-                    "{} bytes at offset {} ({}); the next write or `cacheman repair` cuts it",
-                    torn.bytes, torn.offset, torn.reason
+                    "{} bytes at offset {} ({}{}); the next write or `cacheman repair` cuts it",
+                    torn.bytes,
+                    torn.offset,
+                    torn.reason,
+                    torn.records_note()
                 ),
             );
         }
@@ -320,7 +323,7 @@ fn summary_json(summary: &FileSummary) -> Value {
         "torn_tail".into(),
         summary.torn.as_ref().map_or(
             Value::Null,
-            |torn| json!({"offset": torn.offset, "bytes": torn.bytes, "reason": torn.reason}),
+            |torn| json!({"offset": torn.offset, "bytes": torn.bytes, "reason": torn.reason, "records": torn.records}),
         ),
     );
     Value::Object(object)
