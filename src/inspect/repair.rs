@@ -5,7 +5,7 @@
 //! is missing or damaged are dropped, and the damaged files are moved into the
 //! cache's `quarantine/` folder instead of being deleted.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,7 @@ use crate::inspect::blobs::{self, StoredBlobs};
 use crate::inspect::problem::key_label;
 use crate::inspect::scan;
 use crate::inspect::target::{self, Numbered};
-use crate::inspect::verify::{self, apply, torn_tail};
+use crate::inspect::verify::{self, torn_tail};
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
@@ -44,10 +44,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     let mut rebuild = Rebuild {
         dir,
         actions: Vec::new(),
-        overlay: Overlay {
-            cleared: false,
-            changes: HashMap::new(),
-        },
+        overlay: Overlay::default(),
         next_seq: 1,
         blobs: blobs::check_all(&dir.blobs_path(), &|| {})?,
         kept_blobs: Vec::new(),
@@ -139,7 +136,7 @@ impl Rebuild<'_> {
         let next_seq = &mut self.next_seq;
         let scan = scan::journal(path, |_, seq, op| {
             *next_seq = (*next_seq).max(seq + 1);
-            apply(overlay, op);
+            overlay.apply(op);
             Ok(())
         })?;
         if let Some(header) = scan.opened {

@@ -4,7 +4,6 @@
 //! context allows: with the manifest's floors inside a store, `unknown` where
 //! only those floors could tell.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -14,7 +13,6 @@ use crate::error::{Error, IoContext, Result};
 use crate::inspect::blobs;
 use crate::inspect::problem::Problem;
 use crate::inspect::scan;
-use crate::inspect::verify;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::counters::{self, Origin};
 use crate::local::document;
@@ -320,13 +318,10 @@ pub fn cache_entries(dir: &CacheDir, each: &mut dyn FnMut(Row) -> Result<()>) ->
     let Some(head) = dir.read_head()? else {
         return Ok(());
     };
-    let mut overlay = Overlay {
-        cleared: false,
-        changes: HashMap::new(),
-    };
+    let mut overlay = Overlay::default();
     for number in head.journals() {
         scan::journal(&dir.journal_path(number), |_, _, op| {
-            verify::apply(&mut overlay, op);
+            overlay.apply(op);
             Ok(())
         })?;
     }

@@ -226,10 +226,7 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
         return Ok((findings, counts));
     }
 
-    let mut overlay = Overlay {
-        cleared: false,
-        changes: HashMap::new(),
-    };
+    let mut overlay = Overlay::default();
     let mut set_at = HashMap::new();
     for number in head.journals() {
         let path = dir.journal_path(number);
@@ -237,7 +234,7 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
             if let Op::Set(entry) = &op {
                 set_at.insert(entry.key.clone(), (path.clone(), offset));
             }
-            apply(&mut overlay, op);
+            overlay.apply(op);
             Ok(())
         })?;
         findings.extend(Class::Checksums, scan.problems);
@@ -345,22 +342,6 @@ pub fn torn_tail(path: &Path, torn: &crate::local::journal::Torn) -> Problem {
             torn.records_note()
         ),
     )
-}
-
-/// Replays one journal operation onto the overlay.
-pub fn apply(overlay: &mut Overlay, op: Op) {
-    match op {
-        Op::Set(entry) => {
-            overlay.changes.insert(entry.key.clone(), Some(entry));
-        }
-        Op::Del(key) => {
-            overlay.changes.insert(key, None);
-        }
-        Op::Clear => {
-            overlay.cleared = true;
-            overlay.changes.clear();
-        }
-    }
 }
 
 fn blob_ref(key: &[u8], value: &StoredValue, record: &Path, offset: u64) -> Option<BlobRef> {

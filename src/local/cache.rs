@@ -258,9 +258,28 @@ pub struct View {
 
 /// The journals' changes folded together: the latest state of every key they
 /// touch, and whether a clear wiped out everything before.
+#[derive(Default)]
 pub struct Overlay {
     pub cleared: bool,
     pub changes: HashMap<Vec<u8>, Option<Entry>>,
+}
+
+impl Overlay {
+    /// Replays one journal operation.
+    pub fn apply(&mut self, op: Op) {
+        match op {
+            Op::Set(entry) => {
+                self.changes.insert(entry.key.clone(), Some(entry));
+            }
+            Op::Del(key) => {
+                self.changes.insert(key, None);
+            }
+            Op::Clear => {
+                self.cleared = true;
+                self.changes.clear();
+            }
+        }
+    }
 }
 
 impl View {
@@ -298,28 +317,14 @@ impl View {
 
     /// Folds the journals into an [`Overlay`].
     pub fn overlay(&self) -> Result<Overlay> {
-        let mut overlay = Overlay {
-            cleared: false,
-            changes: HashMap::new(),
-        };
+        let mut overlay = Overlay::default();
         for journal in &self.journals {
             for record in journal.records() {
                 let (offset, view) = record?;
-                match view
-                    .op()
-                    .map_err(|r| Error::corrupt(&journal.path, offset, r))?
-                {
-                    Op::Set(entry) => {
-                        overlay.changes.insert(entry.key.clone(), Some(entry));
-                    }
-                    Op::Del(key) => {
-                        overlay.changes.insert(key, None);
-                    }
-                    Op::Clear => {
-                        overlay.cleared = true;
-                        overlay.changes.clear();
-                    }
-                }
+                overlay.apply(
+                    view.op()
+                        .map_err(|r| Error::corrupt(&journal.path, offset, r))?,
+                );
             }
         }
         Ok(overlay)
