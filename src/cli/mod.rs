@@ -29,24 +29,16 @@ pub fn main() -> std::process::ExitCode {
 
 /// Runs `cacheman` with the given arguments (the first is the program name).
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let mut command = Cli::command();
-    let parsed = command.try_get_matches_from_mut(args);
+    let args: Vec<OsString> = args.into_iter().collect();
     let under_run = |code: ExitCode| match code {
         ExitCode::Usage | ExitCode::Store | ExitCode::Miss => ExitCode::Command(RUN_FAILED),
         other => other,
     };
-    // The process ends soon: tearing the parser's tree down is wasted work on
-    // every call (about an eighth of a `get`).
-    std::mem::forget(command);
-    let matches = match parsed {
-        Ok(matches) => matches,
+    let cli = match Cli::parse_fast(&args).map_or_else(|| parse(&args), Ok) {
+        Ok(cli) => cli,
         Err(e) if output::clap_subcommand(&e).as_deref() == Some("run") => {
             return under_run(output::clap_error(&e));
         }
-        Err(e) => return output::clap_error(&e),
-    };
-    let cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
         Err(e) => return output::clap_error(&e),
     };
     let is_run = matches!(cli.command, args::Command::Run(_));
@@ -59,6 +51,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(e) if is_run => under_run(report(&e)),
         Err(e) => report(&e),
     }
+}
+
+/// Parses with the whole command tree: for help, version, errors and anything
+/// else [`Cli::parse_fast`] leaves alone.
+fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let mut command = Cli::command();
+    let parsed = command.try_get_matches_from_mut(args);
+    // The process ends soon: tearing the parser's tree down is wasted work.
+    std::mem::forget(command);
+    Cli::from_arg_matches(&parsed?)
 }
 
 /// The status of `run` when cacheman itself fails, as `env` and `timeout` use.
