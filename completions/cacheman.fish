@@ -107,8 +107,8 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache-failures
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cache -d 'Run the command without looking up or storing anything'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l explain -d 'On a miss, say on stderr what changed since the last stored result of this command'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l print-key -d 'Print the key and exit without running'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings -d 'Be the background refresher of a stale result (started by `run --stale`) First invalidate the cache if its bound files changed (see `cacheman bind`)'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l refresh
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings -d 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l refresh -d 'Be the background refresher of a stale result (started by `run --stale`)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s h -l help -d 'Print help'

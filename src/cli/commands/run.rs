@@ -82,10 +82,10 @@ pub struct RunArgs {
     /// Print the key and exit without running
     #[arg(long)]
     pub print_key: bool,
-    /// Be the background refresher of a stale result (started by `run --stale`)
     /// First invalidate the cache if its bound files changed (see `cacheman bind`)
     #[arg(long)]
     pub check_bindings: bool,
+    /// Be the background refresher of a stale result (started by `run --stale`)
     #[arg(long, hide = true)]
     pub refresh: bool,
     /// The command and its arguments (run directly, not through a shell)
