@@ -6,12 +6,12 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
+use crate::entry::StoredValue;
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::u64_at;
-use crate::local::fsutil::{self, Freed};
+use crate::local::fsutil;
 use crate::store::CopyError;
 
 /// Preamble, flags, length, BLAKE3 hash, header CRC.
@@ -45,41 +45,84 @@ pub fn path_for(blobs_dir: &Path, hash: &[u8; 32]) -> PathBuf {
     blobs_dir.join(&hex[..2]).join(hex.as_str())
 }
 
-/// Streams `head` and then the rest of `reader` into a new blob and returns its
-/// hash and length. `durable` fsyncs the blob and its directory before returning.
-pub fn write(
+/// A value streamed into a temporary file in the blobs folder, hashed, and not
+/// yet in place. [`Writer::place`](crate::local::cache::Writer::place) renames
+/// it in under the write lock, just before the record naming it is appended, so
+/// under that lock every blob in place is named by a record or is garbage.
+/// Dropped unplaced, it deletes its temporary file.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    hash: [u8; 32],
+    len: u64,
+    durable: bool,
+    placed: bool,
+}
+
+/// Streams `head` and then the rest of `reader` into a staged blob. `durable`
+/// fsyncs its content now and its directories when it is placed.
+pub fn stage(
     blobs_dir: &Path,
     head: &[u8],
     reader: &mut dyn Read,
     durable: bool,
-) -> Result<([u8; 32], u64)> {
+) -> Result<Staged> {
     fsutil::create_private_dir(blobs_dir)?;
     let tmp = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
-    let written = stream_into(&tmp, head, reader);
-    let (hash, len) = match written {
-        Ok(done) => done,
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
-        }
+    let mut staged = Staged {
+        path: PathBuf::new(),
+        tmp,
+        hash: [0; 32],
+        len: 0,
+        durable,
+        placed: false,
     };
-    let path = path_for(blobs_dir, &hash);
-    let parent = path.parent().expect("blob paths have a parent");
-    let placed =
-        fsutil::create_private_dir(parent).and_then(|()| fs::rename(&tmp, &path).at(&path));
-    if let Err(e) = placed {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    if durable {
-        File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
-        fsutil::fsync_dir(parent)?;
-        fsutil::fsync_dir(blobs_dir)?;
-    }
-    Ok((hash, len))
+    let (hash, len) = stream_into(&staged.tmp, head, reader, durable)?;
+    staged.path = path_for(blobs_dir, &hash);
+    staged.hash = hash;
+    staged.len = len;
+    Ok(staged)
 }
 
-fn stream_into(tmp: &Path, head: &[u8], reader: &mut dyn Read) -> Result<([u8; 32], u64)> {
+impl Staged {
+    /// The value a record names this blob by.
+    pub fn value(&self) -> StoredValue {
+        StoredValue::Blob {
+            hash: self.hash,
+            len: self.len,
+        }
+    }
+
+    /// Renames the blob into place (replacing a blob of the same content).
+    /// Only [`Writer::place`](crate::local::cache::Writer::place) calls it.
+    pub(crate) fn place(mut self) -> Result<()> {
+        let parent = self.path.parent().expect("blob paths have a parent");
+        fsutil::create_private_dir(parent)?;
+        fs::rename(&self.tmp, &self.path).at(&self.path)?;
+        self.placed = true;
+        if self.durable {
+            fsutil::fsync_dir(parent)?;
+            fsutil::fsync_dir(parent.parent().expect("blob folders have a parent"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn stream_into(
+    tmp: &Path,
+    head: &[u8],
+    reader: &mut dyn Read,
+    durable: bool,
+) -> Result<([u8; 32], u64)> {
     let mut file = fsutil::create_private(tmp)?;
     file.write_all(&[0; HEADER_LEN]).at(tmp)?;
     let mut hasher = blake3::Hasher::new();
@@ -100,6 +143,9 @@ fn stream_into(tmp: &Path, head: &[u8], reader: &mut dyn Read) -> Result<([u8; 3
     }
     let hash = *hasher.finalize().as_bytes();
     file.write_all_at(&encode_header(len, &hash), 0).at(tmp)?;
+    if durable {
+        file.sync_all().at(tmp)?;
+    }
     Ok((hash, len))
 }
 
@@ -271,39 +317,12 @@ fn listing(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
-/// Deletes the blobs whose hash `referenced` rejects and that were last written
-/// before `cutoff`. A writer renames its blob in before its record lands, and
-/// renaming over an existing blob refreshes its time, so a young blob is kept:
-/// each candidate is first renamed aside and its time checked there, and one a
-/// writer has just renamed in goes back (same hash, same bytes). Only files
-/// named by a hash, inside `blobs_dir`, are candidates.
-pub fn remove_orphans(
-    blobs_dir: &Path,
-    referenced: impl Fn(&[u8; 32]) -> bool,
-    cutoff: SystemTime,
-) -> Result<Freed> {
-    let mut freed = Freed::default();
-    for path in files(blobs_dir)? {
-        let Some(hash) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| blake3::Hash::from_hex(n).ok())
-        else {
-            continue;
-        };
-        if referenced(hash.as_bytes()) {
-            continue;
-        }
-        let aside = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
-        if fs::rename(&path, &aside).is_err() {
-            continue;
-        }
-        match fs::metadata(&aside).and_then(|m| Ok((m.modified()?, m.len()))) {
-            Ok((written, len)) if written < cutoff => freed.remove(&aside, len),
-            _ => fs::rename(&aside, &path).at(&path)?,
-        }
-    }
-    Ok(freed)
+/// The hash a blob file is named by, or `None` for a file not named by one.
+pub fn hash_named(path: &Path) -> Option<[u8; 32]> {
+    let name = path.file_name()?.to_str()?;
+    blake3::Hash::from_hex(name)
+        .ok()
+        .map(|hash| *hash.as_bytes())
 }
 
 /// Reads a blob's content from its start.

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::entry::Entry;
+use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, Result};
+use crate::local::blob::{self, BlobReader};
 use crate::local::format::FileKind;
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
@@ -20,6 +21,15 @@ pub const COMPACT_RECORDS: u64 = 2048;
 pub const COMPACT_BYTES: u64 = 256 << 10;
 /// How often a reader retries when a sync replaced the files it was opening.
 const READ_RETRIES: usize = 16;
+
+/// What [`CacheDir::lookup`] found.
+pub enum Lookup {
+    /// The cache has no files yet.
+    NoFiles,
+    Missing,
+    /// The entry, and its blob if it has one and its value was wanted.
+    Found(Entry, Option<BlobReader>),
+}
 
 /// The files of one cache.
 #[derive(Debug, Clone)]
@@ -48,6 +58,12 @@ impl CacheDir {
         self.path.join("sync.lock")
     }
 
+    /// Held shared by readers that read blobs long after taking their view
+    /// (an export), exclusive by whoever deletes blobs (see `reclaim`).
+    pub fn reclaim_lock_path(&self) -> PathBuf {
+        self.path.join("reclaim.lock")
+    }
+
     pub fn journal_path(&self, number: u64) -> PathBuf {
         self.path.join(format!("journal.{number}"))
     }
@@ -64,9 +80,7 @@ impl CacheDir {
     /// counters files whose process is gone.
     pub fn remove_abandoned(&self) -> fsutil::Freed {
         let mut freed = fsutil::remove_abandoned(&self.blobs_path(), "tmp");
-        let counters = fsutil::remove_abandoned(&self.path, counters::TEMP_PREFIX);
-        freed.files += counters.files;
-        freed.bytes += counters.bytes;
+        freed.add(fsutil::remove_abandoned(&self.path, counters::TEMP_PREFIX));
         freed
     }
 
@@ -93,6 +107,39 @@ impl CacheDir {
             }
         }
         Err(last_error.expect("the loop ran at least once"))
+    }
+
+    /// The entry for `key` in the files as they are now, with its blob opened
+    /// when `wanted` says its value is. A sync that deletes the blob of the
+    /// entry a view found (it replaced or dropped that entry) makes it look
+    /// again in the new files.
+    pub fn lookup(&self, key: &[u8], wanted: impl Fn(&Entry) -> bool) -> Result<Lookup> {
+        let mut tries = 0;
+        loop {
+            let Some(view) = self.view()? else {
+                return Ok(Lookup::NoFiles);
+            };
+            let Some(entry) = view.lookup(key)? else {
+                return Ok(Lookup::Missing);
+            };
+            let StoredValue::Blob { hash, len } = entry.value else {
+                return Ok(Lookup::Found(entry, None));
+            };
+            if !wanted(&entry) {
+                return Ok(Lookup::Found(entry, None));
+            }
+            match BlobReader::open(&self.blobs_path(), &hash, len) {
+                Ok(blob) => return Ok(Lookup::Found(entry, Some(blob))),
+                Err(e)
+                    if e.is_not_found()
+                        && tries < READ_RETRIES
+                        && self.read_head()? != Some(view.head) =>
+                {
+                    tries += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Opens the snapshot and journals a head names.
@@ -210,6 +257,12 @@ impl Writer<'_> {
     /// The cache as it stands under the lock.
     pub fn view(&self) -> Result<View> {
         self.dir.view_of(self.head)
+    }
+
+    /// Puts a staged blob in place, under this lock, for a record about to be
+    /// appended to name.
+    pub fn place(&self, staged: blob::Staged) -> Result<()> {
+        staged.place()
     }
 
     pub fn append(&mut self, ops: &[Op], durable: bool) -> Result<()> {
@@ -335,12 +388,29 @@ impl View {
     pub fn for_each_entry(
         &self,
         overlay: &Overlay,
-        mut f: impl FnMut(Entry) -> Result<()>,
+        f: impl FnMut(Entry) -> Result<()>,
     ) -> Result<()> {
-        if let (Some(snapshot), false) = (&self.snapshot, overlay.cleared) {
+        self.walk(overlay, f, None)
+    }
+
+    /// [`View::for_each_entry`], and `replaced` with each snapshot entry the
+    /// journals replaced, deleted or cleared.
+    pub fn walk(
+        &self,
+        overlay: &Overlay,
+        mut f: impl FnMut(Entry) -> Result<()>,
+        mut replaced: Option<&mut dyn FnMut(Entry)>,
+    ) -> Result<()> {
+        if let Some(snapshot) = &self.snapshot
+            && (!overlay.cleared || replaced.is_some())
+        {
             for entry in snapshot.entries()? {
                 let entry = entry?;
-                if !overlay.changes.contains_key(&entry.key) {
+                if overlay.cleared || overlay.changes.contains_key(&entry.key) {
+                    if let Some(replaced) = replaced.as_mut() {
+                        replaced(entry);
+                    }
+                } else {
                     f(entry)?;
                 }
             }

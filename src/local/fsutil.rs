@@ -86,9 +86,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fsync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
-/// An exclusive `flock` held until dropped. The lock file is permanent: it is
-/// created once and never unlinked (only dropping its cache removes it), so
-/// every process locks the same inode.
+/// An `flock` held until dropped, exclusive unless taken shared. The lock file
+/// is permanent: it is created once and never unlinked (only dropping its cache
+/// removes it), so every process locks the same inode.
 pub struct LockGuard {
     file: File,
 }
@@ -98,6 +98,13 @@ impl LockGuard {
     pub fn acquire(path: &Path) -> Result<Self> {
         let file = open_private(path)?;
         file.lock().at(path)?;
+        LockGuard::still_named(file, path)
+    }
+
+    /// Blocks until the lock is ours to share with other shared holders.
+    pub fn acquire_shared(path: &Path) -> Result<Self> {
+        let file = open_private(path)?;
+        file.lock_shared().at(path)?;
         LockGuard::still_named(file, path)
     }
 
@@ -140,6 +147,11 @@ pub struct Freed {
 }
 
 impl Freed {
+    pub fn add(&mut self, other: Freed) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+    }
+
     pub fn remove(&mut self, path: &Path, len: u64) {
         if fs::remove_file(path).is_ok() {
             self.files += 1;

@@ -2,21 +2,15 @@
 //! go now) under tighter limits if asked, then a sweep of the blobs folder for
 //! blobs no entry refers to and temporary files of writers that died.
 
-use std::collections::HashSet;
-use std::time::{Duration, SystemTime};
-
-use crate::entry::StoredValue;
 use crate::error::Result;
 use crate::local::LocalStore;
 use crate::local::blob;
-use crate::local::fsutil::Freed;
+use crate::local::cache::CacheDir;
+use crate::local::fsutil::{Freed, LockGuard};
 use crate::local::merge::{self, MergeRules};
+use crate::local::reclaim;
 use crate::name::CacheName;
 use crate::store::SyncResult;
-
-/// An unreferenced blob younger than this is kept: its writer's record may not
-/// have landed yet (git's prune expiry plays the same part).
-pub const ORPHAN_GRACE: Duration = Duration::from_secs(3600);
 
 /// Limits for one `gc`, on top of the cache's own (the tighter one wins).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -66,22 +60,11 @@ impl LocalStore {
             } => (dropped, evicted),
             SyncResult::Busy | SyncResult::Clean => (0, 0),
         };
+        let mut orphans = sweep(&cache.dir)?;
+        orphans.add(synced.reclaimed);
         let Some(after) = cache.dir.view()? else {
             return Ok(GcReport::default());
         };
-        let mut referenced = HashSet::new();
-        after.for_each_entry(&after.overlay()?, |entry| {
-            if let StoredValue::Blob { hash, .. } = entry.value {
-                referenced.insert(hash);
-            }
-            Ok(())
-        })?;
-        let cutoff = SystemTime::now() - ORPHAN_GRACE;
-        let orphans = blob::remove_orphans(
-            &cache.dir.blobs_path(),
-            |hash| referenced.contains(hash),
-            cutoff,
-        )?;
         let (entries, bytes_after) = after.totals()?;
         Ok(GcReport {
             dropped,
@@ -99,4 +82,21 @@ fn tighter(a: Option<u64>, b: Option<u64>) -> Option<u64> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// Deletes every blob file that neither the current entries nor a journal
+/// appended since names. Holding the sync lock keeps the snapshot as the view
+/// saw it; the names journals add meanwhile are read under the write lock,
+/// taken after the reclaim lock (which waits for exports).
+fn sweep(dir: &CacheDir) -> Result<Freed> {
+    let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
+    let Some(view) = dir.view()? else {
+        return Ok(Freed::default());
+    };
+    let named = reclaim::named_by_entries(&view)?;
+    let listed = blob::files(&dir.blobs_path())?;
+    let candidates = listed.iter().filter_map(|path| blob::hash_named(path));
+    let _reclaim = LockGuard::acquire(&dir.reclaim_lock_path())?;
+    let _write = LockGuard::acquire(&dir.write_lock_path())?;
+    reclaim::remove_unnamed(dir, candidates, &named)
 }

@@ -14,18 +14,21 @@ use crate::local::Cache;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay, View};
 use crate::local::counters::Counters;
-use crate::local::fsutil::{self, LockGuard};
+use crate::local::fsutil::{self, Freed, LockGuard};
 use crate::local::head::Head;
 use crate::local::journal::{self, Torn};
 use crate::local::manifest::{Freshness, Invalidated};
+use crate::local::reclaim;
 use crate::local::snapshot::SnapshotWriter;
 use crate::store::SyncResult;
 
-/// The result of a sync, with any torn journal tail it cut on the way.
+/// The result of a sync, with any torn journal tail it cut on the way and the
+/// blob files it deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncReport {
     pub result: SyncResult,
     pub cut: Option<Torn>,
+    pub reclaimed: Freed,
 }
 
 /// What a sync enforces: the size limits, and which entries invalidations
@@ -64,7 +67,13 @@ pub fn sync(
     clock: &dyn Clock,
     limits: MergeRules,
 ) -> Result<SyncReport> {
-    let report = |result, cut| Ok(SyncReport { result, cut });
+    let report = |result, cut| {
+        Ok(SyncReport {
+            result,
+            cut,
+            reclaimed: Freed::default(),
+        })
+    };
     if dir.read_head()?.is_none() {
         return report(SyncResult::Clean, None);
     }
@@ -79,10 +88,21 @@ pub fn sync(
         (Some(old), cut) => (old, cut),
         (None, cut) => return report(SyncResult::Clean, cut),
     };
-    let result = merge(dir, old, clock.now_ms(), limits)?;
-    install(dir, old, clock.now_ms())?;
+    let (result, blobs) = merge(dir, old, clock.now_ms(), limits)?;
+    let reclaimed = install(dir, old, clock.now_ms(), &blobs)?;
     remove_replaced(dir, old.last_journal + 1);
-    report(result, cut)
+    Ok(SyncReport {
+        result,
+        cut,
+        reclaimed,
+    })
+}
+
+/// The blobs a merge saw: those of entries it dropped or found replaced, and
+/// those the new snapshot names.
+struct MergedBlobs {
+    gone: reclaim::Blobs,
+    kept: reclaim::Blobs,
 }
 
 /// Under the write lock, starts a fresh journal for writers and returns the head
@@ -117,7 +137,12 @@ fn needs_rewrite(view: &View, limits: MergeRules) -> bool {
 }
 
 /// Writes snapshot `old.last_journal + 1` from the old snapshot and journals.
-fn merge(dir: &CacheDir, old: Head, now: u64, limits: MergeRules) -> Result<SyncResult> {
+fn merge(
+    dir: &CacheDir,
+    old: Head,
+    now: u64,
+    limits: MergeRules,
+) -> Result<(SyncResult, MergedBlobs)> {
     let view = dir.view_of(old)?;
     let overlay = view.overlay()?;
     let new_blobs = overlay
@@ -134,23 +159,36 @@ fn merge(dir: &CacheDir, old: Head, now: u64, limits: MergeRules) -> Result<Sync
     let path = dir.snapshot_path(generation);
     let mut writer = SnapshotWriter::create(&path, generation, now, limits.invalidated.hard)?;
     let mut dropped = 0;
-    view.for_each_entry(&overlay, |entry| {
-        if limits.invalidated.judge(&entry, now) == Freshness::Invalid {
-            dropped += 1;
-            Ok(())
-        } else if evict.contains(&entry.key) {
-            Ok(())
-        } else {
-            writer.add(&entry)
-        }
-    })?;
+    let mut gone = reclaim::named_by_journals(&view.journals)?;
+    let mut replaced = reclaim::Blobs::new();
+    let mut kept = reclaim::Blobs::new();
+    view.walk(
+        &overlay,
+        |entry| {
+            if limits.invalidated.judge(&entry, now) == Freshness::Invalid {
+                dropped += 1;
+                gone.extend(reclaim::blob_of(&entry));
+                Ok(())
+            } else if evict.contains(&entry.key) {
+                gone.extend(reclaim::blob_of(&entry));
+                Ok(())
+            } else {
+                kept.extend(reclaim::blob_of(&entry));
+                writer.add(&entry)
+            }
+        },
+        Some(&mut |entry| replaced.extend(reclaim::blob_of(&entry))),
+    )?;
+    gone.extend(replaced);
+    let blobs = MergedBlobs { gone, kept };
     let header = writer.finish()?;
-    Ok(SyncResult::Synced {
+    let result = SyncResult::Synced {
         merged_records: view.pending(),
         entries: header.entry_count,
         dropped,
         evicted: evict.len() as u64,
-    })
+    };
+    Ok((result, blobs))
 }
 
 /// The keys to evict so that the live entries fit the limits: the least
@@ -194,8 +232,9 @@ fn eviction(
     Ok(evict)
 }
 
-/// Under the write lock, points the head at the new snapshot.
-fn install(dir: &CacheDir, old: Head, now: u64) -> Result<()> {
+/// Under the write lock, points the head at the new snapshot, then deletes the
+/// blobs that only the replaced files named.
+fn install(dir: &CacheDir, old: Head, now: u64, blobs: &MergedBlobs) -> Result<Freed> {
     let _lock = LockGuard::acquire(&dir.write_lock_path())?;
     let current = dir.read_head()?.ok_or_else(|| {
         Error::corrupt(
@@ -208,7 +247,13 @@ fn install(dir: &CacheDir, old: Head, now: u64) -> Result<()> {
         generation: old.last_journal + 1,
         last_journal: current.last_journal,
         last_sync_ms: now,
-    })
+    })?;
+    // The new head is in place: garbage left because an export holds the
+    // reclaim lock, or because deleting failed, is the next gc's.
+    let Ok(Some(_reclaim)) = LockGuard::try_acquire(&dir.reclaim_lock_path()) else {
+        return Ok(Freed::default());
+    };
+    Ok(reclaim::remove_unnamed(dir, blobs.gone.iter().copied(), &blobs.kept).unwrap_or_default())
 }
 
 /// Deletes every snapshot but the new one and every journal it merged: the

@@ -16,6 +16,7 @@ pub mod journal;
 pub mod manifest;
 pub mod merge;
 mod ops;
+pub mod reclaim;
 pub mod record;
 pub mod snapshot;
 pub mod stats;

@@ -9,7 +9,7 @@ use crate::autosync::Autosync;
 use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, IoContext, Result};
 use crate::graph::Graph;
-use crate::local::cache::{CacheDir, Writer, Written};
+use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
@@ -79,20 +79,20 @@ impl LocalStore {
         })
     }
 
+    /// The stored form of a value: inline, or a blob staged for the write lock
+    /// to place (see [`Writer::place`]).
     fn stored_value(
         &self,
         dir: &CacheDir,
         value: NewValue<'_>,
         durable: bool,
-    ) -> Result<StoredValue> {
-        match value {
+    ) -> Result<(StoredValue, Option<blob::Staged>)> {
+        let staged = match value {
             NewValue::Bytes(bytes) if bytes.len() <= INLINE_MAX => {
-                Ok(StoredValue::Inline(bytes.to_vec()))
+                return Ok((StoredValue::Inline(bytes.to_vec()), None));
             }
             NewValue::Bytes(bytes) => {
-                let (hash, len) =
-                    blob::write(&dir.blobs_path(), bytes, &mut std::io::empty(), durable)?;
-                Ok(StoredValue::Blob { hash, len })
+                blob::stage(&dir.blobs_path(), bytes, &mut std::io::empty(), durable)?
             }
             NewValue::Stream(reader) => {
                 let mut head = Vec::with_capacity(INLINE_MAX + 1);
@@ -101,12 +101,12 @@ impl LocalStore {
                     .read_to_end(&mut head)
                     .at(Path::new("<stdin>"))?;
                 if head.len() <= INLINE_MAX {
-                    return Ok(StoredValue::Inline(head));
+                    return Ok((StoredValue::Inline(head), None));
                 }
-                let (hash, len) = blob::write(&dir.blobs_path(), &head, reader, durable)?;
-                Ok(StoredValue::Blob { hash, len })
+                blob::stage(&dir.blobs_path(), &head, reader, durable)?
             }
-        }
+        };
+        Ok((staged.value(), Some(staged)))
     }
 
     /// A new entry written now in `epoch`, with its TTL resolved against the
@@ -241,28 +241,28 @@ impl Store for LocalStore {
         {
             cache = self.existing(&cache.name)?;
         }
-        let Some(view) = cache.dir.view()? else {
+        let now = self.clock.now_ms();
+        let valid = |entry: &Entry| cache.invalidated.judge(entry, now) != Freshness::Invalid;
+        let (entry, blob) = match cache.dir.lookup(key, valid)? {
+            Lookup::NoFiles => return Ok(None),
+            Lookup::Missing => (None, None),
+            Lookup::Found(entry, blob) => (Some(entry), blob),
+        };
+        let freshness = entry
+            .as_ref()
+            .map_or(Freshness::Invalid, |e| cache.invalidated.judge(e, now));
+        if self.counting {
+            counters::record_lookup(&cache.dir, key, freshness != Freshness::Invalid, now);
+        }
+        let Some(entry) = entry.filter(|_| freshness != Freshness::Invalid) else {
             return Ok(None);
         };
-        let now = self.clock.now_ms();
-        let found = view
-            .lookup(key)?
-            .map(|entry| (cache.invalidated.judge(&entry, now), entry));
-        if self.counting {
-            let hit = found
-                .as_ref()
-                .is_some_and(|(f, _)| *f != Freshness::Invalid);
-            counters::record_lookup(&cache.dir, key, hit, now);
-        }
-        let (stale, entry) = match found {
-            None | Some((Freshness::Invalid, _)) => return Ok(None),
-            Some((freshness, entry)) => (freshness == Freshness::Stale, entry),
-        };
-        let value = match entry.value {
-            StoredValue::Inline(bytes) => Value::Bytes(bytes),
-            StoredValue::Blob { hash, len } => {
-                Value::Blob(blob::BlobReader::open(&cache.dir.blobs_path(), &hash, len)?)
-            }
+        let stale = freshness == Freshness::Stale;
+        let value = match (entry.value, blob) {
+            (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
+            (StoredValue::Blob { .. }, Some(blob)) => Value::Blob(blob),
+            // Opened whenever the entry is valid, which it is here.
+            (StoredValue::Blob { .. }, None) => return Ok(None),
         };
         Ok(Some(Hit {
             created_ms: entry.created_ms,
@@ -284,10 +284,11 @@ impl Store for LocalStore {
         let cache = self.existing_or_created(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
-        let value = self.stored_value(&cache.dir, value, durable)?;
+        let (value, staged) = self.stored_value(&cache.dir, value, durable)?;
         let entry = self.new_entry(&cache, options, epoch, key.to_vec(), value);
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
         self.recheck_under_lock(&cache, options)?;
+        staged.map(|blob| writer.place(blob)).transpose()?;
         writer.append(&[Op::Set(entry)], durable)?;
         Ok(self.settle(&cache, writer))
     }
@@ -310,7 +311,9 @@ impl Store for LocalStore {
             chunk.clear();
             for (key, value) in items.by_ref().take(SET_MANY_CHUNK) {
                 check_key(&key)?;
-                let value = self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
+                let (value, staged) =
+                    self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
+                staged.map(|blob| writer.place(blob)).transpose()?;
                 chunk.push(Op::Set(self.new_entry(&cache, options, epoch, key, value)));
             }
             writer.append(&chunk, durable)?;

@@ -3,14 +3,15 @@
 //! write lock, so it is all there or (on an error) none of it is.
 
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, Result};
 use crate::local::blob::{self, BlobReader};
+use crate::local::fsutil::LockGuard;
 use crate::local::manifest::Freshness;
 use crate::local::record::Op;
-use crate::local::{INLINE_MAX, LocalStore};
+use crate::local::{INLINE_MAX, LocalStore, reclaim};
 use crate::name::CacheName;
 use crate::store::{Value, WriteReport};
 
@@ -45,10 +46,12 @@ pub enum Staged {
     Spooled(u64),
 }
 
-/// The live entries of a cache, sorted by key, ready to be written out.
+/// The live entries of a cache, sorted by key, ready to be written out. It
+/// holds the reclaim lock shared, so no sync deletes a blob it has yet to read.
 pub struct Export {
     blobs: PathBuf,
     entries: Vec<Entry>,
+    _reclaim: Option<LockGuard>,
 }
 
 impl Export {
@@ -86,6 +89,7 @@ impl LocalStore {
     /// The live entries of a cache (which must exist), stale ones marked.
     pub fn export(&self, name: &CacheName) -> Result<Export> {
         let cache = self.existing(name)?;
+        let reclaim = reclaim::hold_blobs(&cache.dir);
         let mut entries = Vec::new();
         if let Some(view) = cache.dir.view()? {
             let now = self.clock().now_ms();
@@ -105,6 +109,7 @@ impl LocalStore {
         Ok(Export {
             blobs: cache.dir.blobs_path(),
             entries,
+            _reclaim: reclaim,
         })
     }
 
@@ -121,12 +126,19 @@ impl LocalStore {
         let durable = cache.settings.durable;
         let blobs = cache.dir.blobs_path();
         let mut ops = Vec::with_capacity(entries.len());
+        let mut staged = Vec::new();
         for item in entries {
             let value = match item.value {
                 Staged::Bytes(bytes) if bytes.len() <= INLINE_MAX => StoredValue::Inline(bytes),
-                Staged::Bytes(bytes) => to_blob(&blobs, &bytes, &mut io::empty(), durable)?,
+                Staged::Bytes(bytes) => {
+                    let blob = blob::stage(&blobs, &bytes, &mut io::empty(), durable)?;
+                    let value = blob.value();
+                    staged.push(blob);
+                    value
+                }
                 Staged::Spooled(len) => {
-                    let value = to_blob(&blobs, &[], &mut spool.take(len), durable)?;
+                    let blob = blob::stage(&blobs, &[], &mut spool.take(len), durable)?;
+                    let value = blob.value();
                     if value.len() != len {
                         return Err(Error::Io {
                             path: "<import spool>".into(),
@@ -136,6 +148,7 @@ impl LocalStore {
                             ),
                         });
                     }
+                    staged.push(blob);
                     value
                 }
             };
@@ -149,14 +162,12 @@ impl LocalStore {
             }));
         }
         let mut writer = cache.dir.writer(self.clock().now_ms())?;
+        for blob in staged {
+            writer.place(blob)?;
+        }
         if !ops.is_empty() {
             writer.append(&ops, durable)?;
         }
         Ok(self.settle(&cache, writer))
     }
-}
-
-fn to_blob(blobs: &Path, head: &[u8], rest: &mut dyn Read, durable: bool) -> Result<StoredValue> {
-    let (hash, len) = blob::write(blobs, head, rest, durable)?;
-    Ok(StoredValue::Blob { hash, len })
 }
