@@ -110,15 +110,25 @@ impl CacheDir {
     }
 
     /// The entry for `key` in the files as they are now, with its blob opened
-    /// when `wanted` says its value is. A sync that deletes the blob of the
-    /// entry a view found (it replaced or dropped that entry) makes it look
-    /// again in the new files.
+    /// when `wanted` says its value is.
     pub fn lookup(&self, key: &[u8], wanted: impl Fn(&Entry) -> bool) -> Result<Lookup> {
+        match self.view()? {
+            Some(view) => self.lookup_in(view, key, wanted),
+            None => Ok(Lookup::NoFiles),
+        }
+    }
+
+    /// [`CacheDir::lookup`] starting from `view`. A sync that deletes the blob
+    /// of the entry a view found (it replaced or dropped that entry) makes it
+    /// look again in the new files.
+    fn lookup_in(
+        &self,
+        mut view: View,
+        key: &[u8],
+        wanted: impl Fn(&Entry) -> bool,
+    ) -> Result<Lookup> {
         let mut tries = 0;
         loop {
-            let Some(view) = self.view()? else {
-                return Ok(Lookup::NoFiles);
-            };
             let Some(entry) = view.lookup(key)? else {
                 return Ok(Lookup::Missing);
             };
@@ -130,13 +140,13 @@ impl CacheDir {
             }
             match BlobReader::open(&self.blobs_path(), &hash, len) {
                 Ok(blob) => return Ok(Lookup::Found(entry, Some(blob))),
-                Err(e)
-                    if e.is_not_found()
-                        && tries < READ_RETRIES
-                        && self.read_head()? != Some(view.head) =>
-                {
-                    tries += 1;
-                }
+                Err(e) if e.is_not_found() && tries < READ_RETRIES => match self.view()? {
+                    Some(newer) if newer.head != view.head => {
+                        view = newer;
+                        tries += 1;
+                    }
+                    _ => return Err(e),
+                },
                 Err(e) => return Err(e),
             }
         }
@@ -447,5 +457,37 @@ impl View {
             .iter()
             .map(|j| j.records().count() as u64)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::local::LocalStore;
+    use crate::name::CacheName;
+    use crate::store::{NewValue, SetOptions, Store};
+
+    #[test]
+    fn a_lookup_whose_blob_a_sync_deleted_looks_again_in_the_new_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path()).with_deferred_sync();
+        let cache = CacheName::new("c").unwrap();
+        let set = |value: &[u8]| {
+            let value = NewValue::Bytes(value);
+            store
+                .set(&cache, b"k", value, &SetOptions::default())
+                .unwrap();
+        };
+        set(&[b'1'; 10_000]);
+        let files = CacheDir::new(dir.path().join("caches/c"));
+        let stale = files.view().unwrap().unwrap();
+        set(&[b'2'; 10_000]);
+        store.sync(&cache, true).unwrap();
+        let Lookup::Found(_, Some(blob)) = files.lookup_in(stale, b"k", |_| true).unwrap() else {
+            panic!("the new value is found");
+        };
+        let mut value = Vec::new();
+        blob.copy_to(&mut value).unwrap();
+        assert_eq!(value, [b'2'; 10_000]);
     }
 }
