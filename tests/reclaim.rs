@@ -224,3 +224,33 @@ fn readers_and_exports_never_find_a_blob_gone() {
     store.gc(&cache, GcLimits::default()).unwrap();
     assert_eq!(blob_files(&root, "busy").len() as u64, KEYS);
 }
+
+#[test]
+fn an_export_keeps_the_blobs_it_has_yet_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(dir.path()).with_deferred_sync();
+    let cache = CacheName::new("c").unwrap();
+    for n in 0..5 {
+        set(&store, &cache, &format!("k{n}"), &big("old", n));
+    }
+    let export = store.export(&cache).unwrap();
+    for n in 0..5 {
+        set(&store, &cache, &format!("k{n}"), &big("new", n));
+    }
+    store.sync(&cache, true).unwrap();
+    let mut old = Vec::new();
+    export
+        .for_each(|entry| {
+            old.push(entry.value);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(old, (0..5).map(|n| big("old", n)).collect::<Vec<_>>());
+    drop(export);
+
+    // What the sync had to leave, the next gc takes.
+    assert_eq!(blob_files(dir.path(), "c").len(), 10);
+    let report = store.gc(&cache, GcLimits::default()).unwrap();
+    assert_eq!(report.orphans.files, 5);
+    assert_eq!(blob_files(dir.path(), "c").len(), 5);
+}
