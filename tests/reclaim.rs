@@ -254,3 +254,31 @@ fn an_export_keeps_the_blobs_it_has_yet_to_read() {
     assert_eq!(report.orphans.files, 5);
     assert_eq!(blob_files(dir.path(), "c").len(), 5);
 }
+
+/// Big values add little to a journal, so a journal's own bound would let
+/// them pile up far past a cache's limits before a sync; a write that takes
+/// the cache more than an eighth past a limit asks for one.
+#[test]
+fn writes_past_the_limits_bring_the_sync_that_evicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(dir.path());
+    let cache = CacheName::new("small").unwrap();
+    let settings = CacheSettings {
+        max_entries: Some(8),
+        max_bytes: Some(50_000),
+        ..CacheSettings::default()
+    };
+    store.create(&cache, &settings, false).unwrap();
+    for n in 0..40 {
+        set(&store, &cache, &format!("k{n}"), &big("v", n));
+        let summary = store.list().unwrap().remove(0);
+        assert!(
+            summary.entries <= 6 && summary.bytes <= 56_250,
+            "after {n}: {} entries, {} bytes",
+            summary.entries,
+            summary.bytes
+        );
+        assert!(blob_files(dir.path(), "small").len() <= 6);
+    }
+    assert_eq!(get(&store, &cache, "k39"), Some(big("v", 39)));
+}

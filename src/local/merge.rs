@@ -19,6 +19,7 @@ use crate::local::head::Head;
 use crate::local::journal::{self, Torn};
 use crate::local::manifest::{Freshness, Invalidated};
 use crate::local::reclaim;
+use crate::local::record::Op;
 use crate::local::snapshot::SnapshotWriter;
 use crate::store::SyncResult;
 
@@ -56,6 +57,39 @@ impl MergeRules {
     fn exceeded_by(&self, entries: u64, bytes: u64) -> bool {
         self.max_entries.is_some_and(|max| entries > max)
             || self.max_bytes.is_some_and(|max| bytes > max)
+    }
+
+    /// Whether the cache's entries may have outgrown the limits by more than
+    /// an eighth: the snapshot's totals plus every set record in the journals
+    /// (an overwrite counts twice). It reads the journals, never the
+    /// snapshot's records, so a write can afford to ask; a cache without
+    /// limits costs nothing.
+    pub fn outgrown(&self, dir: &CacheDir) -> Result<bool> {
+        if self.max_entries.is_none() && self.max_bytes.is_none() {
+            return Ok(false);
+        }
+        let Some(view) = dir.view()? else {
+            return Ok(false);
+        };
+        let (mut entries, mut bytes) = view
+            .snapshot
+            .as_ref()
+            .map_or((0, 0), |s| (s.header.entry_count, s.header.live_bytes));
+        for journal in &view.journals {
+            for record in journal.records() {
+                let (offset, record) = record?;
+                if let Op::Set(entry) = record
+                    .op()
+                    .map_err(|reason| Error::corrupt(&journal.path, offset, reason))?
+                {
+                    entries += 1;
+                    bytes = bytes.saturating_add(entry.size());
+                }
+            }
+        }
+        let slack = |max: u64| max.saturating_add(max / 8);
+        Ok(self.max_entries.is_some_and(|max| entries > slack(max))
+            || self.max_bytes.is_some_and(|max| bytes > slack(max)))
     }
 }
 

@@ -48,10 +48,12 @@ impl LocalStore {
             .iter()
             .map(|t| describe_cut(&cache.dir, t))
             .collect();
+        let rules = MergeRules::of(cache);
         let due = written.compaction_due
             || cache
                 .autosync
-                .due(written.state.pending, written.state.last_sync_ms, now);
+                .due(written.state.pending, written.state.last_sync_ms, now)
+            || rules.outgrown(&cache.dir)?;
         if !due {
             return Ok(WriteReport {
                 sync_due: false,
@@ -59,12 +61,7 @@ impl LocalStore {
             });
         }
         if self.inline_sync {
-            let report = merge::sync(
-                &cache.dir,
-                false,
-                self.clock.as_ref(),
-                MergeRules::of(cache),
-            )?;
+            let report = merge::sync(&cache.dir, false, self.clock.as_ref(), rules)?;
             notices.extend(report.cut.iter().map(|t| describe_cut(&cache.dir, t)));
             return Ok(WriteReport {
                 sync_due: false,
