@@ -77,8 +77,12 @@ pub fn subcommand_index(args: &[OsString]) -> Option<usize> {
     let takes_value = |word: &str| {
         globals.get_arguments().any(|arg| {
             arg.get_action().takes_values()
-                && (arg.get_long().is_some_and(|long| word.strip_prefix("--") == Some(long))
-                    || arg.get_short().is_some_and(|short| word == format!("-{short}")))
+                && (arg
+                    .get_long()
+                    .is_some_and(|long| word.strip_prefix("--") == Some(long))
+                    || arg
+                        .get_short()
+                        .is_some_and(|short| word == format!("-{short}")))
         })
     };
     let mut at = 1;

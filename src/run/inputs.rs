@@ -127,11 +127,15 @@ impl InputHasher {
             files.push((entry.shown.as_os_str().as_bytes().to_vec(), content));
         }
         if literal && files.first().is_some_and(|(_, c)| *c == Content::Missing) {
-            self.unmatched
-                .push(format!("--input {:?} does not exist (keyed as missing)", spec.to_string_lossy()));
+            self.unmatched.push(format!(
+                "--input {:?} does not exist (keyed as missing)",
+                spec.to_string_lossy()
+            ));
         } else if !literal && files.is_empty() {
-            self.unmatched
-                .push(format!("--input {:?} matches nothing", spec.to_string_lossy()));
+            self.unmatched.push(format!(
+                "--input {:?} matches nothing",
+                spec.to_string_lossy()
+            ));
         }
         files.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Input {
@@ -175,7 +179,12 @@ impl InputHasher {
             .compile_matcher();
         let base: PathBuf = Path::new(spec)
             .components()
-            .take_while(|c| !c.as_os_str().as_bytes().iter().any(|b| GLOB_BYTES.contains(b)))
+            .take_while(|c| {
+                !c.as_os_str()
+                    .as_bytes()
+                    .iter()
+                    .any(|b| GLOB_BYTES.contains(b))
+            })
             .collect();
         let start = if base.as_os_str().is_empty() {
             PathBuf::from(".")
@@ -239,9 +248,9 @@ impl InputHasher {
                 Err(e) if is_absent(&e) => None,
                 Err(e) => return Err(e).at(&absolute),
             };
-            let into_dir = resolved.as_ref().is_some_and(|meta| {
-                meta.is_dir() && !self.is_store(&name, || Ok(meta.clone()))
-            });
+            let into_dir = resolved
+                .as_ref()
+                .is_some_and(|meta| meta.is_dir() && !self.is_store(&name, || Ok(meta.clone())));
             found.push(Found {
                 shown: shown.clone(),
                 absolute: absolute.clone(),

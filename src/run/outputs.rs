@@ -256,7 +256,12 @@ mod tests {
         let name = tmp.file_name().unwrap().as_bytes();
         assert_eq!(writer_of(name), Some(std::process::id() as i32));
         assert!(is_alive(std::process::id() as i32));
-        for other in [&b"a.cacheman-1.2"[..], b".a.cacheman-1", b".a.cacheman-x.2", b".a"] {
+        for other in [
+            &b"a.cacheman-1.2"[..],
+            b".a.cacheman-1",
+            b".a.cacheman-x.2",
+            b".a",
+        ] {
             assert_eq!(writer_of(other), None, "{}", String::from_utf8_lossy(other));
         }
     }

@@ -62,8 +62,15 @@ mod tests {
             },
             known: Vec::new(),
         };
-        assert_eq!(Record::decode(&record.encode()).unwrap(), Some(record.clone()));
-        assert_eq!(Record::decode(b"cmrec\0\0\x01old").unwrap(), None, "another version");
+        assert_eq!(
+            Record::decode(&record.encode()).unwrap(),
+            Some(record.clone())
+        );
+        assert_eq!(
+            Record::decode(b"cmrec\0\0\x01old").unwrap(),
+            None,
+            "another version"
+        );
         assert!(Record::decode(b"cmrun\0\0\x02").is_err());
         assert!(Record::decode(&record.encode()[..10]).is_err());
     }

@@ -65,7 +65,12 @@ pub struct RunArgs {
     pub ttl: Option<String>,
     /// For this long after the TTL, replay the old result and refresh it in the
     /// background (one refresher at a time)
-    #[arg(long, value_name = "DURATION", requires = "ttl", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "ttl",
+        allow_hyphen_values = true
+    )]
     pub stale: Option<String>,
     /// Run even on a hit, and store the new result
     #[arg(long)]
