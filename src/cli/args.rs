@@ -87,11 +87,11 @@ pub fn subcommand_index(args: &[OsString]) -> Option<usize> {
     };
     let mut at = 1;
     while let Some(word) = args.get(at) {
-        let word = word.to_str()?;
+        let word = word.to_string_lossy();
         if !word.starts_with('-') {
             return Some(at);
         }
-        at += if takes_value(word) { 2 } else { 1 };
+        at += if takes_value(&word) { 2 } else { 1 };
     }
     None
 }

@@ -26,17 +26,22 @@ use crate::store::Ttl;
   cacheman run --explain --env CC -- make
 
 The key hashes the command, the working directory (--no-cwd drops it), each
---env variable (unset differs from empty), each --input by content, stdin with
---stdin, and each --key. stdout and stderr stream live and are stored with their
-interleaving; a hit replays them, restores the --output files (with modes and
-times), and exits with the stored status. A non-zero exit is stored only with
---cache-failures; a command killed by a signal never is. Identical runs that miss
-at once run the command once: the others wait for its result.
-CACHEMAN_DISABLE=1 (anything but empty or 0) makes every run a plain run.
+--env variable (unset differs from empty), each --input by content (a path that
+exists is taken as written; links by target and content; the store is left
+out), stdin with --stdin (without it the command reads /dev/null), and each
+--key. stdout and stderr stream live and are stored in the order they were read
+(writes to the two closer together than that cannot be ordered); a hit restores
+the --output files (with modes and times; if it cannot, the command runs),
+replays the streams, and exits with the stored status. A non-zero exit is
+stored only with --cache-failures; a command killed by a signal never is.
+Identical runs that miss at once run the command once: the others wait for its
+result, or all run if it stored nothing. When the caller stops reading, the
+command's pipe closes too and nothing is stored. CACHEMAN_DISABLE=1 (anything
+but empty or 0) makes every run a plain run.
 
 Exit status: the command's own; 125 when cacheman itself fails (bad arguments
 included), 126 when the command cannot be executed, 127 when it is not found,
-128+N when it was killed by signal N."
+128+N when it was killed by signal N (141 when its caller closed its stdout)."
 )]
 pub struct RunArgs {
     /// The cache results go in (created with default settings if missing)
@@ -81,7 +86,7 @@ pub struct RunArgs {
     /// Run the command without looking up or storing anything
     #[arg(long)]
     pub no_cache: bool,
-    /// On a miss, say on stderr what changed since the last stored result of this command
+    /// When the command runs on a miss, say on stderr what changed since the last stored result of it
     #[arg(long)]
     pub explain: bool,
     /// Print the key and exit without running
