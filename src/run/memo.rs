@@ -126,20 +126,20 @@ impl Memo<'_> {
             Turn::Held(lock) => Some(lock),
             Turn::HolderFailed => None,
         };
-        let mut explain = recheck;
+        let mut say_why = recheck;
         if recheck
             && lock.is_some()
             && let Some(Found::Fresh(hit)) = self.lookup(keyed, self.quiet)?
         {
             match self.replay(keyed, hit, out)? {
                 Some(code) => return Ok(code),
-                None => explain = false,
+                None => say_why = false,
             }
         }
         for warning in &keyed.hasher.unmatched {
             eprintln!("cacheman: warning: {warning}");
         }
-        if explain && keyed.request.explain {
+        if say_why && keyed.request.explain {
             let earlier = keyed.earlier.as_ref().map(|r| &r.parts);
             for line in explain::explain(earlier, &keyed.parts) {
                 eprintln!("cacheman: explain: {line}");
