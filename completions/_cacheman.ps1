@@ -134,7 +134,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run even on a hit, and store the new result')
             [CompletionResult]::new('--cache-failures', '--cache-failures', [CompletionResultType]::ParameterName, 'Store a non-zero exit too')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Run the command without looking up or storing anything')
-            [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'On a miss, say on stderr what changed since the last stored result of this command')
+            [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'When the command runs on a miss, say on stderr what changed since the last stored result of it')
             [CompletionResult]::new('--print-key', '--print-key', [CompletionResultType]::ParameterName, 'Print the key and exit without running')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'First invalidate the cache if its bound files changed (see `cacheman bind`)')
             [CompletionResult]::new('--refresh', '--refresh', [CompletionResultType]::ParameterName, 'Be the background refresher of a stale result (started by `run --stale`)')

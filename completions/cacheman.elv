@@ -125,7 +125,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --force 'Run even on a hit, and store the new result'
             cand --cache-failures 'Store a non-zero exit too'
             cand --no-cache 'Run the command without looking up or storing anything'
-            cand --explain 'On a miss, say on stderr what changed since the last stored result of this command'
+            cand --explain 'When the command runs on a miss, say on stderr what changed since the last stored result of it'
             cand --print-key 'Print the key and exit without running'
             cand --check-bindings 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
             cand --refresh 'Be the background refresher of a stale result (started by `run --stale`)'

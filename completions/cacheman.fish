@@ -105,7 +105,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cwd -d 'Lea
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l force -d 'Run even on a hit, and store the new result'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache-failures -d 'Store a non-zero exit too'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cache -d 'Run the command without looking up or storing anything'
-complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l explain -d 'On a miss, say on stderr what changed since the last stored result of this command'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l explain -d 'When the command runs on a miss, say on stderr what changed since the last stored result of it'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l print-key -d 'Print the key and exit without running'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings -d 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l refresh -d 'Be the background refresher of a stale result (started by `run --stale`)'

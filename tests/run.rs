@@ -63,22 +63,47 @@ fn a_hit_replays_stdout_stderr_and_status_exactly() {
     assert_eq!(hit.stderr, cold.stderr);
 }
 
+/// A shell step that waits until the file `name` exists (or its directory is gone).
+fn wait_for(name: &str) -> String {
+    format!("while [ ! -e {name} ] && [ -e count ]; do sleep 0.01; done")
+}
+
 #[test]
-fn a_hit_replays_the_interleaving_of_stdout_and_stderr() {
+fn a_hit_replays_stdout_and_stderr_in_the_order_they_were_written() {
+    use std::io::{BufRead, BufReader};
     let env = Env::new();
-    let script =
-        format!("{COUNTED}; for i in 1 2 3 4 5 6 7 8 9 10; do echo out$i; echo err$i >&2; done");
-    let (cold, status) = merged(&env, run_sh(&env, &[], &script), "cold");
-    assert_eq!(status, Some(0));
+    // Each write waits until the one before it was shown live: the true order
+    // is then known, whatever the speed of the machine.
+    let script = format!(
+        "{COUNTED}; echo out1; {}; echo err2 >&2; {}; echo out3; {}; echo err4 >&2",
+        wait_for("go1"),
+        wait_for("go2"),
+        wait_for("go3")
+    );
+    let mut child = run_sh(&env, &[], &script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    for (n, expected) in ["out1\n", "err2\n", "out3\n", "err4\n"].iter().enumerate() {
+        let mut line = String::new();
+        let stream: &mut dyn BufRead = if n % 2 == 0 { &mut stdout } else { &mut stderr };
+        stream.read_line(&mut line).unwrap();
+        assert_eq!(line, *expected);
+        File::create(env.path(format!("work/go{}", n + 1))).unwrap();
+    }
+    assert!(child.wait().unwrap().success());
     let (hit, status) = merged(&env, run_sh(&env, &[], &script), "hit");
     assert_eq!(status, Some(0));
-    assert_eq!(runs(&env), 1);
+    assert_eq!(runs(&env), 1, "a hit");
     assert_eq!(
         String::from_utf8_lossy(&hit),
-        String::from_utf8_lossy(&cold),
-        "the replay shows the streams in the order the live run showed them"
+        "out1\nerr2\nout3\nerr4\n",
+        "the replay keeps the order of the writes"
     );
-    assert_eq!(hit.iter().filter(|&&b| b == b'\n').count(), 20);
 }
 
 #[test]
@@ -180,7 +205,9 @@ fn one_changed_input_byte_misses_and_explain_names_the_file() {
     fs::write(env.path("work/src/a.c"), "int a;").unwrap();
     fs::write(env.path("work/src/b.c"), "int b;").unwrap();
     let args = ["--input", "src", "--input", "*.h"];
+    let unmatched = "cacheman: warning: --input \"*.h\" matches nothing\n";
     let first = explained(&env, &args, &[], "work");
+    assert!(first.starts_with(unmatched), "{first}");
     assert!(first.contains("no earlier result"), "{first}");
     assert_eq!(
         explained(&env, &args, &[], "work"),
@@ -189,7 +216,10 @@ fn one_changed_input_byte_misses_and_explain_names_the_file() {
     );
     fs::write(env.path("work/src/b.c"), "int c;").unwrap();
     let why = explained(&env, &args, &[], "work");
-    assert_eq!(why, "cacheman: explain: input src/b.c changed\n");
+    assert_eq!(
+        why,
+        format!("{unmatched}cacheman: explain: input src/b.c changed\n")
+    );
     fs::write(env.path("work/x.h"), "").unwrap();
     let why = explained(&env, &args, &[], "work");
     assert_eq!(why, "cacheman: explain: input x.h is new\n");
@@ -289,37 +319,106 @@ fn start_many(env: &Env, n: usize, args: &[&str], script: &str) -> Vec<Child> {
         .collect()
 }
 
-#[test]
-fn eight_identical_cold_runs_run_the_command_once() {
-    let env = Env::new();
-    let script =
-        format!("{COUNTED}; while [ ! -e go ]; do sleep 0.01; done; echo done; echo note >&2");
-    let children = start_many(&env, 8, &[], &script);
-    eventually(Duration::from_secs(60), "the first run to start", || {
-        runs(&env) == 1
-    });
-    // No result exists until `go` does, so every other run is still waiting.
-    File::create(env.path("work/go")).unwrap();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        assert_eq!(out.stdout, b"done\n");
-        assert_eq!(out.stderr, b"note\n");
+/// How many processes wait for the one run lock there is, from /proc/locks
+/// (a waiting `flock` is listed there with `->`).
+fn lock_waiters(env: &Env) -> usize {
+    let Ok(listing) = fs::read_dir(env.store().join("run-locks")) else {
+        return 0;
+    };
+    let inodes: Vec<String> = listing
+        .flatten()
+        .filter_map(|entry| entry.metadata().ok())
+        .map(|meta| format!(":{}", meta.ino()))
+        .collect();
+    let locks = fs::read_to_string("/proc/locks").unwrap();
+    locks
+        .lines()
+        .filter(|line| line.contains("->"))
+        .filter(|line| {
+            line.split_whitespace()
+                .any(|field| inodes.iter().any(|ino| field.ends_with(ino.as_str())))
+        })
+        .count()
+}
+
+/// Children that are killed if the test fails before they end.
+struct Running(Vec<Child>);
+
+impl Running {
+    /// Waits (with a deadline) for every child to end; their outputs.
+    fn finish(mut self, what: &str) -> Vec<Output> {
+        eventually(Duration::from_secs(60), what, || {
+            self.0.iter_mut().all(|c| c.try_wait().unwrap().is_some())
+        });
+        std::mem::take(&mut self.0)
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect()
     }
-    assert_eq!(runs(&env), 1);
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 #[test]
-fn when_the_winner_fails_uncached_the_waiters_run_themselves() {
+fn eight_identical_cold_runs_run_the_command_once() {
     let env = Env::new();
-    let script = format!("{COUNTED}; while [ ! -e go ]; do sleep 0.01; done; exit 1");
-    let children = start_many(&env, 3, &[], &script);
+    let script = format!("{COUNTED}; {}; echo done; echo note >&2", wait_for("go"));
+    let children = Running(start_many(&env, 8, &["--explain"], &script));
     eventually(Duration::from_secs(60), "the first run to start", || {
         runs(&env) == 1
     });
+    eventually(
+        Duration::from_secs(60),
+        "7 runs waiting for the lock",
+        || lock_waiters(&env) == 7,
+    );
     File::create(env.path("work/go")).unwrap();
-    for child in children {
-        assert_eq!(child.wait_with_output().unwrap().status.code(), Some(1));
+    let mut explained = 0;
+    for out in children.finish("the 8 runs") {
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(out.stdout, b"done\n");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        if stderr.starts_with("cacheman: explain: no earlier result") {
+            explained += 1;
+        }
+        assert!(
+            stderr.ends_with("note\n") && stderr.lines().count() <= 2,
+            "{stderr}"
+        );
+    }
+    assert_eq!(runs(&env), 1);
+    assert_eq!(explained, 1, "only the run that ran the command explains");
+}
+
+#[test]
+fn when_the_holder_fails_uncached_its_waiters_all_run_at_once() {
+    let env = Env::new();
+    // The first run fails as soon as it may; the others each wait until both
+    // of them are running, which never happens if they take turns.
+    let script = format!(
+        "n=$(echo run >> count; wc -l < count); {}; \
+         [ $n -eq 1 ] || while [ $(wc -l < count) -lt 3 ] && [ -e count ]; do sleep 0.01; done; exit 1",
+        wait_for("go")
+    );
+    let children = Running(start_many(&env, 3, &[], &script));
+    eventually(Duration::from_secs(60), "the first run to start", || {
+        runs(&env) == 1
+    });
+    eventually(
+        Duration::from_secs(60),
+        "2 runs waiting for the lock",
+        || lock_waiters(&env) == 2,
+    );
+    File::create(env.path("work/go")).unwrap();
+    for out in children.finish("the waiters to run side by side") {
+        assert_eq!(out.status.code(), Some(1));
     }
     assert_eq!(runs(&env), 3);
 }
@@ -353,14 +452,23 @@ fn kill_9_of_the_lock_holder_does_not_wedge_the_next_call() {
 fn a_stale_result_is_served_while_exactly_one_refresh_runs() {
     let env = Env::new();
     let args = ["--ttl", "1h", "--stale", "1h"];
-    let script = format!("{COUNTED}; wc -l < count | tr -d ' '");
+    // Once `hold` exists, a run of the command waits for `go`.
+    let script = format!(
+        "{COUNTED}; if [ -e hold ]; then {}; fi; wc -l < count | tr -d ' '",
+        wait_for("go")
+    );
     assert_eq!(output(run_sh(&env, &args, &script)).stdout, b"1\n");
+    File::create(env.path("work/hold")).unwrap();
     env.cmd(["invalidate", "run", "--soft"]).any_stderr().run();
-    for child in start_many(&env, 8, &args, &script) {
-        let out = child.wait_with_output().unwrap();
+    let calls = Running(start_many(&env, 8, &args, &script));
+    for out in calls.finish("the stale result to be served while the refresh is held") {
         assert_eq!(out.status.code(), Some(0));
-        assert!(out.stdout == b"1\n" || out.stdout == b"2\n", "{out:?}");
+        assert_eq!(out.stdout, b"1\n", "the stale result, at once");
     }
+    eventually(Duration::from_secs(60), "the refresh to start", || {
+        runs(&env) == 2
+    });
+    File::create(env.path("work/go")).unwrap();
     settle_refresh(&env, &args, &script);
     assert_eq!(runs(&env), 2, "one refresh");
 }
@@ -605,4 +713,318 @@ fn results_are_invalidated_with_their_cache_and_its_roots() {
     assert_eq!(runs(&env), 2, "invalidating a root cascades to the results");
     output(run_sh(&env, &args, COUNTED));
     assert_eq!(runs(&env), 2);
+}
+
+/// Starts a run whose stdout the test reads, reads `n` bytes, closes it, and
+/// waits (with a deadline) for the run to end; its status.
+fn close_stdout_after(env: &Env, args: &[&str], script: &str, n: usize) -> Option<i32> {
+    use std::io::Read;
+    let mut child = run_sh(env, args, script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = vec![0; n];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let mut running = Running(vec![child]);
+    eventually(Duration::from_secs(60), "the run to end", || {
+        running.0[0].try_wait().unwrap().is_some()
+    });
+    running.0.remove(0).wait().unwrap().code()
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly_and_stores_nothing() {
+    let env = Env::new();
+    let endless = format!("{COUNTED}; exec yes");
+    assert_eq!(
+        close_stdout_after(&env, &[], &endless, 10),
+        Some(141),
+        "the command died of SIGPIPE, as in a plain pipeline"
+    );
+    assert!(env.keys("run").is_empty(), "nothing stored");
+    // A replay stops as well.
+    let big = format!("{COUNTED}; head -c 4000000 /dev/zero");
+    assert_eq!(output(run_sh(&env, &[], &big)).stdout.len(), 4_000_000);
+    assert_eq!(close_stdout_after(&env, &[], &big, 10), Some(141));
+    assert_eq!(runs(&env), 2, "the second was a hit");
+}
+
+#[test]
+fn bad_run_arguments_exit_125_pointing_at_run_help() {
+    let env = Env::new();
+    let bad: [&[&str]; 6] = [
+        &["--ttl"],
+        &["--cache"],
+        &["--input"],
+        &["--output", "", "--", "true"],
+        &["--ttl", "-5s", "--", "true"],
+        &["--input", "", "--", "true"],
+    ];
+    for args in bad {
+        let mut cmd = env.std_command();
+        cmd.arg("run").args(args);
+        let out = output(cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{args:?}: {stderr}");
+        common::assert_error_form(&stderr);
+        assert!(!stderr.contains("use '--"), "{args:?}: {stderr}");
+    }
+    let mut cmd = env.std_command();
+    cmd.args(["--dir", "run", "run", "--ttl"]);
+    let stderr = String::from_utf8(output(cmd).stderr).unwrap();
+    assert!(
+        stderr.ends_with("hint: see 'cacheman run --help'\n"),
+        "{stderr}"
+    );
+    assert!(!env.store().exists());
+}
+
+#[test]
+fn huge_durations_saturate() {
+    let env = Env::new();
+    let args = ["--ttl", "1s", "--stale", "18446744073709551615s"];
+    for _ in 0..2 {
+        let out = output(run_sh(&env, &args, COUNTED));
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    assert_eq!(runs(&env), 1);
+}
+
+#[test]
+fn an_existing_path_is_an_input_as_written_even_if_it_looks_like_a_glob() {
+    let env = Env::new();
+    let name = "file[1].txt";
+    let step = || {
+        output(run_sh(
+            &env,
+            &["--input", name],
+            &format!("{COUNTED}; cat '{name}'"),
+        ))
+    };
+    fs::write(env.path("work").join(name), "x\n").unwrap();
+    assert_eq!(step().stdout, b"x\n");
+    fs::write(env.path("work").join(name), "y\n").unwrap();
+    assert_eq!(step().stdout, b"y\n", "its content is in the key");
+    assert_eq!(step().stdout, b"y\n");
+    assert_eq!(runs(&env), 2);
+}
+
+#[test]
+fn an_input_standing_for_nothing_is_warned_about_when_the_command_runs() {
+    let env = Env::new();
+    for (args, warning) in [
+        (
+            &["--input", "nope"][..],
+            "--input \"nope\" does not exist (keyed as missing)",
+        ),
+        (&["--input", "*.zz"], "--input \"*.zz\" matches nothing"),
+    ] {
+        let cold = output(run_sh(&env, args, COUNTED));
+        assert_eq!(cold.status.code(), Some(0));
+        let stderr = String::from_utf8(cold.stderr).unwrap();
+        assert_eq!(stderr, format!("cacheman: warning: {warning}\n"));
+        assert!(
+            output(run_sh(&env, args, COUNTED)).stderr.is_empty(),
+            "a hit"
+        );
+    }
+    fs::write(env.path("work/nope"), "").unwrap();
+    output(run_sh(&env, &["--input", "nope"], COUNTED));
+    assert_eq!(runs(&env), 3, "the missing input appearing is a miss");
+}
+
+#[test]
+fn links_in_an_input_directory_are_keyed_by_target_and_content() {
+    let env = Env::new();
+    let work = env.path("work");
+    fs::create_dir_all(work.join("d")).unwrap();
+    fs::create_dir_all(work.join("lib/sub")).unwrap();
+    std::os::unix::fs::symlink("../real.txt", work.join("d/file")).unwrap();
+    std::os::unix::fs::symlink("../lib", work.join("d/lib")).unwrap();
+    // A link back up: walking it would never end.
+    std::os::unix::fs::symlink("..", work.join("lib/sub/up")).unwrap();
+    fs::write(work.join("real.txt"), "two").unwrap();
+    fs::write(work.join("lib/sub/h"), "1").unwrap();
+    let args = ["--input", "d"];
+    let step = || explained(&env, &args, &[], "work");
+    step();
+    assert_eq!(step(), "", "a hit");
+    fs::write(work.join("real.txt"), "three").unwrap();
+    assert_eq!(step(), "cacheman: explain: input d/file changed\n");
+    fs::write(work.join("lib/sub/h"), "2").unwrap();
+    assert_eq!(step(), "cacheman: explain: input d/lib/sub/h changed\n");
+    fs::remove_file(work.join("d/file")).unwrap();
+    std::os::unix::fs::symlink("../other.txt", work.join("d/file")).unwrap();
+    assert_eq!(step(), "cacheman: explain: input d/file changed\n");
+    assert_eq!(runs(&env), 4);
+}
+
+#[test]
+fn the_project_store_is_left_out_of_an_input_directory() {
+    let env = Env::new().store_via(common::StoreVia::Nothing);
+    let project = env.path("work/project");
+    fs::create_dir(&project).unwrap();
+    env.cmd(["init"])
+        .in_dir(&project)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    assert!(project.join(".cacheman").is_dir());
+    for _ in 0..3 {
+        let mut cmd = run_sh(&env, &["--input", "."], "echo run >> ../count");
+        cmd.current_dir(&project);
+        let out = output(cmd);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    assert_eq!(runs(&env), 1, "the store's own files are not inputs");
+}
+
+#[test]
+fn fifos_sockets_and_devices_are_keyed_by_kind_and_never_opened() {
+    let env = Env::new();
+    let work = env.path("work");
+    fs::create_dir(work.join("d")).unwrap();
+    let fifo = Command::new("mkfifo")
+        .arg(work.join("d/pipe"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let _socket = std::os::unix::net::UnixListener::bind(work.join("d/sock")).unwrap();
+    for input in ["d", "d/pipe", "/dev/zero"] {
+        env.cmd(["run", "--input", input, "--", "echo", "ok"])
+            .stdout("ok\n")
+            .run();
+    }
+    env.cmd(["run", "--output", "d/pipe", "--", "echo", "fifo"])
+        .stdout("fifo\n")
+        .stderr_contains("cannot be an output")
+        .run();
+}
+
+#[test]
+fn a_hit_whose_outputs_cannot_be_restored_runs_the_command() {
+    let env = Env::new();
+    let args = ["--output", "o.txt"];
+    let script = format!("{COUNTED}; echo hello > o.txt; echo built");
+    output(run_sh(&env, &args, &script));
+    fs::remove_file(env.path("work/o.txt")).unwrap();
+    fs::create_dir(env.path("work/o.txt")).unwrap();
+    fs::write(env.path("work/o.txt/keep"), "").unwrap();
+    let out = output(run_sh(&env, &args, &script));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot be restored"), "{stderr}");
+    assert_eq!(
+        (out.status.code(), out.stdout.as_slice()),
+        (Some(0), &b"built\n"[..])
+    );
+    assert_eq!(runs(&env), 2, "run instead of replayed");
+}
+
+#[test]
+fn the_command_gets_no_stdin_unless_stdin_is_part_of_the_key() {
+    let env = Env::new();
+    let out = run_sh(&env, &[], &format!("{COUNTED}; cat"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"abc")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        out.stdout, b"",
+        "stdin that is not in the key never reaches the command"
+    );
+}
+
+#[test]
+fn leftovers_of_a_killed_restore_are_removed_by_the_next() {
+    let env = Env::new();
+    let args = ["--output", "o.txt"];
+    let script = format!("{COUNTED}; echo hello > o.txt");
+    output(run_sh(&env, &args, &script));
+    let mut dead = Command::new("true").spawn().unwrap();
+    let pid = dead.id();
+    dead.wait().unwrap();
+    let leftover = env.path(format!("work/.o.txt.cacheman-{pid}.0"));
+    fs::write(&leftover, "half").unwrap();
+    fs::remove_file(env.path("work/o.txt")).unwrap();
+    output(run_sh(&env, &args, &script));
+    assert_eq!(runs(&env), 1);
+    assert_eq!(fs::read(env.path("work/o.txt")).unwrap(), b"hello\n");
+    assert!(
+        !leftover.exists(),
+        "the dead writer's temporary file is gone"
+    );
+}
+
+#[test]
+fn a_shorter_ttl_than_the_stored_one_bounds_freshness() {
+    let env = Env::new();
+    output(run_sh(&env, &["--ttl", "1h"], COUNTED));
+    output(run_sh(&env, &["--ttl", "1h"], COUNTED));
+    assert_eq!(runs(&env), 1);
+    // Waiting out the shorter TTL: a deadline, not a guess about speed.
+    std::thread::sleep(Duration::from_millis(1100));
+    output(run_sh(&env, &["--ttl", "1s"], COUNTED));
+    assert_eq!(runs(&env), 2, "older than the caller's --ttl");
+}
+
+/// Hits and misses of the `run` cache, from `stats --json`.
+fn tally(env: &Env) -> (u64, u64) {
+    let stats = common::json(
+        &env.cmd(["stats", "run", "--json"])
+            .any_stdout()
+            .run()
+            .stdout,
+    );
+    (
+        stats["hits"].as_u64().unwrap(),
+        stats["misses"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn a_run_counts_one_hit_or_one_miss() {
+    let env = Env::new();
+    env.cmd(["create", "run"]).any_stdout().any_stderr().run();
+    fs::write(env.path("work/in"), "x").unwrap();
+    let args = ["--input", "in", "--explain"];
+    output(run_sh(&env, &args, COUNTED));
+    assert_eq!(tally(&env), (0, 1), "a cold run");
+    output(run_sh(&env, &args, COUNTED));
+    assert_eq!(tally(&env), (1, 1), "a hit");
+}
+
+#[test]
+fn a_script_whose_interpreter_is_missing_cannot_execute() {
+    let env = Env::new();
+    let script = env.path("work/script");
+    fs::write(&script, "#!/no/such/interpreter\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cmd = env.std_command();
+    cmd.args(["run", "--", "./script"]);
+    let out = output(cmd);
+    assert_eq!(out.status.code(), Some(126));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interpreter"), "{stderr}");
+}
+
+#[test]
+fn print_key_with_stdin_writes_nothing() {
+    let env = Env::new();
+    let key = |input: &str| {
+        env.cmd(["run", "--print-key", "--stdin", "--", "cat"])
+            .stdin(input)
+            .any_stdout()
+            .run()
+            .stdout
+    };
+    assert_ne!(key("a"), key("b"));
+    assert!(!env.store().exists(), "no store, no spool");
 }

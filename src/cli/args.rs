@@ -70,6 +70,32 @@ impl Cli {
     }
 }
 
+/// Where the subcommand's name is in a command line (the program name first):
+/// the first word that is neither a global option nor such an option's value.
+pub fn subcommand_index(args: &[OsString]) -> Option<usize> {
+    let globals = GlobalArgs::augment_args(clap::Command::new("cacheman"));
+    let takes_value = |word: &str| {
+        globals.get_arguments().any(|arg| {
+            arg.get_action().takes_values()
+                && (arg
+                    .get_long()
+                    .is_some_and(|long| word.strip_prefix("--") == Some(long))
+                    || arg
+                        .get_short()
+                        .is_some_and(|short| word == format!("-{short}")))
+        })
+    };
+    let mut at = 1;
+    while let Some(word) = args.get(at) {
+        let word = word.to_string_lossy();
+        if !word.starts_with('-') {
+            return Some(at);
+        }
+        at += if takes_value(&word) { 2 } else { 1 };
+    }
+    None
+}
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// The store directory [env: CACHEMAN_DIR]
@@ -168,6 +194,21 @@ mod tests {
         let at = debug.find("disp_ord: ").expect("a display order field");
         let end = at + debug[at..].find(',').expect("more fields");
         format!("{}{}", &debug[..at], &debug[end..])
+    }
+
+    #[test]
+    fn the_subcommand_is_found_past_the_global_options() {
+        let at = |line: &[&str]| {
+            let args: Vec<OsString> = std::iter::once("cacheman")
+                .chain(line.iter().copied())
+                .map(OsString::from)
+                .collect();
+            subcommand_index(&args)
+        };
+        assert_eq!(at(&["run", "--ttl"]), Some(1));
+        assert_eq!(at(&["--dir", "run", "-v", "get", "c"]), Some(4));
+        assert_eq!(at(&["--dir=/s", "--no-stats", "run"]), Some(3));
+        assert_eq!(at(&["-v", "--dir"]), None);
     }
 
     #[test]

@@ -36,16 +36,27 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     let cli = match Cli::parse_fast(&args).map_or_else(|| parse(&args), Ok) {
         Ok(cli) => cli,
-        Err(e) if output::clap_subcommand(&e).as_deref() == Some("run") => {
-            return under_run(output::clap_error(&e));
+        Err(e) => {
+            let subcommand = args::subcommand_index(&args)
+                .and_then(|at| args.get(at)?.to_str())
+                .filter(|name| args::lone_subcommand(name).is_some());
+            let code = output::clap_error(&e, subcommand);
+            return if subcommand == Some("run") {
+                under_run(code)
+            } else {
+                code
+            };
         }
-        Err(e) => return output::clap_error(&e),
     };
     let is_run = matches!(cli.command, args::Command::Run(_));
     let mut stdout = std::io::stdout().lock();
     let result = Context::new(&cli.global)
         .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))
-        .and_then(|code| output::flush(&mut stdout).map(|()| code));
+        .and_then(|code| match output::flush(&mut stdout) {
+            // `run` already chose the status of a run whose caller left.
+            Err(e) if is_run && output::is_broken_pipe(&e) => Ok(code),
+            flushed => flushed.map(|()| code),
+        });
     match result {
         Ok(code) => code,
         Err(e) if is_run => under_run(report(&e)),

@@ -41,6 +41,12 @@ pub enum ClapOutcome {
 
 /// Classifies a clap error and reduces a usage error to cacheman's one-line form.
 pub fn describe_clap_error(error: &clap::Error) -> ClapOutcome {
+    describe(error, None)
+}
+
+/// [`describe_clap_error`], with the hint pointing at the help of `subcommand`
+/// (the one the command line names) when clap's text names none.
+fn describe(error: &clap::Error, subcommand: Option<&str>) -> ClapOutcome {
     use clap::error::ErrorKind;
     let rendered = error.render().to_string();
     match error.kind() {
@@ -82,20 +88,13 @@ pub fn describe_clap_error(error: &clap::Error) -> ClapOutcome {
         message = format!("{} {}", message, listed.join(", "));
     }
     let tip = lines.iter().find_map(|l| l.strip_prefix("tip: "));
-    let subcommand = usage_subcommand(&lines);
+    let subcommand = usage_subcommand(&lines).or(subcommand);
     let hint = match (tip, subcommand) {
         (Some(tip), _) => tip.to_string(),
         (None, Some(sub)) => format!("see 'cacheman {sub} --help'"),
         (None, None) => "see 'cacheman --help'".to_string(),
     };
     ClapOutcome::Usage { message, hint }
-}
-
-/// The subcommand a clap error's usage line names, if any.
-pub fn clap_subcommand(error: &clap::Error) -> Option<String> {
-    let rendered = error.render().to_string();
-    let lines: Vec<&str> = rendered.lines().map(str::trim).collect();
-    usage_subcommand(&lines).map(str::to_owned)
 }
 
 fn usage_subcommand<'a>(lines: &[&'a str]) -> Option<&'a str> {
@@ -107,9 +106,10 @@ fn usage_subcommand<'a>(lines: &[&'a str]) -> Option<&'a str> {
 }
 
 /// Prints a clap error: help and version as clap renders them, a usage error as
-/// one `cacheman: error:` line plus a hint, with status 2.
-pub fn clap_error(error: &clap::Error) -> ExitCode {
-    match describe_clap_error(error) {
+/// one `cacheman: error:` line plus a hint (pointing at the help of
+/// `subcommand`, the one the command line names), with status 2.
+pub fn clap_error(error: &clap::Error, subcommand: Option<&str>) -> ExitCode {
+    match describe(error, subcommand) {
         ClapOutcome::Text { code, .. } => {
             let _ = error.print();
             code

@@ -1,12 +1,19 @@
 //! Running the command: directly (never through a shell), with stdout and
-//! stderr on separate pipes that a thread each drains. Every chunk goes live to
-//! the caller and into the transcript in the order it arrived.
+//! stderr on separate pipes that one poll(2) loop drains. Every chunk goes live
+//! to the caller and into the transcript in the order the loop read it, so
+//! writes to the two streams keep their order whenever the loop read the first
+//! before the second was made (writes closer together than that cannot be told
+//! apart by any reader that keeps the streams separate).
 
+use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, SyncSender};
-use std::thread;
+
+use rustix::event::{PollFd, PollFlags, poll};
+use rustix::io::Errno;
 
 use crate::run::transcript::{self, Tag};
 
@@ -42,22 +49,43 @@ impl Outcome {
     }
 }
 
+/// The status of a run whose caller closed stdout or stderr: that of a command
+/// killed by SIGPIPE, as the command itself is when it writes again.
+pub fn caller_left() -> u8 {
+    Outcome::Signaled(rustix::process::Signal::PIPE.as_raw()).code()
+}
+
 const CHUNK: usize = 64 << 10;
 
 /// Starts `command`, printing why it could not start.
 fn start(command: &mut Command) -> Result<Child, Outcome> {
     command.spawn().map_err(|e| {
-        let program = command.get_program().to_string_lossy().into_owned();
+        let program = command.get_program().to_owned();
+        let shown = program.to_string_lossy();
         let not_found = e.kind() == io::ErrorKind::NotFound;
-        eprintln!("cacheman: error: cannot run '{program}': {e}");
-        if not_found {
-            eprintln!("hint: check the name and $PATH; commands run directly, not through a shell");
+        eprintln!("cacheman: error: cannot run '{shown}': {e}");
+        if !not_found {
+            return Outcome::NotStarted { not_found };
         }
+        if exists(Path::new(&program)) {
+            eprintln!("hint: the file exists: its interpreter (its #! line) was not found");
+            return Outcome::NotStarted { not_found: false };
+        }
+        eprintln!("hint: check the name and $PATH; commands run directly, not through a shell");
         Outcome::NotStarted { not_found }
     })
 }
 
-/// Runs with the caller's stdout and stderr, capturing nothing.
+/// True when `program` names a file, directly or through `$PATH`.
+fn exists(program: &Path) -> bool {
+    if program.components().count() > 1 {
+        return program.is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// Runs with the caller's stdin, stdout and stderr, capturing nothing.
 pub fn run_plain(command: &mut Command) -> io::Result<Outcome> {
     match start(command) {
         Ok(mut child) => child.wait().map(Outcome::of),
@@ -65,96 +93,145 @@ pub fn run_plain(command: &mut Command) -> io::Result<Outcome> {
     }
 }
 
+/// Whether a captured run may be stored, as far as its capture goes.
+#[derive(Debug)]
+pub enum Capture {
+    /// Everything the command printed is in the transcript.
+    Complete,
+    /// Writing the transcript or reading a pipe failed (the first error).
+    Incomplete(io::Error),
+    /// The caller closed stdout or stderr. That pipe was closed to the command
+    /// too, so its next write there fails (SIGPIPE), as in a plain pipeline.
+    CallerLeft,
+}
+
+/// One of the command's output pipes, while it is open.
+struct Pipe {
+    tag: Tag,
+    file: File,
+}
+
 /// Runs, streaming output live to `out` and stderr and appending it as frames
-/// to `transcript`. A failing transcript does not stop the command: the first
-/// error is returned beside the outcome, and the run must not be stored.
+/// to `transcript` in the order it was read.
 pub fn run_captured(
     command: &mut Command,
     out: &mut dyn Write,
     transcript: &mut dyn Write,
-) -> io::Result<(Outcome, Option<io::Error>)> {
+) -> io::Result<(Outcome, Capture)> {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = match start(command) {
         Ok(child) => child,
-        Err(outcome) => return Ok((outcome, None)),
+        Err(outcome) => return Ok((outcome, Capture::Complete)),
     };
-    let (sender, chunks) = mpsc::sync_channel(16);
-    let readers = [
-        drain(child.stdout.take(), Tag::Stdout, sender.clone()),
-        drain(child.stderr.take(), Tag::Stderr, sender),
+    let pipe = |tag, fd: Option<OwnedFd>| {
+        fd.map(|fd| Pipe {
+            tag,
+            file: File::from(fd),
+        })
+    };
+    let mut pipes = [
+        pipe(Tag::Stdout, child.stdout.take().map(OwnedFd::from)),
+        pipe(Tag::Stderr, child.stderr.take().map(OwnedFd::from)),
     ];
     let mut live = Live::new(out);
-    let mut failure = None;
-    for (tag, chunk) in chunks {
-        live.show(tag, &chunk);
-        if failure.is_none()
-            && let Err(e) = transcript::write_frame(transcript, tag, &chunk)
-        {
-            failure = Some(e);
-        }
-    }
-    for reader in readers {
-        let _ = reader.join();
-    }
-    let outcome = Outcome::of(child.wait()?);
-    Ok((outcome, failure))
-}
-
-/// A thread that reads a pipe to its end and sends each chunk.
-fn drain(
-    pipe: Option<impl Read + Send + 'static>,
-    tag: Tag,
-    sender: SyncSender<(Tag, Vec<u8>)>,
-) -> thread::JoinHandle<()> {
-    thread::spawn(move || {
-        let Some(mut pipe) = pipe else { return };
-        let mut buf = vec![0; CHUNK];
-        loop {
-            match pipe.read(&mut buf) {
-                Ok(0) => return,
-                Ok(n) => {
-                    if sender.send((tag, buf[..n].to_vec())).is_err() {
-                        return;
-                    }
+    let mut capture = Capture::Complete;
+    let mut buf = vec![0; CHUNK];
+    while let Some(ready) = wait_ready(&pipes)? {
+        for (slot, ready) in pipes.iter_mut().zip(ready) {
+            let Some(pipe) = slot.as_mut().filter(|_| ready) else {
+                continue;
+            };
+            let tag = pipe.tag;
+            let chunk = match pipe.file.read(&mut buf) {
+                Ok(0) => {
+                    *slot = None;
+                    continue;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return,
+                Ok(n) => &buf[..n],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Unread output: the capture is incomplete.
+                    *slot = None;
+                    if matches!(capture, Capture::Complete) {
+                        capture = Capture::Incomplete(e);
+                    }
+                    continue;
+                }
+            };
+            if !live.show(tag, chunk) {
+                // Dropping our end: the command's next write to it fails.
+                *slot = None;
+                capture = Capture::CallerLeft;
+            } else if matches!(capture, Capture::Complete)
+                && let Err(e) = transcript::write_frame(transcript, tag, chunk)
+            {
+                capture = Capture::Incomplete(e);
             }
         }
-    })
+    }
+    let outcome = Outcome::of(child.wait()?);
+    Ok((outcome, capture))
 }
 
-/// The caller's stdout and stderr, written in order. A stream that fails (a
-/// closed pipe) is left alone from then on; the capture goes on.
+/// Waits until an open pipe has data or has closed, and says which (in the
+/// order of `pipes`); `None` once no pipe is open.
+fn wait_ready(pipes: &[Option<Pipe>; 2]) -> io::Result<Option<[bool; 2]>> {
+    let open: Vec<(usize, &File)> = pipes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, pipe)| pipe.as_ref().map(|p| (i, &p.file)))
+        .collect();
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let mut fds: Vec<PollFd<'_>> = open
+        .iter()
+        .map(|(_, file)| PollFd::new(*file, PollFlags::IN))
+        .collect();
+    loop {
+        match poll(&mut fds, None) {
+            Ok(_) => break,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut ready = [false; 2];
+    for ((i, _), fd) in open.iter().zip(&fds) {
+        ready[*i] = !fd.revents().is_empty();
+    }
+    Ok(Some(ready))
+}
+
+/// The caller's stdout and stderr, written in order, each chunk at once.
 pub struct Live<'a> {
     out: &'a mut dyn Write,
-    out_open: bool,
-    err_open: bool,
 }
 
 impl<'a> Live<'a> {
     pub fn new(out: &'a mut dyn Write) -> Live<'a> {
-        Live {
-            out,
-            out_open: true,
-            err_open: true,
-        }
+        Live { out }
     }
 
-    /// Writes one chunk to the stream it came from, at once.
-    pub fn show(&mut self, tag: Tag, chunk: &[u8]) {
-        match tag {
-            Tag::Stdout if self.out_open => {
-                self.out_open = self
-                    .out
-                    .write_all(chunk)
-                    .and_then(|()| self.out.flush())
-                    .is_ok();
+    /// Writes one chunk to the stream it came from; false when that stream is
+    /// gone (a closed pipe ends quietly; any other failure is named on stderr).
+    pub fn show(&mut self, tag: Tag, chunk: &[u8]) -> bool {
+        let (name, written) = match tag {
+            Tag::Stderr => ("stderr", io::stderr().write_all(chunk)),
+            _ => (
+                "stdout",
+                self.out.write_all(chunk).and_then(|()| self.out.flush()),
+            ),
+        };
+        match written {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => false,
+            Err(e) => {
+                let _ = writeln!(
+                    io::stderr(),
+                    "cacheman: warning: writing {name} failed ({e}); the command's {name} is closed"
+                );
+                false
             }
-            Tag::Stderr if self.err_open => {
-                self.err_open = io::stderr().write_all(chunk).is_ok();
-            }
-            _ => {}
         }
     }
 }

@@ -35,17 +35,29 @@ pub struct Input {
 /// What one input path holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Content {
-    /// Nothing is there (a plain path that does not exist).
+    /// Nothing is there (a plain path that does not exist, a dangling link).
     Missing,
-    /// A file, by the BLAKE3 hash of its bytes.
+    /// A regular file, by the BLAKE3 hash of its bytes.
     File([u8; 32]),
-    /// A symbolic link inside an input directory, by its target.
-    Symlink(Vec<u8>),
+    /// A directory reached through a symbolic link (what it holds is listed
+    /// beside it, under the link's path).
+    Dir,
+    /// Anything else (a FIFO, socket or device), by its kind and device
+    /// number; never opened.
+    Special { kind: u8, rdev: u64 },
+    /// A symbolic link inside an input directory, by its target as written and
+    /// by what it resolves to.
+    Symlink(Vec<u8>, Box<Content>),
 }
 
 /// A BLAKE3 hash of bytes.
 pub fn hash(bytes: &[u8]) -> [u8; 32] {
     *blake3::hash(bytes).as_bytes()
+}
+
+/// A key or hash as lowercase hex, as it appears in store keys and lock names.
+pub fn hex(key: &[u8; 32]) -> String {
+    blake3::Hash::from_bytes(*key).to_hex().to_string()
 }
 
 /// Feeds tagged, length-prefixed fields to a hasher.
@@ -69,6 +81,22 @@ impl Encoder {
         }
     }
 
+    fn content(&mut self, content: &Content) {
+        match content {
+            Content::Missing => self.field(6, b""),
+            Content::File(hash) => self.field(7, hash),
+            Content::Symlink(target, resolved) => {
+                self.field(8, target);
+                self.content(resolved);
+            }
+            Content::Dir => self.field(12, b""),
+            Content::Special { kind, rdev } => {
+                self.field(13, &[*kind]);
+                self.field(13, &rdev.to_le_bytes());
+            }
+        }
+    }
+
     fn optional(&mut self, tag: u8, value: Option<&[u8]>) {
         match value {
             Some(bytes) => self.field(tag, bytes),
@@ -83,7 +111,7 @@ impl Parts {
     /// The key results are stored under.
     pub fn key(&self) -> [u8; 32] {
         let mut e = Encoder(blake3::Hasher::new());
-        e.field(0, b"cacheman run key v1");
+        e.field(0, b"cacheman run key v2");
         e.list(1, &self.argv);
         e.optional(2, self.cwd.as_deref());
         e.count(3, self.env.len());
@@ -97,11 +125,7 @@ impl Parts {
             e.count(4, input.files.len());
             for (path, content) in &input.files {
                 e.field(5, path);
-                match content {
-                    Content::Missing => e.field(6, b""),
-                    Content::File(hash) => e.field(7, hash),
-                    Content::Symlink(target) => e.field(8, target),
-                }
+                e.content(content);
             }
         }
         e.optional(9, self.stdin.as_ref().map(<[u8; 32]>::as_slice));

@@ -1,10 +1,11 @@
 //! The dogpile lock: one `flock`ed file per key under `<store>/run-locks/`, so
 //! identical runs compute once. The kernel drops a killed holder's lock, so a
 //! crash never wedges later calls. The holder unlinks the file before unlocking;
-//! a waiter that then wins a lock on an unlinked file opens the path again.
+//! a waiter that then wins a lock on an unlinked file opens the path again,
+//! unless the holder marked it failed: then every waiter runs at once.
 
 use std::fs::{self, File, TryLockError};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
@@ -16,19 +17,35 @@ pub struct KeyLock {
     path: PathBuf,
 }
 
+/// What waiting for the lock came to.
+pub enum Turn {
+    /// The lock is ours.
+    Held(KeyLock),
+    /// The holder waited for stored nothing (its command failed): run without
+    /// the lock, as every other waiter does, instead of one after another.
+    HolderFailed,
+}
+
+/// The byte a holder whose run stored nothing leaves in the lock file.
+const FAILED: u8 = b'F';
+
 /// Where the lock of a key lives.
 pub fn path_for(store: &Path, key_hex: &str) -> PathBuf {
     store.join("run-locks").join(format!("{key_hex}.lock"))
 }
 
 impl KeyLock {
-    /// Waits until the lock is ours.
-    pub fn acquire(path: &Path) -> Result<KeyLock> {
+    /// Waits until the lock is ours, or its holder failed.
+    pub fn acquire(path: &Path) -> Result<Turn> {
         loop {
             let file = open(path)?;
             file.lock().at(path)?;
-            if let Some(lock) = KeyLock::still_named(file, path)? {
-                return Ok(lock);
+            if still_named(&file, path)? {
+                return Ok(Turn::Held(KeyLock::new(file, path)));
+            }
+            let mut mark = [0];
+            if file.read_at(&mut mark, 0).at(path)? == 1 && mark[0] == FAILED {
+                return Ok(Turn::HolderFailed);
             }
         }
     }
@@ -42,24 +59,31 @@ impl KeyLock {
                 Err(TryLockError::WouldBlock) => return Ok(None),
                 Err(TryLockError::Error(e)) => return Err(e).at(path),
             }
-            if let Some(lock) = KeyLock::still_named(file, path)? {
-                return Ok(Some(lock));
+            if still_named(&file, path)? {
+                return Ok(Some(KeyLock::new(file, path)));
             }
         }
     }
 
-    /// The lock, if the locked file is still the one at `path` (a holder may
-    /// have unlinked it while we waited).
-    fn still_named(file: File, path: &Path) -> Result<Option<KeyLock>> {
-        let held = file.metadata().at(path)?;
-        Ok(match fs::metadata(path) {
-            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => Some(KeyLock {
-                file,
-                path: path.to_path_buf(),
-            }),
-            _ => None,
-        })
+    fn new(file: File, path: &Path) -> KeyLock {
+        KeyLock {
+            file,
+            path: path.to_path_buf(),
+        }
     }
+
+    /// Releases the lock telling the processes waiting for it that this run
+    /// stored nothing, so they run too, all at once.
+    pub fn release_failed(self) {
+        let _ = self.file.write_all_at(&[FAILED], 0);
+    }
+}
+
+/// True if the locked file is still the one at `path` (a holder may have
+/// unlinked it while we waited).
+fn still_named(file: &File, path: &Path) -> Result<bool> {
+    let held = file.metadata().at(path)?;
+    Ok(fs::metadata(path).is_ok_and(|now| now.ino() == held.ino() && now.dev() == held.dev()))
 }
 
 fn open(path: &Path) -> Result<File> {
@@ -84,7 +108,9 @@ mod tests {
     fn one_holder_at_a_time_and_no_leftovers() {
         let dir = std::env::temp_dir().join(format!("cacheman-lock-{}", std::process::id()));
         let path = path_for(&dir, "k");
-        let held = KeyLock::acquire(&path).unwrap();
+        let Turn::Held(held) = KeyLock::acquire(&path).unwrap() else {
+            panic!("nobody else holds it");
+        };
         assert!(KeyLock::try_acquire(&path).unwrap().is_none());
         drop(held);
         assert!(!path.exists(), "the holder removes the file");

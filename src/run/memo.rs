@@ -13,14 +13,14 @@ use std::time::Duration;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, IoContext, Result};
 use crate::name::CacheName;
-use crate::run::capture::{self, Outcome};
-use crate::run::explain::explain;
+use crate::run::capture::{self, Capture, Outcome};
+use crate::run::explain;
 use crate::run::inputs::InputHasher;
 use crate::run::key::{self, Parts};
-use crate::run::lock::{self, KeyLock};
+use crate::run::lock::{self, KeyLock, Turn};
 use crate::run::outputs;
 use crate::run::record::{self, Record};
-use crate::run::replay;
+use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
 use crate::store::{Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
@@ -45,17 +45,22 @@ pub struct Request {
     pub explain: bool,
     /// Be the background refresher of a stale result.
     pub refresh: bool,
-    /// The arguments of `cacheman run` that start a refresher for this request.
-    pub refresher_args: Vec<OsString>,
 }
 
 /// Where results go and what to do after a write.
 pub struct Memo<'a> {
+    /// The store; its reads of results count as hits and misses.
     pub store: &'a dyn Store,
+    /// The same store, reading without counting: for the notes and the second
+    /// look under the lock, so that one run counts one hit or one miss.
+    pub quiet: &'a dyn Store,
     /// The store directory (for the lock files and the refresher's `--dir`).
     pub root: &'a Path,
     /// Reports a write's notices and starts a due sync.
     pub after_write: &'a dyn Fn(&CacheName, &WriteReport),
+    /// The arguments of the `cacheman run` that refreshes a stale result of
+    /// this request (asked for only when one is started).
+    pub refresher_args: &'a dyn Fn() -> Vec<OsString>,
 }
 
 /// A request with its key worked out.
@@ -78,47 +83,81 @@ enum Found {
 }
 
 impl Memo<'_> {
-    /// The key `run` would use, as hex.
+    /// The key `run` would use, as hex. Nothing is written, not even a spool.
     pub fn print_key(&self, request: &Request, cwd: &Path) -> Result<String> {
-        let keyed = self.keyed(request, cwd)?;
-        Ok(blake3::Hash::from_bytes(keyed.key).to_hex().to_string())
+        let keyed = self.keyed(request, cwd, false)?;
+        Ok(key::hex(&keyed.key))
     }
 
     /// Runs or replays; returns the exit status.
     pub fn run(&self, request: &Request, cwd: &Path, out: &mut dyn Write) -> Result<u8> {
-        let keyed = self.keyed(request, cwd)?;
-        let lock_path = lock::path_for(self.root, &hex(&keyed.key));
+        let keyed = self.keyed(request, cwd, true)?;
+        let lock_path = lock::path_for(self.root, &key::hex(&keyed.key));
         if request.refresh {
             return self.refresh(&keyed, &lock_path);
         }
         if !request.force {
-            match self.lookup(&keyed)? {
-                Some(Found::Fresh(hit)) => return self.replay(&keyed, hit, out),
-                Some(Found::Stale(hit)) => {
-                    self.start_refresher(&keyed, &lock_path)?;
-                    return self.replay(&keyed, hit, out);
-                }
-                None => {}
+            let found = self.lookup(&keyed, self.store)?;
+            if let Some(Found::Stale(_)) = &found {
+                self.start_refresher(&keyed, &lock_path)?;
             }
-            if request.explain {
-                let earlier = keyed.earlier.as_ref().map(|r| &r.parts);
-                for line in explain(earlier, &keyed.parts) {
-                    eprintln!("cacheman: explain: {line}");
-                }
+            if let Some(Found::Fresh(hit) | Found::Stale(hit)) = found {
+                return match self.replay(&keyed, hit, out)? {
+                    Some(code) => Ok(code),
+                    None => self.run_locked(&keyed, &lock_path, out, false),
+                };
             }
         }
-        let _lock = KeyLock::acquire(&lock_path)?;
-        if !request.force
-            && let Some(Found::Fresh(hit)) = self.lookup(&keyed)?
+        self.run_locked(&keyed, &lock_path, out, !request.force)
+    }
+
+    /// Runs the command under the key's lock. With `recheck`, first looks again
+    /// for a result stored while this call waited, and explains the miss when
+    /// the command does run. A holder that stores nothing lets all its waiters
+    /// run at once.
+    fn run_locked(
+        &self,
+        keyed: &Keyed<'_>,
+        lock_path: &Path,
+        out: &mut dyn Write,
+        recheck: bool,
+    ) -> Result<u8> {
+        let lock = match KeyLock::acquire(lock_path)? {
+            Turn::Held(lock) => Some(lock),
+            Turn::HolderFailed => None,
+        };
+        let mut say_why = recheck;
+        if recheck
+            && lock.is_some()
+            && let Some(Found::Fresh(hit)) = self.lookup(keyed, self.quiet)?
         {
-            return self.replay(&keyed, hit, out);
+            match self.replay(keyed, hit, out)? {
+                Some(code) => return Ok(code),
+                None => say_why = false,
+            }
         }
-        self.compute(&keyed, out)
+        for warning in &keyed.hasher.unmatched {
+            eprintln!("cacheman: warning: {warning}");
+        }
+        if say_why && keyed.request.explain {
+            let earlier = keyed.earlier.as_ref().map(|r| &r.parts);
+            for line in explain::explain(earlier, &keyed.parts) {
+                eprintln!("cacheman: explain: {line}");
+            }
+        }
+        let (code, stored) = self.compute(keyed, out)?;
+        if let Some(lock) = lock
+            && !stored
+        {
+            lock.release_failed();
+        }
+        Ok(code)
     }
 
     /// Works out the key, reading the last record of this argv when its
-    /// fingerprints or its parts are wanted.
-    fn keyed<'r>(&self, request: &'r Request, cwd: &Path) -> Result<Keyed<'r>> {
+    /// fingerprints or its parts are wanted. With `--stdin`, stdin is spooled
+    /// for the command when `spool_stdin`, else only hashed.
+    fn keyed<'r>(&self, request: &'r Request, cwd: &Path, spool_stdin: bool) -> Result<Keyed<'r>> {
         let cache = &request.cache;
         let argv: Vec<Vec<u8>> = request.argv.iter().map(|a| a.as_bytes().to_vec()).collect();
         let argv_id = Parts {
@@ -135,7 +174,7 @@ impl Memo<'_> {
             .as_ref()
             .map(|r| r.known.clone())
             .unwrap_or_default();
-        let mut hasher = InputHasher::new(cwd, known);
+        let mut hasher = InputHasher::new(cwd, self.root, known);
         let inputs = hasher.hash_all(&request.inputs)?;
         let mut env: Vec<(Vec<u8>, Option<[u8; 32]>)> = request
             .env
@@ -147,11 +186,19 @@ impl Memo<'_> {
             .collect();
         env.sort();
         env.dedup();
-        let (stdin, stdin_hash) = if request.stdin {
-            let (file, hash) = Spool::of_stream(&self.spool_dir(), &mut io::stdin().lock())?;
-            (Some(file), Some(hash))
-        } else {
-            (None, None)
+        let (stdin, stdin_hash) = match (request.stdin, spool_stdin) {
+            (false, _) => (None, None),
+            (true, true) => {
+                let (file, hash) = Spool::of_stream(&self.spool_dir(), &mut io::stdin().lock())?;
+                (Some(file), Some(hash))
+            }
+            (true, false) => {
+                let mut hasher = blake3::Hasher::new();
+                hasher
+                    .update_reader(io::stdin().lock())
+                    .at(Path::new("<stdin>"))?;
+                (None, Some(*hasher.finalize().as_bytes()))
+            }
         };
         let parts = Parts {
             argv,
@@ -183,34 +230,37 @@ impl Memo<'_> {
         self.root.join("run-spool")
     }
 
+    /// The note of this argv; one of another format version is left unread.
     fn read_record(&self, cache: &CacheName, argv_id: &[u8; 32]) -> Result<Option<Record>> {
         let key = record::record_key(argv_id);
-        let Some(hit) = self.store.get(cache, &key)? else {
+        let Some(hit) = self.quiet.get(cache, &key)? else {
             return Ok(None);
         };
         let bytes = hit.value.into_bytes()?;
-        Record::decode(&bytes)
-            .map(Some)
-            .map_err(|reason| damaged(self.root, cache, &key, reason))
+        Record::decode(&bytes).map_err(|reason| damaged(self.root, cache, &key, reason))
     }
 
-    /// The stored result for this key, if it can be used now. Every use of a
-    /// stored result goes through here, so a check that must pass first (such
-    /// as file bindings) belongs at its top.
-    fn lookup(&self, keyed: &Keyed<'_>) -> Result<Option<Found>> {
+    /// The stored result for this key, if it can be used now, read from `store`
+    /// (counting or not). Every use of a stored result goes through here, so a
+    /// check that must pass first (such as file bindings) belongs at its top.
+    /// It is fresh while younger than its own TTL and the caller's `--ttl`.
+    fn lookup(&self, keyed: &Keyed<'_>, store: &dyn Store) -> Result<Option<Found>> {
         let key = record::result_key(&keyed.key);
-        let Some(hit) = self.store.get(&keyed.request.cache, &key)? else {
+        let Some(hit) = store.get(&keyed.request.cache, &key)? else {
             return Ok(None);
         };
-        let fresh_ms = transcript::read_header(&mut replay::open(&hit.value))
+        let stored_ms = transcript::read_header(&mut replay::open(&hit.value))
             .map_err(|reason| damaged(self.root, &keyed.request.cache, &key, reason))?;
-        let now = SystemClock.now_ms();
-        let age = now.saturating_sub(hit.created_ms);
+        let asked_ms = match keyed.request.ttl {
+            Ttl::After(ttl) => millis(ttl),
+            Ttl::Never | Ttl::CacheDefault => u64::MAX,
+        };
+        let fresh_ms = stored_ms.min(asked_ms);
+        let age = SystemClock.now_ms().saturating_sub(hit.created_ms);
         if !hit.stale && age < fresh_ms {
             return Ok(Some(Found::Fresh(hit)));
         }
-        let window = keyed.request.stale.map(|d| d.as_millis() as u64);
-        Ok(match window {
+        Ok(match keyed.request.stale.map(millis) {
             Some(window) if age < fresh_ms.saturating_add(window) || hit.stale => {
                 Some(Found::Stale(hit))
             }
@@ -218,15 +268,35 @@ impl Memo<'_> {
         })
     }
 
-    /// Replays a stored result; keeps newly trusted input hashes for next time.
-    fn replay(&self, keyed: &Keyed<'_>, hit: Hit, out: &mut dyn Write) -> Result<u8> {
+    /// Replays a stored result: its outputs first, then its streams; keeps
+    /// newly trusted input hashes for next time. `None` when the outputs could
+    /// not be restored (said on stderr): the caller runs the command instead.
+    fn replay(&self, keyed: &Keyed<'_>, hit: Hit, out: &mut dyn Write) -> Result<Option<u8>> {
         let key = record::result_key(&keyed.key);
-        let code = replay::replay(&hit.value, out)
-            .map_err(|e| e.into_error(self.root, &keyed.request.cache, &key))?;
+        let failed = |e: ReplayError| e.into_error(self.root, &keyed.request.cache, &key);
+        replay::verify(&hit.value).map_err(failed)?;
+        let status = if keyed.request.outputs.is_empty() {
+            None
+        } else {
+            match replay::restore_outputs(&hit.value) {
+                Ok(status) => Some(status),
+                Err(ReplayError::Failed(e)) => {
+                    eprintln!(
+                        "cacheman: warning: the stored outputs cannot be restored ({e}); running the command"
+                    );
+                    return Ok(None);
+                }
+                Err(e) => return Err(failed(e)),
+            }
+        };
+        let code = match replay::replay_streams(&hit.value, out, status).map_err(failed)? {
+            Replayed::Status(code) => code,
+            Replayed::CallerLeft => return Ok(Some(capture::caller_left())),
+        };
         if keyed.hasher.learned {
-            self.write_record(keyed)?;
+            self.save_record(keyed);
         }
-        Ok(code)
+        Ok(Some(code))
     }
 
     /// Starts one detached refresher, unless a run of this key is under way.
@@ -239,9 +309,7 @@ impl Memo<'_> {
             Some(file) => Stdio::from(file.try_clone().at(Path::new("<stdin>"))?),
             None => Stdio::null(),
         };
-        let mut args = vec![OsString::from("run")];
-        args.extend(keyed.request.refresher_args.iter().cloned());
-        crate::detach::spawn(self.root, &args, stdin)
+        crate::detach::spawn(self.root, &(self.refresher_args)(), stdin)
     }
 
     /// The refresher: runs the command again unless another process is already
@@ -250,22 +318,23 @@ impl Memo<'_> {
         let Some(_lock) = KeyLock::try_acquire(lock_path)? else {
             return Ok(0);
         };
-        if let Some(Found::Fresh(_)) = self.lookup(keyed)? {
+        if let Some(Found::Fresh(_)) = self.lookup(keyed, self.quiet)? {
             return Ok(0);
         }
-        self.compute(keyed, &mut io::sink())
+        self.compute(keyed, &mut io::sink()).map(|(code, _)| code)
     }
 
     /// Runs the command with its output captured, and stores the result if it
-    /// may be: a success (or any exit with `--cache-failures`), never a signal.
-    fn compute(&self, keyed: &Keyed<'_>, out: &mut dyn Write) -> Result<u8> {
+    /// may be: a success (or any exit with `--cache-failures`), never a signal,
+    /// never a run whose caller left. Returns the status and whether it was stored.
+    fn compute(&self, keyed: &Keyed<'_>, out: &mut dyn Write) -> Result<(u8, bool)> {
         let request = keyed.request;
         let token = self.store.epoch()?;
         let (fresh_ms, store_ttl) = lifetimes(request);
         let mut spool = Spool::new(&self.spool_dir())?;
         transcript::write_header(&mut spool, fresh_ms).at(&spool.path)?;
         let mut command = self.command(keyed)?;
-        let (outcome, spool_failure) =
+        let (outcome, capture) =
             capture::run_captured(&mut command, out, &mut spool).at(Path::new(&request.argv[0]))?;
         let code = outcome.code();
         let keep = match outcome {
@@ -273,31 +342,41 @@ impl Memo<'_> {
             Outcome::Exited(_) => request.cache_failures,
             Outcome::Signaled(_) | Outcome::NotStarted { .. } => false,
         };
-        if !keep {
-            return Ok(code);
+        let complete = match capture {
+            Capture::CallerLeft => return Ok((code, false)),
+            _ if !keep => return Ok((code, false)),
+            Capture::Complete => Ok(()),
+            Capture::Incomplete(e) => Err(e).at(&spool.path),
+        };
+        match complete.and_then(|()| self.store_result(keyed, spool, code, token, store_ttl)) {
+            Ok(()) => {
+                self.save_record(keyed);
+                Ok((code, true))
+            }
+            Err(Error::Conflict { .. }) => {
+                eprintln!(
+                    "cacheman: warning: not stored: cache '{}' was invalidated while the command ran",
+                    &keyed.request.cache
+                );
+                Ok((code, false))
+            }
+            Err(e) => {
+                eprintln!("cacheman: warning: the result was not stored: {e}");
+                Ok((code, false))
+            }
         }
-        let stored = spool_failure
-            .map_or(Ok(()), |e| Err(e).at(&spool.path))
-            .and_then(|()| self.store_result(keyed, spool, code, token, store_ttl));
-        match stored {
-            Ok(()) => {}
-            Err(Error::Conflict { .. }) => eprintln!(
-                "cacheman: warning: not stored: cache '{}' was invalidated while the command ran",
-                &keyed.request.cache
-            ),
-            Err(e) => eprintln!("cacheman: warning: the result was not stored: {e}"),
-        }
-        Ok(code)
     }
 
-    /// The command, with stdin from the spool when `--stdin` took it.
+    /// The command, with stdin from the spool when `--stdin` took it, and
+    /// otherwise none: stdin that is not part of the key must not reach it.
     fn command(&self, keyed: &Keyed<'_>) -> Result<Command> {
         let request = keyed.request;
         let mut command = Command::new(&request.argv[0]);
         command.args(&request.argv[1..]);
-        if let Some(file) = &keyed.stdin {
-            command.stdin(file.try_clone().at(Path::new("<stdin>"))?);
-        }
+        match &keyed.stdin {
+            Some(file) => command.stdin(file.try_clone().at(Path::new("<stdin>"))?),
+            None => command.stdin(Stdio::null()),
+        };
         Ok(command)
     }
 
@@ -325,23 +404,26 @@ impl Memo<'_> {
             &options,
         )?;
         (self.after_write)(&keyed.request.cache, &report);
-        self.write_record(keyed)
+        Ok(())
     }
 
-    /// Notes this run's parts and trusted input hashes under its argv.
-    fn write_record(&self, keyed: &Keyed<'_>) -> Result<()> {
+    /// Notes this run's parts and trusted input hashes under its argv. The
+    /// note only helps later runs, so failing to write it is a warning.
+    fn save_record(&self, keyed: &Keyed<'_>) {
         let record = Record {
             parts: keyed.parts.clone(),
             known: keyed.hasher.known.clone(),
         };
-        let report = self.store.set(
+        let written = self.store.set(
             &keyed.request.cache,
             &record::record_key(&keyed.parts.argv_id()),
             NewValue::Bytes(&record.encode()),
             &SetOptions::default(),
-        )?;
-        (self.after_write)(&keyed.request.cache, &report);
-        Ok(())
+        );
+        match written {
+            Ok(report) => (self.after_write)(&keyed.request.cache, &report),
+            Err(e) => eprintln!("cacheman: warning: the note for --explain was not saved: {e}"),
+        }
     }
 }
 
@@ -354,17 +436,20 @@ pub fn run_plain(argv: &[OsString]) -> Result<u8> {
         .at(Path::new(&argv[0]))
 }
 
-/// How long a result stays fresh (ms) and how long its entry lives.
+/// How long a result stays fresh (ms) and how long its entry lives (through
+/// the `--stale` window); huge durations saturate.
 fn lifetimes(request: &Request) -> (u64, Ttl) {
-    match (request.ttl, request.stale) {
-        (Ttl::After(ttl), Some(stale)) => (ttl.as_millis() as u64, Ttl::After(ttl + stale)),
-        (Ttl::After(ttl), None) => (ttl.as_millis() as u64, Ttl::After(ttl)),
-        (ttl, _) => (u64::MAX, ttl),
+    match request.ttl {
+        Ttl::After(ttl) => {
+            let lives = request.stale.map_or(ttl, |stale| ttl.saturating_add(stale));
+            (millis(ttl), Ttl::After(lives))
+        }
+        ttl => (u64::MAX, ttl),
     }
 }
 
-fn hex(key: &[u8; 32]) -> String {
-    blake3::Hash::from_bytes(*key).to_hex().to_string()
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A stored value that is not what `run` wrote: named by cache and key.

@@ -1,11 +1,14 @@
-//! Declared outputs (`--output PATH`): archived into a run's result after the
-//! command succeeds, and restored on a hit byte for byte, with their permission
-//! bits and modification times.
+//! Declared outputs (`--output PATH`: regular files, directories, symbolic
+//! links): archived into a run's result after the command succeeds, and
+//! restored on a hit byte for byte, with their permission bits and
+//! modification times. A restored directory keeps files it holds that the
+//! result does not, as it would after running the command.
 
-use std::fs::{self, File, FileTimes, Permissions};
+use std::collections::HashSet;
+use std::fs::{self, File, FileTimes, OpenOptions, Permissions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -49,8 +52,15 @@ fn archive_path(path: &Path, out: &mut dyn Write, spool: &Path) -> Result<()> {
         Kind::Dir
     } else if meta.file_type().is_symlink() {
         Kind::Symlink(fs::read_link(path).at(path)?.into_os_string().into_vec())
-    } else {
+    } else if meta.is_file() {
         Kind::File
+    } else {
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source: io::Error::other(
+                "not a regular file, directory or symbolic link, so it cannot be an output",
+            ),
+        });
     };
     let record = Meta {
         path: path.as_os_str().as_bytes().to_vec(),
@@ -89,10 +99,15 @@ fn archive_path(path: &Path, out: &mut dyn Write, spool: &Path) -> Result<()> {
 
 /// Restores outputs from a result's frames, one `Output` frame (and the
 /// `Content` frame after it) at a time; directories get their times last.
+/// Files are written under a temporary name beside their place, readable by
+/// the owner alone until they get their mode; the temporary files that a
+/// killed restore left in a directory are removed when it is next restored into.
 #[derive(Default)]
 pub struct Restorer {
     /// Directories restored so far, with their times, set when all is done.
     dirs: Vec<(PathBuf, SystemTime)>,
+    /// Directories already cleared of leftover temporary files.
+    swept: HashSet<PathBuf>,
 }
 
 impl Restorer {
@@ -100,8 +115,14 @@ impl Restorer {
     pub fn restore(&mut self, meta: &Meta, content: Option<&mut dyn Read>) -> Result<()> {
         let path = PathBuf::from(std::ffi::OsStr::from_bytes(&meta.path));
         let mtime = time_of(meta.mtime_ns);
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent {
             fs::create_dir_all(parent).at(parent)?;
+        }
+        let dir = parent.unwrap_or(Path::new(".")).to_path_buf();
+        if !self.swept.contains(&dir) {
+            sweep_leftovers(&dir);
+            self.swept.insert(dir);
         }
         match (&meta.kind, content) {
             (Kind::Dir, _) => {
@@ -146,7 +167,11 @@ impl Restorer {
 
 fn write_file(tmp: &Path, content: &mut dyn Read, mode: u32, mtime: SystemTime) -> Result<()> {
     let result = (|| {
-        let mut file = File::create(tmp)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(tmp)?;
         io::copy(content, &mut file)?;
         file.set_permissions(Permissions::from_mode(mode))?;
         file.set_times(FileTimes::new().set_modified(mtime))
@@ -165,13 +190,51 @@ fn rename_into_place(tmp: &Path, path: &Path) -> Result<()> {
     renamed.at(path)
 }
 
-/// A hidden name beside `path` for writing before the rename.
+/// What the names of temporary files carry, between the output's name and
+/// the writer's `PID.N`.
+const TEMP_MARK: &str = ".cacheman-";
+
+/// A hidden name beside `path` for writing before the rename:
+/// `.NAME.cacheman-PID.N`.
 fn temp_sibling(path: &Path) -> PathBuf {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     path.with_file_name(format!(
-        ".{name}.cacheman-{}",
+        ".{name}{TEMP_MARK}{}",
         crate::clock::unique_suffix()
     ))
+}
+
+/// Removes the temporary files in `dir` whose writer is dead (a restore killed
+/// part way). Best-effort: whatever cannot be read or removed stays.
+fn sweep_leftovers(dir: &Path) {
+    let Ok(listing) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in listing.flatten() {
+        let name = entry.file_name();
+        if writer_of(name.as_bytes()).is_some_and(|pid| !is_alive(pid)) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The PID in a temporary file's name `.NAME.cacheman-PID.N`.
+fn writer_of(name: &[u8]) -> Option<i32> {
+    let rest = name.strip_prefix(b".")?;
+    let mark = TEMP_MARK.as_bytes();
+    let at = rest.windows(mark.len()).rposition(|w| w == mark)?;
+    let suffix = std::str::from_utf8(&rest[at + mark.len()..]).ok()?;
+    let (pid, n) = suffix.split_once('.')?;
+    n.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// True unless no process has this PID.
+fn is_alive(pid: i32) -> bool {
+    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+        return true;
+    };
+    rustix::process::test_kill_process(pid) != Err(rustix::io::Errno::SRCH)
 }
 
 fn time_of(ns: i128) -> SystemTime {
@@ -180,5 +243,26 @@ fn time_of(ns: i128) -> SystemTime {
         UNIX_EPOCH + magnitude
     } else {
         UNIX_EPOCH - magnitude
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_temporary_name_gives_its_writer() {
+        let tmp = temp_sibling(Path::new("out/a.cacheman-x.bin"));
+        let name = tmp.file_name().unwrap().as_bytes();
+        assert_eq!(writer_of(name), Some(std::process::id() as i32));
+        assert!(is_alive(std::process::id() as i32));
+        for other in [
+            &b"a.cacheman-1.2"[..],
+            b".a.cacheman-1",
+            b".a.cacheman-x.2",
+            b".a",
+        ] {
+            assert_eq!(writer_of(other), None, "{}", String::from_utf8_lossy(other));
+        }
     }
 }

@@ -1,6 +1,6 @@
-//! Replaying a stored result: its stdout and stderr chunks in their original
-//! order, its output files restored, and its exit status returned. Blobs are
-//! verified against their hash before a byte is written.
+//! Replaying a stored result: its output files restored first, then its stdout
+//! and stderr chunks in their original order, and its exit status returned.
+//! Blobs are verified against their hash before a byte is written.
 
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -40,35 +40,34 @@ pub fn open(value: &Value) -> Box<dyn Read + '_> {
     }
 }
 
-/// Writes the result out and returns its exit status.
-pub fn replay(value: &Value, out: &mut dyn Write) -> Result<u8, ReplayError> {
-    if let Value::Blob(blob) = value {
-        blob.verify().map_err(ReplayError::Failed)?;
+/// Checks a blob-held result against its hash before a byte of it is used.
+pub fn verify(value: &Value) -> Result<(), ReplayError> {
+    match value {
+        Value::Blob(blob) => blob.verify().map_err(ReplayError::Failed),
+        Value::Bytes(_) => Ok(()),
     }
+}
+
+/// How a replay of the streams ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replayed {
+    /// All of it was shown; the stored exit status.
+    Status(u8),
+    /// The caller closed stdout or stderr part way.
+    CallerLeft,
+}
+
+/// Restores every archived output of a result; returns its exit status.
+pub fn restore_outputs(value: &Value) -> Result<u8, ReplayError> {
     let mut input = open(value);
     transcript::read_header(&mut input).map_err(ReplayError::Damaged)?;
-    let mut live = Live::new(out);
     let mut restorer = Restorer::default();
-    // No bigger than the value: a small result touches no more memory than it needs.
-    let mut buf = vec![0; (64 << 10).min(value.len() as usize).max(1)];
     loop {
-        let Some((tag, len)) =
-            transcript::read_frame_head(&mut input).map_err(ReplayError::Damaged)?
-        else {
-            return Err(ReplayError::Damaged("the exit status is missing".into()));
-        };
-        let mut payload = (&mut input).take(len);
+        let (tag, len) = next_frame(&mut input)?;
         match tag {
-            Tag::Stdout | Tag::Stderr => loop {
-                let n = read_some(&mut payload, &mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                live.show(tag, &buf[..n]);
-            },
+            Tag::Stdout | Tag::Stderr => skip(&mut input, len)?,
             Tag::Output => {
-                let meta: Meta =
-                    codec::decode(&read_small(&mut payload, len)?).map_err(ReplayError::Damaged)?;
+                let meta = read_meta(&mut input, len)?;
                 if meta.kind == Kind::File {
                     let Some((Tag::Content, len)) =
                         transcript::read_frame_head(&mut input).map_err(ReplayError::Damaged)?
@@ -85,17 +84,86 @@ pub fn replay(value: &Value, out: &mut dyn Write) -> Result<u8, ReplayError> {
             }
             Tag::Content => return Err(ReplayError::Damaged("content without an output".into())),
             Tag::Status => {
-                let status = read_small(&mut payload, len)?;
-                let [code] = status[..] else {
-                    return Err(ReplayError::Damaged(
-                        "an exit status of the wrong size".into(),
-                    ));
-                };
+                let code = read_status(&mut input, len)?;
                 restorer.finish().map_err(ReplayError::Failed)?;
                 return Ok(code);
             }
         }
     }
+}
+
+/// Writes a result's stdout and stderr out in their stored order. The streams
+/// come before the outputs, so with `status` already known (the outputs were
+/// restored) the replay ends at the first output.
+pub fn replay_streams(
+    value: &Value,
+    out: &mut dyn Write,
+    status: Option<u8>,
+) -> Result<Replayed, ReplayError> {
+    let mut input = open(value);
+    transcript::read_header(&mut input).map_err(ReplayError::Damaged)?;
+    let mut live = Live::new(out);
+    // No bigger than the value: a small result touches no more memory than it needs.
+    let mut buf = vec![0; (64 << 10).min(value.len() as usize).max(1)];
+    loop {
+        let (tag, len) = next_frame(&mut input)?;
+        match (tag, status) {
+            (Tag::Stdout | Tag::Stderr, _) => {
+                let mut payload = (&mut input).take(len);
+                loop {
+                    let n = read_some(&mut payload, &mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    if !live.show(tag, &buf[..n]) {
+                        return Ok(Replayed::CallerLeft);
+                    }
+                }
+            }
+            (Tag::Output, Some(code)) => return Ok(Replayed::Status(code)),
+            (Tag::Output | Tag::Content, None) => {
+                return Err(ReplayError::Damaged(
+                    "an output file that was not declared".into(),
+                ));
+            }
+            (Tag::Content, Some(_)) => {
+                return Err(ReplayError::Damaged("content without an output".into()));
+            }
+            (Tag::Status, _) => return read_status(&mut input, len).map(Replayed::Status),
+        }
+    }
+}
+
+/// The next frame's head; the end of the stream is damage, since the exit
+/// status comes last.
+fn next_frame(input: &mut dyn Read) -> Result<(Tag, u64), ReplayError> {
+    transcript::read_frame_head(input)
+        .map_err(ReplayError::Damaged)?
+        .ok_or_else(|| ReplayError::Damaged("the exit status is missing".into()))
+}
+
+/// Reads past a frame's payload.
+fn skip(input: &mut dyn Read, len: u64) -> Result<(), ReplayError> {
+    let skipped = io::copy(&mut input.take(len), &mut io::sink())
+        .map_err(|e| ReplayError::Damaged(e.to_string()))?;
+    if skipped != len {
+        return Err(ReplayError::Damaged("a frame is cut short".into()));
+    }
+    Ok(())
+}
+
+fn read_meta(input: &mut dyn Read, len: u64) -> Result<Meta, ReplayError> {
+    codec::decode(&read_small(&mut input.take(len), len)?).map_err(ReplayError::Damaged)
+}
+
+fn read_status(input: &mut dyn Read, len: u64) -> Result<u8, ReplayError> {
+    let status = read_small(&mut input.take(len), len)?;
+    let [code] = status[..] else {
+        return Err(ReplayError::Damaged(
+            "an exit status of the wrong size".into(),
+        ));
+    };
+    Ok(code)
 }
 
 fn read_some(input: &mut dyn Read, buf: &mut [u8]) -> Result<usize, ReplayError> {

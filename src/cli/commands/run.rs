@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::{output, parse};
+use crate::cli::{args, output, parse};
 use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
@@ -26,17 +26,22 @@ use crate::store::Ttl;
   cacheman run --explain --env CC -- make
 
 The key hashes the command, the working directory (--no-cwd drops it), each
---env variable (unset differs from empty), each --input by content, stdin with
---stdin, and each --key. stdout and stderr stream live and are stored with their
-interleaving; a hit replays them, restores the --output files (with modes and
-times), and exits with the stored status. A non-zero exit is stored only with
---cache-failures; a command killed by a signal never is. Identical runs that miss
-at once run the command once: the others wait for its result.
-CACHEMAN_DISABLE=1 (anything but empty or 0) makes every run a plain run.
+--env variable (unset differs from empty), each --input by content (a path that
+exists is taken as written; links by target and content; the store is left
+out), stdin with --stdin (without it the command reads /dev/null), and each
+--key. stdout and stderr stream live and are stored in the order they were read
+(writes to the two closer together than that cannot be ordered); a hit restores
+the --output files (with modes and times; if it cannot, the command runs),
+replays the streams, and exits with the stored status. A non-zero exit is
+stored only with --cache-failures; a command killed by a signal never is.
+Identical runs that miss at once run the command once: the others wait for its
+result, or all run if it stored nothing. When the caller stops reading, the
+command's pipe closes too and nothing is stored. CACHEMAN_DISABLE=1 (anything
+but empty or 0) makes every run a plain run.
 
 Exit status: the command's own; 125 when cacheman itself fails (bad arguments
 included), 126 when the command cannot be executed, 127 when it is not found,
-128+N when it was killed by signal N."
+128+N when it was killed by signal N (141 when its caller closed its stdout)."
 )]
 pub struct RunArgs {
     /// The cache results go in (created with default settings if missing)
@@ -61,11 +66,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_cwd: bool,
     /// Replay a result for this long (30s, 10m, 2h) or 'never' expire; default: the cache's TTL
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub ttl: Option<String>,
     /// For this long after the TTL, replay the old result and refresh it in the
     /// background (one refresher at a time)
-    #[arg(long, value_name = "DURATION", requires = "ttl")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "ttl",
+        allow_hyphen_values = true
+    )]
     pub stale: Option<String>,
     /// Run even on a hit, and store the new result
     #[arg(long)]
@@ -76,7 +86,7 @@ pub struct RunArgs {
     /// Run the command without looking up or storing anything
     #[arg(long)]
     pub no_cache: bool,
-    /// On a miss, say on stderr what changed since the last stored result of this command
+    /// When the command runs on a miss, say on stderr what changed since the last stored result of it
     #[arg(long)]
     pub explain: bool,
     /// Print the key and exit without running
@@ -106,10 +116,13 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
     }
     let cwd = std::env::current_dir().at(Path::new("."))?;
     let after_write = |cache: &CacheName, report: &_| ctx.after_write(cache, report);
+    let quiet = ctx.store.clone().without_counting();
     let memo = Memo {
         store: &ctx.store,
+        quiet: &quiet,
         root: &ctx.location.path,
         after_write: &after_write,
+        refresher_args: &refresher_args,
     };
     if args.print_key {
         let key = memo.print_key(&request, &cwd)?;
@@ -163,40 +176,17 @@ fn request(args: &RunArgs) -> Result<Request> {
         cache_failures: args.cache_failures,
         explain: args.explain,
         refresh: args.refresh,
-        refresher_args: refresher_args(args),
     })
 }
 
-/// The arguments of a `cacheman run` that refreshes this one's result.
-fn refresher_args(args: &RunArgs) -> Vec<OsString> {
-    let mut out: Vec<OsString> = vec!["--refresh".into(), "--cache".into(), (&args.cache).into()];
-    let mut repeated = |flag: &str, values: &mut dyn Iterator<Item = OsString>| {
-        for value in values {
-            out.push(flag.into());
-            out.push(value);
-        }
-    };
-    repeated("--input", &mut args.inputs.iter().cloned());
-    repeated(
-        "--output",
-        &mut args.outputs.iter().map(|p| p.clone().into()),
-    );
-    repeated("--env", &mut args.env.iter().cloned());
-    repeated("--key", &mut args.keys.iter().cloned());
-    repeated("--ttl", &mut args.ttl.iter().map(OsString::from));
-    repeated("--stale", &mut args.stale.iter().map(OsString::from));
-    let switches = [
-        ("--stdin", args.stdin),
-        ("--no-cwd", args.no_cwd),
-        ("--cache-failures", args.cache_failures),
-    ];
-    out.extend(
-        switches
-            .into_iter()
-            .filter(|(_, on)| *on)
-            .map(|(flag, _)| flag.into()),
-    );
-    out.push("--".into());
-    out.extend(args.command.iter().cloned());
-    out
+/// The arguments of a `cacheman run` that refreshes this one's result: this
+/// process's own, with `--refresh`.
+fn refresher_args() -> Vec<OsString> {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let after_run = args::subcommand_index(&argv).map_or(argv.len(), |at| at + 1);
+    ["run", "--refresh"]
+        .into_iter()
+        .map(OsString::from)
+        .chain(argv.into_iter().skip(after_run))
+        .collect()
 }
