@@ -325,7 +325,9 @@ fn a_torn_tail_is_caught_and_cut() {
     fs::write(&journal, &bytes[..bytes.len() - 4]).unwrap();
     let report = verify_fails(&env, &journal);
     assert!(report.contains("torn tail"), "{report}");
-    env.cmd(["repair", "c"]).stdout_contains("c: cut a ").run();
+    env.cmd(["repair", "c"])
+        .stdout_contains(&format!("c: cut the torn tail of {} at offset ", journal.display()))
+        .run();
     env.cmd(["verify"]).stdout_contains("c: ok").run();
     let last = format!("late-{}", JOURNAL_KEYS - 1);
     for (key, value) in &expected {

@@ -8,11 +8,13 @@ use std::path::Path;
 use crate::error::Result;
 use crate::inspect::problem::Problem;
 use crate::local::blob::{self, BlobReader};
+use crate::local::fsutil;
 
 /// Checks one blob file whole: its header, its length, that its content hashes
 /// to what the header says, and that it is named by that hash. Returns the hash
 /// and length.
 pub fn check_blob(path: &Path) -> Result<([u8; 32], u64), Problem> {
+    fsutil::check_regular(path)?;
     let blob = BlobReader::open_path(path)?;
     blob.verify()?;
     let hex = blake3::Hash::from_bytes(*blob.hash()).to_hex();

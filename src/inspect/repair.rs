@@ -17,7 +17,7 @@ use crate::inspect::blobs::{self, StoredBlobs};
 use crate::inspect::problem::key_label;
 use crate::inspect::scan;
 use crate::inspect::target::{self, Numbered};
-use crate::inspect::verify::{self, torn_tail};
+use crate::inspect::verify;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
@@ -31,16 +31,23 @@ pub const QUARANTINE: &str = "quarantine";
 /// Repairs one cache and says what it did, one line per action; no lines
 /// means the cache was sound and nothing changed.
 pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Result<Vec<String>> {
-    if !dir.path().is_dir() {
-        return Ok(Vec::new());
+    if !dir.path().exists() {
+        dir.writer(now_ms)?.finish()?;
+        return Ok(vec![format!(
+            "{} was missing: its entries are lost; made it anew, empty",
+            dir.path().display()
+        )]);
     }
     let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
     let _write = LockGuard::acquire(&dir.write_lock_path())?;
-    let (findings, _) = verify::verify_cache(dir, &ProgressBar::hidden())?;
+    let (findings, _) = verify::verify_locked(dir)?;
     if findings.is_sound() {
         return Ok(Vec::new());
     }
-    let damaged: BTreeSet<PathBuf> = findings.damaged_files().map(Path::to_path_buf).collect();
+    let damaged: BTreeSet<PathBuf> = findings
+        .damaged_files(dir.path())
+        .map(Path::to_path_buf)
+        .collect();
     let mut rebuild = Rebuild {
         dir,
         actions: Vec::new(),
@@ -66,11 +73,21 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         &JournalHeader::new(next, rebuild.next_seq, now_ms),
     )?;
     let mut actions = rebuild.actions;
-    if damaged.contains(&dir.head_path()) {
-        let copy = quarantine(dir, &dir.head_path(), |from, to| {
-            fs::copy(from, to).map(drop)
-        })?;
-        actions.push(format!("copied the damaged HEAD to {}", copy.display()));
+    let head = dir.head_path();
+    if damaged.contains(&head) {
+        // A damaged HEAD file is copied, so a crash before the new one is in
+        // place leaves it; anything else in its place cannot be replaced.
+        let action = match fsutil::check_regular(&head) {
+            Ok(()) => {
+                let copy = quarantine(dir, &head, |from, to| fs::copy(from, to).map(drop))?;
+                format!("copied the damaged HEAD to {}", copy.display())
+            }
+            Err(_) => {
+                let moved = quarantine(dir, &head, |from, to| fs::rename(from, to))?;
+                format!("moved {} to {}", head.display(), moved.display())
+            }
+        };
+        actions.push(action);
     }
     dir.write_head(&Head {
         generation: next,
@@ -80,7 +97,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     actions.push(format!(
         "rebuilt the cache as generation {next}; entries kept: {entries}"
     ));
-    for path in damaged.iter().filter(|p| **p != dir.head_path()) {
+    for path in damaged.iter().filter(|p| **p != head) {
         let moved = quarantine(dir, path, |from, to| fs::rename(from, to))?;
         actions.push(format!("moved {} to {}", path.display(), moved.display()));
     }
@@ -102,9 +119,9 @@ struct Rebuild<'a> {
 
 impl Rebuild<'_> {
     /// The snapshot generation and last journal to rebuild from: HEAD's, or
-    /// when HEAD is unreadable, the newest files present.
+    /// when HEAD is missing or unreadable, the newest files present.
     fn current_files(&mut self) -> Result<(u64, u64)> {
-        if let Ok(Some(head)) = self.dir.read_head() {
+        if let Ok(Some(head)) = scan::head(self.dir) {
             return Ok((head.generation, head.last_journal.max(head.generation)));
         }
         let files = target::record_files(self.dir.path())?;
@@ -118,18 +135,16 @@ impl Rebuild<'_> {
         let generation = newest(Numbered::Snapshot, 0).unwrap_or(1);
         let last = newest(Numbered::Journal, generation).unwrap_or(generation);
         self.actions.push(format!(
-            "HEAD is unreadable: rebuilding from the newest files present (snapshot {generation}, journals {generation} to {last})"
+            "HEAD is missing or unreadable: rebuilding from the newest files present (snapshot {generation}, journals {generation} to {last})"
         ));
         Ok((generation, last))
     }
 
     /// Replays every readable record of one journal.
     fn replay_journal(&mut self, path: &Path) -> Result<()> {
-        if !path.exists() {
-            self.actions.push(format!(
-                "{} is missing: its changes are lost",
-                path.display()
-            ));
+        if let Some(lost) = unreadable(path)? {
+            self.actions
+                .push(format!("{} {lost}: its changes are lost", path.display()));
             return Ok(());
         }
         let overlay = &mut self.overlay;
@@ -147,8 +162,14 @@ impl Rebuild<'_> {
                 .push(format!("left out a damaged record: {problem}"));
         }
         if let Some(torn) = scan.torn {
-            self.actions
-                .push(format!("cut a {}", torn_tail(path, &torn)));
+            self.actions.push(format!(
+                "cut the torn tail of {} at offset {}: {} bytes ({}{})",
+                path.display(),
+                torn.offset,
+                torn.bytes,
+                torn.reason,
+                torn.records_note()
+            ));
         }
         Ok(())
     }
@@ -185,7 +206,14 @@ impl Rebuild<'_> {
             kept_blobs: &mut self.kept_blobs,
         };
         let overlay = &self.overlay;
-        if generation > 1 && old.exists() {
+        let lost = match generation > 1 {
+            true => unreadable(&old)?,
+            false => None,
+        };
+        if let Some(lost) = lost {
+            this.actions
+                .push(format!("{} {lost}: its entries are lost", old.display()));
+        } else if generation > 1 {
             let scan = scan::snapshot(&old, |_, _, entry| {
                 progress.inc(1);
                 match overlay.cleared || overlay.changes.contains_key(&entry.key) {
@@ -197,11 +225,6 @@ impl Rebuild<'_> {
                 this.actions
                     .push(format!("left out damaged snapshot records: {problem}"));
             }
-        } else if generation > 1 {
-            this.actions.push(format!(
-                "{} is missing: its entries are lost",
-                old.display()
-            ));
         }
         for entry in overlay.changes.values().flatten() {
             keep(entry.clone(), &mut this)?;
@@ -240,6 +263,17 @@ impl Kept<'_> {
             path.display()
         ));
         false
+    }
+}
+
+/// Why a record file cannot be read at all (it is missing, or not a regular
+/// file), or `None` when it can.
+fn unreadable(path: &Path) -> Result<Option<String>> {
+    match fsutil::check_regular(path) {
+        Ok(()) => Ok(None),
+        Err(e) if e.is_not_found() => Ok(Some("is missing".into())),
+        Err(crate::Error::Corrupt { reason, .. }) => Ok(Some(format!("is {reason}"))),
+        Err(e) => Err(e),
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, IoContext, Result};
 use crate::inspect::blobs;
 use crate::inspect::summary;
-use crate::local::{blob, counters};
+use crate::local::{blob, counters, fsutil};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -30,6 +30,12 @@ pub fn classify(path: &Path) -> Result<Target> {
         }
         Err(e) => return Err(e).at(path),
     };
+    if let Some(what) = fsutil::not_regular(&meta).filter(|_| !meta.is_dir()) {
+        return Err(Error::usage(format!(
+            "{}: not a cacheman file ({what})",
+            path.display()
+        )));
+    }
     if !meta.is_dir() {
         summary::detect(path)?;
         return Ok(Target::File(path.to_path_buf()));

@@ -19,6 +19,7 @@ use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::counters;
+use crate::local::fsutil;
 use crate::local::manifest::Manifest;
 use crate::local::record::Op;
 use crate::local::snapshot::{self, Snapshot};
@@ -30,7 +31,8 @@ pub enum Class {
     Manifest,
     /// A directory under `caches/` that the manifest does not name.
     Layout,
-    /// HEAD is unreadable or names files that are not there.
+    /// The cache's directory or HEAD is missing, HEAD is unreadable, or it
+    /// names files that are not there (or are not regular files).
     Files,
     /// A header, record, table or blob fails its checksum.
     Checksums,
@@ -45,7 +47,7 @@ impl Class {
         match self {
             Class::Manifest => "the manifest",
             Class::Layout => "the store's directories",
-            Class::Files => "the files HEAD names",
+            Class::Files => "the cache's files",
             Class::Checksums => "checksums",
             Class::Index => "the snapshot's index",
             Class::BlobReferences => "the blobs entries name",
@@ -75,13 +77,17 @@ impl Findings {
         self.problems.is_empty()
     }
 
-    /// The files found damaged (a record naming a missing blob is not damage
-    /// to its own file).
-    pub fn damaged_files(&self) -> impl Iterator<Item = &Path> {
+    /// The files of the cache in `dir` found damaged, whatever their type (a
+    /// directory where a file should be is damage too); a record naming a
+    /// missing blob is not damage to its own file.
+    pub fn damaged_files<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = &'a Path> {
         self.problems
             .iter()
-            .filter(|(class, problem)| *class != Class::BlobReferences && problem.path.is_file())
+            .filter(|(class, _)| *class != Class::BlobReferences)
             .map(|(_, problem)| problem.path.as_path())
+            .filter(move |path| {
+                path.starts_with(dir) && *path != dir && path.symlink_metadata().is_ok()
+            })
     }
 
     /// The first class with problems, and every problem of that class.
@@ -128,7 +134,7 @@ pub fn unnamed_directories(store: &LocalStore, manifest: &Manifest) -> Result<Ve
 /// Entries a full check of a cache will read: its snapshot's count, for sizing
 /// a progress bar (0 when that cannot be read).
 pub fn expected_entries(dir: &CacheDir) -> u64 {
-    dir.read_head()
+    scan::head(dir)
         .ok()
         .flatten()
         .filter(|head| head.has_snapshot())
@@ -167,10 +173,10 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let before = dir.read_head().ok();
+        let before = scan::head(dir).ok();
         progress.set_position(0);
-        let result = verify_once(dir, progress);
-        let changed = dir.read_head().ok() != before
+        let result = verify_once(dir, progress, false);
+        let changed = scan::head(dir).ok() != before
             || matches!(&result, Ok((_, counts)) if counts.appending);
         if !changed || attempts >= RETRIES {
             return result;
@@ -178,22 +184,22 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
     }
 }
 
-fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
+/// Checks one cache whose write and sync locks the caller holds, as `repair`
+/// does: nothing changes its files meanwhile.
+pub fn verify_locked(dir: &CacheDir) -> Result<(Findings, Counts)> {
+    verify_once(dir, &ProgressBar::hidden(), true)
+}
+
+/// One pass over a cache's files; `locked` when the caller holds its locks.
+fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<(Findings, Counts)> {
     let mut findings = Findings::default();
     findings.notes.extend(counters_damage(dir));
     let mut counts = Counts::default();
-    let head = match dir.read_head() {
+    let head = match scan::head(dir) {
         Ok(Some(head)) => head,
         Ok(None) => {
-            if !target::record_files(dir.path())?.is_empty() {
-                findings.push(
-                    Class::Files,
-                    Problem::file(
-                        &dir.head_path(),
-                        "missing, but the cache holds snapshot or journal files",
-                    ),
-                );
-            }
+            let problem = missing_head(dir, locked)?;
+            findings.problems.extend(problem.map(|p| (Class::Files, p)));
             return Ok((findings, counts));
         }
         Err(e) => {
@@ -215,11 +221,14 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
         .cloned()
         .chain(head.journals().map(|n| dir.journal_path(n)))
     {
-        if !path.exists() {
-            findings.push(
+        match fsutil::check_regular(&path) {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => findings.push(
                 Class::Files,
                 Problem::file(&path, "missing, but HEAD names it"),
-            );
+            ),
+            Err(e @ crate::Error::Corrupt { .. }) => findings.push(Class::Files, e.into()),
+            Err(e) => return Err(e),
         }
     }
     if !findings.is_sound() {
@@ -320,6 +329,33 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
         );
     }
     Ok((findings, counts))
+}
+
+/// What a missing HEAD means. Creating a cache makes its directory, its first
+/// journal and HEAD, so a cache without them lost its files, unless (when the
+/// caller holds no lock) a writer is making them now or just has.
+fn missing_head(dir: &CacheDir, locked: bool) -> Result<Option<Problem>> {
+    if !dir.path().exists() {
+        return Ok(Some(Problem::file(
+            dir.path(),
+            "the cache's directory is missing: its entries are lost",
+        )));
+    }
+    if !locked && (writer_active(dir) || dir.head_path().exists()) {
+        return Ok(None);
+    }
+    let what = match target::record_files(dir.path())?.is_empty() {
+        true => "missing: every cache has one from its creation",
+        false => "missing, but the cache holds snapshot or journal files",
+    };
+    Ok(Some(Problem::file(&dir.head_path(), what)))
+}
+
+/// Whether a writer holds the cache's write lock now. The probe opens the
+/// lock file read-only and takes and drops a shared lock, changing nothing.
+fn writer_active(dir: &CacheDir) -> bool {
+    std::fs::File::open(dir.write_lock_path())
+        .is_ok_and(|file| matches!(file.try_lock_shared(), Err(fs::TryLockError::WouldBlock)))
 }
 
 /// What is wrong with a cache's counters file, if it is there and damaged.

@@ -4,7 +4,7 @@
 //! read; the next read replaces it and `stats` says when counting restarted.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -108,7 +108,10 @@ pub struct Contents {
 /// Reads the counters file at `path` without mapping or changing it; a damaged
 /// file (wrong length, magic, version or header checksum) is a corrupt error.
 pub fn read(path: &Path) -> Result<Contents> {
-    let bytes = fs::read(path).at(path)?;
+    let mut bytes = Vec::new();
+    fsutil::open_regular(path)?
+        .read_to_end(&mut bytes)
+        .at(path)?;
     check_len(bytes.len() as u64, path)?;
     check_header(&bytes, path)?;
     let stamped = bytes[TABLE_OFFSET..]

@@ -2,7 +2,7 @@
 //! replacement (temp, fsync, rename, fsync the directory), and permanent lock files.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -50,13 +50,55 @@ pub fn create_private(path: &Path) -> Result<File> {
         .at(path)
 }
 
-/// Reads a whole file, or `None` when it does not exist.
+/// Reads a whole file, or `None` when it does not exist. Something other than
+/// a regular file in its place (a directory, say) is damage.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).at(path),
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).at(path),
+    };
+    let meta = file.metadata().at(path)?;
+    if let Some(what) = not_regular(&meta) {
+        return Err(not_regular_error(path, what));
     }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).at(path)?;
+    Ok(Some(bytes))
+}
+
+/// Opens a file for reading after checking that it is a regular file, so that
+/// a FIFO or a device in its place is refused instead of blocking the reader.
+pub fn open_regular(path: &Path) -> Result<File> {
+    check_regular(path)?;
+    File::open(path).at(path)
+}
+
+/// Checks that `path` is a regular file (following symlinks); something else
+/// there is damage, reported at offset 0. A missing file is a not-found error.
+pub fn check_regular(path: &Path) -> Result<()> {
+    match not_regular(&fs::metadata(path).at(path)?) {
+        Some(what) => Err(not_regular_error(path, what)),
+        None => Ok(()),
+    }
+}
+
+/// What a file that is not a regular one is, in words, or `None` for a regular file.
+pub fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    Some(match () {
+        _ if kind.is_file() => return None,
+        _ if kind.is_dir() => "a directory",
+        _ if kind.is_fifo() => "a FIFO",
+        _ if kind.is_socket() => "a socket",
+        _ if kind.is_block_device() || kind.is_char_device() => "a device",
+        _ => "a special file",
+    })
+}
+
+fn not_regular_error(path: &Path, what: &str) -> crate::error::Error {
+    crate::error::Error::corrupt(path, 0, format!("{what}, not a regular file"))
 }
 
 /// fsyncs a directory so that renames and creations in it are durable.

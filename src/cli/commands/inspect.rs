@@ -89,8 +89,9 @@ impl Printer<'_> {
     fn file(&mut self, path: &Path) -> Result<()> {
         let summary = summary::summarize(path, &mut |_| Ok(()))?;
         self.summary(&summary)?;
-        if self.entries && matches!(summary.kind, FileKind::Snapshot | FileKind::Journal) {
-            let context = summary::context_of(path.parent().unwrap_or(path), self.now_ms);
+        if self.entries && matches!(summary.kind, Some(FileKind::Snapshot | FileKind::Journal)) {
+            let file = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            let context = summary::context_of(file.parent().unwrap_or(&file), self.now_ms);
             self.entries_header(path)?;
             summary::summarize(path, &mut |row| self.row(path, &row, &context))?;
         }
@@ -142,12 +143,15 @@ impl Printer<'_> {
         let version = summary
             .version
             .map_or(String::new(), |v| format!(", format version {v}"));
-        let mut text = format!(
-            "{}: {}{version}, {}\n",
-            summary.path.display(),
-            summary.kind.name(),
-            human_bytes(summary.file_bytes)
-        );
+        let mut text = match summary.kind {
+            Some(kind) => format!(
+                "{}: {}{version}, {}\n",
+                summary.path.display(),
+                kind.name(),
+                human_bytes(summary.file_bytes)
+            ),
+            None => format!("{}: not a regular file\n", summary.path.display()),
+        };
         for (name, value) in &summary.fields {
             push_line(&mut text, name, &field_text(value));
         }
@@ -297,7 +301,7 @@ fn summary_json(summary: &FileSummary) -> Value {
     let mut object = Map::new();
     object.insert("type".into(), "file".into());
     object.insert("path".into(), summary.path.display().to_string().into());
-    object.insert("kind".into(), summary.kind.name().into());
+    object.insert("kind".into(), summary.kind.map(FileKind::name).into());
     object.insert("version".into(), summary.version.into());
     object.insert("bytes".into(), summary.file_bytes.into());
     for (name, value) in &summary.fields {
