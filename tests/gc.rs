@@ -247,3 +247,23 @@ fn bad_input_changes_nothing() {
         .run();
     before.assert_same(&env.tree(), "refused gc");
 }
+
+#[test]
+fn a_damaged_cache_is_reported_and_the_others_collected() {
+    let env = Env::new();
+    for cache in ["c", "d"] {
+        env.set(cache, "k", "v");
+        env.cmd(["sync", cache]).any_stderr().run();
+    }
+    let snapshot = env.snapshot("c");
+    common::flip_byte(&snapshot, 90, 1);
+    let out = env
+        .cmd(["gc"])
+        .status(3)
+        .any_stdout()
+        .stderr_contains(&format!("cacheman: error: {}", snapshot.display()))
+        .run();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.starts_with("d: dropped 0"), "{report}");
+    assert!(!report.contains("c: "), "{report}");
+}

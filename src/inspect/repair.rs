@@ -6,26 +6,26 @@
 //! cache's `quarantine/` folder instead of being deleted.
 
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
 use crate::entry::{Entry, StoredValue};
-use crate::error::{IoContext, Result};
+use crate::error::Result;
 use crate::inspect::blobs::{self, StoredBlobs};
 use crate::inspect::problem::key_label;
 use crate::inspect::scan;
 use crate::inspect::target::{self, Numbered};
 use crate::inspect::verify;
 use crate::local::cache::{CacheDir, Overlay};
-use crate::local::fsutil::{self, LockGuard};
+use crate::local::fsutil::{self, LockGuard, Placement};
 use crate::local::head::Head;
 use crate::local::journal::{self, JournalHeader};
 use crate::local::snapshot::{Snapshot, SnapshotWriter};
 use crate::local::{blob, merge};
 
-/// The folder, inside a cache directory, that damaged files are moved to.
+/// The folder, inside a cache directory (or the store, for the manifest),
+/// that damaged files are moved to.
 pub const QUARANTINE: &str = "quarantine";
 
 /// Repairs one cache and says what it did, one line per action; no lines
@@ -73,17 +73,18 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         &JournalHeader::new(next, rebuild.next_seq, now_ms),
     )?;
     let mut actions = rebuild.actions;
+    let folder = dir.path().join(QUARANTINE);
     let head = dir.head_path();
     if damaged.contains(&head) {
         // A damaged HEAD file is copied, so a crash before the new one is in
         // place leaves it; anything else in its place cannot be replaced.
         let action = match fsutil::check_regular(&head) {
             Ok(()) => {
-                let copy = quarantine(dir, &head, |from, to| fs::copy(from, to).map(drop))?;
+                let copy = fsutil::quarantine(&folder, &head, Placement::Copy)?;
                 format!("copied the damaged HEAD to {}", copy.display())
             }
             Err(_) => {
-                let moved = quarantine(dir, &head, |from, to| fs::rename(from, to))?;
+                let moved = fsutil::quarantine(&folder, &head, Placement::Move)?;
                 format!("moved {} to {}", head.display(), moved.display())
             }
         };
@@ -98,7 +99,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         "rebuilt the cache as generation {next}; entries kept: {entries}"
     ));
     for path in damaged.iter().filter(|p| **p != head) {
-        let moved = quarantine(dir, path, |from, to| fs::rename(from, to))?;
+        let moved = fsutil::quarantine(&folder, path, Placement::Move)?;
         actions.push(format!("moved {} to {}", path.display(), moved.display()));
     }
     merge::remove_replaced(dir, next);
@@ -275,25 +276,4 @@ fn unreadable(path: &Path) -> Result<Option<String>> {
         Err(crate::Error::Corrupt { reason, .. }) => Ok(Some(format!("is {reason}"))),
         Err(e) => Err(e),
     }
-}
-
-/// Moves (or copies) a damaged file into the cache's quarantine folder under a
-/// name not yet taken there, and returns where it went.
-fn quarantine(
-    dir: &CacheDir,
-    path: &Path,
-    place: impl Fn(&Path, &Path) -> std::io::Result<()>,
-) -> Result<PathBuf> {
-    let folder = dir.path().join(QUARANTINE);
-    fsutil::create_private_dir(&folder)?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let mut target = folder.join(name.as_ref());
-    let mut n = 1;
-    while target.exists() {
-        target = folder.join(format!("{name}.{n}"));
-        n += 1;
-    }
-    place(path, &target).at(path)?;
-    fsutil::fsync_dir(&folder)?;
-    Ok(target)
 }

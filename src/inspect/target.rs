@@ -117,21 +117,37 @@ pub fn cache_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// The cache directories of a store, sorted by name (hidden ones, a `drop` in
 /// progress, left out).
 pub fn store_caches(store: &Path) -> Result<Vec<PathBuf>> {
+    Ok(caches_listing(store)?
+        .into_iter()
+        .filter(|path| path.is_dir())
+        .collect())
+}
+
+/// What else `caches/` holds besides directories (hidden ones left out).
+pub fn stray_files(store: &Path) -> Result<Vec<PathBuf>> {
+    Ok(caches_listing(store)?
+        .into_iter()
+        .filter(|path| !path.is_dir())
+        .collect())
+}
+
+/// Everything in a store's `caches/` but hidden names, sorted.
+fn caches_listing(store: &Path) -> Result<Vec<PathBuf>> {
     let caches = store.join("caches");
     let listing = match fs::read_dir(&caches) {
         Ok(listing) => listing,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e).at(&caches),
     };
-    let mut dirs = Vec::new();
+    let mut paths = Vec::new();
     for item in listing {
         let item = item.at(&caches)?;
-        if !item.file_name().to_string_lossy().starts_with('.') && item.path().is_dir() {
-            dirs.push(item.path());
+        if !item.file_name().to_string_lossy().starts_with('.') {
+            paths.push(item.path());
         }
     }
-    dirs.sort();
-    Ok(dirs)
+    paths.sort();
+    Ok(paths)
 }
 
 /// The blob files of a cache directory, their total size, and how many are damaged.

@@ -103,32 +103,30 @@ impl Findings {
     }
 }
 
-/// The manifest, or the problem that it cannot be decoded.
-pub fn read_manifest(store: &LocalStore) -> Result<Result<Manifest, Problem>> {
-    match store.read_manifest() {
-        Ok(manifest) => Ok(Ok(manifest)),
-        Err(e) if e.is_not_found() => Err(e),
-        Err(e @ crate::Error::Corrupt { .. }) => Ok(Err(e.into())),
-        Err(e) => Err(e),
+/// The store's own layout: directories under `caches/` the manifest does not
+/// name (problems; hidden ones are a `drop` in progress, and are left out),
+/// and other files there (notes: nothing reads them).
+pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings> {
+    let mut findings = Findings::default();
+    for dir in target::store_caches(store.root())? {
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        if !manifest.caches.contains_key(name.as_ref()) {
+            findings.push(
+                Class::Layout,
+                Problem::file(
+                    &dir,
+                    "a cache directory the manifest does not name (left by an interrupted drop?)",
+                ),
+            );
+        }
     }
-}
-
-/// Directories under `caches/` the manifest does not name (hidden ones are a
-/// `drop` in progress, and are left out).
-pub fn unnamed_directories(store: &LocalStore, manifest: &Manifest) -> Result<Vec<Problem>> {
-    Ok(target::store_caches(store.root())?
-        .into_iter()
-        .filter(|dir| {
-            let name = dir.file_name().unwrap_or_default().to_string_lossy();
-            !manifest.caches.contains_key(name.as_ref())
-        })
-        .map(|dir| {
-            Problem::file(
-                &dir,
-                "a cache directory the manifest does not name (left by an interrupted drop?)",
-            )
-        })
-        .collect())
+    for path in target::stray_files(store.root())? {
+        findings.notes.push(Problem::file(
+            &path,
+            "not a cache directory; nothing reads it",
+        ));
+    }
+    Ok(findings)
 }
 
 /// Entries a full check of a cache will read: its snapshot's count, for sizing

@@ -128,6 +128,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     fsync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
+/// How a damaged file goes into quarantine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Renamed there.
+    Move,
+    /// Copied there, the original left in place until something replaces it
+    /// atomically (a damaged HEAD or manifest: a crash in between then leaves
+    /// the old file, never none).
+    Copy,
+}
+
+/// Puts a damaged file (or whatever is in its place) into `folder` under a
+/// name not yet taken there (`NAME`, `NAME.1`, ...), durably, and returns
+/// where it went. Quarantined files are never read or deleted by cacheman.
+pub fn quarantine(folder: &Path, path: &Path, placement: Placement) -> Result<PathBuf> {
+    create_private_dir(folder)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut target = folder.join(name.as_ref());
+    let mut n = 1;
+    while target.symlink_metadata().is_ok() {
+        target = folder.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    match placement {
+        Placement::Move => fs::rename(path, &target),
+        Placement::Copy => fs::copy(path, &target).map(drop),
+    }
+    .at(path)?;
+    fsync_dir(folder)?;
+    Ok(target)
+}
+
 /// An exclusive `flock` held until dropped. The lock file is permanent: it is
 /// created once and never unlinked (only dropping its cache removes it), so
 /// every process locks the same inode.

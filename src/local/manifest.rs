@@ -185,6 +185,75 @@ impl Manifest {
     }
 }
 
+/// What a damaged manifest still holds: each of its four frames that reads
+/// back whole (`None` for a damaged one).
+#[derive(Debug, Default)]
+pub struct Salvage {
+    /// The store's default autosync rules and epoch.
+    pub store_fields: Option<(Autosync, u64)>,
+    /// Every cache's settings and invalidation floors.
+    pub caches: Option<BTreeMap<String, (CacheSettings, Invalidated)>>,
+    pub graph: Option<Graph>,
+    pub bindings: Option<BTreeMap<String, Binding>>,
+}
+
+impl Manifest {
+    /// Reads what is whole in a damaged manifest: frames from the front, each
+    /// after the last up to the first damaged one, then from the back (a
+    /// frame's trailing length finds its start) down to that one. A frame is
+    /// kept only when its checksum matches and its body decodes.
+    pub fn salvage(bytes: &[u8]) -> Salvage {
+        let mut bodies: [Option<&[u8]>; 4] = [None; 4];
+        let mut front = PREAMBLE_LEN;
+        for body in bodies.iter_mut() {
+            match frame::parse(bytes, front) {
+                Parsed::Record { body: found, end } => {
+                    *body = Some(found);
+                    front = end;
+                }
+                _ => break,
+            }
+        }
+        let mut back = bytes.len();
+        for body in bodies.iter_mut().rev().take_while(|body| body.is_none()) {
+            let Some(start) = back
+                .checked_sub(4)
+                .and_then(|at| bytes.get(at..back))
+                .map(|len| u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize)
+                .and_then(|len| back.checked_sub(len.checked_add(frame::OVERHEAD)?))
+                .filter(|&start| start >= front)
+            else {
+                break;
+            };
+            match frame::parse(bytes, start) {
+                Parsed::Record { body: found, end } if end == back => {
+                    *body = Some(found);
+                    back = start;
+                }
+                _ => break,
+            }
+        }
+        let [store_fields, caches, graph, bindings] = bodies;
+        fn decode<T: serde::de::DeserializeOwned>(body: Option<&[u8]>) -> Option<T> {
+            codec::decode(body?).ok()
+        }
+        Salvage {
+            store_fields: decode(store_fields),
+            caches: caches.and_then(|table| {
+                let path = Path::new("");
+                table_rows(table, 0, path)
+                    .map(|(name, record)| {
+                        let record = codec::decode(record.ok()?).ok()?;
+                        Some((name.ok()?.to_string(), record))
+                    })
+                    .collect()
+            }),
+            graph: decode(graph),
+            bindings: decode(bindings),
+        }
+    }
+}
+
 /// The frames of a manifest, in order.
 struct Frames<'a> {
     bytes: &'a [u8],

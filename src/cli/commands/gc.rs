@@ -6,13 +6,13 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::per_cache::{PerCache, every_cache};
 use crate::cli::settings::human_bytes;
-use crate::cli::{output, parse, progress};
+use crate::cli::{output, parse};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::local::gc::{GcLimits, GcReport};
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Collect garbage: expired entries, entries over the limits (least recently used
 /// first), orphaned blobs and temporary files (every cache if none named)
@@ -50,21 +50,18 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
             .map(|b| parse::size("--max-bytes", b))
             .transpose()?,
     };
-    let named = super::sync::existing_caches(ctx, &args.caches)?;
-    let caches: Vec<_> = ctx
-        .store
-        .list()?
-        .into_iter()
-        .filter(|c| named.is_empty() || named.contains(&c.name))
-        .collect();
-    let bar = progress::bar(caches.iter().map(|c| c.entries).sum(), "entries");
+    let caches = match args.caches.is_empty() {
+        true => every_cache(ctx, "nothing to collect")?,
+        false => super::sync::existing_caches(ctx, &args.caches)?,
+    };
+    // One damaged cache is reported on its own and the others still collected.
+    let mut each = PerCache::default();
     for cache in &caches {
-        let report = ctx.store.gc(&cache.name, limits)?;
-        bar.inc(cache.entries);
-        output::write_all(out, describe(&cache.name, &report).as_bytes())?;
+        if let Some(report) = each.run(|| ctx.store.gc(cache, limits)) {
+            output::write_all(out, describe(cache, &report).as_bytes())?;
+        }
     }
-    bar.finish_and_clear();
-    Ok(ExitCode::Success)
+    Ok(each.exit_code())
 }
 
 fn describe(cache: &CacheName, r: &GcReport) -> String {

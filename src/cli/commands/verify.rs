@@ -7,10 +7,12 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::per_cache::store_exists;
 use crate::cli::{output, progress};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::inspect::problem::Problem;
+use crate::inspect::recover::{self, MANIFEST_HINT};
 use crate::inspect::verify::{self, Class};
 use crate::name::CacheName;
 
@@ -38,10 +40,17 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         .iter()
         .map(|name| CacheName::new(name))
         .collect::<Result<Vec<_>>>()?;
-    let manifest = match verify::read_manifest(&ctx.store) {
-        Ok(Ok(manifest)) => manifest,
-        Ok(Err(problem)) => return failed(out, "store", Class::Manifest, &[&problem]),
-        Err(e) => return Err(e),
+    if names.is_empty() && !store_exists(ctx, "nothing to verify") {
+        return Ok(ExitCode::Success);
+    }
+    let manifest = match recover::read_manifest(&ctx.store)? {
+        Ok(manifest) => manifest,
+        Err(damaged) => {
+            let code = failed(out, "store", Class::Manifest, &[&damaged.problem])?;
+            output::flush(out)?;
+            eprintln!("hint: {MANIFEST_HINT}");
+            return Ok(code);
+        }
     };
     for name in &names {
         if !manifest.caches.contains_key(name.as_str()) {
@@ -52,11 +61,12 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         }
     }
     if names.is_empty() {
-        let unnamed = verify::unnamed_directories(&ctx.store, &manifest)?;
-        if !unnamed.is_empty() {
-            let unnamed: Vec<&Problem> = unnamed.iter().collect();
+        let layout = verify::check_layout(&ctx.store, &manifest)?;
+        if !layout.is_sound() {
+            let unnamed: Vec<&Problem> = layout.problems.iter().map(|(_, p)| p).collect();
             return failed(out, "store", Class::Layout, &unnamed);
         }
+        output::write_all(out, notes("store", &layout.notes).as_bytes())?;
     }
     let names = match names.is_empty() {
         true => ctx.store.caches()?.into_iter().map(|c| c.name).collect(),
@@ -67,6 +77,13 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             .store
             .find(name)?
             .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))?;
+        if cache.settings.volatile && !cache.dir.path().exists() {
+            let line = format!(
+                "{name}: ok (volatile, and empty: its files are gone, as after a reboot)\n"
+            );
+            output::write_all(out, line.as_bytes())?;
+            continue;
+        }
         let bar = progress::bar(
             verify::expected_entries(&cache.dir),
             &format!("verifying {name}"),
@@ -75,7 +92,7 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         bar.finish_and_clear();
         if let Some((class, problems)) = findings.first_class() {
             let code = failed(out, name.as_str(), class, &problems)?;
-            output::write_all(out, notes(name, &findings.notes).as_bytes())?;
+            output::write_all(out, notes(name.as_str(), &findings.notes).as_bytes())?;
             output::flush(out)?;
             eprintln!("hint: `cacheman repair {name}` recovers the intact entries");
             return Ok(code);
@@ -85,15 +102,15 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             output::plural(counts.entries, "entry", "entries"),
             output::plural(counts.journals, "journal", "journals"),
             output::plural(counts.blobs, "blob", "blobs"),
-            notes(name, &findings.notes)
+            notes(name.as_str(), &findings.notes)
         );
         output::write_all(out, line.as_bytes())?;
     }
     Ok(ExitCode::Success)
 }
 
-/// One line per note about a cache.
-fn notes(name: &CacheName, notes: &[Problem]) -> String {
+/// One line per note about a cache (or the store).
+fn notes(name: &str, notes: &[Problem]) -> String {
     notes
         .iter()
         .map(|note| format!("{name}: note: {note}\n"))
