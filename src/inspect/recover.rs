@@ -92,6 +92,9 @@ pub struct Recovery {
 /// Rebuilds the manifest under the store lock when it does not read back;
 /// `None` when it is sound (nothing changes).
 pub fn recover_manifest(store: &LocalStore) -> Result<Option<Recovery>> {
+    if read_manifest(store)?.is_ok() {
+        return Ok(None); // without the lock, which would make a missing store
+    }
     store.rebuild_manifest(|| {
         let damaged = match read_manifest(store)? {
             Ok(_) => return Ok(None),

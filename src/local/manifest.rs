@@ -332,3 +332,81 @@ fn table_rows<'a>(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        let mut manifest = Manifest {
+            epoch: 7,
+            ..Manifest::default()
+        };
+        for name in ["a", "b"] {
+            manifest
+                .caches
+                .insert(name.into(), CacheSettings::default());
+        }
+        manifest.invalidated.insert(
+            "a".into(),
+            Invalidated {
+                hard: 5,
+                soft: 6,
+                keys: 0,
+            },
+        );
+        manifest.graph.add("a", "b").unwrap();
+        manifest.bindings.insert("b".into(), Binding::default());
+        manifest
+    }
+
+    /// Where each of the four frames of `bytes` starts.
+    fn frame_starts(bytes: &[u8]) -> Vec<usize> {
+        let mut starts = vec![PREAMBLE_LEN];
+        while starts.len() < 4 {
+            let at = starts[starts.len() - 1];
+            starts.push(at + frame::OVERHEAD + frame::u32_at(bytes, at) as usize);
+        }
+        starts
+    }
+
+    #[test]
+    fn salvage_keeps_every_frame_but_the_damaged_one() {
+        let whole = manifest();
+        let bytes = whole.encode();
+        for (damaged, start) in frame_starts(&bytes).into_iter().enumerate() {
+            // The leading length, the checksum, and the body.
+            for offset in [0, 5, 9] {
+                let mut bytes = bytes.clone();
+                bytes[start + offset] ^= 1;
+                let salvage = Manifest::salvage(&bytes);
+                let found = [
+                    salvage.store_fields.is_some(),
+                    salvage.caches.is_some(),
+                    salvage.graph.is_some(),
+                    salvage.bindings.is_some(),
+                ];
+                let expected: Vec<bool> = (0..4).map(|n| n != damaged).collect();
+                assert_eq!(found.to_vec(), expected, "frame {damaged}, offset {offset}");
+                if let Some(caches) = salvage.caches {
+                    assert_eq!(caches["a"].1, whole.invalidated("a"));
+                    assert_eq!(caches.len(), 2);
+                }
+                if let Some((_, epoch)) = salvage.store_fields {
+                    assert_eq!(epoch, 7);
+                }
+                if let Some(graph) = salvage.graph {
+                    assert_eq!(graph, whole.graph);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn salvage_of_nothing_finds_nothing() {
+        for bytes in [&b""[..], &[0; 100], &manifest().encode()[..30]] {
+            let salvage = Manifest::salvage(bytes);
+            assert!(salvage.caches.is_none() && salvage.graph.is_none());
+        }
+    }
+}
