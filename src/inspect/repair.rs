@@ -5,14 +5,15 @@
 //! is missing or damaged are dropped, and the damaged files are moved into the
 //! cache's `quarantine/` folder instead of being deleted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
 use crate::entry::{Entry, StoredValue};
 use crate::error::Result;
-use crate::inspect::blobs::{self, StoredBlobs};
+use crate::inspect::blobs;
 use crate::inspect::problem::key_label;
 use crate::inspect::scan;
 use crate::inspect::target::{self, Numbered};
@@ -40,21 +41,32 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     }
     let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
     let _write = LockGuard::acquire(&dir.write_lock_path())?;
-    let (findings, _) = verify::verify_locked(dir)?;
-    if findings.is_sound() {
+    let checked = verify::verify_locked(dir, progress)?;
+    if checked.findings.is_sound() {
         return Ok(Vec::new());
     }
-    let damaged: BTreeSet<PathBuf> = findings
+    let mut damaged: BTreeSet<PathBuf> = checked
+        .findings
         .damaged_files(dir.path())
         .map(Path::to_path_buf)
         .collect();
+    // The check stops short of the blobs when HEAD or its files are amiss.
+    let sound_blobs = match checked.sound_blobs {
+        Some(sound) => sound,
+        None => {
+            let stored = blobs::check_all(&dir.blobs_path(), &|bytes| progress.inc(bytes))?;
+            damaged.extend(stored.damaged.into_iter().map(|problem| problem.path));
+            stored.sound
+        }
+    };
     let mut rebuild = Rebuild {
         dir,
         actions: Vec::new(),
         overlay: Overlay::default(),
         next_seq: 1,
-        blobs: blobs::check_all(&dir.blobs_path(), &|| {})?,
+        sound_blobs,
         kept_blobs: Vec::new(),
+        progress,
     };
     let (generation, last_journal) = rebuild.current_files()?;
     for number in generation..=last_journal {
@@ -67,7 +79,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         .unwrap_or(last_journal)
         .max(last_journal)
         + 1;
-    let entries = rebuild.write_snapshot(generation, next, now_ms, progress)?;
+    let entries = rebuild.write_snapshot(generation, next, now_ms)?;
     journal::create(
         &dir.journal_path(next),
         &JournalHeader::new(next, rebuild.next_seq, now_ms),
@@ -113,9 +125,12 @@ struct Rebuild<'a> {
     /// The journals' changes, replayed.
     overlay: Overlay,
     next_seq: u64,
-    blobs: StoredBlobs,
+    /// The sound blob files by hash, with their lengths.
+    sound_blobs: HashMap<[u8; 32], u64>,
     /// The blobs the new snapshot names, to be made durable first.
     kept_blobs: Vec<[u8; 32]>,
+    /// Advances by the bytes of the files read.
+    progress: &'a ProgressBar,
 }
 
 impl Rebuild<'_> {
@@ -158,6 +173,8 @@ impl Rebuild<'_> {
         if let Some(header) = scan.opened {
             self.next_seq = self.next_seq.max(header.first_seq);
         }
+        self.progress
+            .inc(fs::metadata(path).map_or(0, |meta| meta.len()));
         for problem in scan.problems {
             self.actions
                 .push(format!("left out a damaged record: {problem}"));
@@ -178,13 +195,7 @@ impl Rebuild<'_> {
     /// Writes snapshot `next`: the readable entries of snapshot `generation`
     /// that no journal changed, then the journals' own, less those whose blob
     /// is missing or damaged. Returns the entry count.
-    fn write_snapshot(
-        &mut self,
-        generation: u64,
-        next: u64,
-        now_ms: u64,
-        progress: &ProgressBar,
-    ) -> Result<u64> {
+    fn write_snapshot(&mut self, generation: u64, next: u64, now_ms: u64) -> Result<u64> {
         let old = self.dir.snapshot_path(generation);
         let invalid_before = match generation > 1 {
             true => Snapshot::open(&old).map_or(0, |s| s.header.invalid_before),
@@ -202,11 +213,11 @@ impl Rebuild<'_> {
         };
         let mut this = Kept {
             dir: self.dir,
-            blobs: &self.blobs,
+            blobs: &self.sound_blobs,
             actions: &mut self.actions,
             kept_blobs: &mut self.kept_blobs,
         };
-        let overlay = &self.overlay;
+        let (overlay, progress) = (&self.overlay, self.progress);
         let lost = match generation > 1 {
             true => unreadable(&old)?,
             false => None,
@@ -215,9 +226,9 @@ impl Rebuild<'_> {
             this.actions
                 .push(format!("{} {lost}: its entries are lost", old.display()));
         } else if generation > 1 {
-            let scan = scan::snapshot(&old, |_, _, entry| {
-                progress.inc(1);
-                match overlay.cleared || overlay.changes.contains_key(&entry.key) {
+            let scan = scan::snapshot(&old, |_, len, entry| {
+                progress.inc(len);
+                match overlay.shadows(&entry.key) {
                     true => Ok(()),
                     false => keep(entry, &mut this),
                 }
@@ -227,7 +238,7 @@ impl Rebuild<'_> {
                     .push(format!("left out damaged snapshot records: {problem}"));
             }
         }
-        for entry in overlay.changes.values().flatten() {
+        for entry in overlay.entries() {
             keep(entry.clone(), &mut this)?;
         }
         blob::make_durable(&self.dir.blobs_path(), self.kept_blobs.iter())?;
@@ -240,7 +251,7 @@ impl Rebuild<'_> {
 /// report drops and note the blobs kept.
 struct Kept<'a> {
     dir: &'a CacheDir,
-    blobs: &'a StoredBlobs,
+    blobs: &'a HashMap<[u8; 32], u64>,
     actions: &'a mut Vec<String>,
     kept_blobs: &'a mut Vec<[u8; 32]>,
 }
@@ -252,7 +263,7 @@ impl Kept<'_> {
         let StoredValue::Blob { hash, len } = &entry.value else {
             return true;
         };
-        if self.blobs.sound.get(hash) == Some(len) {
+        if self.blobs.get(hash) == Some(len) {
             self.kept_blobs.push(*hash);
             return true;
         }

@@ -346,15 +346,15 @@ pub fn cache_entries(dir: &CacheDir, each: &mut dyn FnMut(Row) -> Result<()>) ->
     if head.has_snapshot() && !overlay.cleared {
         scan::snapshot(
             &dir.snapshot_path(head.generation),
-            |_, _, entry| match overlay.changes.contains_key(&entry.key) {
+            |_, _, entry| match overlay.shadows(&entry.key) {
                 true => Ok(()),
                 false => each(Row::Set(entry)),
             },
         )?;
     }
-    let mut changed: Vec<Entry> = overlay.changes.into_values().flatten().collect();
+    let mut changed: Vec<&Entry> = overlay.entries().collect();
     changed.sort_by(|a, b| a.key.cmp(&b.key));
     changed
         .into_iter()
-        .try_for_each(|entry| each(Row::Set(entry)))
+        .try_for_each(|entry| each(Row::Set(entry.clone())))
 }

@@ -129,15 +129,31 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
     Ok(findings)
 }
 
-/// Entries a full check of a cache will read: its snapshot's count, for sizing
-/// a progress bar (0 when that cannot be read).
-pub fn expected_entries(dir: &CacheDir) -> u64 {
-    scan::head(dir)
-        .ok()
-        .flatten()
-        .filter(|head| head.has_snapshot())
-        .and_then(|head| Snapshot::open(&dir.snapshot_path(head.generation)).ok())
-        .map_or(0, |snapshot| snapshot.header.entry_count)
+/// What a full check of a cache reads, in bytes, for sizing a progress bar:
+/// the snapshot and journals HEAD names, and the blob files (0 for what
+/// cannot be read).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Work {
+    pub records: u64,
+    pub blobs: u64,
+}
+
+pub fn expected_work(dir: &CacheDir) -> Work {
+    let size = |path: &Path| fs::metadata(path).map_or(0, |meta| meta.len());
+    let records = match scan::head(dir) {
+        Ok(Some(head)) => {
+            let snapshot = head
+                .has_snapshot()
+                .then(|| size(&dir.snapshot_path(head.generation)));
+            let journals: u64 = head.journals().map(|n| size(&dir.journal_path(n))).sum();
+            snapshot.unwrap_or(0) + journals
+        }
+        _ => 0,
+    };
+    Work {
+        records,
+        blobs: blobs::total_bytes(&dir.blobs_path()).unwrap_or(0),
+    }
 }
 
 /// The size of a sound cache.
@@ -163,46 +179,61 @@ struct BlobRef {
 /// while it read them.
 const RETRIES: usize = 16;
 
+/// What one check of a cache found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub findings: Findings,
+    pub counts: Counts,
+    /// The sound blob files by hash, with their lengths; `None` when the
+    /// check stopped before the blobs (HEAD or the files it names are amiss).
+    pub sound_blobs: Option<HashMap<[u8; 32], u64>>,
+}
+
 /// Checks one cache's files. Reads only, and takes no lock: when a sync
 /// replaced the files (HEAD changed) or a writer was appending (a torn tail
 /// that has since grown) while they were read, the check starts over.
-/// `progress` advances per entry.
+/// `progress` advances by the bytes read (see [`expected_work`]).
 pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
     let mut attempts = 0;
     loop {
         attempts += 1;
         let before = scan::head(dir).ok();
         progress.set_position(0);
-        let result = verify_once(dir, progress, false);
-        let changed = scan::head(dir).ok() != before
-            || matches!(&result, Ok((_, counts)) if counts.appending);
+        let checked = verify_once(dir, progress, false)?;
+        let changed = scan::head(dir).ok() != before || checked.counts.appending;
         if !changed || attempts >= RETRIES {
-            return result;
+            return Ok((checked.findings, checked.counts));
         }
     }
 }
 
 /// Checks one cache whose write and sync locks the caller holds, as `repair`
 /// does: nothing changes its files meanwhile.
-pub fn verify_locked(dir: &CacheDir) -> Result<(Findings, Counts)> {
-    verify_once(dir, &ProgressBar::hidden(), true)
+pub fn verify_locked(dir: &CacheDir, progress: &ProgressBar) -> Result<Checked> {
+    verify_once(dir, progress, true)
 }
 
 /// One pass over a cache's files; `locked` when the caller holds its locks.
-fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<(Findings, Counts)> {
+fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<Checked> {
     let mut findings = Findings::default();
     findings.notes.extend(counters_damage(dir));
     let mut counts = Counts::default();
+    let stopped = |findings| {
+        Ok(Checked {
+            findings,
+            ..Checked::default()
+        })
+    };
     let head = match scan::head(dir) {
         Ok(Some(head)) => head,
         Ok(None) => {
             let problem = missing_head(dir, locked)?;
             findings.problems.extend(problem.map(|p| (Class::Files, p)));
-            return Ok((findings, counts));
+            return stopped(findings);
         }
         Err(e) => {
             findings.push(Class::Files, e.into());
-            return Ok((findings, counts));
+            return stopped(findings);
         }
     };
     let snapshot_path = head
@@ -230,7 +261,7 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<(
         }
     }
     if !findings.is_sound() {
-        return Ok((findings, counts));
+        return stopped(findings);
     }
 
     let mut overlay = Overlay::default();
@@ -261,22 +292,25 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<(
             );
         }
         counts.journals += 1;
+        progress.inc(fs::metadata(&path).map_or(0, |m| m.len()));
     }
 
     let mut refs = Vec::new();
     if let Some(path) = &snapshot_path {
+        let start = progress.position();
         let mut records = HashMap::new();
         let mut live_bytes = 0;
         let scan = scan::snapshot(path, |offset, len, entry| {
             records.insert(offset, (len, snapshot::key_tag(&entry.key)));
             live_bytes += entry.size();
-            if !overlay.cleared && !overlay.changes.contains_key(&entry.key) {
+            if !overlay.shadows(&entry.key) {
                 counts.entries += 1;
                 refs.extend(blob_ref(&entry.key, &entry.value, path, offset));
             }
-            progress.inc(1);
+            progress.inc(len);
             Ok(())
         })?;
+        progress.set_position(start + fs::metadata(path).map_or(0, |m| m.len()));
         let sound = scan.problems.is_empty();
         findings.extend(Class::Checksums, scan.problems);
         if let Some(snapshot) = scan.opened {
@@ -298,14 +332,14 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<(
             }
         }
     }
-    for entry in overlay.changes.values().flatten() {
+    for entry in overlay.entries() {
         counts.entries += 1;
         if let Some((path, offset)) = set_at.get(&entry.key) {
             refs.extend(blob_ref(&entry.key, &entry.value, path, *offset));
         }
     }
 
-    let stored = blobs::check_all(&dir.blobs_path(), &|| {})?;
+    let stored = blobs::check_all(&dir.blobs_path(), &|bytes| progress.inc(bytes))?;
     counts.blobs = stored.sound.len() as u64;
     findings.extend(Class::Checksums, stored.damaged);
     for blob_ref in refs {
@@ -326,7 +360,11 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<(
             Problem::at(&blob_ref.record, blob_ref.offset, problem),
         );
     }
-    Ok((findings, counts))
+    Ok(Checked {
+        findings,
+        counts,
+        sound_blobs: Some(stored.sound),
+    })
 }
 
 /// What a missing HEAD means. Creating a cache makes its directory, its first

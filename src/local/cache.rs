@@ -280,6 +280,17 @@ impl Overlay {
             }
         }
     }
+
+    /// Whether the journals changed `key` (or cleared every key), so that the
+    /// snapshot's entry for it is no longer current.
+    pub fn shadows(&self, key: &[u8]) -> bool {
+        self.cleared || self.changes.contains_key(key)
+    }
+
+    /// The entries the journals set and did not delete since.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.changes.values().flatten()
+    }
 }
 
 impl View {
@@ -340,12 +351,12 @@ impl View {
         if let (Some(snapshot), false) = (&self.snapshot, overlay.cleared) {
             for entry in snapshot.entries()? {
                 let entry = entry?;
-                if !overlay.changes.contains_key(&entry.key) {
+                if !overlay.shadows(&entry.key) {
                     f(entry)?;
                 }
             }
         }
-        overlay.changes.values().flatten().cloned().try_for_each(f)
+        overlay.entries().cloned().try_for_each(f)
     }
 
     /// Entry count and key-plus-value bytes, from the snapshot header corrected by

@@ -6,7 +6,8 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::{output, progress};
+use crate::cli::output;
+use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::inspect::{recover, repair, verify};
@@ -58,8 +59,11 @@ fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
     let actions = match cache.settings.volatile && !cache.dir.path().exists() {
         true => Vec::new(),
         false => {
+            // It checks every file, then reads the records again to rebuild.
+            let work = verify::expected_work(&cache.dir);
             let bar = progress::bar(
-                verify::expected_entries(&cache.dir),
+                2 * work.records + work.blobs,
+                Unit::Bytes,
                 &format!("repairing {name}"),
             );
             let actions = repair::repair_cache(&cache.dir, ctx.store.clock().now_ms(), &bar)?;

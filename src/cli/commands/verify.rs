@@ -7,8 +7,9 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::output;
 use crate::cli::per_cache::store_exists;
-use crate::cli::{output, progress};
+use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::inspect::problem::Problem;
@@ -84,8 +85,10 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             output::write_all(out, line.as_bytes())?;
             continue;
         }
+        let work = verify::expected_work(&cache.dir);
         let bar = progress::bar(
-            verify::expected_entries(&cache.dir),
+            work.records + work.blobs,
+            Unit::Bytes,
             &format!("verifying {name}"),
         );
         let (findings, counts) = verify::verify_cache(&cache.dir, &bar)?;
