@@ -282,3 +282,44 @@ fn import_checks_times_and_names_bad_fields() {
         .run();
     assert_eq!(env.keys("c"), [b"a".to_vec()]);
 }
+
+/// Runs `sh -c SCRIPT` on a pseudo-terminal (util-linux `script`), in the
+/// test's store; returns what the terminal showed, or `None` without `script`.
+fn on_a_terminal(env: &Env, script: &str) -> Option<String> {
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-qc", script, "/dev/null"])
+        .env_clear()
+        .env("HOME", env.path("home"))
+        .env("CACHEMAN_DIR", env.store())
+        .env("TERM", "xterm")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(env.path("work"))
+        .stdin(std::process::Stdio::null());
+    let out = command.output().ok()?;
+    assert!(out.status.success(), "{script}: {out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_bar_is_drawn_on_a_terminal_and_never_when_stdout_is_piped() {
+    let env = Env::new();
+    let lines: String = (0..10_000)
+        .map(|i| format!("{{\"key\":\"k{i}\",\"value\":\"v\"}}\n"))
+        .collect();
+    env.cmd(["import", "c"]).stdin(lines).any_stderr().run();
+    let export = format!("{} export c", common::BIN);
+    let Some(to_file) = on_a_terminal(&env, &format!("{export} > out.jsonl")) else {
+        eprintln!("skipped: no `script` to make a terminal with");
+        return;
+    };
+    assert!(to_file.contains("exporting c ["), "{to_file:?}");
+    let piped = on_a_terminal(&env, &format!("{export} | cat > piped.jsonl")).unwrap();
+    assert_eq!(piped, "", "a bar beside piped output");
+    assert_eq!(
+        fs::read(env.path("work/out.jsonl")).unwrap(),
+        fs::read(env.path("work/piped.jsonl")).unwrap()
+    );
+    // Without a terminal at all, nothing is drawn either.
+    env.cmd(["export", "c"]).any_stdout().run();
+}

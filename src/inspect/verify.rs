@@ -129,18 +129,11 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
     Ok(findings)
 }
 
-/// What a full check of a cache reads, in bytes, for sizing a progress bar:
-/// the snapshot and journals HEAD names, and the blob files (0 for what
-/// cannot be read).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Work {
-    pub records: u64,
-    pub blobs: u64,
-}
-
-pub fn expected_work(dir: &CacheDir) -> Work {
+/// The bytes of the snapshot and journals HEAD names (0 for what cannot be
+/// read): what a check, a rebuild or a sync reads, for sizing a progress bar.
+pub fn record_bytes(dir: &CacheDir) -> u64 {
     let size = |path: &Path| fs::metadata(path).map_or(0, |meta| meta.len());
-    let records = match scan::head(dir) {
+    match scan::head(dir) {
         Ok(Some(head)) => {
             let snapshot = head
                 .has_snapshot()
@@ -149,10 +142,6 @@ pub fn expected_work(dir: &CacheDir) -> Work {
             snapshot.unwrap_or(0) + journals
         }
         _ => 0,
-    };
-    Work {
-        records,
-        blobs: blobs::total_bytes(&dir.blobs_path()).unwrap_or(0),
     }
 }
 
@@ -192,7 +181,7 @@ pub struct Checked {
 /// Checks one cache's files. Reads only, and takes no lock: when a sync
 /// replaced the files (HEAD changed) or a writer was appending (a torn tail
 /// that has since grown) while they were read, the check starts over.
-/// `progress` advances by the bytes read (see [`expected_work`]).
+/// `progress` advances by the bytes read: [`record_bytes`], then the blobs'.
 pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
     let mut attempts = 0;
     loop {

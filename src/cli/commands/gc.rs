@@ -7,10 +7,12 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::per_cache::{PerCache, every_cache};
+use crate::cli::progress::{self, Unit};
 use crate::cli::settings::human_bytes;
 use crate::cli::{output, parse};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
+use crate::inspect::verify;
 use crate::local::gc::{GcLimits, GcReport};
 use crate::name::CacheName;
 
@@ -57,7 +59,16 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
     // One damaged cache is reported on its own and the others still collected.
     let mut each = PerCache::default();
     for cache in &caches {
-        if let Some(report) = each.run(|| ctx.store.gc(cache, limits)) {
+        let collected = each.run(|| {
+            // The collection runs inside the engine: a spinner shows it goes on.
+            let dir = ctx.store.find(cache)?.map(|c| c.dir);
+            let work = dir.as_ref().map_or(0, verify::record_bytes);
+            let spinner = progress::activity(work, Unit::Bytes, &format!("collecting {cache}"));
+            let report = ctx.store.gc(cache, limits);
+            spinner.finish_and_clear();
+            report
+        });
+        if let Some(report) = collected {
             output::write_all(out, describe(cache, &report).as_bytes())?;
         }
     }

@@ -10,7 +10,7 @@ use crate::cli::output;
 use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
-use crate::inspect::{recover, repair, verify};
+use crate::inspect::{blobs, recover, repair, verify};
 use crate::name::CacheName;
 
 /// Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files
@@ -60,12 +60,9 @@ fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
         true => Vec::new(),
         false => {
             // It checks every file, then reads the records again to rebuild.
-            let work = verify::expected_work(&cache.dir);
-            let bar = progress::bar(
-                2 * work.records + work.blobs,
-                Unit::Bytes,
-                &format!("repairing {name}"),
-            );
+            let work =
+                2 * verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path())?;
+            let bar = progress::bar(work, Unit::Bytes, &format!("repairing {name}"));
             let actions = repair::repair_cache(&cache.dir, ctx.store.clock().now_ms(), &bar)?;
             bar.finish_and_clear();
             actions

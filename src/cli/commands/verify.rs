@@ -12,6 +12,7 @@ use crate::cli::per_cache::store_exists;
 use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
+use crate::inspect::blobs;
 use crate::inspect::problem::Problem;
 use crate::inspect::recover::{self, MANIFEST_HINT};
 use crate::inspect::verify::{self, Class};
@@ -85,12 +86,8 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             output::write_all(out, line.as_bytes())?;
             continue;
         }
-        let work = verify::expected_work(&cache.dir);
-        let bar = progress::bar(
-            work.records + work.blobs,
-            Unit::Bytes,
-            &format!("verifying {name}"),
-        );
+        let work = verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path())?;
+        let bar = progress::bar(work, Unit::Bytes, &format!("verifying {name}"));
         let (findings, counts) = verify::verify_cache(&cache.dir, &bar)?;
         bar.finish_and_clear();
         if let Some((class, problems)) = findings.first_class() {
