@@ -245,6 +245,27 @@ fn bad_input_changes_nothing() {
     env.cmd(["gc", "c", "--max-bytes", "lots"])
         .usage_error("--max-bytes")
         .run();
+    for (option, zero) in [
+        ("--max-bytes", "0"),
+        ("--max-bytes", "0KiB"),
+        ("--max-entries", "0"),
+    ] {
+        for command in [&["gc", "c"][..], &["create", "other"], &["config", "c"]] {
+            env.cmd(command)
+                .arg(option)
+                .arg(zero)
+                .usage_error(&format!(
+                    "{option}: the {} must be more than zero\nhint: `cacheman clear CACHE` empties a cache\n",
+                    if option == "--max-bytes" { "size" } else { "count" }
+                ))
+                .run();
+        }
+    }
+    for huge in ["20000EiB", "99999999999999999999999"] {
+        env.cmd(["gc", "c", "--max-bytes", huge])
+            .usage_error("is too large: a size is below 16 EiB")
+            .run();
+    }
     before.assert_same(&env.tree(), "refused gc");
 }
 
