@@ -60,7 +60,7 @@ fn limits_evict_the_least_recently_used_first() {
     let report = gc(&env, &["c", "--max-entries", "2"]);
     assert!(
         report.starts_with(
-            "c: dropped 0 expired or invalidated, evicted 2 (6 B freed), 2 entries left;"
+            "c: dropped 0 expired or invalidated and evicted 2 over the limits (6 B freed); 2 entries left;"
         ),
         "{report}"
     );
@@ -112,7 +112,7 @@ fn expired_entries_are_dropped() {
     let report = gc(&env, &[]);
     assert!(
         report.starts_with(
-            "c: dropped 1 expired or invalidated, evicted 0 (5 B freed), 1 entry left;"
+            "c: dropped 1 expired or invalidated and evicted 0 over the limits (5 B freed); 1 entry left;"
         ),
         "{report}"
     );

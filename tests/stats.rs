@@ -50,7 +50,14 @@ fn counts_hits_and_misses_and_describes_the_cache() {
         serde_json::json!({"key": "b", "created": "1970-01-01T00:00:02Z"})
     );
     assert!(s["journal_bytes"].as_u64().unwrap() > 0);
-    assert!(s["ms_since_sync"].is_u64());
+    assert!(s["ms_since_sync"].is_null(), "never synced");
+    let table = env.cmd(["stats"]).any_stdout().run().stdout;
+    assert_eq!(
+        common::table(&String::from_utf8(table).unwrap())[0]["SYNCED"],
+        "never"
+    );
+    env.cmd(["sync", "c"]).any_stderr().run();
+    assert!(stats(&env, "c")["ms_since_sync"].is_u64());
 
     let table = env.cmd(["stats"]).any_stdout().run().stdout;
     let rows = common::table(&String::from_utf8(table).unwrap());

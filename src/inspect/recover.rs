@@ -214,20 +214,13 @@ fn rebuild(
 /// and volatile ones in the runtime folder (`true`), each with its path.
 fn directories(store: &LocalStore) -> Result<BTreeMap<String, (PathBuf, bool)>> {
     let mut found = BTreeMap::new();
-    let volatile = store
-        .volatile_root()
-        .ok()
-        .filter(|root| root.is_dir())
-        .map(|root| fs::read_dir(&root).at(&root))
-        .transpose()?;
-    let volatile = volatile
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|item| item.path())
-        .filter(|path| path.is_dir());
+    let volatile = match store.volatile_root() {
+        Ok(root) => target::cache_dirs(&root)?,
+        Err(_) => Vec::new(),
+    };
     let persistent = target::store_caches(store.root())?;
     for (dir, is_volatile) in volatile
+        .into_iter()
         .map(|dir| (dir, true))
         .chain(persistent.into_iter().map(|dir| (dir, false)))
     {

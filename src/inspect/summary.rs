@@ -13,7 +13,7 @@ use crate::inspect::blobs;
 use crate::inspect::problem::Problem;
 use crate::inspect::scan;
 use crate::local::cache::{CacheDir, Overlay};
-use crate::local::counters::{self, Origin};
+use crate::local::counters;
 use crate::local::document;
 use crate::local::format::{FileKind, PREAMBLE_LEN};
 use crate::local::frame::u32_at;
@@ -287,23 +287,13 @@ fn counters_file(summary: &mut FileSummary) {
             summary.field("counting since", Field::Time(tally.since_ms));
             summary.field(
                 "counting started by",
-                Field::Text(origin_text(tally.origin)),
+                Field::Text(tally.origin.cause().into()),
             );
             summary.field("stamped slots", Field::Count(contents.stamped));
             summary.field("table slots", Field::Count(contents.slots));
         }
         Err(e) => summary.problems.push(Problem::counters(e)),
     }
-}
-
-/// Why counting started when it did, in words.
-fn origin_text(origin: Origin) -> String {
-    match origin {
-        Origin::Created => "the first counted read",
-        Origin::Reset => "stats --reset",
-        Origin::Recovered => "a read that found the file damaged",
-    }
-    .to_string()
 }
 
 /// The context of a file or cache directory: the floors of the cache it
@@ -316,17 +306,30 @@ pub fn context_of(cache_dir: &Path, now_ms: u64) -> Context {
         if parent.file_name()? != "caches" {
             return None;
         }
-        let manifest_path = parent.parent()?.join("manifest");
-        fsutil::check_regular(&manifest_path).ok()?;
-        let bytes = std::fs::read(&manifest_path).ok()?;
-        let manifest = Manifest::decode(&bytes, &manifest_path).ok()?;
-        let name = cache_dir.file_name()?.to_str()?;
-        manifest
-            .caches
-            .contains_key(name)
-            .then(|| manifest.invalidated(name))
+        floors_in(parent.parent()?, cache_dir.file_name()?.to_str()?)
     })();
     Context { floors, now_ms }
+}
+
+/// The context of cache `name` of the store at `store`.
+pub fn context_in(store: &Path, name: &str, now_ms: u64) -> Context {
+    Context {
+        floors: floors_in(store, name),
+        now_ms,
+    }
+}
+
+/// The floors of cache `name` in the manifest of the store at `store`, when
+/// it reads back and names that cache.
+fn floors_in(store: &Path, name: &str) -> Option<Invalidated> {
+    let manifest_path = store.join("manifest");
+    fsutil::check_regular(&manifest_path).ok()?;
+    let bytes = std::fs::read(&manifest_path).ok()?;
+    let manifest = Manifest::decode(&bytes, &manifest_path).ok()?;
+    manifest
+        .caches
+        .contains_key(name)
+        .then(|| manifest.invalidated(name))
 }
 
 /// Calls `each` with every current entry of a cache directory: the snapshot's

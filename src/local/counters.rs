@@ -49,28 +49,35 @@ pub enum Origin {
 }
 
 impl Origin {
-    fn code(self) -> u64 {
+    /// The one table of what each origin is: its code in the file, its name
+    /// in `stats --json`, and why counting started, in the words `inspect` uses.
+    fn row(self) -> (u64, &'static str, &'static str) {
         match self {
-            Origin::Created => 0,
-            Origin::Reset => 1,
-            Origin::Recovered => 2,
+            Origin::Created => (0, "counting", "the first counted read"),
+            Origin::Reset => (1, "reset", "stats --reset"),
+            Origin::Recovered => (2, "recovered", "a read that found the file damaged"),
         }
     }
 
+    fn code(self) -> u64 {
+        self.row().0
+    }
+
+    /// An unknown code reads as the first counted read's.
     fn from_code(code: u64) -> Origin {
-        match code {
-            1 => Origin::Reset,
-            2 => Origin::Recovered,
-            _ => Origin::Created,
-        }
+        [Origin::Reset, Origin::Recovered]
+            .into_iter()
+            .find(|origin| origin.code() == code)
+            .unwrap_or(Origin::Created)
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Origin::Created => "counting",
-            Origin::Reset => "reset",
-            Origin::Recovered => "recovered",
-        }
+        self.row().1
+    }
+
+    /// Why counting started when it did.
+    pub fn cause(self) -> &'static str {
+        self.row().2
     }
 }
 

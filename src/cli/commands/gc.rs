@@ -77,7 +77,7 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
 
 fn describe(cache: &CacheName, r: &GcReport) -> String {
     format!(
-        "{cache}: dropped {} expired or invalidated, evicted {} ({} freed), {} left; removed {} ({}) and {} ({})\n",
+        "{cache}: dropped {} expired or invalidated and evicted {} over the limits ({} freed); {} left; removed {} ({}) and {} ({})\n",
         r.dropped,
         r.evicted,
         human_bytes(r.bytes),

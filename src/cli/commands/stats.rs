@@ -141,7 +141,7 @@ fn to_row(cache: &CacheStats, now: u64) -> Vec<String> {
         misses,
         hit_percent,
         cache.pending.to_string(),
-        cache.last_sync_ms.map_or("-".into(), |ms| ago(ms, now)),
+        cache.last_sync_ms.map_or("never".into(), |ms| ago(ms, now)),
         human_bytes(cache.journal_bytes),
         age_of(&cache.oldest, now),
         age_of(&cache.newest, now),
