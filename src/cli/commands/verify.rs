@@ -21,13 +21,17 @@ use crate::name::CacheName;
 /// Check every checksum and cross-reference (the whole store if no cache is named)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Checks the manifest and the cache directories it names; in each cache, HEAD
-and the files it names, every header, record and hash-table checksum, every
-hash slot against its record, every entry against its blob, and every blob
-against its BLAKE3 hash. Reads only; takes no lock.
+    after_help = "Checks the manifest and the cache directories it names (a persistent cache's
+directory and HEAD must be there; a volatile cache's files are gone after a
+reboot, by design); in each cache, HEAD and the files it names (regular files:
+a directory or FIFO in their place is damage, never opened), every header,
+record and hash-table checksum, every hash slot against its record, every
+entry against its blob, and every blob against its BLAKE3 hash. Reads only;
+takes no lock.
 
 Exits 0 when everything is sound, and 1 with the file, offset and fault of
-every problem of the first kind found; `cacheman repair CACHE` recovers.
+every problem of the first kind found; `cacheman repair CACHE` recovers, and
+`cacheman repair --manifest` recovers from a damaged manifest.
 A damaged counters file is a note, not a problem (exit 0): hit and miss
 counting is best-effort, no entry is lost, and the next counted read replaces it."
 )]
