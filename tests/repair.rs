@@ -253,19 +253,24 @@ fn a_flipped_manifest_is_caught() {
     assert!(report.contains(&manifest.display().to_string()), "{report}");
 }
 
-#[test]
-fn a_missing_cache_directory_is_caught_and_made_anew() {
-    let env = Env::new();
-    populated(&env);
-    env.set("d", "k", "v");
-    fs::remove_dir_all(env.cache_dir("c")).unwrap();
+/// Runs `verify`, expecting it to fail; returns its report.
+fn verify_fails_without_offset(env: &Env) -> String {
     let out = env
         .cmd(["verify"])
         .status(1)
         .any_stdout()
         .stderr("hint: `cacheman repair c` recovers the intact entries\n")
         .run();
-    let report = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_missing_cache_directory_is_caught_and_made_anew() {
+    let env = Env::new();
+    populated(&env);
+    env.set("d", "k", "v");
+    fs::remove_dir_all(env.cache_dir("c")).unwrap();
+    let report = verify_fails_without_offset(&env);
     assert!(
         report.contains(&format!(
             "{}: the cache's directory is missing: its entries are lost",
@@ -307,17 +312,6 @@ fn a_missing_head_is_caught_even_without_record_files() {
         .stdout_contains("c: rebuilt the cache")
         .run();
     env.cmd(["verify"]).stdout_contains("c: ok").run();
-}
-
-/// Runs `verify`, expecting it to fail; returns its report.
-fn verify_fails_without_offset(env: &Env) -> String {
-    let out = env
-        .cmd(["verify"])
-        .status(1)
-        .any_stdout()
-        .stderr("hint: `cacheman repair c` recovers the intact entries\n")
-        .run();
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
