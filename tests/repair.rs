@@ -352,7 +352,9 @@ fn into_directory(path: &Path) {
 
 #[test]
 fn a_directory_in_place_of_a_file_is_damage_that_repair_quarantines() {
-    let kinds: [(&str, fn(&Env) -> PathBuf, usize); 4] = [
+    // Each kind, where its file is, and how many entries losing it loses.
+    type Kind = (&'static str, fn(&Env) -> PathBuf, usize);
+    let kinds: [Kind; 4] = [
         ("journal", |env| env.active_journal("c"), JOURNAL_KEYS),
         ("snapshot", |env| numbered(env, "snap."), SNAPSHOT_KEYS + 1),
         ("HEAD", |env| env.cache_dir("c").join("HEAD"), 0),
