@@ -42,6 +42,13 @@ pub struct StoredBlobs {
 /// longer there to check.
 pub fn check_all(blobs_dir: &Path, checked: &dyn Fn(u64)) -> Result<StoredBlobs> {
     let mut stored = StoredBlobs::default();
+    if blobs_dir.metadata().is_ok_and(|meta| !meta.is_dir()) {
+        stored.damaged.push(Problem::file(
+            blobs_dir,
+            "not a directory: no blob in it can be read",
+        ));
+        return Ok(stored);
+    }
     for path in blob::files(blobs_dir)? {
         let Ok(meta) = path.symlink_metadata() else {
             continue;
@@ -60,11 +67,13 @@ pub fn check_all(blobs_dir: &Path, checked: &dyn Fn(u64)) -> Result<StoredBlobs>
     Ok(stored)
 }
 
-/// The total size of the blob files under `blobs_dir` (what [`check_all`] reads).
-pub fn total_bytes(blobs_dir: &Path) -> Result<u64> {
-    Ok(blob::files(blobs_dir)?
+/// The total size of the blob files under `blobs_dir` (what [`check_all`]
+/// reads; 0 for what cannot be listed), for sizing a progress bar.
+pub fn total_bytes(blobs_dir: &Path) -> u64 {
+    blob::files(blobs_dir)
+        .unwrap_or_default()
         .iter()
         .filter_map(|path| path.symlink_metadata().ok())
         .map(|meta| meta.len())
-        .sum())
+        .sum()
 }

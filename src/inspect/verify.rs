@@ -379,7 +379,7 @@ fn missing_head(dir: &CacheDir, locked: bool) -> Result<Option<Problem>> {
 /// Whether a writer holds the cache's write lock now. The probe opens the
 /// lock file read-only and takes and drops a shared lock, changing nothing.
 fn writer_active(dir: &CacheDir) -> bool {
-    std::fs::File::open(dir.write_lock_path())
+    fsutil::open_regular(&dir.write_lock_path())
         .is_ok_and(|file| matches!(file.try_lock_shared(), Err(fs::TryLockError::WouldBlock)))
 }
 

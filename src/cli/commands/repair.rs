@@ -61,7 +61,7 @@ fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
         false => {
             // It checks every file, then reads the records again to rebuild.
             let work =
-                2 * verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path())?;
+                2 * verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path());
             let bar = progress::bar(work, Unit::Bytes, &format!("repairing {name}"));
             let actions = repair::repair_cache(&cache.dir, ctx.store.clock().now_ms(), &bar)?;
             bar.finish_and_clear();

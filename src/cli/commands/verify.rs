@@ -90,7 +90,7 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             output::write_all(out, line.as_bytes())?;
             continue;
         }
-        let work = verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path())?;
+        let work = verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path());
         let bar = progress::bar(work, Unit::Bytes, &format!("verifying {name}"));
         let (findings, counts) = verify::verify_cache(&cache.dir, &bar)?;
         bar.finish_and_clear();
