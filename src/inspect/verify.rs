@@ -188,10 +188,12 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
         attempts += 1;
         let before = scan::head(dir).ok();
         progress.set_position(0);
-        let checked = verify_once(dir, progress, false)?;
-        let changed = scan::head(dir).ok() != before || checked.counts.appending;
+        // A file a sync deleted meanwhile fails the read: that starts over too.
+        let checked = verify_once(dir, progress, false);
+        let changed = scan::head(dir).ok() != before
+            || matches!(&checked, Ok(checked) if checked.counts.appending);
         if !changed || attempts >= RETRIES {
-            return Ok((checked.findings, checked.counts));
+            return checked.map(|checked| (checked.findings, checked.counts));
         }
     }
 }
