@@ -53,7 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Describe cacheman files and directories without changing them')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every checksum and cross-reference (the whole store if no cache is named)')
-            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Recover a damaged cache: keep every intact entry, quarantine damaged files')
+            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a cache''s entries to stdout, with their creation and expiry times')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load entries from an export (a file, or stdin), all or nothing')
@@ -353,6 +353,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;repair' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'Rebuild the store''s manifest instead')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')

@@ -623,7 +623,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__repair)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --manifest --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

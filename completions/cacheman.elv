@@ -50,7 +50,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand stats 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)'
             cand inspect 'Describe cacheman files and directories without changing them'
             cand verify 'Check every checksum and cross-reference (the whole store if no cache is named)'
-            cand repair 'Recover a damaged cache: keep every intact entry, quarantine damaged files'
+            cand repair 'Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files'
             cand gc 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
             cand export 'Write a cache''s entries to stdout, with their creation and expiry times'
             cand import 'Load entries from an export (a file, or stdin), all or nothing'
@@ -325,6 +325,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;repair'= {
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --manifest 'Rebuild the store''s manifest instead'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'

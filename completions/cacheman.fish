@@ -53,7 +53,7 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "check" -d 'Invali
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "stats" -d 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "inspect" -d 'Describe cacheman files and directories without changing them'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "verify" -d 'Check every checksum and cross-reference (the whole store if no cache is named)'
-complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "repair" -d 'Recover a damaged cache: keep every intact entry, quarantine damaged files'
+complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "repair" -d 'Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "gc" -d 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named)'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "export" -d 'Write a cache\'s entries to stdout, with their creation and expiry times'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "import" -d 'Load entries from an export (a file, or stdin), all or nothing'
@@ -228,6 +228,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s v -l verbos
 complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l manifest -d 'Rebuild the store\'s manifest instead'
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s h -l help -d 'Print help'

@@ -3,7 +3,9 @@
 # counting on and with --no-stats (counting off), without a shell, and prints
 # the ratio of their medians. The two alternate in ROUNDS rounds within the run,
 # and each one's times are pooled, so a change in the machine's load during the
-# run weighs on both alike.
+# run weighs on both alike. It checks that the counters saw every counted get
+# (hits = runs + warmups) and ends with a verdict line against the goal of an
+# overhead under 5%, exiting 1 when either fails.
 #
 #   scripts/bench-stats.sh
 #
@@ -48,19 +50,33 @@ for round in $(seq "$ROUNDS"); do
     commands+=(-n "counted#$round" "$BIN --dir $STORE get $CACHE $KEY")
     commands+=(-n "uncounted#$round" "$BIN --dir $STORE --no-stats get $CACHE $KEY")
 done
+WARMUP=50
 echo "== get counted, get uncounted, alternating in $ROUNDS rounds (one hyperfine run)" >&2
-hyperfine -N --style basic --warmup 50 --runs $((RUNS / ROUNDS)) --export-json "$JSON" "${commands[@]}" >&2
+hyperfine -N --style basic --warmup "$WARMUP" --runs $((RUNS / ROUNDS)) --export-json "$JSON" "${commands[@]}" >&2
 
 hits=$("$BIN" --dir "$STORE" stats "$CACHE" --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["hits"])')
-python3 - "$JSON" "$hits" <<'PY'
+# Exit 1 when the counters missed a hit, or when counting costs 5% or more.
+python3 - "$JSON" "$hits" "$((WARMUP * ROUNDS))" <<'PY'
 import json, sys
 from statistics import median
+GOAL = 1.05
 times = {"counted": [], "uncounted": []}
 for result in json.load(open(sys.argv[1]))["results"]:
     times[result["command"].split("#")[0]].extend(result["times"])
 counted, uncounted = median(times["counted"]), median(times["uncounted"])
+ratio = counted / uncounted
 print(f"get counted:   median {counted * 1e3:.3f} ms over {len(times['counted'])} runs")
 print(f"get uncounted: median {uncounted * 1e3:.3f} ms over {len(times['uncounted'])} runs")
-print(f"counting overhead: ratio {counted / uncounted:.3f} ({(counted / uncounted - 1) * 100:+.1f}%)")
-print(f"hits counted during the run: {sys.argv[2]}")
+print(f"counting overhead: ratio {ratio:.3f} ({(ratio - 1) * 100:+.1f}%)")
+hits, expected = int(sys.argv[2]), len(times["counted"]) + int(sys.argv[3])
+print(f"hits counted during the run: {hits} (expected {expected}: every counted get and warmup)")
+failed = []
+if hits != expected:
+    failed.append(f"the counters saw {hits} hits, not {expected}")
+if round(ratio, 3) >= GOAL:
+    failed.append(f"counting costs {(ratio - 1) * 100:+.1f}%, over the goal of +{(GOAL - 1) * 100:.0f}%")
+if failed:
+    print("verdict: FAIL: " + "; ".join(failed))
+    sys.exit(1)
+print(f"verdict: PASS: counting costs {(ratio - 1) * 100:+.1f}% (goal: under +{(GOAL - 1) * 100:.0f}%), every hit counted")
 PY

@@ -77,6 +77,9 @@ impl Error {
             Error::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => Some(
                 Cow::Borrowed("the disk is full; free space and retry (nothing was changed)"),
             ),
+            Error::Corrupt { path, .. } if path.file_name() == Some("manifest".as_ref()) => {
+                Some(Cow::Borrowed(crate::inspect::recover::MANIFEST_HINT))
+            }
             Error::Corrupt { path, .. } => cache_of(path).map(|cache| {
                 Cow::Owned(format!(
                     "`cacheman verify {cache}` lists the damage; `cacheman repair {cache}` recovers the intact entries"
@@ -138,6 +141,10 @@ mod tests {
         assert!(blob.contains("`cacheman repair users`"), "{blob}");
         let volatile = hint("/run/cacheman-0123456789abcdef/tmp/HEAD").unwrap();
         assert!(volatile.contains("`cacheman repair tmp`"), "{volatile}");
-        assert_eq!(hint("/tmp/cacheman-it-x/store/manifest"), None);
+        let manifest = hint("/tmp/cacheman-it-x/store/manifest").unwrap();
+        assert!(
+            manifest.contains("`cacheman repair --manifest`"),
+            "{manifest}"
+        );
     }
 }

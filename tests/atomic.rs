@@ -129,7 +129,9 @@ fn inspect_verify_and_repair_see_an_import_cut_short_as_one_torn_tail() {
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains(&format!("offset {before}")), "{report}");
     assert!(report.contains("torn tail"), "{report}");
-    env.cmd(["repair", "c"]).stdout_contains("c: cut a ").run();
+    env.cmd(["repair", "c"])
+        .stdout_contains("c: cut the torn tail of ")
+        .run();
     env.cmd(["verify"]).stdout_contains("c: ok").run();
     assert_eq!(env.keys("c"), [b"old".to_vec()]);
     assert_eq!(env.get("c", "old"), Some(b"original".to_vec()));

@@ -59,7 +59,7 @@ fn limits_evict_the_least_recently_used_first() {
     let report = gc(&env, &["c", "--max-entries", "2"]);
     assert!(
         report.starts_with(
-            "c: dropped 0 expired or invalidated, evicted 2 (6 B freed), 2 entries left;"
+            "c: dropped 0 expired or invalidated and evicted 2 over the limits (6 B freed); 2 entries left;"
         ),
         "{report}"
     );
@@ -111,7 +111,7 @@ fn expired_entries_are_dropped() {
     let report = gc(&env, &[]);
     assert!(
         report.starts_with(
-            "c: dropped 1 expired or invalidated, evicted 0 (5 B freed), 1 entry left;"
+            "c: dropped 1 expired or invalidated and evicted 0 over the limits (5 B freed); 1 entry left;"
         ),
         "{report}"
     );
@@ -235,5 +235,46 @@ fn bad_input_changes_nothing() {
     env.cmd(["gc", "c", "--max-bytes", "lots"])
         .usage_error("--max-bytes")
         .run();
+    for (option, zero) in [
+        ("--max-bytes", "0"),
+        ("--max-bytes", "0KiB"),
+        ("--max-entries", "0"),
+    ] {
+        for command in [&["gc", "c"][..], &["create", "other"], &["config", "c"]] {
+            env.cmd(command)
+                .arg(option)
+                .arg(zero)
+                .usage_error(&format!(
+                    "{option}: the {} must be more than zero\nhint: `cacheman clear CACHE` empties a cache\n",
+                    if option == "--max-bytes" { "size" } else { "count" }
+                ))
+                .run();
+        }
+    }
+    for huge in ["20000EiB", "99999999999999999999999"] {
+        env.cmd(["gc", "c", "--max-bytes", huge])
+            .usage_error("is too large: a size is below 16 EiB")
+            .run();
+    }
     before.assert_same(&env.tree(), "refused gc");
+}
+
+#[test]
+fn a_damaged_cache_is_reported_and_the_others_collected() {
+    let env = Env::new();
+    for cache in ["c", "d"] {
+        env.set(cache, "k", "v");
+        env.cmd(["sync", cache]).any_stderr().run();
+    }
+    let snapshot = env.snapshot("c");
+    common::flip_byte(&snapshot, 90, 1);
+    let out = env
+        .cmd(["gc"])
+        .status(3)
+        .any_stdout()
+        .stderr_contains(&format!("cacheman: error: {}", snapshot.display()))
+        .run();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.starts_with("d: dropped 0"), "{report}");
+    assert!(!report.contains("c: "), "{report}");
 }

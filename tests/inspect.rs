@@ -380,3 +380,79 @@ fn inspect_never_changes_the_disk() {
     }
     before.assert_same(&env.tree(), "inspect");
 }
+
+#[test]
+fn the_time_range_spans_the_entries_created() {
+    let env = Env::new();
+    let lines = "{\"key\":\"a\",\"value\":\"1\",\"created_ms\":1000}\n\
+                 {\"key\":\"b\",\"value\":\"2\",\"created_ms\":3000}\n\
+                 {\"key\":\"c\",\"value\":\"3\",\"created_ms\":2000}\n";
+    env.cmd(["import", "c"]).stdin(lines).any_stderr().run();
+    let journal = env.active_journal("c");
+    let summary = &inspect_json(&env, &journal)[0];
+    assert_eq!(
+        summary["time_range"],
+        serde_json::json!(["1970-01-01T00:00:01Z", "1970-01-01T00:00:03Z"])
+    );
+    env.cmd(["inspect"])
+        .arg(&journal)
+        .stdout_contains("  time range            1970-01-01T00:00:01Z to 1970-01-01T00:00:03Z\n")
+        .run();
+    env.cmd(["sync", "c"]).any_stderr().run();
+    let snapshot = &inspect_json(&env, &only(&env.cache_dir("c"), "snap."))[0];
+    assert_eq!(snapshot["time_range"], summary["time_range"]);
+}
+
+#[test]
+fn entry_states_are_known_from_inside_a_cache_directory() {
+    let env = Env::new();
+    env.set("c", "old", "v");
+    env.cmd(["invalidate", "c"]).any_stdout().any_stderr().run();
+    env.set("c", "new", "v");
+    let out = env
+        .cmd(["inspect", "--json", "--entries", "."])
+        .in_dir(env.cache_dir("c"))
+        .any_stdout()
+        .run();
+    let states: Vec<(String, String)> = json_lines(&out.stdout)
+        .iter()
+        .filter(|l| l["type"] == "entry")
+        .map(|l| {
+            (
+                l["key"].as_str().unwrap().into(),
+                l["state"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("new".into(), "live".into()),
+            ("old".into(), "invalidated".into())
+        ]
+    );
+}
+
+#[test]
+fn a_store_directory_includes_its_volatile_caches() {
+    let env = Env::new().with_runtime_dir();
+    env.cmd(["create", "v", "--volatile"]).run();
+    env.set("v", "k", "value");
+    env.set("p", "k", "value");
+    let lines = inspect_json(&env, &env.store());
+    let entries: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|l| l["type"] == "entry")
+        .map(|l| (l["path"].as_str().unwrap(), l["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries.len(), 2, "{lines:?}");
+    assert!(
+        entries
+            .iter()
+            .any(|(path, _)| path.starts_with(&*env.runtime().to_string_lossy()))
+    );
+    assert!(
+        entries.iter().all(|(_, state)| *state == "live"),
+        "{entries:?}"
+    );
+}

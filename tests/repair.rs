@@ -125,7 +125,12 @@ fn quarantined(env: &Env) -> Vec<String> {
 #[test]
 fn a_sound_store_verifies() {
     let env = Env::new();
-    env.cmd(["verify"]).run();
+    env.cmd(["verify"])
+        .stderr(format!(
+            "cacheman: warning: no store at {}: nothing to verify\n",
+            env.store().display()
+        ))
+        .run();
     let expected = populated(&env);
     env.cmd(["verify", "c"])
         .stdout(format!(
@@ -237,10 +242,183 @@ fn a_flipped_manifest_is_caught() {
     populated(&env);
     let manifest = env.store().join("manifest");
     flip(&manifest, 20);
-    let out = env.cmd(["verify"]).status(1).any_stdout().run();
+    let out = env
+        .cmd(["verify"])
+        .status(1)
+        .any_stdout()
+        .stderr_contains("hint: `cacheman repair --manifest` rebuilds it")
+        .run();
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains("problem with the manifest"), "{report}");
     assert!(report.contains(&manifest.display().to_string()), "{report}");
+}
+
+/// Runs `verify`, expecting it to fail; returns its report.
+fn verify_fails_without_offset(env: &Env) -> String {
+    let out = env
+        .cmd(["verify"])
+        .status(1)
+        .any_stdout()
+        .stderr("hint: `cacheman repair c` recovers the intact entries\n")
+        .run();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_missing_cache_directory_is_caught_and_made_anew() {
+    let env = Env::new();
+    populated(&env);
+    env.set("d", "k", "v");
+    fs::remove_dir_all(env.cache_dir("c")).unwrap();
+    let report = verify_fails_without_offset(&env);
+    assert!(
+        report.contains(&format!(
+            "{}: the cache's directory is missing: its entries are lost",
+            env.cache_dir("c").display()
+        )),
+        "{report}"
+    );
+    env.cmd(["repair", "c"])
+        .stdout(format!(
+            "c: {} was missing: its entries are lost; made it anew, empty\n",
+            env.cache_dir("c").display()
+        ))
+        .run();
+    env.cmd(["verify"])
+        .stdout("c: ok (0 entries, 1 journal, 0 blobs)\nd: ok (1 entry, 1 journal, 0 blobs)\n")
+        .run();
+    env.cmd(["repair", "c"])
+        .stdout("c: nothing to repair\n")
+        .run();
+}
+
+#[test]
+fn a_missing_head_is_caught_even_without_record_files() {
+    let env = Env::new();
+    env.cmd(["create", "c"]).run();
+    let dir = env.cache_dir("c");
+    for item in fs::read_dir(&dir).unwrap() {
+        let path = item.unwrap().path();
+        if !path.to_string_lossy().ends_with(".lock") {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let report = verify_fails_without_offset(&env);
+    assert!(
+        report.contains("HEAD: missing: every cache has one from its creation"),
+        "{report}"
+    );
+    env.cmd(["repair", "c"])
+        .stdout_contains("c: rebuilt the cache")
+        .run();
+    env.cmd(["verify"]).stdout_contains("c: ok").run();
+}
+
+#[test]
+fn a_volatile_cache_gone_after_a_reboot_is_not_damage() {
+    let env = Env::new().with_runtime_dir();
+    env.cmd(["create", "v", "--volatile"]).run();
+    env.set("v", "k", "v");
+    for item in fs::read_dir(env.runtime()).unwrap() {
+        fs::remove_dir_all(item.unwrap().path()).unwrap();
+    }
+    env.cmd(["verify"])
+        .stdout("v: ok (volatile, and empty: its files are gone, as after a reboot)\n")
+        .run();
+    env.cmd(["repair", "v"])
+        .stdout("v: nothing to repair\n")
+        .run();
+}
+
+#[test]
+fn a_stray_file_under_caches_is_a_note() {
+    let env = Env::new();
+    env.set("c", "k", "v");
+    let stray = env.store().join("caches").join("notes.txt");
+    fs::write(&stray, "mine").unwrap();
+    env.cmd(["verify"])
+        .stdout(format!(
+            "store: note: {}: not a cache directory; nothing reads it\nc: ok (1 entry, 1 journal, 0 blobs)\n",
+            stray.display()
+        ))
+        .run();
+}
+
+/// Replaces `path` with an empty directory.
+fn into_directory(path: &Path) {
+    fs::remove_file(path).unwrap();
+    fs::create_dir(path).unwrap();
+}
+
+#[test]
+fn a_directory_in_place_of_a_file_is_damage_that_repair_quarantines() {
+    // Each kind, where its file is, and how many entries losing it loses.
+    type Kind = (&'static str, fn(&Env) -> PathBuf, usize);
+    let kinds: [Kind; 4] = [
+        ("journal", |env| env.active_journal("c"), JOURNAL_KEYS),
+        ("snapshot", |env| numbered(env, "snap."), SNAPSHOT_KEYS + 1),
+        ("HEAD", |env| env.cache_dir("c").join("HEAD"), 0),
+        ("blob", blob, 1),
+    ];
+    for (kind, file, may_lose) in kinds {
+        let env = Env::new();
+        let expected = populated(&env);
+        let path = file(&env);
+        into_directory(&path);
+        let report = verify_fails_without_offset(&env);
+        assert!(
+            report.contains(&format!(
+                "{}: offset 0: a directory, not a regular file",
+                path.display()
+            )),
+            "{kind}: {report}"
+        );
+        let lost = repair_keeps_intact(&env, &expected, may_lose);
+        assert_eq!(lost.len(), may_lose, "{kind}: lost {lost:?}");
+        let moved = env
+            .cache_dir("c")
+            .join("quarantine")
+            .join(path.file_name().unwrap());
+        assert!(moved.is_dir(), "{kind}: {} quarantined", moved.display());
+    }
+}
+
+#[test]
+fn a_fifo_is_never_opened() {
+    let env = Env::new();
+    populated(&env);
+    let fifo = |path: &Path| {
+        let _ = fs::remove_file(path);
+        let made = std::process::Command::new("mkfifo").arg(path).status();
+        assert!(made.unwrap().success(), "mkfifo {}", path.display());
+    };
+    let loose = env.path("work/pipe");
+    fifo(&loose);
+    env.cmd(["inspect"])
+        .arg(&loose)
+        .usage_error("pipe: not a cacheman file (a FIFO)")
+        .run();
+    let counters = env.cache_dir("c").join("counters");
+    fifo(&counters);
+    env.cmd(["verify", "c"])
+        .stdout_contains("c: note: ")
+        .stdout_contains("counters: offset 0: a FIFO, not a regular file")
+        .run();
+    let inspected = env
+        .cmd(["inspect"])
+        .arg(env.cache_dir("c"))
+        .status(1)
+        .any_stdout()
+        .run()
+        .stdout;
+    let inspected = String::from_utf8(inspected).unwrap();
+    assert!(
+        inspected.contains(&format!("{}: not a regular file\n", counters.display())),
+        "{inspected}"
+    );
+    fifo(&env.active_journal("c"));
+    let report = verify_fails_without_offset(&env);
+    assert!(report.contains("a FIFO, not a regular file"), "{report}");
 }
 
 /// Counts a read of `c`, then cuts its counters file short; returns the file.
@@ -325,7 +503,12 @@ fn a_torn_tail_is_caught_and_cut() {
     fs::write(&journal, &bytes[..bytes.len() - 4]).unwrap();
     let report = verify_fails(&env, &journal);
     assert!(report.contains("torn tail"), "{report}");
-    env.cmd(["repair", "c"]).stdout_contains("c: cut a ").run();
+    env.cmd(["repair", "c"])
+        .stdout_contains(&format!(
+            "c: cut the torn tail of {} at offset ",
+            journal.display()
+        ))
+        .run();
     env.cmd(["verify"]).stdout_contains("c: ok").run();
     let last = format!("late-{}", JOURNAL_KEYS - 1);
     for (key, value) in &expected {

@@ -50,7 +50,14 @@ fn counts_hits_and_misses_and_describes_the_cache() {
         serde_json::json!({"key": "b", "created": "1970-01-01T00:00:02Z"})
     );
     assert!(s["journal_bytes"].as_u64().unwrap() > 0);
-    assert!(s["ms_since_sync"].is_u64());
+    assert!(s["ms_since_sync"].is_null(), "never synced");
+    let table = env.cmd(["stats"]).any_stdout().run().stdout;
+    assert_eq!(
+        common::table(&String::from_utf8(table).unwrap())[0]["SYNCED"],
+        "never"
+    );
+    env.cmd(["sync", "c"]).any_stderr().run();
+    assert!(stats(&env, "c")["ms_since_sync"].is_u64());
 
     let table = env.cmd(["stats"]).any_stdout().run().stdout;
     let rows = common::table(&String::from_utf8(table).unwrap());
@@ -181,6 +188,43 @@ fn bad_input() {
     env.cmd(["stats", "--reset", "--json"])
         .usage_error("--json")
         .run();
-    env.cmd(["stats"]).run();
+}
+
+/// Caches `c` and `d`, each synced, and `c`'s snapshot damaged in a record.
+fn one_damaged_cache(env: &Env) -> std::path::PathBuf {
+    for cache in ["c", "d"] {
+        env.set(cache, "k", "v");
+        env.cmd(["sync", cache]).any_stderr().run();
+    }
+    let snapshot = env.snapshot("c");
+    common::flip_byte(&snapshot, 90, 1);
+    snapshot
+}
+
+#[test]
+fn a_damaged_cache_is_reported_and_the_others_shown() {
+    let env = Env::new();
+    let snapshot = one_damaged_cache(&env);
+    let out = env
+        .cmd(["stats"])
+        .status(3)
+        .any_stdout()
+        .stderr_contains(&format!("cacheman: error: {}", snapshot.display()))
+        .run();
+    let rows = common::table(&String::from_utf8(out.stdout).unwrap());
+    let names: Vec<&str> = rows.iter().map(|row| row["NAME"].as_str()).collect();
+    assert_eq!(names, ["d"]);
+    env.cmd(["stats", "d"]).any_stdout().run();
+}
+
+#[test]
+fn a_missing_store_is_said() {
+    let env = Env::new();
+    env.cmd(["stats"])
+        .stderr(format!(
+            "cacheman: warning: no store at {}: nothing to report\n",
+            env.store().display()
+        ))
+        .run();
     assert!(!env.store().exists(), "stats of a missing store created it");
 }

@@ -217,3 +217,109 @@ fn a_batch_imports_from_a_file_only() {
     }
     assert_eq!(export(&env, "copy", "jsonl"), export(&env, "c", "jsonl"));
 }
+
+#[test]
+fn a_large_value_exports_in_bounded_memory() {
+    use std::io::Read;
+    const SIZE: usize = 48 << 20;
+    let env = Env::new();
+    let value = common::Noise::new(7).bytes(SIZE);
+    fs::write(env.path("work/large"), &value).unwrap();
+    env.cmd(["set", "c", "large", "--file", "large"]).run();
+    let mut export = env
+        .std_command()
+        .args(["export", "c"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = export.stdout.take().unwrap();
+    let (mut line, mut chunk, mut peak) = (Vec::new(), vec![0; 1 << 20], 0);
+    loop {
+        let n = stdout.read(&mut chunk).unwrap();
+        if n == 0 {
+            break;
+        }
+        line.extend_from_slice(&chunk[..n]);
+        peak = peak.max(common::peak_rss_kib(export.id()).unwrap_or(0));
+    }
+    assert!(export.wait().unwrap().success());
+    // The base64 alone is 64 MiB: the value never sits in memory whole.
+    assert!(peak < 32 * 1024, "export peaked at {peak} KiB");
+    let exported: serde_json::Value = serde_json::from_slice(&line).unwrap();
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(exported["value"]["bytes"].as_str().unwrap())
+        .unwrap();
+    assert!(decoded == value, "the value round-trips");
+}
+
+#[test]
+fn an_empty_import_creates_nothing() {
+    let env = Env::new();
+    env.cmd(["import", "fresh"])
+        .stdin("\n\n")
+        .stderr("fresh: imported 0 entries; nothing to import, so the cache was not created\n")
+        .run();
+    assert!(!env.store().exists());
+}
+
+#[test]
+fn import_checks_times_and_names_bad_fields() {
+    let env = Env::new();
+    let before = env.tree();
+    env.cmd(["import", "c"])
+        .stdin("{\"key\":\"a\",\"value\":\"v\"}\n{\"key\":\"b\",\"value\":\"v\",\"created_ms\":99999999999999999}\n")
+        .usage_error("line 2: created_ms 99999999999999999 is more than a day in the future")
+        .run();
+    env.cmd(["import", "c"])
+        .stdin("{\"key\":\"a\",\"value\":\"v\"}\n{\"key\":\"b\",\"value\":7}\n")
+        .usage_error("line 2: value must be a string or {\"bytes\": \"<base64>\"}, not 7")
+        .run();
+    before.assert_same(&env.tree(), "refused imports");
+    env.cmd(["import", "c"])
+        .stdin("{\"key\":\"a\",\"value\":\"v\"}\n{\"key\":\"old\",\"value\":\"v\",\"created_ms\":1,\"expires_ms\":2}\n")
+        .stderr("c: imported 1 entry (left out 1 entry already expired)\n")
+        .run();
+    assert_eq!(env.keys("c"), [b"a".to_vec()]);
+}
+
+/// Runs `sh -c SCRIPT` on a pseudo-terminal (util-linux `script`), in the
+/// test's store; returns what the terminal showed, or `None` without `script`.
+fn on_a_terminal(env: &Env, script: &str) -> Option<String> {
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-qc", script, "/dev/null"])
+        .env_clear()
+        .env("HOME", env.path("home"))
+        .env("CACHEMAN_DIR", env.store())
+        .env("TERM", "xterm")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(env.path("work"))
+        .stdin(std::process::Stdio::null());
+    let out = command.output().ok()?;
+    assert!(out.status.success(), "{script}: {out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_bar_is_drawn_on_a_terminal_and_never_when_stdout_is_piped() {
+    let env = Env::new();
+    let lines: String = (0..10_000)
+        .map(|i| format!("{{\"key\":\"k{i}\",\"value\":\"v\"}}\n"))
+        .collect();
+    env.cmd(["import", "c"]).stdin(lines).any_stderr().run();
+    let export = format!("{} export c", common::BIN);
+    let Some(to_file) = on_a_terminal(&env, &format!("{export} > out.jsonl")) else {
+        eprintln!("skipped: no `script` to make a terminal with");
+        return;
+    };
+    assert!(to_file.contains("exporting c ["), "{to_file:?}");
+    let piped = on_a_terminal(&env, &format!("{export} | cat > piped.jsonl")).unwrap();
+    assert_eq!(piped, "", "a bar beside piped output");
+    assert_eq!(
+        fs::read(env.path("work/out.jsonl")).unwrap(),
+        fs::read(env.path("work/piped.jsonl")).unwrap()
+    );
+    // Without a terminal at all, nothing is drawn either.
+    env.cmd(["export", "c"]).any_stdout().run();
+}

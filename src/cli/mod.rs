@@ -8,6 +8,7 @@ pub mod generate;
 mod json;
 mod output;
 mod parse;
+mod per_cache;
 pub mod progress;
 mod settings;
 mod transfer;

@@ -29,24 +29,83 @@ pub fn ttl(text: &str) -> Result<Ttl> {
     duration("--ttl", text).map(Ttl::After)
 }
 
-/// A byte size such as `512`, `64K`, `10MB` or `1.5GiB`.
+/// A positive byte size such as `512`, `64K`, `10MB` or `1.5GiB` (`K` and
+/// `KB` are 1000 bytes, `KiB` 1024; up to `E`/`EiB`), below 16 EiB.
 pub fn size(option: &str, text: &str) -> Result<u64> {
-    text.trim()
-        .parse::<bytesize::ByteSize>()
-        .map(|size| size.as_u64())
-        .map_err(|e| {
-            Error::usage_with_hint(
-                format!("{option}: {text:?} is not a size ({e})"),
-                "write sizes like 4096, 64K, 10MB or 1GiB",
-            )
-        })
+    let bad = |why: String| {
+        Error::usage_with_hint(
+            format!("{option}: {text:?} {why}"),
+            "write sizes like 4096, 64K, 10MB or 1GiB",
+        )
+    };
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let multiplier = unit_bytes(unit.trim()).ok_or_else(|| {
+        bad(format!(
+            "is not a size: {:?} is not a unit (B, K, KB, KiB, M, MiB, ... EiB)",
+            unit.trim()
+        ))
+    })?;
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        return Err(bad("is not a size".into()));
+    }
+    // Exact decimal arithmetic: (whole.fraction × multiplier), rounded down.
+    let scale = 10u128.checked_pow(fraction.len() as u32);
+    let bytes = format!("{whole}{fraction}")
+        .parse::<u128>()
+        .ok()
+        .zip(scale)
+        .and_then(|(n, scale)| n.checked_mul(u128::from(multiplier)).map(|n| n / scale))
+        .and_then(|n| u64::try_from(n).ok())
+        .ok_or_else(|| bad("is too large: a size is below 16 EiB".into()))?;
+    if bytes == 0 {
+        return Err(Error::usage_with_hint(
+            format!("{option}: the size must be more than zero"),
+            "`cacheman clear CACHE` empties a cache",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The bytes in one of a size's unit.
+fn unit_bytes(unit: &str) -> Option<u64> {
+    const UNITS: [(&str, &str, u32); 6] = [
+        ("k", "ki", 1),
+        ("m", "mi", 2),
+        ("g", "gi", 3),
+        ("t", "ti", 4),
+        ("p", "pi", 5),
+        ("e", "ei", 6),
+    ];
+    let unit = unit.to_ascii_lowercase();
+    if unit.is_empty() || unit == "b" {
+        return Some(1);
+    }
+    UNITS.iter().find_map(|&(decimal, binary, power)| {
+        if unit == decimal || unit == format!("{decimal}b") {
+            Some(1000u64.pow(power))
+        } else if unit == binary || unit == format!("{binary}b") {
+            Some(1024u64.pow(power))
+        } else {
+            None
+        }
+    })
 }
 
 /// A positive count.
 pub fn count(option: &str, text: &str) -> Result<u64> {
     match text.trim().parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(Error::usage(format!(
+        Ok(_) => Err(Error::usage_with_hint(
+            format!("{option}: the count must be more than zero"),
+            "`cacheman clear CACHE` empties a cache",
+        )),
+        Err(_) => Err(Error::usage(format!(
             "{option}: {text:?} is not a positive whole number"
         ))),
     }
@@ -76,11 +135,45 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(size("--max-bytes", "4096").unwrap(), 4096);
-        assert_eq!(size("--max-bytes", "64KiB").unwrap(), 65536);
-        assert_eq!(size("--max-bytes", "1MB").unwrap(), 1_000_000);
-        for bad in ["", "lots", "-1", "1QB"] {
-            assert!(size("--max-bytes", bad).is_err(), "{bad:?}");
+        for (text, bytes) in [
+            ("4096", 4096),
+            ("64K", 64_000),
+            ("64KiB", 65536),
+            ("64 kib", 65536),
+            ("1MB", 1_000_000),
+            ("1.5GiB", 1_610_612_736),
+            ("0.5K", 500),
+            ("15EiB", 15 << 60),
+            ("18446744073709551615", u64::MAX),
+        ] {
+            assert_eq!(size("--max-bytes", text).unwrap(), bytes, "{text:?}");
+        }
+        let error = |text: &str| size("--max-bytes", text).unwrap_err().to_string();
+        for bad in ["", "lots", "-1", "1QB", "1e3", ".5K", "1.2.3", "K"] {
+            assert!(
+                error(bad).contains("is not a size"),
+                "{bad:?}: {}",
+                error(bad)
+            );
+        }
+        for huge in [
+            "16EiB",
+            "20000EiB",
+            "99999999999999999999999",
+            "18446744073709551616",
+        ] {
+            assert!(
+                error(huge).contains("is too large"),
+                "{huge:?}: {}",
+                error(huge)
+            );
+        }
+        for zero in ["0", "0K", "0.0001K"] {
+            assert!(
+                error(zero).contains("more than zero"),
+                "{zero:?}: {}",
+                error(zero)
+            );
         }
     }
 

@@ -1,28 +1,156 @@
-//! Progress bars for long operations: drawn on stderr only when it is a terminal
-//! (and `NO_COLOR` only drops their colour), hidden otherwise.
+//! Progress bars for long operations, and the one place that decides whether
+//! one is drawn: only for a job big enough to be worth it, only on a terminal
+//! (stderr), and never when stdout is piped, so `cacheman export c | wc -l`
+//! stays clean even at a terminal. `NO_COLOR` only drops their colour.
 
 use std::io::IsTerminal;
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileTypeExt;
+use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-/// Below this many items a bar is not worth drawing.
-const MIN_ITEMS: u64 = 10_000;
+/// What a bar counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Entries, records or files.
+    Items,
+    Bytes,
+}
 
-/// A bar counting `total` items of some `what` ("entries", "blobs"); hidden when
-/// stderr is not a terminal or the job is small.
-pub fn bar(total: u64, what: &str) -> ProgressBar {
-    if total < MIN_ITEMS || !std::io::stderr().is_terminal() {
+impl Unit {
+    /// Below this much work a bar is not worth drawing.
+    fn threshold(self) -> u64 {
+        match self {
+            Unit::Items => 10_000,
+            Unit::Bytes => 64 << 20,
+        }
+    }
+}
+
+/// Whether a bar may be drawn for `work` of `unit`, given where the output goes.
+pub fn shown(work: u64, unit: Unit, stderr_is_terminal: bool, stdout_is_pipe: bool) -> bool {
+    work >= unit.threshold() && stderr_is_terminal && !stdout_is_pipe
+}
+
+/// [`shown`] for this process's own stderr and stdout.
+fn shown_here(work: u64, unit: Unit) -> bool {
+    if work < unit.threshold() {
+        return false;
+    }
+    let stdout_is_pipe = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|stdout| stdout.metadata())
+        .is_ok_and(|meta| meta.file_type().is_fifo() || meta.file_type().is_socket());
+    shown(work, unit, std::io::stderr().is_terminal(), stdout_is_pipe)
+}
+
+/// A bar for `total` of `unit`, labelled `what` ("verifying users").
+pub fn bar(total: u64, unit: Unit, what: &str) -> ProgressBar {
+    if !shown_here(total, unit) {
         return ProgressBar::hidden();
     }
-    let template = if std::env::var_os("NO_COLOR").is_some() {
-        "{msg} [{bar:30}] {pos}/{len} {per_sec} eta {eta}"
-    } else {
-        "{msg} [{bar:30.cyan/blue}] {pos}/{len} {per_sec} eta {eta}"
+    let counts = match unit {
+        Unit::Items => "{human_pos}/{human_len} {rate}",
+        Unit::Bytes => "{binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}",
     };
-    let style = ProgressStyle::with_template(template)
+    drawn(
+        Some(total),
+        &format!("{{msg}} [{{bar:30}}] {counts} eta {{eta}}"),
+        what,
+    )
+}
+
+/// A spinner for `work` of `unit` whose progress cannot be followed (a gc runs
+/// inside the engine), showing only that it goes on and for how long.
+pub fn activity(work: u64, unit: Unit, what: &str) -> ProgressBar {
+    if !shown_here(work, unit) {
+        return ProgressBar::hidden();
+    }
+    let spinner = drawn(None, "{spinner} {msg} ({elapsed})", what);
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    spinner
+}
+
+/// Progress through input of a known size (a [`bar`]) or of an unknown one
+/// (an import from stdin): then hidden until it passes the threshold, and
+/// drawn as a spinner with the count and rate from there on.
+pub struct Counter {
+    bar: ProgressBar,
+    /// The size is unknown and whether to draw a bar not decided yet: that
+    /// happens once the count passes the threshold.
+    open_ended: bool,
+    unit: Unit,
+    what: String,
+}
+
+impl Counter {
+    pub fn new(total: Option<u64>, unit: Unit, what: &str) -> Counter {
+        Counter {
+            bar: total.map_or_else(ProgressBar::hidden, |total| bar(total, unit, what)),
+            open_ended: total.is_none(),
+            unit,
+            what: what.to_owned(),
+        }
+    }
+
+    pub fn set_position(&mut self, position: u64) {
+        if self.open_ended && position >= self.unit.threshold() {
+            self.open_ended = false; // decided once
+            if !shown_here(position, self.unit) {
+                return;
+            }
+            let counts = match self.unit {
+                Unit::Items => "{human_pos} {rate}",
+                Unit::Bytes => "{binary_bytes} {binary_bytes_per_sec}",
+            };
+            self.bar = drawn(None, &format!("{{spinner}} {{msg}} {counts}"), &self.what);
+        }
+        self.bar.set_position(position);
+    }
+
+    pub fn finish_and_clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// A bar drawn on stderr with `template`.
+fn drawn(total: Option<u64>, template: &str, what: &str) -> ProgressBar {
+    let template = match std::env::var_os("NO_COLOR") {
+        Some(_) => template.to_owned(),
+        None => template.replace("{bar:30}", "{bar:30.cyan/blue}"),
+    };
+    let style = ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", HumanCount(state.per_sec() as u64));
+            },
+        )
         .progress_chars("=> ");
-    ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(10))
+    ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr_with_hz(10))
         .with_style(style)
         .with_message(what.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_needs_a_big_job_a_terminal_and_no_pipe() {
+        for unit in [Unit::Items, Unit::Bytes] {
+            let big = unit.threshold();
+            assert!(shown(big, unit, true, false), "{unit:?}");
+            assert!(!shown(big - 1, unit, true, false), "{unit:?}: too small");
+            assert!(
+                !shown(big, unit, false, false),
+                "{unit:?}: stderr not a terminal"
+            );
+            assert!(!shown(big, unit, true, true), "{unit:?}: stdout piped");
+        }
+    }
 }

@@ -8,11 +8,13 @@ use std::path::Path;
 use crate::error::Result;
 use crate::inspect::problem::Problem;
 use crate::local::blob::{self, BlobReader};
+use crate::local::fsutil;
 
 /// Checks one blob file whole: its header, its length, that its content hashes
 /// to what the header says, and that it is named by that hash. Returns the hash
 /// and length.
 pub fn check_blob(path: &Path) -> Result<([u8; 32], u64), Problem> {
+    fsutil::check_regular(path)?;
     let blob = BlobReader::open_path(path)?;
     blob.verify()?;
     let hex = blake3::Hash::from_bytes(*blob.hash()).to_hex();
@@ -25,25 +27,53 @@ pub fn check_blob(path: &Path) -> Result<([u8; 32], u64), Problem> {
     Ok((*blob.hash(), blob.len()))
 }
 
-/// The blob files of a cache: the sound ones by hash (with their lengths), and
-/// what is wrong with the others.
+/// The blob files of a cache: the sound ones by hash (with their lengths),
+/// what is wrong with the others, and how many there are and their size.
 #[derive(Debug, Default)]
 pub struct StoredBlobs {
     pub sound: HashMap<[u8; 32], u64>,
     pub damaged: Vec<Problem>,
+    pub files: u64,
+    pub bytes: u64,
 }
 
-/// Checks every blob file under `blobs_dir`, calling `tick` after each.
-pub fn check_all(blobs_dir: &Path, tick: &dyn Fn()) -> Result<StoredBlobs> {
+/// Checks every blob file under `blobs_dir`, calling `checked` with the size
+/// of each. A blob deleted meanwhile (a sync or gc dropped its entry) is no
+/// longer there to check.
+pub fn check_all(blobs_dir: &Path, checked: &dyn Fn(u64)) -> Result<StoredBlobs> {
     let mut stored = StoredBlobs::default();
+    if blobs_dir.metadata().is_ok_and(|meta| !meta.is_dir()) {
+        stored.damaged.push(Problem::file(
+            blobs_dir,
+            "not a directory: no blob in it can be read",
+        ));
+        return Ok(stored);
+    }
     for path in blob::files(blobs_dir)? {
+        let Ok(meta) = path.symlink_metadata() else {
+            continue;
+        };
         match check_blob(&path) {
             Ok((hash, len)) => {
                 stored.sound.insert(hash, len);
             }
+            Err(_) if path.symlink_metadata().is_err() => continue,
             Err(problem) => stored.damaged.push(problem),
         }
-        tick();
+        stored.files += 1;
+        stored.bytes += meta.len();
+        checked(meta.len());
     }
     Ok(stored)
+}
+
+/// The total size of the blob files under `blobs_dir` (what [`check_all`]
+/// reads; 0 for what cannot be listed), for sizing a progress bar.
+pub fn total_bytes(blobs_dir: &Path) -> u64 {
+    blob::files(blobs_dir)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|path| path.symlink_metadata().ok())
+        .map(|meta| meta.len())
+        .sum()
 }

@@ -1,9 +1,11 @@
 //! Looking inside a store's files and keeping them sound: `inspect` summarises
 //! any file or directory read-only, `verify` checks every checksum and
-//! cross-reference, and `repair` rebuilds a damaged cache from what is intact.
+//! cross-reference, and `repair` rebuilds a damaged cache (or manifest) from
+//! what is intact.
 
 pub mod blobs;
 pub mod problem;
+pub mod recover;
 pub mod repair;
 pub mod scan;
 pub mod summary;

@@ -5,49 +5,68 @@
 //! is missing or damaged are dropped, and the damaged files are moved into the
 //! cache's `quarantine/` folder instead of being deleted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 
 use crate::entry::{Entry, StoredValue};
-use crate::error::{IoContext, Result};
-use crate::inspect::blobs::{self, StoredBlobs};
+use crate::error::Result;
+use crate::inspect::blobs;
 use crate::inspect::problem::key_label;
 use crate::inspect::scan;
 use crate::inspect::target::{self, Numbered};
-use crate::inspect::verify::{self, torn_tail};
+use crate::inspect::verify;
 use crate::local::cache::{CacheDir, Overlay};
-use crate::local::fsutil::{self, LockGuard};
+use crate::local::fsutil::{self, LockGuard, Placement};
 use crate::local::head::Head;
 use crate::local::journal::{self, JournalHeader};
 use crate::local::snapshot::{Snapshot, SnapshotWriter};
 use crate::local::{blob, merge};
 
-/// The folder, inside a cache directory, that damaged files are moved to.
+/// The folder, inside a cache directory (or the store, for the manifest),
+/// that damaged files are moved to.
 pub const QUARANTINE: &str = "quarantine";
 
 /// Repairs one cache and says what it did, one line per action; no lines
 /// means the cache was sound and nothing changed.
 pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Result<Vec<String>> {
-    if !dir.path().is_dir() {
-        return Ok(Vec::new());
+    if !dir.path().exists() {
+        dir.writer(now_ms)?.finish()?;
+        return Ok(vec![format!(
+            "{} was missing: its entries are lost; made it anew, empty",
+            dir.path().display()
+        )]);
     }
     let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
     let _write = LockGuard::acquire(&dir.write_lock_path())?;
-    let (findings, _) = verify::verify_cache(dir, &ProgressBar::hidden())?;
-    if findings.is_sound() {
+    let checked = verify::verify_locked(dir, progress)?;
+    if checked.findings.is_sound() {
         return Ok(Vec::new());
     }
-    let damaged: BTreeSet<PathBuf> = findings.damaged_files().map(Path::to_path_buf).collect();
+    let mut damaged: BTreeSet<PathBuf> = checked
+        .findings
+        .damaged_files(dir.path())
+        .map(Path::to_path_buf)
+        .collect();
+    // The check stops short of the blobs when HEAD or its files are amiss.
+    let sound_blobs = match checked.sound_blobs {
+        Some(sound) => sound,
+        None => {
+            let stored = blobs::check_all(&dir.blobs_path(), &|bytes| progress.inc(bytes))?;
+            damaged.extend(stored.damaged.into_iter().map(|problem| problem.path));
+            stored.sound
+        }
+    };
     let mut rebuild = Rebuild {
         dir,
         actions: Vec::new(),
         overlay: Overlay::default(),
         next_seq: 1,
-        blobs: blobs::check_all(&dir.blobs_path(), &|| {})?,
+        sound_blobs,
         kept_blobs: Vec::new(),
+        progress,
     };
     let (generation, last_journal) = rebuild.current_files()?;
     for number in generation..=last_journal {
@@ -60,17 +79,28 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         .unwrap_or(last_journal)
         .max(last_journal)
         + 1;
-    let entries = rebuild.write_snapshot(generation, next, now_ms, progress)?;
+    let entries = rebuild.write_snapshot(generation, next, now_ms)?;
     journal::create(
         &dir.journal_path(next),
         &JournalHeader::new(next, rebuild.next_seq, now_ms),
     )?;
     let mut actions = rebuild.actions;
-    if damaged.contains(&dir.head_path()) {
-        let copy = quarantine(dir, &dir.head_path(), |from, to| {
-            fs::copy(from, to).map(drop)
-        })?;
-        actions.push(format!("copied the damaged HEAD to {}", copy.display()));
+    let folder = dir.path().join(QUARANTINE);
+    let head = dir.head_path();
+    if damaged.contains(&head) {
+        // A damaged HEAD file is copied, so a crash before the new one is in
+        // place leaves it; anything else in its place cannot be replaced.
+        let action = match fsutil::check_regular(&head) {
+            Ok(()) => {
+                let copy = fsutil::quarantine(&folder, &head, Placement::Copy)?;
+                format!("copied the damaged HEAD to {}", copy.display())
+            }
+            Err(_) => {
+                let moved = fsutil::quarantine(&folder, &head, Placement::Move)?;
+                format!("moved {} to {}", head.display(), moved.display())
+            }
+        };
+        actions.push(action);
     }
     dir.write_head(&Head {
         generation: next,
@@ -80,8 +110,8 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     actions.push(format!(
         "rebuilt the cache as generation {next}; entries kept: {entries}"
     ));
-    for path in damaged.iter().filter(|p| **p != dir.head_path()) {
-        let moved = quarantine(dir, path, |from, to| fs::rename(from, to))?;
+    for path in damaged.iter().filter(|p| **p != head) {
+        let moved = fsutil::quarantine(&folder, path, Placement::Move)?;
         actions.push(format!("moved {} to {}", path.display(), moved.display()));
     }
     merge::remove_replaced(dir, next);
@@ -95,16 +125,19 @@ struct Rebuild<'a> {
     /// The journals' changes, replayed.
     overlay: Overlay,
     next_seq: u64,
-    blobs: StoredBlobs,
+    /// The sound blob files by hash, with their lengths.
+    sound_blobs: HashMap<[u8; 32], u64>,
     /// The blobs the new snapshot names, to be made durable first.
     kept_blobs: Vec<[u8; 32]>,
+    /// Advances by the bytes of the files read.
+    progress: &'a ProgressBar,
 }
 
 impl Rebuild<'_> {
     /// The snapshot generation and last journal to rebuild from: HEAD's, or
-    /// when HEAD is unreadable, the newest files present.
+    /// when HEAD is missing or unreadable, the newest files present.
     fn current_files(&mut self) -> Result<(u64, u64)> {
-        if let Ok(Some(head)) = self.dir.read_head() {
+        if let Ok(Some(head)) = scan::head(self.dir) {
             return Ok((head.generation, head.last_journal.max(head.generation)));
         }
         let files = target::record_files(self.dir.path())?;
@@ -118,18 +151,16 @@ impl Rebuild<'_> {
         let generation = newest(Numbered::Snapshot, 0).unwrap_or(1);
         let last = newest(Numbered::Journal, generation).unwrap_or(generation);
         self.actions.push(format!(
-            "HEAD is unreadable: rebuilding from the newest files present (snapshot {generation}, journals {generation} to {last})"
+            "HEAD is missing or unreadable: rebuilding from the newest files present (snapshot {generation}, journals {generation} to {last})"
         ));
         Ok((generation, last))
     }
 
     /// Replays every readable record of one journal.
     fn replay_journal(&mut self, path: &Path) -> Result<()> {
-        if !path.exists() {
-            self.actions.push(format!(
-                "{} is missing: its changes are lost",
-                path.display()
-            ));
+        if let Some(lost) = unreadable(path)? {
+            self.actions
+                .push(format!("{} {lost}: its changes are lost", path.display()));
             return Ok(());
         }
         let overlay = &mut self.overlay;
@@ -142,13 +173,21 @@ impl Rebuild<'_> {
         if let Some(header) = scan.opened {
             self.next_seq = self.next_seq.max(header.first_seq);
         }
+        self.progress
+            .inc(fs::metadata(path).map_or(0, |meta| meta.len()));
         for problem in scan.problems {
             self.actions
                 .push(format!("left out a damaged record: {problem}"));
         }
         if let Some(torn) = scan.torn {
-            self.actions
-                .push(format!("cut a {}", torn_tail(path, &torn)));
+            self.actions.push(format!(
+                "cut the torn tail of {} at offset {}: {} bytes ({}{})",
+                path.display(),
+                torn.offset,
+                torn.bytes,
+                torn.reason,
+                torn.records_note()
+            ));
         }
         Ok(())
     }
@@ -156,13 +195,7 @@ impl Rebuild<'_> {
     /// Writes snapshot `next`: the readable entries of snapshot `generation`
     /// that no journal changed, then the journals' own, less those whose blob
     /// is missing or damaged. Returns the entry count.
-    fn write_snapshot(
-        &mut self,
-        generation: u64,
-        next: u64,
-        now_ms: u64,
-        progress: &ProgressBar,
-    ) -> Result<u64> {
+    fn write_snapshot(&mut self, generation: u64, next: u64, now_ms: u64) -> Result<u64> {
         let old = self.dir.snapshot_path(generation);
         let invalid_before = match generation > 1 {
             true => Snapshot::open(&old).map_or(0, |s| s.header.invalid_before),
@@ -180,15 +213,22 @@ impl Rebuild<'_> {
         };
         let mut this = Kept {
             dir: self.dir,
-            blobs: &self.blobs,
+            blobs: &self.sound_blobs,
             actions: &mut self.actions,
             kept_blobs: &mut self.kept_blobs,
         };
-        let overlay = &self.overlay;
-        if generation > 1 && old.exists() {
-            let scan = scan::snapshot(&old, |_, _, entry| {
-                progress.inc(1);
-                match overlay.cleared || overlay.changes.contains_key(&entry.key) {
+        let (overlay, progress) = (&self.overlay, self.progress);
+        let lost = match generation > 1 {
+            true => unreadable(&old)?,
+            false => None,
+        };
+        if let Some(lost) = lost {
+            this.actions
+                .push(format!("{} {lost}: its entries are lost", old.display()));
+        } else if generation > 1 {
+            let scan = scan::snapshot(&old, |_, len, entry| {
+                progress.inc(len);
+                match overlay.shadows(&entry.key) {
                     true => Ok(()),
                     false => keep(entry, &mut this),
                 }
@@ -197,13 +237,8 @@ impl Rebuild<'_> {
                 this.actions
                     .push(format!("left out damaged snapshot records: {problem}"));
             }
-        } else if generation > 1 {
-            this.actions.push(format!(
-                "{} is missing: its entries are lost",
-                old.display()
-            ));
         }
-        for entry in overlay.changes.values().flatten() {
+        for entry in overlay.entries() {
             keep(entry.clone(), &mut this)?;
         }
         blob::make_durable(&self.dir.blobs_path(), self.kept_blobs.iter())?;
@@ -216,7 +251,7 @@ impl Rebuild<'_> {
 /// report drops and note the blobs kept.
 struct Kept<'a> {
     dir: &'a CacheDir,
-    blobs: &'a StoredBlobs,
+    blobs: &'a HashMap<[u8; 32], u64>,
     actions: &'a mut Vec<String>,
     kept_blobs: &'a mut Vec<[u8; 32]>,
 }
@@ -228,7 +263,7 @@ impl Kept<'_> {
         let StoredValue::Blob { hash, len } = &entry.value else {
             return true;
         };
-        if self.blobs.sound.get(hash) == Some(len) {
+        if self.blobs.get(hash) == Some(len) {
             self.kept_blobs.push(*hash);
             return true;
         }
@@ -243,23 +278,13 @@ impl Kept<'_> {
     }
 }
 
-/// Moves (or copies) a damaged file into the cache's quarantine folder under a
-/// name not yet taken there, and returns where it went.
-fn quarantine(
-    dir: &CacheDir,
-    path: &Path,
-    place: impl Fn(&Path, &Path) -> std::io::Result<()>,
-) -> Result<PathBuf> {
-    let folder = dir.path().join(QUARANTINE);
-    fsutil::create_private_dir(&folder)?;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let mut target = folder.join(name.as_ref());
-    let mut n = 1;
-    while target.exists() {
-        target = folder.join(format!("{name}.{n}"));
-        n += 1;
+/// Why a record file cannot be read at all (it is missing, or not a regular
+/// file), or `None` when it can.
+fn unreadable(path: &Path) -> Result<Option<String>> {
+    match fsutil::check_regular(path) {
+        Ok(()) => Ok(None),
+        Err(e) if e.is_not_found() => Ok(Some("is missing".into())),
+        Err(crate::Error::Corrupt { reason, .. }) => Ok(Some(format!("is {reason}"))),
+        Err(e) => Err(e),
     }
-    place(path, &target).at(path)?;
-    fsutil::fsync_dir(&folder)?;
-    Ok(target)
 }

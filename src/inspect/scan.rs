@@ -1,6 +1,7 @@
 //! Reading a snapshot or a journal record by record without stopping at the
 //! first damage: every readable record is handed on and every damaged stretch
-//! described. `inspect`, `verify` and `repair` all read record files through here.
+//! described. `inspect`, `verify` and `repair` all read record files (and
+//! HEAD) through here, and never open anything but a regular file.
 
 use std::fs;
 use std::os::unix::fs::FileExt;
@@ -9,7 +10,10 @@ use std::path::Path;
 use crate::entry::Entry;
 use crate::error::{Error, IoContext, Result};
 use crate::inspect::problem::Problem;
+use crate::local::cache::CacheDir;
 use crate::local::frame::{self, Parsed, u32_at};
+use crate::local::fsutil;
+use crate::local::head::Head;
 use crate::local::journal::{self, JournalHeader, Torn};
 use crate::local::record::{KeyedView, Op, OpView};
 use crate::local::snapshot::{self, Snapshot};
@@ -37,12 +41,39 @@ impl<T> FileScan<T> {
     }
 }
 
+/// A cache's HEAD, read only when it is a regular file (a FIFO in its place
+/// would block the reader), or `None` when it is missing.
+pub fn head(dir: &CacheDir) -> Result<Option<Head>> {
+    match fsutil::check_regular(&dir.head_path()) {
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+        Ok(()) => dir.read_head(),
+    }
+}
+
+/// Something other than a regular file where a record file should be, as the
+/// scan of a file with no readable record; `None` for a regular file.
+fn irregular<T>(path: &Path) -> Result<Option<FileScan<T>>> {
+    match fsutil::check_regular(path) {
+        Ok(()) => Ok(None),
+        Err(e @ Error::Corrupt { .. }) => {
+            let mut scan = FileScan::new(None);
+            scan.problems.push(e.into());
+            Ok(Some(scan))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads every record of the snapshot at `path`, calling `each` with the
 /// record's offset, its frame length and its entry.
 pub fn snapshot(
     path: &Path,
     mut each: impl FnMut(u64, u64, Entry) -> Result<()>,
 ) -> Result<FileScan<Snapshot>> {
+    if let Some(scan) = irregular(path)? {
+        return Ok(scan);
+    }
     let snapshot = match Snapshot::open(path) {
         Ok(snapshot) => snapshot,
         Err(e @ Error::Corrupt { .. }) => {
@@ -126,6 +157,9 @@ pub fn journal(
     path: &Path,
     mut each: impl FnMut(u64, u64, Op) -> Result<()>,
 ) -> Result<FileScan<JournalHeader>> {
+    if let Some(scan) = irregular(path)? {
+        return Ok(scan);
+    }
     let bytes = fs::read(path).at(path)?;
     let mut scan = FileScan::new(None);
     match JournalHeader::decode(&bytes, path) {

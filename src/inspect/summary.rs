@@ -4,7 +4,6 @@
 //! context allows: with the manifest's floors inside a store, `unknown` where
 //! only those floors could tell.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -14,10 +13,11 @@ use crate::inspect::blobs;
 use crate::inspect::problem::Problem;
 use crate::inspect::scan;
 use crate::local::cache::{CacheDir, Overlay};
-use crate::local::counters::{self, Origin};
+use crate::local::counters;
 use crate::local::document;
 use crate::local::format::{FileKind, PREAMBLE_LEN};
 use crate::local::frame::u32_at;
+use crate::local::fsutil;
 use crate::local::head::Head;
 use crate::local::journal::Torn;
 use crate::local::manifest::{Freshness, Invalidated, Manifest};
@@ -37,7 +37,8 @@ pub enum Field {
 #[derive(Debug, Clone)]
 pub struct FileSummary {
     pub path: PathBuf,
-    pub kind: FileKind,
+    /// `None` for something that is not a regular file.
+    pub kind: Option<FileKind>,
     pub version: Option<u32>,
     pub file_bytes: u64,
     pub fields: Vec<(&'static str, Field)>,
@@ -48,7 +49,12 @@ pub struct FileSummary {
 }
 
 impl FileSummary {
-    fn new(path: &Path, kind: FileKind, version: Option<u32>, file_bytes: u64) -> FileSummary {
+    fn new(
+        path: &Path,
+        kind: Option<FileKind>,
+        version: Option<u32>,
+        file_bytes: u64,
+    ) -> FileSummary {
         FileSummary {
             path: path.to_path_buf(),
             kind,
@@ -120,8 +126,9 @@ impl From<Op> for Row {
 /// anything else is bad input.
 pub fn detect(path: &Path) -> Result<(FileKind, Option<u32>)> {
     let mut head = Vec::with_capacity(PREAMBLE_LEN);
-    File::open(path)
-        .and_then(|f| f.take(PREAMBLE_LEN as u64).read_to_end(&mut head))
+    fsutil::open_regular(path)?
+        .take(PREAMBLE_LEN as u64)
+        .read_to_end(&mut head)
         .at(path)?;
     let Some(kind) = FileKind::detect(&head) else {
         let what = match head.len() {
@@ -140,11 +147,20 @@ pub fn detect(path: &Path) -> Result<(FileKind, Option<u32>)> {
     Ok((kind, version))
 }
 
-/// Summarises one cacheman file; `entry` gets each of its records.
+/// Summarises one cacheman file; `entry` gets each of its records. Something
+/// other than a regular file is described as damage, and never opened.
 pub fn summarize(path: &Path, entry: &mut dyn FnMut(Row) -> Result<()>) -> Result<FileSummary> {
+    match fsutil::check_regular(path) {
+        Err(e @ Error::Corrupt { .. }) => {
+            let mut summary = FileSummary::new(path, None, None, 0);
+            summary.problems.push(e.into());
+            return Ok(summary);
+        }
+        other => other?,
+    }
     let (kind, version) = detect(path)?;
     let file_bytes = std::fs::metadata(path).at(path)?.len();
-    let mut summary = FileSummary::new(path, kind, version, file_bytes);
+    let mut summary = FileSummary::new(path, Some(kind), version, file_bytes);
     match kind {
         FileKind::Snapshot => snapshot(&mut summary, entry)?,
         FileKind::Journal => journal(&mut summary, entry)?,
@@ -271,7 +287,7 @@ fn counters_file(summary: &mut FileSummary) {
             summary.field("counting since", Field::Time(tally.since_ms));
             summary.field(
                 "counting started by",
-                Field::Text(origin_text(tally.origin)),
+                Field::Text(tally.origin.cause().into()),
             );
             summary.field("stamped slots", Field::Count(contents.stamped));
             summary.field("table slots", Field::Count(contents.slots));
@@ -280,43 +296,48 @@ fn counters_file(summary: &mut FileSummary) {
     }
 }
 
-/// Why counting started when it did, in words.
-fn origin_text(origin: Origin) -> String {
-    match origin {
-        Origin::Created => "the first counted read",
-        Origin::Reset => "stats --reset",
-        Origin::Recovered => "a read that found the file damaged",
-    }
-    .to_string()
-}
-
 /// The context of a file or cache directory: the floors of the cache it
 /// belongs to when it sits in a store (`STORE/caches/NAME/...`) whose manifest
 /// reads back. Reading the manifest changes nothing.
 pub fn context_of(cache_dir: &Path, now_ms: u64) -> Context {
     let floors = (|| {
+        let cache_dir = cache_dir.canonicalize().ok()?;
         let parent = cache_dir.parent()?;
         if parent.file_name()? != "caches" {
             return None;
         }
-        let manifest_path = parent.parent()?.join("manifest");
-        let bytes = std::fs::read(&manifest_path).ok()?;
-        let manifest = Manifest::decode(&bytes, &manifest_path).ok()?;
-        let name = cache_dir.file_name()?.to_str()?;
-        manifest
-            .caches
-            .contains_key(name)
-            .then(|| manifest.invalidated(name))
+        floors_in(parent.parent()?, cache_dir.file_name()?.to_str()?)
     })();
     Context { floors, now_ms }
+}
+
+/// The context of cache `name` of the store at `store`.
+pub fn context_in(store: &Path, name: &str, now_ms: u64) -> Context {
+    Context {
+        floors: floors_in(store, name),
+        now_ms,
+    }
+}
+
+/// The floors of cache `name` in the manifest of the store at `store`, when
+/// it reads back and names that cache.
+fn floors_in(store: &Path, name: &str) -> Option<Invalidated> {
+    let manifest_path = store.join("manifest");
+    fsutil::check_regular(&manifest_path).ok()?;
+    let bytes = std::fs::read(&manifest_path).ok()?;
+    let manifest = Manifest::decode(&bytes, &manifest_path).ok()?;
+    manifest
+        .caches
+        .contains_key(name)
+        .then(|| manifest.invalidated(name))
 }
 
 /// Calls `each` with every current entry of a cache directory: the snapshot's
 /// that no journal changed, then the journals' own, sorted by key. Damaged
 /// records are skipped (`verify` reports them).
 pub fn cache_entries(dir: &CacheDir, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
-    let Some(head) = dir.read_head()? else {
-        return Ok(());
+    let Ok(Some(head)) = scan::head(dir) else {
+        return Ok(()); // a damaged HEAD is shown damaged; it names no entries
     };
     let mut overlay = Overlay::default();
     for number in head.journals() {
@@ -328,15 +349,15 @@ pub fn cache_entries(dir: &CacheDir, each: &mut dyn FnMut(Row) -> Result<()>) ->
     if head.has_snapshot() && !overlay.cleared {
         scan::snapshot(
             &dir.snapshot_path(head.generation),
-            |_, _, entry| match overlay.changes.contains_key(&entry.key) {
+            |_, _, entry| match overlay.shadows(&entry.key) {
                 true => Ok(()),
                 false => each(Row::Set(entry)),
             },
         )?;
     }
-    let mut changed: Vec<Entry> = overlay.changes.into_values().flatten().collect();
+    let mut changed: Vec<&Entry> = overlay.entries().collect();
     changed.sort_by(|a, b| a.key.cmp(&b.key));
     changed
         .into_iter()
-        .try_for_each(|entry| each(Row::Set(entry)))
+        .try_for_each(|entry| each(Row::Set(entry.clone())))
 }

@@ -7,9 +7,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Result};
-use crate::inspect::blobs;
 use crate::inspect::summary;
-use crate::local::{blob, counters};
+use crate::local::{counters, fsutil};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -30,6 +29,12 @@ pub fn classify(path: &Path) -> Result<Target> {
         }
         Err(e) => return Err(e).at(path),
     };
+    if let Some(what) = fsutil::not_regular(&meta).filter(|_| !meta.is_dir()) {
+        return Err(Error::usage(format!(
+            "{}: not a cacheman file ({what})",
+            path.display()
+        )));
+    }
     if !meta.is_dir() {
         summary::detect(path)?;
         return Ok(Target::File(path.to_path_buf()));
@@ -111,33 +116,40 @@ pub fn cache_files(dir: &Path) -> Result<Vec<PathBuf>> {
 /// The cache directories of a store, sorted by name (hidden ones, a `drop` in
 /// progress, left out).
 pub fn store_caches(store: &Path) -> Result<Vec<PathBuf>> {
-    let caches = store.join("caches");
-    let listing = match fs::read_dir(&caches) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(&caches),
-    };
-    let mut dirs = Vec::new();
-    for item in listing {
-        let item = item.at(&caches)?;
-        if !item.file_name().to_string_lossy().starts_with('.') && item.path().is_dir() {
-            dirs.push(item.path());
-        }
-    }
-    dirs.sort();
-    Ok(dirs)
+    cache_dirs(&store.join("caches"))
 }
 
-/// The blob files of a cache directory, their total size, and how many are damaged.
-pub fn blob_totals(dir: &Path) -> Result<(u64, u64, Vec<crate::inspect::problem::Problem>)> {
-    let files = blob::files(&dir.join("blobs"))?;
-    let mut bytes = 0;
-    let mut damaged = Vec::new();
-    for path in &files {
-        bytes += fs::metadata(path).at(path)?.len();
-        if let Err(problem) = blobs::check_blob(path) {
-            damaged.push(problem);
+/// The directories in `folder` (a store's `caches/`, or the runtime folder of
+/// its volatile caches), sorted, hidden ones left out; none when it is missing.
+pub fn cache_dirs(folder: &Path) -> Result<Vec<PathBuf>> {
+    Ok(listing(folder)?
+        .into_iter()
+        .filter(|path| path.is_dir())
+        .collect())
+}
+
+/// What else `caches/` holds besides directories (hidden ones left out).
+pub fn stray_files(store: &Path) -> Result<Vec<PathBuf>> {
+    Ok(listing(&store.join("caches"))?
+        .into_iter()
+        .filter(|path| !path.is_dir())
+        .collect())
+}
+
+/// Everything in `folder` but hidden names, sorted.
+fn listing(folder: &Path) -> Result<Vec<PathBuf>> {
+    let read = match fs::read_dir(folder) {
+        Ok(read) => read,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).at(folder),
+    };
+    let mut paths = Vec::new();
+    for item in read {
+        let item = item.at(folder)?;
+        if !item.file_name().to_string_lossy().starts_with('.') {
+            paths.push(item.path());
         }
     }
-    Ok((files.len() as u64, bytes, damaged))
+    paths.sort();
+    Ok(paths)
 }

@@ -19,6 +19,7 @@ use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::counters;
+use crate::local::fsutil;
 use crate::local::manifest::Manifest;
 use crate::local::record::Op;
 use crate::local::snapshot::{self, Snapshot};
@@ -30,7 +31,8 @@ pub enum Class {
     Manifest,
     /// A directory under `caches/` that the manifest does not name.
     Layout,
-    /// HEAD is unreadable or names files that are not there.
+    /// The cache's directory or HEAD is missing, HEAD is unreadable, or it
+    /// names files that are not there (or are not regular files).
     Files,
     /// A header, record, table or blob fails its checksum.
     Checksums,
@@ -45,7 +47,7 @@ impl Class {
         match self {
             Class::Manifest => "the manifest",
             Class::Layout => "the store's directories",
-            Class::Files => "the files HEAD names",
+            Class::Files => "the cache's files",
             Class::Checksums => "checksums",
             Class::Index => "the snapshot's index",
             Class::BlobReferences => "the blobs entries name",
@@ -75,13 +77,17 @@ impl Findings {
         self.problems.is_empty()
     }
 
-    /// The files found damaged (a record naming a missing blob is not damage
-    /// to its own file).
-    pub fn damaged_files(&self) -> impl Iterator<Item = &Path> {
+    /// The files of the cache in `dir` found damaged, whatever their type (a
+    /// directory where a file should be is damage too); a record naming a
+    /// missing blob is not damage to its own file.
+    pub fn damaged_files<'a>(&'a self, dir: &'a Path) -> impl Iterator<Item = &'a Path> {
         self.problems
             .iter()
-            .filter(|(class, problem)| *class != Class::BlobReferences && problem.path.is_file())
+            .filter(|(class, _)| *class != Class::BlobReferences)
             .map(|(_, problem)| problem.path.as_path())
+            .filter(move |path| {
+                path.starts_with(dir) && *path != dir && path.symlink_metadata().is_ok()
+            })
     }
 
     /// The first class with problems, and every problem of that class.
@@ -97,43 +103,46 @@ impl Findings {
     }
 }
 
-/// The manifest, or the problem that it cannot be decoded.
-pub fn read_manifest(store: &LocalStore) -> Result<Result<Manifest, Problem>> {
-    match store.read_manifest() {
-        Ok(manifest) => Ok(Ok(manifest)),
-        Err(e) if e.is_not_found() => Err(e),
-        Err(e @ crate::Error::Corrupt { .. }) => Ok(Err(e.into())),
-        Err(e) => Err(e),
+/// The store's own layout: directories under `caches/` the manifest does not
+/// name (problems; hidden ones are a `drop` in progress, and are left out),
+/// and other files there (notes: nothing reads them).
+pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings> {
+    let mut findings = Findings::default();
+    for dir in target::store_caches(store.root())? {
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        if !manifest.caches.contains_key(name.as_ref()) {
+            findings.push(
+                Class::Layout,
+                Problem::file(
+                    &dir,
+                    "a cache directory the manifest does not name (left by an interrupted drop?)",
+                ),
+            );
+        }
     }
+    for path in target::stray_files(store.root())? {
+        findings.notes.push(Problem::file(
+            &path,
+            "not a cache directory; nothing reads it",
+        ));
+    }
+    Ok(findings)
 }
 
-/// Directories under `caches/` the manifest does not name (hidden ones are a
-/// `drop` in progress, and are left out).
-pub fn unnamed_directories(store: &LocalStore, manifest: &Manifest) -> Result<Vec<Problem>> {
-    Ok(target::store_caches(store.root())?
-        .into_iter()
-        .filter(|dir| {
-            let name = dir.file_name().unwrap_or_default().to_string_lossy();
-            !manifest.caches.contains_key(name.as_ref())
-        })
-        .map(|dir| {
-            Problem::file(
-                &dir,
-                "a cache directory the manifest does not name (left by an interrupted drop?)",
-            )
-        })
-        .collect())
-}
-
-/// Entries a full check of a cache will read: its snapshot's count, for sizing
-/// a progress bar (0 when that cannot be read).
-pub fn expected_entries(dir: &CacheDir) -> u64 {
-    dir.read_head()
-        .ok()
-        .flatten()
-        .filter(|head| head.has_snapshot())
-        .and_then(|head| Snapshot::open(&dir.snapshot_path(head.generation)).ok())
-        .map_or(0, |snapshot| snapshot.header.entry_count)
+/// The bytes of the snapshot and journals HEAD names (0 for what cannot be
+/// read): what a check, a rebuild or a sync reads, for sizing a progress bar.
+pub fn record_bytes(dir: &CacheDir) -> u64 {
+    let size = |path: &Path| fs::metadata(path).map_or(0, |meta| meta.len());
+    match scan::head(dir) {
+        Ok(Some(head)) => {
+            let snapshot = head
+                .has_snapshot()
+                .then(|| size(&dir.snapshot_path(head.generation)));
+            let journals: u64 = head.journals().map(|n| size(&dir.journal_path(n))).sum();
+            snapshot.unwrap_or(0) + journals
+        }
+        _ => 0,
+    }
 }
 
 /// The size of a sound cache.
@@ -159,46 +168,63 @@ struct BlobRef {
 /// while it read them.
 const RETRIES: usize = 16;
 
+/// What one check of a cache found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub findings: Findings,
+    pub counts: Counts,
+    /// The sound blob files by hash, with their lengths; `None` when the
+    /// check stopped before the blobs (HEAD or the files it names are amiss).
+    pub sound_blobs: Option<HashMap<[u8; 32], u64>>,
+}
+
 /// Checks one cache's files. Reads only, and takes no lock: when a sync
 /// replaced the files (HEAD changed) or a writer was appending (a torn tail
 /// that has since grown) while they were read, the check starts over.
-/// `progress` advances per entry.
+/// `progress` advances by the bytes read: [`record_bytes`], then the blobs'.
 pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let before = dir.read_head().ok();
+        let before = scan::head(dir).ok();
         progress.set_position(0);
-        let result = verify_once(dir, progress);
-        let changed = dir.read_head().ok() != before
-            || matches!(&result, Ok((_, counts)) if counts.appending);
+        // A file a sync deleted meanwhile fails the read: that starts over too.
+        let checked = verify_once(dir, progress, false);
+        let changed = scan::head(dir).ok() != before
+            || matches!(&checked, Ok(checked) if checked.counts.appending);
         if !changed || attempts >= RETRIES {
-            return result;
+            return checked.map(|checked| (checked.findings, checked.counts));
         }
     }
 }
 
-fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
+/// Checks one cache whose write and sync locks the caller holds, as `repair`
+/// does: nothing changes its files meanwhile.
+pub fn verify_locked(dir: &CacheDir, progress: &ProgressBar) -> Result<Checked> {
+    verify_once(dir, progress, true)
+}
+
+/// One pass over a cache's files; `locked` when the caller holds its locks.
+fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<Checked> {
     let mut findings = Findings::default();
     findings.notes.extend(counters_damage(dir));
     let mut counts = Counts::default();
-    let head = match dir.read_head() {
+    let stopped = |findings| {
+        Ok(Checked {
+            findings,
+            ..Checked::default()
+        })
+    };
+    let head = match scan::head(dir) {
         Ok(Some(head)) => head,
         Ok(None) => {
-            if !target::record_files(dir.path())?.is_empty() {
-                findings.push(
-                    Class::Files,
-                    Problem::file(
-                        &dir.head_path(),
-                        "missing, but the cache holds snapshot or journal files",
-                    ),
-                );
-            }
-            return Ok((findings, counts));
+            let problem = missing_head(dir, locked)?;
+            findings.problems.extend(problem.map(|p| (Class::Files, p)));
+            return stopped(findings);
         }
         Err(e) => {
             findings.push(Class::Files, e.into());
-            return Ok((findings, counts));
+            return stopped(findings);
         }
     };
     let snapshot_path = head
@@ -215,15 +241,18 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
         .cloned()
         .chain(head.journals().map(|n| dir.journal_path(n)))
     {
-        if !path.exists() {
-            findings.push(
+        match fsutil::check_regular(&path) {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => findings.push(
                 Class::Files,
                 Problem::file(&path, "missing, but HEAD names it"),
-            );
+            ),
+            Err(e @ crate::Error::Corrupt { .. }) => findings.push(Class::Files, e.into()),
+            Err(e) => return Err(e),
         }
     }
     if !findings.is_sound() {
-        return Ok((findings, counts));
+        return stopped(findings);
     }
 
     let mut overlay = Overlay::default();
@@ -254,22 +283,25 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
             );
         }
         counts.journals += 1;
+        progress.inc(fs::metadata(&path).map_or(0, |m| m.len()));
     }
 
     let mut refs = Vec::new();
     if let Some(path) = &snapshot_path {
+        let start = progress.position();
         let mut records = HashMap::new();
         let mut live_bytes = 0;
         let scan = scan::snapshot(path, |offset, len, entry| {
             records.insert(offset, (len, snapshot::key_tag(&entry.key)));
             live_bytes += entry.size();
-            if !overlay.cleared && !overlay.changes.contains_key(&entry.key) {
+            if !overlay.shadows(&entry.key) {
                 counts.entries += 1;
                 refs.extend(blob_ref(&entry.key, &entry.value, path, offset));
             }
-            progress.inc(1);
+            progress.inc(len);
             Ok(())
         })?;
+        progress.set_position(start + fs::metadata(path).map_or(0, |m| m.len()));
         let sound = scan.problems.is_empty();
         findings.extend(Class::Checksums, scan.problems);
         if let Some(snapshot) = scan.opened {
@@ -291,14 +323,14 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
             }
         }
     }
-    for entry in overlay.changes.values().flatten() {
+    for entry in overlay.entries() {
         counts.entries += 1;
         if let Some((path, offset)) = set_at.get(&entry.key) {
             refs.extend(blob_ref(&entry.key, &entry.value, path, *offset));
         }
     }
 
-    let stored = blobs::check_all(&dir.blobs_path(), &|| {})?;
+    let stored = blobs::check_all(&dir.blobs_path(), &|bytes| progress.inc(bytes))?;
     counts.blobs = stored.sound.len() as u64;
     findings.extend(Class::Checksums, stored.damaged);
     for blob_ref in refs {
@@ -319,7 +351,38 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Coun
             Problem::at(&blob_ref.record, blob_ref.offset, problem),
         );
     }
-    Ok((findings, counts))
+    Ok(Checked {
+        findings,
+        counts,
+        sound_blobs: Some(stored.sound),
+    })
+}
+
+/// What a missing HEAD means. Creating a cache makes its directory, its first
+/// journal and HEAD, so a cache without them lost its files, unless (when the
+/// caller holds no lock) a writer is making them now or just has.
+fn missing_head(dir: &CacheDir, locked: bool) -> Result<Option<Problem>> {
+    if !dir.path().exists() {
+        return Ok(Some(Problem::file(
+            dir.path(),
+            "the cache's directory is missing: its entries are lost",
+        )));
+    }
+    if !locked && (writer_active(dir) || dir.head_path().exists()) {
+        return Ok(None);
+    }
+    let what = match target::record_files(dir.path())?.is_empty() {
+        true => "missing: every cache has one from its creation",
+        false => "missing, but the cache holds snapshot or journal files",
+    };
+    Ok(Some(Problem::file(&dir.head_path(), what)))
+}
+
+/// Whether a writer holds the cache's write lock now. The probe opens the
+/// lock file read-only and takes and drops a shared lock, changing nothing.
+fn writer_active(dir: &CacheDir) -> bool {
+    fsutil::open_regular(&dir.write_lock_path())
+        .is_ok_and(|file| matches!(file.try_lock_shared(), Err(fs::TryLockError::WouldBlock)))
 }
 
 /// What is wrong with a cache's counters file, if it is there and damaged.

@@ -343,6 +343,17 @@ impl Overlay {
             }
         }
     }
+
+    /// Whether the journals changed `key` (or cleared every key), so that the
+    /// snapshot's entry for it is no longer current.
+    pub fn shadows(&self, key: &[u8]) -> bool {
+        self.cleared || self.changes.contains_key(key)
+    }
+
+    /// The entries the journals set and did not delete since.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.changes.values().flatten()
+    }
 }
 
 impl View {
@@ -416,7 +427,7 @@ impl View {
         {
             for entry in snapshot.entries()? {
                 let entry = entry?;
-                if overlay.cleared || overlay.changes.contains_key(&entry.key) {
+                if overlay.shadows(&entry.key) {
                     if let Some(replaced) = replaced.as_mut() {
                         replaced(entry);
                     }
@@ -425,7 +436,7 @@ impl View {
                 }
             }
         }
-        overlay.changes.values().flatten().cloned().try_for_each(f)
+        overlay.entries().cloned().try_for_each(f)
     }
 
     /// Entry count and key-plus-value bytes, from the snapshot header corrected by

@@ -4,7 +4,7 @@
 //! read; the next read replaces it and `stats` says when counting restarted.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -49,28 +49,35 @@ pub enum Origin {
 }
 
 impl Origin {
-    fn code(self) -> u64 {
+    /// The one table of what each origin is: its code in the file, its name
+    /// in `stats --json`, and why counting started, in the words `inspect` uses.
+    fn row(self) -> (u64, &'static str, &'static str) {
         match self {
-            Origin::Created => 0,
-            Origin::Reset => 1,
-            Origin::Recovered => 2,
+            Origin::Created => (0, "counting", "the first counted read"),
+            Origin::Reset => (1, "reset", "stats --reset"),
+            Origin::Recovered => (2, "recovered", "a read that found the file damaged"),
         }
     }
 
+    fn code(self) -> u64 {
+        self.row().0
+    }
+
+    /// An unknown code reads as the first counted read's.
     fn from_code(code: u64) -> Origin {
-        match code {
-            1 => Origin::Reset,
-            2 => Origin::Recovered,
-            _ => Origin::Created,
-        }
+        [Origin::Reset, Origin::Recovered]
+            .into_iter()
+            .find(|origin| origin.code() == code)
+            .unwrap_or(Origin::Created)
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Origin::Created => "counting",
-            Origin::Reset => "reset",
-            Origin::Recovered => "recovered",
-        }
+        self.row().1
+    }
+
+    /// Why counting started when it did.
+    pub fn cause(self) -> &'static str {
+        self.row().2
     }
 }
 
@@ -108,7 +115,10 @@ pub struct Contents {
 /// Reads the counters file at `path` without mapping or changing it; a damaged
 /// file (wrong length, magic, version or header checksum) is a corrupt error.
 pub fn read(path: &Path) -> Result<Contents> {
-    let bytes = fs::read(path).at(path)?;
+    let mut bytes = Vec::new();
+    fsutil::open_regular(path)?
+        .read_to_end(&mut bytes)
+        .at(path)?;
     check_len(bytes.len() as u64, path)?;
     check_header(&bytes, path)?;
     let stamped = bytes[TABLE_OFFSET..]

@@ -2,7 +2,7 @@
 //! replacement (temp, fsync, rename, fsync the directory), and permanent lock files.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -50,13 +50,55 @@ pub fn create_private(path: &Path) -> Result<File> {
         .at(path)
 }
 
-/// Reads a whole file, or `None` when it does not exist.
+/// Reads a whole file, or `None` when it does not exist. Something other than
+/// a regular file in its place (a directory, say) is damage.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).at(path),
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).at(path),
+    };
+    let meta = file.metadata().at(path)?;
+    if let Some(what) = not_regular(&meta) {
+        return Err(not_regular_error(path, what));
     }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes).at(path)?;
+    Ok(Some(bytes))
+}
+
+/// Opens a file for reading after checking that it is a regular file, so that
+/// a FIFO or a device in its place is refused instead of blocking the reader.
+pub fn open_regular(path: &Path) -> Result<File> {
+    check_regular(path)?;
+    File::open(path).at(path)
+}
+
+/// Checks that `path` is a regular file (following symlinks); something else
+/// there is damage, reported at offset 0. A missing file is a not-found error.
+pub fn check_regular(path: &Path) -> Result<()> {
+    match not_regular(&fs::metadata(path).at(path)?) {
+        Some(what) => Err(not_regular_error(path, what)),
+        None => Ok(()),
+    }
+}
+
+/// What a file that is not a regular one is, in words, or `None` for a regular file.
+pub fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    Some(match () {
+        _ if kind.is_file() => return None,
+        _ if kind.is_dir() => "a directory",
+        _ if kind.is_fifo() => "a FIFO",
+        _ if kind.is_socket() => "a socket",
+        _ if kind.is_block_device() || kind.is_char_device() => "a device",
+        _ => "a special file",
+    })
+}
+
+fn not_regular_error(path: &Path, what: &str) -> crate::error::Error {
+    crate::error::Error::corrupt(path, 0, format!("{what}, not a regular file"))
 }
 
 /// fsyncs a directory so that renames and creations in it are durable.
@@ -84,6 +126,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         return Err(e);
     }
     fsync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// How a damaged file goes into quarantine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Renamed there.
+    Move,
+    /// Copied there, the original left in place until something replaces it
+    /// atomically (a damaged HEAD or manifest: a crash in between then leaves
+    /// the old file, never none).
+    Copy,
+}
+
+/// Puts a damaged file (or whatever is in its place) into `folder` under a
+/// name not yet taken there (`NAME`, `NAME.1`, ...), durably, and returns
+/// where it went. Quarantined files are never read or deleted by cacheman.
+pub fn quarantine(folder: &Path, path: &Path, placement: Placement) -> Result<PathBuf> {
+    create_private_dir(folder)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut target = folder.join(name.as_ref());
+    let mut n = 1;
+    while target.symlink_metadata().is_ok() {
+        target = folder.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    match placement {
+        Placement::Move => fs::rename(path, &target),
+        Placement::Copy => fs::copy(path, &target).map(drop),
+    }
+    .at(path)?;
+    fsync_dir(folder)?;
+    Ok(target)
 }
 
 /// An `flock` held until dropped, exclusive unless taken shared. The lock file

@@ -185,6 +185,75 @@ impl Manifest {
     }
 }
 
+/// What a damaged manifest still holds: each of its four frames that reads
+/// back whole (`None` for a damaged one).
+#[derive(Debug, Default)]
+pub struct Salvage {
+    /// The store's default autosync rules and epoch.
+    pub store_fields: Option<(Autosync, u64)>,
+    /// Every cache's settings and invalidation floors.
+    pub caches: Option<BTreeMap<String, (CacheSettings, Invalidated)>>,
+    pub graph: Option<Graph>,
+    pub bindings: Option<BTreeMap<String, Binding>>,
+}
+
+impl Manifest {
+    /// Reads what is whole in a damaged manifest: frames from the front, each
+    /// after the last up to the first damaged one, then from the back (a
+    /// frame's trailing length finds its start) down to that one. A frame is
+    /// kept only when its checksum matches and its body decodes.
+    pub fn salvage(bytes: &[u8]) -> Salvage {
+        let mut bodies: [Option<&[u8]>; 4] = [None; 4];
+        let mut front = PREAMBLE_LEN;
+        for body in bodies.iter_mut() {
+            match frame::parse(bytes, front) {
+                Parsed::Record { body: found, end } => {
+                    *body = Some(found);
+                    front = end;
+                }
+                _ => break,
+            }
+        }
+        let mut back = bytes.len();
+        for body in bodies.iter_mut().rev().take_while(|body| body.is_none()) {
+            let Some(start) = back
+                .checked_sub(4)
+                .and_then(|at| bytes.get(at..back))
+                .map(|len| u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize)
+                .and_then(|len| back.checked_sub(len.checked_add(frame::OVERHEAD)?))
+                .filter(|&start| start >= front)
+            else {
+                break;
+            };
+            match frame::parse(bytes, start) {
+                Parsed::Record { body: found, end } if end == back => {
+                    *body = Some(found);
+                    back = start;
+                }
+                _ => break,
+            }
+        }
+        let [store_fields, caches, graph, bindings] = bodies;
+        fn decode<T: serde::de::DeserializeOwned>(body: Option<&[u8]>) -> Option<T> {
+            codec::decode(body?).ok()
+        }
+        Salvage {
+            store_fields: decode(store_fields),
+            caches: caches.and_then(|table| {
+                let path = Path::new("");
+                table_rows(table, 0, path)
+                    .map(|(name, record)| {
+                        let record = codec::decode(record.ok()?).ok()?;
+                        Some((name.ok()?.to_string(), record))
+                    })
+                    .collect()
+            }),
+            graph: decode(graph),
+            bindings: decode(bindings),
+        }
+    }
+}
+
 /// The frames of a manifest, in order.
 struct Frames<'a> {
     bytes: &'a [u8],
@@ -262,4 +331,82 @@ fn table_rows<'a>(
             }
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest() -> Manifest {
+        let mut manifest = Manifest {
+            epoch: 7,
+            ..Manifest::default()
+        };
+        for name in ["a", "b"] {
+            manifest
+                .caches
+                .insert(name.into(), CacheSettings::default());
+        }
+        manifest.invalidated.insert(
+            "a".into(),
+            Invalidated {
+                hard: 5,
+                soft: 6,
+                keys: 0,
+            },
+        );
+        manifest.graph.add("a", "b").unwrap();
+        manifest.bindings.insert("b".into(), Binding::default());
+        manifest
+    }
+
+    /// Where each of the four frames of `bytes` starts.
+    fn frame_starts(bytes: &[u8]) -> Vec<usize> {
+        let mut starts = vec![PREAMBLE_LEN];
+        while starts.len() < 4 {
+            let at = starts[starts.len() - 1];
+            starts.push(at + frame::OVERHEAD + frame::u32_at(bytes, at) as usize);
+        }
+        starts
+    }
+
+    #[test]
+    fn salvage_keeps_every_frame_but_the_damaged_one() {
+        let whole = manifest();
+        let bytes = whole.encode();
+        for (damaged, start) in frame_starts(&bytes).into_iter().enumerate() {
+            // The leading length, the checksum, and the body.
+            for offset in [0, 5, 9] {
+                let mut bytes = bytes.clone();
+                bytes[start + offset] ^= 1;
+                let salvage = Manifest::salvage(&bytes);
+                let found = [
+                    salvage.store_fields.is_some(),
+                    salvage.caches.is_some(),
+                    salvage.graph.is_some(),
+                    salvage.bindings.is_some(),
+                ];
+                let expected: Vec<bool> = (0..4).map(|n| n != damaged).collect();
+                assert_eq!(found.to_vec(), expected, "frame {damaged}, offset {offset}");
+                if let Some(caches) = salvage.caches {
+                    assert_eq!(caches["a"].1, whole.invalidated("a"));
+                    assert_eq!(caches.len(), 2);
+                }
+                if let Some((_, epoch)) = salvage.store_fields {
+                    assert_eq!(epoch, 7);
+                }
+                if let Some(graph) = salvage.graph {
+                    assert_eq!(graph, whole.graph);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn salvage_of_nothing_finds_nothing() {
+        for bytes in [&b""[..], &[0; 100], &manifest().encode()[..30]] {
+            let salvage = Manifest::salvage(bytes);
+            assert!(salvage.caches.is_none() && salvage.graph.is_none());
+        }
+    }
 }

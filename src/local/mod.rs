@@ -123,6 +123,27 @@ impl LocalStore {
         Ok(result)
     }
 
+    /// Replaces the manifest under the store lock with what `rebuild` makes
+    /// (nothing changes when it makes nothing). Every other change goes through
+    /// [`LocalStore::update_manifest`], which needs a manifest that reads back:
+    /// this is how `repair --manifest` replaces one that does not.
+    pub fn rebuild_manifest<T>(
+        &self,
+        rebuild: impl FnOnce() -> Result<Option<(Manifest, T)>>,
+    ) -> Result<Option<T>> {
+        let _lock = self.store_lock()?;
+        let Some((manifest, outcome)) = rebuild()? else {
+            return Ok(None);
+        };
+        self.write_manifest(&manifest)?;
+        Ok(Some(outcome))
+    }
+
+    /// The runtime folder holding this store's volatile caches.
+    pub fn volatile_root(&self) -> Result<PathBuf> {
+        volatile::root_for(&self.root)
+    }
+
     /// The store lock, which every manifest change holds.
     fn store_lock(&self) -> Result<LockGuard> {
         fsutil::create_private_dir(&self.root)?;

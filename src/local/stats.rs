@@ -36,7 +36,7 @@ pub struct CacheStats {
     pub bytes: u64,
     /// Changes not yet merged into a snapshot.
     pub pending: u64,
-    /// When the cache was last synced (or created), if it has files.
+    /// When the cache was last synced; `None` when it never was.
     pub last_sync_ms: Option<u64>,
     /// Bytes of its journals.
     pub journal_bytes: u64,
@@ -91,7 +91,8 @@ impl LocalStore {
             Ok(())
         })?;
         stats.pending = view.pending();
-        stats.last_sync_ms = Some(view.head.last_sync_ms);
+        // A cache's first snapshot is its first sync's (HEAD's time is its creation until then).
+        stats.last_sync_ms = view.head.has_snapshot().then_some(view.head.last_sync_ms);
         stats.journal_bytes = view
             .journals
             .iter()

@@ -55,22 +55,20 @@ pub struct Export {
 }
 
 impl Export {
-    pub fn len(&self) -> u64 {
+    /// How many entries there are.
+    pub fn count(&self) -> u64 {
         self.entries.len() as u64
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Calls `f` with each entry and its whole value (a blob is checked
-    /// against its hash first), one at a time.
-    pub fn for_each(&self, mut f: impl FnMut(Portable<Vec<u8>>) -> Result<()>) -> Result<()> {
+    /// Calls `f` with each entry, one at a time: its value in hand, or a blob
+    /// to be read in bounded memory, whose header and length are checked (its
+    /// content is not: [`Value::write_to`] does that on the way out).
+    pub fn for_each(&self, mut f: impl FnMut(Portable<Value>) -> Result<()>) -> Result<()> {
         for entry in &self.entries {
             let value = match &entry.value {
-                StoredValue::Inline(bytes) => bytes.clone(),
+                StoredValue::Inline(bytes) => Value::Bytes(bytes.clone()),
                 StoredValue::Blob { hash, len } => {
-                    Value::Blob(BlobReader::open(&self.blobs, hash, *len)?).into_bytes()?
+                    Value::Blob(BlobReader::open(&self.blobs, hash, *len)?)
                 }
             };
             f(Portable {
@@ -114,14 +112,18 @@ impl LocalStore {
     }
 
     /// Writes validated entries with their own times, creating the cache if
-    /// needed. Spooled values are read from `spool` in order, into blobs; then
-    /// every record goes in with one journal append under the write lock.
+    /// needed (no entries create nothing). Spooled values are read from
+    /// `spool` in order, into blobs; then every record goes in with one
+    /// journal append under the write lock.
     pub fn import(
         &self,
         name: &CacheName,
         entries: Vec<Portable<Staged>>,
         spool: &mut dyn Read,
     ) -> Result<WriteReport> {
+        if entries.is_empty() {
+            return Ok(WriteReport::default());
+        }
         let cache = self.existing_or_created(name)?;
         let durable = cache.settings.durable;
         let blobs = cache.dir.blobs_path();
@@ -165,9 +167,7 @@ impl LocalStore {
         for blob in staged {
             writer.place(blob)?;
         }
-        if !ops.is_empty() {
-            writer.append(&ops, durable)?;
-        }
+        writer.append(&ops, durable)?;
         Ok(self.settle(&cache, writer))
     }
 }

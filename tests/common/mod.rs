@@ -249,6 +249,21 @@ impl Env {
             .unwrap_or_else(|| panic!("no journal in {}", dir.display()))
     }
 
+    /// The snapshot file of a (synced) cache.
+    pub fn snapshot(&self, cache: &str) -> PathBuf {
+        let dir = self.cache_dir(cache);
+        fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().path())
+            .find(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("snap.")
+            })
+            .unwrap_or_else(|| panic!("no snapshot in {}", dir.display()))
+    }
+
     /// Everything under the test's directory, for before/after comparisons.
     pub fn tree(&self) -> Tree {
         Tree::of(&self.root)

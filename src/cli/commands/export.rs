@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::progress;
+use crate::cli::progress::{self, Unit};
 use crate::cli::transfer::{self, Format};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
@@ -36,7 +36,7 @@ pub struct ExportArgs {
 pub fn run(ctx: &Context, args: ExportArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     let export = ctx.store.export(&cache)?;
-    let bar = progress::bar(export.len(), "entries");
+    let bar = progress::bar(export.count(), Unit::Items, &format!("exporting {cache}"));
     transfer::write(args.format, &export, out, &bar)?;
     bar.finish_and_clear();
     Ok(ExitCode::Success)

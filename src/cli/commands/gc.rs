@@ -6,13 +6,15 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::per_cache::{PerCache, every_cache};
+use crate::cli::progress::{self, Unit};
 use crate::cli::settings::human_bytes;
-use crate::cli::{output, parse, progress};
+use crate::cli::{output, parse};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
+use crate::inspect::verify;
 use crate::local::gc::{GcLimits, GcReport};
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Collect garbage: expired entries, entries over the limits (least recently used
 /// first), orphaned blobs and temporary files (every cache if none named)
@@ -24,8 +26,10 @@ use crate::store::Store;
 The cache's own --max-entries/--max-bytes are enforced at every sync as well; gc
 also applies tighter one-off limits. Recency comes from each cache's counters
 file, which every hit stamps (approximate: a lossy table of 16384 slots); an
-entry never read counts as used when it was written. A blob no entry refers to
-is deleted once it is an hour old, so a write in progress never loses its blob.")]
+entry never read counts as used when it was written. A sync already deletes
+the blobs of the values it drops; gc also deletes every other blob no entry
+refers to (a writer puts its blob in place under the lock gc takes, so a write
+in progress never loses its blob).")]
 pub struct GcArgs {
     /// The caches to collect
     pub caches: Vec<String>,
@@ -50,26 +54,32 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
             .map(|b| parse::size("--max-bytes", b))
             .transpose()?,
     };
-    let named = super::sync::existing_caches(ctx, &args.caches)?;
-    let caches: Vec<_> = ctx
-        .store
-        .list()?
-        .into_iter()
-        .filter(|c| named.is_empty() || named.contains(&c.name))
-        .collect();
-    let bar = progress::bar(caches.iter().map(|c| c.entries).sum(), "entries");
+    let caches = match args.caches.is_empty() {
+        true => every_cache(ctx, "nothing to collect")?,
+        false => super::sync::existing_caches(ctx, &args.caches)?,
+    };
+    // One damaged cache is reported on its own and the others still collected.
+    let mut each = PerCache::default();
     for cache in &caches {
-        let report = ctx.store.gc(&cache.name, limits)?;
-        bar.inc(cache.entries);
-        output::write_all(out, describe(&cache.name, &report).as_bytes())?;
+        let collected = each.run(|| {
+            // The collection runs inside the engine: a spinner shows it goes on.
+            let dir = ctx.store.find(cache)?.map(|c| c.dir);
+            let work = dir.as_ref().map_or(0, verify::record_bytes);
+            let spinner = progress::activity(work, Unit::Bytes, &format!("collecting {cache}"));
+            let report = ctx.store.gc(cache, limits);
+            spinner.finish_and_clear();
+            report
+        });
+        if let Some(report) = collected {
+            output::write_all(out, describe(cache, &report).as_bytes())?;
+        }
     }
-    bar.finish_and_clear();
-    Ok(ExitCode::Success)
+    Ok(each.exit_code())
 }
 
 fn describe(cache: &CacheName, r: &GcReport) -> String {
     format!(
-        "{cache}: dropped {} expired or invalidated, evicted {} ({} freed), {} left; removed {} ({}) and {} ({})\n",
+        "{cache}: dropped {} expired or invalidated and evicted {} over the limits ({} freed); {} left; removed {} ({}) and {} ({})\n",
         r.dropped,
         r.evicted,
         human_bytes(r.bytes),

@@ -9,8 +9,9 @@ use clap::Args;
 
 use crate::cli::commands::set::open_input;
 use crate::cli::context::Context;
+use crate::cli::output;
+use crate::cli::progress::{Counter, Unit};
 use crate::cli::transfer::{self, Format, Parsed};
-use crate::cli::{output, progress};
 use crate::clock::unique_suffix;
 use crate::error::{IoContext, Result};
 use crate::exit_code::ExitCode;
@@ -27,10 +28,11 @@ use crate::name::{CacheName, check_key};
   cacheman export users | cacheman import users-copy
 
 Entries keep the creation and expiry times they were exported with, and replace
-entries with the same key. A missing cache is created with default settings.
-The whole input is checked before anything is written: a malformed line is
-reported with its number (exit 2) and nothing is imported. See `cacheman
-export --help` for the formats.")]
+entries with the same key; those expired since are left out (and counted). A
+missing cache is created with default settings (an empty input creates none).
+The whole input is checked before anything is written: a malformed line, or a
+creation time more than a day in the future, is reported with its number
+(exit 2) and nothing is imported. See `cacheman export --help` for the formats.")]
 pub struct ImportArgs {
     /// The cache to load into
     pub cache: String,
@@ -54,20 +56,35 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         }
         _ => Format::Jsonl,
     });
-    let (mut input, size): (Box<dyn Read>, u64) = match &file {
+    let (mut input, size): (Box<dyn Read>, Option<u64>) = match &file {
         Some(path) => {
             let file = open_input(path, "")?;
-            let size = file.metadata().map_or(0, |m| m.len());
+            let size = file
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len());
             (Box::new(file), size)
         }
-        None => (Box::new(std::io::stdin().lock()), 0),
+        None => (Box::new(std::io::stdin().lock()), None),
     };
-    let bar = progress::bar(size, "bytes");
+    let mut progress = Counter::new(
+        size,
+        Unit::Bytes,
+        &format!("reading the import into {cache}"),
+    );
     let mut spool = Spool::default();
     let mut entries = Vec::new();
+    let mut expired = 0;
     let now = ctx.store.clock().now_ms();
     transfer::read(format, &mut input, now, &mut |parsed: Parsed| {
         check_key(&parsed.entry.key).map_err(|e| transfer::bad_line(parsed.line, e))?;
+        progress.set_position(parsed.bytes_read);
+        // An entry that expired since its export is a miss already: leave it out.
+        if parsed.entry.expires_ms.is_some_and(|at| at <= now) {
+            expired += 1;
+            return Ok(());
+        }
         entries.push(
             parsed
                 .entry
@@ -76,16 +93,26 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
                     false => Ok(Staged::Bytes(value)),
                 })?,
         );
-        bar.set_position(parsed.bytes_read);
         Ok(())
     })?;
-    bar.finish_and_clear();
-    let count = entries.len();
+    progress.finish_and_clear();
+    let count = entries.len() as u64;
     let report = ctx.store.import(&cache, entries, &mut spool.rewound()?)?;
     ctx.after_write(&cache, &report);
+    let skipped = match expired {
+        0 => String::new(),
+        n => format!(
+            " (left out {} already expired)",
+            output::plural(n, "entry", "entries")
+        ),
+    };
+    let created = match count == 0 && ctx.store.find(&cache)?.is_none() {
+        true => "; nothing to import, so the cache was not created",
+        false => "",
+    };
     eprintln!(
-        "{cache}: imported {}",
-        output::plural(count as u64, "entry", "entries")
+        "{cache}: imported {}{skipped}{created}",
+        output::plural(count, "entry", "entries")
     );
     Ok(ExitCode::Success)
 }

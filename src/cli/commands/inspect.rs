@@ -12,9 +12,11 @@ use crate::cli::settings::human_bytes;
 use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
+use crate::inspect::blobs;
 use crate::inspect::problem::{Problem, key_label};
 use crate::inspect::summary::{self, Context as EntryContext, Field, FileSummary, Row};
 use crate::inspect::target::{self, Target};
+use crate::local::LocalStore;
 use crate::local::cache::CacheDir;
 use crate::local::format::FileKind;
 
@@ -59,14 +61,24 @@ pub fn run(ctx: &Context, args: InspectArgs, out: &mut dyn Write) -> Result<Exit
     for target in targets {
         match target {
             Target::File(path) => printer.file(&path)?,
-            Target::Cache(path) => printer.cache(&path)?,
+            Target::Cache(path) => {
+                let context = summary::context_of(&path, printer.now_ms);
+                printer.cache(&path, &context)?
+            }
             Target::Store(path) => {
                 let manifest = path.join("manifest");
-                if manifest.exists() {
+                if manifest.symlink_metadata().is_ok() {
                     printer.file(&manifest)?;
                 }
-                for cache in target::store_caches(&path)? {
-                    printer.cache(&cache)?;
+                // The volatile caches too, which live in the runtime folder.
+                let volatile = match LocalStore::new(&path).volatile_root() {
+                    Ok(root) => target::cache_dirs(&root)?,
+                    Err(_) => Vec::new(),
+                };
+                for cache in target::store_caches(&path)?.into_iter().chain(volatile) {
+                    let name = cache.file_name().unwrap_or_default().to_string_lossy();
+                    let context = summary::context_in(&path, &name, printer.now_ms);
+                    printer.cache(&cache, &context)?;
                 }
             }
         }
@@ -89,21 +101,23 @@ impl Printer<'_> {
     fn file(&mut self, path: &Path) -> Result<()> {
         let summary = summary::summarize(path, &mut |_| Ok(()))?;
         self.summary(&summary)?;
-        if self.entries && matches!(summary.kind, FileKind::Snapshot | FileKind::Journal) {
-            let context = summary::context_of(path.parent().unwrap_or(path), self.now_ms);
+        if self.entries && matches!(summary.kind, Some(FileKind::Snapshot | FileKind::Journal)) {
+            let file = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            let context = summary::context_of(file.parent().unwrap_or(&file), self.now_ms);
             self.entries_header(path)?;
             summary::summarize(path, &mut |row| self.row(path, &row, &context))?;
         }
         Ok(())
     }
 
-    fn cache(&mut self, dir: &Path) -> Result<()> {
+    fn cache(&mut self, dir: &Path, context: &EntryContext) -> Result<()> {
         for file in target::cache_files(dir)? {
             let summary = summary::summarize(&file, &mut |_| Ok(()))?;
             self.summary(&summary)?;
         }
-        let (count, bytes, damaged) = target::blob_totals(dir)?;
         let blobs = dir.join("blobs");
+        let stored = blobs::check_all(&blobs, &|_| {})?;
+        let (count, bytes, damaged) = (stored.files, stored.bytes, stored.damaged);
         self.damaged |= !damaged.is_empty();
         if self.json {
             let line = json!({
@@ -126,10 +140,9 @@ impl Printer<'_> {
             self.write(&text)?;
         }
         if self.entries {
-            let context = summary::context_of(dir, self.now_ms);
             self.entries_header(dir)?;
             let cache = CacheDir::new(dir.to_path_buf());
-            summary::cache_entries(&cache, &mut |row| self.row(dir, &row, &context))?;
+            summary::cache_entries(&cache, &mut |row| self.row(dir, &row, context))?;
         }
         Ok(())
     }
@@ -142,12 +155,15 @@ impl Printer<'_> {
         let version = summary
             .version
             .map_or(String::new(), |v| format!(", format version {v}"));
-        let mut text = format!(
-            "{}: {}{version}, {}\n",
-            summary.path.display(),
-            summary.kind.name(),
-            human_bytes(summary.file_bytes)
-        );
+        let mut text = match summary.kind {
+            Some(kind) => format!(
+                "{}: {}{version}, {}\n",
+                summary.path.display(),
+                kind.name(),
+                human_bytes(summary.file_bytes)
+            ),
+            None => format!("{}: not a regular file\n", summary.path.display()),
+        };
         for (name, value) in &summary.fields {
             push_line(&mut text, name, &field_text(value));
         }
@@ -217,29 +233,22 @@ impl Printer<'_> {
             }
             return output::json_line(self.out, &line);
         }
-        let text = match row {
-            Row::Set(entry) => format!(
-                "  {state:<11} {:>6} {:>10}  {:<20}  {:<20}  {}\n",
-                entry.epoch,
-                entry.value.len(),
+        let [epoch, size, created, expires] = match row {
+            Row::Set(entry) => [
+                entry.epoch.to_string(),
+                entry.value.len().to_string(),
                 time_text(entry.created_ms),
                 entry.expires_ms.map_or("never".into(), time_text),
-                key_label(key)
-            ),
-            Row::Del(_) => format!(
-                "  {state:<11} {:>6} {:>10}  {:<20}  {:<20}  {}\n",
-                "-",
-                "-",
-                "-",
-                "-",
-                key_label(key)
-            ),
-            Row::Clear => format!(
-                "  {state:<11} {:>6} {:>10}  {:<20}  {:<20}  (every key)\n",
-                "-", "-", "-", "-"
-            ),
+            ],
+            Row::Del(_) | Row::Clear => ["-".into(), "-".into(), "-".into(), "-".into()],
         };
-        self.write(&text)
+        let key = match row {
+            Row::Clear => "(every key)".into(),
+            _ => key_label(key),
+        };
+        self.write(&format!(
+            "  {state:<11} {epoch:>6} {size:>10}  {created:<20}  {expires:<20}  {key}\n"
+        ))
     }
 
     fn write(&mut self, text: &str) -> Result<()> {
@@ -297,7 +306,7 @@ fn summary_json(summary: &FileSummary) -> Value {
     let mut object = Map::new();
     object.insert("type".into(), "file".into());
     object.insert("path".into(), summary.path.display().to_string().into());
-    object.insert("kind".into(), summary.kind.name().into());
+    object.insert("kind".into(), summary.kind.map(FileKind::name).into());
     object.insert("version".into(), summary.version.into());
     object.insert("bytes".into(), summary.file_bytes.into());
     for (name, value) in &summary.fields {

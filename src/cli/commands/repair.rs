@@ -6,40 +6,68 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::{output, progress};
+use crate::cli::output;
+use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
-use crate::inspect::{repair, verify};
+use crate::inspect::{blobs, recover, repair, verify};
 use crate::name::CacheName;
 
-/// Recover a damaged cache: keep every intact entry, quarantine damaged files
+/// Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files
 #[derive(Debug, Args)]
 #[command(
     after_help = "Cuts a torn journal tail, leaves damaged records out, rebuilds the snapshot
 and its hash table from every readable record, and drops entries whose blob is
 missing or damaged. Damaged files go to the cache's quarantine/ folder, never
 deleted. Holds the locks a sync holds, so it is safe beside other commands.
-Prints what it did; a sound cache is left alone (\"nothing to repair\")."
+Prints what it did; a sound cache is left alone (\"nothing to repair\").
+
+--manifest rebuilds a store manifest that no longer reads back (every command
+then fails) from its parts still intact and the directories under caches/; the
+damaged file goes to STORE/quarantine/. What was damaged is lost, and said:
+the settings of every cache (back to the defaults), the dependencies (depend
+them again), the file bindings (bind them again). When the invalidation floors
+or the bindings are lost, every cache is invalidated, so that no entry
+invalidated before the damage can be served again."
 )]
 pub struct RepairArgs {
     /// The cache to repair
-    pub cache: String,
+    #[arg(required_unless_present = "manifest")]
+    pub cache: Option<String>,
+    /// Rebuild the store's manifest instead
+    #[arg(long, conflicts_with = "cache")]
+    pub manifest: bool,
 }
 
 pub fn run(ctx: &Context, args: RepairArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let name = CacheName::new(&args.cache)?;
-    let cache = ctx.store.find(&name)?.ok_or_else(|| {
+    let text = match &args.cache {
+        Some(name) => repair_cache(ctx, &CacheName::new(name)?)?,
+        None => repair_manifest(ctx)?,
+    };
+    output::write_all(out, text.as_bytes())?;
+    Ok(ExitCode::Success)
+}
+
+fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
+    let cache = ctx.store.find(name)?.ok_or_else(|| {
         Error::usage_with_hint(
             format!("no cache named '{name}'"),
             "`cacheman ls` lists the caches",
         )
     })?;
-    let bar = progress::bar(
-        verify::expected_entries(&cache.dir),
-        &format!("repairing {name}"),
-    );
-    let actions = repair::repair_cache(&cache.dir, ctx.store.clock().now_ms(), &bar)?;
-    bar.finish_and_clear();
+    // A volatile cache's files are gone after a reboot by design.
+    let actions = match cache.settings.volatile && !cache.dir.path().exists() {
+        true => Vec::new(),
+        false => {
+            // It checks every file, then reads the records again to rebuild.
+            let work =
+                2 * verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path());
+            let bar = progress::bar(work, Unit::Bytes, &format!("repairing {name}"));
+            let actions = repair::repair_cache(&cache.dir, ctx.store.clock().now_ms(), &bar)?;
+            bar.finish_and_clear();
+            actions
+        }
+    };
     let mut text = String::new();
     if actions.is_empty() {
         text.push_str(&format!("{name}: nothing to repair\n"));
@@ -47,6 +75,43 @@ pub fn run(ctx: &Context, args: RepairArgs, out: &mut dyn Write) -> Result<ExitC
     for action in actions {
         text.push_str(&format!("{name}: {action}\n"));
     }
-    output::write_all(out, text.as_bytes())?;
-    Ok(ExitCode::Success)
+    Ok(text)
+}
+
+fn repair_manifest(ctx: &Context) -> Result<String> {
+    let Some(done) = recover::recover_manifest(&ctx.store)? else {
+        return Ok("store: the manifest is sound: nothing to repair\n".into());
+    };
+    let mut lines = vec![format!("the manifest was damaged: {}", done.damage)];
+    if let Some(copy) = &done.quarantined {
+        lines.push(format!("put the damaged manifest in {}", copy.display()));
+    }
+    if !done.kept.is_empty() {
+        lines.push(format!("kept {}", done.kept.join("; ")));
+    }
+    if !done.lost.is_empty() {
+        lines.push(format!("lost {}", done.lost.join("; ")));
+    }
+    if !done.found.is_empty() {
+        lines.push(format!(
+            "named {} after their directories, with default settings: {}",
+            output::plural(done.found.len() as u64, "cache", "caches"),
+            done.found.join(", ")
+        ));
+    }
+    if done.invalidated_all {
+        lines.push(format!(
+            "invalidated every cache at epoch {}: what was lost could otherwise let an entry invalidated before the damage be served",
+            done.epoch
+        ));
+    }
+    lines.push(format!(
+        "rebuilt the manifest: {}, epoch {}",
+        output::plural(done.caches as u64, "cache", "caches"),
+        done.epoch
+    ));
+    Ok(lines
+        .iter()
+        .map(|line| format!("store: {line}\n"))
+        .collect())
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use crate::cli::context::Context;
+use crate::cli::per_cache::{PerCache, every_cache};
 use crate::cli::settings::human_bytes;
 use crate::cli::{json, output};
 use crate::error::Result;
@@ -14,7 +15,6 @@ use crate::exit_code::ExitCode;
 use crate::local::counters::{Origin, Tally};
 use crate::local::stats::{Aged, CacheStats, CounterState};
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)
 #[derive(Debug, Args)]
@@ -40,18 +40,20 @@ pub struct StatsArgs {
 pub fn run(ctx: &Context, args: StatsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let names = match &args.cache {
         Some(name) => vec![CacheName::new(name)?],
-        None => ctx.store.list()?.into_iter().map(|c| c.name).collect(),
+        None => every_cache(ctx, "nothing to report")?,
     };
+    // One damaged cache is reported on its own and the others still shown.
+    let mut each = PerCache::default();
     if args.reset {
         for name in &names {
-            ctx.store.reset_counters(name)?;
+            each.run(|| ctx.store.reset_counters(name));
         }
-        return Ok(ExitCode::Success);
+        return Ok(each.exit_code());
     }
-    let stats = names
-        .iter()
-        .map(|name| ctx.store.stats(name))
-        .collect::<Result<Vec<_>>>()?;
+    let mut stats = Vec::new();
+    for name in &names {
+        stats.extend(each.run(|| ctx.store.stats(name)));
+    }
     let now = ctx.store.clock().now_ms();
     for cache in &stats {
         warn_about_counters(cache, now);
@@ -71,7 +73,7 @@ pub fn run(ctx: &Context, args: StatsArgs, out: &mut dyn Write) -> Result<ExitCo
         }
         output::write_all(out, output::table(&header, &rows).as_bytes())?;
     }
-    Ok(ExitCode::Success)
+    Ok(each.exit_code())
 }
 
 fn tally(cache: &CacheStats) -> Option<&Tally> {
@@ -139,7 +141,7 @@ fn to_row(cache: &CacheStats, now: u64) -> Vec<String> {
         misses,
         hit_percent,
         cache.pending.to_string(),
-        cache.last_sync_ms.map_or("-".into(), |ms| ago(ms, now)),
+        cache.last_sync_ms.map_or("never".into(), |ms| ago(ms, now)),
         human_bytes(cache.journal_bytes),
         age_of(&cache.oldest, now),
         age_of(&cache.newest, now),

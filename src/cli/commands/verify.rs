@@ -7,23 +7,31 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::{output, progress};
+use crate::cli::output;
+use crate::cli::per_cache::store_exists;
+use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
+use crate::inspect::blobs;
 use crate::inspect::problem::Problem;
+use crate::inspect::recover::{self, MANIFEST_HINT};
 use crate::inspect::verify::{self, Class};
 use crate::name::CacheName;
 
 /// Check every checksum and cross-reference (the whole store if no cache is named)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Checks the manifest and the cache directories it names; in each cache, HEAD
-and the files it names, every header, record and hash-table checksum, every
-hash slot against its record, every entry against its blob, and every blob
-against its BLAKE3 hash. Reads only; takes no lock.
+    after_help = "Checks the manifest and the cache directories it names (a persistent cache's
+directory and HEAD must be there; a volatile cache's files are gone after a
+reboot, by design); in each cache, HEAD and the files it names (regular files:
+a directory or FIFO in their place is damage, never opened), every header,
+record and hash-table checksum, every hash slot against its record, every
+entry against its blob, and every blob against its BLAKE3 hash. Reads only;
+takes no lock.
 
 Exits 0 when everything is sound, and 1 with the file, offset and fault of
-every problem of the first kind found; `cacheman repair CACHE` recovers.
+every problem of the first kind found; `cacheman repair CACHE` recovers, and
+`cacheman repair --manifest` recovers from a damaged manifest.
 A damaged counters file is a note, not a problem (exit 0): hit and miss
 counting is best-effort, no entry is lost, and the next counted read replaces it."
 )]
@@ -38,10 +46,17 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         .iter()
         .map(|name| CacheName::new(name))
         .collect::<Result<Vec<_>>>()?;
-    let manifest = match verify::read_manifest(&ctx.store) {
-        Ok(Ok(manifest)) => manifest,
-        Ok(Err(problem)) => return failed(out, "store", Class::Manifest, &[&problem]),
-        Err(e) => return Err(e),
+    if names.is_empty() && !store_exists(ctx, "nothing to verify") {
+        return Ok(ExitCode::Success);
+    }
+    let manifest = match recover::read_manifest(&ctx.store)? {
+        Ok(manifest) => manifest,
+        Err(damaged) => {
+            let code = failed(out, "store", Class::Manifest, &[&damaged.problem])?;
+            output::flush(out)?;
+            eprintln!("hint: {MANIFEST_HINT}");
+            return Ok(code);
+        }
     };
     for name in &names {
         if !manifest.caches.contains_key(name.as_str()) {
@@ -52,11 +67,12 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         }
     }
     if names.is_empty() {
-        let unnamed = verify::unnamed_directories(&ctx.store, &manifest)?;
-        if !unnamed.is_empty() {
-            let unnamed: Vec<&Problem> = unnamed.iter().collect();
+        let layout = verify::check_layout(&ctx.store, &manifest)?;
+        if !layout.is_sound() {
+            let unnamed: Vec<&Problem> = layout.problems.iter().map(|(_, p)| p).collect();
             return failed(out, "store", Class::Layout, &unnamed);
         }
+        output::write_all(out, notes("store", &layout.notes).as_bytes())?;
     }
     let names = match names.is_empty() {
         true => ctx.store.caches()?.into_iter().map(|c| c.name).collect(),
@@ -67,15 +83,20 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             .store
             .find(name)?
             .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))?;
-        let bar = progress::bar(
-            verify::expected_entries(&cache.dir),
-            &format!("verifying {name}"),
-        );
+        if cache.settings.volatile && !cache.dir.path().exists() {
+            let line = format!(
+                "{name}: ok (volatile, and empty: its files are gone, as after a reboot)\n"
+            );
+            output::write_all(out, line.as_bytes())?;
+            continue;
+        }
+        let work = verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path());
+        let bar = progress::bar(work, Unit::Bytes, &format!("verifying {name}"));
         let (findings, counts) = verify::verify_cache(&cache.dir, &bar)?;
         bar.finish_and_clear();
         if let Some((class, problems)) = findings.first_class() {
             let code = failed(out, name.as_str(), class, &problems)?;
-            output::write_all(out, notes(name, &findings.notes).as_bytes())?;
+            output::write_all(out, notes(name.as_str(), &findings.notes).as_bytes())?;
             output::flush(out)?;
             eprintln!("hint: `cacheman repair {name}` recovers the intact entries");
             return Ok(code);
@@ -85,15 +106,15 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             output::plural(counts.entries, "entry", "entries"),
             output::plural(counts.journals, "journal", "journals"),
             output::plural(counts.blobs, "blob", "blobs"),
-            notes(name, &findings.notes)
+            notes(name.as_str(), &findings.notes)
         );
         output::write_all(out, line.as_bytes())?;
     }
     Ok(ExitCode::Success)
 }
 
-/// One line per note about a cache.
-fn notes(name: &CacheName, notes: &[Problem]) -> String {
+/// One line per note about a cache (or the store).
+fn notes(name: &str, notes: &[Problem]) -> String {
     notes
         .iter()
         .map(|note| format!("{name}: note: {note}\n"))

@@ -1,0 +1,282 @@
+//! Writing an export in bounded memory: each value, however large, streams
+//! out in chunks through a JSON string escaper, a CSV quoter or a base64
+//! encoder, after one pass that checks a blob against its hash and tells
+//! whether the value is text (and, for CSV, needs quotes).
+
+use std::io::{self, BufWriter, Write};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::write::EncoderWriter;
+use indicatif::ProgressBar;
+
+use crate::cli::output;
+use crate::cli::transfer::{CSV_HEADER, Format};
+use crate::error::Result;
+use crate::local::transfer::{Export, Portable};
+use crate::store::{CopyError, Value};
+
+/// Writes every entry of `export` to `out`, counting them on `bar`.
+pub fn write(
+    format: Format,
+    export: &Export,
+    out: &mut dyn Write,
+    bar: &ProgressBar,
+) -> Result<()> {
+    let mut out = BufWriter::with_capacity(64 << 10, out);
+    if format == Format::Csv {
+        writeln!(out, "{}", CSV_HEADER.join(",")).map_err(output::stdout_error)?;
+    }
+    export.for_each(|entry| {
+        bar.inc(1);
+        let shape = Shape::of(&entry.value)?;
+        let written = match format {
+            Format::Jsonl => jsonl(&mut out, &entry, &shape),
+            Format::Csv => csv(&mut out, &entry, &shape),
+        };
+        written.map_err(|e| match e {
+            CopyError::Store(e) => e,
+            CopyError::Output(e) => output::stdout_error(e),
+        })
+    })?;
+    out.flush().map_err(output::stdout_error)
+}
+
+/// What one pass over a value found out.
+#[derive(Debug, Default)]
+struct Shape {
+    text: bool,
+    /// It holds a byte a CSV field must be quoted for.
+    csv_special: bool,
+}
+
+impl Shape {
+    /// Reads the value once (a blob is checked against its hash on the way).
+    fn of(value: &Value) -> Result<Shape> {
+        let mut probe = Probe::default();
+        value.write_to(&mut probe).map_err(|e| match e {
+            CopyError::Store(e) => e,
+            CopyError::Output(_) => unreachable!("a probe accepts every write"),
+        })?;
+        Ok(Shape {
+            text: !probe.invalid && probe.carry.is_empty(),
+            csv_special: probe.csv_special,
+        })
+    }
+}
+
+/// A sink that checks what flows into it is UTF-8, a chunk at a time (a
+/// character cut between chunks is carried over), and looks for CSV's special bytes.
+#[derive(Default)]
+struct Probe {
+    carry: Vec<u8>,
+    invalid: bool,
+    csv_special: bool,
+}
+
+impl Write for Probe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.csv_special |= buf.iter().copied().any(csv_special);
+        if !self.invalid {
+            let mut data = std::mem::take(&mut self.carry);
+            data.extend_from_slice(buf);
+            match std::str::from_utf8(&data) {
+                Ok(_) => {}
+                Err(e) if e.error_len().is_none() => self.carry = data[e.valid_up_to()..].to_vec(),
+                Err(_) => self.invalid = true,
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn csv_special(byte: u8) -> bool {
+    matches!(byte, b',' | b'"' | b'\r' | b'\n')
+}
+
+/// Streams the value's bytes into `sink`, which [`Shape::of`] has checked.
+fn stream(value: &Value, sink: &mut dyn Write) -> Result<(), CopyError> {
+    match value {
+        Value::Bytes(bytes) => sink.write_all(bytes).map_err(CopyError::Output),
+        Value::Blob(blob) => blob.copy_to(sink),
+    }
+}
+
+/// Streams the value as base64 into `out`.
+fn base64(value: &Value, out: &mut dyn Write) -> Result<(), CopyError> {
+    let mut encoder = EncoderWriter::new(out, &STANDARD);
+    stream(value, &mut encoder)?;
+    encoder.finish().map(drop).map_err(CopyError::Output)
+}
+
+/// One JSON line, its fields in the order `serde_json` sorts them, the value
+/// last so it can stream.
+fn jsonl(out: &mut dyn Write, entry: &Portable<Value>, shape: &Shape) -> Result<(), CopyError> {
+    let key = serde_json::to_string(&crate::cli::json::bytes(&entry.key))
+        .map_err(|e| CopyError::Output(e.into()))?;
+    let expires = entry
+        .expires_ms
+        .map_or_else(|| "null".to_string(), |ms| ms.to_string());
+    write!(
+        out,
+        "{{\"created_ms\":{},\"expires_ms\":{expires},\"key\":{key},\"stale\":{},\"value\":",
+        entry.created_ms, entry.stale
+    )
+    .map_err(CopyError::Output)?;
+    if shape.text {
+        out.write_all(b"\"").map_err(CopyError::Output)?;
+        stream(&entry.value, &mut JsonEscaped(&mut *out))?;
+        out.write_all(b"\"}\n").map_err(CopyError::Output)
+    } else {
+        out.write_all(b"{\"bytes\":\"").map_err(CopyError::Output)?;
+        base64(&entry.value, out)?;
+        out.write_all(b"\"}}\n").map_err(CopyError::Output)
+    }
+}
+
+/// One CSV row, quoted where the `csv` crate would quote it.
+fn csv(out: &mut dyn Write, entry: &Portable<Value>, shape: &Shape) -> Result<(), CopyError> {
+    let text = shape.text && std::str::from_utf8(&entry.key).is_ok();
+    let field = |out: &mut dyn Write, bytes: &Value, special: bool| match (text, special) {
+        (false, _) => base64(bytes, out),
+        (true, false) => stream(bytes, out),
+        (true, true) => {
+            out.write_all(b"\"").map_err(CopyError::Output)?;
+            stream(bytes, &mut CsvQuoted(&mut *out))?;
+            out.write_all(b"\"").map_err(CopyError::Output)
+        }
+    };
+    let key = Value::Bytes(entry.key.clone());
+    field(out, &key, entry.key.iter().copied().any(csv_special))?;
+    out.write_all(b",").map_err(CopyError::Output)?;
+    field(out, &entry.value, shape.csv_special)?;
+    let encoding = if text { "text" } else { "base64" };
+    let expires = entry
+        .expires_ms
+        .map_or_else(String::new, |ms| ms.to_string());
+    writeln!(
+        out,
+        ",{encoding},{},{expires},{}",
+        entry.created_ms, entry.stale
+    )
+    .map_err(CopyError::Output)
+}
+
+/// Escapes what is written into it as the inside of a JSON string, exactly as
+/// `serde_json` does: `"`, `\` and control characters; UTF-8 passes through.
+struct JsonEscaped<'a>(&'a mut dyn Write);
+
+impl Write for JsonEscaped<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut plain = 0;
+        for (at, &byte) in buf.iter().enumerate() {
+            let escaped: &[u8] = match byte {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x08 => b"\\b",
+                0x0c => b"\\f",
+                0..0x20 => &[],
+                _ => continue,
+            };
+            self.0.write_all(&buf[plain..at])?;
+            match escaped {
+                [] => write!(self.0, "\\u{byte:04x}")?,
+                escaped => self.0.write_all(escaped)?,
+            }
+            plain = at + 1;
+        }
+        self.0.write_all(&buf[plain..])?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Doubles every quote written into it, as inside a quoted CSV field.
+struct CsvQuoted<'a>(&'a mut dyn Write);
+
+impl Write for CsvQuoted<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for (n, piece) in buf.split(|&b| b == b'"').enumerate() {
+            if n > 0 {
+                self.0.write_all(b"\"\"")?;
+            }
+            self.0.write_all(piece)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escaping_matches_serde_json() {
+        let every_ascii: Vec<u8> = (0..128).collect();
+        let text = String::from_utf8(every_ascii).unwrap() + "é ☃ 😀";
+        let mut escaped = Vec::new();
+        for chunk in text.as_bytes().chunks(5) {
+            JsonEscaped(&mut escaped).write_all(chunk).unwrap();
+        }
+        let expected = serde_json::to_string(&text).unwrap();
+        assert_eq!(
+            String::from_utf8(escaped).unwrap(),
+            expected[1..expected.len() - 1]
+        );
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_as_the_csv_crate_quotes_them() {
+        for field in [
+            "plain",
+            "",
+            " lead",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            "cr\r",
+            "#x",
+        ] {
+            let value = Value::Bytes(field.as_bytes().to_vec());
+            let shape = Shape::of(&value).unwrap();
+            let entry = Portable {
+                key: b"k".to_vec(),
+                value,
+                created_ms: 1,
+                expires_ms: None,
+                stale: false,
+            };
+            let mut ours = Vec::new();
+            csv(&mut ours, &entry, &shape).unwrap();
+            let mut theirs = csv::Writer::from_writer(Vec::new());
+            theirs
+                .write_record(["k", field, "text", "1", "", "false"])
+                .unwrap();
+            assert_eq!(ours, theirs.into_inner().unwrap(), "{field:?}");
+        }
+    }
+
+    #[test]
+    fn text_cut_between_chunks_is_still_text() {
+        let mut probe = Probe::default();
+        let snowman = "☃".as_bytes();
+        probe.write_all(&snowman[..1]).unwrap();
+        probe.write_all(&snowman[1..]).unwrap();
+        assert!(!probe.invalid && probe.carry.is_empty());
+        probe.write_all(b"\xff").unwrap();
+        assert!(probe.invalid);
+    }
+}
