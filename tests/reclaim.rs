@@ -198,7 +198,7 @@ fn readers_and_exports_never_find_a_blob_gone() {
                 let mut seen = 0;
                 export
                     .for_each(|entry| {
-                        well_formed(&entry.key, &entry.value);
+                        well_formed(&entry.key, &entry.value.into_bytes()?);
                         seen += 1;
                         Ok(())
                     })
@@ -241,7 +241,7 @@ fn an_export_keeps_the_blobs_it_has_yet_to_read() {
     let mut old = Vec::new();
     export
         .for_each(|entry| {
-            old.push(entry.value);
+            old.push(entry.value.into_bytes()?);
             Ok(())
         })
         .unwrap();
