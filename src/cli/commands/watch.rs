@@ -66,7 +66,10 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         quiet: args.quiet,
     };
     match watch(ctx, &args, log) {
-        Err(e) if log.json => Ok(log.fatal(&e.to_string(), e.hint().as_deref())),
+        Err(e) if log.json => {
+            log.fatal(&e.to_string(), e.hint().as_deref());
+            Ok(e.exit_code())
+        }
         result => result,
     }
 }
@@ -99,7 +102,10 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
             log.reports(reports);
             watcher
         }
-        Err(problem) => return Ok(log.fatal(&problem.message, problem.hint)),
+        Err(problem) => {
+            log.fatal(&problem.message, problem.hint);
+            return Ok(ExitCode::Store);
+        }
     };
     let (jobs, queue) = mpsc::channel();
     let syncer = ctx.spawn_syncer_reporting(queue, move |outcome| log.synced(outcome));
@@ -123,13 +129,14 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
             next_tick = now + TICK;
         }
         if look_at_store && !identity.intact() {
-            return Ok(log.fatal(
+            log.fatal(
                 &format!(
                     "the store {} was deleted or replaced while watching",
                     store.root().display()
                 ),
                 Some("start `cacheman watch` again for the store as it is now"),
-            ));
+            );
+            return Ok(ExitCode::Store);
         }
         if watcher.deadline().is_some_and(|due| due <= now) {
             log.reports(watcher.flush(now, false));
@@ -234,8 +241,8 @@ impl Log {
         }
     }
 
-    /// An error that ends the watcher: exit status 3.
-    fn fatal(&self, message: &str, hint: Option<&str>) -> ExitCode {
+    /// An error that ends the watcher.
+    fn fatal(&self, message: &str, hint: Option<&str>) {
         match self.json {
             true => self.line(
                 "error",
@@ -249,7 +256,6 @@ impl Log {
                 }
             }
         }
-        ExitCode::Store
     }
 
     fn watching(&self, caches: usize, dirs: usize) {
