@@ -242,7 +242,7 @@ fn a_glob_under_a_directory_whose_name_is_not_utf8_is_checked() {
 }
 
 #[test]
-fn a_glob_reads_only_the_directories_it_can_match_in() {
+fn a_glob_without_doublestar_matches_at_its_own_depth_only() {
     let env = bound_env();
     fs::create_dir_all(env.path("work/deep/a/b")).unwrap();
     env.cmd(["bind", "g", "*.conf"]).run();

@@ -248,6 +248,21 @@ fn files_and_subdirectories_created_in_a_bound_tree_or_matching_a_glob_invalidat
 }
 
 #[test]
+fn the_log_counts_inotify_watches_and_a_glob_watches_only_where_it_can_match() {
+    let env = Env::new();
+    for sub in 0..20 {
+        fs::create_dir_all(env.path(format!("work/tree/{sub}"))).unwrap();
+        fs::create_dir_all(env.path(format!("work/globbed/{sub}/deeper"))).unwrap();
+    }
+    env.cmd(["bind", "tree", "tree"]).run();
+    env.cmd(["bind", "confs", "globbed/*.conf"]).run();
+    let watch = Watch::start(&env, &[]);
+    let first = watch.lines_of("watch", None).remove(0);
+    // The store, work (above both), tree and its 20 subdirectories, globbed.
+    assert_eq!(first["dirs"], 24, "{first}");
+}
+
+#[test]
 fn a_bound_files_directory_deleted_and_made_again_is_watched_again() {
     let env = Env::new();
     let conf = env.path("work/conf");
