@@ -13,7 +13,7 @@ use crate::local::{LocalStore, fsutil, unknown_cache};
 use crate::name::CacheName;
 use crate::store::{CacheSettings, Invalidation, Store};
 use crate::watch::fingerprint::{Fingerprint, Scan};
-use crate::watch::pattern::{Pattern, compile_all};
+use crate::watch::pattern::{Pattern, canonical_or_same, compile_all};
 
 /// The paths a cache is bound to, and their fingerprint when it was last
 /// invalidated, checked or bound.
@@ -37,11 +37,10 @@ pub struct Rebound {
 /// A bound cache whose files changed: the patterns scanned and the new fingerprint.
 pub type Change = (CacheName, Vec<Pattern>, Fingerprint);
 
-/// The store's directory, canonical when it exists (bound paths are): what
-/// every scan leaves out.
+/// The store's directory, made canonical as bound paths are: what every scan
+/// leaves out.
 pub fn store_dir(store: &LocalStore) -> PathBuf {
-    let root = store.root();
-    root.canonicalize().unwrap_or(root.to_path_buf())
+    canonical_or_same(store.root())
 }
 
 /// Binds `cache` to more paths, creating the cache if needed.

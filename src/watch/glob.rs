@@ -96,11 +96,8 @@ fn components(text: &str) -> Option<Vec<&str>> {
             _ if escaped => escaped = false,
             '\\' => escaped = true,
             ']' if in_class => in_class = false,
-            _ if in_class => {
-                if c == '/' {
-                    return None;
-                }
-            }
+            '/' if in_class => return None,
+            _ if in_class => {}
             '[' => in_class = true,
             '{' => braces += 1,
             '}' => braces = braces.saturating_sub(1),

@@ -223,7 +223,7 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// The path with its longest existing prefix made canonical.
-fn canonical_or_same(path: &Path) -> PathBuf {
+pub fn canonical_or_same(path: &Path) -> PathBuf {
     if let Ok(canonical) = path.canonicalize() {
         return canonical;
     }

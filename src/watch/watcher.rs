@@ -255,7 +255,7 @@ impl Watcher {
     fn watching(&self) -> Report {
         Report::Watching {
             caches: self.bound.len(),
-            dirs: self.watches.len(),
+            dirs: self.watches.count(),
         }
     }
 

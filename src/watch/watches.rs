@@ -56,7 +56,7 @@ impl Watches {
     }
 
     /// How many inotify watches are held.
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.dirs.len()
     }
 
