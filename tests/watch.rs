@@ -12,6 +12,7 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 struct Watch {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    /// Set once every line of stderr was read.
+    closed: Arc<AtomicBool>,
 }
 
 impl Watch {
@@ -48,13 +51,19 @@ impl Watch {
             .expect("start cacheman watch");
         let stderr = child.stderr.take().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
+        let closed = Arc::new(AtomicBool::new(false));
+        let (sink, end) = (lines.clone(), closed.clone());
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
+            end.store(true, Ordering::SeqCst);
         });
-        Watch { child, lines }
+        Watch {
+            child,
+            lines,
+            closed,
+        }
     }
 
     fn text(&self) -> Vec<String> {
@@ -83,6 +92,12 @@ impl Watch {
             .filter(|line| line["action"] == action)
             .filter(|line| cache.is_none_or(|c| line["cache"] == c))
             .collect()
+    }
+
+    /// The error logged, once the watcher has exited.
+    fn error(&mut self) -> Value {
+        self.exit_code();
+        self.lines_of("error", None).remove(0)
     }
 
     fn invalidations(&self, cache: &str) -> usize {
@@ -121,16 +136,18 @@ impl Watch {
         assert!(status.success());
     }
 
-    /// Waits for the exit status.
+    /// Waits for the exit status, and for the whole log to be read.
     fn exit_code(&mut self) -> i32 {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().expect("watch exited, not killed by a signal");
-            }
-            assert!(Instant::now() < deadline, "watch did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut status = None;
+        eventually(PATIENCE, "watch to exit", || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        });
+        eventually(PATIENCE, "the end of the log", || {
+            self.closed.load(Ordering::SeqCst)
+        });
+        let status = status.unwrap();
+        status.code().expect("watch exited, not killed by a signal")
     }
 }
 
@@ -470,8 +487,8 @@ fn a_second_watcher_on_the_same_store_is_refused() {
         .run();
     let mut json = Watch::spawn(&env, &["--json"]);
     assert_eq!(json.exit_code(), 2);
-    let error = json.log().remove(0);
-    assert_eq!(error["action"], "error");
+    let error = json.error();
+    assert_eq!(json.log().len(), 1, "the error is all it logs");
     assert!(
         error["message"]
             .as_str()
@@ -486,7 +503,7 @@ fn deleting_the_store_while_watching_stops_the_watcher_with_exit_3() {
     let mut watch = Watch::start(&env, &[]);
     fs::remove_dir_all(env.store()).unwrap();
     assert_eq!(watch.exit_code(), 3);
-    let error = watch.lines_of("error", None).remove(0);
+    let error = watch.error();
     assert!(
         error["message"].as_str().unwrap().contains("was deleted"),
         "{error}"
