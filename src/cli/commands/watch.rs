@@ -31,12 +31,13 @@ const MAX_DEBOUNCE: Duration = Duration::from_secs(3600);
 #[command(
     after_help = "Watches every path bound with `cacheman bind` and, when bound files are
 written, created, deleted or replaced (editors' write-and-rename saves too),
-invalidates their caches with all their dependents: once per cache for a burst
-of changes once that cache's paths were quiet for a --debounce window (at most
-20 windows after its first change; at most 1h). Bindings added or removed while
-it runs take effect at once, each checked for changes made before it was
-watched; on start every binding is. Touching or chmod-ing a bound path counts as
-a change; reading it does not.
+invalidates their caches with all their dependents, once per cache for a burst
+of changes: when that cache's paths have been quiet for a --debounce window (at
+most 1h), or 20 windows after the burst began. Caches changed in the same burst
+are invalidated together. Bindings added or removed while it runs take effect
+at once, each checked for changes made before it was watched; on start every
+binding is. Touching or chmod-ing a bound path counts as a change; reading it
+does not.
 
 It also runs the store's autosync timers, and on SIGINT or SIGTERM syncs every
 cache with pending changes and exits 0 (a second signal exits at once). One
