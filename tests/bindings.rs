@@ -24,6 +24,13 @@ fn hits(env: &Env, cache: &str) -> bool {
     env.get(cache, "k").is_some()
 }
 
+/// Runs `check` and asserts whether it invalidated something.
+fn check_invalidates(env: &Env, invalidated: bool) {
+    env.cmd(["check", "--status", "--quiet"])
+        .status(i32::from(invalidated))
+        .run();
+}
+
 #[test]
 fn check_invalidates_caches_whose_files_changed_while_no_watcher_ran() {
     let env = bound_env();
@@ -45,7 +52,7 @@ fn check_invalidates_caches_whose_files_changed_while_no_watcher_ran() {
 fn check_sees_a_same_size_rewrite_made_at_once() {
     let env = bound_env();
     fs::write(env.path("work/a.conf"), "9").unwrap();
-    env.cmd(["check", "--status", "--quiet"]).status(1).run();
+    check_invalidates(&env, true);
     assert!(!hits(&env, "cfg"));
 }
 
@@ -111,22 +118,160 @@ fn ls_and_graph_show_bindings() {
         .stdout(format!("cfg\n└── report\ncfg <- {a_conf}\n"))
         .run();
     env.cmd(["ls"])
-        .stdout_contains(&format!("{tree}/,{tree}/**/*.rs"))
+        .stdout_contains(&format!("{tree}/, {tree}/**/*.rs"))
+        .run();
+    fs::write(env.path("work/a,b\nc"), "").unwrap();
+    env.cmd(["bind", "odd", "a,b\nc"]).run();
+    let odd = format!("{:?}", env.path("work/a,b\nc").display().to_string());
+    env.cmd(["ls"]).stdout_contains(&odd).run();
+    env.cmd(["graph", "odd"])
+        .stdout(format!("odd\nodd <- {odd}\n"))
         .run();
 }
 
 #[test]
 fn unbind_removes_bindings_and_exits_1_when_none_matched() {
     let env = bound_env();
-    env.cmd(["unbind", "cfg", "b.conf"]).status(1).run();
     env.cmd(["unbind", "cfg", "a.conf"]).run();
     assert_eq!(env.ls_cache("cfg")["bindings"], json!([]));
     fs::write(env.path("work/a.conf"), "2").unwrap();
     env.cmd(["check"]).run();
-    assert!(hits(&env, "cfg"));
+    assert!(hits(&env, "cfg"), "an unbound file changed");
     env.cmd(["bind", "cfg", "a.conf", "x", "y"]).run();
     env.cmd(["unbind", "cfg", "--all"]).run();
     assert_eq!(env.ls_cache("cfg")["bindings"], json!([]));
+}
+
+#[test]
+fn an_unbind_of_paths_not_bound_says_so_and_changes_nothing() {
+    let env = bound_env();
+    fs::write(env.path("work/a.conf"), "changed").unwrap();
+    let before = env.tree();
+    let b_conf = env.path("work/b.conf");
+    env.cmd(["unbind", "cfg", "b.conf"])
+        .status(1)
+        .stderr(format!(
+            "cacheman: {} was not bound to 'cfg'\n",
+            b_conf.display()
+        ))
+        .run();
+    assert_eq!(env.tree(), before);
+    assert!(hits(&env, "cfg"), "a refused unbind invalidates nothing");
+    env.cmd(["unbind", "cfg", "a.conf", "b.conf"])
+        .stderr_contains("b.conf was not bound")
+        .run();
+    assert!(!hits(&env, "cfg"), "a.conf had changed while bound");
+}
+
+#[test]
+fn a_bound_directory_deleted_since_can_be_unbound_with_or_without_a_slash() {
+    let env = bound_env();
+    for named in ["tree", "tree/"] {
+        fs::create_dir(env.path("work/tree")).unwrap();
+        env.cmd(["bind", "dd", "tree"]).run();
+        fs::remove_dir(env.path("work/tree")).unwrap();
+        env.cmd(["unbind", "dd", named]).run();
+        assert_eq!(env.ls_cache("dd")["bindings"], json!([]), "{named}");
+    }
+}
+
+#[test]
+fn a_trailing_slash_binds_a_directory_that_does_not_exist_yet() {
+    let env = bound_env();
+    env.cmd(["bind", "late", "build/"]).run();
+    let build = env.path("work/build").display().to_string();
+    assert_eq!(
+        env.ls_cache("late")["bindings"],
+        json!([format!("{build}/")])
+    );
+    env.cmd(["bind", "cfg", "a.conf/"])
+        .usage_error("is not a directory")
+        .run();
+    fs::create_dir(env.path("work/build")).unwrap();
+    fs::write(env.path("work/build/out.o"), "1").unwrap();
+    env.set("late", "k", "v");
+    check_invalidates(&env, true);
+    assert!(!hits(&env, "late"));
+    env.set("late", "k", "v");
+    check_invalidates(&env, false);
+    fs::write(env.path("work/build/out.o"), "2").unwrap();
+    check_invalidates(&env, true);
+    assert!(!hits(&env, "late"), "a file inside counts");
+}
+
+#[test]
+fn a_path_bound_as_a_file_that_becomes_a_directory_covers_the_tree() {
+    let env = bound_env();
+    env.cmd(["bind", "p", "later"]).run();
+    fs::create_dir(env.path("work/later")).unwrap();
+    env.cmd(["check", "--quiet"]).run();
+    env.set("p", "k", "v");
+    fs::write(env.path("work/later/x"), "").unwrap();
+    check_invalidates(&env, true);
+    assert!(!hits(&env, "p"));
+}
+
+#[test]
+fn check_counts_empty_directories_and_links_but_does_not_follow_them() {
+    let env = bound_env();
+    fs::create_dir_all(env.path("work/tree")).unwrap();
+    fs::create_dir_all(env.path("outside")).unwrap();
+    fs::write(env.path("outside/target"), "1").unwrap();
+    env.cmd(["bind", "tree", "tree"]).run();
+    env.set("tree", "k", "v");
+    fs::create_dir(env.path("work/tree/empty")).unwrap();
+    check_invalidates(&env, true);
+    std::os::unix::fs::symlink(env.path("outside"), env.path("work/tree/link")).unwrap();
+    check_invalidates(&env, true);
+    env.set("tree", "k", "v");
+    fs::write(env.path("outside/target"), "2").unwrap();
+    check_invalidates(&env, false);
+    assert!(hits(&env, "tree"), "a link's target is not in the tree");
+}
+
+#[test]
+fn a_glob_under_a_directory_whose_name_is_not_utf8_is_checked() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = bound_env();
+    let name = std::ffi::OsStr::from_bytes(b"d\xff");
+    fs::create_dir(env.path("work").join(name)).unwrap();
+    let mut glob = name.to_owned();
+    glob.push("/*.txt");
+    env.cmd(["bind", "ng"]).arg(&glob).run();
+    env.set("ng", "k", "v");
+    fs::write(env.path("work").join(name).join("x.txt"), "").unwrap();
+    check_invalidates(&env, true);
+    assert!(!hits(&env, "ng"));
+    env.cmd(["bind", "ng"])
+        .arg(std::ffi::OsStr::from_bytes(b"*\xff.txt"))
+        .usage_error("not valid UTF-8")
+        .run();
+}
+
+#[test]
+fn a_glob_without_doublestar_matches_at_its_own_depth_only() {
+    let env = bound_env();
+    fs::create_dir_all(env.path("work/deep/a/b")).unwrap();
+    env.cmd(["bind", "g", "*.conf"]).run();
+    env.set("g", "k", "v");
+    fs::write(env.path("work/deep/a/b/x.conf"), "").unwrap();
+    check_invalidates(&env, false);
+    assert!(hits(&env, "g"), "*.conf does not reach into subdirectories");
+}
+
+#[test]
+fn check_invalidates_a_dependent_of_several_changed_caches_once() {
+    let env = bound_env();
+    fs::write(env.path("work/b.conf"), "1").unwrap();
+    env.cmd(["bind", "other", "b.conf"]).run();
+    env.cmd(["depend", "other", "report"]).run();
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    fs::write(env.path("work/b.conf"), "2").unwrap();
+    let out = env.cmd(["check", "--json"]).any_stdout().run().stdout;
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report[0]["cache"], "cfg");
+    assert_eq!(report[1]["cache"], "other");
+    assert_eq!(report[0]["epoch"], report[1]["epoch"], "one invalidation");
 }
 
 #[test]
@@ -141,13 +286,14 @@ fn dropping_a_cache_drops_its_bindings() {
 #[test]
 fn bad_input_is_refused_with_nothing_changed() {
     let env = bound_env();
+    fs::write(env.path("work/a.conf"), "changed").unwrap();
     let before = env.tree();
     env.cmd(["bind", "cfg", "src/[oops"])
         .usage_error("bad glob")
         .run();
     env.cmd(["bind", "cfg", ""]).usage_error("empty path").run();
     env.cmd(["bind", "bad/name", "a.conf"])
-        .usage_error("")
+        .usage_error("invalid cache name \"bad/name\"")
         .run();
     env.cmd(["unbind", "nosuch", "a.conf"])
         .usage_error("no cache named 'nosuch'")
@@ -155,10 +301,19 @@ fn bad_input_is_refused_with_nothing_changed() {
     env.cmd(["check", "nosuch"])
         .usage_error("no cache named 'nosuch'")
         .run();
+    env.cmd(["check", "cfg", "nosuch"])
+        .usage_error("no cache named 'nosuch'")
+        .run();
     env.cmd(["config", "--check-bindings"])
         .usage_error("only --autosync")
         .run();
+    for inside in ["../store", "../store/manifest", "../store/*"] {
+        env.cmd(["bind", "loop", inside])
+            .usage_error("cannot bind a path inside the store")
+            .run();
+    }
     assert_eq!(env.tree(), before);
+    assert!(hits(&env, "cfg"), "nothing was checked");
 }
 
 #[test]
@@ -167,7 +322,7 @@ fn a_store_inside_a_bound_tree_is_no_change_to_it() {
     env.cmd(["bind", "everything"]).arg(env.root()).run();
     env.set("everything", "k", "v");
     env.cmd(["sync"]).any_stderr().run();
-    env.cmd(["check", "--status"]).run();
+    check_invalidates(&env, false);
     assert!(hits(&env, "everything"));
     fs::write(env.path("work/new"), "").unwrap();
     env.cmd(["check", "--status"]).status(1).any_stdout().run();

@@ -1,7 +1,10 @@
 //! `cacheman watch` with real files in a temporary directory: every kind of
 //! change invalidates exactly the bound cache and its dependents, bursts are
-//! debounced, bindings made while it runs count, SIGTERM syncs, and a second
-//! watcher is refused. Every wait polls a condition with a deadline.
+//! debounced, bindings made while it runs count, signals sync, a second
+//! watcher is refused, and the log is what it says. Every wait polls a
+//! condition with a deadline; "nothing else happened" is shown by a later
+//! change to a sentinel cache, whose invalidation is logged after anything the
+//! earlier change caused.
 
 mod common;
 
@@ -9,57 +12,92 @@ use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cacheman::{CacheName, LocalStore, Store};
 use common::{Env, eventually};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// How long any awaited event may take on a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A running `cacheman watch --json`, killed when dropped (also on failure).
+/// A running `cacheman watch`, killed when dropped (also on failure).
 struct Watch {
     child: Child,
-    log: Arc<Mutex<Vec<Value>>>,
+    lines: Arc<Mutex<Vec<String>>>,
+    /// Set once every line of stderr was read.
+    closed: Arc<AtomicBool>,
 }
 
 impl Watch {
-    /// Starts a watcher and waits until it watches.
+    /// Starts `cacheman watch --json` and waits until it watches.
     fn start(env: &Env, extra: &[&str]) -> Watch {
+        let watch = Watch::spawn(env, &[&["--json"], extra].concat());
+        watch.wait_for("the watcher to start", |w| w.count("watch", None) > 0);
+        watch
+    }
+
+    /// Starts `cacheman watch ARGS...` without waiting.
+    fn spawn(env: &Env, args: &[&str]) -> Watch {
         let mut child = env
             .std_command()
-            .args(["watch", "--json"])
-            .args(extra)
+            .arg("watch")
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start cacheman watch");
         let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let sink = log.clone();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let closed = Arc::new(AtomicBool::new(false));
+        let (sink, end) = (lines.clone(), closed.clone());
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let value = serde_json::from_str(&line)
-                    .unwrap_or_else(|_| panic!("watch logged a line that is not JSON: {line}"));
-                sink.lock().unwrap().push(value);
+                sink.lock().unwrap().push(line);
             }
+            end.store(true, Ordering::SeqCst);
         });
-        let watch = Watch { child, log };
-        watch.wait_for("the watcher to start", |w| w.count("watch", None) > 0);
-        watch
+        Watch {
+            child,
+            lines,
+            closed,
+        }
+    }
+
+    fn text(&self) -> Vec<String> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    /// The log, every line of which must be a JSON object.
+    fn log(&self) -> Vec<Value> {
+        self.text()
+            .iter()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|_| panic!("watch logged a line that is not JSON: {line}"))
+            })
+            .collect()
     }
 
     /// Log lines of an action (about one cache).
     fn count(&self, action: &str, cache: Option<&str>) -> usize {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
+        self.lines_of(action, cache).len()
+    }
+
+    fn lines_of(&self, action: &str, cache: Option<&str>) -> Vec<Value> {
+        self.log()
+            .into_iter()
             .filter(|line| line["action"] == action)
             .filter(|line| cache.is_none_or(|c| line["cache"] == c))
-            .count()
+            .collect()
+    }
+
+    /// The error logged, once the watcher has exited.
+    fn error(&mut self) -> Value {
+        self.exit_code();
+        self.lines_of("error", None).remove(0)
     }
 
     fn invalidations(&self, cache: &str) -> usize {
@@ -70,24 +108,46 @@ impl Watch {
         eventually(PATIENCE, what, || done(self));
     }
 
-    /// Sends SIGTERM and waits for the exit status.
-    fn terminate(&mut self) -> i32 {
+    /// Waits for the watcher to report this many bound caches.
+    fn wait_watching(&self, caches: usize) {
+        self.wait_for("the watcher to see the bindings", |w| {
+            w.lines_of("watch", None)
+                .last()
+                .is_some_and(|l| l["caches"] == caches)
+        });
+    }
+
+    /// Writes `file` (bound to the cache `sentinel`) and waits for that
+    /// cache's next invalidation: whatever earlier changes caused is logged
+    /// and done by then.
+    fn settle(&self, env: &Env, sentinel: &str, file: &str) {
+        let before = self.invalidations(sentinel);
+        fs::write(env.path(file), format!("{before}")).unwrap();
+        self.wait_for("the sentinel's invalidation", |w| {
+            w.invalidations(sentinel) > before
+        });
+    }
+
+    fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code().expect("watch exited, not killed by a signal");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "watch did not exit after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    }
+
+    /// Waits for the exit status, and for the whole log to be read.
+    fn exit_code(&mut self) -> i32 {
+        let mut status = None;
+        eventually(PATIENCE, "watch to exit", || {
+            status = self.child.try_wait().unwrap();
+            status.is_some()
+        });
+        eventually(PATIENCE, "the end of the log", || {
+            self.closed.load(Ordering::SeqCst)
+        });
+        let status = status.unwrap();
+        status.code().expect("watch exited, not killed by a signal")
     }
 }
 
@@ -109,13 +169,16 @@ fn fill(env: &Env, caches: &[&str]) {
 }
 
 /// cfg is bound to a.conf and report depends on cfg; other is bound to
-/// b.conf beside it, and free depends on nothing.
+/// b.conf beside it, and free depends on nothing; sentinel is bound to
+/// work/sentinel.
 fn bound_env() -> Env {
     let env = Env::new();
     fs::write(env.path("work/a.conf"), "1").unwrap();
     fs::write(env.path("work/b.conf"), "1").unwrap();
+    fs::write(env.path("work/sentinel"), "").unwrap();
     env.cmd(["bind", "cfg", "a.conf"]).run();
     env.cmd(["bind", "other", "b.conf"]).run();
+    env.cmd(["bind", "sentinel", "sentinel"]).run();
     env.cmd(["depend", "cfg", "report"]).run();
     env
 }
@@ -133,12 +196,15 @@ fn one_change(env: &Env, watch: &Watch, step: usize, change: impl FnOnce(&Path))
         !hits(env, "report"),
         "step {step}: report, depending on cfg, still hits"
     );
+    watch.settle(env, "sentinel", "work/sentinel");
+    assert_eq!(watch.invalidations("cfg"), step, "step {step}: cfg again");
+    assert_eq!(watch.invalidations("other"), 0, "step {step}: other");
     assert!(hits(env, "other"), "step {step}: other was invalidated");
     assert!(hits(env, "free"), "step {step}: free was invalidated");
 }
 
 #[test]
-fn modify_delete_create_and_rename_over_each_invalidate_the_bound_cache_and_its_dependents() {
+fn modify_delete_create_rename_over_and_touch_each_invalidate_the_bound_cache_and_its_dependents() {
     let env = bound_env();
     let watch = Watch::start(&env, &[]);
     one_change(&env, &watch, 1, |file| fs::write(file, "2").unwrap());
@@ -149,36 +215,68 @@ fn modify_delete_create_and_rename_over_each_invalidate_the_bound_cache_and_its_
         fs::write(&temp, "4").unwrap();
         fs::rename(&temp, file).unwrap();
     });
-    let line = watch
-        .log
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|l| l["action"] == "invalidate")
-        .cloned()
-        .unwrap();
-    assert_eq!(line["invalidated"], serde_json::json!(["cfg", "report"]));
-    assert_eq!(line["paths"], serde_json::json!([env.path("work/a.conf")]));
-    assert_eq!(watch.invalidations("other"), 0);
+    one_change(&env, &watch, 5, |file| {
+        let past = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        fs::File::open(file).unwrap().set_modified(past).unwrap();
+    });
+    let line = watch.lines_of("invalidate", Some("cfg")).remove(0);
+    assert_eq!(line["invalidated"], json!(["cfg", "report"]));
+    assert_eq!(line["paths"], json!([env.path("work/a.conf")]));
+    assert_eq!(line["changed"], 1);
 }
 
 #[test]
-fn a_file_created_in_a_bound_directory_or_matching_a_glob_invalidates() {
-    let env = Env::new();
+fn files_and_subdirectories_created_in_a_bound_tree_or_matching_a_glob_invalidate() {
+    let env = bound_env();
     fs::create_dir_all(env.path("work/tree/sub")).unwrap();
     env.cmd(["bind", "tree", "tree"]).run();
     env.cmd(["bind", "confs", "tree/*.conf"]).run();
-    fill(&env, &["tree", "confs"]);
+    env.cmd(["bind", "rs", "tree/**/*.rs"]).run();
+    fill(&env, &["tree", "confs", "rs"]);
     let watch = Watch::start(&env, &[]);
     fs::write(env.path("work/tree/sub/new.txt"), "x").unwrap();
     watch.wait_for("tree's invalidation", |w| w.invalidations("tree") == 1);
-    assert!(
-        hits(&env, "confs"),
-        "a .txt deep in the tree is not a *.conf"
-    );
+    fs::create_dir(env.path("work/tree/later")).unwrap();
+    watch.wait_for("tree's invalidation by an empty directory", |w| {
+        w.invalidations("tree") == 2
+    });
+    fs::write(env.path("work/tree/later/deep.txt"), "x").unwrap();
+    watch.wait_for("tree's invalidation in the new directory", |w| {
+        w.invalidations("tree") == 3
+    });
+    watch.settle(&env, "sentinel", "work/sentinel");
+    assert!(hits(&env, "confs"), "no .conf changed");
+    assert!(hits(&env, "rs"), "no .rs changed");
     fs::write(env.path("work/tree/x.conf"), "x").unwrap();
     watch.wait_for("confs' invalidation", |w| w.invalidations("confs") == 1);
     assert!(!hits(&env, "confs"));
+    fs::create_dir_all(env.path("work/tree/later/a/b")).unwrap();
+    fs::write(env.path("work/tree/later/a/b/c.rs"), "x").unwrap();
+    watch.wait_for("rs' invalidation", |w| w.invalidations("rs") == 1);
+    assert!(!hits(&env, "rs"));
+    fs::write(env.path("work/tree/later/a/b/d.rs"), "x").unwrap();
+    watch.wait_for("rs' invalidation in a directory made while watching", |w| {
+        w.invalidations("rs") == 2
+    });
+    fill(&env, &["confs"]);
+    watch.settle(&env, "sentinel", "work/sentinel");
+    assert_eq!(watch.invalidations("confs"), 1, "*.conf is one level deep");
+    assert!(hits(&env, "confs"));
+}
+
+#[test]
+fn the_log_counts_inotify_watches_and_a_glob_watches_only_where_it_can_match() {
+    let env = Env::new();
+    for sub in 0..20 {
+        fs::create_dir_all(env.path(format!("work/tree/{sub}"))).unwrap();
+        fs::create_dir_all(env.path(format!("work/globbed/{sub}/deeper"))).unwrap();
+    }
+    env.cmd(["bind", "tree", "tree"]).run();
+    env.cmd(["bind", "confs", "globbed/*.conf"]).run();
+    let watch = Watch::start(&env, &[]);
+    let first = watch.lines_of("watch", None).remove(0);
+    // The store, work (above both), tree and its 20 subdirectories, globbed.
+    assert_eq!(first["dirs"], 24, "{first}");
 }
 
 #[test]
@@ -206,87 +304,178 @@ fn a_bound_files_directory_deleted_and_made_again_is_watched_again() {
 }
 
 #[test]
-fn a_burst_of_1000_writes_is_one_invalidation_per_cache() {
-    let env = Env::new();
+fn a_directory_bound_before_it_exists_is_watched_as_a_tree_once_made() {
+    let env = bound_env();
+    env.cmd(["bind", "late", "build/"]).run();
+    let watch = Watch::start(&env, &[]);
+    fs::create_dir(env.path("work/build")).unwrap();
+    watch.wait_for("late's invalidation", |w| w.invalidations("late") == 1);
+    fill(&env, &["late"]);
+    fs::write(env.path("work/build/out.o"), "1").unwrap();
+    watch.wait_for("late's invalidation by a file in it", |w| {
+        w.invalidations("late") == 2
+    });
+    assert!(!hits(&env, "late"));
+}
+
+#[test]
+fn a_glob_under_a_directory_whose_name_is_not_utf8_matches() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = bound_env();
+    let name = std::ffi::OsStr::from_bytes(b"d\xff");
+    let dir = env.path("work").join(name);
+    fs::create_dir(&dir).unwrap();
+    let mut glob = name.to_owned();
+    glob.push("/*.txt");
+    env.cmd(["bind", "ng"]).arg(&glob).run();
+    fill(&env, &["ng"]);
+    let watch = Watch::start(&env, &[]);
+    fs::write(dir.join("x.txt"), "1").unwrap();
+    watch.wait_for("ng's invalidation", |w| w.invalidations("ng") == 1);
+    assert!(!hits(&env, "ng"));
+}
+
+#[test]
+fn a_burst_of_1000_writes_is_one_invalidation_per_cache_and_dependent() {
+    let env = bound_env();
     fs::create_dir(env.path("work/tree")).unwrap();
-    fs::write(env.path("work/sentinel"), "").unwrap();
     env.cmd(["bind", "tree", "tree"]).run();
     env.cmd(["bind", "texts", "tree/*.txt"]).run();
-    env.cmd(["bind", "sentinel", "sentinel"]).run();
     env.cmd(["depend", "tree", "summary"]).run();
-    let watch = Watch::start(&env, &["--debounce", "500ms"]);
+    env.cmd(["depend", "texts", "summary"]).run();
+    fill(&env, &["tree", "texts", "summary", "other"]);
+    // The default debounce.
+    let watch = Watch::start(&env, &[]);
     for i in 0..1000 {
         fs::write(env.path(format!("work/tree/f{i}.txt")), i.to_string()).unwrap();
     }
     watch.wait_for("the burst's invalidations", |w| {
         w.invalidations("tree") >= 1 && w.invalidations("texts") >= 1
     });
-    // Events and log lines come in order: once the sentinel, written after the
-    // burst was acted on, is logged, any late invalidation from the burst is too.
-    fs::write(env.path("work/sentinel"), "done").unwrap();
-    watch.wait_for("the sentinel's invalidation", |w| {
-        w.invalidations("sentinel") == 1
-    });
-    assert_eq!(watch.invalidations("tree"), 1);
-    assert_eq!(watch.invalidations("texts"), 1);
+    for cache in ["tree", "texts", "summary"] {
+        assert!(!hits(&env, cache), "{cache} still hits after the burst");
+    }
+    watch.settle(&env, "sentinel", "work/sentinel");
+    let tree = watch.lines_of("invalidate", Some("tree"));
+    let texts = watch.lines_of("invalidate", Some("texts"));
+    assert_eq!((tree.len(), texts.len()), (1, 1), "one invalidation each");
     assert_eq!(
-        watch.invalidations("summary"),
-        0,
-        "summary goes with tree's cascade"
+        tree[0]["epoch"], texts[0]["epoch"],
+        "one invalidation for both, so summary, depending on both, went once"
     );
+    assert_eq!(tree[0]["invalidated"], json!(["tree", "summary"]));
+    assert_eq!(tree[0]["changed"], 1000);
+    assert_eq!(tree[0]["paths"].as_array().unwrap().len(), 10);
+    assert!(hits(&env, "other"));
 }
 
 #[test]
-fn a_binding_added_while_watching_takes_effect() {
-    let env = Env::new();
+fn a_binding_added_while_watching_takes_effect_and_unbinding_ends_it() {
+    let env = bound_env();
     fs::write(env.path("work/late.conf"), "1").unwrap();
     let watch = Watch::start(&env, &[]);
     env.cmd(["bind", "late", "late.conf"]).run();
     fill(&env, &["late"]);
-    watch.wait_for("the watcher to see the binding", |w| {
-        w.log
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|l| l["action"] == "watch" && l["caches"] == 1)
-    });
+    watch.wait_watching(4);
     fs::write(env.path("work/late.conf"), "2").unwrap();
     watch.wait_for("late's invalidation", |w| w.invalidations("late") == 1);
     assert!(!hits(&env, "late"));
     env.cmd(["unbind", "late", "late.conf"]).run();
-    watch.wait_for("the watcher to see the unbinding", |w| {
-        w.log
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|l| l["action"] == "watch" && l["caches"] == 0)
-    });
+    watch.wait_watching(3);
+    fill(&env, &["late"]);
+    fs::write(env.path("work/late.conf"), "3").unwrap();
+    watch.settle(&env, "sentinel", "work/sentinel");
+    assert_eq!(watch.invalidations("late"), 1);
+    assert!(hits(&env, "late"), "an unbound file changed");
 }
 
 #[test]
-fn sigterm_syncs_pending_changes_and_exits_0() {
-    let env = Env::new();
-    env.cmd(["create", "c", "--autosync", "off"]).run();
-    fill(&env, &["c"]);
-    env.set("c", "k2", "v2");
-    assert_eq!(env.ls_cache("c")["pending"], 2);
-    let mut watch = Watch::start(&env, &[]);
-    assert_eq!(watch.terminate(), 0);
-    assert_eq!(env.ls_cache("c")["pending"], 0);
-    assert_eq!(watch.count("sync", Some("c")), 1);
-    assert_eq!(watch.count("stop", None), 1);
-    assert!(hits(&env, "c"));
+fn a_change_between_bind_and_the_watch_taking_it_up_is_caught_up() {
+    let env = bound_env();
+    // In a directory nothing watches yet, so no event reports the change.
+    fs::create_dir(env.path("work/late")).unwrap();
+    fs::write(env.path("work/late/late.conf"), "1").unwrap();
+    let watch = Watch::start(&env, &[]);
+    watch.signal("STOP");
+    env.cmd(["bind", "late", "late/late.conf"]).run();
+    fill(&env, &["late"]);
+    fs::write(env.path("work/late/late.conf"), "2").unwrap();
+    watch.signal("CONT");
+    watch.wait_for("late's catch-up invalidation", |w| {
+        w.invalidations("late") == 1
+    });
+    assert!(!hits(&env, "late"));
+}
+
+#[test]
+fn an_overflowing_event_queue_rescans_every_binding() {
+    let max: usize = fs::read_to_string("/proc/sys/fs/inotify/max_queued_events")
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(16384);
+    if max > 200_000 {
+        eprintln!("skipped: fs.inotify.max_queued_events is {max}");
+        return;
+    }
+    let env = bound_env();
+    fs::create_dir(env.path("work/noise")).unwrap();
+    env.cmd(["bind", "noise", "noise/"]).run();
+    fill(&env, &["cfg", "other"]);
+    let watch = Watch::start(&env, &[]);
+    watch.signal("STOP");
+    // Each new file makes at least two events (created, closed).
+    for i in 0..max / 2 + 1000 {
+        fs::write(env.path(format!("work/noise/{i}")), "").unwrap();
+    }
+    fs::write(env.path("work/a.conf"), "changed while the queue was full").unwrap();
+    watch.signal("CONT");
+    watch.wait_for("cfg's invalidation", |w| w.invalidations("cfg") == 1);
+    assert!(!hits(&env, "cfg"));
+    let warnings = watch.lines_of("warning", None);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["message"].as_str().unwrap().contains("queue overflowed")),
+        "{warnings:?}"
+    );
+    watch.settle(&env, "sentinel", "work/sentinel");
+    assert!(hits(&env, "other"), "the rescan compares fingerprints");
+}
+
+#[test]
+fn sigterm_and_sigint_sync_pending_changes_and_exit_0() {
+    for signal in ["TERM", "INT"] {
+        let env = Env::new();
+        env.cmd(["create", "c", "--autosync", "off"]).run();
+        fill(&env, &["c"]);
+        env.set("c", "k2", "v2");
+        assert_eq!(env.ls_cache("c")["pending"], 2);
+        let mut watch = Watch::start(&env, &[]);
+        watch.signal(signal);
+        assert_eq!(watch.exit_code(), 0, "SIG{signal}");
+        assert_eq!(env.ls_cache("c")["pending"], 0);
+        assert_eq!(watch.count("sync", Some("c")), 1);
+        assert_eq!(watch.count("stop", None), 1);
+        assert!(hits(&env, "c"));
+    }
 }
 
 #[test]
 fn the_autosync_timers_run_while_watching() {
     let env = Env::new();
     env.cmd(["create", "c", "--autosync", "1:1"]).run();
-    let _watch = Watch::start(&env, &[]);
-    fill(&env, &["c"]);
-    eventually(PATIENCE, "an autosync of c", || {
-        env.ls_cache("c")["pending"] == 0
+    let watch = Watch::start(&env, &[]);
+    // A write that leaves its due sync to the caller: only the watcher syncs.
+    let store = LocalStore::new(env.store()).with_deferred_sync();
+    let value = cacheman::NewValue::Bytes(b"v");
+    let c = CacheName::new("c").unwrap();
+    store.set(&c, b"k", value, &Default::default()).unwrap();
+    watch.wait_for("the watcher's autosync of c", |w| {
+        w.lines_of("sync", Some("c"))
+            .iter()
+            .any(|l| l["autosync"] == true)
     });
+    assert_eq!(env.ls_cache("c")["pending"], 0);
 }
 
 #[test]
@@ -296,23 +485,87 @@ fn a_second_watcher_on_the_same_store_is_refused() {
     env.cmd(["watch"])
         .usage_error("another `cacheman watch` is already watching")
         .run();
+    let mut json = Watch::spawn(&env, &["--json"]);
+    assert_eq!(json.exit_code(), 2);
+    let error = json.error();
+    assert_eq!(json.log().len(), 1, "the error is all it logs");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("already watching")
+    );
+}
+
+#[test]
+fn deleting_the_store_while_watching_stops_the_watcher_with_exit_3() {
+    let env = bound_env();
+    let mut watch = Watch::start(&env, &[]);
+    fs::remove_dir_all(env.store()).unwrap();
+    assert_eq!(watch.exit_code(), 3);
+    let error = watch.error();
+    assert!(
+        error["message"].as_str().unwrap().contains("was deleted"),
+        "{error}"
+    );
 }
 
 #[test]
 fn changes_made_before_the_watcher_started_are_caught_up() {
     let env = bound_env();
-    fill(&env, &["cfg"]);
+    fill(&env, &["cfg", "other"]);
     fs::write(env.path("work/a.conf"), "changed while no watcher ran").unwrap();
     let watch = Watch::start(&env, &[]);
     assert_eq!(watch.invalidations("cfg"), 1);
+    assert_eq!(watch.invalidations("other"), 0);
     assert!(!hits(&env, "cfg"));
+    assert!(hits(&env, "other"));
+}
+
+#[test]
+fn the_text_log_has_one_line_per_action_and_quiet_keeps_warnings_only() {
+    let env = bound_env();
+    fill(&env, &["cfg"]);
+    let mut text = Watch::spawn(&env, &[]);
+    text.wait_for("the watcher to start", |w| !w.text().is_empty());
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    text.wait_for("cfg's invalidation", |w| w.text().len() >= 2);
+    text.signal("TERM");
+    assert_eq!(text.exit_code(), 0);
+    let a_conf = env.path("work/a.conf");
+    assert_eq!(
+        text.text(),
+        [
+            "cacheman: watch: watching 3 bound caches in 2 directories".to_string(),
+            format!(
+                "cacheman: watch: cfg: {} changed; invalidated cfg, report",
+                a_conf.display()
+            ),
+            "cacheman: watch: cfg: synced 1 pending change".to_string(),
+            "cacheman: watch: stopped".to_string(),
+        ]
+    );
+    fill(&env, &["cfg"]);
+    let mut quiet = Watch::spawn(&env, &["--quiet"]);
+    // Its start cannot be seen; a bound file that changes can, in the store.
+    fs::write(env.path("work/a.conf"), "3").unwrap();
+    eventually(PATIENCE, "cfg's invalidation", || !hits(&env, "cfg"));
+    quiet.signal("TERM");
+    assert_eq!(quiet.exit_code(), 0);
+    assert_eq!(quiet.text(), Vec::<String>::new());
 }
 
 #[test]
 fn bad_debounce_is_bad_input() {
-    Env::new()
-        .cmd(["watch", "--debounce", "soon"])
+    let env = Env::new();
+    env.cmd(["watch", "--debounce", "soon"])
         .usage_error("--debounce")
+        .run();
+    env.cmd(["watch", "--debounce", "200000000000000d"])
+        .usage_error("--debounce")
+        .run();
+    env.cmd(["watch", "--debounce", "2h"])
+        .usage_error("longer than the longest window, 1h")
         .run();
 }
 

@@ -7,11 +7,11 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
 
 use crate::cli::args::GlobalArgs;
-use crate::error::{IoContext, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::resolve::{self, Location};
-use crate::store::{Store, WriteReport};
+use crate::store::{Store, SyncResult, WriteReport};
 
 #[derive(Clone)]
 pub struct Context {
@@ -20,6 +20,13 @@ pub struct Context {
     /// Where due syncs go in a long-running process; without it, each one is a
     /// detached `cacheman sync --background`.
     syncer: Option<Sender<SyncJob>>,
+}
+
+/// What a sync thread did with one job.
+pub enum SyncOutcome {
+    /// These caches were synced (none when nothing was due).
+    Synced(Vec<CacheName>),
+    Failed(Error),
 }
 
 /// Work for a long-running process's sync thread.
@@ -65,18 +72,38 @@ impl Context {
     }
 
     /// Starts the thread that runs a long-running process's syncs, so that no
-    /// command waits for one; it ends when every sender of `queue` is gone.
+    /// command waits for one; it ends when every sender of `queue` is gone. A
+    /// failure is printed as a warning.
     pub fn spawn_syncer(&self, queue: Receiver<SyncJob>) -> thread::JoinHandle<()> {
+        self.spawn_syncer_reporting(queue, |outcome| {
+            if let SyncOutcome::Failed(e) = outcome {
+                eprintln!("cacheman: warning: background sync failed: {e}");
+            }
+        })
+    }
+
+    /// [`Context::spawn_syncer`], handing what each job did to `report`.
+    pub fn spawn_syncer_reporting(
+        &self,
+        queue: Receiver<SyncJob>,
+        report: impl Fn(SyncOutcome) + Send + 'static,
+    ) -> thread::JoinHandle<()> {
         let store = self.store.clone();
         thread::spawn(move || {
             for job in queue {
                 let result = match job {
-                    SyncJob::Cache(cache) => store.sync(&cache, false).map(drop),
-                    SyncJob::Due => store.autosync_due().map(drop),
+                    SyncJob::Cache(cache) => {
+                        store.sync(&cache, false).map(|(result, _)| match result {
+                            SyncResult::Synced { .. } => vec![cache],
+                            SyncResult::Busy | SyncResult::Clean => Vec::new(),
+                        })
+                    }
+                    SyncJob::Due => store.autosync_due(),
                 };
-                if let Err(e) = result {
-                    eprintln!("cacheman: warning: background sync failed: {e}");
-                }
+                report(match result {
+                    Ok(synced) => SyncOutcome::Synced(synced),
+                    Err(e) => SyncOutcome::Failed(e),
+                });
             }
         })
     }

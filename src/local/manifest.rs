@@ -74,6 +74,16 @@ impl Manifest {
     pub fn invalidated(&self, cache: &str) -> Invalidated {
         self.invalidated.get(cache).copied().unwrap_or_default()
     }
+
+    /// Starts a new epoch and invalidates `caches` whole in it (hard, no
+    /// cascade: pass the cascade); returns the epoch.
+    pub fn invalidate_hard<'a>(&mut self, caches: impl IntoIterator<Item = &'a str>) -> u64 {
+        self.epoch = self.epoch.saturating_add(1);
+        for name in caches {
+            self.invalidated.entry(name.to_string()).or_default().hard = self.epoch;
+        }
+        self.epoch
+    }
 }
 
 /// One cache as a reader needs it: enough to find and judge its entries.

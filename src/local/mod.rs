@@ -260,7 +260,7 @@ impl LocalStore {
     }
 }
 
-fn unknown_cache(name: &CacheName) -> Error {
+pub(crate) fn unknown_cache(name: &CacheName) -> Error {
     Error::usage_with_hint(
         format!("no cache named '{name}'"),
         "`cacheman ls` lists the caches; `cacheman create NAME` makes one",

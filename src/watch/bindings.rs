@@ -1,19 +1,19 @@
 //! A cache's bindings as the manifest keeps them, and the store operations on
-//! them: bind, unbind, read, and record a new fingerprint.
+//! them: bind, unbind, read, and invalidate changed caches while recording
+//! their new fingerprints, in one manifest write.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::local::LocalStore;
-use crate::local::fsutil;
 use crate::local::manifest::Manifest;
+use crate::local::{LocalStore, fsutil, unknown_cache};
 use crate::name::CacheName;
-use crate::store::{CacheSettings, Store};
-use crate::watch::check;
-use crate::watch::fingerprint::{Fingerprint, now_ns};
-use crate::watch::pattern::Pattern;
+use crate::store::{CacheSettings, Invalidation, Store};
+use crate::watch::fingerprint::{Fingerprint, Scan};
+use crate::watch::pattern::{Pattern, canonical_or_same, compile_all};
 
 /// The paths a cache is bound to, and their fingerprint when it was last
 /// invalidated, checked or bound.
@@ -24,76 +24,112 @@ pub struct Binding {
     pub fingerprint: Fingerprint,
 }
 
-/// Binds `cache` to more paths (creating the cache if needed) and returns how
-/// many are new. A change the old bindings show is acted on first, so adding a
-/// path never hides one.
-pub fn bind(store: &LocalStore, cache: &CacheName, patterns: &[Pattern]) -> Result<usize> {
+/// What `bind` or `unbind` did.
+#[derive(Debug, Default)]
+pub struct Rebound {
+    /// The patterns added or removed.
+    pub changed: Vec<Pattern>,
+    /// The cache's invalidation (with its dependents), when its bound files
+    /// had changed since they were last fingerprinted.
+    pub invalidation: Option<Invalidation>,
+}
+
+/// A bound cache whose files changed: the patterns scanned and the new fingerprint.
+pub type Change = (CacheName, Vec<Pattern>, Fingerprint);
+
+/// The store's directory, made canonical as bound paths are: what every scan
+/// leaves out.
+pub fn store_dir(store: &LocalStore) -> PathBuf {
+    canonical_or_same(store.root())
+}
+
+/// Binds `cache` to more paths, creating the cache if needed.
+pub fn bind(store: &LocalStore, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+    let store_dir = store_dir(store);
+    if let Some(inside) = patterns.iter().find(|p| p.base().starts_with(&store_dir)) {
+        return Err(Error::usage_with_hint(
+            format!("cannot bind a path inside the store: {inside}"),
+            "the store's own files change with every write; bind the files a cache mirrors",
+        ));
+    }
     store.create(cache, &CacheSettings::default(), true)?;
-    check::check_cache(store, cache)?;
-    change_patterns(store, cache, |current| {
-        let before = current.len();
-        current.extend(patterns.iter().cloned());
-        current.sort();
-        current.dedup();
-        Ok(current.len() - before)
+    rebind(store, cache, |current| {
+        let mut added: Vec<Pattern> = Vec::new();
+        for pattern in patterns {
+            if !current.iter().chain(&added).any(|p| p.same_path(pattern)) {
+                added.push(pattern.clone());
+            }
+        }
+        let mut all = [current, &added[..]].concat();
+        all.sort();
+        (all, added)
     })
 }
 
-/// Removes some of a cache's bindings (all of them with `None`) and returns
-/// how many it had.
+/// Removes the bindings whose paths `patterns` name, whatever kind either was
+/// named as (all of them with `None`).
 pub fn unbind(
     store: &LocalStore,
     cache: &CacheName,
     patterns: Option<&[Pattern]>,
-) -> Result<usize> {
-    if store.settings(cache)?.is_none() {
-        return Err(Error::usage_with_hint(
-            format!("no cache named '{cache}'"),
-            "`cacheman ls` lists the caches",
-        ));
-    }
-    check::check_cache(store, cache)?;
-    change_patterns(store, cache, |current| {
-        let before = current.len();
-        match patterns {
-            Some(gone) => current.retain(|p| !gone.contains(p)),
-            None => current.clear(),
-        }
-        Ok(before - current.len())
+) -> Result<Rebound> {
+    rebind(store, cache, |current| {
+        let gone = |p: &Pattern| patterns.is_none_or(|named| named.iter().any(|n| n.same_path(p)));
+        current.iter().cloned().partition(|p| !gone(p))
     })
 }
 
-/// Applies `change` to a cache's patterns under the store lock, with a fresh
-/// fingerprint of the new set.
-fn change_patterns(
+/// Applies `edit` (current patterns -> the new ones and those changed) under
+/// the store lock. A change the old patterns show since their fingerprint is
+/// acted on in the same manifest write, so a rebinding never hides one.
+fn rebind(
     store: &LocalStore,
     cache: &CacheName,
-    change: impl FnOnce(&mut Vec<Pattern>) -> Result<usize>,
-) -> Result<usize> {
+    edit: impl Fn(&[Pattern]) -> (Vec<Pattern>, Vec<Pattern>),
+) -> Result<Rebound> {
+    let current = of(store, cache)?.map(|b| b.patterns).unwrap_or_default();
+    if store.find(cache)?.is_none() {
+        return Err(unknown_cache(cache));
+    }
+    if edit(&current).1.is_empty() {
+        return Ok(Rebound::default());
+    }
+    let skip = store_dir(store);
     store.update_manifest(|manifest| {
-        let mut patterns = manifest
-            .bindings
-            .get(cache.as_str())
-            .map(|b| b.patterns.clone())
-            .unwrap_or_default();
-        let changed = change(&mut patterns)?;
-        if changed == 0 {
-            return Ok(0);
+        if !manifest.caches.contains_key(cache.as_str()) {
+            return Err(unknown_cache(cache));
         }
-        if patterns.is_empty() {
-            manifest.bindings.remove(cache.as_str());
-        } else {
-            let taken_ns = now_ns();
-            let fingerprint = check::scan(store, &patterns)?.fingerprint(taken_ns);
-            manifest.bindings.insert(
+        let old = manifest.bindings.get(cache.as_str()).cloned();
+        let old_patterns = old.as_ref().map_or(&[][..], |b| &b.patterns[..]);
+        let (patterns, changed) = edit(old_patterns);
+        if changed.is_empty() {
+            return Ok(Rebound::default());
+        }
+        let mut scanned = [old_patterns, &patterns].concat();
+        scanned.sort();
+        scanned.dedup();
+        let scan = Scan::of(&compile_all(&scanned)?, &skip, &mut |_, _| {});
+        let invalidation = match &old {
+            Some(old) if !scan.subset(&old.patterns).matches(&old.fingerprint) => {
+                invalidate_in(manifest, std::slice::from_ref(cache))?.pop()
+            }
+            _ => None,
+        };
+        let fingerprint = scan.subset(&patterns).fingerprint();
+        match patterns.is_empty() {
+            true => manifest.bindings.remove(cache.as_str()),
+            false => manifest.bindings.insert(
                 cache.to_string(),
                 Binding {
                     patterns,
                     fingerprint,
                 },
-            );
-        }
-        Ok(changed)
+            ),
+        };
+        Ok(Rebound {
+            changed,
+            invalidation: invalidation.map(|(_, inv)| inv),
+        })
     })
 }
 
@@ -111,22 +147,68 @@ pub fn of(store: &LocalStore, cache: &CacheName) -> Result<Option<Binding>> {
     }
 }
 
-/// Records a new fingerprint, unless the patterns changed meanwhile (their
-/// own change recorded one).
-pub fn record(
+/// Invalidates the changed caches with all their dependents (each dependent
+/// once, in one new epoch) and records their new fingerprints, in one manifest
+/// write. A cache whose patterns changed since its scan is left alone: its
+/// rebinding compared the old ones. Returns each cache with its own cascade.
+pub fn invalidate_changed(
     store: &LocalStore,
-    cache: &CacheName,
-    patterns: &[Pattern],
-    fingerprint: Fingerprint,
-) -> Result<()> {
+    changes: Vec<Change>,
+) -> Result<Vec<(CacheName, Invalidation)>> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
     store.update_manifest(|manifest| {
-        if let Some(binding) = manifest.bindings.get_mut(cache.as_str())
-            && binding.patterns == patterns
-        {
-            binding.fingerprint = fingerprint;
+        let still: Vec<Change> = changes
+            .into_iter()
+            .filter(|(cache, patterns, _)| {
+                manifest
+                    .bindings
+                    .get(cache.as_str())
+                    .is_some_and(|b| &b.patterns == patterns)
+            })
+            .collect();
+        if still.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(())
+        let roots: Vec<CacheName> = still.iter().map(|(cache, _, _)| cache.clone()).collect();
+        let done = invalidate_in(manifest, &roots)?;
+        for (cache, _, fingerprint) in still {
+            if let Some(binding) = manifest.bindings.get_mut(cache.as_str()) {
+                binding.fingerprint = fingerprint;
+            }
+        }
+        Ok(done)
     })
+}
+
+/// Invalidates `roots` and their dependents in the manifest being changed.
+fn invalidate_in(
+    manifest: &mut Manifest,
+    roots: &[CacheName],
+) -> Result<Vec<(CacheName, Invalidation)>> {
+    let cascade = |roots: &[&str]| -> Result<Vec<CacheName>> {
+        let names = manifest.graph.cascade(roots.iter().copied());
+        names.iter().map(|name| CacheName::new(name)).collect()
+    };
+    let all: Vec<&str> = roots.iter().map(CacheName::as_str).collect();
+    let every = cascade(&all)?;
+    let each = roots
+        .iter()
+        .map(|root| Ok((root.clone(), cascade(&[root.as_str()])?)))
+        .collect::<Result<Vec<_>>>()?;
+    let epoch = manifest.invalidate_hard(every.iter().map(CacheName::as_str));
+    Ok(each
+        .into_iter()
+        .map(|(root, caches)| {
+            let invalidation = Invalidation {
+                caches,
+                keys: 0,
+                epoch,
+            };
+            (root, invalidation)
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -144,16 +226,19 @@ mod tests {
             kind: Kind::File,
             path: file.to_str().unwrap().as_bytes().to_vec(),
         };
-        assert_eq!(
-            bind(&store, &cache, &[pattern.clone(), pattern.clone()]).unwrap(),
-            1
-        );
+        let rebound = bind(&store, &cache, &[pattern.clone(), pattern.clone()]).unwrap();
+        assert_eq!(rebound.changed, std::slice::from_ref(&pattern));
         let binding = of(&store, &cache).unwrap().unwrap();
         assert_eq!(binding.patterns, std::slice::from_ref(&pattern));
         assert_eq!(binding.fingerprint.files, 0);
         assert_eq!(store.read_manifest().unwrap().bindings["cfg"], binding);
         assert!(store.find(&cache).unwrap().is_some());
-        assert_eq!(unbind(&store, &cache, Some(&[pattern])).unwrap(), 1);
+        let as_dir = Pattern {
+            kind: Kind::Dir,
+            ..pattern
+        };
+        let rebound = unbind(&store, &cache, Some(&[as_dir])).unwrap();
+        assert_eq!(rebound.changed.len(), 1, "matched by path, not by kind");
         assert_eq!(of(&store, &cache).unwrap(), None);
     }
 }

@@ -6,9 +6,13 @@
 
 pub mod bindings;
 pub mod check;
+pub mod coverage;
 pub mod fingerprint;
+pub mod glob;
 pub mod pattern;
+pub mod pending;
 pub mod watcher;
+pub mod watches;
 
 pub use bindings::Binding;
 pub use check::{check_all, check_cache};

@@ -1,23 +1,27 @@
-//! A bound path: a file, a directory tree or a glob, stored absolute, and how
-//! a file-system event or a scan relates to it.
+//! A bound path: a path (a file or a whole directory tree, whichever is there)
+//! or a glob, stored absolute; and its compiled form, which judges how a
+//! file-system event bears on it.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Component, Path, PathBuf};
 
-use globset::{GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::watch::glob::GlobTail;
 
-/// What a bound path names.
+/// What a bound path was named as. `File` and `Dir` cover the same thing,
+/// whatever is at the path: a file, or a directory with everything under it.
+/// `Dir` only records that it was named as a directory (it is shown with a
+/// trailing `/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Kind {
-    /// One file (which may not exist yet).
+    /// A path that was not a directory when bound (it may not exist yet).
     File,
-    /// A directory and everything under it.
+    /// A directory, or a path named with a trailing `/`.
     Dir,
-    /// The files a glob matches (`*` stays within one directory, `**` crosses them).
+    /// The paths a glob matches (`*` stays within one directory, `**` crosses them).
     Glob,
 }
 
@@ -34,42 +38,46 @@ pub struct Pattern {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Relevance {
     Unrelated,
-    /// The path is a directory above the bound files, or beside a glob's
-    /// matches: the bound set may have changed, which a scan decides.
+    /// The path is a directory above the bound paths, or on the way to a
+    /// glob's matches: the bound set may have changed, which a scan decides.
     Maybe,
-    /// The path is a bound file.
+    /// The path is bound.
     Definite,
 }
 
+/// A pattern ready for walking and for judging events.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub pattern: Pattern,
+    /// The bound path, or the literal directory a glob's matches are under.
+    pub base: PathBuf,
+    /// A glob's wildcard part, matched below `base`.
+    pub tail: Option<GlobTail>,
+}
+
 impl Pattern {
-    /// The pattern a command-line argument names, relative paths taken from `cwd`.
+    /// The pattern a command-line argument names, relative paths taken from
+    /// `cwd`. A final symbolic link is resolved now: the binding follows what
+    /// the link points to at bind time.
     pub fn resolve(arg: &OsStr, cwd: &Path) -> Result<Pattern> {
         if arg.is_empty() {
             return Err(Error::usage("an empty path cannot be bound"));
         }
         let absolute = normalize(&cwd.join(arg));
         if is_glob(arg.as_bytes()) {
-            let (base, rest) = split_glob(&absolute);
-            if rest.components().count() > split_glob(Path::new(arg)).1.components().count() {
-                return Err(Error::usage_with_hint(
-                    format!(
-                        "the directory of glob '{}' has a wildcard character in its name",
-                        arg.display()
-                    ),
-                    "bind the files one by one, or from a directory whose path has no * ? [ {",
-                ));
-            }
-            let path = canonical_or_same(&base).join(rest);
-            let pattern = Pattern {
-                kind: Kind::Glob,
-                path: path.into_os_string().into_vec(),
-            };
-            pattern.glob()?;
-            return Ok(pattern);
+            return Pattern::resolve_glob(arg, &absolute);
         }
+        let named_as_dir = arg.as_bytes().ends_with(b"/");
         let (kind, path) = match absolute.canonicalize() {
             Ok(path) if path.is_dir() => (Kind::Dir, path),
+            Ok(_) if named_as_dir => {
+                return Err(Error::usage(format!(
+                    "'{}' is not a directory",
+                    arg.display()
+                )));
+            }
             Ok(path) => (Kind::File, path),
+            Err(_) if named_as_dir => (Kind::Dir, canonical_or_same(&absolute)),
             Err(_) => (Kind::File, canonical_or_same(&absolute)),
         };
         Ok(Pattern {
@@ -78,11 +86,39 @@ impl Pattern {
         })
     }
 
+    fn resolve_glob(arg: &OsStr, absolute: &Path) -> Result<Pattern> {
+        let (base, rest) = split_glob(absolute);
+        let base = canonical_or_same(&base);
+        let named_rest = split_glob(Path::new(arg)).1;
+        if is_glob(base.as_os_str().as_bytes())
+            || rest.components().count() > named_rest.components().count()
+        {
+            return Err(Error::usage_with_hint(
+                format!(
+                    "the directory of glob '{}' has a wildcard character in its name",
+                    arg.display()
+                ),
+                "bind the files one by one, or from a directory whose path has no * ? [ {",
+            ));
+        }
+        let pattern = Pattern {
+            kind: Kind::Glob,
+            path: base.join(rest).into_os_string().into_vec(),
+        };
+        pattern.compile()?;
+        Ok(pattern)
+    }
+
     pub fn path(&self) -> &Path {
         Path::new(OsStr::from_bytes(&self.path))
     }
 
-    /// The directory a glob's matches are under (for files and trees, the path).
+    /// The same bound path, whatever kind either was named as.
+    pub fn same_path(&self, other: &Pattern) -> bool {
+        self.path == other.path
+    }
+
+    /// The directory a glob's matches are under; for a path, the path.
     pub fn base(&self) -> PathBuf {
         match self.kind {
             Kind::Glob => split_glob(self.path()).0,
@@ -90,56 +126,65 @@ impl Pattern {
         }
     }
 
-    /// The glob's matcher; files and trees have none.
-    pub fn glob(&self) -> Result<Option<GlobMatcher>> {
-        if self.kind != Kind::Glob {
-            return Ok(None);
-        }
-        let text = String::from_utf8_lossy(&self.path);
-        GlobBuilder::new(&text)
-            .literal_separator(true)
-            .build()
-            .map(|glob| Some(glob.compile_matcher()))
-            .map_err(|e| Error::usage(format!("bad glob '{text}': {e}")))
-    }
-
-    /// How an event on `path` bears on this pattern.
-    pub fn relevance(&self, glob: Option<&GlobMatcher>, path: &Path) -> Relevance {
-        let base = self.base();
-        let definite = match (self.kind, glob) {
-            (Kind::File, _) => path == base,
-            (Kind::Dir, _) => path.starts_with(&base),
-            (Kind::Glob, Some(glob)) => glob.is_match(path),
-            (Kind::Glob, None) => false,
+    pub fn compile(&self) -> Result<Compiled> {
+        let (base, tail) = match self.kind {
+            Kind::Glob => {
+                let (base, rest) = split_glob(self.path());
+                (base, Some(GlobTail::new(rest.as_os_str().as_bytes())?))
+            }
+            Kind::File | Kind::Dir => (self.path().to_path_buf(), None),
         };
-        if definite {
-            Relevance::Definite
-        } else if base.starts_with(path) || (self.kind == Kind::Glob && path.starts_with(&base)) {
-            Relevance::Maybe
-        } else {
-            Relevance::Unrelated
-        }
+        Ok(Compiled {
+            pattern: self.clone(),
+            base,
+            tail,
+        })
     }
 
-    /// The directories to watch for this pattern, and whether recursively: the
-    /// nearest existing directory above it (which sees it replaced or deleted),
-    /// and a tree's or a glob's base itself.
-    pub fn watch_roots(&self) -> Vec<(PathBuf, bool)> {
-        let base = self.base();
-        let mut roots = Vec::new();
-        if let Some(above) = base.parent().and_then(nearest_existing) {
-            roots.push((above, false));
+    /// As `Display` shows it, but quoted with escapes when it holds a space,
+    /// a comma, a quote or a control character, for tables and trees.
+    pub fn shown(&self) -> String {
+        let text = self.to_string();
+        let plain = !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '\''));
+        match plain {
+            true => text,
+            false => format!("{text:?}"),
         }
-        if self.kind != Kind::File && base.is_dir() {
-            roots.push((base, true));
+    }
+}
+
+/// Compiles every pattern.
+pub fn compile_all(patterns: &[Pattern]) -> Result<Vec<Compiled>> {
+    patterns.iter().map(Pattern::compile).collect()
+}
+
+impl Compiled {
+    /// How an event on `path` bears on this pattern.
+    pub fn relevance(&self, path: &Path) -> Relevance {
+        let below = path.strip_prefix(&self.base).ok();
+        let relevance = match (&self.tail, below) {
+            (None, Some(_)) => Relevance::Definite,
+            (Some(_), Some(rel)) if rel.as_os_str().is_empty() => Relevance::Maybe,
+            (Some(tail), Some(rel)) if tail.matches(rel) => Relevance::Definite,
+            (Some(tail), Some(rel)) if tail.enters(rel) => Relevance::Maybe,
+            _ => Relevance::Unrelated,
+        };
+        match relevance == Relevance::Unrelated && self.base.starts_with(path) {
+            true => Relevance::Maybe,
+            false => relevance,
         }
-        roots
     }
 }
 
 impl std::fmt::Display for Pattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let slash = if self.kind == Kind::Dir { "/" } else { "" };
+        let slash = if self.kind == Kind::Dir && self.path != b"/" {
+            "/"
+        } else {
+            ""
+        };
         write!(f, "{}{slash}", self.path().display())
     }
 }
@@ -178,7 +223,7 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// The path with its longest existing prefix made canonical.
-fn canonical_or_same(path: &Path) -> PathBuf {
+pub fn canonical_or_same(path: &Path) -> PathBuf {
     if let Ok(canonical) = path.canonicalize() {
         return canonical;
     }
@@ -186,12 +231,6 @@ fn canonical_or_same(path: &Path) -> PathBuf {
         (Some(parent), Some(name)) => canonical_or_same(parent).join(name),
         _ => path.to_path_buf(),
     }
-}
-
-fn nearest_existing(path: &Path) -> Option<PathBuf> {
-    path.ancestors()
-        .find(|dir| dir.is_dir())
-        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -215,32 +254,54 @@ mod tests {
     }
 
     #[test]
+    fn a_trailing_slash_names_a_directory_even_before_it_exists() {
+        let d = Pattern::resolve(OsStr::new("build/"), Path::new("/nonexistent")).unwrap();
+        assert_eq!(d, pattern(Kind::Dir, "/nonexistent/build"));
+        assert_eq!(d.to_string(), "/nonexistent/build/");
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let mut named = file.path().as_os_str().to_owned();
+        named.push("/");
+        let error = Pattern::resolve(&named, Path::new("/")).unwrap_err();
+        assert!(error.to_string().contains("not a directory"), "{error}");
+    }
+
+    #[test]
     fn events_are_judged_against_each_kind() {
+        let judge = |p: &Pattern, path: &str| p.compile().unwrap().relevance(Path::new(path));
         let file = pattern(Kind::File, "/a/b.conf");
+        assert_eq!(judge(&file, "/a/b.conf"), Relevance::Definite);
+        assert_eq!(judge(&file, "/a/c.conf"), Relevance::Unrelated);
+        assert_eq!(judge(&file, "/a"), Relevance::Maybe);
         assert_eq!(
-            file.relevance(None, Path::new("/a/b.conf")),
-            Relevance::Definite
+            judge(&file, "/a/b.conf/x"),
+            Relevance::Definite,
+            "a path that became a directory covers its tree"
         );
-        assert_eq!(
-            file.relevance(None, Path::new("/a/c.conf")),
-            Relevance::Unrelated
-        );
-        assert_eq!(file.relevance(None, Path::new("/a")), Relevance::Maybe);
         let dir = pattern(Kind::Dir, "/a/d");
+        assert_eq!(judge(&dir, "/a/d/x/y"), Relevance::Definite);
+        assert_eq!(judge(&dir, "/a/dd"), Relevance::Unrelated);
+        let glob = pattern(Kind::Glob, "/a/*.conf");
+        assert_eq!(judge(&glob, "/a/x.conf"), Relevance::Definite);
+        assert_eq!(judge(&glob, "/a/sub/x.conf"), Relevance::Unrelated);
+        assert_eq!(judge(&glob, "/a"), Relevance::Maybe);
+        assert_eq!(judge(&glob, "/b/x.conf"), Relevance::Unrelated);
+        let deep = pattern(Kind::Glob, "/a/**/*.conf");
+        assert_eq!(judge(&deep, "/a/sub"), Relevance::Maybe);
+        assert_eq!(judge(&deep, "/a/sub/x.conf"), Relevance::Definite);
+    }
+
+    #[test]
+    fn a_glob_under_a_directory_that_is_not_utf8_matches() {
+        let dir = b"/nonexistent/d\xff".to_vec();
+        let glob = Pattern {
+            kind: Kind::Glob,
+            path: [dir.as_slice(), b"/*.txt"].concat(),
+        };
+        let file = Path::new(OsStr::from_bytes(&[dir.as_slice(), b"/x.txt"].concat())).to_owned();
         assert_eq!(
-            dir.relevance(None, Path::new("/a/d/x/y")),
+            glob.compile().unwrap().relevance(&file),
             Relevance::Definite
         );
-        assert_eq!(
-            dir.relevance(None, Path::new("/a/dd")),
-            Relevance::Unrelated
-        );
-        let glob = pattern(Kind::Glob, "/a/*.conf");
-        let matcher = glob.glob().unwrap();
-        let judge = |p: &str| glob.relevance(matcher.as_ref(), Path::new(p));
-        assert_eq!(judge("/a/x.conf"), Relevance::Definite);
-        assert_eq!(judge("/a/sub/x.conf"), Relevance::Maybe);
-        assert_eq!(judge("/b/x.conf"), Relevance::Unrelated);
     }
 
     #[test]
@@ -255,5 +316,12 @@ mod tests {
     fn a_bad_glob_is_bad_input() {
         let error = Pattern::resolve(OsStr::new("/a/[x"), Path::new("/")).unwrap_err();
         assert!(error.to_string().contains("bad glob"), "{error}");
+    }
+
+    #[test]
+    fn shown_quotes_what_would_be_ambiguous_in_a_list() {
+        assert_eq!(pattern(Kind::File, "/a/b").shown(), "/a/b");
+        assert_eq!(pattern(Kind::File, "/a/b,c").shown(), "\"/a/b,c\"");
+        assert_eq!(pattern(Kind::File, "/a/b\nc").shown(), "\"/a/b\\nc\"");
     }
 }

@@ -1,28 +1,29 @@
-//! The watching engine behind `cacheman watch`: notify watches on the bound
-//! paths' directories, events matched to caches, and debounced invalidations.
+//! The watching engine behind `cacheman watch`: file-system events matched to
+//! bound caches, and per-cache debounced invalidations. Each flush rescans the
+//! due caches' coverage, adding watches before reading each directory, so no
+//! change falls between a scan and a watch.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use globset::GlobMatcher;
-use notify::event::ModifyKind;
-use notify::{EventKind, RecursiveMode, Watcher as _};
+use notify::EventKind;
+use notify::event::{ModifyKind, RenameMode};
 
-use crate::error::Result;
 use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::store::Invalidation;
-use crate::watch::bindings::{self, Binding};
-use crate::watch::check;
-use crate::watch::fingerprint::now_ns;
-use crate::watch::pattern::Relevance;
+use crate::watch::bindings::{self, Binding, Change, store_dir};
+use crate::watch::fingerprint::Scan;
+use crate::watch::pattern::{Compiled, Pattern, Relevance, compile_all};
+use crate::watch::pending::{self, Pending};
+use crate::watch::watches::{Added, Problem, Watches, describe};
 
-/// A burst of changes is acted on at most this many debounce windows after
-/// its first event, however long it goes on.
-const MAX_DELAY_WINDOWS: u32 = 20;
+/// How soon a change that could not be acted on (the manifest could not be
+/// read or written) is tried again.
+const RETRY: Duration = Duration::from_secs(1);
 
 /// What the watcher's inbox receives.
 pub enum Message {
@@ -35,263 +36,321 @@ pub enum Message {
 pub enum Report {
     Invalidated {
         cache: CacheName,
+        /// This cache's cascade (caches invalidated in one flush share an epoch).
         invalidation: Invalidation,
-        /// The changed paths that led to it (some of them).
+        /// The first few changed paths (none for a catch-up check).
         paths: Vec<PathBuf>,
+        /// How many paths changed in all.
+        count: usize,
     },
-    Warning(String),
+    /// The bindings changed: how many caches are bound, and how many
+    /// directories (inotify watches) are watched now.
+    Watching {
+        caches: usize,
+        dirs: usize,
+    },
+    Warning(Problem),
 }
 
-/// A bound cache with its patterns' compiled globs.
+/// A bound cache's patterns, compiled (none when they do not compile).
 struct Bound {
-    cache: CacheName,
-    binding: Binding,
-    globs: Vec<Option<GlobMatcher>>,
-}
-
-/// Changes seen but not yet acted on.
-#[derive(Default)]
-struct Pending {
-    /// Per cache: whether a bound file itself changed (else only a directory
-    /// around them, which a scan decides), and the paths seen.
-    caches: BTreeMap<String, (bool, BTreeSet<PathBuf>)>,
-    first: Option<Instant>,
-    last: Option<Instant>,
+    patterns: Vec<Pattern>,
+    compiled: Vec<Compiled>,
 }
 
 pub struct Watcher {
     store: LocalStore,
     store_root: PathBuf,
     manifest: PathBuf,
-    notify: notify::RecommendedWatcher,
-    /// Each watched directory: whether recursively, and its inode (a directory
-    /// deleted and made again needs a new watch).
-    watched: BTreeMap<PathBuf, (bool, Option<u64>)>,
-    bound: Vec<Bound>,
+    watches: Watches,
+    bound: BTreeMap<CacheName, Bound>,
     pending: Pending,
-    debounce: Duration,
-}
-
-/// What inotify_add_watch and inotify_init fail with at their limits.
-const ENOSPC: i32 = 28;
-const EMFILE: i32 = 24;
-
-/// Why a watch could not be added: the system's inotify limits are named,
-/// since raising them is the fix.
-pub fn describe_notify_error(error: &notify::Error) -> (String, Option<&'static str>) {
-    let limit = match &error.kind {
-        notify::ErrorKind::MaxFilesWatch => Some(ENOSPC),
-        notify::ErrorKind::Io(e) => e.raw_os_error().filter(|c| [ENOSPC, EMFILE].contains(c)),
-        _ => None,
-    };
-    match limit {
-        Some(ENOSPC) => (
-            "the system's limit on inotify watches is reached (too many watched directories)"
-                .into(),
-            Some(
-                "raise it: sudo sysctl fs.inotify.max_user_watches=524288 (persist it in /etc/sysctl.d/)",
-            ),
-        ),
-        Some(_) => (
-            "the system's limit on inotify instances is reached".into(),
-            Some(
-                "raise it: sudo sysctl fs.inotify.max_user_instances=1024 (persist it in /etc/sysctl.d/)",
-            ),
-        ),
-        None => (format!("cannot watch files: {error}"), None),
-    }
+    /// When the manifest changed: the bindings are read again at once.
+    reload_at: Option<Instant>,
+    /// Reports made between flushes.
+    queued: Vec<Report>,
+    /// The last failure to read or change the manifest, reported once.
+    last_error: Option<String>,
 }
 
 impl Watcher {
-    /// A watcher sending its events to `inbox`, with no paths watched yet
-    /// (call [`Watcher::reload`], then [`Watcher::rewatch`]).
-    pub fn new(
+    /// Starts watching the store's directory and every binding, with a
+    /// catch-up check of each (for changes made while no watcher ran). A
+    /// system limit met on the way is the error.
+    pub fn start(
         store: LocalStore,
         debounce: Duration,
         inbox: Sender<Message>,
-    ) -> notify::Result<Watcher> {
+    ) -> Result<(Watcher, Vec<Report>), Problem> {
         let notify = notify::recommended_watcher(move |event| {
             let _ = inbox.send(Message::Fs(event));
-        })?;
-        let store_root = check::store_dir(&store);
-        Ok(Watcher {
+        })
+        .map_err(|e| describe(&e, None))?;
+        let store_root = store_dir(&store);
+        let mut watches = Watches::new(notify);
+        let ino = std::fs::metadata(&store_root).map(|m| m.ino()).ok();
+        match ino.map(|ino| watches.pin(&store_root, ino)) {
+            Some(Added::Watched | Added::Known) => {}
+            Some(Added::Problem(problem)) => return Err(problem),
+            None | Some(Added::Vanished) => {
+                return Err(Problem {
+                    message: format!("the store {} vanished", store_root.display()),
+                    hint: None,
+                    limit: false,
+                });
+            }
+        }
+        let mut watcher = Watcher {
             manifest: store_root.join("manifest"),
             store_root,
             store,
-            notify,
-            watched: BTreeMap::new(),
-            bound: Vec::new(),
-            pending: Pending::default(),
-            debounce,
-        })
+            watches,
+            bound: BTreeMap::new(),
+            pending: Pending::new(debounce),
+            reload_at: Some(Instant::now()),
+            queued: Vec::new(),
+            last_error: None,
+        };
+        let mut reports = watcher.flush(Instant::now(), false);
+        if !reports.iter().any(|r| matches!(r, Report::Watching { .. })) {
+            reports.push(watcher.watching());
+        }
+        let limit = reports.iter().find_map(|report| match report {
+            Report::Warning(problem) if problem.limit => Some(problem.clone()),
+            _ => None,
+        });
+        match limit {
+            Some(problem) => Err(problem),
+            None => Ok((watcher, reports)),
+        }
     }
 
-    /// Reads the bindings; returns true when they differ from those read
-    /// before (then call [`Watcher::rewatch`]).
-    pub fn reload(&mut self) -> Result<bool> {
-        let mut bound = Vec::new();
-        for (name, binding) in bindings::all(&self.store)? {
-            let globs = binding
-                .patterns
-                .iter()
-                .map(|p| p.glob())
-                .collect::<Result<_>>()?;
-            bound.push(Bound {
-                cache: CacheName::new(&name)?,
-                binding,
-                globs,
-            });
-        }
-        let same = bound.len() == self.bound.len()
-            && bound
-                .iter()
-                .zip(&self.bound)
-                .all(|(a, b)| a.cache == b.cache && a.binding.patterns == b.binding.patterns);
-        self.bound = bound;
-        Ok(!same)
-    }
-
-    /// How many caches are bound, and how many directories are watched.
-    pub fn extent(&self) -> (usize, usize) {
-        (self.bound.len(), self.watched.len())
-    }
-
-    /// Brings the watched directories in line with the bindings (directories
-    /// appear and vanish, so [`Watcher::flush`] runs it too). The store's
-    /// directory is watched as well, so that `bind` and `unbind` are seen.
-    pub fn rewatch(&mut self) -> notify::Result<()> {
-        let mut wanted: BTreeMap<PathBuf, bool> = BTreeMap::new();
-        wanted.insert(self.store_root.clone(), false);
-        for bound in &self.bound {
-            for pattern in &bound.binding.patterns {
-                for (dir, recursive) in pattern.watch_roots() {
-                    let entry = wanted.entry(dir).or_default();
-                    *entry |= recursive;
-                }
-            }
-        }
-        for (dir, watched) in self.watched.clone() {
-            if wanted.get(&dir) != Some(&watched.0) || inode(&dir) != watched.1 {
-                let _ = self.notify.unwatch(&dir);
-                self.watched.remove(&dir);
-            }
-        }
-        for (dir, recursive) in wanted {
-            if self.watched.contains_key(&dir) {
-                continue;
-            }
-            let mode = match recursive {
-                true => RecursiveMode::Recursive,
-                false => RecursiveMode::NonRecursive,
-            };
-            let ino = inode(&dir);
-            match self.notify.watch(&dir, mode) {
-                Ok(()) => {
-                    self.watched.insert(dir, (recursive, ino));
-                }
-                Err(e) if is_not_found(&e) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
-    /// Notes an event's paths against the bindings; returns true when the
-    /// manifest changed (call [`Watcher::reload`]).
+    /// Notes an event against the bindings; returns true when it touched the
+    /// store's directory itself (then check that the store is still there).
     pub fn note(&mut self, event: &notify::Event) -> bool {
         if matches!(event.kind, EventKind::Access(_)) {
             return false;
         }
         let now = Instant::now();
-        let mut manifest_changed = false;
+        if event.need_rescan() {
+            self.queued.push(Report::Warning(Problem {
+                message: "the kernel's inotify event queue overflowed; rescanning every binding"
+                    .into(),
+                hint: Some("if it happens often, raise fs.inotify.max_queued_events"),
+                limit: false,
+            }));
+            for cache in self.bound.keys() {
+                self.pending.note(cache, false, None, now);
+            }
+            return true;
+        }
+        let removal = matches!(
+            event.kind,
+            EventKind::Remove(_)
+                | EventKind::Modify(ModifyKind::Name(RenameMode::From | RenameMode::Any))
+        );
+        let structural = is_structural(&event.kind);
+        let mut store_touched = false;
         for path in &event.paths {
-            if path == &self.manifest {
-                manifest_changed = true;
-                continue;
+            if removal {
+                for cache in self.watches.forget(path) {
+                    self.pending.note(&cache, false, Some(path), now);
+                }
             }
             if path.starts_with(&self.store_root) {
-                continue;
-            }
-            for bound in &self.bound {
-                let relevance = match relevance(bound, path) {
-                    _ if event.need_rescan() => Relevance::Maybe,
-                    Relevance::Maybe if !is_structural(&event.kind) => Relevance::Unrelated,
-                    relevance => relevance,
-                };
-                if relevance == Relevance::Unrelated {
+                let own = path == &self.store_root || path.parent() == Some(&self.store_root);
+                store_touched |= own && removal;
+                if path == &self.manifest {
+                    self.reload_at.get_or_insert(now);
+                }
+                // The store's own files are no change, but the store's
+                // directory appearing or vanishing is one to a tree holding it.
+                if !(path == &self.store_root && structural) {
                     continue;
                 }
-                let entry = self
-                    .pending
-                    .caches
-                    .entry(bound.cache.to_string())
-                    .or_default();
-                entry.0 |= relevance == Relevance::Definite;
-                entry.1.insert(path.clone());
-                self.pending.first.get_or_insert(now);
-                self.pending.last = Some(now);
             }
-        }
-        manifest_changed
-    }
-
-    /// When the pending changes are due: after a quiet debounce window, or at
-    /// most [`MAX_DELAY_WINDOWS`] windows after the first.
-    pub fn deadline(&self) -> Option<Instant> {
-        let quiet = self.pending.last? + self.debounce;
-        let longest = self.pending.first? + self.debounce * MAX_DELAY_WINDOWS;
-        Some(quiet.min(longest))
-    }
-
-    /// Acts on the pending changes: each cache whose bound files changed is
-    /// invalidated once, with its dependents.
-    pub fn flush(&mut self) -> Vec<Report> {
-        let pending = std::mem::take(&mut self.pending);
-        let mut reports = Vec::new();
-        for (name, (definite, paths)) in pending.caches {
-            let Ok(cache) = CacheName::new(&name) else {
-                continue;
-            };
-            let result = match definite {
-                true => invalidate_now(&self.store, &cache),
-                false => check::check_cache(&self.store, &cache),
-            };
-            match result {
-                Ok(Some(invalidation)) => reports.push(Report::Invalidated {
-                    cache,
-                    invalidation,
-                    paths: paths.into_iter().collect(),
-                }),
-                Ok(None) => {}
-                Err(e) => {
-                    reports.push(Report::Warning(format!("cannot invalidate '{cache}': {e}")))
+            for (cache, bound) in &self.bound {
+                let relevance = bound
+                    .compiled
+                    .iter()
+                    .map(|pattern| pattern.relevance(path))
+                    .max();
+                match relevance {
+                    Some(Relevance::Definite) => self.pending.note(cache, true, Some(path), now),
+                    Some(Relevance::Maybe) if structural => {
+                        self.pending.note(cache, false, Some(path), now)
+                    }
+                    _ => {}
                 }
             }
         }
-        if let Err(e) = self.rewatch() {
-            let (message, _) = describe_notify_error(&e);
-            reports.push(Report::Warning(message));
+        store_touched
+    }
+
+    /// When [`Watcher::flush`] is due next.
+    pub fn deadline(&self) -> Option<Instant> {
+        match (self.reload_at, self.pending.deadline()) {
+            (Some(reload), Some(due)) => Some(reload.min(due)),
+            (reload, due) => reload.or(due),
+        }
+    }
+
+    /// Reads the bindings again and acts on the caches due at `now` (all of
+    /// them with `all`): each changed one is invalidated with its dependents,
+    /// all in one manifest write.
+    pub fn flush(&mut self, now: Instant, all: bool) -> Vec<Report> {
+        let mut reports = std::mem::take(&mut self.queued);
+        self.reload_at = None;
+        let bindings = match bindings::all(&self.store) {
+            Ok(bindings) => bindings,
+            Err(e) => {
+                self.failed(format!("cannot read the bindings: {e}"), &mut reports);
+                for (cache, change) in self.pending.take_due(now, all) {
+                    self.pending.retry(cache, change, now + RETRY);
+                }
+                return reports;
+            }
+        };
+        let rebound = self.apply(&bindings, now, &mut reports);
+        let mut changes: Vec<Change> = Vec::new();
+        let mut causes = BTreeMap::new();
+        for (cache, change) in self.pending.take_due(now, all) {
+            let Some(binding) = bindings.get(cache.as_str()) else {
+                continue;
+            };
+            let Some(scan) = self.rescan(&cache, now, &mut reports) else {
+                continue;
+            };
+            if change.definite || !scan.matches(&binding.fingerprint) {
+                changes.push((cache.clone(), binding.patterns.clone(), scan.fingerprint()));
+                causes.insert(cache, change);
+            }
+        }
+        match bindings::invalidate_changed(&self.store, changes) {
+            Ok(done) => {
+                self.last_error = None;
+                for (cache, invalidation) in done {
+                    let change = causes.remove(&cache);
+                    reports.push(Report::Invalidated {
+                        count: change.as_ref().map_or(0, pending::Change::count),
+                        paths: change.map(|c| c.paths).unwrap_or_default(),
+                        cache,
+                        invalidation,
+                    });
+                }
+            }
+            Err(e) => {
+                self.failed(format!("cannot invalidate: {e}"), &mut reports);
+                for (cache, change) in causes {
+                    self.pending.retry(cache, change, now + RETRY);
+                }
+            }
+        }
+        if rebound {
+            reports.push(self.watching());
         }
         reports
     }
-}
 
-fn inode(dir: &Path) -> Option<u64> {
-    std::fs::metadata(dir).ok().map(|meta| meta.ino())
-}
+    fn watching(&self) -> Report {
+        Report::Watching {
+            caches: self.bound.len(),
+            dirs: self.watches.count(),
+        }
+    }
 
-/// A directory that vanished before it could be watched: the next rewatch
-/// watches what is there instead.
-fn is_not_found(error: &notify::Error) -> bool {
-    match &error.kind {
-        notify::ErrorKind::PathNotFound => true,
-        notify::ErrorKind::Io(e) => e.kind() == std::io::ErrorKind::NotFound,
-        _ => false,
+    /// Brings the bound caches in line with `bindings`; a new or changed
+    /// binding gets a catch-up check now. Returns whether anything changed.
+    fn apply(
+        &mut self,
+        bindings: &BTreeMap<String, Binding>,
+        now: Instant,
+        reports: &mut Vec<Report>,
+    ) -> bool {
+        let mut old = std::mem::take(&mut self.bound);
+        let mut changed = false;
+        for (name, binding) in bindings {
+            let Ok(cache) = CacheName::new(name) else {
+                continue;
+            };
+            if let Some(same) = old
+                .remove(&cache)
+                .filter(|b| b.patterns == binding.patterns)
+            {
+                self.bound.insert(cache, same);
+                continue;
+            }
+            changed = true;
+            let compiled = match compile_all(&binding.patterns) {
+                Ok(compiled) => {
+                    self.pending.due_at(&cache, now);
+                    compiled
+                }
+                Err(e) => {
+                    reports.push(Report::Warning(Problem {
+                        message: format!("the bindings of '{cache}' are not watched: {e}"),
+                        hint: None,
+                        limit: false,
+                    }));
+                    Vec::new()
+                }
+            };
+            let patterns = binding.patterns.clone();
+            self.bound.insert(cache, Bound { patterns, compiled });
+        }
+        for gone in old.keys() {
+            changed = true;
+            self.watches.want(gone, BTreeSet::new());
+            self.pending.forget(gone);
+        }
+        changed
+    }
+
+    /// Scans what a bound cache covers, watching each directory before it is
+    /// read and unwatching those it no longer needs.
+    fn rescan(
+        &mut self,
+        cache: &CacheName,
+        now: Instant,
+        reports: &mut Vec<Report>,
+    ) -> Option<Scan> {
+        let bound = self.bound.get(cache)?;
+        if bound.compiled.len() != bound.patterns.len() {
+            return None;
+        }
+        let mut dirs = BTreeSet::new();
+        let mut vanished = false;
+        let watches = &mut self.watches;
+        let scan = Scan::of(&bound.compiled, &self.store_root, &mut |dir, ino| {
+            dirs.insert(dir.to_path_buf());
+            match watches.ensure(dir, ino) {
+                Added::Problem(problem) => reports.push(Report::Warning(problem)),
+                Added::Vanished => vanished = true,
+                Added::Watched | Added::Known => {}
+            }
+        });
+        watches.want(cache, dirs);
+        if vanished {
+            self.pending.note(cache, false, None, now);
+        }
+        Some(scan)
+    }
+
+    /// Reports a failure to use the manifest, unless it was the last one reported.
+    fn failed(&mut self, message: String, reports: &mut Vec<Report>) {
+        if self.last_error.as_ref() != Some(&message) {
+            reports.push(Report::Warning(Problem {
+                message: message.clone(),
+                hint: None,
+                limit: false,
+            }));
+            self.last_error = Some(message);
+        }
     }
 }
 
-/// Whether an event can change which files exist where: only such an event
-/// on a path that is not itself bound can change a cache's bound files.
+/// Whether an event can change which paths exist where: only such an event
+/// on a path that is not itself bound can change a cache's bound paths.
 fn is_structural(kind: &EventKind) -> bool {
     matches!(
         kind,
@@ -301,48 +360,4 @@ fn is_structural(kind: &EventKind) -> bool {
             | EventKind::Any
             | EventKind::Other
     )
-}
-
-fn relevance(bound: &Bound, path: &Path) -> Relevance {
-    bound
-        .binding
-        .patterns
-        .iter()
-        .zip(&bound.globs)
-        .map(|(pattern, glob)| pattern.relevance(glob.as_ref(), path))
-        .max()
-        .unwrap_or(Relevance::Unrelated)
-}
-
-/// Invalidates a cache whose bound file itself changed, recording a fresh
-/// fingerprint; `None` when it is no longer bound.
-fn invalidate_now(store: &LocalStore, cache: &CacheName) -> Result<Option<Invalidation>> {
-    let Some(binding) = bindings::of(store, cache)? else {
-        return Ok(None);
-    };
-    let taken_ns = now_ns();
-    let scan = check::scan(store, &binding.patterns)?;
-    check::invalidate_and_record(store, cache, &binding, taken_ns, &scan).map(Some)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inotify_limits_are_named_with_the_sysctl_that_raises_them() {
-        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
-        let (message, hint) = describe_notify_error(&full);
-        assert!(message.contains("limit on inotify watches"), "{message}");
-        assert!(hint.unwrap().contains("fs.inotify.max_user_watches"));
-        let enospc = notify::Error::io(std::io::Error::from_raw_os_error(28));
-        assert_eq!(describe_notify_error(&enospc).0, message);
-        let emfile = notify::Error::io(std::io::Error::from_raw_os_error(24));
-        assert!(
-            describe_notify_error(&emfile)
-                .1
-                .unwrap()
-                .contains("max_user_instances")
-        );
-    }
 }

@@ -17,13 +17,16 @@ use crate::watch::{Pattern, bindings};
 #[command(
     after_help = "Relative paths are taken from the working directory and stored absolute.
 A directory binds everything under it; a glob (quote it) binds the files it
-matches, '*' within one directory and '**' across them. A path that does not
-exist yet is a file. The cache is created if needed.
+matches, '*' within one directory and '**' across them. A path binds whatever
+is there, a file or a whole tree, so a path that does not exist yet (name it
+with a trailing '/' if it will be a directory) is covered once it appears. A
+symbolic link named is followed now; links inside a tree are never followed.
+Paths inside the store cannot be bound. The cache is created if needed.
 
 Once bound, `cacheman watch` invalidates the cache (and its dependents) when a
-bound file is written, created, deleted or replaced; without a watcher,
-`cacheman check` or `get --check-bindings` notice the change from the files'
-stat data.
+bound file is written, created, deleted, replaced, touched or chmod-ed; without
+a watcher, `cacheman check` or `get --check-bindings` notice the change from
+the files' stat data.
 
 Examples:
   cacheman bind config ~/.config/app/config.toml
@@ -41,8 +44,9 @@ pub struct BindArgs {
 /// Remove some or all of a cache's file bindings
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Paths are named as for `bind` (relative ones from the working directory);
-`cacheman ls --json` shows the stored forms. Exits 1 if none of them was bound.
+    after_help = "Paths are named as for `bind` (relative ones from the working directory),
+with or without a trailing '/'; `cacheman ls --json` shows the stored forms.
+Says which paths were not bound, and exits 1 if none of them was.
 
 Examples:
   cacheman unbind config ~/.config/app/config.toml
@@ -73,12 +77,16 @@ pub fn unbind(ctx: &Context, args: UnbindArgs) -> Result<ExitCode> {
         true => None,
         false => Some(resolve_all(&args.paths)?),
     };
-    Ok(
-        match bindings::unbind(&ctx.store, &cache, patterns.as_deref())? {
-            0 => ExitCode::Miss,
-            _ => ExitCode::Success,
-        },
-    )
+    let removed = bindings::unbind(&ctx.store, &cache, patterns.as_deref())?.changed;
+    for named in patterns.iter().flatten() {
+        if !removed.iter().any(|p| p.same_path(named)) {
+            eprintln!("cacheman: {} was not bound to '{cache}'", named.shown());
+        }
+    }
+    Ok(match removed.is_empty() {
+        true => ExitCode::Miss,
+        false => ExitCode::Success,
+    })
 }
 
 fn resolve_all(paths: &[OsString]) -> Result<Vec<Pattern>> {

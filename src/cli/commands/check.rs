@@ -8,8 +8,9 @@ use serde_json::json;
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exit_code::ExitCode;
+use crate::local::unknown_cache;
 use crate::name::CacheName;
 use crate::watch;
 
@@ -44,25 +45,17 @@ pub struct CheckArgs {
 }
 
 pub fn run(ctx: &Context, args: CheckArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let done = match args.caches.is_empty() {
-        true => watch::check_all(&ctx.store)?,
-        false => {
-            let mut done = Vec::new();
-            for name in &args.caches {
-                let cache = CacheName::new(name)?;
-                if ctx.store.find(&cache)?.is_none() {
-                    return Err(Error::usage_with_hint(
-                        format!("no cache named '{cache}'"),
-                        "`cacheman ls` lists the caches",
-                    ));
-                }
-                if let Some(invalidation) = watch::check_cache(&ctx.store, &cache)? {
-                    done.push((cache, invalidation));
-                }
-            }
-            done
+    // Every name is checked before anything is invalidated.
+    let mut only = Vec::new();
+    for name in &args.caches {
+        let cache = CacheName::new(name)?;
+        if ctx.store.find(&cache)?.is_none() {
+            return Err(unknown_cache(&cache));
         }
-    };
+        only.push(cache);
+    }
+    let only = (!only.is_empty()).then_some(only.as_slice());
+    let done = watch::check_all(&ctx.store, only)?;
     if args.json {
         let list: Vec<_> = done
             .iter()

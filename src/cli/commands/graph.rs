@@ -100,7 +100,7 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
         let mut text = graph.tree(&tops);
         for (cache, binding) in &bound {
             for pattern in &binding.patterns {
-                text.push_str(&format!("{cache} <- {pattern}\n"));
+                text.push_str(&format!("{cache} <- {}\n", pattern.shown()));
             }
         }
         output::write_all(out, text.as_bytes())?;

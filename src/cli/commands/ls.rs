@@ -51,8 +51,8 @@ pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode>
             .iter()
             .map(|cache| {
                 let mut row = to_row(cache);
-                let shown: Vec<String> = bound_to(cache).iter().map(|p| p.to_string()).collect();
-                row.push(dash_if_empty(shown.join(",")));
+                let shown: Vec<String> = bound_to(cache).iter().map(Pattern::shown).collect();
+                row.push(dash_if_empty(shown.join(", ")));
                 row
             })
             .collect();

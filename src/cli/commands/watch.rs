@@ -1,7 +1,7 @@
 //! `cacheman watch`: a foreground process that invalidates caches when their
 //! bound files change, and runs the store's autosync timers meanwhile.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use crate::cli::commands::check::invalidated_list;
-use crate::cli::context::{Context, SyncJob};
+use crate::cli::context::{Context, SyncJob, SyncOutcome};
 use crate::cli::{json, output, parse};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, IoContext, Result};
@@ -18,25 +18,32 @@ use crate::exit_code::ExitCode;
 use crate::local::fsutil::{self, LockGuard};
 use crate::name::CacheName;
 use crate::store::{Invalidation, Store, SyncResult};
-use crate::watch::watcher::{Message, Report, Watcher, describe_notify_error};
-use crate::watch::{self};
+use crate::watch::watcher::{Message, Report, Watcher};
+use crate::watch::watches::{Problem, describe};
 
-/// How often the autosync rules are checked while watching.
-const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
+/// How often the autosync rules are checked, and the store looked at, while watching.
+const TICK: Duration = Duration::from_secs(1);
+/// The longest --debounce window.
+const MAX_DEBOUNCE: Duration = Duration::from_secs(3600);
 
 /// Invalidate caches when their bound files change (runs in the foreground)
 #[derive(Debug, Args)]
 #[command(
     after_help = "Watches every path bound with `cacheman bind` and, when bound files are
 written, created, deleted or replaced (editors' write-and-rename saves too),
-invalidates their caches with all their dependents: once per cache for a burst
-of changes that ends with a quiet --debounce window (at most 20 windows after
-its first change). Bindings added or removed while it runs take effect at once.
-On start it first checks for changes made while no watcher ran.
+invalidates their caches with all their dependents, once per cache for a burst
+of changes: when that cache's paths have been quiet for a --debounce window (at
+most 1h), or 20 windows after the burst began. Caches changed in the same burst
+are invalidated together. Bindings added or removed while it runs take effect
+at once, each checked for changes made before it was watched; on start every
+binding is. Touching or chmod-ing a bound path counts as a change; reading it
+does not.
 
 It also runs the store's autosync timers, and on SIGINT or SIGTERM syncs every
-cache with pending changes and exits 0. One watcher runs per store: a second one
-is refused (exit 2). Each action is logged as one line on stderr.
+cache with pending changes and exits 0 (a second signal exits at once). One
+watcher runs per store: a second one is refused (exit 2). If the store is
+deleted while it runs, it exits 3. Each action is logged as one line on stderr
+(with --json, every line is a JSON object).
 
 Examples:
   cacheman watch
@@ -55,12 +62,28 @@ pub struct WatchArgs {
 }
 
 pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
-    let debounce = parse::duration("--debounce", &args.debounce)?;
-    let store = &ctx.store;
     let log = Log {
         json: args.json,
         quiet: args.quiet,
     };
+    match watch(ctx, &args, log) {
+        Err(e) if log.json => {
+            log.fatal(&e.to_string(), e.hint().as_deref());
+            Ok(e.exit_code())
+        }
+        result => result,
+    }
+}
+
+fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
+    let debounce = parse::duration("--debounce", &args.debounce)?;
+    if debounce > MAX_DEBOUNCE {
+        return Err(Error::usage(format!(
+            "--debounce: {:?} is longer than the longest window, 1h",
+            args.debounce
+        )));
+    }
+    let store = &ctx.store;
     fsutil::create_private_dir(store.root())?;
     let lock_path = store.root().join("watch.lock");
     let Some(_lock) = LockGuard::try_acquire(&lock_path)? else {
@@ -72,57 +95,89 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
             "one watcher per store is enough; stop the other one first",
         ));
     };
+    let identity = StoreIdentity::of(store.root(), &lock_path)?;
     let (inbox, messages) = mpsc::channel();
     forward_signals(inbox.clone())?;
-    let mut watcher = match Watcher::new(store.clone(), debounce, inbox) {
-        Ok(watcher) => watcher,
-        Err(e) => return Ok(fatal(&e)),
+    let mut watcher = match Watcher::start(store.clone(), debounce, inbox) {
+        Ok((watcher, reports)) => {
+            log.reports(reports);
+            watcher
+        }
+        Err(problem) => {
+            log.fatal(&problem.message, problem.hint);
+            return Ok(ExitCode::Store);
+        }
     };
-    watcher.reload()?;
-    if let Err(e) = watcher.rewatch() {
-        return Ok(fatal(&e));
-    }
-    // Caught up after the watches are in place, so no change falls between.
-    for (cache, invalidation) in watch::check_all(store)? {
-        log.invalidated(&cache, &invalidation, &[]);
-    }
-    log.watching(watcher.extent());
     let (jobs, queue) = mpsc::channel();
-    let syncer = ctx.spawn_syncer(queue);
-    let mut next_tick = Instant::now() + AUTOSYNC_TICK;
-    let mut signal = None;
-    while signal.is_none() {
+    let syncer = ctx.spawn_syncer_reporting(queue, move |outcome| log.synced(outcome));
+    let mut next_tick = Instant::now() + TICK;
+    let signal = loop {
         let wake = watcher
             .deadline()
             .map_or(next_tick, |due| due.min(next_tick));
+        let mut look_at_store = false;
         match messages.recv_timeout(wake.saturating_duration_since(Instant::now())) {
-            Ok(Message::Fs(Ok(event))) => {
-                if watcher.note(&event) && watcher.reload()? {
-                    if let Err(e) = watcher.rewatch() {
-                        log.warning(&describe_notify_error(&e).0);
-                    }
-                    log.watching(watcher.extent());
-                }
-            }
-            Ok(Message::Fs(Err(e))) => log.warning(&describe_notify_error(&e).0),
-            Ok(Message::Stop(number)) => signal = Some(number),
+            Ok(Message::Fs(Ok(event))) => look_at_store = watcher.note(&event),
+            Ok(Message::Fs(Err(e))) => log.problem(&describe(&e, None)),
+            Ok(Message::Stop(number)) => break Some(number),
             Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Disconnected) => break None,
         }
-        if watcher.deadline().is_some_and(|due| due <= Instant::now()) {
-            log.reports(watcher.flush());
-        }
-        if Instant::now() >= next_tick {
+        let now = Instant::now();
+        if now >= next_tick {
+            look_at_store = true;
             let _ = jobs.send(SyncJob::Due);
-            next_tick = Instant::now() + AUTOSYNC_TICK;
+            next_tick = now + TICK;
         }
-    }
-    log.reports(watcher.flush());
+        if look_at_store && !identity.intact() {
+            log.fatal(
+                &format!(
+                    "the store {} was deleted or replaced while watching",
+                    store.root().display()
+                ),
+                Some("start `cacheman watch` again for the store as it is now"),
+            );
+            return Ok(ExitCode::Store);
+        }
+        if watcher.deadline().is_some_and(|due| due <= now) {
+            log.reports(watcher.flush(now, false));
+        }
+    };
+    log.reports(watcher.flush(Instant::now(), true));
     drop(jobs);
     let _ = syncer.join();
     sync_pending(ctx, &log)?;
     log.line("stop", json!({ "signal": signal }), "stopped".into());
     Ok(ExitCode::Success)
+}
+
+/// The store's directory and the watch lock as they were when watching
+/// began: once either is deleted or replaced, this watcher guards nothing
+/// (and a second one could start).
+struct StoreIdentity {
+    paths: [PathBuf; 2],
+    ids: [(u64, u64); 2],
+}
+
+impl StoreIdentity {
+    fn of(root: &Path, lock: &Path) -> Result<StoreIdentity> {
+        let paths = [root.to_path_buf(), lock.to_path_buf()];
+        let [a, b] = &paths;
+        let ids = [id(a).at(a)?, id(b).at(b)?];
+        Ok(StoreIdentity { paths, ids })
+    }
+
+    fn intact(&self) -> bool {
+        self.paths
+            .iter()
+            .zip(&self.ids)
+            .all(|(path, was)| id(path).is_ok_and(|now| now == *was))
+    }
+}
+
+fn id(path: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|meta| (meta.dev(), meta.ino()))
 }
 
 /// Syncs every cache with pending changes, as a watcher's last act.
@@ -146,35 +201,33 @@ fn sync_pending(ctx: &Context, log: &Log) -> Result<()> {
     Ok(())
 }
 
-/// Sends SIGINT and SIGTERM to the main loop as [`Message::Stop`].
+/// Sends SIGINT and SIGTERM to the main loop as [`Message::Stop`]; a second
+/// one exits at once (with 128 + its number), leaving a hung final sync.
 fn forward_signals(inbox: Sender<Message>) -> Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals =
         signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).at(&PathBuf::from("<signals>"))?;
     thread::spawn(move || {
-        if let Some(number) = signals.forever().next() {
+        let mut numbers = signals.forever();
+        if let Some(number) = numbers.next() {
             let _ = inbox.send(Message::Stop(number));
+        }
+        if let Some(number) = numbers.next() {
+            std::process::exit(128 + number);
         }
     });
     Ok(())
 }
 
-/// A notify failure that stops the watcher before it starts, reported with
-/// the fix when it is an inotify limit.
-fn fatal(error: &notify::Error) -> ExitCode {
-    let (message, hint) = describe_notify_error(error);
-    eprintln!("cacheman: error: {message}");
-    if let Some(hint) = hint {
-        eprintln!("hint: {hint}");
-    }
-    ExitCode::Store
-}
-
 /// One line per action on stderr: text, or JSON lines.
+#[derive(Clone, Copy)]
 struct Log {
     json: bool,
     quiet: bool,
 }
+
+/// Changed paths named in one JSON log line.
+const PATHS_SHOWN: usize = 10;
 
 impl Log {
     fn line(&self, action: &str, fields: Json, text: String) {
@@ -189,7 +242,24 @@ impl Log {
         }
     }
 
-    fn watching(&self, (caches, dirs): (usize, usize)) {
+    /// An error that ends the watcher.
+    fn fatal(&self, message: &str, hint: Option<&str>) {
+        match self.json {
+            true => self.line(
+                "error",
+                json!({ "message": message, "hint": hint }),
+                String::new(),
+            ),
+            false => {
+                eprintln!("cacheman: error: {message}");
+                if let Some(hint) = hint {
+                    eprintln!("hint: {hint}");
+                }
+            }
+        }
+    }
+
+    fn watching(&self, caches: usize, dirs: usize) {
         self.line(
             "watch",
             json!({ "caches": caches, "dirs": dirs }),
@@ -201,23 +271,35 @@ impl Log {
         );
     }
 
-    fn warning(&self, message: &str) {
+    fn problem(&self, problem: &Problem) {
+        let text = match problem.hint {
+            Some(hint) => format!("warning: {}; {hint}", problem.message),
+            None => format!("warning: {}", problem.message),
+        };
         self.line(
             "warning",
-            json!({ "message": message }),
-            format!("warning: {message}"),
+            json!({ "message": problem.message, "hint": problem.hint }),
+            text,
         );
     }
 
-    fn invalidated(&self, cache: &CacheName, invalidation: &Invalidation, paths: &[PathBuf]) {
+    fn invalidated(
+        &self,
+        cache: &CacheName,
+        invalidation: &Invalidation,
+        paths: &[PathBuf],
+        count: usize,
+    ) {
+        use std::os::unix::ffi::OsStrExt;
         let shown: Vec<Json> = paths
             .iter()
-            .map(|p| json::bytes(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str())))
+            .take(PATHS_SHOWN)
+            .map(|p| json::bytes(p.as_os_str().as_bytes()))
             .collect();
-        let cause = match paths {
-            [] => "bound files changed".to_string(),
-            [one] => format!("{} changed", one.display()),
-            [one, rest @ ..] => format!("{} and {} more changed", one.display(), rest.len()),
+        let cause = match paths.first() {
+            None => "bound files changed".to_string(),
+            Some(one) if count <= 1 => format!("{} changed", one.display()),
+            Some(one) => format!("{} and {} more changed", one.display(), count - 1),
         };
         self.line(
             "invalidate",
@@ -226,9 +308,29 @@ impl Log {
                 "invalidated": invalidation.caches.iter().map(CacheName::as_str).collect::<Vec<_>>(),
                 "epoch": invalidation.epoch,
                 "paths": shown,
+                "changed": count,
             }),
             format!("{cache}: {cause}; {}", invalidated_list(&invalidation.caches)),
         );
+    }
+
+    fn synced(&self, outcome: SyncOutcome) {
+        match outcome {
+            SyncOutcome::Synced(caches) => {
+                for cache in caches {
+                    self.line(
+                        "sync",
+                        json!({ "cache": cache.as_str(), "autosync": true }),
+                        format!("{cache}: synced (autosync)"),
+                    );
+                }
+            }
+            SyncOutcome::Failed(e) => self.problem(&Problem {
+                message: format!("background sync failed: {e}"),
+                hint: None,
+                limit: false,
+            }),
+        }
     }
 
     fn reports(&self, reports: Vec<Report>) {
@@ -238,8 +340,10 @@ impl Log {
                     cache,
                     invalidation,
                     paths,
-                } => self.invalidated(&cache, &invalidation, &paths),
-                Report::Warning(message) => self.warning(&message),
+                    count,
+                } => self.invalidated(&cache, &invalidation, &paths, count),
+                Report::Watching { caches, dirs } => self.watching(caches, dirs),
+                Report::Warning(problem) => self.problem(&problem),
             }
         }
     }
