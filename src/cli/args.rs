@@ -56,6 +56,16 @@ impl Cli {
     /// a first subcommand-like word that is an option's value) means: parse
     /// with [`Cli::command`], which reports exactly as before.
     pub fn parse_fast(args: &[OsString]) -> Option<Cli> {
+        // The process ends soon: tearing the parser's tree down is wasted work.
+        Cli::parse_one(args, std::mem::forget)
+    }
+
+    /// [`Cli::parse_fast`] for one line of a batch, which frees what it built.
+    pub fn parse_line(args: &[OsString]) -> Option<Cli> {
+        Cli::parse_one(args, drop)
+    }
+
+    fn parse_one(args: &[OsString], dispose: fn(clap::Command)) -> Option<Cli> {
         let sub = args
             .iter()
             .skip(1)
@@ -64,8 +74,7 @@ impl Cli {
             GlobalArgs::augment_args(clap::Command::new("cacheman").disable_help_subcommand(true))
                 .subcommand(sub);
         let parsed = command.try_get_matches_from_mut(args);
-        // The process ends soon: tearing the parser's tree down is wasted work.
-        std::mem::forget(command);
+        dispose(command);
         Cli::from_arg_matches(&parsed.ok()?).ok()
     }
 }

@@ -130,11 +130,17 @@ fn answer(ctx: &Context, line: &[u8]) -> Option<(Json, ExitCode)> {
 fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
     let words = shlex::bytes::split(line)
         .ok_or_else(|| Error::usage("unterminated quote or trailing backslash"))?;
-    let argv = std::iter::once(OsString::from("cacheman"))
-        .chain(words.into_iter().map(OsString::from_vec));
-    let parsed = Cli::command()
-        .try_get_matches_from(argv)
-        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let argv: Vec<OsString> = std::iter::once(OsString::from("cacheman"))
+        .chain(words.into_iter().map(OsString::from_vec))
+        .collect();
+    let parsed = Cli::parse_line(&argv).map_or_else(
+        || {
+            Cli::command()
+                .try_get_matches_from(&argv)
+                .and_then(|matches| Cli::from_arg_matches(&matches))
+        },
+        Ok,
+    );
     let cli = match parsed {
         Ok(parsed) => parsed,
         Err(e) => {
