@@ -161,7 +161,9 @@ fn orphaned_blobs_and_dead_writers_temporary_files_are_removed() {
     // under the write lock the sweep takes.
     let report = gc(&env, &["c"]);
     assert!(
-        report.ends_with("removed 2 orphaned blobs (19.6 KiB) and 2 temporary files (36 B)\n"),
+        report.ends_with(
+            "removed 2 blob files (19.6 KiB, 1 orphaned) and 2 temporary files (36 B)\n"
+        ),
         "{report}"
     );
     assert!(!temp.exists() && !counters_temp.exists() && !stray.exists());
@@ -169,7 +171,7 @@ fn orphaned_blobs_and_dead_writers_temporary_files_are_removed() {
     assert_eq!(env.get("c", "k").unwrap(), second);
     let report = gc(&env, &["c"]);
     assert!(
-        report.ends_with("removed 0 orphaned blobs (0 B) and 0 temporary files (0 B)\n"),
+        report.ends_with("removed 0 blob files (0 B, 0 orphaned) and 0 temporary files (0 B)\n"),
         "{report}"
     );
 }
@@ -215,7 +217,7 @@ fn quarantine_is_left_alone() {
 
     let report = gc(&env, &["c"]);
     assert!(
-        report.ends_with("removed 0 orphaned blobs (0 B) and 0 temporary files (0 B)\n"),
+        report.ends_with("removed 0 blob files (0 B, 0 orphaned) and 0 temporary files (0 B)\n"),
         "{report}"
     );
     assert_eq!(contents(&quarantine), before);

@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use cacheman::local::gc::GcLimits;
-use cacheman::store::{CacheSettings, InvalidateOptions};
+use cacheman::store::{CacheSettings, InvalidateOptions, SyncResult};
 use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
 
 /// A value big enough to be a blob, different for every `n`.
@@ -123,7 +124,10 @@ fn invalidated_and_evicted_entries_give_back_their_blobs() {
         max_bytes: None,
     };
     let report = store.gc(&root, limits).unwrap();
-    assert_eq!((report.evicted, report.orphans.files), (6, 6));
+    assert_eq!(
+        (report.evicted, report.blobs.files, report.orphans.files),
+        (6, 6, 0)
+    );
     assert_eq!(blob_files(dir.path(), "root").len(), 4);
 }
 
@@ -248,11 +252,58 @@ fn an_export_keeps_the_blobs_it_has_yet_to_read() {
     assert_eq!(old, (0..5).map(|n| big("old", n)).collect::<Vec<_>>());
     drop(export);
 
-    // What the sync had to leave, the next gc takes.
+    // What the sync had to leave, the next sync sweeps up.
     assert_eq!(blob_files(dir.path(), "c").len(), 10);
-    let report = store.gc(&cache, GcLimits::default()).unwrap();
-    assert_eq!(report.orphans.files, 5);
+    set(&store, &cache, "small", b"v");
+    store.sync(&cache, true).unwrap();
     assert_eq!(blob_files(dir.path(), "c").len(), 5);
+    assert!(!dir.path().join("caches/c/reclaim.due").exists());
+}
+
+/// gc waits for a running export before it deletes anything, but holds no
+/// other lock meanwhile: syncs go on.
+#[test]
+fn gc_waits_for_an_export_without_holding_up_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let store = LocalStore::new(&root).with_deferred_sync();
+    let cache = CacheName::new("c").unwrap();
+    set(&store, &cache, "k", &big("old", 0));
+    let export = store.export(&cache).unwrap();
+    let gc = {
+        let (root, cache) = (root.clone(), cache.clone());
+        thread::spawn(move || LocalStore::new(&root).gc(&cache, GcLimits::default()))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !blocked_on_a_lock() {
+        assert!(Instant::now() < deadline, "gc never waited for the export");
+        thread::sleep(Duration::from_millis(5));
+    }
+    set(&store, &cache, "k", &big("new", 0));
+    // Busy while gc runs its own sync; for good if it held the sync lock
+    // while it waits.
+    while !matches!(
+        store.sync(&cache, false).unwrap().0,
+        SyncResult::Synced { .. }
+    ) {
+        assert!(
+            Instant::now() < deadline,
+            "a sync could not run while gc waited"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert!(!gc.is_finished());
+    export
+        .for_each(|entry| entry.value.into_bytes().map(drop))
+        .unwrap();
+    drop(export);
+    gc.join().unwrap().unwrap();
+    assert_eq!(blob_files(&root, "c").len(), 1);
+}
+
+/// Whether some process waits for an flock (a `->` line in /proc/locks).
+fn blocked_on_a_lock() -> bool {
+    fs::read_to_string("/proc/locks").is_ok_and(|locks| locks.contains("->"))
 }
 
 /// Big values add little to a journal, so a journal's own bound would let
@@ -260,25 +311,73 @@ fn an_export_keeps_the_blobs_it_has_yet_to_read() {
 /// the cache more than an eighth past a limit asks for one.
 #[test]
 fn writes_past_the_limits_bring_the_sync_that_evicts() {
+    const MAX_BYTES: u64 = 4 << 20;
+    const MAX_ENTRIES: u64 = 512;
     let dir = tempfile::tempdir().unwrap();
     let store = LocalStore::new(dir.path());
-    let cache = CacheName::new("small").unwrap();
-    let settings = CacheSettings {
-        max_entries: Some(8),
-        max_bytes: Some(50_000),
+    let (bytes, entries) = (
+        CacheName::new("bytes").unwrap(),
+        CacheName::new("entries").unwrap(),
+    );
+    let limit = |max_entries, max_bytes| CacheSettings {
+        max_entries,
+        max_bytes,
         ..CacheSettings::default()
     };
-    store.create(&cache, &settings, false).unwrap();
-    for n in 0..40 {
-        set(&store, &cache, &format!("k{n}"), &big("v", n));
-        let summary = store.list().unwrap().remove(0);
+    store
+        .create(&bytes, &limit(None, Some(MAX_BYTES)), false)
+        .unwrap();
+    store
+        .create(&entries, &limit(Some(MAX_ENTRIES), None), false)
+        .unwrap();
+    let totals = |cache: &CacheName| {
+        let summary = store.list().unwrap();
+        let summary = summary.iter().find(|s| &s.name == cache).unwrap();
+        (summary.entries, summary.bytes)
+    };
+    let mut value = vec![b'.'; 100_000];
+    for n in 0..100u64 {
+        value[..8].copy_from_slice(&n.to_le_bytes());
+        set(&store, &bytes, &format!("k{n}"), &value);
+        let (_, stored) = totals(&bytes);
         assert!(
-            summary.entries <= 6 && summary.bytes <= 56_250,
-            "after {n}: {} entries, {} bytes",
-            summary.entries,
-            summary.bytes
+            stored <= MAX_BYTES + MAX_BYTES / 8,
+            "after {n}: {stored} bytes"
         );
-        assert!(blob_files(dir.path(), "small").len() <= 6);
+        assert!(blob_files(dir.path(), "bytes").len() <= 47);
     }
-    assert_eq!(get(&store, &cache, "k39"), Some(big("v", 39)));
+    for n in 0..1000 {
+        set(&store, &entries, &format!("k{n}"), b"small");
+        let (count, _) = totals(&entries);
+        assert!(
+            count <= MAX_ENTRIES + MAX_ENTRIES / 8,
+            "after {n}: {count} entries"
+        );
+    }
+    assert_eq!(
+        get(&store, &bytes, "k99").map(|v| v[..8].to_vec()),
+        Some(99u64.to_le_bytes().to_vec())
+    );
+}
+
+/// Overwrites of a large value leave dead blobs until a sync; the journal
+/// counts the bytes its records name, so a cache without limits does not
+/// hold more than about 64 MiB of them either.
+#[test]
+fn overwritten_large_values_do_not_pile_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::new(dir.path());
+    let cache = CacheName::new("big").unwrap();
+    let mut value = vec![b'.'; 1 << 20];
+    let mut most = 0;
+    for n in 0..80u64 {
+        value[..8].copy_from_slice(&n.to_le_bytes());
+        set(&store, &cache, "k", &value);
+        most = most.max(blob_files(dir.path(), "big").len());
+    }
+    assert!(most <= 65, "{most} blobs of 1 MiB for one entry");
+    assert_eq!(
+        get(&store, &cache, "k").map(|v| v[..8].to_vec()),
+        Some(79u64.to_le_bytes().to_vec())
+    );
 }

@@ -68,6 +68,48 @@ fn a_damaged_manifest_points_every_command_to_the_repair() {
     }
 }
 
+/// A missing manifest beside cache directories is damage, not a new store:
+/// nothing reads the caches as empty, and no write discards them.
+#[test]
+fn a_deleted_manifest_is_refused_and_no_write_discards_the_caches() {
+    let env = Env::new();
+    let manifest = store(&env);
+    fs::remove_file(&manifest).unwrap();
+    let before = env.tree();
+    for args in [
+        &["get", "c", "fresh"][..],
+        &["ls"],
+        &["stats"],
+        &["set", "c", "k", "v"],
+        &["set", "new", "k", "v"],
+    ] {
+        env.cmd(args)
+            .store_error("manifest: missing, but cache directories remain in caches/")
+            .stderr_contains("hint: `cacheman repair --manifest` rebuilds it")
+            .run();
+    }
+    before.assert_same(&env.tree(), "commands on a store without its manifest");
+}
+
+/// A FIFO in the manifest's or a HEAD's place is refused at once; nothing
+/// blocks opening it.
+#[test]
+fn a_fifo_in_place_of_a_document_is_refused_not_waited_on() {
+    let env = Env::new();
+    let manifest = store(&env);
+    let head = env.cache_dir("c").join("HEAD");
+    common::mkfifo(&head);
+    env.cmd(["get", "c", "fresh"])
+        .store_error("HEAD: damaged at offset 0: a FIFO, not a regular file")
+        .any_stderr()
+        .run();
+    common::mkfifo(&manifest);
+    env.cmd(["ls"])
+        .store_error("manifest: damaged at offset 0: a FIFO, not a regular file")
+        .any_stderr()
+        .run();
+}
+
 #[test]
 fn lost_floors_invalidate_every_cache() {
     let env = Env::new();

@@ -387,11 +387,7 @@ fn a_directory_in_place_of_a_file_is_damage_that_repair_quarantines() {
 fn a_fifo_is_never_opened() {
     let env = Env::new();
     populated(&env);
-    let fifo = |path: &Path| {
-        let _ = fs::remove_file(path);
-        let made = std::process::Command::new("mkfifo").arg(path).status();
-        assert!(made.unwrap().success(), "mkfifo {}", path.display());
-    };
+    let fifo = common::mkfifo;
     let loose = env.path("work/pipe");
     fifo(&loose);
     env.cmd(["inspect"])

@@ -10,7 +10,7 @@ use crate::local::blob::{self, BlobReader};
 use crate::local::format::FileKind;
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
-use crate::local::journal::{self, Appender, JournalData, JournalHeader, Torn};
+use crate::local::journal::{self, Appender, JournalData, JournalHeader, SetTotals, Torn};
 use crate::local::record::{Op, OpKind, OpView};
 use crate::local::snapshot::Snapshot;
 use crate::local::{counters, document};
@@ -19,6 +19,10 @@ use crate::local::{counters, document};
 pub const COMPACT_RECORDS: u64 = 2048;
 /// A journal larger than this is due for compaction.
 pub const COMPACT_BYTES: u64 = 256 << 10;
+/// A journal whose set records name more key and value bytes than this (large
+/// values live in blobs, so the journal itself stays small) is due too, so
+/// overwritten blobs never pile up for long.
+pub const COMPACT_SET_BYTES: u64 = 64 << 20;
 /// How often a reader retries when a sync replaced the files it was opening.
 const READ_RETRIES: usize = 16;
 
@@ -251,6 +255,9 @@ pub struct Written {
     /// The journal has grown enough that readers' replay should be shortened.
     pub compaction_due: bool,
     pub state: SyncState,
+    /// The head the write went under, and the set records of its journal.
+    pub head: Head,
+    pub sets: SetTotals,
 }
 
 /// The write lock on a cache, with its active journal open.
@@ -289,10 +296,14 @@ impl Writer<'_> {
                 .0
                 .first_seq
         };
+        let sets = self.appender.sets();
         Ok(Written {
             cut: self.cut,
             compaction_due: self.appender.records() >= COMPACT_RECORDS
-                || self.appender.len() >= COMPACT_BYTES,
+                || self.appender.len() >= COMPACT_BYTES
+                || sets.bytes >= COMPACT_SET_BYTES,
+            head: self.head,
+            sets,
             state: SyncState {
                 pending: self.appender.next_seq().saturating_sub(first_seq),
                 last_sync_ms: self.head.last_sync_ms,
@@ -500,5 +511,33 @@ mod tests {
         let mut value = Vec::new();
         blob.copy_to(&mut value).unwrap();
         assert_eq!(value, [b'2'; 10_000]);
+    }
+
+    /// gc deletes only what no record of the current files names: a reader
+    /// whose view predates a journal record that replaced its entry, under the
+    /// same head, still finds the blob.
+    #[test]
+    fn gc_leaves_the_blob_of_a_replaced_entry_to_the_next_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path()).with_deferred_sync();
+        let cache = CacheName::new("c").unwrap();
+        let set = |value: &[u8]| {
+            let value = NewValue::Bytes(value);
+            store
+                .set(&cache, b"k", value, &SetOptions::default())
+                .unwrap();
+        };
+        set(&[b'1'; 10_000]);
+        store.sync(&cache, true).unwrap();
+        let files = CacheDir::new(dir.path().join("caches/c"));
+        let stale = files.view().unwrap().unwrap();
+        set(&[b'2'; 10_000]);
+        crate::local::gc::sweep(&files).unwrap();
+        let Lookup::Found(_, Some(blob)) = files.lookup_in(stale, b"k", |_| true).unwrap() else {
+            panic!("the old value's blob is still there");
+        };
+        let mut value = Vec::new();
+        blob.copy_to(&mut value).unwrap();
+        assert_eq!(value, [b'1'; 10_000]);
     }
 }

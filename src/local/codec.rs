@@ -2,8 +2,8 @@
 //! so moving to another serde format is a change to this module alone.
 
 use bincode::config::{self, Config};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The largest body a decoder will allocate for; anything bigger is damage.
 const DECODE_LIMIT: usize = 64 << 20;
@@ -29,4 +29,12 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
         ));
     }
     Ok(value)
+}
+
+/// Decodes the value at the start of `bytes`, borrowing from them, and ignores
+/// what follows.
+pub fn decode_prefix<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, String> {
+    bincode::serde::borrow_decode_from_slice(bytes, decode_config())
+        .map(|(value, _)| value)
+        .map_err(|e| format!("undecodable body: {e}"))
 }

@@ -53,7 +53,13 @@ pub fn create_private(path: &Path) -> Result<File> {
 /// Reads a whole file, or `None` when it does not exist. Something other than
 /// a regular file in its place (a directory, say) is damage.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    let mut file = match File::open(path) {
+    // Non-blocking, so that opening a FIFO in the file's place returns at once
+    // (to be refused below); it changes nothing for a regular file.
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path);
+    let mut file = match opened {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).at(path),

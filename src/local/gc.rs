@@ -28,7 +28,11 @@ pub struct GcReport {
     pub evicted: u64,
     /// Key and value bytes of the entries that went.
     pub bytes: u64,
-    /// Blob files no entry referred to.
+    /// Blob files deleted: those of the values its sync dropped or found
+    /// replaced, and the orphans.
+    pub blobs: Freed,
+    /// Of those, the blob files no record named at all (a writer killed
+    /// between writing a blob and recording it leaves one).
     pub orphans: Freed,
     /// Temporary files of writers that died mid-write.
     pub temporary: Freed,
@@ -60,8 +64,9 @@ impl LocalStore {
             } => (dropped, evicted),
             SyncResult::Busy | SyncResult::Clean => (0, 0),
         };
-        let mut orphans = sweep(&cache.dir)?;
-        orphans.add(synced.reclaimed);
+        let orphans = sweep(&cache.dir)?;
+        let mut blobs = synced.reclaimed;
+        blobs.add(orphans);
         let Some(after) = cache.dir.view()? else {
             return Ok(GcReport::default());
         };
@@ -70,6 +75,7 @@ impl LocalStore {
             dropped,
             evicted,
             bytes: bytes_before.saturating_sub(bytes_after),
+            blobs,
             orphans,
             temporary,
             entries,
@@ -84,19 +90,21 @@ fn tighter(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     }
 }
 
-/// Deletes every blob file that neither the current entries nor a journal
-/// appended since names. Holding the sync lock keeps the snapshot as the view
-/// saw it; the names journals add meanwhile are read under the write lock,
-/// taken after the reclaim lock (which waits for exports).
-fn sweep(dir: &CacheDir) -> Result<Freed> {
+/// Deletes every blob file no record of the cache's files names. It first
+/// waits for exports to end (holding no other lock meanwhile, so syncs go on),
+/// then holds the sync lock, so the files it reads stay the ones `HEAD` names,
+/// and takes the write lock to read what the journals have gained since.
+pub(crate) fn sweep(dir: &CacheDir) -> Result<Freed> {
+    let _reclaim = LockGuard::acquire(&dir.reclaim_lock_path())?;
     let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
     let Some(view) = dir.view()? else {
         return Ok(Freed::default());
     };
-    let named = reclaim::named_by_entries(&view)?;
+    let named = reclaim::named_by_files(&view)?;
     let listed = blob::files(&dir.blobs_path())?;
     let candidates = listed.iter().filter_map(|path| blob::hash_named(path));
-    let _reclaim = LockGuard::acquire(&dir.reclaim_lock_path())?;
     let _write = LockGuard::acquire(&dir.write_lock_path())?;
-    reclaim::remove_unnamed(dir, candidates, &named)
+    let freed = reclaim::remove_unnamed(dir, candidates, &named)?;
+    reclaim::swept(dir);
+    Ok(freed)
 }

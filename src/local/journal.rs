@@ -13,7 +13,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::{self, Parsed, u32_at, u64_at};
 use crate::local::fsutil;
-use crate::local::record::{Op, OpView, encode_op};
+use crate::local::record::{Op, OpKind, OpView, encode_op};
 
 /// Preamble, salt, number, first sequence number, creation time, CRC.
 pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 + 8 + 8 + 4;
@@ -308,6 +308,22 @@ struct Checked {
     len: u64,
     mtime: (i64, i64),
     next_seq: u64,
+    sets: SetTotals,
+}
+
+/// The set records of a journal: how many, and the key and value bytes they
+/// name (a blob's whole length), overwrites counted again.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SetTotals {
+    pub records: u64,
+    pub bytes: u64,
+}
+
+impl SetTotals {
+    fn add(&mut self, size: u64) {
+        self.records += 1;
+        self.bytes = self.bytes.saturating_add(size);
+    }
 }
 
 /// The sequence number of a journal's last record, found through its trailing
@@ -362,6 +378,7 @@ pub struct Appender {
     key: (u64, u64, u32),
     len: u64,
     next_seq: u64,
+    sets: SetTotals,
 }
 
 impl Appender {
@@ -383,15 +400,23 @@ impl Appender {
             .lock()
             .ok()
             .and_then(|checked| checked.get(&key).copied());
-        let (from, mut next_seq) = match known {
-            Some(c) if c.len == len && c.mtime == mtime => (len, c.next_seq),
-            _ => (HEADER_LEN as u64, header.first_seq),
+        let (from, mut next_seq, mut sets) = match known {
+            Some(c) if c.len == len && c.mtime == mtime => (len, c.next_seq, c.sets),
+            _ => (HEADER_LEN as u64, header.first_seq, SetTotals::default()),
         };
         let mut unchecked = vec![0; (len - from) as usize];
         file.read_exact_at(&mut unchecked, from).at(path)?;
         let mut records = Records::over(&unchecked, from, header.salt, path);
         for record in records.by_ref() {
-            next_seq = record?.1.seq + 1;
+            let (offset, view) = record?;
+            next_seq = view.seq + 1;
+            if view.kind == OpKind::Set {
+                let size = view
+                    .keyed
+                    .size()
+                    .map_err(|reason| Error::corrupt(path, offset, reason))?;
+                sets.add(size);
+            }
         }
         let torn = records.torn().cloned();
         let len = match &torn {
@@ -409,6 +434,7 @@ impl Appender {
             key,
             len,
             next_seq,
+            sets,
         };
         appender.remember();
         Ok((appender, torn))
@@ -423,6 +449,7 @@ impl Appender {
             len: self.len,
             mtime: (meta.mtime(), meta.mtime_nsec()),
             next_seq: self.next_seq,
+            sets: self.sets,
         };
         if let Ok(mut checked) = CHECKED.lock() {
             checked.insert(self.key, now);
@@ -455,8 +482,18 @@ impl Appender {
         }
         self.len += buf.len() as u64;
         self.next_seq += ops.len() as u64;
+        for op in ops {
+            if let Op::Set(entry) = op {
+                self.sets.add(entry.size());
+            }
+        }
         self.remember();
         Ok(())
+    }
+
+    /// The set records in this journal.
+    pub fn sets(&self) -> SetTotals {
+        self.sets
     }
 
     /// Records in this journal.

@@ -16,12 +16,16 @@ use crate::local::cache::{CacheDir, Overlay, View};
 use crate::local::counters::Counters;
 use crate::local::fsutil::{self, Freed, LockGuard};
 use crate::local::head::Head;
-use crate::local::journal::{self, Torn};
+use crate::local::journal::{self, SetTotals, Torn};
 use crate::local::manifest::{Freshness, Invalidated};
 use crate::local::reclaim;
-use crate::local::record::Op;
-use crate::local::snapshot::SnapshotWriter;
+use crate::local::snapshot::{Snapshot, SnapshotWriter};
 use crate::store::SyncResult;
+
+/// Entries and bytes a cache may grow past a limit before a write asks for a
+/// sync, however small the limit: a sync of a tiny cache still costs a process.
+pub const OUTGROWN_ENTRIES: u64 = 64;
+pub const OUTGROWN_BYTES: u64 = 256 << 10;
 
 /// The result of a sync, with any torn journal tail it cut on the way and the
 /// blob files it deleted.
@@ -59,37 +63,33 @@ impl MergeRules {
             || self.max_bytes.is_some_and(|max| bytes > max)
     }
 
-    /// Whether the cache's entries may have outgrown the limits by more than
-    /// an eighth: the snapshot's totals plus every set record in the journals
-    /// (an overwrite counts twice). It reads the journals, never the
-    /// snapshot's records, so a write can afford to ask; a cache without
-    /// limits costs nothing.
-    pub fn outgrown(&self, dir: &CacheDir) -> Result<bool> {
+    /// Whether the cache's entries may have outgrown a limit by more than an
+    /// eighth of it (and at least [`OUTGROWN_ENTRIES`] or [`OUTGROWN_BYTES`]):
+    /// the snapshot header's totals plus the set records `sets` of the journal
+    /// a write just appended to (an overwrite counts twice). A cache without
+    /// limits costs nothing; one with limits, one read of the snapshot header.
+    pub fn outgrown(&self, dir: &CacheDir, head: Head, sets: SetTotals) -> Result<bool> {
         if self.max_entries.is_none() && self.max_bytes.is_none() {
             return Ok(false);
         }
-        let Some(view) = dir.view()? else {
-            return Ok(false);
-        };
-        let (mut entries, mut bytes) = view
-            .snapshot
-            .as_ref()
-            .map_or((0, 0), |s| (s.header.entry_count, s.header.live_bytes));
-        for journal in &view.journals {
-            for record in journal.records() {
-                let (offset, record) = record?;
-                if let Op::Set(entry) = record
-                    .op()
-                    .map_err(|reason| Error::corrupt(&journal.path, offset, reason))?
-                {
-                    entries += 1;
-                    bytes = bytes.saturating_add(entry.size());
-                }
+        let (entries, bytes) = match head.has_snapshot() {
+            true => {
+                let header = Snapshot::open(&dir.snapshot_path(head.generation))?.header;
+                (header.entry_count, header.live_bytes)
             }
-        }
-        let slack = |max: u64| max.saturating_add(max / 8);
-        Ok(self.max_entries.is_some_and(|max| entries > slack(max))
-            || self.max_bytes.is_some_and(|max| bytes > slack(max)))
+            false => (0, 0),
+        };
+        let past = |total: u64, max: Option<u64>, least: u64| {
+            max.is_some_and(|max| total > max.saturating_add((max / 8).max(least)))
+        };
+        Ok(
+            past(entries + sets.records, self.max_entries, OUTGROWN_ENTRIES)
+                || past(
+                    bytes.saturating_add(sets.bytes),
+                    self.max_bytes,
+                    OUTGROWN_BYTES,
+                ),
+        )
     }
 }
 
@@ -122,8 +122,11 @@ pub fn sync(
         (Some(old), cut) => (old, cut),
         (None, cut) => return report(SyncResult::Clean, cut),
     };
-    let (result, blobs) = merge(dir, old, clock.now_ms(), limits)?;
-    let reclaimed = install(dir, old, clock.now_ms(), &blobs)?;
+    let (result, mut blobs) = merge(dir, old, clock.now_ms(), limits)?;
+    let sweep = reclaim::left_over(dir)?;
+    let sweeping = sweep.is_some();
+    blobs.gone.extend(sweep.into_iter().flatten());
+    let reclaimed = install(dir, old, clock.now_ms(), &blobs, sweeping)?;
     remove_replaced(dir, old.last_journal + 1);
     Ok(SyncReport {
         result,
@@ -267,8 +270,15 @@ fn eviction(
 }
 
 /// Under the write lock, points the head at the new snapshot, then deletes the
-/// blobs that only the replaced files named.
-fn install(dir: &CacheDir, old: Head, now: u64, blobs: &MergedBlobs) -> Result<Freed> {
+/// blobs that only the replaced files named (`sweeping`: every blob file an
+/// earlier sync had to leave is among them).
+fn install(
+    dir: &CacheDir,
+    old: Head,
+    now: u64,
+    blobs: &MergedBlobs,
+    sweeping: bool,
+) -> Result<Freed> {
     let _lock = LockGuard::acquire(&dir.write_lock_path())?;
     let current = dir.read_head()?.ok_or_else(|| {
         Error::corrupt(
@@ -283,11 +293,23 @@ fn install(dir: &CacheDir, old: Head, now: u64, blobs: &MergedBlobs) -> Result<F
         last_sync_ms: now,
     })?;
     // The new head is in place: garbage left because an export holds the
-    // reclaim lock, or because deleting failed, is the next gc's.
+    // reclaim lock is the next sync's to sweep.
     let Ok(Some(_reclaim)) = LockGuard::try_acquire(&dir.reclaim_lock_path()) else {
+        reclaim::leave_due(dir);
         return Ok(Freed::default());
     };
-    Ok(reclaim::remove_unnamed(dir, blobs.gone.iter().copied(), &blobs.kept).unwrap_or_default())
+    match reclaim::remove_unnamed(dir, blobs.gone.iter().copied(), &blobs.kept) {
+        Ok(freed) => {
+            if sweeping {
+                reclaim::swept(dir);
+            }
+            Ok(freed)
+        }
+        Err(_) => {
+            reclaim::leave_due(dir);
+            Ok(Freed::default())
+        }
+    }
 }
 
 /// Deletes every snapshot but the new one and every journal it merged: the

@@ -106,12 +106,46 @@ impl LocalStore {
         self.root.join("manifest")
     }
 
+    /// The manifest; an empty one for a new store.
     pub fn read_manifest(&self) -> Result<Manifest> {
         let path = self.manifest_path();
-        match fsutil::read_optional(&path)? {
+        match self.manifest_bytes()? {
             Some(bytes) => Manifest::decode(&bytes, &path),
             None => Ok(Manifest::default()),
         }
+    }
+
+    /// The manifest file's bytes, or `None` for a new store. A missing manifest
+    /// beside cache directories is damage, never a new store: reading it as
+    /// one would show the caches empty and let the next write discard them.
+    fn manifest_bytes(&self) -> Result<Option<Vec<u8>>> {
+        let path = self.manifest_path();
+        match fsutil::read_optional(&path)? {
+            None if self.has_cache_dirs()? => Err(Error::corrupt(
+                &path,
+                0,
+                "missing, but cache directories remain in caches/",
+            )),
+            read => Ok(read),
+        }
+    }
+
+    /// Whether `caches/` holds a directory not hidden (as a dropped cache's is).
+    fn has_cache_dirs(&self) -> Result<bool> {
+        let caches = self.root.join("caches");
+        let listing = match fs::read_dir(&caches) {
+            Ok(listing) => listing,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e).at(&caches),
+        };
+        for item in listing {
+            let item = item.at(&caches)?;
+            let hidden = item.file_name().as_encoded_bytes().starts_with(b".");
+            if !hidden && item.file_type().is_ok_and(|t| t.is_dir()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Changes the manifest under the store lock, atomically.
@@ -191,7 +225,7 @@ impl LocalStore {
     /// The store's epoch, read from the manifest's first frame alone.
     pub fn current_epoch(&self) -> Result<u64> {
         let path = self.manifest_path();
-        match fsutil::read_optional(&path)? {
+        match self.manifest_bytes()? {
             Some(bytes) => Ok(Manifest::store_fields(&bytes, &path)?.1),
             None => Ok(0),
         }
@@ -201,7 +235,7 @@ impl LocalStore {
     /// the manifest is decoded, so it costs little in a store of many caches.
     pub fn find(&self, name: &CacheName) -> Result<Option<Cache>> {
         let path = self.manifest_path();
-        let Some(bytes) = fsutil::read_optional(&path)? else {
+        let Some(bytes) = self.manifest_bytes()? else {
             return Ok(None);
         };
         match Manifest::find(&bytes, &path, name.as_str())? {

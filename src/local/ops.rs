@@ -53,7 +53,7 @@ impl LocalStore {
             || cache
                 .autosync
                 .due(written.state.pending, written.state.last_sync_ms, now)
-            || rules.outgrown(&cache.dir)?;
+            || rules.outgrown(&cache.dir, written.head, written.sets)?;
         if !due {
             return Ok(WriteReport {
                 sync_due: false,

@@ -1,11 +1,12 @@
 //! Deleting the blobs no record names any more. Writers place a blob under the
 //! write lock just before appending the record naming it, so under that lock a
-//! blob that neither the snapshot nor a journal names is garbage: a sync
-//! deletes the blobs of the entries it dropped, and `gc` sweeps the folder. A
-//! `get` whose view went out of date as its blob went takes a new view;
-//! readers that read blobs long after taking their view (an export) hold
-//! `reclaim.lock` shared, and a sync that finds it held leaves its garbage to
-//! the next `gc`.
+//! blob that no record of the files `HEAD` names is garbage. Only a sync makes
+//! a named blob garbage (it installs a head whose files no longer name it), so
+//! a reader whose blob went finds `HEAD` changed and takes a new view. A sync
+//! deletes the blobs of the entries it dropped; `gc` sweeps the folder.
+//! Readers that read blobs long after taking their view (an export) hold
+//! `reclaim.lock` shared; a sync that finds it held leaves `reclaim.due`, and
+//! the next sync sweeps the whole folder.
 
 use std::collections::HashSet;
 use std::fs;
@@ -14,7 +15,7 @@ use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, Result};
 use crate::local::blob;
 use crate::local::cache::{CacheDir, View};
-use crate::local::fsutil::{Freed, LockGuard};
+use crate::local::fsutil::{self, Freed, LockGuard};
 use crate::local::journal::JournalData;
 use crate::local::record::Op;
 
@@ -46,13 +47,16 @@ pub fn named_by_journals(journals: &[JournalData]) -> Result<Blobs> {
     Ok(named)
 }
 
-/// Every blob the current entries of `view` name.
-pub fn named_by_entries(view: &View) -> Result<Blobs> {
-    let mut named = Blobs::new();
-    view.for_each_entry(&view.overlay()?, |entry| {
-        named.extend(blob_of(&entry));
-        Ok(())
-    })?;
+/// Every blob a record of `view`'s files names: its snapshot's entries, and
+/// every set record of its journals, replaced ones included. A reader holding
+/// a view of the same head can only be looking for one of these.
+pub fn named_by_files(view: &View) -> Result<Blobs> {
+    let mut named = named_by_journals(&view.journals)?;
+    if let Some(snapshot) = &view.snapshot {
+        for entry in snapshot.entries()? {
+            named.extend(blob_of(&entry?));
+        }
+    }
     Ok(named)
 }
 
@@ -99,4 +103,30 @@ pub fn remove_unnamed(
 /// reader does without.
 pub fn hold_blobs(dir: &CacheDir) -> Option<LockGuard> {
     LockGuard::acquire_shared(&dir.reclaim_lock_path()).ok()
+}
+
+/// Every blob file in the cache's folder, by hash, when a sync left garbage
+/// for the next one to sweep; `None` otherwise.
+pub fn left_over(dir: &CacheDir) -> Result<Option<Blobs>> {
+    if !due_path(dir).exists() {
+        return Ok(None);
+    }
+    let listed = blob::files(&dir.blobs_path())?;
+    Ok(Some(
+        listed.iter().filter_map(|p| blob::hash_named(p)).collect(),
+    ))
+}
+
+/// Notes that garbage was left because an export held the reclaim lock.
+pub fn leave_due(dir: &CacheDir) {
+    let _ = fsutil::create_private(&due_path(dir));
+}
+
+/// Notes that the whole folder was swept.
+pub fn swept(dir: &CacheDir) {
+    let _ = fs::remove_file(due_path(dir));
+}
+
+fn due_path(dir: &CacheDir) -> std::path::PathBuf {
+    dir.path().join("reclaim.due")
 }

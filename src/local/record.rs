@@ -30,6 +30,20 @@ struct Payload {
     stale: bool,
 }
 
+/// The leading field of a [`Payload`], borrowed: what a record's size needs,
+/// decoded without copying the value. It mirrors [`StoredValue`]'s encoding.
+#[derive(Deserialize)]
+struct PayloadHead<'a> {
+    #[serde(borrow)]
+    value: ValueRef<'a>,
+}
+
+#[derive(Deserialize)]
+enum ValueRef<'a> {
+    Inline(&'a [u8]),
+    Blob { _hash: [u8; 32], len: u64 },
+}
+
 const OP_SET: u8 = 1;
 const OP_DEL: u8 = 2;
 const OP_CLEAR: u8 = 3;
@@ -107,6 +121,17 @@ impl KeyedView<'_> {
         })
     }
 
+    /// Key plus value bytes, as [`Entry::size`] counts them, without decoding
+    /// the rest of the entry.
+    pub fn size(&self) -> Result<u64, String> {
+        let head: PayloadHead<'_> = codec::decode_prefix(self.payload)?;
+        let value = match head.value {
+            ValueRef::Inline(bytes) => bytes.len() as u64,
+            ValueRef::Blob { len, .. } => len,
+        };
+        Ok((self.key.len() as u64).saturating_add(value))
+    }
+
     /// Decodes the whole entry.
     pub fn entry(&self) -> Result<Entry, String> {
         let p: Payload = codec::decode(self.payload)?;
@@ -171,6 +196,25 @@ impl OpView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_size_read_without_decoding_is_the_entry_size() {
+        let values = [
+            StoredValue::Inline(Vec::new()),
+            StoredValue::Inline(vec![7; 300]),
+            StoredValue::Inline(vec![1; 4096]),
+            StoredValue::Blob {
+                hash: [9; 32],
+                len: u64::MAX / 3,
+            },
+        ];
+        for value in values {
+            let entry = entry(b"some key", value);
+            let body = encode_op(1, &Op::Set(entry.clone()), false);
+            let view = OpView::parse(&body).unwrap();
+            assert_eq!(view.keyed.size(), Ok(entry.size()));
+        }
+    }
 
     fn entry(key: &[u8], value: StoredValue) -> Entry {
         Entry {

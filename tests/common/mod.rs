@@ -602,6 +602,13 @@ impl Noise {
     }
 }
 
+/// Puts a FIFO at `path`, in place of whatever was there.
+pub fn mkfifo(path: &Path) {
+    let _ = fs::remove_file(path);
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.unwrap().success(), "mkfifo {}", path.display());
+}
+
 /// XORs one byte of a file with `mask`.
 pub fn flip_byte(path: &Path, offset: usize, mask: u8) {
     let mut bytes = fs::read(path).unwrap();

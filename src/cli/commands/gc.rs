@@ -79,13 +79,14 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
 
 fn describe(cache: &CacheName, r: &GcReport) -> String {
     format!(
-        "{cache}: dropped {} expired or invalidated and evicted {} over the limits ({} freed); {} left; removed {} ({}) and {} ({})\n",
+        "{cache}: dropped {} expired or invalidated and evicted {} over the limits ({} freed); {} left; removed {} ({}, {} orphaned) and {} ({})\n",
         r.dropped,
         r.evicted,
         human_bytes(r.bytes),
         output::plural(r.entries, "entry", "entries"),
-        output::plural(r.orphans.files, "orphaned blob", "orphaned blobs"),
-        human_bytes(r.orphans.bytes),
+        output::plural(r.blobs.files, "blob file", "blob files"),
+        human_bytes(r.blobs.bytes),
+        r.orphans.files,
         output::plural(r.temporary.files, "temporary file", "temporary files"),
         human_bytes(r.temporary.bytes),
     )
