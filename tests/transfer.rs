@@ -323,3 +323,15 @@ fn a_bar_is_drawn_on_a_terminal_and_never_when_stdout_is_piped() {
     // Without a terminal at all, nothing is drawn either.
     env.cmd(["export", "c"]).any_stdout().run();
 }
+
+#[test]
+fn an_import_naming_a_key_twice_says_the_later_line_wins() {
+    let env = Env::new();
+    let lines = "{\"key\":\"k\",\"value\":\"first\"}\n{\"key\":\"k\",\"value\":\"second\"}\n{\"key\":\"j\",\"value\":\"v\"}\n";
+    env.cmd(["import", "c"])
+        .stdin(lines)
+        .stderr("c: imported 3 entries (1 key came again: the later line wins)\n")
+        .run();
+    assert_eq!(env.get("c", "k").unwrap(), b"second");
+    assert_eq!(env.cmd(["keys", "c"]).any_stdout().run().stdout, b"j\nk\n");
+}

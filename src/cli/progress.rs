@@ -106,7 +106,9 @@ impl Counter {
                 Unit::Items => "{human_pos} {rate}",
                 Unit::Bytes => "{binary_bytes} {binary_bytes_per_sec}",
             };
-            self.bar = drawn(None, &format!("{{spinner}} {{msg}} {counts}"), &self.what);
+            // Starting where the count is, so its rate is not the jump from 0.
+            self.bar = drawn(None, &format!("{{spinner}} {{msg}} {counts}"), &self.what)
+                .with_position(position);
         }
         self.bar.set_position(position);
     }

@@ -333,7 +333,8 @@ fn floors_in(store: &Path, name: &str) -> Option<Invalidated> {
 }
 
 /// Calls `each` with every current entry of a cache directory: the snapshot's
-/// that no journal changed, then the journals' own, sorted by key. Damaged
+/// that no journal changed (in the order of its records), then the journals'
+/// own, sorted by key. Damaged
 /// records are skipped (`verify` reports them).
 pub fn cache_entries(dir: &CacheDir, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
     let Ok(Some(head)) = scan::head(dir) else {

@@ -97,6 +97,9 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     })?;
     progress.finish_and_clear();
     let count = entries.len() as u64;
+    let keys: std::collections::HashSet<&[u8]> = entries.iter().map(|e| e.key.as_slice()).collect();
+    let repeated = count - keys.len() as u64;
+    drop(keys);
     let report = ctx.store.import(&cache, entries, &mut spool.rewound()?)?;
     ctx.after_write(&cache, &report);
     let skipped = match expired {
@@ -106,12 +109,19 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             output::plural(n, "entry", "entries")
         ),
     };
+    let repeated = match repeated {
+        0 => String::new(),
+        n => format!(
+            " ({} again: the later line wins)",
+            output::plural(n, "key came", "keys came")
+        ),
+    };
     let created = match count == 0 && ctx.store.find(&cache)?.is_none() {
         true => "; nothing to import, so the cache was not created",
         false => "",
     };
     eprintln!(
-        "{cache}: imported {}{skipped}{created}",
+        "{cache}: imported {}{repeated}{skipped}{created}",
         output::plural(count, "entry", "entries")
     );
     Ok(ExitCode::Success)

@@ -6,8 +6,8 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
-use crate::cli::output;
 use crate::cli::progress::{self, Unit};
+use crate::cli::{output, per_cache};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::inspect::{blobs, recover, repair, verify};
@@ -79,6 +79,9 @@ fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
 }
 
 fn repair_manifest(ctx: &Context) -> Result<String> {
+    if !per_cache::store_exists(ctx, "nothing to repair") {
+        return Ok(String::new());
+    }
     let Some(done) = recover::recover_manifest(&ctx.store)? else {
         return Ok("store: the manifest is sound: nothing to repair\n".into());
     };
