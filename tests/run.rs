@@ -862,6 +862,75 @@ fn links_in_an_input_directory_are_keyed_by_target_and_content() {
 }
 
 #[test]
+fn a_glob_starting_with_dot_slash_or_matching_a_directory_covers_its_files() {
+    let env = Env::new();
+    let work = env.path("work");
+    fs::create_dir_all(work.join("src")).unwrap();
+    fs::create_dir_all(work.join("pk/a")).unwrap();
+    fs::write(work.join("src/a.c"), "1").unwrap();
+    fs::write(work.join("pk/a/x"), "1").unwrap();
+    let args = ["--input", "./src/*.c", "--input", "pk/*"];
+    let first = explained(&env, &args, &[], "work");
+    assert!(!first.contains("matches nothing"), "{first}");
+    assert_eq!(explained(&env, &args, &[], "work"), "", "a hit");
+    fs::write(work.join("src/a.c"), "2").unwrap();
+    assert_eq!(
+        explained(&env, &args, &[], "work"),
+        "cacheman: explain: input ./src/a.c changed\n"
+    );
+    fs::write(work.join("pk/a/x"), "2").unwrap();
+    assert_eq!(
+        explained(&env, &args, &[], "work"),
+        "cacheman: explain: input pk/a/x changed\n",
+        "a matched directory stands for all under it"
+    );
+    assert_eq!(runs(&env), 3);
+}
+
+#[test]
+fn a_glob_reads_no_deeper_than_it_can_match() {
+    let env = Env::new();
+    fs::write(env.path("work/top.txt"), "").unwrap();
+    // A tree whose deepest paths outgrow PATH_MAX: reading there by path
+    // fails. Made short, then renamed long from the bottom up.
+    let levels = 20;
+    let short: std::path::PathBuf = ["t"].into_iter().chain(["d"; 20]).collect();
+    fs::create_dir_all(env.path("work").join(&short)).unwrap();
+    for depth in (1..=levels).rev() {
+        let at: std::path::PathBuf = short.iter().take(depth + 1).collect();
+        let at = env.path("work").join(at);
+        fs::rename(&at, at.with_file_name("d".repeat(250))).unwrap();
+    }
+    for (glob, status) in [("*.txt", 0), ("t/*/*.txt", 0), ("**/*.txt", 125)] {
+        let out = output(run_sh(&env, &["--input", glob], "true"));
+        assert_eq!(out.status.code(), Some(status), "{glob}: {out:?}");
+    }
+}
+
+#[test]
+fn linked_directories_are_walked_once_each() {
+    let env = Env::new();
+    let r = env.path("work/r");
+    let names = ["x1", "x2", "x3", "x4", "x5"];
+    for name in names {
+        fs::create_dir_all(r.join(name)).unwrap();
+        fs::write(r.join(name).join("f"), name).unwrap();
+        for other in names.iter().filter(|o| **o != name) {
+            let link = r.join(name).join(format!("l{other}"));
+            std::os::unix::fs::symlink(format!("../{other}"), link).unwrap();
+        }
+    }
+    let args = ["--input", "r"];
+    explained(&env, &args, &[], "work");
+    fs::write(r.join("x3/f"), "changed").unwrap();
+    assert_eq!(
+        explained(&env, &args, &[], "work"),
+        "cacheman: explain: input r/x3/f changed\n",
+        "x3 is walked once, where it is"
+    );
+}
+
+#[test]
 fn the_project_store_is_left_out_of_an_input_directory() {
     let env = Env::new().store_via(common::StoreVia::Nothing);
     let project = env.path("work/project");
@@ -872,13 +941,20 @@ fn the_project_store_is_left_out_of_an_input_directory() {
         .any_stderr()
         .run();
     assert!(project.join(".cacheman").is_dir());
+    fs::create_dir(project.join("sub")).unwrap();
+    std::os::unix::fs::symlink("../.cacheman", project.join("sub/store")).unwrap();
     for _ in 0..3 {
-        let mut cmd = run_sh(&env, &["--input", "."], "echo run >> ../count");
+        let args = ["--input", ".", "--input", "sub"];
+        let mut cmd = run_sh(&env, &args, "echo run >> ../count");
         cmd.current_dir(&project);
         let out = output(cmd);
         assert_eq!(out.status.code(), Some(0), "{out:?}");
     }
-    assert_eq!(runs(&env), 1, "the store's own files are not inputs");
+    assert_eq!(
+        runs(&env),
+        1,
+        "the store's own files are not inputs, even through a link"
+    );
 }
 
 #[test]

@@ -13,3 +13,4 @@ pub mod record;
 pub mod replay;
 pub mod spool;
 pub mod transcript;
+pub mod walk;
