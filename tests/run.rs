@@ -999,6 +999,25 @@ fn a_hit_whose_outputs_cannot_be_restored_runs_the_command() {
 }
 
 #[test]
+fn a_directory_output_is_never_restored_onto_a_file() {
+    let env = Env::new();
+    let args = ["--output", "od"];
+    let script = format!("{COUNTED}; mkdir -p od && echo x > od/f && chmod 700 od");
+    output(run_sh(&env, &args, &script));
+    let od = env.path("work/od");
+    fs::remove_dir_all(&od).unwrap();
+    fs::write(&od, "userfile").unwrap();
+    fs::set_permissions(&od, fs::Permissions::from_mode(0o644)).unwrap();
+    let out = output(run_sh(&env, &args, &script));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a directory"), "{stderr}");
+    assert_eq!(runs(&env), 2, "run instead of replayed");
+    assert_eq!(fs::read(&od).unwrap(), b"userfile");
+    let mode = fs::metadata(&od).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o644, "the user's file keeps its mode");
+}
+
+#[test]
 fn the_command_gets_no_stdin_unless_stdin_is_part_of_the_key() {
     let env = Env::new();
     let out = run_sh(&env, &[], &format!("{COUNTED}; cat"))
