@@ -1085,15 +1085,74 @@ fn tally(env: &Env) -> (u64, u64) {
 }
 
 #[test]
-fn a_run_counts_one_hit_or_one_miss() {
+fn a_run_counts_one_hit_or_one_miss_and_takes_one_entry() {
     let env = Env::new();
-    env.cmd(["create", "run"]).any_stdout().any_stderr().run();
     fs::write(env.path("work/in"), "x").unwrap();
     let args = ["--input", "in", "--explain"];
     output(run_sh(&env, &args, COUNTED));
-    assert_eq!(tally(&env), (0, 1), "a cold run");
+    assert_eq!(tally(&env), (0, 1), "a cold run into a new cache");
     output(run_sh(&env, &args, COUNTED));
     assert_eq!(tally(&env), (1, 1), "a hit");
+    let keys = env.cmd(["keys", "run"]).any_stdout().run().stdout;
+    let keys = String::from_utf8(keys).unwrap();
+    assert_eq!(keys.lines().count(), 1, "the result alone: {keys}");
+    assert!(keys.starts_with("result/"), "{keys}");
+}
+
+#[test]
+fn max_entries_counts_results_alone() {
+    let env = Env::new();
+    env.cmd(["create", "run", "--max-entries", "3"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    fs::write(env.path("work/in"), "x").unwrap();
+    let steps = ["a", "b", "c"].map(|k| format!("{COUNTED}; echo {k}"));
+    for _ in 0..2 {
+        for step in &steps {
+            output(run_sh(&env, &["--input", "in", "--explain"], step));
+        }
+        env.cmd(["sync", "run"]).any_stdout().any_stderr().run();
+    }
+    assert_eq!(runs(&env), 3, "three results fit in three entries");
+}
+
+#[test]
+fn a_stored_value_that_is_not_a_result_is_a_miss_that_replaces_it() {
+    let env = Env::new();
+    let key = env
+        .cmd(["run", "--print-key", "--", "echo", "hi"])
+        .any_stdout()
+        .run();
+    let key = String::from_utf8(key.stdout).unwrap();
+    let entry = format!("result/{}", key.trim_end());
+    env.cmd(["set", "run", &entry, "garbage"]).run();
+    env.cmd(["run", "--", "echo", "hi"])
+        .stdout("hi\n")
+        .stderr_contains("is not a run result")
+        .run();
+    env.cmd(["run", "--", "echo", "hi"]).stdout("hi\n").run();
+}
+
+#[test]
+fn a_damaged_note_is_passed_over_and_replaced() {
+    let env = Env::new();
+    fs::write(env.path("work/in"), "x").unwrap();
+    let args = ["--input", "in", "--explain"];
+    output(run_sh(&env, &args, COUNTED));
+    let notes = walk_files(&env.store().join("run-notes"));
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    fs::write(&notes[0], "garbage").unwrap();
+    for flags in [&["--print-key"][..], &[], &["--force"]] {
+        let out = output(run_sh(&env, &[&args[..], flags].concat(), COUNTED));
+        assert_eq!(out.status.code(), Some(0), "{flags:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("passing over the note"), "{stderr}");
+    }
+    let out = output(run_sh(&env, &args, COUNTED));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stderr.is_empty(), "replaced: {out:?}");
+    assert_eq!(runs(&env), 2, "--force ran; the rest were hits");
 }
 
 #[test]
@@ -1122,4 +1181,54 @@ fn print_key_with_stdin_writes_nothing() {
     };
     assert_ne!(key("a"), key("b"));
     assert!(!env.store().exists(), "no store, no spool");
+}
+
+#[test]
+fn gc_removes_stale_locks_and_the_notes_of_results_that_are_gone() {
+    let env = Env::new();
+    fs::write(env.path("work/in"), "x").unwrap();
+    let args = ["--input", "in"];
+    output(run_sh(&env, &args, COUNTED));
+    output(run_sh(&env, &args, &format!("{COUNTED}; echo kept")));
+    output(run_sh(
+        &env,
+        &[&args[..], &["--cache", "other"]].concat(),
+        COUNTED,
+    ));
+    let notes = env.store().join("run-notes");
+    assert_eq!(walk_files(&notes).len(), 3);
+    let locks = env.store().join("run-locks");
+    fs::create_dir_all(&locks).unwrap();
+    fs::write(locks.join("left-by-a-killed-holder.lock"), "F").unwrap();
+    let key = env.cmd([
+        "run",
+        "--print-key",
+        "--input",
+        "in",
+        "--",
+        "sh",
+        "-c",
+        COUNTED,
+    ]);
+    let key = String::from_utf8(key.any_stdout().run().stdout).unwrap();
+    env.cmd(["del", "run", &format!("result/{}", key.trim_end())])
+        .any_stdout()
+        .run();
+    env.cmd(["drop", "other"]).any_stdout().any_stderr().run();
+    // A note is judged only once it is older than the listing of keys.
+    let past = std::time::SystemTime::now() - Duration::from_secs(60);
+    for note in walk_files(&notes) {
+        File::options()
+            .write(true)
+            .open(note)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+    }
+    env.cmd(["gc"])
+        .any_stdout()
+        .stdout_contains("run: removed 3 files of finished runs")
+        .run();
+    assert_eq!(walk_files(&notes).len(), 1, "the kept result's note stays");
+    assert!(fs::read_dir(&locks).unwrap().next().is_none());
 }
