@@ -752,6 +752,34 @@ fn a_closed_stdout_ends_the_command_quietly_and_stores_nothing() {
 }
 
 #[test]
+fn a_failing_write_that_is_not_a_closed_pipe_is_cachemans_own_failure() {
+    let env = Env::new();
+    let script = format!("{COUNTED}; echo w >&2; echo out");
+    let full = || File::options().write(true).open("/dev/full").unwrap();
+    let out = run_sh(&env, &[], &script)
+        .stdin(Stdio::null())
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(out.stdout, b"out\n", "the command ran on, its stdout shown");
+    let cold = output(run_sh(&env, &[], &script));
+    assert_eq!(cold.status.code(), Some(0));
+    assert_eq!(runs(&env), 2, "nothing was stored");
+    let hit = run_sh(&env, &[], &script)
+        .stdin(Stdio::null())
+        .stdout(full())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(hit.status.code(), Some(125));
+    let stderr = String::from_utf8_lossy(&hit.stderr);
+    assert!(stderr.contains("<stdout>: No space left"), "{stderr}");
+    assert!(stderr.contains("hint: the disk is full"), "{stderr}");
+    assert_eq!(runs(&env), 2, "a hit");
+}
+
+#[test]
 fn bad_run_arguments_exit_125_pointing_at_run_help() {
     let env = Env::new();
     let bad: [&[&str]; 6] = [

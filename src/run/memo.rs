@@ -23,6 +23,7 @@ use crate::run::outputs;
 use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
+use crate::run::{say, warn};
 use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
 
 /// What the caller asked for.
@@ -137,21 +138,21 @@ impl Memo<'_> {
             }
         }
         for warning in &keyed.hasher.unmatched {
-            eprintln!("cacheman: warning: {warning}");
+            warn(warning);
         }
         if say_why && keyed.request.explain {
             let earlier = keyed.earlier.as_ref().map(|r| &r.parts);
             for line in explain::explain(earlier, &keyed.parts) {
-                eprintln!("cacheman: explain: {line}");
+                say(format_args!("cacheman: explain: {line}"));
             }
         }
-        let (code, stored) = self.compute(keyed, out)?;
+        let computed = self.compute(keyed, out);
         if let Some(lock) = lock
-            && !stored
+            && !matches!(computed, Ok((_, true)))
         {
             lock.release_failed();
         }
-        Ok(code)
+        computed.map(|(code, _)| code)
     }
 
     /// Works out the key, reading the last record of this argv when its
@@ -242,10 +243,10 @@ impl Memo<'_> {
         let stored_ms = match transcript::read_header(&mut replay::open(&hit.value)) {
             Ok(ms) => ms,
             Err(reason) => {
-                eprintln!(
-                    "cacheman: warning: {} is not a run result ({reason}); running the command",
+                warn(format_args!(
+                    "{} is not a run result ({reason}); running the command",
                     shown_key(&keyed.request.cache, &key)
-                );
+                ));
                 return Ok(None);
             }
         };
@@ -296,9 +297,9 @@ impl Memo<'_> {
                         ReplayError::Failed(e) => e.to_string(),
                         ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
                     };
-                    eprintln!(
-                        "cacheman: warning: the stored outputs cannot be restored ({why}); running the command"
-                    );
+                    warn(format_args!(
+                        "the stored outputs cannot be restored ({why}); running the command"
+                    ));
                     return Ok(None);
                 }
             }
@@ -357,6 +358,7 @@ impl Memo<'_> {
             Outcome::Signaled(_) | Outcome::NotStarted { .. } => false,
         };
         let complete = match capture {
+            Capture::ShowFailed(e) => return Err(e),
             Capture::CallerLeft => return Ok((code, false)),
             _ if !keep => return Ok((code, false)),
             Capture::Complete => Ok(()),
@@ -368,14 +370,14 @@ impl Memo<'_> {
                 Ok((code, true))
             }
             Err(Error::Conflict { .. }) => {
-                eprintln!(
-                    "cacheman: warning: not stored: cache '{}' was invalidated while the command ran",
+                warn(format_args!(
+                    "not stored: cache '{}' was invalidated while the command ran",
                     &keyed.request.cache
-                );
+                ));
                 Ok((code, false))
             }
             Err(e) => {
-                eprintln!("cacheman: warning: the result was not stored: {e}");
+                warn(format_args!("the result was not stored: {e}"));
                 Ok((code, false))
             }
         }
@@ -430,7 +432,7 @@ impl Memo<'_> {
         };
         let cache = &keyed.request.cache;
         if let Err(e) = Notes::new(self.root).write(cache, &keyed.parts.argv_id(), &note) {
-            eprintln!("cacheman: warning: the note for --explain was not saved: {e}");
+            warn(format_args!("the note for --explain was not saved: {e}"));
         }
     }
 }

@@ -22,6 +22,7 @@ use crate::local::{codec, fsutil};
 use crate::name::CacheName;
 use crate::run::inputs::Known;
 use crate::run::key::{Parts, hex, result_key};
+use crate::run::warn;
 
 /// Identifies a note, with its format version in the last byte.
 const MAGIC: [u8; 8] = *b"cmnote\0\x01";
@@ -87,10 +88,10 @@ impl Notes {
             .map_err(|e| e.to_string())
             .and_then(|bytes| bytes.map(|b| Note::decode(&b)).transpose());
         read.unwrap_or_else(|reason| {
-            eprintln!(
-                "cacheman: warning: passing over the note {} ({reason}); the next stored result replaces it",
+            warn(format_args!(
+                "passing over the note {} ({reason}); the next stored result replaces it",
                 path.display()
-            );
+            ));
             None
         })
     }

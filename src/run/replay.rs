@@ -114,7 +114,7 @@ pub fn replay_streams(
                     if n == 0 {
                         break;
                     }
-                    if !live.show(tag, &buf[..n]) {
+                    if !live.show(tag, &buf[..n]).map_err(ReplayError::Failed)? {
                         return Ok(Replayed::CallerLeft);
                     }
                 }
