@@ -5,7 +5,9 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -782,13 +784,22 @@ fn a_failing_write_that_is_not_a_closed_pipe_is_cachemans_own_failure() {
 #[test]
 fn bad_run_arguments_exit_125_pointing_at_run_help() {
     let env = Env::new();
-    let bad: [&[&str]; 6] = [
-        &["--ttl"],
-        &["--cache"],
-        &["--input"],
-        &["--output", "", "--", "true"],
-        &["--ttl", "-5s", "--", "true"],
-        &["--input", "", "--", "true"],
+    let not_utf8 = OsStr::from_bytes(b"*\xff").to_os_string();
+    let bad: [&[&OsStr]; 9] = [
+        &["--ttl".as_ref()],
+        &["--cache".as_ref()],
+        &["--input".as_ref()],
+        &["--output", "", "--", "true"].map(OsStr::new),
+        &["--ttl", "-5s", "--", "true"].map(OsStr::new),
+        &["--input", "", "--", "true"].map(OsStr::new),
+        &["--env", "", "--", "true"].map(OsStr::new),
+        &["--env", "A=B", "--", "true"].map(OsStr::new),
+        &[
+            "--input".as_ref(),
+            &not_utf8,
+            "--".as_ref(),
+            "true".as_ref(),
+        ],
     ];
     for args in bad {
         let mut cmd = env.std_command();

@@ -67,11 +67,17 @@ pub fn covered(spec: &OsStr, cwd: &Path, store: &Path) -> Result<Covered> {
         true => (path.to_path_buf(), None),
         false => {
             let (base, rest) = split_glob(path);
-            let tail = GlobTail::new(rest.as_os_str().as_bytes()).map_err(|e| {
-                Error::usage_with_hint(
-                    format!("--input {:?}: {e}", spec.to_string_lossy()),
-                    "quote globs so the shell leaves them alone: --input 'src/**/*.c'",
-                )
+            let tail = GlobTail::new(rest.as_os_str().as_bytes()).map_err(|e| match e {
+                Error::Usage { message, hint } => Error::Usage {
+                    message: format!("--input {:?}: {message}", spec.to_string_lossy()),
+                    hint: hint.or_else(|| {
+                        Some(
+                            "quote globs so the shell leaves them alone: --input 'src/**/*.c'"
+                                .into(),
+                        )
+                    }),
+                },
+                other => other,
             })?;
             (base, Some(tail))
         }
