@@ -29,14 +29,18 @@ The key hashes the command, the working directory (--no-cwd drops it), each
 --env variable (unset differs from empty), each --input by content (a path that
 exists is taken as written; links by target and content; the store is left
 out), stdin with --stdin (without it the command reads /dev/null), each --key,
-and the --output paths. stdout and stderr stream live and are stored in the order they were read
-(writes to the two closer together than that cannot be ordered); a hit restores
-the --output files (with modes and times; if it cannot, the command runs),
-replays the streams, and exits with the stored status. A non-zero exit is
+and the --output paths. stdout and stderr stream live and are stored in the
+order they were read (writes to the two closer together than that cannot be
+ordered); a hit restores the --output files (with modes and times; if it
+cannot, the command runs), replays the streams, and exits with the stored
+status. A non-zero exit is
 stored only with --cache-failures; a command killed by a signal never is.
 Identical runs that miss at once run the command once: the others wait for its
-result, or all run if it stored nothing. When the caller stops reading, the
-command's pipe closes too and nothing is stored. CACHEMAN_DISABLE=1 (anything
+result, or all run if it stored nothing. run returns once the command exited
+and its stdout and stderr closed: a background process left holding them
+(sh -c 'daemon &') holds the run and the lock, so redirect its output. When the
+caller stops reading, the command's pipe closes too and nothing is stored; a
+failed write otherwise (a full disk) exits 125. CACHEMAN_DISABLE=1 (anything
 but empty or 0) makes every run a plain run.
 
 Exit status: the command's own; 125 when cacheman itself fails (bad arguments
