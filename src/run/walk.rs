@@ -67,19 +67,7 @@ pub fn covered(spec: &OsStr, cwd: &Path, store: &Path) -> Result<Covered> {
         true => (path.to_path_buf(), None),
         false => {
             let (base, rest) = split_glob(path);
-            let tail = GlobTail::new(rest.as_os_str().as_bytes()).map_err(|e| match e {
-                Error::Usage { message, hint } => Error::Usage {
-                    message: format!("--input {:?}: {message}", spec.to_string_lossy()),
-                    hint: hint.or_else(|| {
-                        Some(
-                            "quote globs so the shell leaves them alone: --input 'src/**/*.c'"
-                                .into(),
-                        )
-                    }),
-                },
-                other => other,
-            })?;
-            (base, Some(tail))
+            (base, Some(glob_tail(spec, &rest)?))
         }
     };
     let absolute = cwd.join(&base);
@@ -113,6 +101,19 @@ pub fn covered(spec: &OsStr, cwd: &Path, store: &Path) -> Result<Covered> {
         found: walk.found,
         matched: walk.matched,
         literal,
+    })
+}
+
+/// The wildcard part `rest` of the glob `spec`, compiled; errors name the input.
+fn glob_tail(spec: &OsStr, rest: &Path) -> Result<GlobTail> {
+    GlobTail::new(rest.as_os_str().as_bytes()).map_err(|e| match e {
+        Error::Usage { message, hint } => Error::Usage {
+            message: format!("--input {:?}: {message}", spec.to_string_lossy()),
+            hint: hint.or_else(|| {
+                Some("quote globs so the shell leaves them alone: --input 'src/**/*.c'".into())
+            }),
+        },
+        other => other,
     })
 }
 
@@ -169,7 +170,7 @@ impl Walk<'_> {
                 Err(e) => return Err(e).at(&link.absolute),
             };
             let id = (meta.dev(), meta.ino());
-            if !self.is_store(id) && !self.is_above(id)? && self.visited.insert(id) {
+            if !self.is_store(id) && !self.is_above(id) && self.visited.insert(id) {
                 self.walk(&link)?;
             }
         }
@@ -268,19 +269,20 @@ impl Walk<'_> {
         store_id == Some(id)
     }
 
-    /// True if `id` is a directory above the root.
-    fn is_above(&mut self, id: DirId) -> Result<bool> {
-        if self.above.is_none() {
-            let canonical = fs::canonicalize(&self.root).at(&self.root)?;
-            let above = canonical
-                .ancestors()
-                .skip(1)
-                .filter_map(|dir| fs::metadata(dir).ok())
-                .map(|meta| (meta.dev(), meta.ino()))
-                .collect();
-            self.above = Some(above);
-        }
-        Ok(self.above.as_ref().is_some_and(|above| above.contains(&id)))
+    /// True if `id` is a directory above the root (none once the root is gone).
+    fn is_above(&mut self, id: DirId) -> bool {
+        let root = &self.root;
+        self.above
+            .get_or_insert_with(|| {
+                let canonical = fs::canonicalize(root).unwrap_or_default();
+                canonical
+                    .ancestors()
+                    .skip(1)
+                    .filter_map(|dir| fs::metadata(dir).ok())
+                    .map(|meta| (meta.dev(), meta.ino()))
+                    .collect()
+            })
+            .contains(&id)
     }
 }
 
