@@ -641,7 +641,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__run)
-            opts="-v -h --cache --input --output --env --key --stdin --no-cwd --ttl --stale --force --cache-failures --no-cache --explain --print-key --check-bindings --refresh --dir --verbose --no-stats --help"
+            opts="-v -h --cache --input --output --env --key --stdin --no-cwd --ttl --stale --force --cache-failures --no-cache --explain --print-key --check-bindings --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,7 +735,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__sync)
-            opts="-q -v -h --quiet --background --dir --verbose --no-stats --help"
+            opts="-q -v -h --quiet --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -24,6 +24,7 @@ pub mod entry;
 pub mod error;
 pub mod exit_code;
 pub mod file_stamp;
+pub mod glob;
 pub mod graph;
 pub mod inspect;
 pub mod local;

@@ -5,7 +5,9 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -752,15 +754,52 @@ fn a_closed_stdout_ends_the_command_quietly_and_stores_nothing() {
 }
 
 #[test]
+fn a_failing_write_that_is_not_a_closed_pipe_is_cachemans_own_failure() {
+    let env = Env::new();
+    let script = format!("{COUNTED}; echo w >&2; echo out");
+    let full = || File::options().write(true).open("/dev/full").unwrap();
+    let out = run_sh(&env, &[], &script)
+        .stdin(Stdio::null())
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(out.stdout, b"out\n", "the command ran on, its stdout shown");
+    let cold = output(run_sh(&env, &[], &script));
+    assert_eq!(cold.status.code(), Some(0));
+    assert_eq!(runs(&env), 2, "nothing was stored");
+    let hit = run_sh(&env, &[], &script)
+        .stdin(Stdio::null())
+        .stdout(full())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(hit.status.code(), Some(125));
+    let stderr = String::from_utf8_lossy(&hit.stderr);
+    assert!(stderr.contains("<stdout>: No space left"), "{stderr}");
+    assert!(stderr.contains("hint: the disk is full"), "{stderr}");
+    assert_eq!(runs(&env), 2, "a hit");
+}
+
+#[test]
 fn bad_run_arguments_exit_125_pointing_at_run_help() {
     let env = Env::new();
-    let bad: [&[&str]; 6] = [
-        &["--ttl"],
-        &["--cache"],
-        &["--input"],
-        &["--output", "", "--", "true"],
-        &["--ttl", "-5s", "--", "true"],
-        &["--input", "", "--", "true"],
+    let not_utf8 = OsStr::from_bytes(b"*\xff").to_os_string();
+    let bad: [&[&OsStr]; 9] = [
+        &["--ttl".as_ref()],
+        &["--cache".as_ref()],
+        &["--input".as_ref()],
+        &["--output", "", "--", "true"].map(OsStr::new),
+        &["--ttl", "-5s", "--", "true"].map(OsStr::new),
+        &["--input", "", "--", "true"].map(OsStr::new),
+        &["--env", "", "--", "true"].map(OsStr::new),
+        &["--env", "A=B", "--", "true"].map(OsStr::new),
+        &[
+            "--input".as_ref(),
+            &not_utf8,
+            "--".as_ref(),
+            "true".as_ref(),
+        ],
     ];
     for args in bad {
         let mut cmd = env.std_command();
@@ -862,6 +901,75 @@ fn links_in_an_input_directory_are_keyed_by_target_and_content() {
 }
 
 #[test]
+fn a_glob_starting_with_dot_slash_or_matching_a_directory_covers_its_files() {
+    let env = Env::new();
+    let work = env.path("work");
+    fs::create_dir_all(work.join("src")).unwrap();
+    fs::create_dir_all(work.join("pk/a")).unwrap();
+    fs::write(work.join("src/a.c"), "1").unwrap();
+    fs::write(work.join("pk/a/x"), "1").unwrap();
+    let args = ["--input", "./src/*.c", "--input", "pk/*"];
+    let first = explained(&env, &args, &[], "work");
+    assert!(!first.contains("matches nothing"), "{first}");
+    assert_eq!(explained(&env, &args, &[], "work"), "", "a hit");
+    fs::write(work.join("src/a.c"), "2").unwrap();
+    assert_eq!(
+        explained(&env, &args, &[], "work"),
+        "cacheman: explain: input ./src/a.c changed\n"
+    );
+    fs::write(work.join("pk/a/x"), "2").unwrap();
+    assert_eq!(
+        explained(&env, &args, &[], "work"),
+        "cacheman: explain: input pk/a/x changed\n",
+        "a matched directory stands for all under it"
+    );
+    assert_eq!(runs(&env), 3);
+}
+
+#[test]
+fn a_glob_reads_no_deeper_than_it_can_match() {
+    let env = Env::new();
+    fs::write(env.path("work/top.txt"), "").unwrap();
+    // A tree whose deepest paths outgrow PATH_MAX: reading there by path
+    // fails. Made short, then renamed long from the bottom up.
+    let levels = 20;
+    let short: std::path::PathBuf = ["t"].into_iter().chain(["d"; 20]).collect();
+    fs::create_dir_all(env.path("work").join(&short)).unwrap();
+    for depth in (1..=levels).rev() {
+        let at: std::path::PathBuf = short.iter().take(depth + 1).collect();
+        let at = env.path("work").join(at);
+        fs::rename(&at, at.with_file_name("d".repeat(250))).unwrap();
+    }
+    for (glob, status) in [("*.txt", 0), ("t/*/*.txt", 0), ("**/*.txt", 125)] {
+        let out = output(run_sh(&env, &["--input", glob], "true"));
+        assert_eq!(out.status.code(), Some(status), "{glob}: {out:?}");
+    }
+}
+
+#[test]
+fn linked_directories_are_walked_once_each() {
+    let env = Env::new();
+    let r = env.path("work/r");
+    let names = ["x1", "x2", "x3", "x4", "x5"];
+    for name in names {
+        fs::create_dir_all(r.join(name)).unwrap();
+        fs::write(r.join(name).join("f"), name).unwrap();
+        for other in names.iter().filter(|o| **o != name) {
+            let link = r.join(name).join(format!("l{other}"));
+            std::os::unix::fs::symlink(format!("../{other}"), link).unwrap();
+        }
+    }
+    let args = ["--input", "r"];
+    explained(&env, &args, &[], "work");
+    fs::write(r.join("x3/f"), "changed").unwrap();
+    assert_eq!(
+        explained(&env, &args, &[], "work"),
+        "cacheman: explain: input r/x3/f changed\n",
+        "x3 is walked once, where it is"
+    );
+}
+
+#[test]
 fn the_project_store_is_left_out_of_an_input_directory() {
     let env = Env::new().store_via(common::StoreVia::Nothing);
     let project = env.path("work/project");
@@ -872,13 +980,20 @@ fn the_project_store_is_left_out_of_an_input_directory() {
         .any_stderr()
         .run();
     assert!(project.join(".cacheman").is_dir());
+    fs::create_dir(project.join("sub")).unwrap();
+    std::os::unix::fs::symlink("../.cacheman", project.join("sub/store")).unwrap();
     for _ in 0..3 {
-        let mut cmd = run_sh(&env, &["--input", "."], "echo run >> ../count");
+        let args = ["--input", ".", "--input", "sub"];
+        let mut cmd = run_sh(&env, &args, "echo run >> ../count");
         cmd.current_dir(&project);
         let out = output(cmd);
         assert_eq!(out.status.code(), Some(0), "{out:?}");
     }
-    assert_eq!(runs(&env), 1, "the store's own files are not inputs");
+    assert_eq!(
+        runs(&env),
+        1,
+        "the store's own files are not inputs, even through a link"
+    );
 }
 
 #[test]
@@ -920,6 +1035,25 @@ fn a_hit_whose_outputs_cannot_be_restored_runs_the_command() {
         (Some(0), &b"built\n"[..])
     );
     assert_eq!(runs(&env), 2, "run instead of replayed");
+}
+
+#[test]
+fn a_directory_output_is_never_restored_onto_a_file() {
+    let env = Env::new();
+    let args = ["--output", "od"];
+    let script = format!("{COUNTED}; mkdir -p od && echo x > od/f && chmod 700 od");
+    output(run_sh(&env, &args, &script));
+    let od = env.path("work/od");
+    fs::remove_dir_all(&od).unwrap();
+    fs::write(&od, "userfile").unwrap();
+    fs::set_permissions(&od, fs::Permissions::from_mode(0o644)).unwrap();
+    let out = output(run_sh(&env, &args, &script));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a directory"), "{stderr}");
+    assert_eq!(runs(&env), 2, "run instead of replayed");
+    assert_eq!(fs::read(&od).unwrap(), b"userfile");
+    let mode = fs::metadata(&od).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o644, "the user's file keeps its mode");
 }
 
 #[test]
@@ -990,15 +1124,74 @@ fn tally(env: &Env) -> (u64, u64) {
 }
 
 #[test]
-fn a_run_counts_one_hit_or_one_miss() {
+fn a_run_counts_one_hit_or_one_miss_and_takes_one_entry() {
     let env = Env::new();
-    env.cmd(["create", "run"]).any_stdout().any_stderr().run();
     fs::write(env.path("work/in"), "x").unwrap();
     let args = ["--input", "in", "--explain"];
     output(run_sh(&env, &args, COUNTED));
-    assert_eq!(tally(&env), (0, 1), "a cold run");
+    assert_eq!(tally(&env), (0, 1), "a cold run into a new cache");
     output(run_sh(&env, &args, COUNTED));
     assert_eq!(tally(&env), (1, 1), "a hit");
+    let keys = env.cmd(["keys", "run"]).any_stdout().run().stdout;
+    let keys = String::from_utf8(keys).unwrap();
+    assert_eq!(keys.lines().count(), 1, "the result alone: {keys}");
+    assert!(keys.starts_with("result/"), "{keys}");
+}
+
+#[test]
+fn max_entries_counts_results_alone() {
+    let env = Env::new();
+    env.cmd(["create", "run", "--max-entries", "3"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    fs::write(env.path("work/in"), "x").unwrap();
+    let steps = ["a", "b", "c"].map(|k| format!("{COUNTED}; echo {k}"));
+    for _ in 0..2 {
+        for step in &steps {
+            output(run_sh(&env, &["--input", "in", "--explain"], step));
+        }
+        env.cmd(["sync", "run"]).any_stdout().any_stderr().run();
+    }
+    assert_eq!(runs(&env), 3, "three results fit in three entries");
+}
+
+#[test]
+fn a_stored_value_that_is_not_a_result_is_a_miss_that_replaces_it() {
+    let env = Env::new();
+    let key = env
+        .cmd(["run", "--print-key", "--", "echo", "hi"])
+        .any_stdout()
+        .run();
+    let key = String::from_utf8(key.stdout).unwrap();
+    let entry = format!("result/{}", key.trim_end());
+    env.cmd(["set", "run", &entry, "garbage"]).run();
+    env.cmd(["run", "--", "echo", "hi"])
+        .stdout("hi\n")
+        .stderr_contains("is not a run result")
+        .run();
+    env.cmd(["run", "--", "echo", "hi"]).stdout("hi\n").run();
+}
+
+#[test]
+fn a_damaged_note_is_passed_over_and_replaced() {
+    let env = Env::new();
+    fs::write(env.path("work/in"), "x").unwrap();
+    let args = ["--input", "in", "--explain"];
+    output(run_sh(&env, &args, COUNTED));
+    let notes = walk_files(&env.store().join("run-notes"));
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    fs::write(&notes[0], "garbage").unwrap();
+    for flags in [&["--print-key"][..], &[], &["--force"]] {
+        let out = output(run_sh(&env, &[&args[..], flags].concat(), COUNTED));
+        assert_eq!(out.status.code(), Some(0), "{flags:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("passing over the note"), "{stderr}");
+    }
+    let out = output(run_sh(&env, &args, COUNTED));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(out.stderr.is_empty(), "replaced: {out:?}");
+    assert_eq!(runs(&env), 2, "--force ran; the rest were hits");
 }
 
 #[test]
@@ -1027,4 +1220,54 @@ fn print_key_with_stdin_writes_nothing() {
     };
     assert_ne!(key("a"), key("b"));
     assert!(!env.store().exists(), "no store, no spool");
+}
+
+#[test]
+fn gc_removes_stale_locks_and_the_notes_of_results_that_are_gone() {
+    let env = Env::new();
+    fs::write(env.path("work/in"), "x").unwrap();
+    let args = ["--input", "in"];
+    output(run_sh(&env, &args, COUNTED));
+    output(run_sh(&env, &args, &format!("{COUNTED}; echo kept")));
+    output(run_sh(
+        &env,
+        &[&args[..], &["--cache", "other"]].concat(),
+        COUNTED,
+    ));
+    let notes = env.store().join("run-notes");
+    assert_eq!(walk_files(&notes).len(), 3);
+    let locks = env.store().join("run-locks");
+    fs::create_dir_all(&locks).unwrap();
+    fs::write(locks.join("left-by-a-killed-holder.lock"), "F").unwrap();
+    let key = env.cmd([
+        "run",
+        "--print-key",
+        "--input",
+        "in",
+        "--",
+        "sh",
+        "-c",
+        COUNTED,
+    ]);
+    let key = String::from_utf8(key.any_stdout().run().stdout).unwrap();
+    env.cmd(["del", "run", &format!("result/{}", key.trim_end())])
+        .any_stdout()
+        .run();
+    env.cmd(["drop", "other"]).any_stdout().any_stderr().run();
+    // A note is judged only once it is older than the listing of keys.
+    let past = std::time::SystemTime::now() - Duration::from_secs(60);
+    for note in walk_files(&notes) {
+        File::options()
+            .write(true)
+            .open(note)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+    }
+    env.cmd(["gc"])
+        .any_stdout()
+        .stdout_contains("run: removed 3 files of finished runs")
+        .run();
+    assert_eq!(walk_files(&notes).len(), 1, "the kept result's note stays");
+    assert!(fs::read_dir(&locks).unwrap().next().is_none());
 }

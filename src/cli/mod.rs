@@ -14,6 +14,7 @@ mod settings;
 mod transfer;
 
 use std::ffi::OsString;
+use std::io::Write;
 
 use clap::{CommandFactory, FromArgMatches};
 
@@ -83,9 +84,11 @@ fn report(error: &Error) -> ExitCode {
     if output::is_broken_pipe(error) {
         return ExitCode::Success;
     }
-    eprintln!("cacheman: error: {error}");
+    // A stderr that cannot be written to (2>/dev/full) must not panic.
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "cacheman: error: {error}");
     if let Some(hint) = error.hint() {
-        eprintln!("hint: {hint}");
+        let _ = writeln!(stderr, "hint: {hint}");
     }
     error.exit_code()
 }

@@ -15,6 +15,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 
+use crate::error::{Error, IoContext, Result};
+use crate::run::say;
 use crate::run::transcript::{self, Tag};
 
 /// How the command ended.
@@ -63,15 +65,19 @@ fn start(command: &mut Command) -> Result<Child, Outcome> {
         let program = command.get_program().to_owned();
         let shown = program.to_string_lossy();
         let not_found = e.kind() == io::ErrorKind::NotFound;
-        eprintln!("cacheman: error: cannot run '{shown}': {e}");
+        say(format_args!("cacheman: error: cannot run '{shown}': {e}"));
         if !not_found {
             return Outcome::NotStarted { not_found };
         }
         if exists(Path::new(&program)) {
-            eprintln!("hint: the file exists: its interpreter (its #! line) was not found");
+            say(format_args!(
+                "hint: the file exists: its interpreter (its #! line) was not found"
+            ));
             return Outcome::NotStarted { not_found: false };
         }
-        eprintln!("hint: check the name and $PATH; commands run directly, not through a shell");
+        say(format_args!(
+            "hint: check the name and $PATH; commands run directly, not through a shell"
+        ));
         Outcome::NotStarted { not_found }
     })
 }
@@ -103,12 +109,17 @@ pub enum Capture {
     /// The caller closed stdout or stderr. That pipe was closed to the command
     /// too, so its next write there fails (SIGPIPE), as in a plain pipeline.
     CallerLeft,
+    /// Showing the output failed otherwise (a full disk, say): cacheman's own
+    /// failure. The command ran on, the rest of that stream unshown.
+    ShowFailed(Error),
 }
 
 /// One of the command's output pipes, while it is open.
 struct Pipe {
     tag: Tag,
     file: File,
+    /// Its chunks still go to the caller (until showing them fails).
+    shown: bool,
 }
 
 /// Runs, streaming output live to `out` and stderr and appending it as frames
@@ -127,6 +138,7 @@ pub fn run_captured(
         fd.map(|fd| Pipe {
             tag,
             file: File::from(fd),
+            shown: true,
         })
     };
     let mut pipes = [
@@ -158,11 +170,29 @@ pub fn run_captured(
                     continue;
                 }
             };
-            if !live.show(tag, chunk) {
-                // Dropping our end: the command's next write to it fails.
-                *slot = None;
-                capture = Capture::CallerLeft;
-            } else if matches!(capture, Capture::Complete)
+            if !pipe.shown {
+                // The rest of a stream that could not be shown: drained.
+                continue;
+            }
+            match live.show(tag, chunk) {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Dropping our end: the command's next write to it fails.
+                    *slot = None;
+                    if !matches!(capture, Capture::ShowFailed(_)) {
+                        capture = Capture::CallerLeft;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    pipe.shown = false;
+                    if !matches!(capture, Capture::ShowFailed(_)) {
+                        capture = Capture::ShowFailed(e);
+                    }
+                    continue;
+                }
+            }
+            if matches!(capture, Capture::Complete)
                 && let Err(e) = transcript::write_frame(transcript, tag, chunk)
             {
                 capture = Capture::Incomplete(e);
@@ -212,26 +242,21 @@ impl<'a> Live<'a> {
         Live { out }
     }
 
-    /// Writes one chunk to the stream it came from; false when that stream is
-    /// gone (a closed pipe ends quietly; any other failure is named on stderr).
-    pub fn show(&mut self, tag: Tag, chunk: &[u8]) -> bool {
+    /// Writes one chunk to the stream it came from: false when the caller
+    /// closed it; any other failure (a full disk, say) is an error naming the
+    /// stream.
+    pub fn show(&mut self, tag: Tag, chunk: &[u8]) -> Result<bool> {
         let (name, written) = match tag {
-            Tag::Stderr => ("stderr", io::stderr().write_all(chunk)),
+            Tag::Stderr => ("<stderr>", io::stderr().write_all(chunk)),
             _ => (
-                "stdout",
+                "<stdout>",
                 self.out.write_all(chunk).and_then(|()| self.out.flush()),
             ),
         };
         match written {
-            Ok(()) => true,
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => false,
-            Err(e) => {
-                let _ = writeln!(
-                    io::stderr(),
-                    "cacheman: warning: writing {name} failed ({e}); the command's {name} is closed"
-                );
-                false
-            }
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(e).at(Path::new(name)),
         }
     }
 }

@@ -9,9 +9,7 @@ use crate::run::key::{Content, Parts};
 /// same command (`None` when there is none).
 pub fn explain(earlier: Option<&Parts>, now: &Parts) -> Vec<String> {
     let Some(earlier) = earlier else {
-        return vec![
-            "no earlier result of this command is known (none was stored, or it expired or was invalidated with its cache)".into(),
-        ];
+        return vec!["no earlier result of this command is known".into()];
     };
     let mut why = Vec::new();
     if earlier.cwd != now.cwd {

@@ -6,29 +6,24 @@
 //! same clock tick as the fingerprint (git's "racy" case, or a coarse-grained
 //! file system) is re-hashed until it settles.
 //!
-//! A path that exists is taken literally even if it looks like a glob. Walks
-//! leave out the store's own directory, key a symbolic link by its target and
-//! by what it resolves to (walking a linked directory, but never into a
-//! directory it is already inside), and key FIFOs, sockets and devices by their
-//! kind without opening them.
+//! What each input stands for is found by [`walk`]; a symbolic link met in a
+//! walk is keyed by its target and by what it resolves to, and FIFOs, sockets
+//! and devices by their kind, without opening them.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
-use std::fs::{self, File, FileType, Metadata};
-use std::io;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::fs::{self, File, Metadata};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use globset::GlobBuilder;
-use rustix::io::Errno;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 use crate::file_stamp::FileStamp;
 use crate::run::key::{Content, Input};
+use crate::run::walk::{self, Found, What};
 
 /// A trusted content hash: the file's absolute path, fingerprint and hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,9 +38,6 @@ pub struct InputHasher {
     cwd: PathBuf,
     /// The store's directory, left out of walks.
     store: PathBuf,
-    /// Its name and (device, inode), looked up on the first walk; `None` when
-    /// it does not exist.
-    store_id: OnceCell<Option<(OsString, (u64, u64))>>,
     earlier: HashMap<Vec<u8>, (FileStamp, [u8; 32])>,
     /// When this run's fingerprints were taken (ns since the Unix epoch).
     taken_ns: i128,
@@ -57,26 +49,6 @@ pub struct InputHasher {
     pub unmatched: Vec<String>,
 }
 
-/// The bytes that make an `--input` a glob (unless the path exists as written).
-const GLOB_BYTES: &[u8] = b"*?[{";
-
-/// A path an input stands for, not yet hashed.
-struct Found {
-    shown: PathBuf,
-    absolute: PathBuf,
-    what: What,
-}
-
-/// What is known of a found path; `None` metadata means nothing is there.
-enum What {
-    /// An entry of a walk that is neither a directory nor a link, not yet read.
-    Unread,
-    /// A literal path, read following links.
-    Read(Option<Metadata>),
-    /// A symbolic link met walking: its target, and what it resolves to.
-    Link(Vec<u8>, Option<Metadata>),
-}
-
 impl InputHasher {
     pub fn new(cwd: &Path, store: &Path, earlier: Vec<Known>) -> InputHasher {
         let taken_ns = SystemTime::now()
@@ -85,7 +57,6 @@ impl InputHasher {
         InputHasher {
             cwd: cwd.to_path_buf(),
             store: cwd.join(store),
-            store_id: OnceCell::new(),
             earlier: earlier
                 .into_iter()
                 .map(|k| (k.path, (k.fingerprint, k.hash)))
@@ -106,190 +77,26 @@ impl InputHasher {
     }
 
     fn hash_one(&mut self, spec: &OsStr) -> Result<Input> {
-        if spec.is_empty() {
-            return Err(Error::usage_with_hint(
-                "--input needs a path; it was empty",
-                "write --input . for the working directory",
-            ));
-        }
-        let text = spec.as_bytes();
-        let path = Path::new(spec);
-        let literal = !text.iter().any(|b| GLOB_BYTES.contains(b))
-            || fs::symlink_metadata(self.cwd.join(path)).is_ok();
-        let found = if literal {
-            self.literal(path)?
-        } else {
-            self.glob(spec)?
-        };
+        let covered = walk::covered(spec, &self.cwd, &self.store)?;
         let mut files = Vec::new();
-        for entry in found {
-            let content = self.hash(&entry)?;
+        for entry in &covered.found {
+            let content = self.hash(entry)?;
             files.push((entry.shown.as_os_str().as_bytes().to_vec(), content));
         }
-        if literal && files.first().is_some_and(|(_, c)| *c == Content::Missing) {
+        let shown = spec.to_string_lossy();
+        if covered.literal && files.first().is_some_and(|(_, c)| *c == Content::Missing) {
             self.unmatched.push(format!(
-                "--input {:?} does not exist (keyed as missing)",
-                spec.to_string_lossy()
+                "--input {shown:?} does not exist (keyed as missing)"
             ));
-        } else if !literal && files.is_empty() {
-            self.unmatched.push(format!(
-                "--input {:?} matches nothing",
-                spec.to_string_lossy()
-            ));
+        } else if !covered.matched {
+            self.unmatched
+                .push(format!("--input {shown:?} matches nothing"));
         }
         files.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Input {
-            spec: text.to_vec(),
+            spec: spec.as_bytes().to_vec(),
             files,
         })
-    }
-
-    /// What a literal path stands for: itself, or all under a directory.
-    fn literal(&self, path: &Path) -> Result<Vec<Found>> {
-        let absolute = self.cwd.join(path);
-        let meta = match fs::metadata(&absolute) {
-            Ok(meta) if meta.is_dir() => {
-                let mut found = Vec::new();
-                self.walk(&absolute, path, &mut Vec::new(), &mut found)?;
-                return Ok(found);
-            }
-            Ok(meta) => Some(meta),
-            Err(e) if is_absent(&e) => None,
-            Err(e) => return Err(e).at(&absolute),
-        };
-        Ok(vec![Found {
-            shown: path.to_path_buf(),
-            absolute,
-            what: What::Read(meta),
-        }])
-    }
-
-    /// What a glob matches, walking from its literal leading directories.
-    fn glob(&self, spec: &OsStr) -> Result<Vec<Found>> {
-        let text = spec.to_string_lossy();
-        let matcher = GlobBuilder::new(&text)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| {
-                Error::usage_with_hint(
-                    format!("--input {text:?} is not a valid glob ({e})"),
-                    "quote globs so the shell leaves them alone: --input 'src/**/*.c'",
-                )
-            })?
-            .compile_matcher();
-        let base: PathBuf = Path::new(spec)
-            .components()
-            .take_while(|c| {
-                !c.as_os_str()
-                    .as_bytes()
-                    .iter()
-                    .any(|b| GLOB_BYTES.contains(b))
-            })
-            .collect();
-        let start = if base.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            base
-        };
-        let mut found = Vec::new();
-        self.walk(&self.cwd.join(&start), &start, &mut Vec::new(), &mut found)?;
-        for entry in &mut found {
-            if let Ok(shown) = entry.shown.strip_prefix("./") {
-                entry.shown = shown.to_path_buf();
-            }
-        }
-        found.retain(|entry| matcher.is_match(&entry.shown));
-        Ok(found)
-    }
-
-    /// Every entry under the directory `shown` (on disk at `absolute`) but the
-    /// directories themselves, sorted; symbolic links to directories are listed
-    /// and walked. `links` holds the (canonical) directories entered through
-    /// links on the way here: a link to a directory holding one of them, or
-    /// this one, is not walked again.
-    fn walk(
-        &self,
-        absolute: &Path,
-        shown: &Path,
-        links: &mut Vec<PathBuf>,
-        found: &mut Vec<Found>,
-    ) -> Result<()> {
-        let mut entries: Vec<(OsString, FileType)> = match fs::read_dir(absolute) {
-            Ok(listing) => listing
-                .map(|entry| {
-                    let entry = entry?;
-                    Ok((entry.file_name(), entry.file_type()?))
-                })
-                .collect::<io::Result<_>>()
-                .at(absolute)?,
-            Err(e) if is_absent(&e) => return Ok(()),
-            Err(e) => return Err(e).at(absolute),
-        };
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, file_type) in entries {
-            let (absolute, shown) = (absolute.join(&name), shown.join(&name));
-            if file_type.is_dir() {
-                if !self.is_store(&name, || fs::symlink_metadata(&absolute)) {
-                    self.walk(&absolute, &shown, links, found)?;
-                }
-                continue;
-            }
-            if !file_type.is_symlink() {
-                found.push(Found {
-                    shown,
-                    absolute,
-                    what: What::Unread,
-                });
-                continue;
-            }
-            let target = fs::read_link(&absolute).at(&absolute)?;
-            let resolved = match fs::metadata(&absolute) {
-                Ok(meta) => Some(meta),
-                Err(e) if is_absent(&e) => None,
-                Err(e) => return Err(e).at(&absolute),
-            };
-            let into_dir = resolved
-                .as_ref()
-                .is_some_and(|meta| meta.is_dir() && !self.is_store(&name, || Ok(meta.clone())));
-            found.push(Found {
-                shown: shown.clone(),
-                absolute: absolute.clone(),
-                what: What::Link(target.into_os_string().into_vec(), resolved),
-            });
-            if into_dir && let Some(canonical) = self.unvisited(&absolute, links)? {
-                links.push(canonical);
-                self.walk(&absolute, &shown, links, found)?;
-                links.pop();
-            }
-        }
-        Ok(())
-    }
-
-    /// The canonical path of the linked directory at `link`, unless walking it
-    /// would go round in a loop: it holds the directory the link is in, or one
-    /// entered through a link on the way there.
-    fn unvisited(&self, link: &Path, links: &[PathBuf]) -> Result<Option<PathBuf>> {
-        let target = fs::canonicalize(link).at(link)?;
-        let here = link.parent().unwrap_or(link);
-        let here = fs::canonicalize(here).at(here)?;
-        let inside = |dir: &PathBuf| dir.starts_with(&target);
-        Ok((!inside(&here) && !links.iter().any(inside)).then_some(target))
-    }
-
-    /// True if the directory `name`, whose metadata `meta` gives, is the store.
-    /// Only a directory of the store's own name is looked at.
-    fn is_store(&self, name: &OsStr, meta: impl FnOnce() -> io::Result<Metadata>) -> bool {
-        let store = self.store_id.get_or_init(|| {
-            let canonical = fs::canonicalize(&self.store).ok()?;
-            let meta = fs::metadata(&canonical).ok()?;
-            Some((canonical.file_name()?.to_owned(), (meta.dev(), meta.ino())))
-        });
-        match store {
-            Some((store_name, id)) if store_name == name => {
-                meta().is_ok_and(|meta| (meta.dev(), meta.ino()) == *id)
-            }
-            _ => false,
-        }
     }
 
     /// What a found path holds.
@@ -368,15 +175,6 @@ impl InputHasher {
         }
         Ok(hash)
     }
-}
-
-/// True for an error that means nothing is at the path (or a link that leads
-/// nowhere).
-fn is_absent(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::NotFound
-        || [Errno::LOOP, Errno::NOTDIR]
-            .iter()
-            .any(|errno| e.raw_os_error() == Some(errno.raw_os_error()))
 }
 
 #[cfg(test)]

@@ -60,6 +60,11 @@ pub fn hex(key: &[u8; 32]) -> String {
     blake3::Hash::from_bytes(*key).to_hex().to_string()
 }
 
+/// The store key of the result stored under a key.
+pub fn result_key(key: &[u8; 32]) -> Vec<u8> {
+    format!("result/{}", hex(key)).into_bytes()
+}
+
 /// Feeds tagged, length-prefixed fields to a hasher.
 struct Encoder(blake3::Hasher);
 

@@ -65,7 +65,10 @@ impl KeyLock {
         }
     }
 
+    /// The lock, taken; a failure mark left by a holder killed before it
+    /// could remove the file is cleared, so that it misleads nobody.
     fn new(file: File, path: &Path) -> KeyLock {
+        let _ = file.set_len(0);
         KeyLock {
             file,
             path: path.to_path_buf(),
@@ -77,6 +80,24 @@ impl KeyLock {
     pub fn release_failed(self) {
         let _ = self.file.write_all_at(&[FAILED], 0);
     }
+}
+
+/// Removes the lock files in `<store>/run-locks/` that nobody holds (left by
+/// killed holders), each while holding it; returns how many went.
+pub fn sweep(store: &Path) -> u64 {
+    let Ok(listing) = fs::read_dir(store.join("run-locks")) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in listing.flatten() {
+        let path = entry.path();
+        let lock_file = path.extension().is_some_and(|ext| ext == "lock");
+        if lock_file && let Ok(Some(lock)) = KeyLock::try_acquire(&path) {
+            drop(lock);
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// True if the locked file is still the one at `path` (a holder may have
@@ -117,6 +138,35 @@ mod tests {
         let again = KeyLock::try_acquire(&path).unwrap();
         assert!(again.is_some());
         drop(again);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_sweep_removes_only_the_lock_files_nobody_holds() {
+        let dir = std::env::temp_dir().join(format!("cacheman-sweep-{}", std::process::id()));
+        let (held, left) = (path_for(&dir, "held"), path_for(&dir, "left"));
+        let Turn::Held(lock) = KeyLock::acquire(&held).unwrap() else {
+            panic!("nobody else holds it");
+        };
+        // What a holder killed after marking its failure leaves.
+        fs::write(&left, [FAILED]).unwrap();
+        assert_eq!(sweep(&dir), 1);
+        assert!(held.exists() && !left.exists());
+        drop(lock);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_new_holder_clears_a_failure_mark_left_behind() {
+        let dir = std::env::temp_dir().join(format!("cacheman-mark-{}", std::process::id()));
+        let path = path_for(&dir, "k");
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, [FAILED]).unwrap();
+        let Turn::Held(lock) = KeyLock::acquire(&path).unwrap() else {
+            panic!("the file is still named: the lock is ours");
+        };
+        assert_eq!(fs::read(&path).unwrap(), b"", "the mark is gone");
+        drop(lock);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

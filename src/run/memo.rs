@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -16,14 +16,15 @@ use crate::name::CacheName;
 use crate::run::capture::{self, Capture, Outcome};
 use crate::run::explain;
 use crate::run::inputs::InputHasher;
-use crate::run::key::{self, Parts};
+use crate::run::key::{self, Parts, result_key};
 use crate::run::lock::{self, KeyLock, Turn};
+use crate::run::note::{Note, Notes};
 use crate::run::outputs;
-use crate::run::record::{self, Record};
 use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
-use crate::store::{Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
+use crate::run::{say, warn};
+use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
 
 /// What the caller asked for.
 #[derive(Debug, Clone)]
@@ -51,8 +52,8 @@ pub struct Request {
 pub struct Memo<'a> {
     /// The store; its reads of results count as hits and misses.
     pub store: &'a dyn Store,
-    /// The same store, reading without counting: for the notes and the second
-    /// look under the lock, so that one run counts one hit or one miss.
+    /// The same store, reading without counting: for the second look under
+    /// the lock, so that one run counts one hit or one miss.
     pub quiet: &'a dyn Store,
     /// The store directory (for the lock files and the refresher's `--dir`).
     pub root: &'a Path,
@@ -68,8 +69,8 @@ struct Keyed<'r> {
     request: &'r Request,
     parts: Parts,
     key: [u8; 32],
-    /// The last stored result's record for this argv, if read.
-    earlier: Option<Record>,
+    /// The note of this argv's last stored result, if read.
+    earlier: Option<Note>,
     hasher: InputHasher,
     /// stdin, spooled, with `--stdin`.
     stdin: Option<File>,
@@ -97,7 +98,7 @@ impl Memo<'_> {
             return self.refresh(&keyed, &lock_path);
         }
         if !request.force {
-            let found = self.lookup(&keyed, self.store)?;
+            let found = self.counted_lookup(&keyed)?;
             if let Some(Found::Stale(_)) = &found {
                 self.start_refresher(&keyed, &lock_path)?;
             }
@@ -137,21 +138,21 @@ impl Memo<'_> {
             }
         }
         for warning in &keyed.hasher.unmatched {
-            eprintln!("cacheman: warning: {warning}");
+            warn(warning);
         }
         if say_why && keyed.request.explain {
             let earlier = keyed.earlier.as_ref().map(|r| &r.parts);
             for line in explain::explain(earlier, &keyed.parts) {
-                eprintln!("cacheman: explain: {line}");
+                say(format_args!("cacheman: explain: {line}"));
             }
         }
-        let (code, stored) = self.compute(keyed, out)?;
+        let computed = self.compute(keyed, out);
         if let Some(lock) = lock
-            && !stored
+            && !matches!(computed, Ok((_, true)))
         {
             lock.release_failed();
         }
-        Ok(code)
+        computed.map(|(code, _)| code)
     }
 
     /// Works out the key, reading the last record of this argv when its
@@ -168,7 +169,7 @@ impl Memo<'_> {
         let earlier = if request.inputs.is_empty() && !request.explain {
             None
         } else {
-            self.read_record(cache, &argv_id)?
+            Notes::new(self.root).read(cache, &argv_id)
         };
         let known = earlier
             .as_ref()
@@ -230,27 +231,25 @@ impl Memo<'_> {
         self.root.join("run-spool")
     }
 
-    /// The note of this argv; one of another format version is left unread.
-    fn read_record(&self, cache: &CacheName, argv_id: &[u8; 32]) -> Result<Option<Record>> {
-        let key = record::record_key(argv_id);
-        let Some(hit) = self.quiet.get(cache, &key)? else {
-            return Ok(None);
-        };
-        let bytes = hit.value.into_bytes()?;
-        Record::decode(&bytes).map_err(|reason| damaged(self.root, cache, &key, reason))
-    }
-
     /// The stored result for this key, if it can be used now, read from `store`
     /// (counting or not). Every use of a stored result goes through here, so a
     /// check that must pass first (such as file bindings) belongs at its top.
     /// It is fresh while younger than its own TTL and the caller's `--ttl`.
     fn lookup(&self, keyed: &Keyed<'_>, store: &dyn Store) -> Result<Option<Found>> {
-        let key = record::result_key(&keyed.key);
+        let key = result_key(&keyed.key);
         let Some(hit) = store.get(&keyed.request.cache, &key)? else {
             return Ok(None);
         };
-        let stored_ms = transcript::read_header(&mut replay::open(&hit.value))
-            .map_err(|reason| damaged(self.root, &keyed.request.cache, &key, reason))?;
+        let stored_ms = match transcript::read_header(&mut replay::open(&hit.value)) {
+            Ok(ms) => ms,
+            Err(reason) => {
+                warn(format_args!(
+                    "{} is not a run result ({reason}); running the command",
+                    shown_key(&keyed.request.cache, &key)
+                ));
+                return Ok(None);
+            }
+        };
         let asked_ms = match keyed.request.ttl {
             Ttl::After(ttl) => millis(ttl),
             Ttl::Never | Ttl::CacheDefault => u64::MAX,
@@ -268,25 +267,41 @@ impl Memo<'_> {
         })
     }
 
+    /// The lookup of this run's result that counts as its hit or miss. A
+    /// lookup in a cache that does not exist counts nowhere, so the cache is
+    /// created first (as storing the result would) and the lookup made again.
+    fn counted_lookup(&self, keyed: &Keyed<'_>) -> Result<Option<Found>> {
+        let found = self.lookup(keyed, self.store)?;
+        let cache = &keyed.request.cache;
+        if found.is_some() || self.store.settings(cache)?.is_some() {
+            return Ok(found);
+        }
+        self.store.create(cache, &CacheSettings::default(), true)?;
+        self.lookup(keyed, self.store)
+    }
+
     /// Replays a stored result: its outputs first, then its streams; keeps
     /// newly trusted input hashes for next time. `None` when the outputs could
     /// not be restored (said on stderr): the caller runs the command instead.
     fn replay(&self, keyed: &Keyed<'_>, hit: Hit, out: &mut dyn Write) -> Result<Option<u8>> {
-        let key = record::result_key(&keyed.key);
-        let failed = |e: ReplayError| e.into_error(self.root, &keyed.request.cache, &key);
+        let key = result_key(&keyed.key);
+        let failed = |e: ReplayError| e.into_error(&keyed.request.cache, &key);
         replay::verify(&hit.value).map_err(failed)?;
         let status = if keyed.request.outputs.is_empty() {
             None
         } else {
             match replay::restore_outputs(&hit.value) {
                 Ok(status) => Some(status),
-                Err(ReplayError::Failed(e)) => {
-                    eprintln!(
-                        "cacheman: warning: the stored outputs cannot be restored ({e}); running the command"
-                    );
+                Err(e) => {
+                    let why = match e {
+                        ReplayError::Failed(e) => e.to_string(),
+                        ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
+                    };
+                    warn(format_args!(
+                        "the stored outputs cannot be restored ({why}); running the command"
+                    ));
                     return Ok(None);
                 }
-                Err(e) => return Err(failed(e)),
             }
         };
         let code = match replay::replay_streams(&hit.value, out, status).map_err(failed)? {
@@ -294,7 +309,7 @@ impl Memo<'_> {
             Replayed::CallerLeft => return Ok(Some(capture::caller_left())),
         };
         if keyed.hasher.learned {
-            self.save_record(keyed);
+            self.save_note(keyed);
         }
         Ok(Some(code))
     }
@@ -343,6 +358,7 @@ impl Memo<'_> {
             Outcome::Signaled(_) | Outcome::NotStarted { .. } => false,
         };
         let complete = match capture {
+            Capture::ShowFailed(e) => return Err(e),
             Capture::CallerLeft => return Ok((code, false)),
             _ if !keep => return Ok((code, false)),
             Capture::Complete => Ok(()),
@@ -350,18 +366,18 @@ impl Memo<'_> {
         };
         match complete.and_then(|()| self.store_result(keyed, spool, code, token, store_ttl)) {
             Ok(()) => {
-                self.save_record(keyed);
+                self.save_note(keyed);
                 Ok((code, true))
             }
             Err(Error::Conflict { .. }) => {
-                eprintln!(
-                    "cacheman: warning: not stored: cache '{}' was invalidated while the command ran",
+                warn(format_args!(
+                    "not stored: cache '{}' was invalidated while the command ran",
                     &keyed.request.cache
-                );
+                ));
                 Ok((code, false))
             }
             Err(e) => {
-                eprintln!("cacheman: warning: the result was not stored: {e}");
+                warn(format_args!("the result was not stored: {e}"));
                 Ok((code, false))
             }
         }
@@ -399,7 +415,7 @@ impl Memo<'_> {
         };
         let report = self.store.set(
             &keyed.request.cache,
-            &record::result_key(&keyed.key),
+            &result_key(&keyed.key),
             NewValue::Stream(&mut file as &mut dyn Read),
             &options,
         )?;
@@ -409,20 +425,14 @@ impl Memo<'_> {
 
     /// Notes this run's parts and trusted input hashes under its argv. The
     /// note only helps later runs, so failing to write it is a warning.
-    fn save_record(&self, keyed: &Keyed<'_>) {
-        let record = Record {
+    fn save_note(&self, keyed: &Keyed<'_>) {
+        let note = Note {
             parts: keyed.parts.clone(),
             known: keyed.hasher.known.clone(),
         };
-        let written = self.store.set(
-            &keyed.request.cache,
-            &record::record_key(&keyed.parts.argv_id()),
-            NewValue::Bytes(&record.encode()),
-            &SetOptions::default(),
-        );
-        match written {
-            Ok(report) => (self.after_write)(&keyed.request.cache, &report),
-            Err(e) => eprintln!("cacheman: warning: the note for --explain was not saved: {e}"),
+        let cache = &keyed.request.cache;
+        if let Err(e) = Notes::new(self.root).write(cache, &keyed.parts.argv_id(), &note) {
+            warn(format_args!("the note for --explain was not saved: {e}"));
         }
     }
 }
@@ -452,10 +462,13 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// A stored value that is not what `run` wrote: named by cache and key.
-pub fn damaged(root: &Path, cache: &CacheName, key: &[u8], reason: String) -> Error {
-    let mut path = root.join("caches").join(cache.as_str()).into_os_string();
-    path.push(" key ");
-    path.push(OsString::from_vec(key.to_vec()));
-    Error::corrupt(Path::new(&path), 0, reason)
+/// A stored result that is not what `run` wrote, found part way through
+/// replaying it: named by cache and key.
+pub fn damaged(cache: &CacheName, key: &[u8], reason: String) -> Error {
+    Error::corrupt(Path::new(&shown_key(cache, key)), 0, reason)
+}
+
+/// A stored key as messages show it: `cache 'run', key result/HEX`.
+fn shown_key(cache: &CacheName, key: &[u8]) -> String {
+    format!("cache '{cache}', key {}", String::from_utf8_lossy(key))
 }

@@ -127,8 +127,12 @@ impl Restorer {
         match (&meta.kind, content) {
             (Kind::Dir, _) => {
                 match fs::create_dir(&path) {
-                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e).at(&path),
-                    _ => {}
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && is_dir(&path) => {}
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        return Err(io::Error::other("it exists and is not a directory")).at(&path);
+                    }
+                    Err(e) => return Err(e).at(&path),
                 }
                 fs::set_permissions(&path, Permissions::from_mode(meta.mode)).at(&path)?;
                 self.dirs.push((path, mtime));
@@ -163,6 +167,11 @@ impl Restorer {
         }
         Ok(())
     }
+}
+
+/// True for a directory itself, not a link to one.
+fn is_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.is_dir())
 }
 
 fn write_file(tmp: &Path, content: &mut dyn Read, mode: u32, mtime: SystemTime) -> Result<()> {

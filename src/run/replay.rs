@@ -3,7 +3,6 @@
 //! Blobs are verified against their hash before a byte is written.
 
 use std::io::{self, Read, Write};
-use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::local::codec;
@@ -24,9 +23,9 @@ pub enum ReplayError {
 }
 
 impl ReplayError {
-    pub fn into_error(self, root: &Path, cache: &CacheName, key: &[u8]) -> Error {
+    pub fn into_error(self, cache: &CacheName, key: &[u8]) -> Error {
         match self {
-            ReplayError::Damaged(reason) => damaged(root, cache, key, reason),
+            ReplayError::Damaged(reason) => damaged(cache, key, reason),
             ReplayError::Failed(e) => e,
         }
     }
@@ -115,7 +114,7 @@ pub fn replay_streams(
                     if n == 0 {
                         break;
                     }
-                    if !live.show(tag, &buf[..n]) {
+                    if !live.show(tag, &buf[..n]).map_err(ReplayError::Failed)? {
                         return Ok(Replayed::CallerLeft);
                     }
                 }

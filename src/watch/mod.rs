@@ -8,7 +8,6 @@ pub mod bindings;
 pub mod check;
 pub mod coverage;
 pub mod fingerprint;
-pub mod glob;
 pub mod pattern;
 pub mod pending;
 pub mod watcher;

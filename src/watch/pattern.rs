@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::watch::glob::GlobTail;
+use crate::glob::{GlobTail, is_glob, split_glob};
 
 /// What a bound path was named as. `File` and `Dir` cover the same thing,
 /// whatever is at the path: a file, or a directory with everything under it.
@@ -187,24 +187,6 @@ impl std::fmt::Display for Pattern {
         };
         write!(f, "{}{slash}", self.path().display())
     }
-}
-
-fn is_glob(path: &[u8]) -> bool {
-    path.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'{'))
-}
-
-/// A glob's literal leading directories, and the rest.
-fn split_glob(path: &Path) -> (PathBuf, PathBuf) {
-    let mut base = PathBuf::new();
-    let mut rest = PathBuf::new();
-    for component in path.components() {
-        let literal = rest.as_os_str().is_empty() && !is_glob(component.as_os_str().as_bytes());
-        match literal {
-            true => base.push(component),
-            false => rest.push(component),
-        }
-    }
-    (base, rest)
 }
 
 /// `.` and `..` taken out without touching the file system.

@@ -17,7 +17,8 @@ use crate::local::gc::{GcLimits, GcReport};
 use crate::name::CacheName;
 
 /// Collect garbage: expired entries, entries over the limits (least recently used
-/// first), orphaned blobs and temporary files (every cache if none named)
+/// first), orphaned blobs and temporary files (every cache if none named), and
+/// what `run` left behind
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   cacheman gc
@@ -73,6 +74,13 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
         if let Some(report) = collected {
             output::write_all(out, describe(cache, &report).as_bytes())?;
         }
+    }
+    let every = args.caches.is_empty();
+    let tidied = crate::run::sweep::sweep(&ctx.location.path, &ctx.store, &caches, every);
+    if tidied > 0 {
+        let files = output::plural(tidied, "file", "files");
+        let line = format!("run: removed {files} of finished runs (locks, spools, notes)\n");
+        output::write_all(out, line.as_bytes())?;
     }
     Ok(each.exit_code())
 }

@@ -28,15 +28,19 @@ use crate::store::Ttl;
 The key hashes the command, the working directory (--no-cwd drops it), each
 --env variable (unset differs from empty), each --input by content (a path that
 exists is taken as written; links by target and content; the store is left
-out), stdin with --stdin (without it the command reads /dev/null), and each
---key. stdout and stderr stream live and are stored in the order they were read
-(writes to the two closer together than that cannot be ordered); a hit restores
-the --output files (with modes and times; if it cannot, the command runs),
-replays the streams, and exits with the stored status. A non-zero exit is
+out), stdin with --stdin (without it the command reads /dev/null), each --key,
+and the --output paths. stdout and stderr stream live and are stored in the
+order they were read (writes to the two closer together than that cannot be
+ordered); a hit restores the --output files (with modes and times; if it
+cannot, the command runs), replays the streams, and exits with the stored
+status. A non-zero exit is
 stored only with --cache-failures; a command killed by a signal never is.
 Identical runs that miss at once run the command once: the others wait for its
-result, or all run if it stored nothing. When the caller stops reading, the
-command's pipe closes too and nothing is stored. CACHEMAN_DISABLE=1 (anything
+result, or all run if it stored nothing. run returns once the command exited
+and its stdout and stderr closed: a background process left holding them
+(sh -c 'daemon &') holds the run and the lock, so redirect its output. When the
+caller stops reading, the command's pipe closes too and nothing is stored; a
+failed write otherwise (a full disk) exits 125. CACHEMAN_DISABLE=1 (anything
 but empty or 0) makes every run a plain run.
 
 Exit status: the command's own; 125 when cacheman itself fails (bad arguments
@@ -158,6 +162,9 @@ fn request(args: &RunArgs) -> Result<Request> {
             "for example: --ttl 5s --stale 1h",
         ));
     }
+    for name in &args.env {
+        check_env_name(name)?;
+    }
     if args.command[0].is_empty() {
         return Err(Error::usage("the command name is empty"));
     }
@@ -177,6 +184,19 @@ fn request(args: &RunArgs) -> Result<Request> {
         explain: args.explain,
         refresh: args.refresh,
     })
+}
+
+/// An `--env` names a variable: not empty, no `=`.
+fn check_env_name(name: &OsString) -> Result<()> {
+    let shown = name.to_string_lossy();
+    match () {
+        _ if name.is_empty() => Err(Error::usage("--env needs a variable name; it was empty")),
+        _ if name.as_encoded_bytes().contains(&b'=') => Err(Error::usage_with_hint(
+            format!("--env {shown:?} is not a variable name"),
+            "--env takes a NAME alone; its value is read from the environment",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The arguments of a `cacheman run` that refreshes this one's result: this

@@ -1,12 +1,33 @@
-//! The wildcard part of a bound glob, matched on the raw bytes of paths
-//! relative to the glob's literal base directory, and how deep a walk for it
-//! must go: only `**` reaches any depth.
+//! Globs as `watch` bindings and `run --input` use them: split into literal
+//! leading directories (the base) and a wildcard tail, matched on the raw
+//! bytes of paths relative to the base, with how deep a walk for it must go
+//! (only `**` reaches any depth).
 
-use std::path::{Component, Path};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::error::{Error, Result};
+
+/// True when a path holds a wildcard byte (`*`, `?`, `[` or `{`).
+pub fn is_glob(path: &[u8]) -> bool {
+    path.iter().any(|b| matches!(b, b'*' | b'?' | b'[' | b'{'))
+}
+
+/// A glob's literal leading components (the base), and the rest.
+pub fn split_glob(path: &Path) -> (PathBuf, PathBuf) {
+    let mut base = PathBuf::new();
+    let mut rest = PathBuf::new();
+    for component in path.components() {
+        let literal = rest.as_os_str().is_empty() && !is_glob(component.as_os_str().as_bytes());
+        match literal {
+            true => base.push(component),
+            false => rest.push(component),
+        }
+    }
+    (base, rest)
+}
 
 /// A compiled glob tail such as `*.conf`, `src/*/mod.rs` or `**/*.rs`.
 #[derive(Debug, Clone)]

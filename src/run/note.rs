@@ -1,0 +1,193 @@
+//! The note kept for each command (by cache and argv): the parts of the key of
+//! its last stored result (for `--explain`) and the trusted input hashes (for
+//! the next run's fingerprint short-cut).
+//!
+//! Notes are small files under `<store>/run-notes/<cache>/`, not cache entries:
+//! they take no entry slot, never count as hits or misses, and reading one does
+//! not load the cache. A note only helps later runs, so one that cannot be read
+//! is passed over with a warning (and replaced by the next), and `gc` removes
+//! the notes whose result is gone.
+
+use std::collections::HashSet;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{IoContext, Result};
+use crate::local::{codec, fsutil};
+use crate::name::CacheName;
+use crate::run::inputs::Known;
+use crate::run::key::{Parts, hex, result_key};
+use crate::run::warn;
+
+/// Identifies a note, with its format version in the last byte.
+const MAGIC: [u8; 8] = *b"cmnote\0\x01";
+
+/// The prefix of the temporary files notes are written to.
+const TEMP: &str = "tmp";
+
+/// How much older than a listing of a cache's keys a note must look to be
+/// judged by it: file times come from a coarse clock.
+const CLOCK_SLACK: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub parts: Parts,
+    pub known: Vec<Known>,
+}
+
+impl Note {
+    pub fn encode(&self) -> Vec<u8> {
+        let body = codec::encode(self);
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend(blake3::hash(&body).as_bytes());
+        bytes.extend(body);
+        bytes
+    }
+
+    /// The note these bytes hold, or why they are not one.
+    pub fn decode(bytes: &[u8]) -> Result<Note, String> {
+        if bytes.get(..MAGIC.len()) != Some(&MAGIC[..]) {
+            return Err("not a note of this version (bad magic)".into());
+        }
+        let (sum, body) = bytes
+            .get(MAGIC.len()..)
+            .and_then(|rest| rest.split_at_checked(32))
+            .ok_or("cut short")?;
+        if blake3::hash(body).as_bytes() != sum {
+            return Err("its checksum does not match".into());
+        }
+        codec::decode(body)
+    }
+}
+
+/// The notes of a store.
+pub struct Notes {
+    dir: PathBuf,
+}
+
+impl Notes {
+    pub fn new(store: &Path) -> Notes {
+        Notes {
+            dir: store.join("run-notes"),
+        }
+    }
+
+    fn path(&self, cache: &CacheName, argv_id: &[u8; 32]) -> PathBuf {
+        self.dir.join(cache.as_str()).join(hex(argv_id))
+    }
+
+    /// The note of a command, if there is one that can be read.
+    pub fn read(&self, cache: &CacheName, argv_id: &[u8; 32]) -> Option<Note> {
+        let path = self.path(cache, argv_id);
+        let read = fsutil::read_optional(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| bytes.map(|b| Note::decode(&b)).transpose());
+        read.unwrap_or_else(|reason| {
+            warn(format_args!(
+                "passing over the note {} ({reason}); the next stored result replaces it",
+                path.display()
+            ));
+            None
+        })
+    }
+
+    /// Replaces the note of a command (atomically, not durably: a note lost to
+    /// a power cut only costs a re-hash).
+    pub fn write(&self, cache: &CacheName, argv_id: &[u8; 32], note: &Note) -> Result<()> {
+        let path = self.path(cache, argv_id);
+        let dir = path.parent().unwrap_or(&self.dir);
+        fsutil::create_private_dir(dir)?;
+        let tmp = dir.join(format!("{TEMP}.{}", crate::clock::unique_suffix()));
+        let written = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .and_then(|mut file| file.write_all(&note.encode()))
+            .and_then(|()| fs::rename(&tmp, &path));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written.at(&path)
+    }
+
+    /// Removes the notes of `cache` whose result is not among `results` (the
+    /// cache's live keys, listed from the time `listed`) and unreadable ones,
+    /// and the temporary files of writers that died; all of them when the
+    /// cache is gone (`None`). Best-effort; returns how many files went.
+    pub fn sweep(&self, cache: &str, results: Option<(&HashSet<Vec<u8>>, SystemTime)>) -> u64 {
+        let dir = self.dir.join(cache);
+        let Some((results, listed)) = results else {
+            let count = fs::read_dir(&dir).map_or(0, |listing| listing.count() as u64);
+            return match fs::remove_dir_all(&dir) {
+                Ok(()) => count,
+                Err(_) => 0,
+            };
+        };
+        let listed = listed - CLOCK_SLACK;
+        let mut removed = fsutil::remove_abandoned(&dir, TEMP).files;
+        let Ok(listing) = fs::read_dir(&dir) else {
+            return removed;
+        };
+        for entry in listing.flatten() {
+            let name = entry.file_name();
+            // A note written since the keys were listed may be of a new result.
+            let recent = entry
+                .metadata()
+                .and_then(|meta| meta.modified())
+                .map_or(true, |modified| modified >= listed);
+            if name.as_encoded_bytes().starts_with(TEMP.as_bytes()) || recent {
+                continue;
+            }
+            let live = fs::read(entry.path())
+                .ok()
+                .and_then(|bytes| Note::decode(&bytes).ok())
+                .is_some_and(|note| results.contains(&result_key(&note.parts.key())));
+            if !live && fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    /// The caches that have notes.
+    pub fn caches(&self) -> Vec<String> {
+        fs::read_dir(&self.dir).map_or_else(
+            |_| Vec::new(),
+            |listing| {
+                listing
+                    .flatten()
+                    .filter_map(|e| e.file_name().into_string().ok())
+                    .collect()
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_damage() {
+        let note = Note {
+            parts: Parts {
+                argv: vec![b"true".to_vec()],
+                ..Parts::default()
+            },
+            known: Vec::new(),
+        };
+        let bytes = note.encode();
+        assert_eq!(Note::decode(&bytes).unwrap(), note);
+        assert!(Note::decode(b"cmnote\0\x00old").is_err(), "another version");
+        assert!(Note::decode(&bytes[..20]).is_err());
+        let mut flipped = bytes.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        assert!(Note::decode(&flipped).unwrap_err().contains("checksum"));
+    }
+}
