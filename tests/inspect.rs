@@ -456,3 +456,40 @@ fn a_store_directory_includes_its_volatile_caches() {
         "{entries:?}"
     );
 }
+
+#[test]
+fn a_run_note_is_recognised_and_its_damage_shown() {
+    let env = Env::new();
+    fs::write(env.path("work/in.txt"), "input").unwrap();
+    env.cmd([
+        "run", "--input", "in.txt", "--env", "CC", "--", "echo", "hi",
+    ])
+    .stdout("hi\n")
+    .run();
+    let note = only(&env.store().join("run-notes/run"), "");
+    let summary = &inspect_json(&env, &note)[0];
+    assert_eq!(summary["kind"], "run note");
+    assert_eq!(summary["checksums"], "ok", "{summary}");
+    assert_eq!(summary["command"], "echo hi");
+    assert_eq!(summary["environment"], "CC");
+    assert_eq!(summary["inputs"], "1 matching 1 file");
+    let key = env.cmd([
+        "run",
+        "--input",
+        "in.txt",
+        "--env",
+        "CC",
+        "--print-key",
+        "--",
+        "echo",
+        "hi",
+    ]);
+    let key = String::from_utf8(key.any_stdout().run().stdout).unwrap();
+    assert_eq!(summary["result_key"], key.trim());
+
+    common::flip_byte(&note, 40, 1);
+    let out = env.cmd(["inspect"]).arg(&note).status(1).any_stdout().run();
+    let human = String::from_utf8(out.stdout).unwrap();
+    assert!(human.contains("run note, format version 1"), "{human}");
+    assert!(human.contains("damaged"), "{human}");
+}

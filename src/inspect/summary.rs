@@ -22,6 +22,8 @@ use crate::local::head::Head;
 use crate::local::journal::Torn;
 use crate::local::manifest::{Freshness, Invalidated, Manifest};
 use crate::local::record::Op;
+use crate::run::key;
+use crate::run::note::Note;
 
 /// One value of a summary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +142,7 @@ pub fn detect(path: &Path) -> Result<(FileKind, Option<u32>)> {
         };
         return Err(Error::usage_with_hint(
             format!("{}: not a cacheman file ({what})", path.display()),
-            "inspect takes snapshots, journals, HEAD, manifests, blobs, counters, and cache or store directories",
+            "inspect takes snapshots, journals, HEAD, manifests, blobs, counters, run notes, and cache or store directories",
         ));
     };
     let version = (head.len() >= PREAMBLE_LEN).then(|| u32_at(&head, 8));
@@ -168,8 +170,59 @@ pub fn summarize(path: &Path, entry: &mut dyn FnMut(Row) -> Result<()>) -> Resul
         FileKind::Manifest => manifest(&mut summary)?,
         FileKind::Blob => blob_file(&mut summary),
         FileKind::Counters => counters_file(&mut summary),
+        FileKind::Note => note_file(&mut summary)?,
     }
     Ok(summary)
+}
+
+/// A `cacheman run` note: the key parts of its command's last stored result.
+fn note_file(summary: &mut FileSummary) -> Result<()> {
+    let bytes = std::fs::read(&summary.path).at(&summary.path)?;
+    let note = match Note::decode(&bytes, &summary.path) {
+        Ok(note) => note,
+        Err(e) => {
+            summary.problems.push(e.into());
+            return Ok(());
+        }
+    };
+    let shown = |words: &[Vec<u8>]| {
+        let words: Vec<String> = words
+            .iter()
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        match words.is_empty() {
+            true => "none".to_string(),
+            false => words.join(" "),
+        }
+    };
+    let parts = &note.parts;
+    summary.field("command", Field::Text(shown(&parts.argv)));
+    let cwd = parts.cwd.as_ref().map_or("not in the key".into(), |cwd| {
+        String::from_utf8_lossy(cwd).into_owned()
+    });
+    summary.field("working directory", Field::Text(cwd));
+    let env: Vec<Vec<u8>> = parts.env.iter().map(|(name, _)| name.clone()).collect();
+    summary.field("environment", Field::Text(shown(&env)));
+    let files: usize = parts.inputs.iter().map(|i| i.files.len()).sum();
+    summary.field(
+        "inputs",
+        Field::Text(format!(
+            "{} matching {files} {}",
+            parts.inputs.len(),
+            if files == 1 { "file" } else { "files" }
+        )),
+    );
+    summary.field(
+        "trusted input hashes",
+        Field::Count(note.known.len() as u64),
+    );
+    summary.field(
+        "stdin in the key",
+        Field::Text(parts.stdin.is_some().to_string()),
+    );
+    summary.field("outputs", Field::Text(shown(&parts.outputs)));
+    summary.field("result key", Field::Text(key::hex(&parts.key())));
+    Ok(())
 }
 
 fn snapshot(summary: &mut FileSummary, each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {

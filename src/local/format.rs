@@ -18,16 +18,19 @@ pub enum FileKind {
     Manifest,
     Blob,
     Counters,
+    /// A `cacheman run` note (`STORE/run-notes/CACHE/ARGV`).
+    Note,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 6] = [
+    pub const ALL: [FileKind; 7] = [
         FileKind::Snapshot,
         FileKind::Journal,
         FileKind::Head,
         FileKind::Manifest,
         FileKind::Blob,
         FileKind::Counters,
+        FileKind::Note,
     ];
 
     pub fn magic(self) -> &'static [u8; 8] {
@@ -38,6 +41,7 @@ impl FileKind {
             FileKind::Manifest => b"CMANMANI",
             FileKind::Blob => b"CMANBLOB",
             FileKind::Counters => b"CMANCTRS",
+            FileKind::Note => b"CMANNOTE",
         }
     }
 
@@ -54,6 +58,7 @@ impl FileKind {
             FileKind::Manifest => "manifest",
             FileKind::Blob => "blob",
             FileKind::Counters => "counters",
+            FileKind::Note => "run note",
         }
     }
 

@@ -18,14 +18,12 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result};
-use crate::local::{codec, fsutil};
+use crate::local::format::FileKind;
+use crate::local::{document, fsutil};
 use crate::name::CacheName;
 use crate::run::inputs::Known;
 use crate::run::key::{Parts, hex, result_key};
 use crate::run::warn;
-
-/// Identifies a note, with its format version in the last byte.
-const MAGIC: [u8; 8] = *b"cmnote\0\x01";
 
 /// The prefix of the temporary files notes are written to.
 const TEMP: &str = "tmp";
@@ -41,27 +39,14 @@ pub struct Note {
 }
 
 impl Note {
+    /// A document of kind [`FileKind::Note`]: preamble, then one CRC-framed body.
     pub fn encode(&self) -> Vec<u8> {
-        let body = codec::encode(self);
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend(blake3::hash(&body).as_bytes());
-        bytes.extend(body);
-        bytes
+        document::encode(FileKind::Note, self)
     }
 
-    /// The note these bytes hold, or why they are not one.
-    pub fn decode(bytes: &[u8]) -> Result<Note, String> {
-        if bytes.get(..MAGIC.len()) != Some(&MAGIC[..]) {
-            return Err("not a note of this version (bad magic)".into());
-        }
-        let (sum, body) = bytes
-            .get(MAGIC.len()..)
-            .and_then(|rest| rest.split_at_checked(32))
-            .ok_or("cut short")?;
-        if blake3::hash(body).as_bytes() != sum {
-            return Err("its checksum does not match".into());
-        }
-        codec::decode(body)
+    /// The note these bytes (read from `path`) hold, or what is wrong.
+    pub fn decode(bytes: &[u8], path: &Path) -> Result<Note> {
+        document::decode(FileKind::Note, bytes, path)
     }
 }
 
@@ -85,8 +70,7 @@ impl Notes {
     pub fn read(&self, cache: &CacheName, argv_id: &[u8; 32]) -> Option<Note> {
         let path = self.path(cache, argv_id);
         let read = fsutil::read_optional(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| bytes.map(|b| Note::decode(&b)).transpose());
+            .and_then(|bytes| bytes.map(|b| Note::decode(&b, &path)).transpose());
         read.unwrap_or_else(|reason| {
             warn(format_args!(
                 "passing over the note {} ({reason}); the next stored result replaces it",
@@ -146,7 +130,7 @@ impl Notes {
             }
             let live = fs::read(entry.path())
                 .ok()
-                .and_then(|bytes| Note::decode(&bytes).ok())
+                .and_then(|bytes| Note::decode(&bytes, &entry.path()).ok())
                 .is_some_and(|note| results.contains(&result_key(&note.parts.key())));
             if !live && fs::remove_file(entry.path()).is_ok() {
                 removed += 1;
@@ -182,12 +166,17 @@ mod tests {
             },
             known: Vec::new(),
         };
+        let path = Path::new("note");
         let bytes = note.encode();
-        assert_eq!(Note::decode(&bytes).unwrap(), note);
-        assert!(Note::decode(b"cmnote\0\x00old").is_err(), "another version");
-        assert!(Note::decode(&bytes[..20]).is_err());
+        assert_eq!(Note::decode(&bytes, path).unwrap(), note);
+        assert!(
+            Note::decode(b"CMANNOTE\0\0\0\0old", path).is_err(),
+            "another version"
+        );
+        assert!(Note::decode(&bytes[..20], path).is_err());
         let mut flipped = bytes.clone();
-        *flipped.last_mut().unwrap() ^= 1;
-        assert!(Note::decode(&flipped).unwrap_err().contains("checksum"));
+        flipped[24] ^= 1; // in the body, past the preamble and the frame's length and CRC
+        let damage = Note::decode(&flipped, path).unwrap_err().to_string();
+        assert!(damage.contains("checksum"), "{damage}");
     }
 }

@@ -24,8 +24,8 @@ use crate::local::format::FileKind;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Takes snapshots (snap.N), journals (journal.N), HEAD, the manifest, blobs,
-counters, and whole cache or store directories; the kind is recognised by the
-file's magic.
+counters, run notes (run-notes/CACHE/ARGV), and whole cache or store
+directories; the kind is recognised by the file's magic.
 Exits 1 when a file is damaged (a torn journal tail is reported, not damage).
 
 Examples:
