@@ -1,7 +1,8 @@
 //! The watching engine behind `cacheman watch`: file-system events matched to
 //! bound caches, and per-cache debounced invalidations. Each flush rescans the
 //! due caches' coverage, adding watches before reading each directory, so no
-//! change falls between a scan and a watch.
+//! change falls between a scan and a watch, and compares it with the recorded
+//! fingerprint as `check` does: events only say when to look.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
@@ -15,8 +16,8 @@ use notify::event::{ModifyKind, RenameMode};
 use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::store::Invalidation;
-use crate::watch::bindings::{self, Binding, Change, store_dir};
-use crate::watch::fingerprint::Scan;
+use crate::watch::bindings::{self, Binding, Finding, store_dir};
+use crate::watch::fingerprint::{Scan, Verdict};
 use crate::watch::pattern::{Compiled, Pattern, Relevance, compile_all};
 use crate::watch::pending::{self, Pending};
 use crate::watch::watches::{Added, Problem, Watches, describe};
@@ -140,7 +141,7 @@ impl Watcher {
                 limit: false,
             }));
             for cache in self.bound.keys() {
-                self.pending.note(cache, false, None, now);
+                self.pending.note(cache, None, now);
             }
             return true;
         }
@@ -154,7 +155,7 @@ impl Watcher {
         for path in &event.paths {
             if removal {
                 for cache in self.watches.forget(path) {
-                    self.pending.note(&cache, false, Some(path), now);
+                    self.pending.note(&cache, Some(path), now);
                 }
             }
             if path.starts_with(&self.store_root) {
@@ -175,12 +176,13 @@ impl Watcher {
                     .iter()
                     .map(|pattern| pattern.relevance(path))
                     .max();
-                match relevance {
-                    Some(Relevance::Definite) => self.pending.note(cache, true, Some(path), now),
-                    Some(Relevance::Maybe) if structural => {
-                        self.pending.note(cache, false, Some(path), now)
-                    }
-                    _ => {}
+                let noted = match relevance {
+                    Some(Relevance::Definite) => true,
+                    Some(Relevance::Maybe) => structural,
+                    _ => false,
+                };
+                if noted {
+                    self.pending.note(cache, Some(path), now);
                 }
             }
         }
@@ -212,24 +214,34 @@ impl Watcher {
             }
         };
         let rebound = self.apply(&bindings, now, &mut reports);
-        let mut changes: Vec<Change> = Vec::new();
+        let mut findings = Vec::new();
         let mut causes = BTreeMap::new();
         for (cache, change) in self.pending.take_due(now, all) {
-            let Some(binding) = bindings.get(cache.as_str()) else {
+            let Some(compared) = bindings.get(cache.as_str()) else {
                 continue;
             };
             let Some(scan) = self.rescan(&cache, now, &mut reports) else {
                 continue;
             };
-            if change.definite || !scan.matches(&binding.fingerprint) {
-                changes.push((cache.clone(), binding.patterns.clone(), scan.fingerprint()));
-                causes.insert(cache, change);
+            let (fingerprint, changed) = match scan.compare(&compared.fingerprint) {
+                Verdict::Unchanged => continue,
+                Verdict::Settled(fingerprint) => (fingerprint, false),
+                Verdict::Changed(fingerprint) => (fingerprint, true),
+            };
+            if changed {
+                causes.insert(cache.clone(), change);
             }
+            findings.push(Finding {
+                cache,
+                compared: compared.clone(),
+                fingerprint,
+                changed,
+            });
         }
-        match bindings::invalidate_changed(&self.store, changes) {
-            Ok(done) => {
+        match bindings::record(&self.store, findings, false) {
+            Ok(recorded) => {
                 self.last_error = None;
-                for (cache, invalidation) in done {
+                for (cache, invalidation) in recorded.invalidated {
                     let change = causes.remove(&cache);
                     reports.push(Report::Invalidated {
                         count: change.as_ref().map_or(0, pending::Change::count),
@@ -237,6 +249,12 @@ impl Watcher {
                         cache,
                         invalidation,
                     });
+                }
+                // Another process recorded first: compare with its fingerprint.
+                for cache in recorded.outdated {
+                    if let Some(change) = causes.remove(&cache) {
+                        self.pending.retry(cache, change, now);
+                    }
                 }
             }
             Err(e) => {
@@ -331,7 +349,7 @@ impl Watcher {
         });
         watches.want(cache, dirs);
         if vanished {
-            self.pending.note(cache, false, None, now);
+            self.pending.note(cache, None, now);
         }
         Some(scan)
     }

@@ -226,9 +226,6 @@ struct Log {
     quiet: bool,
 }
 
-/// Changed paths named in one JSON log line.
-const PATHS_SHOWN: usize = 10;
-
 impl Log {
     fn line(&self, action: &str, fields: Json, text: String) {
         if self.json {
@@ -293,7 +290,6 @@ impl Log {
         use std::os::unix::ffi::OsStrExt;
         let shown: Vec<Json> = paths
             .iter()
-            .take(PATHS_SHOWN)
             .map(|p| json::bytes(p.as_os_str().as_bytes()))
             .collect();
         let cause = match paths.first() {
