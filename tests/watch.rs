@@ -659,6 +659,16 @@ fn the_text_log_has_one_line_per_action_and_quiet_keeps_warnings_only() {
 }
 
 #[test]
+fn with_verbose_the_json_log_names_the_store_in_json_too() {
+    let env = bound_env();
+    let watch = Watch::start(&env, &["-v"]);
+    let store = watch.lines_of("store", None);
+    assert_eq!(store.len(), 1, "{:?}", watch.text());
+    assert_eq!(store[0]["path"], json!(env.store()));
+    assert_eq!(store[0]["from"], "CACHEMAN_DIR");
+}
+
+#[test]
 fn bad_debounce_is_bad_input() {
     let env = Env::new();
     env.cmd(["watch", "--debounce", "soon"])

@@ -20,7 +20,7 @@ use crate::watch::bindings::{self, Binding, Finding, store_dir};
 use crate::watch::fingerprint::{Scan, Verdict};
 use crate::watch::pattern::{Compiled, Pattern, Relevance, compile_all};
 use crate::watch::pending::{self, Pending};
-use crate::watch::watches::{Added, Problem, Watches, describe};
+use crate::watch::watches::{Added, LastFailure, Problem, Watches, describe};
 
 /// How soon a change that could not be acted on (the manifest could not be
 /// read or written) is tried again.
@@ -71,7 +71,7 @@ pub struct Watcher {
     /// Reports made between flushes.
     queued: Vec<Report>,
     /// The last failure to read or change the manifest, reported once.
-    last_error: Option<String>,
+    last_error: LastFailure,
 }
 
 impl Watcher {
@@ -110,7 +110,7 @@ impl Watcher {
             pending: Pending::new(debounce),
             reload_at: Some(Instant::now()),
             queued: Vec::new(),
-            last_error: None,
+            last_error: LastFailure::default(),
         };
         let mut reports = watcher.flush(Instant::now(), false);
         if !reports.iter().any(|r| matches!(r, Report::Watching { .. })) {
@@ -240,7 +240,7 @@ impl Watcher {
         }
         match bindings::record(&self.store, findings, false) {
             Ok(recorded) => {
-                self.last_error = None;
+                self.last_error.clear();
                 for (cache, invalidation) in recorded.invalidated {
                     let change = causes.remove(&cache);
                     reports.push(Report::Invalidated {
@@ -356,13 +356,12 @@ impl Watcher {
 
     /// Reports a failure to use the manifest, unless it was the last one reported.
     fn failed(&mut self, message: String, reports: &mut Vec<Report>) {
-        if self.last_error.as_ref() != Some(&message) {
+        if self.last_error.is_new(&message) {
             reports.push(Report::Warning(Problem {
-                message: message.clone(),
+                message,
                 hint: None,
                 limit: false,
             }));
-            self.last_error = Some(message);
         }
     }
 }
