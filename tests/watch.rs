@@ -273,12 +273,14 @@ fn the_log_counts_inotify_watches_and_a_glob_watches_only_where_it_can_match() {
     }
     env.cmd(["bind", "tree", "tree"]).run();
     env.cmd(["bind", "confs", "globbed/*.conf"]).run();
+    env.cmd(["bind", "alts", "{globbed/0,tree}/*.c"]).run();
     let watch = Watch::start(&env, &[]);
     let first = watch.lines_of("watch", None).remove(0);
     // The store, work (above both), tree and its 20 subdirectories, globbed,
-    // and every directory above work.
+    // globbed/0 (for alts, which reads nothing else), and every directory
+    // above work.
     let above = above_work(&env);
-    assert_eq!(first["dirs"], 24 + above, "{first}");
+    assert_eq!(first["dirs"], 25 + above, "{first}");
 }
 
 /// How many directories there are above `work` (the test's root and up).
