@@ -91,7 +91,10 @@ mod tests {
             ..stamp
         };
         assert!(!touched.settled(13_000_000_000), "ctime counts too");
-        assert!(touched.written_settled(13_000_000_000), "unless written only");
+        assert!(
+            touched.written_settled(13_000_000_000),
+            "unless written only"
+        );
         assert!(stamp.is_file());
     }
 }

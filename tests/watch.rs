@@ -305,7 +305,11 @@ fn renaming_a_directory_far_above_a_bound_file_is_seen() {
     fill(&env, &["far"]);
     fs::write(old.join("y/a.conf"), "5").unwrap();
     watch.settle(&env, "sentinel", "work/sentinel");
-    assert_eq!(watch.invalidations("far"), 1, "the moved-away copy is not bound");
+    assert_eq!(
+        watch.invalidations("far"),
+        1,
+        "the moved-away copy is not bound"
+    );
     assert!(hits(&env, "far"));
     fs::write(project.join("y/a.conf"), "2").unwrap();
     watch.wait_for("far's invalidation by the new copy", |w| {
@@ -322,7 +326,11 @@ fn a_check_while_watching_does_not_invalidate_the_same_change_again() {
     fill(&env, &["cfg"]);
     fs::write(env.path("work/a.conf"), "2").unwrap();
     let out = env.cmd(["check", "--json"]).any_stdout().run().stdout;
-    let by_check = serde_json::from_slice::<Value>(&out).unwrap().as_array().unwrap().len();
+    let by_check = serde_json::from_slice::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
     watch.settle(&env, "sentinel", "work/sentinel");
     assert_eq!(
         by_check + watch.invalidations("cfg"),
@@ -372,11 +380,13 @@ fn watch_and_check_agree_on_what_a_change_is() {
         change();
         watch.settle(&env, "sentinel", "work/sentinel");
         let seen = watch.invalidations("cfg") + watch.invalidations("g");
-        assert_eq!(seen - invalidations, usize::from(is_change), "watch: {what}");
+        assert_eq!(
+            seen - invalidations,
+            usize::from(is_change),
+            "watch: {what}"
+        );
         invalidations = seen;
-        env.cmd(["check", "--status", "--quiet"])
-            .status(0)
-            .run();
+        env.cmd(["check", "--status", "--quiet"]).status(0).run();
         assert_eq!(hits(&env, "cfg") && hits(&env, "g"), !is_change, "{what}");
     }
 }

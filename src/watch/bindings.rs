@@ -309,12 +309,19 @@ mod tests {
         assert_eq!(store.epoch().unwrap(), epoch + 1);
         let manifest = std::fs::metadata(store.manifest_path()).unwrap();
         let recorded = record(&store, vec![second], false).unwrap();
-        assert!(recorded.invalidated.is_empty(), "invalidated once, not twice");
+        assert!(
+            recorded.invalidated.is_empty(),
+            "invalidated once, not twice"
+        );
         assert_eq!(recorded.outdated, vec![cache.clone()]);
         assert_eq!(store.epoch().unwrap(), epoch + 1);
         let after = std::fs::metadata(store.manifest_path()).unwrap();
         use std::os::unix::fs::MetadataExt;
-        assert_eq!(after.ino(), manifest.ino(), "nothing recorded, nothing written");
+        assert_eq!(
+            after.ino(),
+            manifest.ino(),
+            "nothing recorded, nothing written"
+        );
         let forced = record(&store, vec![found()], true).unwrap();
         assert_eq!(forced.invalidated.len(), 1, "force records regardless");
     }

@@ -47,7 +47,10 @@ pub fn check_all(
     store: &LocalStore,
     only: Option<&[CacheName]>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
-    check_bound(store, bound(store, |cache| only.is_none_or(|o| o.contains(cache)))?)
+    check_bound(
+        store,
+        bound(store, |cache| only.is_none_or(|o| o.contains(cache)))?,
+    )
 }
 
 /// The bound caches that `wanted` picks, with their bindings.

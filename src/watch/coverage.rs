@@ -170,7 +170,10 @@ mod tests {
         assert_eq!(paths[0], tree);
         assert_eq!(paths[1..], names);
         let above: Vec<PathBuf> = root.ancestors().map(Path::to_path_buf).collect();
-        assert_eq!(watched, [above, vec![tree.clone(), tree.join("empty")]].concat());
+        assert_eq!(
+            watched,
+            [above, vec![tree.clone(), tree.join("empty")]].concat()
+        );
     }
 
     #[test]

@@ -231,7 +231,10 @@ mod tests {
             if stamp.written_settled(i128::from(now_ns())) {
                 return;
             }
-            assert!(std::time::Instant::now() < deadline, "the clock stands still");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the clock stands still"
+            );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
@@ -257,7 +260,10 @@ mod tests {
         };
         assert_eq!(settled.racy, None, "later comparisons read no contents");
         assert_eq!(settled.stats, racy.stats);
-        assert_eq!(scan(Kind::File, &file).compare(&settled), Verdict::Unchanged);
+        assert_eq!(
+            scan(Kind::File, &file).compare(&settled),
+            Verdict::Unchanged
+        );
         fs::write(&file, "two").unwrap();
         assert!(matches!(
             scan(Kind::File, &file).compare(&settled),
@@ -273,8 +279,14 @@ mod tests {
         let recorded = scan(Kind::File, &file).fingerprint();
         fs::hard_link(&file, dir.path().join("link")).unwrap();
         let accessed = SystemTime::now();
-        File::open(&file).unwrap().set_times(fs::FileTimes::new().set_accessed(accessed)).unwrap();
-        assert_eq!(scan(Kind::File, &file).compare(&recorded), Verdict::Unchanged);
+        File::open(&file)
+            .unwrap()
+            .set_times(fs::FileTimes::new().set_accessed(accessed))
+            .unwrap();
+        assert_eq!(
+            scan(Kind::File, &file).compare(&recorded),
+            Verdict::Unchanged
+        );
     }
 
     #[test]

@@ -49,7 +49,10 @@ impl GlobTail {
         let whole = compile(text)?;
         let mut alternatives = Vec::new();
         let routes = match expand(text, &mut alternatives) {
-            true => alternatives.iter().map(|a| Route::new(a)).collect::<Result<_>>()?,
+            true => alternatives
+                .iter()
+                .map(|a| Route::new(a))
+                .collect::<Result<_>>()?,
             false => None,
         };
         Ok(GlobTail { whole, routes })
@@ -230,7 +233,10 @@ mod tests {
         assert!(either.matches(Path::new("b/y.c")));
         assert!(either.enters(Path::new("a/x")));
         assert!(either.enters(Path::new("b")));
-        assert!(!either.enters(Path::new("b/deeper")), "b's matches are one down");
+        assert!(
+            !either.enters(Path::new("b/deeper")),
+            "b's matches are one down"
+        );
         assert!(!either.enters(Path::new("a/y")));
         assert!(!either.enters(Path::new("z")));
         let nested = tail("{a,{b,c}/d}/*.c");

@@ -68,6 +68,8 @@ pub struct Watcher {
     pending: Pending,
     /// When the manifest changed: the bindings are read again at once.
     reload_at: Option<Instant>,
+    /// Whether the last flush found the manifest gone.
+    manifest_vanished: bool,
     /// Reports made between flushes.
     queued: Vec<Report>,
     /// The last failure to read or change the manifest, reported once.
@@ -109,6 +111,7 @@ impl Watcher {
             bound: BTreeMap::new(),
             pending: Pending::new(debounce),
             reload_at: Some(Instant::now()),
+            manifest_vanished: false,
             queued: Vec::new(),
             last_error: LastFailure::default(),
         };
@@ -203,10 +206,22 @@ impl Watcher {
     pub fn flush(&mut self, now: Instant, all: bool) -> Vec<Report> {
         let mut reports = std::mem::take(&mut self.queued);
         self.reload_at = None;
-        let bindings = match bindings::all(&self.store) {
-            Ok(bindings) => bindings,
-            Err(e) => {
-                self.failed(format!("cannot read the bindings: {e}"), &mut reports);
+        let vanished = !self.bound.is_empty() && !self.manifest.exists();
+        // A manifest gone while caches are bound is most likely the store
+        // being deleted, which the caller notices within a tick: look again
+        // then, rather than take every binding as gone at once.
+        let read = match vanished && !self.manifest_vanished {
+            true => None,
+            false => Some(bindings::all(&self.store)),
+        };
+        self.manifest_vanished = vanished;
+        let bindings = match read {
+            Some(Ok(bindings)) => bindings,
+            failed => {
+                if let Some(Err(e)) = failed {
+                    self.failed(format!("cannot read the bindings: {e}"), &mut reports);
+                }
+                self.reload_at = Some(now + RETRY);
                 for (cache, change) in self.pending.take_due(now, all) {
                     self.pending.retry(cache, change, now + RETRY);
                 }
@@ -377,4 +392,30 @@ fn is_structural(kind: &EventKind) -> bool {
             | EventKind::Any
             | EventKind::Other
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::Pattern;
+
+    #[test]
+    fn a_vanished_manifest_is_looked_at_again_before_the_bindings_count_as_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("store"));
+        let cache = CacheName::new("cfg").unwrap();
+        let pattern = Pattern::resolve(dir.path().join("a.conf").as_os_str(), dir.path()).unwrap();
+        bindings::bind(&store, &cache, &[pattern]).unwrap();
+        let (inbox, _events) = std::sync::mpsc::channel();
+        let (mut watcher, _) =
+            Watcher::start(store.clone(), Duration::from_millis(1), inbox).unwrap();
+        // What `rm -rf STORE` may have done by the time the watcher looks.
+        std::fs::remove_file(store.manifest_path()).unwrap();
+        std::fs::remove_dir_all(store.root().join("caches")).unwrap();
+        let now = Instant::now();
+        assert!(watcher.flush(now, false).is_empty(), "no 'watching 0'");
+        assert_eq!(watcher.deadline(), Some(now + RETRY));
+        let later = watcher.flush(now + RETRY, false);
+        assert!(matches!(later[..], [Report::Watching { caches: 0, .. }]));
+    }
 }

@@ -116,9 +116,8 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
     };
     let (jobs, queue) = mpsc::channel();
     let mut last_failure = LastFailure::default();
-    let syncer = ctx.spawn_syncer_reporting(queue, move |outcome| {
-        log.synced(outcome, &mut last_failure)
-    });
+    let syncer =
+        ctx.spawn_syncer_reporting(queue, move |outcome| log.synced(outcome, &mut last_failure));
     let mut next_tick = Instant::now() + TICK;
     let signal = loop {
         let wake = watcher
