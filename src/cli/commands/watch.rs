@@ -36,8 +36,9 @@ of changes: when that cache's paths have been quiet for a --debounce window (at
 most 1h), or 20 windows after the burst began. Caches changed in the same burst
 are invalidated together. Bindings added or removed while it runs take effect
 at once, each checked for changes made before it was watched; on start every
-binding is. Touching or chmod-ing a bound path counts as a change; reading it
-does not.
+binding is. A change is what `cacheman check` counts as one (touching or
+chmod-ing a bound path is; reading it, a hard link or a chown is not): events
+only say when to compare the bound paths with their recorded fingerprint.
 
 It also runs the store's autosync timers, and on SIGINT or SIGTERM syncs every
 cache with pending changes and exits 0 (a second signal exits at once). One
