@@ -173,10 +173,10 @@ pub fn of(store: &LocalStore, cache: &CacheName) -> Result<Option<Binding>> {
 }
 
 /// Records the findings whose cache is still bound as compared (with
-/// `force`, whose patterns are unchanged), in one manifest write (none when
-/// nothing is recorded): the changed caches are invalidated with all their
-/// dependents, each dependent once, in one new epoch. A finding that only
-/// refreshes a fingerprint is dropped when outdated.
+/// `force`, a change is recorded if the patterns are), in one manifest write
+/// (none when nothing is recorded): the changed caches are invalidated with
+/// all their dependents, each dependent once, in one new epoch. A finding
+/// that only refreshes a fingerprint is dropped when outdated.
 pub fn record(store: &LocalStore, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
     if findings.is_empty() {
         return Ok(Recorded::default());
@@ -187,9 +187,12 @@ pub fn record(store: &LocalStore, findings: Vec<Finding>, force: bool) -> Result
         let mut current = Vec::new();
         for finding in findings {
             let stored = manifest.bindings.get(finding.cache.as_str());
-            let still = stored.is_some_and(|stored| match force {
-                true => stored.patterns == finding.compared.patterns,
-                false => *stored == finding.compared,
+            let still = stored.is_some_and(|stored| {
+                let forced = force && finding.changed;
+                match forced {
+                    true => stored.patterns == finding.compared.patterns,
+                    false => *stored == finding.compared,
+                }
             });
             match (still, finding.changed) {
                 (true, _) => current.push(finding),
