@@ -211,11 +211,17 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_same_size_rewrite_within_one_clock_tick_is_a_change() {
+    /// A temporary directory holding a.conf, just written, and a.conf's path.
+    fn written_file() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.conf");
         fs::write(&file, "one").unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn a_same_size_rewrite_within_one_clock_tick_is_a_change() {
+        let (_dir, file) = written_file();
         let recorded = scan(Kind::File, &file).fingerprint();
         assert!(scan(Kind::File, &file).matches(&recorded));
         fs::write(&file, "two").unwrap();
@@ -241,9 +247,7 @@ mod tests {
 
     #[test]
     fn a_fingerprint_with_racy_files_is_replaced_once_they_settle() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.conf");
-        fs::write(&file, "one").unwrap();
+        let (_dir, file) = written_file();
         // Written 1.9 s ago, as far as its mtime says: racy for 0.1 s more.
         let written = SystemTime::now() - std::time::Duration::from_millis(1900);
         File::options()
@@ -273,11 +277,9 @@ mod tests {
 
     #[test]
     fn what_leaves_contents_alone_and_moves_only_the_ctime_is_no_change() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.conf");
-        fs::write(&file, "one").unwrap();
+        let (_dir, file) = written_file();
         let recorded = scan(Kind::File, &file).fingerprint();
-        fs::hard_link(&file, dir.path().join("link")).unwrap();
+        fs::hard_link(&file, file.with_file_name("link")).unwrap();
         let accessed = SystemTime::now();
         File::open(&file)
             .unwrap()
