@@ -1,6 +1,7 @@
 //! A file's stat data at nanosecond resolution, and the "racily clean" rule (as
 //! in git's index) that says when it may stand in for the file's contents.
-//! `run` uses it to skip re-hashing inputs, `check` to see bound files change.
+//! `run` uses it to skip re-hashing inputs (every field must match), `check`
+//! to see bound files change (the fields a write, replacement or chmod moves).
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -43,20 +44,28 @@ impl FileStamp {
         self.mtime_ns.max(self.ctime_ns) + SETTLE_NS <= taken_ns
     }
 
+    /// [`FileStamp::settled`] by the modification time alone: any later write
+    /// must show in the mtime (a write sets it to the current time).
+    pub fn written_settled(&self, taken_ns: i128) -> bool {
+        self.mtime_ns + SETTLE_NS <= taken_ns
+    }
+
     /// True for a regular file.
     pub fn is_file(&self) -> bool {
         self.mode & 0o170000 == 0o100000
     }
 
-    /// Feeds every field into `hasher`.
-    pub fn hash_into(&self, hasher: &mut blake3::Hasher) {
+    /// Feeds into `hasher` the fields that a write, a replacement or a chmod
+    /// changes: all but the ctime, which also moves on what leaves a file's
+    /// contents alone (an access-time update, a hard link, a chown, an
+    /// extended attribute) and which inotify does not report for every path.
+    pub fn hash_written_into(&self, hasher: &mut blake3::Hasher) {
         hasher
             .update(&self.dev.to_le_bytes())
             .update(&self.ino.to_le_bytes())
             .update(&self.mode.to_le_bytes())
             .update(&self.size.to_le_bytes())
-            .update(&self.mtime_ns.to_le_bytes())
-            .update(&self.ctime_ns.to_le_bytes());
+            .update(&self.mtime_ns.to_le_bytes());
     }
 }
 
@@ -82,6 +91,10 @@ mod tests {
             ..stamp
         };
         assert!(!touched.settled(13_000_000_000), "ctime counts too");
+        assert!(
+            touched.written_settled(13_000_000_000),
+            "unless written only"
+        );
         assert!(stamp.is_file());
     }
 }

@@ -1,14 +1,20 @@
 //! Globs as `watch` bindings and `run --input` use them: split into literal
 //! leading directories (the base) and a wildcard tail, matched on the raw
 //! bytes of paths relative to the base, with how deep a walk for it must go
-//! (only `**` reaches any depth).
+//! (only `**` reaches any depth). Braces are expanded first, so that each
+//! alternative (`{a/x,b}/*.c`) has its own depth and leading names.
 
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
 
 use crate::error::{Error, Result};
+
+/// More alternatives than this (braces multiply) are not told apart: the walk
+/// then reads everything below the base.
+const MAX_ROUTES: usize = 64;
 
 /// True when a path holds a wildcard byte (`*`, `?`, `[` or `{`).
 pub fn is_glob(path: &[u8]) -> bool {
@@ -33,6 +39,14 @@ pub fn split_glob(path: &Path) -> (PathBuf, PathBuf) {
 #[derive(Debug, Clone)]
 pub struct GlobTail {
     whole: GlobMatcher,
+    /// The ways a match can be spelled once braces are expanded; `None` when a
+    /// walk cannot be pruned (a `/` inside `[...]`, or too many alternatives).
+    routes: Option<Vec<Route>>,
+}
+
+/// One brace-free alternative of a glob.
+#[derive(Debug, Clone)]
+struct Route {
     /// One matcher per leading component that a directory on the way to a
     /// match must pass, up to the first `**` (or all but the last component).
     steps: Vec<GlobMatcher>,
@@ -54,24 +68,15 @@ impl GlobTail {
             )
         })?;
         let whole = compile(text)?;
-        let (steps, depth) = match components(text) {
-            // A '/' inside [...] or {...}: no fixed depth, nothing to prune by.
-            None => (Vec::new(), None),
-            Some(parts) => {
-                let recursive = parts.iter().position(|p| p.contains("**"));
-                let fixed = parts.len().saturating_sub(1);
-                let steps = parts[..recursive.unwrap_or(fixed)]
-                    .iter()
-                    .map(|p| compile(p))
-                    .collect::<Result<_>>()?;
-                (steps, recursive.is_none().then_some(parts.len()))
-            }
+        let mut alternatives = Vec::new();
+        let routes = match expand(text, &mut alternatives) {
+            true => alternatives
+                .iter()
+                .map(|a| Route::new(a))
+                .collect::<Result<_>>()?,
+            false => None,
         };
-        Ok(GlobTail {
-            whole,
-            steps,
-            depth,
-        })
+        Ok(GlobTail { whole, routes })
     }
 
     /// Whether `relative` (a path below the base) is one the glob matches.
@@ -82,13 +87,37 @@ impl GlobTail {
     /// Whether a directory at `relative` below the base can hold matches, so
     /// that a walk reads it (and a watcher watches it).
     pub fn enters(&self, relative: &Path) -> bool {
-        let names: Vec<&std::ffi::OsStr> = relative
+        let names: Vec<&OsStr> = relative
             .components()
             .filter_map(|c| match c {
                 Component::Normal(name) => Some(name),
                 _ => None,
             })
             .collect();
+        self.routes
+            .as_ref()
+            .is_none_or(|routes| routes.iter().any(|route| route.enters(&names)))
+    }
+}
+
+impl Route {
+    /// The route of a brace-free glob; `None` when a `/` inside `[...]`
+    /// leaves its components unknown.
+    fn new(text: &str) -> Result<Option<Route>> {
+        let Some(parts) = components(text) else {
+            return Ok(None);
+        };
+        let recursive = parts.iter().position(|p| p.contains("**"));
+        let fixed = parts.len().saturating_sub(1);
+        let steps = parts[..recursive.unwrap_or(fixed)]
+            .iter()
+            .map(|p| compile(p))
+            .collect::<Result<_>>()?;
+        let depth = recursive.is_none().then_some(parts.len());
+        Ok(Some(Route { steps, depth }))
+    }
+
+    fn enters(&self, names: &[&OsStr]) -> bool {
         if self.depth.is_some_and(|depth| names.len() >= depth) {
             return false;
         }
@@ -107,11 +136,60 @@ fn compile(text: &str) -> Result<GlobMatcher> {
         .map_err(|e| Error::usage(format!("bad glob '{text}': {e}")))
 }
 
-/// The glob's `/`-separated components, or `None` when a separator sits inside
-/// a class or an alternation (which then spans directories).
+/// Appends `text`'s brace expansions to `out`; false past [`MAX_ROUTES`].
+fn expand(text: &str, out: &mut Vec<String>) -> bool {
+    let Some((open, close, alternatives)) = first_braces(text) else {
+        out.push(text.to_string());
+        return out.len() <= MAX_ROUTES;
+    };
+    let (before, after) = (&text[..open], &text[close + 1..]);
+    alternatives
+        .iter()
+        .all(|alternative| expand(&format!("{before}{alternative}{after}"), out))
+}
+
+/// The first `{...}` outside a class: where it opens and closes, and its
+/// comma-separated alternatives (nested braces left in them).
+fn first_braces(text: &str) -> Option<(usize, usize, Vec<&str>)> {
+    let (mut open, mut depth, mut start) = (None, 0usize, 0);
+    let mut alternatives = Vec::new();
+    let (mut in_class, mut escaped) = (false, false);
+    for (at, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            ']' if in_class => in_class = false,
+            _ if in_class => {}
+            '[' => in_class = true,
+            '{' => {
+                if depth == 0 {
+                    open = Some(at);
+                    start = at + 1;
+                }
+                depth += 1;
+            }
+            ',' if depth == 1 => {
+                alternatives.push(&text[start..at]);
+                start = at + 1;
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    alternatives.push(&text[start..at]);
+                    return Some((open?, at, alternatives));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A brace-free glob's `/`-separated components, or `None` when a separator
+/// sits inside a class (which then spans directories).
 fn components(text: &str) -> Option<Vec<&str>> {
     let mut parts = Vec::new();
-    let (mut start, mut braces, mut in_class, mut escaped) = (0, 0usize, false, false);
+    let (mut start, mut in_class, mut escaped) = (0, false, false);
     for (at, c) in text.char_indices() {
         match c {
             _ if escaped => escaped = false,
@@ -120,9 +198,6 @@ fn components(text: &str) -> Option<Vec<&str>> {
             '/' if in_class => return None,
             _ if in_class => {}
             '[' => in_class = true,
-            '{' => braces += 1,
-            '}' => braces = braces.saturating_sub(1),
-            '/' if braces > 0 => return None,
             '/' => {
                 parts.push(&text[start..at]);
                 start = at + 1;
@@ -173,11 +248,33 @@ mod tests {
     }
 
     #[test]
-    fn an_alternation_across_directories_is_walked_in_full() {
-        let either = tail("{a,b/c}/*.rs");
-        assert!(either.matches(Path::new("b/c/x.rs")));
-        assert!(either.enters(Path::new("b/c")));
-        assert!(either.enters(Path::new("z/y/x")));
+    fn each_alternative_of_braces_is_walked_to_its_own_depth() {
+        let either = tail("{a/x,b}/*.c");
+        assert!(either.matches(Path::new("a/x/y.c")));
+        assert!(either.matches(Path::new("b/y.c")));
+        assert!(either.enters(Path::new("a/x")));
+        assert!(either.enters(Path::new("b")));
+        assert!(
+            !either.enters(Path::new("b/deeper")),
+            "b's matches are one down"
+        );
+        assert!(!either.enters(Path::new("a/y")));
+        assert!(!either.enters(Path::new("z")));
+        let nested = tail("{a,{b,c}/d}/*.c");
+        assert!(nested.enters(Path::new("c/d")));
+        assert!(!nested.enters(Path::new("c/e")));
+        let none = tail(r"\{a,b\}/*.c");
+        assert!(!none.enters(Path::new("a")), "escaped braces are literal");
+    }
+
+    #[test]
+    fn a_separator_in_a_class_or_too_many_alternatives_walk_everything() {
+        assert!(tail("x[/]y/*.c").enters(Path::new("z/y/x")));
+        let many = tail("{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}/*.c");
+        assert!(many.matches(Path::new("abababa/x.c")));
+        assert!(many.enters(Path::new("zzz/y")), "128 alternatives");
+        let few = tail("{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}/*.c");
+        assert!(!few.enters(Path::new("zzz")), "64 alternatives are pruned");
     }
 
     #[test]

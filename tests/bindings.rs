@@ -363,3 +363,103 @@ fn run_check_bindings_reruns_when_a_bound_file_changed() {
     );
     assert_eq!(runs(), 2);
 }
+
+fn epoch(env: &Env) -> u64 {
+    let out = env.cmd(["epoch"]).any_stdout().run().stdout;
+    String::from_utf8(out).unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn concurrent_checked_reads_of_one_change_invalidate_once() {
+    let env = Env::new();
+    for dir in 0..20 {
+        fs::create_dir_all(env.path(format!("work/big/d{dir}"))).unwrap();
+        for file in 0..50 {
+            fs::write(env.path(format!("work/big/d{dir}/f{file}")), "").unwrap();
+        }
+    }
+    env.cmd(["bind", "tb", "big"]).run();
+    env.cmd(["config", "tb", "--check-bindings"])
+        .any_stdout()
+        .run();
+    env.set("tb", "k", "v");
+    fs::write(env.path("work/big/d1/f1"), "changed").unwrap();
+    let before = epoch(&env);
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            env.std_command()
+                .args(["get", "tb", "k"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut reader in readers {
+        assert_eq!(reader.wait().unwrap().code(), Some(1), "each read misses");
+    }
+    assert_eq!(epoch(&env), before + 1, "one change, one invalidation");
+    env.set("tb", "k", "v");
+    assert!(hits(&env, "tb"), "the value set after it stays");
+}
+
+/// Sets `file`'s mtime to 1.9 s ago: racy for a moment more.
+fn written_just_before_the_settle_time(file: &std::path::Path) {
+    let written = std::time::SystemTime::now() - std::time::Duration::from_millis(1900);
+    let file = fs::File::options().write(true).open(file).unwrap();
+    file.set_modified(written).unwrap();
+}
+
+#[test]
+fn the_first_check_after_racy_files_settle_records_their_fingerprint() {
+    use std::os::unix::fs::MetadataExt;
+    let env = bound_env();
+    written_just_before_the_settle_time(&env.path("work/a.conf"));
+    env.cmd(["check", "--status"]).status(1).any_stdout().run();
+    let manifest = || fs::metadata(env.store().join("manifest")).unwrap().ino();
+    let racy = manifest();
+    common::eventually(
+        std::time::Duration::from_secs(30),
+        "a.conf to settle",
+        || {
+            let mtime = fs::metadata(env.path("work/a.conf")).unwrap().modified();
+            mtime.unwrap().elapsed().unwrap_or_default() > std::time::Duration::from_secs(2)
+        },
+    );
+    check_invalidates(&env, false);
+    let settled = manifest();
+    assert_ne!(settled, racy, "the settled fingerprint was recorded");
+    check_invalidates(&env, false);
+    assert_eq!(manifest(), settled, "and is not recorded again");
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    check_invalidates(&env, true);
+}
+
+#[test]
+fn an_access_time_update_a_hard_link_or_a_chown_is_no_change() {
+    let env = bound_env();
+    let file = env.path("work/a.conf");
+    let times = fs::FileTimes::new().set_accessed(std::time::SystemTime::now());
+    fs::File::open(&file).unwrap().set_times(times).unwrap();
+    fs::hard_link(&file, env.path("work/a.link")).unwrap();
+    let meta = fs::metadata(&file).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    std::os::unix::fs::chown(&file, Some(meta.uid()), Some(meta.gid())).unwrap();
+    check_invalidates(&env, false);
+    assert!(hits(&env, "cfg"));
+    let perms = fs::Permissions::from_mode(0o600);
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&file, perms).unwrap();
+    check_invalidates(&env, true);
+}
+
+#[test]
+fn a_directory_a_glob_matches_covers_its_whole_tree() {
+    let env = bound_env();
+    fs::create_dir_all(env.path("work/tree/sub/deeper")).unwrap();
+    fs::write(env.path("work/tree/sub/deeper/x"), "1").unwrap();
+    env.cmd(["bind", "g", "tree/*"]).run();
+    env.set("g", "k", "v");
+    fs::write(env.path("work/tree/sub/deeper/x"), "22").unwrap();
+    check_invalidates(&env, true);
+    assert!(!hits(&env, "g"));
+}

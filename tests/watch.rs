@@ -273,10 +273,122 @@ fn the_log_counts_inotify_watches_and_a_glob_watches_only_where_it_can_match() {
     }
     env.cmd(["bind", "tree", "tree"]).run();
     env.cmd(["bind", "confs", "globbed/*.conf"]).run();
+    env.cmd(["bind", "alts", "{globbed/0,tree}/*.c"]).run();
     let watch = Watch::start(&env, &[]);
     let first = watch.lines_of("watch", None).remove(0);
-    // The store, work (above both), tree and its 20 subdirectories, globbed.
-    assert_eq!(first["dirs"], 24, "{first}");
+    // The store, work (above both), tree and its 20 subdirectories, globbed,
+    // globbed/0 (for alts, which reads nothing else), and every directory
+    // above work.
+    let above = above_work(&env);
+    assert_eq!(first["dirs"], 25 + above, "{first}");
+}
+
+/// How many directories there are above `work` (the test's root and up).
+fn above_work(env: &Env) -> usize {
+    env.root().canonicalize().unwrap().ancestors().count()
+}
+
+#[test]
+fn renaming_a_directory_far_above_a_bound_file_is_seen() {
+    let env = bound_env();
+    let (project, old) = (env.path("work/p/x"), env.path("work/p/x.old"));
+    fs::create_dir_all(project.join("y")).unwrap();
+    fs::write(project.join("y/a.conf"), "1").unwrap();
+    env.cmd(["bind", "far", "p/x/y/a.conf"]).run();
+    fill(&env, &["far"]);
+    let watch = Watch::start(&env, &[]);
+    fs::rename(&project, &old).unwrap();
+    fs::create_dir_all(project.join("y")).unwrap();
+    fs::write(project.join("y/a.conf"), "1").unwrap();
+    watch.wait_for("far's invalidation", |w| w.invalidations("far") == 1);
+    assert!(!hits(&env, "far"));
+    fill(&env, &["far"]);
+    fs::write(old.join("y/a.conf"), "5").unwrap();
+    watch.settle(&env, "sentinel", "work/sentinel");
+    assert_eq!(
+        watch.invalidations("far"),
+        1,
+        "the moved-away copy is not bound"
+    );
+    assert!(hits(&env, "far"));
+    fs::write(project.join("y/a.conf"), "2").unwrap();
+    watch.wait_for("far's invalidation by the new copy", |w| {
+        w.invalidations("far") == 2
+    });
+    let line = watch.lines_of("invalidate", Some("far")).remove(1);
+    assert_eq!(line["paths"], json!([project.join("y/a.conf")]));
+}
+
+#[test]
+fn a_check_while_watching_does_not_invalidate_the_same_change_again() {
+    let env = bound_env();
+    let watch = Watch::start(&env, &["--debounce", "300ms"]);
+    fill(&env, &["cfg"]);
+    fs::write(env.path("work/a.conf"), "2").unwrap();
+    let out = env.cmd(["check", "--json"]).any_stdout().run().stdout;
+    let by_check = serde_json::from_slice::<Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .len();
+    watch.settle(&env, "sentinel", "work/sentinel");
+    assert_eq!(
+        by_check + watch.invalidations("cfg"),
+        1,
+        "one change, one invalidation"
+    );
+    assert!(!hits(&env, "cfg"));
+}
+
+#[test]
+fn watch_and_check_agree_on_what_a_change_is() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let env = bound_env();
+    fs::create_dir_all(env.path("work/tree/sub")).unwrap();
+    env.cmd(["bind", "g", "tree/*"]).run();
+    let a_conf = env.path("work/a.conf");
+    let meta = fs::metadata(&a_conf).unwrap();
+    let now = std::time::SystemTime::now();
+    let changes: [(&str, bool, &dyn Fn()); 7] = [
+        ("an access-time update", false, &|| {
+            let times = fs::FileTimes::new().set_accessed(now);
+            fs::File::open(&a_conf).unwrap().set_times(times).unwrap();
+        }),
+        ("a hard link", false, &|| {
+            fs::hard_link(&a_conf, env.path("work/a.link")).unwrap()
+        }),
+        ("a chown to the same owner", false, &|| {
+            std::os::unix::fs::chown(&a_conf, Some(meta.uid()), Some(meta.gid())).unwrap()
+        }),
+        ("a chmod", true, &|| {
+            fs::set_permissions(&a_conf, fs::Permissions::from_mode(0o600)).unwrap()
+        }),
+        ("a touch", true, &|| {
+            fs::File::open(&a_conf).unwrap().set_modified(now).unwrap()
+        }),
+        ("a file made in a directory a glob matches", true, &|| {
+            fs::write(env.path("work/tree/sub/new"), "").unwrap()
+        }),
+        ("a file written there", true, &|| {
+            fs::write(env.path("work/tree/sub/new"), "1").unwrap()
+        }),
+    ];
+    let watch = Watch::start(&env, &[]);
+    let mut invalidations = 0;
+    for (what, is_change, change) in changes {
+        fill(&env, &["cfg", "g"]);
+        change();
+        watch.settle(&env, "sentinel", "work/sentinel");
+        let seen = watch.invalidations("cfg") + watch.invalidations("g");
+        assert_eq!(
+            seen - invalidations,
+            usize::from(is_change),
+            "watch: {what}"
+        );
+        invalidations = seen;
+        env.cmd(["check", "--status", "--quiet"]).status(0).run();
+        assert_eq!(hits(&env, "cfg") && hits(&env, "g"), !is_change, "{what}");
+    }
 }
 
 #[test]
@@ -536,7 +648,10 @@ fn the_text_log_has_one_line_per_action_and_quiet_keeps_warnings_only() {
     assert_eq!(
         text.text(),
         [
-            "cacheman: watch: watching 3 bound caches in 2 directories".to_string(),
+            format!(
+                "cacheman: watch: watching 3 bound caches in {} directories",
+                2 + above_work(&env)
+            ),
             format!(
                 "cacheman: watch: cfg: {} changed; invalidated cfg, report",
                 a_conf.display()
@@ -553,6 +668,16 @@ fn the_text_log_has_one_line_per_action_and_quiet_keeps_warnings_only() {
     quiet.signal("TERM");
     assert_eq!(quiet.exit_code(), 0);
     assert_eq!(quiet.text(), Vec::<String>::new());
+}
+
+#[test]
+fn with_verbose_the_json_log_names_the_store_in_json_too() {
+    let env = bound_env();
+    let watch = Watch::start(&env, &["-v"]);
+    let store = watch.lines_of("store", None);
+    assert_eq!(store.len(), 1, "{:?}", watch.text());
+    assert_eq!(store[0]["path"], json!(env.store()));
+    assert_eq!(store[0]["from"], "CACHEMAN_DIR");
 }
 
 #[test]

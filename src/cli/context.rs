@@ -17,6 +17,8 @@ use crate::store::{Store, SyncResult, WriteReport};
 pub struct Context {
     pub location: Location,
     pub store: LocalStore,
+    /// `-v`: say which store is in use.
+    pub verbose: bool,
     /// Where due syncs go in a long-running process; without it, each one is a
     /// detached `cacheman sync --background`.
     syncer: Option<Sender<SyncJob>>,
@@ -38,14 +40,16 @@ pub enum SyncJob {
 }
 
 impl Context {
-    pub fn new(global: &GlobalArgs) -> Result<Context> {
+    /// The context of one command. With `-v`, the store is named on stderr,
+    /// unless `own_log` (the command names it in its own log's format).
+    pub fn new(global: &GlobalArgs, own_log: bool) -> Result<Context> {
         let cwd = std::env::current_dir().at(Path::new("."))?;
         let location = resolve::resolve(
             global.dir.as_deref(),
             std::env::var_os("CACHEMAN_DIR"),
             &cwd,
         )?;
-        if global.verbose {
+        if global.verbose && !own_log {
             eprintln!(
                 "cacheman: store: {} (from {})",
                 location.path.display(),
@@ -59,6 +63,7 @@ impl Context {
         Ok(Context {
             location,
             store,
+            verbose: global.verbose,
             syncer: None,
         })
     }
@@ -86,7 +91,7 @@ impl Context {
     pub fn spawn_syncer_reporting(
         &self,
         queue: Receiver<SyncJob>,
-        report: impl Fn(SyncOutcome) + Send + 'static,
+        mut report: impl FnMut(SyncOutcome) + Send + 'static,
     ) -> thread::JoinHandle<()> {
         let store = self.store.clone();
         thread::spawn(move || {

@@ -51,8 +51,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     let is_run = matches!(cli.command, args::Command::Run(_));
+    let json_log = matches!(&cli.command, args::Command::Watch(watch) if watch.json);
     let mut stdout = std::io::stdout().lock();
-    let result = Context::new(&cli.global)
+    let result = Context::new(&cli.global, json_log)
         .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))
         .and_then(|code| match output::flush(&mut stdout) {
             // `run` already chose the status of a run whose caller left.

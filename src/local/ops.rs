@@ -234,8 +234,10 @@ impl Store for LocalStore {
         let Some(mut cache) = self.find(cache)? else {
             return Ok(None);
         };
-        if cache.settings.check_bindings && crate::watch::check_cache(self, &cache.name)?.is_some()
-        {
+        if cache.settings.check_bindings {
+            // Read again even when this check invalidated nothing: another
+            // process may have recorded the same change first.
+            crate::watch::check_cache(self, &cache.name)?;
             cache = self.existing(&cache.name)?;
         }
         let now = self.clock.now_ms();

@@ -1,6 +1,11 @@
 //! A cache's bindings as the manifest keeps them, and the store operations on
-//! them: bind, unbind, read, and invalidate changed caches while recording
-//! their new fingerprints, in one manifest write.
+//! them: bind, unbind, read, and record what scans found (invalidating the
+//! changed caches) in one manifest write.
+//!
+//! Scans run outside the store lock, so a finding is recorded only if the
+//! cache's binding is still the one the scan was compared with: a
+//! compare-and-swap. Otherwise another process (a watcher, a check, a read)
+//! recorded first, and the caller compares again with what it recorded.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,8 +39,28 @@ pub struct Rebound {
     pub invalidation: Option<Invalidation>,
 }
 
-/// A bound cache whose files changed: the patterns scanned and the new fingerprint.
-pub type Change = (CacheName, Vec<Pattern>, Fingerprint);
+/// What a scan found for one bound cache.
+#[derive(Debug)]
+pub struct Finding {
+    pub cache: CacheName,
+    /// The binding the scan was compared with, as it was read.
+    pub compared: Binding,
+    /// The fingerprint to record.
+    pub fingerprint: Fingerprint,
+    /// Whether the files changed (else the new fingerprint only spares later
+    /// comparisons reading racy files).
+    pub changed: bool,
+}
+
+/// What [`record`] did.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// Each changed cache with its own cascade, in the order found.
+    pub invalidated: Vec<(CacheName, Invalidation)>,
+    /// Changed caches whose binding was no longer the one compared with:
+    /// compare again with the one stored now.
+    pub outdated: Vec<CacheName>,
+}
 
 /// The store's directory, made canonical as bound paths are: what every scan
 /// leaves out.
@@ -147,38 +172,55 @@ pub fn of(store: &LocalStore, cache: &CacheName) -> Result<Option<Binding>> {
     }
 }
 
-/// Invalidates the changed caches with all their dependents (each dependent
-/// once, in one new epoch) and records their new fingerprints, in one manifest
-/// write. A cache whose patterns changed since its scan is left alone: its
-/// rebinding compared the old ones. Returns each cache with its own cascade.
-pub fn invalidate_changed(
-    store: &LocalStore,
-    changes: Vec<Change>,
-) -> Result<Vec<(CacheName, Invalidation)>> {
-    if changes.is_empty() {
-        return Ok(Vec::new());
+/// Records the findings whose cache is still bound as compared (with
+/// `force`, a change is recorded if the patterns are), in one manifest write
+/// (none when nothing is recorded): the changed caches are invalidated with
+/// all their dependents, each dependent once, in one new epoch. A finding
+/// that only refreshes a fingerprint is dropped when outdated.
+pub fn record(store: &LocalStore, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+    if findings.is_empty() {
+        return Ok(Recorded::default());
     }
-    store.update_manifest(|manifest| {
-        let still: Vec<Change> = changes
-            .into_iter()
-            .filter(|(cache, patterns, _)| {
-                manifest
-                    .bindings
-                    .get(cache.as_str())
-                    .is_some_and(|b| &b.patterns == patterns)
-            })
-            .collect();
-        if still.is_empty() {
-            return Ok(Vec::new());
-        }
-        let roots: Vec<CacheName> = still.iter().map(|(cache, _, _)| cache.clone()).collect();
-        let done = invalidate_in(manifest, &roots)?;
-        for (cache, _, fingerprint) in still {
-            if let Some(binding) = manifest.bindings.get_mut(cache.as_str()) {
-                binding.fingerprint = fingerprint;
+    let mut outdated = Vec::new();
+    let invalidated = store.rebuild_manifest(|| {
+        let mut manifest = store.read_manifest()?;
+        let mut current = Vec::new();
+        for finding in findings {
+            let stored = manifest.bindings.get(finding.cache.as_str());
+            let still = stored.is_some_and(|stored| {
+                let forced = force && finding.changed;
+                match forced {
+                    true => stored.patterns == finding.compared.patterns,
+                    false => *stored == finding.compared,
+                }
+            });
+            match (still, finding.changed) {
+                (true, _) => current.push(finding),
+                (false, true) if stored.is_some() => outdated.push(finding.cache),
+                (false, _) => {}
             }
         }
-        Ok(done)
+        if current.is_empty() {
+            return Ok(None);
+        }
+        let roots: Vec<CacheName> = (current.iter())
+            .filter(|f| f.changed)
+            .map(|f| f.cache.clone())
+            .collect();
+        let done = match roots.is_empty() {
+            true => Vec::new(),
+            false => invalidate_in(&mut manifest, &roots)?,
+        };
+        for finding in current {
+            if let Some(binding) = manifest.bindings.get_mut(finding.cache.as_str()) {
+                binding.fingerprint = finding.fingerprint;
+            }
+        }
+        Ok(Some((manifest, done)))
+    })?;
+    Ok(Recorded {
+        invalidated: invalidated.unwrap_or_default(),
+        outdated,
     })
 }
 
@@ -240,5 +282,50 @@ mod tests {
         let rebound = unbind(&store, &cache, Some(&[as_dir])).unwrap();
         assert_eq!(rebound.changed.len(), 1, "matched by path, not by kind");
         assert_eq!(of(&store, &cache).unwrap(), None);
+    }
+
+    #[test]
+    fn a_finding_is_recorded_only_while_the_binding_is_the_one_compared() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("store"));
+        let cache = CacheName::new("cfg").unwrap();
+        let file = dir.path().join("a.conf");
+        let pattern = Pattern::resolve(file.as_os_str(), dir.path()).unwrap();
+        bind(&store, &cache, &[pattern]).unwrap();
+        let compared = of(&store, &cache).unwrap().unwrap();
+        std::fs::write(&file, "new").unwrap();
+        // Two processes scan the same change before either records it.
+        let found = || {
+            let compiled = compile_all(&compared.patterns).unwrap();
+            let scan = Scan::of(&compiled, &store_dir(&store), &mut |_, _| {});
+            Finding {
+                cache: cache.clone(),
+                compared: compared.clone(),
+                fingerprint: scan.fingerprint(),
+                changed: true,
+            }
+        };
+        let (first, second) = (found(), found());
+        let epoch = store.epoch().unwrap();
+        let recorded = record(&store, vec![first], false).unwrap();
+        assert_eq!(recorded.invalidated.len(), 1);
+        assert_eq!(store.epoch().unwrap(), epoch + 1);
+        let manifest = std::fs::metadata(store.manifest_path()).unwrap();
+        let recorded = record(&store, vec![second], false).unwrap();
+        assert!(
+            recorded.invalidated.is_empty(),
+            "invalidated once, not twice"
+        );
+        assert_eq!(recorded.outdated, vec![cache.clone()]);
+        assert_eq!(store.epoch().unwrap(), epoch + 1);
+        let after = std::fs::metadata(store.manifest_path()).unwrap();
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(
+            after.ino(),
+            manifest.ino(),
+            "nothing recorded, nothing written"
+        );
+        let forced = record(&store, vec![found()], true).unwrap();
+        assert_eq!(forced.invalidated.len(), 1, "force records regardless");
     }
 }

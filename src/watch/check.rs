@@ -4,10 +4,14 @@
 use crate::error::Result;
 use crate::local::LocalStore;
 use crate::name::CacheName;
-use crate::store::Invalidation;
-use crate::watch::bindings::{self, Binding, Change, store_dir};
-use crate::watch::fingerprint::Scan;
+use crate::store::{Invalidation, Store};
+use crate::watch::bindings::{self, Binding, Finding, store_dir};
+use crate::watch::fingerprint::{Scan, Verdict};
 use crate::watch::pattern::compile_all;
+
+/// How many times a check compares again after another process recorded a
+/// newer fingerprint first; the last time records its own finding regardless.
+const ATTEMPTS: usize = 4;
 
 /// Checks one cache's bound files: if they changed since the last fingerprint,
 /// invalidates the cache and its dependents, records the new fingerprint and
@@ -24,6 +28,18 @@ pub fn check_cache(store: &LocalStore, cache: &CacheName) -> Result<Option<Inval
         .map(|(_, invalidation)| invalidation))
 }
 
+/// What `--check-bindings` does before a read: [`check_cache`], unless the
+/// cache's own setting makes the read check anyway (one check, not two).
+pub fn check_before_read(store: &LocalStore, cache: &CacheName) -> Result<()> {
+    let checks_itself = store
+        .settings(cache)?
+        .is_some_and(|settings| settings.check_bindings);
+    if !checks_itself {
+        check_cache(store, cache)?;
+    }
+    Ok(())
+}
+
 /// Checks the given caches (every bound cache with `None`) in one pass: the
 /// changed ones are invalidated together, so a dependent of several is
 /// invalidated once. Returns the invalidations made, in name order.
@@ -31,27 +47,58 @@ pub fn check_all(
     store: &LocalStore,
     only: Option<&[CacheName]>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
+    check_bound(
+        store,
+        bound(store, |cache| only.is_none_or(|o| o.contains(cache)))?,
+    )
+}
+
+/// The bound caches that `wanted` picks, with their bindings.
+fn bound(
+    store: &LocalStore,
+    wanted: impl Fn(&CacheName) -> bool,
+) -> Result<Vec<(CacheName, Binding)>> {
     let mut bound = Vec::new();
     for (name, binding) in bindings::all(store)? {
         let cache = CacheName::new(&name)?;
-        if only.is_none_or(|only| only.contains(&cache)) {
+        if wanted(&cache) {
             bound.push((cache, binding));
         }
     }
-    check_bound(store, bound)
+    Ok(bound)
 }
 
+/// Scans and compares each cache, records what changed or settled, and
+/// compares again those for which another process recorded first.
 fn check_bound(
     store: &LocalStore,
-    bound: Vec<(CacheName, Binding)>,
+    mut bound: Vec<(CacheName, Binding)>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
     let skip = store_dir(store);
-    let mut changes: Vec<Change> = Vec::new();
-    for (cache, binding) in bound {
-        let scan = Scan::of(&compile_all(&binding.patterns)?, &skip, &mut |_, _| {});
-        if !scan.matches(&binding.fingerprint) {
-            changes.push((cache, binding.patterns, scan.fingerprint()));
+    let mut done = Vec::new();
+    for attempt in 1..=ATTEMPTS {
+        let mut findings = Vec::new();
+        for (cache, compared) in bound {
+            let scan = Scan::of(&compile_all(&compared.patterns)?, &skip, &mut |_, _| {});
+            let (fingerprint, changed) = match scan.compare(&compared.fingerprint) {
+                Verdict::Unchanged => continue,
+                Verdict::Settled(fingerprint) => (fingerprint, false),
+                Verdict::Changed(fingerprint) => (fingerprint, true),
+            };
+            findings.push(Finding {
+                cache,
+                compared,
+                fingerprint,
+                changed,
+            });
         }
+        let recorded = bindings::record(store, findings, attempt == ATTEMPTS)?;
+        done.extend(recorded.invalidated);
+        if recorded.outdated.is_empty() || attempt == ATTEMPTS {
+            break;
+        }
+        bound = self::bound(store, |cache| recorded.outdated.contains(cache))?;
     }
-    bindings::invalidate_changed(store, changes)
+    done.sort_by(|(a, _), (b, _)| a.cmp(b));
+    Ok(done)
 }

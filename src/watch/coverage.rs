@@ -2,11 +2,13 @@
 //! fingerprints and the watcher's inotify watches share.
 //!
 //! A path covers whatever is there: a file, a symbolic link, or a directory
-//! with every file, subdirectory and link under it. A glob covers the paths
-//! below its base that it matches, whatever they are. Symbolic links are never
-//! followed, the store's own directory is left out, and a directory that
-//! cannot be read counts as such. Every directory whose changes could alter
-//! the coverage is handed to a `watch` callback before it is read.
+//! with every file, subdirectory and link under it. A glob covers each path
+//! below its base that it matches as a path would (a matched directory with
+//! its tree). Symbolic links are never followed, the store's own directory is
+//! left out, and a directory that cannot be read counts as such. Every
+//! directory whose changes could alter the coverage is handed to a `watch`
+//! callback before it is read: those read, and every existing directory above
+//! the base (a rename anywhere up the chain moves the bound paths away).
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -47,16 +49,15 @@ pub fn entries(pattern: &Compiled, skip: &Path, watch: &mut WatchDir<'_>) -> Vec
     if base.starts_with(skip) {
         return Vec::new();
     }
-    // The nearest directory above sees the base appear, vanish or be replaced.
-    if let Some((dir, ino)) = base.ancestors().skip(1).find_map(directory) {
+    for (dir, ino) in base.ancestors().skip(1).filter_map(directory) {
         (walk.watch)(dir, ino);
     }
     let meta = fs::symlink_metadata(base).ok();
     match (&pattern.tail, meta) {
         (None, None) => walk.push(base.clone(), State::Missing),
-        (None, Some(meta)) => walk.visit(base.clone(), Path::new(""), &meta),
+        (None, Some(meta)) => walk.visit(base.clone(), Path::new(""), &meta, true),
         (Some(_), Some(meta)) if meta.is_dir() => {
-            walk.read(base, Path::new(""), meta.ino());
+            walk.read(base, Path::new(""), meta.ino(), false);
         }
         (Some(_), _) => {}
     }
@@ -81,17 +82,18 @@ impl Walk<'_, '_> {
     }
 
     /// A path met in the walk, at `relative` below the base: recorded when
-    /// covered, entered when it is a directory that can hold covered paths.
-    fn visit(&mut self, path: PathBuf, relative: &Path, meta: &fs::Metadata) {
+    /// covered (`in_match`: it is in a covered tree), entered when it is a
+    /// directory that can hold covered paths.
+    fn visit(&mut self, path: PathBuf, relative: &Path, meta: &fs::Metadata, in_match: bool) {
         let tail = self.pattern.tail.as_ref();
-        let covered = tail.is_none_or(|tail| tail.matches(relative));
-        let enter = meta.is_dir() && tail.is_none_or(|tail| tail.enters(relative));
+        let covered = in_match || tail.is_none_or(|tail| tail.matches(relative));
+        let enter = meta.is_dir() && (covered || tail.is_none_or(|tail| tail.enters(relative)));
         let stamp = FileStamp::of(meta);
         let at = self.out.len();
         if covered {
             self.push(path.clone(), State::Present(stamp));
         }
-        if enter && !self.read(&path, relative, meta.ino()) {
+        if enter && !self.read(&path, relative, meta.ino(), covered) {
             // What is inside is unknown, which must count whether or not the
             // directory itself is covered.
             match covered {
@@ -105,8 +107,9 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// Watches and reads a directory; false when it cannot be listed.
-    fn read(&mut self, dir: &Path, relative: &Path, ino: u64) -> bool {
+    /// Watches and reads a directory (`in_match`: in a covered tree); false
+    /// when it cannot be listed.
+    fn read(&mut self, dir: &Path, relative: &Path, ino: u64, in_match: bool) -> bool {
         (self.watch)(dir, ino);
         let Ok(listing) = fs::read_dir(dir) else {
             return false;
@@ -124,7 +127,7 @@ impl Walk<'_, '_> {
             let Ok(meta) = fs::symlink_metadata(&path) else {
                 continue;
             };
-            self.visit(path, &relative.join(&name), &meta);
+            self.visit(path, &relative.join(&name), &meta, in_match);
         }
         true
     }
@@ -166,9 +169,10 @@ mod tests {
         let names = ["a", "empty", "link"].map(|n| tree.join(n));
         assert_eq!(paths[0], tree);
         assert_eq!(paths[1..], names);
+        let above: Vec<PathBuf> = root.ancestors().map(Path::to_path_buf).collect();
         assert_eq!(
             watched,
-            vec![root.clone(), tree.clone(), tree.join("empty")]
+            [above, vec![tree.clone(), tree.join("empty")]].concat()
         );
     }
 
@@ -191,7 +195,20 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_path_is_covered_as_missing_and_its_nearest_directory_watched() {
+    fn a_directory_a_glob_matches_is_covered_with_its_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        fs::create_dir_all(root.join("sub/deeper")).unwrap();
+        fs::write(root.join("sub/deeper/x"), "").unwrap();
+        fs::write(root.join("top"), "").unwrap();
+        let (paths, watched) = walk(&compiled(Kind::Glob, &root.join("*")), Path::new("/x"));
+        let names = ["sub", "sub/deeper", "sub/deeper/x", "top"];
+        assert_eq!(paths, names.map(|n| root.join(n)));
+        assert!(watched.ends_with(&[root.clone(), root.join("sub"), root.join("sub/deeper")]));
+    }
+
+    #[test]
+    fn a_missing_path_is_covered_as_missing_and_every_directory_above_watched() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         let pattern = compiled(Kind::File, &root.join("not/yet/a.conf"));
@@ -200,6 +217,6 @@ mod tests {
             watched.push(d.to_owned())
         });
         assert_eq!(found[0].state, State::Missing);
-        assert_eq!(watched, vec![root]);
+        assert_eq!(watched, root.ancestors().collect::<Vec<_>>());
     }
 }

@@ -1,12 +1,17 @@
-//! FileStamp fingerprints of bound paths: what `check` compares to see whether
-//! a cache's files changed while no watcher ran.
+//! FileStamp fingerprints of bound paths: what `check` and the watcher compare
+//! to see whether a cache's files changed.
 //!
 //! A scan lists every covered path (see [`coverage`]) with its device, inode,
-//! size, mode and nanosecond mtime and ctime, and hashes the list. File systems
-//! stamp times from a coarse clock, so a file changed twice within one tick
-//! can keep its stat data; as in Git's "racily clean" rule, files modified
-//! shortly before a fingerprint was taken also have their contents hashed.
+//! size, mode and nanosecond mtime, and hashes the list. The ctime is left
+//! out: it also moves when a file's contents stay as they were (an access-time
+//! update, a hard link, a chown), which inotify does not report for every path,
+//! so `watch` could not agree. File systems stamp times from a coarse clock, so
+//! a file written twice within one tick can keep its stat data; as in Git's
+//! "racily clean" rule, files written shortly before a fingerprint was taken
+//! also have their contents hashed, until a fingerprint taken once they have
+//! settled replaces it.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -30,11 +35,27 @@ pub struct Fingerprint {
     pub files: u64,
 }
 
+/// What a scan says of a recorded fingerprint.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing changed, and the recorded fingerprint serves as well as a new one.
+    Unchanged,
+    /// Nothing changed, but files that were racy then have settled: recording
+    /// this fingerprint spares later comparisons reading their contents.
+    Settled(Fingerprint),
+    /// The files changed: this is the fingerprint to record.
+    Changed(Fingerprint),
+}
+
 /// What each pattern covered at one moment.
 pub struct Scan {
     parts: Vec<(Pattern, Vec<Entry>)>,
     taken_ns: u64,
 }
+
+/// The content hashes read for one comparison, by entry index (`None` for a
+/// file that could not be read), so no file is read twice.
+type Contents = HashMap<usize, Option<blake3::Hash>>;
 
 /// Now, in nanoseconds since the Unix epoch.
 pub fn now_ns() -> u64 {
@@ -73,17 +94,44 @@ impl Scan {
     /// The fingerprint to record: take it right after the scan, since the
     /// racy files' contents are read now.
     pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint {
-            stats: self.stats(),
-            racy: self.racy_contents(self.taken_ns),
-            taken_ns: self.taken_ns,
-            files: self.entries().filter(|e| e.state != State::Missing).count() as u64,
-        }
+        self.fingerprint_with(self.stats(), &mut Contents::new())
     }
 
     /// Whether the paths are as they were when `recorded` was taken.
     pub fn matches(&self, recorded: &Fingerprint) -> bool {
-        self.stats() == recorded.stats && self.racy_contents(recorded.taken_ns) == recorded.racy
+        self.same_as(recorded, self.stats(), &mut Contents::new())
+    }
+
+    /// Compares with `recorded`, reading each racy file at most once.
+    pub fn compare(&self, recorded: &Fingerprint) -> Verdict {
+        let stats = self.stats();
+        let mut contents = Contents::new();
+        if !self.same_as(recorded, stats, &mut contents) {
+            return Verdict::Changed(self.fingerprint_with(stats, &mut contents));
+        }
+        if recorded.racy.is_none() {
+            return Verdict::Unchanged;
+        }
+        // Files that stay unchanged only ever leave the racy set, and the
+        // same set hashes the same.
+        let now = self.fingerprint_with(stats, &mut contents);
+        match now.racy == recorded.racy {
+            true => Verdict::Unchanged,
+            false => Verdict::Settled(now),
+        }
+    }
+
+    fn same_as(&self, recorded: &Fingerprint, stats: [u8; 32], contents: &mut Contents) -> bool {
+        stats == recorded.stats && self.racy_contents(recorded.taken_ns, contents) == recorded.racy
+    }
+
+    fn fingerprint_with(&self, stats: [u8; 32], contents: &mut Contents) -> Fingerprint {
+        Fingerprint {
+            stats,
+            racy: self.racy_contents(self.taken_ns, contents),
+            taken_ns: self.taken_ns,
+            files: self.entries().filter(|e| e.state != State::Missing).count() as u64,
+        }
     }
 
     fn entries(&self) -> impl Iterator<Item = &Entry> {
@@ -100,36 +148,40 @@ impl Scan {
                     State::Missing => {
                         hasher.update(&[0]);
                     }
-                    State::Present(stamp) => stamp.hash_into(hasher.update(&[1])),
-                    State::Unlisted(stamp) => stamp.hash_into(hasher.update(&[2])),
+                    State::Present(stamp) => stamp.hash_written_into(hasher.update(&[1])),
+                    State::Unlisted(stamp) => stamp.hash_written_into(hasher.update(&[2])),
                 }
             }
         }
         *hasher.finalize().as_bytes()
     }
 
-    /// The contents of the regular files changed too shortly before
-    /// `taken_ns` for their stat data to be trusted, streamed into one hash.
-    fn racy_contents(&self, taken_ns: u64) -> Option<[u8; 32]> {
+    /// The contents of the regular files written too shortly before
+    /// `taken_ns` for their stat data to be trusted, hashed into one.
+    fn racy_contents(&self, taken_ns: u64, contents: &mut Contents) -> Option<[u8; 32]> {
         let mut racy = self
             .entries()
-            .filter(|e| match e.state {
-                State::Present(stamp) => stamp.is_file() && !stamp.settled(i128::from(taken_ns)),
+            .enumerate()
+            .filter(|(_, e)| match e.state {
+                State::Present(stamp) => {
+                    stamp.is_file() && !stamp.written_settled(i128::from(taken_ns))
+                }
                 State::Missing | State::Unlisted(_) => false,
             })
             .peekable();
         racy.peek()?;
         let mut hasher = blake3::Hasher::new();
-        for entry in racy {
+        for (at, entry) in racy {
             hash_bytes(&mut hasher, entry.path.as_os_str().as_bytes());
-            let read = File::open(&entry.path).and_then(|mut file| {
+            let read = contents.entry(at).or_insert_with(|| {
                 let mut contents = blake3::Hasher::new();
-                std::io::copy(&mut file, &mut contents)?;
-                Ok(contents.finalize())
+                let file = File::open(&entry.path).ok()?;
+                contents.update_reader(file).ok()?;
+                Some(contents.finalize())
             });
             match read {
-                Ok(contents) => hasher.update(&[1]).update(contents.as_bytes()),
-                Err(_) => hasher.update(&[0]),
+                Some(contents) => hasher.update(&[1]).update(contents.as_bytes()),
+                None => hasher.update(&[0]),
             };
         }
         Some(*hasher.finalize().as_bytes())
@@ -159,15 +211,84 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_same_size_rewrite_within_one_clock_tick_is_a_change() {
+    /// A temporary directory holding a.conf, just written, and a.conf's path.
+    fn written_file() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.conf");
         fs::write(&file, "one").unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn a_same_size_rewrite_within_one_clock_tick_is_a_change() {
+        let (_dir, file) = written_file();
         let recorded = scan(Kind::File, &file).fingerprint();
         assert!(scan(Kind::File, &file).matches(&recorded));
         fs::write(&file, "two").unwrap();
         assert!(!scan(Kind::File, &file).matches(&recorded));
+    }
+
+    /// Waits (polling, with a deadline) until `file`'s last write is older
+    /// than the settle time.
+    fn wait_until_settled(file: &Path) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let stamp = crate::file_stamp::FileStamp::of(&fs::metadata(file).unwrap());
+            if stamp.written_settled(i128::from(now_ns())) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the clock stands still"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_fingerprint_with_racy_files_is_replaced_once_they_settle() {
+        let (_dir, file) = written_file();
+        // Written 1.9 s ago, as far as its mtime says: racy for 0.1 s more.
+        let written = SystemTime::now() - std::time::Duration::from_millis(1900);
+        File::options()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_modified(written)
+            .unwrap();
+        let racy = scan(Kind::File, &file).fingerprint();
+        assert!(racy.racy.is_some());
+        wait_until_settled(&file);
+        let Verdict::Settled(settled) = scan(Kind::File, &file).compare(&racy) else {
+            panic!("a settled file's fingerprint is worth recording");
+        };
+        assert_eq!(settled.racy, None, "later comparisons read no contents");
+        assert_eq!(settled.stats, racy.stats);
+        assert_eq!(
+            scan(Kind::File, &file).compare(&settled),
+            Verdict::Unchanged
+        );
+        fs::write(&file, "two").unwrap();
+        assert!(matches!(
+            scan(Kind::File, &file).compare(&settled),
+            Verdict::Changed(_)
+        ));
+    }
+
+    #[test]
+    fn what_leaves_contents_alone_and_moves_only_the_ctime_is_no_change() {
+        let (_dir, file) = written_file();
+        let recorded = scan(Kind::File, &file).fingerprint();
+        fs::hard_link(&file, file.with_file_name("link")).unwrap();
+        let accessed = SystemTime::now();
+        File::open(&file)
+            .unwrap()
+            .set_times(fs::FileTimes::new().set_accessed(accessed))
+            .unwrap();
+        assert_eq!(
+            scan(Kind::File, &file).compare(&recorded),
+            Verdict::Unchanged
+        );
     }
 
     #[test]

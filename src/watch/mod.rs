@@ -2,7 +2,8 @@
 //! files change, by a running `cacheman watch` or by a check before a read.
 //!
 //! [`check_cache`] is the hook for commands that read a bound cache without a
-//! watcher running (`get --check-bindings`, `run`).
+//! watcher running; [`check_before_read`] is what `--check-bindings` does
+//! (`get`, `run`).
 
 pub mod bindings;
 pub mod check;
@@ -14,5 +15,5 @@ pub mod watcher;
 pub mod watches;
 
 pub use bindings::Binding;
-pub use check::{check_all, check_cache};
+pub use check::{check_all, check_before_read, check_cache};
 pub use pattern::Pattern;

@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 use crate::glob::{GlobTail, is_glob, split_glob};
 
 /// What a bound path was named as. `File` and `Dir` cover the same thing,
-/// whatever is at the path: a file, or a directory with everything under it.
+/// whatever is at the path: a file, or a directory with everything under it
+/// (as does each path a `Glob` matches).
 /// `Dir` only records that it was named as a directory (it is shown with a
 /// trailing `/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,7 +22,8 @@ pub enum Kind {
     File,
     /// A directory, or a path named with a trailing `/`.
     Dir,
-    /// The paths a glob matches (`*` stays within one directory, `**` crosses them).
+    /// The paths a glob matches (`*` stays within one directory, `**` crosses
+    /// them), each with its tree when it is a directory.
     Glob,
 }
 
@@ -167,7 +169,10 @@ impl Compiled {
         let relevance = match (&self.tail, below) {
             (None, Some(_)) => Relevance::Definite,
             (Some(_), Some(rel)) if rel.as_os_str().is_empty() => Relevance::Maybe,
-            (Some(tail), Some(rel)) if tail.matches(rel) => Relevance::Definite,
+            // In a matched path's tree (a matched directory covers it all).
+            (Some(tail), Some(rel)) if rel.ancestors().any(|at| tail.matches(at)) => {
+                Relevance::Definite
+            }
             (Some(tail), Some(rel)) if tail.enters(rel) => Relevance::Maybe,
             _ => Relevance::Unrelated,
         };
@@ -265,6 +270,11 @@ mod tests {
         let glob = pattern(Kind::Glob, "/a/*.conf");
         assert_eq!(judge(&glob, "/a/x.conf"), Relevance::Definite);
         assert_eq!(judge(&glob, "/a/sub/x.conf"), Relevance::Unrelated);
+        assert_eq!(
+            judge(&glob, "/a/d.conf/x"),
+            Relevance::Definite,
+            "a matched directory covers its tree"
+        );
         assert_eq!(judge(&glob, "/a"), Relevance::Maybe);
         assert_eq!(judge(&glob, "/b/x.conf"), Relevance::Unrelated);
         let deep = pattern(Kind::Glob, "/a/**/*.conf");

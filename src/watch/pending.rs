@@ -20,9 +20,6 @@ const PATHS_COUNTED: usize = 100_000;
 /// One cache's changes.
 #[derive(Debug, Clone)]
 pub struct Change {
-    /// Whether a bound path itself changed (else only a directory around
-    /// them, and a scan decides).
-    pub definite: bool,
     /// The first few changed paths.
     pub paths: Vec<PathBuf>,
     seen: HashSet<u64>,
@@ -52,10 +49,9 @@ impl Pending {
     }
 
     /// Notes a change for `cache`, due a debounce window from now.
-    pub fn note(&mut self, cache: &CacheName, definite: bool, path: Option<&Path>, now: Instant) {
+    pub fn note(&mut self, cache: &CacheName, path: Option<&Path>, now: Instant) {
         let debounce = self.debounce;
         let change = self.entry(cache, now);
-        change.definite |= definite;
         change.last = now;
         let longest = (debounce.checked_mul(MAX_DELAY_WINDOWS))
             .and_then(|delay| change.first.checked_add(delay));
@@ -84,7 +80,6 @@ impl Pending {
 
     fn entry(&mut self, cache: &CacheName, now: Instant) -> &mut Change {
         self.caches.entry(cache.clone()).or_insert_with(|| Change {
-            definite: false,
             paths: Vec::new(),
             seen: HashSet::new(),
             first: now,
@@ -141,9 +136,9 @@ mod tests {
         let mut pending = Pending::new(window);
         let start = Instant::now();
         let (noisy, calm) = (name("noisy"), name("calm"));
-        pending.note(&calm, true, None, start);
+        pending.note(&calm, None, start);
         for step in 0..4 {
-            pending.note(&noisy, true, None, start + window / 2 * step);
+            pending.note(&noisy, None, start + window / 2 * step);
         }
         let at = start + window;
         let due: Vec<_> = pending
@@ -162,7 +157,7 @@ mod tests {
         let start = Instant::now();
         let cache = name("c");
         for step in 0..100 {
-            pending.note(&cache, true, None, start + window / 2 * step);
+            pending.note(&cache, None, start + window / 2 * step);
         }
         assert_eq!(pending.deadline(), Some(start + window * MAX_DELAY_WINDOWS));
     }
@@ -174,8 +169,8 @@ mod tests {
         let start = Instant::now();
         for i in 0..1000 {
             let path = PathBuf::from(format!("/t/f{i}"));
-            pending.note(&name("a"), true, Some(&path), start);
-            pending.note(&name("b"), true, Some(&path), start + window / 4);
+            pending.note(&name("a"), Some(&path), start);
+            pending.note(&name("b"), Some(&path), start + window / 4);
         }
         let due = pending.take_due(start + window, false);
         assert_eq!(due.len(), 2, "b, quiet for 3/4 of a window, comes along");

@@ -1,7 +1,8 @@
 //! The watching engine behind `cacheman watch`: file-system events matched to
 //! bound caches, and per-cache debounced invalidations. Each flush rescans the
 //! due caches' coverage, adding watches before reading each directory, so no
-//! change falls between a scan and a watch.
+//! change falls between a scan and a watch, and compares it with the recorded
+//! fingerprint as `check` does: events only say when to look.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
@@ -15,11 +16,11 @@ use notify::event::{ModifyKind, RenameMode};
 use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::store::Invalidation;
-use crate::watch::bindings::{self, Binding, Change, store_dir};
-use crate::watch::fingerprint::Scan;
+use crate::watch::bindings::{self, Binding, Finding, store_dir};
+use crate::watch::fingerprint::{Scan, Verdict};
 use crate::watch::pattern::{Compiled, Pattern, Relevance, compile_all};
 use crate::watch::pending::{self, Pending};
-use crate::watch::watches::{Added, Problem, Watches, describe};
+use crate::watch::watches::{Added, LastFailure, Problem, Watches, describe};
 
 /// How soon a change that could not be acted on (the manifest could not be
 /// read or written) is tried again.
@@ -67,10 +68,12 @@ pub struct Watcher {
     pending: Pending,
     /// When the manifest changed: the bindings are read again at once.
     reload_at: Option<Instant>,
+    /// Whether the last flush found the manifest gone.
+    manifest_vanished: bool,
     /// Reports made between flushes.
     queued: Vec<Report>,
     /// The last failure to read or change the manifest, reported once.
-    last_error: Option<String>,
+    last_error: LastFailure,
 }
 
 impl Watcher {
@@ -108,8 +111,9 @@ impl Watcher {
             bound: BTreeMap::new(),
             pending: Pending::new(debounce),
             reload_at: Some(Instant::now()),
+            manifest_vanished: false,
             queued: Vec::new(),
-            last_error: None,
+            last_error: LastFailure::default(),
         };
         let mut reports = watcher.flush(Instant::now(), false);
         if !reports.iter().any(|r| matches!(r, Report::Watching { .. })) {
@@ -140,7 +144,7 @@ impl Watcher {
                 limit: false,
             }));
             for cache in self.bound.keys() {
-                self.pending.note(cache, false, None, now);
+                self.pending.note(cache, None, now);
             }
             return true;
         }
@@ -154,7 +158,7 @@ impl Watcher {
         for path in &event.paths {
             if removal {
                 for cache in self.watches.forget(path) {
-                    self.pending.note(&cache, false, Some(path), now);
+                    self.pending.note(&cache, Some(path), now);
                 }
             }
             if path.starts_with(&self.store_root) {
@@ -175,12 +179,13 @@ impl Watcher {
                     .iter()
                     .map(|pattern| pattern.relevance(path))
                     .max();
-                match relevance {
-                    Some(Relevance::Definite) => self.pending.note(cache, true, Some(path), now),
-                    Some(Relevance::Maybe) if structural => {
-                        self.pending.note(cache, false, Some(path), now)
-                    }
-                    _ => {}
+                let noted = match relevance {
+                    Some(Relevance::Definite) => true,
+                    Some(Relevance::Maybe) => structural,
+                    _ => false,
+                };
+                if noted {
+                    self.pending.note(cache, Some(path), now);
                 }
             }
         }
@@ -201,10 +206,22 @@ impl Watcher {
     pub fn flush(&mut self, now: Instant, all: bool) -> Vec<Report> {
         let mut reports = std::mem::take(&mut self.queued);
         self.reload_at = None;
-        let bindings = match bindings::all(&self.store) {
-            Ok(bindings) => bindings,
-            Err(e) => {
-                self.failed(format!("cannot read the bindings: {e}"), &mut reports);
+        let vanished = !self.bound.is_empty() && !self.manifest.exists();
+        // A manifest gone while caches are bound is most likely the store
+        // being deleted, which the caller notices within a tick: look again
+        // then, rather than take every binding as gone at once.
+        let read = match vanished && !self.manifest_vanished {
+            true => None,
+            false => Some(bindings::all(&self.store)),
+        };
+        self.manifest_vanished = vanished;
+        let bindings = match read {
+            Some(Ok(bindings)) => bindings,
+            failed => {
+                if let Some(Err(e)) = failed {
+                    self.failed(format!("cannot read the bindings: {e}"), &mut reports);
+                }
+                self.reload_at = Some(now + RETRY);
                 for (cache, change) in self.pending.take_due(now, all) {
                     self.pending.retry(cache, change, now + RETRY);
                 }
@@ -212,24 +229,34 @@ impl Watcher {
             }
         };
         let rebound = self.apply(&bindings, now, &mut reports);
-        let mut changes: Vec<Change> = Vec::new();
+        let mut findings = Vec::new();
         let mut causes = BTreeMap::new();
         for (cache, change) in self.pending.take_due(now, all) {
-            let Some(binding) = bindings.get(cache.as_str()) else {
+            let Some(compared) = bindings.get(cache.as_str()) else {
                 continue;
             };
             let Some(scan) = self.rescan(&cache, now, &mut reports) else {
                 continue;
             };
-            if change.definite || !scan.matches(&binding.fingerprint) {
-                changes.push((cache.clone(), binding.patterns.clone(), scan.fingerprint()));
-                causes.insert(cache, change);
+            let (fingerprint, changed) = match scan.compare(&compared.fingerprint) {
+                Verdict::Unchanged => continue,
+                Verdict::Settled(fingerprint) => (fingerprint, false),
+                Verdict::Changed(fingerprint) => (fingerprint, true),
+            };
+            if changed {
+                causes.insert(cache.clone(), change);
             }
+            findings.push(Finding {
+                cache,
+                compared: compared.clone(),
+                fingerprint,
+                changed,
+            });
         }
-        match bindings::invalidate_changed(&self.store, changes) {
-            Ok(done) => {
-                self.last_error = None;
-                for (cache, invalidation) in done {
+        match bindings::record(&self.store, findings, false) {
+            Ok(recorded) => {
+                self.last_error.clear();
+                for (cache, invalidation) in recorded.invalidated {
                     let change = causes.remove(&cache);
                     reports.push(Report::Invalidated {
                         count: change.as_ref().map_or(0, pending::Change::count),
@@ -237,6 +264,12 @@ impl Watcher {
                         cache,
                         invalidation,
                     });
+                }
+                // Another process recorded first: compare with its fingerprint.
+                for cache in recorded.outdated {
+                    if let Some(change) = causes.remove(&cache) {
+                        self.pending.retry(cache, change, now);
+                    }
                 }
             }
             Err(e) => {
@@ -331,20 +364,19 @@ impl Watcher {
         });
         watches.want(cache, dirs);
         if vanished {
-            self.pending.note(cache, false, None, now);
+            self.pending.note(cache, None, now);
         }
         Some(scan)
     }
 
     /// Reports a failure to use the manifest, unless it was the last one reported.
     fn failed(&mut self, message: String, reports: &mut Vec<Report>) {
-        if self.last_error.as_ref() != Some(&message) {
+        if self.last_error.is_new(&message) {
             reports.push(Report::Warning(Problem {
-                message: message.clone(),
+                message,
                 hint: None,
                 limit: false,
             }));
-            self.last_error = Some(message);
         }
     }
 }
@@ -360,4 +392,30 @@ fn is_structural(kind: &EventKind) -> bool {
             | EventKind::Any
             | EventKind::Other
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::Pattern;
+
+    #[test]
+    fn a_vanished_manifest_is_looked_at_again_before_the_bindings_count_as_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path().join("store"));
+        let cache = CacheName::new("cfg").unwrap();
+        let pattern = Pattern::resolve(dir.path().join("a.conf").as_os_str(), dir.path()).unwrap();
+        bindings::bind(&store, &cache, &[pattern]).unwrap();
+        let (inbox, _events) = std::sync::mpsc::channel();
+        let (mut watcher, _) =
+            Watcher::start(store.clone(), Duration::from_millis(1), inbox).unwrap();
+        // What `rm -rf STORE` may have done by the time the watcher looks.
+        std::fs::remove_file(store.manifest_path()).unwrap();
+        std::fs::remove_dir_all(store.root().join("caches")).unwrap();
+        let now = Instant::now();
+        assert!(watcher.flush(now, false).is_empty(), "no 'watching 0'");
+        assert_eq!(watcher.deadline(), Some(now + RETRY));
+        let later = watcher.flush(now + RETRY, false);
+        assert!(matches!(later[..], [Report::Watching { caches: 0, .. }]));
+    }
 }

@@ -18,6 +18,27 @@ pub struct Problem {
     pub limit: bool,
 }
 
+/// The last failure reported, so that one met again and again (on every
+/// retry or tick) is reported once, until something succeeds.
+#[derive(Debug, Default)]
+pub struct LastFailure(Option<String>);
+
+impl LastFailure {
+    /// True when `message` is not the last one reported, which it becomes.
+    pub fn is_new(&mut self, message: &str) -> bool {
+        let new = self.0.as_deref() != Some(message);
+        if new {
+            self.0 = Some(message.to_string());
+        }
+        new
+    }
+
+    /// Something succeeded: the next failure is news again.
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+}
+
 /// What adding a watch came to.
 pub enum Added {
     Watched,
@@ -197,6 +218,16 @@ fn is_not_found(error: &notify::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_met_again_is_reported_once_until_something_succeeds() {
+        let mut last = LastFailure::default();
+        assert!(last.is_new("disk full"));
+        assert!(!last.is_new("disk full"));
+        assert!(last.is_new("no permission"));
+        last.clear();
+        assert!(last.is_new("no permission"));
+    }
 
     #[test]
     fn inotify_limits_are_named_with_the_sysctl_that_raises_them() {

@@ -16,17 +16,19 @@ use crate::watch::{Pattern, bindings};
 #[derive(Debug, Args)]
 #[command(
     after_help = "Relative paths are taken from the working directory and stored absolute.
-A directory binds everything under it; a glob (quote it) binds the files it
-matches, '*' within one directory and '**' across them. A path binds whatever
+A directory binds everything under it; a glob (quote it) binds the paths it
+matches, '*' within one directory and '**' across them, a matched directory
+with everything under it. A path binds whatever
 is there, a file or a whole tree, so a path that does not exist yet (name it
 with a trailing '/' if it will be a directory) is covered once it appears. A
 symbolic link named is followed now; links inside a tree are never followed.
 Paths inside the store cannot be bound. The cache is created if needed.
 
 Once bound, `cacheman watch` invalidates the cache (and its dependents) when a
-bound file is written, created, deleted, replaced, touched or chmod-ed; without
-a watcher, `cacheman check` or `get --check-bindings` notice the change from
-the files' stat data.
+bound file is written, created, deleted, replaced, touched or chmod-ed (not
+when only its ctime moves: an access-time update, a hard link, a chown);
+without a watcher, `cacheman check` or `get --check-bindings` notice the same
+changes from the files' stat data.
 
 Examples:
   cacheman bind config ~/.config/app/config.toml

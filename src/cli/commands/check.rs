@@ -17,10 +17,12 @@ use crate::watch;
 /// Invalidate the caches whose bound files changed (for cron, git hooks, CI)
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Compares each bound cache's files (sizes, inodes, nanosecond mtimes and
-ctimes; contents of files changed in the last two seconds) with what was recorded
-at its last bind, check or invalidation, and invalidates each changed cache with
-its dependents. Prints one line per invalidated cache.
+    after_help = "Compares each bound cache's files (inodes, modes, sizes and nanosecond
+mtimes; contents of files written in the two seconds before the last record)
+with what was recorded at its last bind, check or invalidation, and invalidates
+each changed cache with its dependents, as `cacheman watch` would. Prints one
+line per invalidated cache. One change is one invalidation however many check
+it at once (a watcher too).
 
 Exits 0 whether or not something was invalidated (so a failing check never
 aborts a hook); --status exits 1 when something was.

@@ -12,6 +12,7 @@ use crate::cli::output;
 use crate::cli::settings::{self, SettingArgs};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
+use crate::local::unknown_cache;
 use crate::name::CacheName;
 use crate::store::Store;
 
@@ -38,12 +39,7 @@ pub fn run(ctx: &Context, args: ConfigArgs, out: &mut dyn Write) -> Result<ExitC
         return store_defaults(ctx, &args, out);
     };
     let cache = CacheName::new(name)?;
-    let unknown = || {
-        Error::usage_with_hint(
-            format!("no cache named '{cache}'"),
-            "`cacheman ls` lists the caches",
-        )
-    };
+    let unknown = || unknown_cache(&cache);
     let current = match args.settings.any() {
         true => store.configure(&cache, &|settings| args.settings.apply(settings))?,
         false => store.settings(&cache)?.ok_or_else(unknown)?,

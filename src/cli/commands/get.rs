@@ -53,7 +53,7 @@ pub struct GetArgs {
 pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     if args.check_bindings {
-        crate::watch::check_cache(&ctx.store, &cache)?;
+        crate::watch::check_before_read(&ctx.store, &cache)?;
     }
     let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {

@@ -10,6 +10,7 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
+use crate::local::unknown_cache;
 use crate::name::CacheName;
 use crate::store::Store;
 use crate::watch::bindings;
@@ -43,10 +44,7 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
         Some(name) => {
             let cache = CacheName::new(name)?;
             if !all.iter().any(|c| c == cache.as_str()) {
-                return Err(crate::error::Error::usage_with_hint(
-                    format!("no cache named '{cache}'"),
-                    "`cacheman ls` lists the caches",
-                ));
+                return Err(unknown_cache(&cache));
             }
             (graph.cascade([cache.as_str()]), vec![cache.to_string()])
         }

@@ -8,9 +8,10 @@ use clap::Args;
 use crate::cli::context::Context;
 use crate::cli::progress::{self, Unit};
 use crate::cli::{output, per_cache};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::inspect::{blobs, recover, repair, verify};
+use crate::local::unknown_cache;
 use crate::name::CacheName;
 
 /// Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files
@@ -49,12 +50,7 @@ pub fn run(ctx: &Context, args: RepairArgs, out: &mut dyn Write) -> Result<ExitC
 }
 
 fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
-    let cache = ctx.store.find(name)?.ok_or_else(|| {
-        Error::usage_with_hint(
-            format!("no cache named '{name}'"),
-            "`cacheman ls` lists the caches",
-        )
-    })?;
+    let cache = ctx.store.find(name)?.ok_or_else(|| unknown_cache(name))?;
     // A volatile cache's files are gone after a reboot by design.
     let actions = match cache.settings.volatile && !cache.dir.path().exists() {
         true => Vec::new(),

@@ -4,8 +4,9 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exit_code::ExitCode;
+use crate::local::unknown_cache;
 use crate::name::CacheName;
 use crate::store::{Store, SyncResult};
 
@@ -71,10 +72,7 @@ pub fn existing_caches(ctx: &Context, names: &[String]) -> Result<Vec<CacheName>
         .collect::<Result<Vec<_>>>()?;
     for cache in &caches {
         if ctx.store.settings(cache)?.is_none() {
-            return Err(Error::usage_with_hint(
-                format!("no cache named '{cache}'"),
-                "`cacheman ls` lists the caches",
-            ));
+            return Err(unknown_cache(cache));
         }
     }
     Ok(caches)

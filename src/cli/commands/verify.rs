@@ -16,6 +16,7 @@ use crate::inspect::blobs;
 use crate::inspect::problem::Problem;
 use crate::inspect::recover::{self, MANIFEST_HINT};
 use crate::inspect::verify::{self, Class};
+use crate::local::unknown_cache;
 use crate::name::CacheName;
 
 /// Check every checksum and cross-reference (the whole store if no cache is named)
@@ -60,10 +61,7 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
     };
     for name in &names {
         if !manifest.caches.contains_key(name.as_str()) {
-            return Err(Error::usage_with_hint(
-                format!("no cache named '{name}'"),
-                "`cacheman ls` lists the caches",
-            ));
+            return Err(unknown_cache(name));
         }
     }
     if names.is_empty() {

@@ -19,7 +19,7 @@ use crate::local::fsutil::{self, LockGuard};
 use crate::name::CacheName;
 use crate::store::{Invalidation, Store, SyncResult};
 use crate::watch::watcher::{Message, Report, Watcher};
-use crate::watch::watches::{Problem, describe};
+use crate::watch::watches::{LastFailure, Problem, describe};
 
 /// How often the autosync rules are checked, and the store looked at, while watching.
 const TICK: Duration = Duration::from_secs(1);
@@ -36,8 +36,9 @@ of changes: when that cache's paths have been quiet for a --debounce window (at
 most 1h), or 20 windows after the burst began. Caches changed in the same burst
 are invalidated together. Bindings added or removed while it runs take effect
 at once, each checked for changes made before it was watched; on start every
-binding is. Touching or chmod-ing a bound path counts as a change; reading it
-does not.
+binding is. A change is what `cacheman check` counts as one (touching or
+chmod-ing a bound path is; reading it, a hard link or a chown is not): events
+only say when to compare the bound paths with their recorded fingerprint.
 
 It also runs the store's autosync timers, and on SIGINT or SIGTERM syncs every
 cache with pending changes and exits 0 (a second signal exits at once). One
@@ -66,6 +67,12 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         json: args.json,
         quiet: args.quiet,
     };
+    if ctx.verbose && log.json {
+        use std::os::unix::ffi::OsStrExt;
+        let path = ctx.location.path.as_os_str().as_bytes();
+        let fields = json!({ "path": json::bytes(path), "from": ctx.location.source.to_string() });
+        log.line("store", fields, String::new());
+    }
     match watch(ctx, &args, log) {
         Err(e) if log.json => {
             log.fatal(&e.to_string(), e.hint().as_deref());
@@ -109,7 +116,9 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
         }
     };
     let (jobs, queue) = mpsc::channel();
-    let syncer = ctx.spawn_syncer_reporting(queue, move |outcome| log.synced(outcome));
+    let mut last_failure = LastFailure::default();
+    let syncer =
+        ctx.spawn_syncer_reporting(queue, move |outcome| log.synced(outcome, &mut last_failure));
     let mut next_tick = Instant::now() + TICK;
     let signal = loop {
         let wake = watcher
@@ -226,9 +235,6 @@ struct Log {
     quiet: bool,
 }
 
-/// Changed paths named in one JSON log line.
-const PATHS_SHOWN: usize = 10;
-
 impl Log {
     fn line(&self, action: &str, fields: Json, text: String) {
         if self.json {
@@ -293,7 +299,6 @@ impl Log {
         use std::os::unix::ffi::OsStrExt;
         let shown: Vec<Json> = paths
             .iter()
-            .take(PATHS_SHOWN)
             .map(|p| json::bytes(p.as_os_str().as_bytes()))
             .collect();
         let cause = match paths.first() {
@@ -314,9 +319,12 @@ impl Log {
         );
     }
 
-    fn synced(&self, outcome: SyncOutcome) {
+    /// What a background sync did; a failure is logged once until a sync
+    /// succeeds (`last_failure` is the one logged).
+    fn synced(&self, outcome: SyncOutcome, last_failure: &mut LastFailure) {
         match outcome {
             SyncOutcome::Synced(caches) => {
+                last_failure.clear();
                 for cache in caches {
                     self.line(
                         "sync",
@@ -325,11 +333,16 @@ impl Log {
                     );
                 }
             }
-            SyncOutcome::Failed(e) => self.problem(&Problem {
-                message: format!("background sync failed: {e}"),
-                hint: None,
-                limit: false,
-            }),
+            SyncOutcome::Failed(e) => {
+                let message = format!("background sync failed: {e}");
+                if last_failure.is_new(&message) {
+                    self.problem(&Problem {
+                        message,
+                        hint: None,
+                        limit: false,
+                    });
+                }
+            }
         }
     }
 
