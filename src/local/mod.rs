@@ -150,11 +150,23 @@ impl LocalStore {
 
     /// Changes the manifest under the store lock, atomically.
     pub fn update_manifest<T>(&self, change: impl FnOnce(&mut Manifest) -> Result<T>) -> Result<T> {
+        let changed = self.update_manifest_if(|manifest| change(manifest).map(Some))?;
+        Ok(changed.expect("the change always says it changed something"))
+    }
+
+    /// [`LocalStore::update_manifest`] with a change that may decide to make
+    /// none (`None`): then nothing is written.
+    pub fn update_manifest_if<T>(
+        &self,
+        change: impl FnOnce(&mut Manifest) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
         let _lock = self.store_lock()?;
         let mut manifest = self.read_manifest()?;
-        let result = change(&mut manifest)?;
+        let Some(result) = change(&mut manifest)? else {
+            return Ok(None);
+        };
         self.write_manifest(&manifest)?;
-        Ok(result)
+        Ok(Some(result))
     }
 
     /// Replaces the manifest under the store lock with what `rebuild` makes

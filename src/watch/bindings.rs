@@ -182,8 +182,7 @@ pub fn record(store: &LocalStore, findings: Vec<Finding>, force: bool) -> Result
         return Ok(Recorded::default());
     }
     let mut outdated = Vec::new();
-    let invalidated = store.rebuild_manifest(|| {
-        let mut manifest = store.read_manifest()?;
+    let invalidated = store.update_manifest_if(|manifest| {
         let mut current = Vec::new();
         for finding in findings {
             let stored = manifest.bindings.get(finding.cache.as_str());
@@ -209,14 +208,14 @@ pub fn record(store: &LocalStore, findings: Vec<Finding>, force: bool) -> Result
             .collect();
         let done = match roots.is_empty() {
             true => Vec::new(),
-            false => invalidate_in(&mut manifest, &roots)?,
+            false => invalidate_in(manifest, &roots)?,
         };
         for finding in current {
             if let Some(binding) = manifest.bindings.get_mut(finding.cache.as_str()) {
                 binding.fingerprint = finding.fingerprint;
             }
         }
-        Ok(Some((manifest, done)))
+        Ok(Some(done))
     })?;
     Ok(Recorded {
         invalidated: invalidated.unwrap_or_default(),
