@@ -16,6 +16,15 @@
 //! assert_eq!(hit.value.into_bytes().unwrap(), b"hello");
 //! ```
 
+/// Prints one line on stderr as `eprintln!` does, but a stderr that cannot be
+/// written to (a full disk, a closed pipe) is no reason to fail or panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod autosync;
 pub mod cli;
 pub mod clock;

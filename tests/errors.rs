@@ -672,3 +672,29 @@ fn flag_store_named_with_dir_is_used_for_errors_too() {
         .store_error(env.store().to_str().unwrap())
         .run();
 }
+
+/// A stderr or stdout that cannot be written to (a full disk) is no reason to
+/// panic: the status says what happened.
+#[test]
+fn an_unwritable_stderr_or_stdout_never_panics() {
+    let env = Env::new();
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let status = |args: &[&str], stdout_full: bool| {
+        let mut cmd = env.std_command();
+        cmd.args(args).stderr(full());
+        if stdout_full {
+            cmd.stdout(full());
+        }
+        cmd.status().unwrap().code()
+    };
+    assert_eq!(status(&["get", "bad name", "k"], false), Some(2));
+    assert_eq!(status(&["ls", "--bogus"], false), Some(2));
+    assert_eq!(status(&["set", "c", "k", "v"], false), Some(0));
+    assert_eq!(status(&["--help"], true), Some(3));
+    assert_eq!(status(&["get", "c", "k"], true), Some(3));
+}

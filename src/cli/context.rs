@@ -50,7 +50,7 @@ impl Context {
             &cwd,
         )?;
         if global.verbose && !own_log {
-            eprintln!(
+            say!(
                 "cacheman: store: {} (from {})",
                 location.path.display(),
                 location.source
@@ -82,7 +82,7 @@ impl Context {
     pub fn spawn_syncer(&self, queue: Receiver<SyncJob>) -> thread::JoinHandle<()> {
         self.spawn_syncer_reporting(queue, |outcome| {
             if let SyncOutcome::Failed(e) = outcome {
-                eprintln!("cacheman: warning: background sync failed: {e}");
+                say!("cacheman: warning: background sync failed: {e}");
             }
         })
     }
@@ -116,7 +116,7 @@ impl Context {
     /// Reports what a write left behind and starts a background sync when due.
     pub fn after_write(&self, cache: &CacheName, report: &WriteReport) {
         for notice in &report.notices {
-            eprintln!("cacheman: warning: {notice}");
+            say!("cacheman: warning: {notice}");
         }
         if !report.sync_due {
             return;
@@ -126,7 +126,7 @@ impl Context {
             None => self.spawn_background_sync(cache).is_ok(),
         };
         if !started {
-            eprintln!("cacheman: warning: could not start a background sync of '{cache}'");
+            say!("cacheman: warning: could not start a background sync of '{cache}'");
         }
     }
 

@@ -110,13 +110,17 @@ fn usage_subcommand<'a>(lines: &[&'a str]) -> Option<&'a str> {
 /// `subcommand`, the one the command line names), with status 2.
 pub fn clap_error(error: &clap::Error, subcommand: Option<&str>) -> ExitCode {
     match describe(error, subcommand) {
-        ClapOutcome::Text { code, .. } => {
-            let _ = error.print();
-            code
-        }
+        ClapOutcome::Text { code, .. } => match error.print() {
+            // A closed pipe ends quietly, as it does for every command.
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                say!("cacheman: error: writing to stdout failed: {e}");
+                ExitCode::Store
+            }
+            _ => code,
+        },
         ClapOutcome::Usage { message, hint } => {
-            eprintln!("cacheman: error: {message}");
-            eprintln!("hint: {hint}");
+            say!("cacheman: error: {message}");
+            say!("hint: {hint}");
             ExitCode::Usage
         }
     }

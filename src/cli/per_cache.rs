@@ -13,7 +13,7 @@ pub fn store_exists(ctx: &Context, doing: &str) -> bool {
     let root = ctx.store.root();
     let exists = root.exists();
     if !exists {
-        eprintln!("cacheman: warning: no store at {}: {doing}", root.display());
+        say!("cacheman: warning: no store at {}: {doing}", root.display());
     }
     exists
 }

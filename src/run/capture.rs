@@ -16,7 +16,7 @@ use rustix::event::{PollFd, PollFlags, poll};
 use rustix::io::Errno;
 
 use crate::error::{Error, IoContext, Result};
-use crate::run::say;
+
 use crate::run::transcript::{self, Tag};
 
 /// How the command ended.
@@ -65,19 +65,15 @@ fn start(command: &mut Command) -> Result<Child, Outcome> {
         let program = command.get_program().to_owned();
         let shown = program.to_string_lossy();
         let not_found = e.kind() == io::ErrorKind::NotFound;
-        say(format_args!("cacheman: error: cannot run '{shown}': {e}"));
+        say!("cacheman: error: cannot run '{shown}': {e}");
         if !not_found {
             return Outcome::NotStarted { not_found };
         }
         if exists(Path::new(&program)) {
-            say(format_args!(
-                "hint: the file exists: its interpreter (its #! line) was not found"
-            ));
+            say!("hint: the file exists: its interpreter (its #! line) was not found");
             return Outcome::NotStarted { not_found: false };
         }
-        say(format_args!(
-            "hint: check the name and $PATH; commands run directly, not through a shell"
-        ));
+        say!("hint: check the name and $PATH; commands run directly, not through a shell");
         Outcome::NotStarted { not_found }
     })
 }

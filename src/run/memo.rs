@@ -23,7 +23,7 @@ use crate::run::outputs;
 use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
-use crate::run::{say, warn};
+use crate::run::warn;
 use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
 
 /// What the caller asked for.
@@ -143,7 +143,7 @@ impl Memo<'_> {
         if say_why && keyed.request.explain {
             let earlier = keyed.earlier.as_ref().map(|r| &r.parts);
             for line in explain::explain(earlier, &keyed.parts) {
-                say(format_args!("cacheman: explain: {line}"));
+                say!("cacheman: explain: {line}");
             }
         }
         let computed = self.compute(keyed, out);

@@ -16,14 +16,8 @@ pub mod sweep;
 pub mod transcript;
 pub mod walk;
 
-/// Prints one line of cacheman's own on stderr; a stderr that cannot be
-/// written to (a full disk, a closed pipe) is no reason to fail or panic.
-pub fn say(line: impl std::fmt::Display) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-/// Prints a warning on stderr, as [`say`] does.
+/// Prints a warning on stderr (a stderr that cannot be written is no reason
+/// to fail or panic).
 pub fn warn(text: impl std::fmt::Display) {
-    say(format_args!("cacheman: warning: {text}"));
+    say!("cacheman: warning: {text}");
 }

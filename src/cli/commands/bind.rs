@@ -82,7 +82,7 @@ pub fn unbind(ctx: &Context, args: UnbindArgs) -> Result<ExitCode> {
     let removed = bindings::unbind(&ctx.store, &cache, patterns.as_deref())?.changed;
     for named in patterns.iter().flatten() {
         if !removed.iter().any(|p| p.same_path(named)) {
-            eprintln!("cacheman: {} was not bound to '{cache}'", named.shown());
+            say!("cacheman: {} was not bound to '{cache}'", named.shown());
         }
     }
     Ok(match removed.is_empty() {

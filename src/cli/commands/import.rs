@@ -120,7 +120,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         true => "; nothing to import, so the cache was not created",
         false => "",
     };
-    eprintln!(
+    say!(
         "{cache}: imported {}{repeated}{skipped}{created}",
         output::plural(count, "entry", "entries")
     );

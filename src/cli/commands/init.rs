@@ -24,10 +24,10 @@ pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
     };
     let store = base.join(PROJECT_DIR);
     if store.is_dir() {
-        eprintln!("store already exists: {}", store.display());
+        say!("store already exists: {}", store.display());
     } else {
         fsutil::create_private_dir(&store)?;
-        eprintln!("created store: {}", store.display());
+        say!("created store: {}", store.display());
     }
     Ok(ExitCode::Success)
 }

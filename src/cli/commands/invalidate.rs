@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, args: InvalidateArgs, out: &mut dyn Write) -> Result<E
                 names.join(", ")
             ),
         };
-        eprintln!("{verb} {what}");
+        say!("{verb} {what}");
     }
     Ok(ExitCode::Success)
 }

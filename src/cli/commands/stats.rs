@@ -86,11 +86,11 @@ fn tally(cache: &CacheStats) -> Option<&Tally> {
 /// Says on stderr when the counts do not cover the cache's whole life.
 fn warn_about_counters(cache: &CacheStats, now: u64) {
     match &cache.counters {
-        CounterState::Damaged(why) => eprintln!(
+        CounterState::Damaged(why) => say!(
             "cacheman: warning: '{}': counters unreadable ({why}); the next read starts them again",
             cache.name
         ),
-        CounterState::Counting(tally) if tally.origin == Origin::Recovered => eprintln!(
+        CounterState::Counting(tally) if tally.origin == Origin::Recovered => say!(
             "cacheman: warning: '{}': counters were damaged and restarted {}",
             cache.name,
             ago(tally.since_ms, now)

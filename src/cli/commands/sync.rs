@@ -38,8 +38,8 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
             continue;
         }
         match result {
-            SyncResult::Busy => eprintln!("{cache}: another process is syncing it"),
-            SyncResult::Clean => eprintln!("{cache}: nothing to sync"),
+            SyncResult::Busy => say!("{cache}: another process is syncing it"),
+            SyncResult::Clean => say!("{cache}: nothing to sync"),
             SyncResult::Synced {
                 merged_records,
                 entries,
@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
                 if evicted > 0 {
                     extra.push_str(&format!(", evicted {evicted} over the limits"));
                 }
-                eprintln!(
+                say!(
                     "{cache}: merged {}, {}{extra}",
                     output::plural(merged_records, "change", "changes"),
                     output::plural(entries, "entry", "entries")

@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         Err(damaged) => {
             let code = failed(out, "store", Class::Manifest, &[&damaged.problem])?;
             output::flush(out)?;
-            eprintln!("hint: {MANIFEST_HINT}");
+            say!("hint: {MANIFEST_HINT}");
             return Ok(code);
         }
     };
@@ -96,7 +96,7 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             let code = failed(out, name.as_str(), class, &problems)?;
             output::write_all(out, notes(name.as_str(), &findings.notes).as_bytes())?;
             output::flush(out)?;
-            eprintln!("hint: `cacheman repair {name}` recovers the intact entries");
+            say!("hint: `cacheman repair {name}` recovers the intact entries");
             return Ok(code);
         }
         let line = format!(

@@ -242,9 +242,9 @@ impl Log {
             if let (Some(line), Some(fields)) = (line.as_object_mut(), fields.as_object()) {
                 line.extend(fields.clone());
             }
-            eprintln!("{line}");
+            say!("{line}");
         } else if !self.quiet || action == "warning" {
-            eprintln!("cacheman: watch: {text}");
+            say!("cacheman: watch: {text}");
         }
     }
 
@@ -257,9 +257,9 @@ impl Log {
                 String::new(),
             ),
             false => {
-                eprintln!("cacheman: error: {message}");
+                say!("cacheman: error: {message}");
                 if let Some(hint) = hint {
-                    eprintln!("hint: {hint}");
+                    say!("hint: {hint}");
                 }
             }
         }
