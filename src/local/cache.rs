@@ -489,28 +489,59 @@ mod tests {
     use crate::name::CacheName;
     use crate::store::{NewValue, SetOptions, Store};
 
+    /// A cache `c` whose key `k` holds 10,000 `'1'`s (synced first with
+    /// `synced`), a view taken then, and the value `'2'`s written after it.
+    struct Stale {
+        _dir: tempfile::TempDir,
+        store: LocalStore,
+        cache: CacheName,
+        files: CacheDir,
+        view: View,
+    }
+
+    impl Stale {
+        fn new(synced: bool) -> Stale {
+            let dir = tempfile::tempdir().unwrap();
+            let store = LocalStore::new(dir.path()).with_deferred_sync();
+            let cache = CacheName::new("c").unwrap();
+            let set = |value: &[u8]| {
+                let value = NewValue::Bytes(value);
+                let options = SetOptions::default();
+                store.set(&cache, b"k", value, &options).unwrap();
+            };
+            set(&[b'1'; 10_000]);
+            if synced {
+                store.sync(&cache, true).unwrap();
+            }
+            let files = CacheDir::new(dir.path().join("caches/c"));
+            let view = files.view().unwrap().unwrap();
+            set(&[b'2'; 10_000]);
+            Stale {
+                _dir: dir,
+                store,
+                cache,
+                files,
+                view,
+            }
+        }
+
+        /// The value the stale view's lookup of `k` comes to.
+        fn looked_up(self) -> Vec<u8> {
+            let found = self.files.lookup_in(self.view, b"k", |_| true).unwrap();
+            let Lookup::Found(_, Some(blob)) = found else {
+                panic!("k has a blob");
+            };
+            let mut value = Vec::new();
+            blob.copy_to(&mut value).unwrap();
+            value
+        }
+    }
+
     #[test]
     fn a_lookup_whose_blob_a_sync_deleted_looks_again_in_the_new_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path()).with_deferred_sync();
-        let cache = CacheName::new("c").unwrap();
-        let set = |value: &[u8]| {
-            let value = NewValue::Bytes(value);
-            store
-                .set(&cache, b"k", value, &SetOptions::default())
-                .unwrap();
-        };
-        set(&[b'1'; 10_000]);
-        let files = CacheDir::new(dir.path().join("caches/c"));
-        let stale = files.view().unwrap().unwrap();
-        set(&[b'2'; 10_000]);
-        store.sync(&cache, true).unwrap();
-        let Lookup::Found(_, Some(blob)) = files.lookup_in(stale, b"k", |_| true).unwrap() else {
-            panic!("the new value is found");
-        };
-        let mut value = Vec::new();
-        blob.copy_to(&mut value).unwrap();
-        assert_eq!(value, [b'2'; 10_000]);
+        let stale = Stale::new(false);
+        stale.store.sync(&stale.cache, true).unwrap();
+        assert_eq!(stale.looked_up(), [b'2'; 10_000]);
     }
 
     /// gc deletes only what no record of the current files names: a reader
@@ -518,26 +549,8 @@ mod tests {
     /// same head, still finds the blob.
     #[test]
     fn gc_leaves_the_blob_of_a_replaced_entry_to_the_next_sync() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path()).with_deferred_sync();
-        let cache = CacheName::new("c").unwrap();
-        let set = |value: &[u8]| {
-            let value = NewValue::Bytes(value);
-            store
-                .set(&cache, b"k", value, &SetOptions::default())
-                .unwrap();
-        };
-        set(&[b'1'; 10_000]);
-        store.sync(&cache, true).unwrap();
-        let files = CacheDir::new(dir.path().join("caches/c"));
-        let stale = files.view().unwrap().unwrap();
-        set(&[b'2'; 10_000]);
-        crate::local::gc::sweep(&files).unwrap();
-        let Lookup::Found(_, Some(blob)) = files.lookup_in(stale, b"k", |_| true).unwrap() else {
-            panic!("the old value's blob is still there");
-        };
-        let mut value = Vec::new();
-        blob.copy_to(&mut value).unwrap();
-        assert_eq!(value, [b'1'; 10_000]);
+        let stale = Stale::new(true);
+        crate::local::gc::sweep(&stale.files).unwrap();
+        assert_eq!(stale.looked_up(), [b'1'; 10_000]);
     }
 }
