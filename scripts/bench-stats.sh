@@ -12,7 +12,8 @@
 # Environment (all optional):
 #   ENTRIES=10000    entries in the cache
 #   RUNS=5000        hyperfine runs per command, in all
-#   ROUNDS=10        rounds the runs are split into
+#   ROUNDS=30        rounds the runs are split into (shorter rounds follow
+#                    the machine's load drift more closely)
 #   OUT=target/bench-stats   where the hyperfine JSON file is written
 #
 # Needs cargo, hyperfine and python3. The store lives in a temporary directory
@@ -23,7 +24,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ENTRIES=${ENTRIES:-10000}
 RUNS=${RUNS:-5000}
-ROUNDS=${ROUNDS:-10}
+ROUNDS=${ROUNDS:-30}
 OUT=${OUT:-target/bench-stats}
 CACHE=bench
 
