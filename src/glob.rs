@@ -213,6 +213,7 @@ fn components(text: &str) -> Option<Vec<&str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
 
@@ -275,6 +276,66 @@ mod tests {
         assert!(many.enters(Path::new("zzz/y")), "128 alternatives");
         let few = tail("{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}/*.c");
         assert!(!few.enters(Path::new("zzz")), "64 alternatives are pruned");
+    }
+
+    /// Globs built from the pieces that pruning has to reason about.
+    fn glob_text() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "a",
+            "b",
+            "ab",
+            "*",
+            "**",
+            "?",
+            "a*",
+            "*b",
+            "[ab]",
+            "[!a]",
+            "{a,b}",
+            "{a/b,ab}",
+            "{a,{b,ab}}",
+            "{,a}",
+            "\\*",
+        ]);
+        prop::collection::vec((piece, any::<bool>()), 1..6).prop_map(|parts| {
+            let mut text = String::new();
+            for (part, slash) in parts {
+                text.push_str(part);
+                if slash {
+                    text.push('/');
+                }
+            }
+            text
+        })
+    }
+
+    fn relative_path() -> impl Strategy<Value = Vec<&'static str>> {
+        let name = prop::sample::select(vec!["a", "b", "ab", "ba", "*", "x"]);
+        prop::collection::vec(name, 1..5)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Pruning never hides a match: every directory on the way to a path
+        /// the glob matches is one the walk (and the watcher) enters.
+        #[test]
+        fn every_directory_above_a_match_is_entered(text in glob_text(), names in relative_path()) {
+            let Ok(glob) = GlobTail::new(text.as_bytes()) else {
+                return Ok(());
+            };
+            let path: PathBuf = names.iter().collect();
+            if !glob.matches(&path) {
+                return Ok(());
+            }
+            for depth in 0..names.len() {
+                let above: PathBuf = names[..depth].iter().collect();
+                prop_assert!(
+                    glob.enters(&above),
+                    "{text:?} matches {path:?} but does not enter {above:?}"
+                );
+            }
+        }
     }
 
     #[test]
