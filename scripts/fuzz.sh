@@ -9,7 +9,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(journal snapshot documents records)
+  targets=(journal snapshot documents records inspect)
 fi
 
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
