@@ -7,10 +7,11 @@ mod common;
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
 use common::{Env, Noise, eventually};
@@ -29,6 +30,23 @@ fn run_sh(env: &Env, args: &[&str], script: &str) -> Command {
     let mut cmd = env.std_command();
     cmd.arg("run").args(args).args(["--", "sh", "-c", script]);
     cmd
+}
+
+/// Starts `cmd` with no stdin, and its stdout and stderr on pipes.
+fn spawn_piped(mut cmd: Command) -> Child {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cacheman")
+}
+
+/// Starts `cmd` as [`spawn_piped`] does, with a line reader on each stream.
+fn spawn_reading(cmd: Command) -> (Child, BufReader<ChildStdout>, BufReader<ChildStderr>) {
+    let mut child = spawn_piped(cmd);
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    (child, stdout, stderr)
 }
 
 fn output(mut cmd: Command) -> Output {
@@ -72,7 +90,6 @@ fn wait_for(name: &str) -> String {
 
 #[test]
 fn a_hit_replays_stdout_and_stderr_in_the_order_they_were_written() {
-    use std::io::{BufRead, BufReader};
     let env = Env::new();
     // Each write waits until the one before it was shown live: the true order
     // is then known, whatever the speed of the machine.
@@ -82,14 +99,7 @@ fn a_hit_replays_stdout_and_stderr_in_the_order_they_were_written() {
         wait_for("go2"),
         wait_for("go3")
     );
-    let mut child = run_sh(&env, &[], &script)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut child, mut stdout, mut stderr) = spawn_reading(run_sh(&env, &[], &script));
     for (n, expected) in ["out1\n", "err2\n", "out3\n", "err4\n"].iter().enumerate() {
         let mut line = String::new();
         let stream: &mut dyn BufRead = if n % 2 == 0 { &mut stdout } else { &mut stderr };
@@ -310,14 +320,7 @@ fn stdin_is_part_of_the_key_and_reaches_the_command() {
 /// Starts `n` identical runs of `script` at once.
 fn start_many(env: &Env, n: usize, args: &[&str], script: &str) -> Vec<Child> {
     (0..n)
-        .map(|_| {
-            run_sh(env, args, script)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|_| spawn_piped(run_sh(env, args, script)))
         .collect()
 }
 
@@ -672,17 +675,9 @@ fn big_outputs_stream_in_bounded_memory_both_ways() {
 
 #[test]
 fn output_streams_live_while_the_command_runs() {
-    use std::io::{BufRead, BufReader};
     let env = Env::new();
     let script = "echo ready; echo also >&2; while [ ! -e go ]; do sleep 0.01; done; echo finished";
-    let mut child = run_sh(&env, &[], script)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut child, mut stdout, mut stderr) = spawn_reading(run_sh(&env, &[], script));
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     assert_eq!(line, "ready\n", "seen before the command ends");

@@ -72,14 +72,8 @@ pub struct RecordFile {
 /// The snapshot and journal files of a cache directory: the snapshots, then
 /// the journals, each by number (none when the directory does not exist).
 pub fn record_files(dir: &Path) -> Result<Vec<RecordFile>> {
-    let listing = match fs::read_dir(dir) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(dir),
-    };
     let mut files = Vec::new();
-    for item in listing {
-        let item = item.at(dir)?;
+    for item in fsutil::dir_entries(dir)? {
         let name = item.file_name();
         let Some((kind, number)) = name.to_str().and_then(|n| n.split_once('.')) else {
             continue;
@@ -138,18 +132,11 @@ pub fn stray_files(store: &Path) -> Result<Vec<PathBuf>> {
 
 /// Everything in `folder` but hidden names, sorted.
 fn listing(folder: &Path) -> Result<Vec<PathBuf>> {
-    let read = match fs::read_dir(folder) {
-        Ok(read) => read,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(folder),
-    };
-    let mut paths = Vec::new();
-    for item in read {
-        let item = item.at(folder)?;
-        if !item.file_name().to_string_lossy().starts_with('.') {
-            paths.push(item.path());
-        }
-    }
+    let mut paths: Vec<PathBuf> = fsutil::dir_entries(folder)?
+        .into_iter()
+        .filter(|item| !item.file_name().to_string_lossy().starts_with('.'))
+        .map(|item| item.path())
+        .collect();
     paths.sort();
     Ok(paths)
 }

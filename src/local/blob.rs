@@ -302,19 +302,11 @@ pub fn files(blobs_dir: &Path) -> Result<Vec<PathBuf>> {
 /// The entries of a directory but for temporary files, or none when it does
 /// not exist.
 fn listing(dir: &Path) -> Result<Vec<PathBuf>> {
-    let read = match fs::read_dir(dir) {
-        Ok(read) => read,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).at(dir),
-    };
-    let mut paths = Vec::new();
-    for item in read {
-        let item = item.at(dir)?;
-        if !item.file_name().to_string_lossy().starts_with("tmp.") {
-            paths.push(item.path());
-        }
-    }
-    Ok(paths)
+    Ok(fsutil::dir_entries(dir)?
+        .into_iter()
+        .filter(|item| !item.file_name().to_string_lossy().starts_with("tmp."))
+        .map(|item| item.path())
+        .collect())
 }
 
 /// The hash a blob file is named by, or `None` for a file not named by one.

@@ -73,6 +73,15 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
+/// The entries of a directory, or none when it does not exist.
+pub fn dir_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    match fs::read_dir(dir) {
+        Ok(read) => read.map(|item| item.at(dir)).collect(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e).at(dir),
+    }
+}
+
 /// Opens a file for reading after checking that it is a regular file, so that
 /// a FIFO or a device in its place is refused instead of blocking the reader.
 pub fn open_regular(path: &Path) -> Result<File> {
