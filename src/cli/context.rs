@@ -56,7 +56,7 @@ impl Context {
                 location.source
             );
         }
-        let mut store = LocalStore::new(&location.path).with_deferred_sync();
+        let mut store = LocalStore::open(&location.path)?.with_deferred_sync();
         if global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty()) {
             store = store.without_counting();
         }

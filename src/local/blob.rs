@@ -12,6 +12,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::u64_at;
 use crate::local::fsutil;
+use crate::local::temp::TempFile;
 use crate::store::CopyError;
 
 /// Preamble, flags, length, BLAKE3 hash, header CRC.
@@ -52,12 +53,11 @@ pub fn path_for(blobs_dir: &Path, hash: &[u8; 32]) -> PathBuf {
 /// Dropped unplaced, it deletes its temporary file.
 #[derive(Debug)]
 pub struct Staged {
-    tmp: PathBuf,
+    tmp: TempFile,
     path: PathBuf,
     hash: [u8; 32],
     len: u64,
     durable: bool,
-    placed: bool,
 }
 
 /// Streams `head` and then the rest of `reader` into a staged blob. `durable`
@@ -69,20 +69,15 @@ pub fn stage(
     durable: bool,
 ) -> Result<Staged> {
     fsutil::create_private_dir(blobs_dir)?;
-    let tmp = blobs_dir.join(format!("tmp.{}", crate::clock::unique_suffix()));
-    let mut staged = Staged {
-        path: PathBuf::new(),
+    let mut tmp = TempFile::create_in(blobs_dir)?;
+    let (hash, len) = stream_into(&mut tmp, head, reader, durable)?;
+    Ok(Staged {
+        path: path_for(blobs_dir, &hash),
         tmp,
-        hash: [0; 32],
-        len: 0,
+        hash,
+        len,
         durable,
-        placed: false,
-    };
-    let (hash, len) = stream_into(&staged.tmp, head, reader, durable)?;
-    staged.path = path_for(blobs_dir, &hash);
-    staged.hash = hash;
-    staged.len = len;
-    Ok(staged)
+    })
 }
 
 impl Staged {
@@ -96,34 +91,26 @@ impl Staged {
 
     /// Renames the blob into place (replacing a blob of the same content).
     /// Only [`Writer::place`](crate::local::cache::Writer::place) calls it.
-    pub(crate) fn place(mut self) -> Result<()> {
+    pub(crate) fn place(self) -> Result<()> {
         let parent = self.path.parent().expect("blob paths have a parent");
         fsutil::create_private_dir(parent)?;
-        fs::rename(&self.tmp, &self.path).at(&self.path)?;
-        self.placed = true;
+        let placed = self.tmp.persist(&self.path)?;
         if self.durable {
-            fsutil::fsync_dir(parent)?;
+            placed.sync()?;
             fsutil::fsync_dir(parent.parent().expect("blob folders have a parent"))?;
         }
         Ok(())
     }
 }
 
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.placed {
-            let _ = fs::remove_file(&self.tmp);
-        }
-    }
-}
-
 fn stream_into(
-    tmp: &Path,
+    staged: &mut TempFile,
     head: &[u8],
     reader: &mut dyn Read,
     durable: bool,
 ) -> Result<([u8; 32], u64)> {
-    let mut file = fsutil::create_private(tmp)?;
+    let tmp = &staged.path().to_path_buf();
+    let file = staged.file();
     file.write_all(&[0; HEADER_LEN]).at(tmp)?;
     let mut hasher = blake3::Hasher::new();
     hasher.update(head);
@@ -158,7 +145,7 @@ pub fn make_durable<'a>(
     let mut dirs = std::collections::BTreeSet::new();
     for hash in hashes {
         let path = path_for(blobs_dir, hash);
-        File::open(&path).and_then(|f| f.sync_all()).at(&path)?;
+        fsutil::open_read(&path)?.0.sync_all().at(&path)?;
         dirs.insert(
             path.parent()
                 .expect("blob paths have a parent")
@@ -196,12 +183,12 @@ impl BlobReader {
     /// Opens the blob file at `path`, checking its header and its length (but
     /// not its content: see [`BlobReader::verify`]).
     pub fn open_path(path: &Path) -> Result<BlobReader> {
-        let file = File::open(path).at(path)?;
+        let (file, meta) = fsutil::open_read(path)?;
         let mut header = [0; HEADER_LEN];
         file.read_exact_at(&mut header, 0)
             .map_err(|_| Error::corrupt(path, 0, "blob is shorter than its header"))?;
         let (len, hash) = decode_header(&header, path)?;
-        let file_len = file.metadata().at(path)?.len();
+        let file_len = meta.len();
         if Some(file_len) != len.checked_add(HEADER_LEN as u64) {
             return Err(Error::corrupt(
                 path,

@@ -13,7 +13,7 @@ use crate::local::head::Head;
 use crate::local::journal::{self, Appender, JournalData, JournalHeader, SetTotals, Torn};
 use crate::local::record::{Op, OpKind, OpView};
 use crate::local::snapshot::Snapshot;
-use crate::local::{counters, document};
+use crate::local::{counters, document, temp};
 
 /// A journal holding more records than this is due for compaction.
 pub const COMPACT_RECORDS: u64 = 2048;
@@ -80,11 +80,15 @@ impl CacheDir {
         self.path.join("blobs")
     }
 
-    /// Deletes what writers killed mid-write left: temporary blobs and
-    /// counters files whose process is gone.
+    /// Deletes what writers killed mid-write left: temporary files (blobs,
+    /// snapshots, heads, counters) whose process is gone.
     pub fn remove_abandoned(&self) -> fsutil::Freed {
-        let mut freed = fsutil::remove_abandoned(&self.blobs_path(), "tmp");
-        freed.add(fsutil::remove_abandoned(&self.path, counters::TEMP_PREFIX));
+        let mut freed = fsutil::remove_abandoned(&self.blobs_path(), temp::PREFIX);
+        freed.add(fsutil::remove_abandoned(&self.path, temp::PREFIX));
+        freed.add(fsutil::remove_abandoned(
+            &self.path,
+            counters::LEGACY_TEMP_PREFIX,
+        ));
         freed
     }
 

@@ -3,14 +3,13 @@
 //! takes a lock. Counting is best-effort: a missing or damaged file never fails a
 //! read; the next read replaces it and `stats` says when counting restarted.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use memmap2::{MmapMut, MmapOptions};
 
-use crate::clock::unique_suffix;
 use crate::entry::Entry;
 use crate::error::{Error, IoContext, Result};
 use crate::local::cache::CacheDir;
@@ -18,11 +17,13 @@ use crate::local::format::{self, FileKind};
 use crate::local::frame::u64_at;
 use crate::local::fsutil;
 use crate::local::snapshot::key_hash;
+use crate::local::temp::TempFile;
 
 /// The file's name in its cache directory.
 pub const FILE_NAME: &str = "counters";
-/// Fresh files are written as `counters.tmp.PID.N` before they are put in place.
-pub const TEMP_PREFIX: &str = "counters.tmp";
+/// Older versions wrote fresh files as `counters.tmp.PID.N` (now they are
+/// [`TempFile`]s); `gc` still sweeps what a killed one left.
+pub const LEGACY_TEMP_PREFIX: &str = "counters.tmp";
 /// Slots of the last-access table (128 KiB); a hit touches one page of it.
 const SLOTS: u64 = 1 << 14;
 /// The table starts on the second page, so the header's page stays apart.
@@ -115,10 +116,7 @@ pub struct Contents {
 /// Reads the counters file at `path` without mapping or changing it; a damaged
 /// file (wrong length, magic, version or header checksum) is a corrupt error.
 pub fn read(path: &Path) -> Result<Contents> {
-    let mut bytes = Vec::new();
-    fsutil::open_regular(path)?
-        .read_to_end(&mut bytes)
-        .at(path)?;
+    let bytes = fsutil::read(path)?;
     check_len(bytes.len() as u64, path)?;
     check_header(&bytes, path)?;
     let stamped = bytes[TABLE_OFFSET..]
@@ -146,10 +144,10 @@ impl Counters {
     /// file is an error naming it.
     pub fn open(dir: &CacheDir) -> Result<Option<Counters>> {
         let path = path(dir);
-        match OpenOptions::new().read(true).write(true).open(&path) {
-            Ok(file) => Counters::map(&file, &path).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).at(&path),
+        match fsutil::open_rw(&path, false) {
+            Ok((file, meta)) => Counters::map(&file, meta.len(), &path).map(Some),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -174,22 +172,16 @@ impl Counters {
     /// there (so racing creators keep the first), renamed over a damaged one.
     fn install(dir: &CacheDir, now_ms: u64, origin: Origin) -> Result<()> {
         let path = path(dir);
-        let tmp = dir
-            .path()
-            .join(format!("{TEMP_PREFIX}.{}", unique_suffix()));
-        let written = write_fresh(&tmp, now_ms, origin).and_then(|()| match origin {
-            Origin::Recovered => fs::rename(&tmp, &path).at(&path),
-            _ => match fs::hard_link(&tmp, &path) {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e).at(&path),
-                _ => Ok(()),
-            },
-        });
-        let _ = fs::remove_file(&tmp);
-        written
+        let mut tmp = TempFile::create_in(dir.path())?;
+        write_fresh(&mut tmp, now_ms, origin)?;
+        match origin {
+            Origin::Recovered => tmp.persist(&path).map(drop),
+            _ => tmp.link_unless_present(&path),
+        }
     }
 
-    fn map(file: &File, path: &Path) -> Result<Counters> {
-        check_len(file.metadata().at(path)?.len(), path)?;
+    fn map(file: &File, len: u64, path: &Path) -> Result<Counters> {
+        check_len(len, path)?;
         // SAFETY: the file is only ever changed through atomic operations on
         // aligned words of this map, and never truncated while in place.
         let map = unsafe { MmapOptions::new().len(FILE_LEN as usize).map_mut(file) }.at(path)?;
@@ -295,7 +287,7 @@ fn check_header(map: &[u8], path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_fresh(path: &Path, now_ms: u64, origin: Origin) -> Result<()> {
+fn write_fresh(tmp: &mut TempFile, now_ms: u64, origin: Origin) -> Result<()> {
     let mut header = fixed_header();
     header.resize(SINCE_AT, 0);
     header.extend_from_slice(&now_ms.to_le_bytes());
@@ -303,13 +295,14 @@ fn write_fresh(path: &Path, now_ms: u64, origin: Origin) -> Result<()> {
     // Written out in full, never sparse: a hit must not need a new page of disk
     // (on a full file system that would be a SIGBUS, not an error).
     header.resize(FILE_LEN as usize, 0);
-    let mut file = fsutil::create_private(path)?;
-    file.write_all(&header).at(path)
+    let path = tmp.path().to_path_buf();
+    tmp.file().write_all(&header).at(&path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn entry(key: &[u8], created_ms: u64) -> Entry {
         Entry {

@@ -1,80 +1,181 @@
-//! File-system primitives with the store's safety rules: private modes, atomic
-//! replacement (temp, fsync, rename, fsync the directory), and permanent lock files.
+//! File-system primitives with the store's safety rules: private modes, no
+//! symbolic link ever followed inside the store, never blocking on a FIFO,
+//! atomic replacement (a fresh temporary file, fsync, rename, fsync the
+//! directory), and permanent lock files.
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use crate::error::{IoContext, Result};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
+
+use crate::error::{Error, IoContext, Result};
+use crate::local::temp::TempFile;
+use crate::local::trusted;
+
+/// Opens `path` with `flags` (plus close-on-exec, no-follow and non-blocking,
+/// so that a FIFO in a file's place never blocks the opener) without following
+/// a symbolic link in any component: store paths are canonical (see
+/// [`trusted::open_root`]), so a link anywhere in one was planted. A link is
+/// refused as damage naming it.
+pub fn open_at(path: &Path, flags: OFlags, mode: u32) -> Result<OwnedFd> {
+    let flags = flags | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
+    // openat2 refuses a mode without O_CREAT.
+    let mode = match flags.contains(OFlags::CREATE) {
+        true => Mode::from_raw_mode(mode),
+        false => Mode::empty(),
+    };
+    let opened = match rustix::fs::openat2(
+        rustix::fs::CWD,
+        path,
+        flags,
+        mode,
+        ResolveFlags::NO_SYMLINKS,
+    ) {
+        // Kernels before 5.6 lack openat2: only the last component is checked.
+        Err(rustix::io::Errno::NOSYS) => rustix::fs::open(path, flags, mode),
+        opened => opened,
+    };
+    opened.map_err(|errno| refused(path, errno.into()))
+}
+
+/// The error for a failed open: a symbolic link met on the way, or a
+/// directory where a file must be, is damage; anything else an I/O error.
+fn refused(path: &Path, error: io::Error) -> Error {
+    match error.raw_os_error() {
+        Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => symlink_error(path),
+        Some(code) if code == rustix::io::Errno::ISDIR.raw_os_error() => {
+            not_regular_error(path, "a directory")
+        }
+        _ => Error::Io {
+            path: path.to_path_buf(),
+            source: error,
+        },
+    }
+}
+
+/// Damage naming the outermost symbolic link on `path` (or `path` itself
+/// when none is found any more).
+pub fn symlink_error(path: &Path) -> Error {
+    let link = symlink_on(path).unwrap_or_else(|| path.to_path_buf());
+    Error::corrupt(
+        &link,
+        0,
+        "a symbolic link, which cacheman never follows inside a store",
+    )
+}
+
+/// The outermost symbolic link among `path` and its ancestors, if any.
+pub fn symlink_on(path: &Path) -> Option<PathBuf> {
+    let mut ancestors: Vec<&Path> = path.ancestors().collect();
+    ancestors.reverse();
+    ancestors
+        .into_iter()
+        .find(|dir| dir.symlink_metadata().is_ok_and(|m| m.is_symlink()))
+        .map(Path::to_path_buf)
+}
+
+/// Opens a store file for reading: never through a link, and only a regular
+/// file (a FIFO or device in its place is damage, refused without blocking).
+/// Returns its metadata too, which every reader needs.
+pub fn open_read(path: &Path) -> Result<(File, fs::Metadata)> {
+    regular(open_at(path, OFlags::RDONLY, 0)?, path)
+}
+
+/// [`open_read`] for reading and writing, creating the file (mode 0600) when
+/// `create` says so.
+pub fn open_rw(path: &Path, create: bool) -> Result<(File, fs::Metadata)> {
+    let flags = match create {
+        true => OFlags::RDWR | OFlags::CREATE,
+        false => OFlags::RDWR,
+    };
+    regular(open_at(path, flags, 0o600)?, path)
+}
+
+/// Opens (creating if needed, mode 0600) a store file for reading and writing.
+pub fn open_private(path: &Path) -> Result<File> {
+    open_rw(path, true).map(|(file, _)| file)
+}
+
+/// Creates a fresh file with mode 0600 where nothing is yet (neither a file nor
+/// a link: `O_EXCL|O_NOFOLLOW`). Store files are made as [`TempFile`]s instead;
+/// this is for a file outside the store, in a shared folder.
+pub fn create_private(path: &Path) -> Result<File> {
+    let flags = OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::open(path, flags, Mode::from_raw_mode(0o600))
+        .map(File::from)
+        .map_err(|errno| refused(path, errno.into()))
+}
+
+fn regular(fd: OwnedFd, path: &Path) -> Result<(File, fs::Metadata)> {
+    let file = File::from(fd);
+    let meta = file.metadata().at(path)?;
+    match not_regular(&meta) {
+        Some(what) => Err(not_regular_error(path, what)),
+        None => Ok((file, meta)),
+    }
+}
+
+/// Opens a directory of the store (never through a link).
+pub fn open_dir(path: &Path) -> Result<OwnedFd> {
+    open_at(path, OFlags::RDONLY | OFlags::DIRECTORY, 0)
+}
 
 /// Creates a directory and its parents with mode 0700, and fsyncs the parent of
 /// each one it creates, so that a durable write into it survives power loss.
+/// The directory, and each it creates, must then pass [`trusted::check_dir`]:
+/// one made in advance by someone else is refused.
 pub fn create_private_dir(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return Ok(());
+    match open_dir(path) {
+        Ok(dir) => return trusted::check_dir(&dir, path),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e),
     }
-    let missing: Vec<&Path> = path.ancestors().take_while(|dir| !dir.exists()).collect();
-    DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(path)
-        .at(path)?;
-    for dir in missing {
+    let missing: Vec<&Path> = path
+        .ancestors()
+        .take_while(|dir| dir.symlink_metadata().is_err())
+        .collect();
+    for dir in missing.into_iter().rev() {
+        match rustix::fs::mkdir(dir, Mode::from_raw_mode(0o700)) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(errno) => return Err(refused(dir, errno.into())),
+        }
+        trusted::check_dir(&open_dir(dir)?, dir)?;
         fsync_dir(dir.parent().unwrap_or(Path::new("/")))?;
     }
     Ok(())
 }
 
-/// Opens (creating if needed, mode 0600) a file for reading and writing.
-pub fn open_private(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .at(path)
-}
-
-/// Creates a fresh file with mode 0600, truncating any leftover of the same name.
-pub fn create_private(path: &Path) -> Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .at(path)
-}
-
 /// Reads a whole file, or `None` when it does not exist. Something other than
 /// a regular file in its place (a directory, say) is damage.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
-    // Non-blocking, so that opening a FIFO in the file's place returns at once
-    // (to be refused below); it changes nothing for a regular file.
-    let opened = OpenOptions::new()
-        .read(true)
-        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
-        .open(path);
-    let mut file = match opened {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).at(path),
+    let (mut file, meta) = match open_read(path) {
+        Ok(opened) => opened,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
     };
-    let meta = file.metadata().at(path)?;
-    if let Some(what) = not_regular(&meta) {
-        return Err(not_regular_error(path, what));
-    }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     file.read_to_end(&mut bytes).at(path)?;
     Ok(Some(bytes))
 }
 
-/// The entries of a directory, or none when it does not exist.
+/// Reads a whole store file that must exist (see [`open_read`]).
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    match read_optional(path)? {
+        Some(bytes) => Ok(bytes),
+        None => Err(io::Error::from(io::ErrorKind::NotFound)).at(path),
+    }
+}
+
+/// The entries of a directory, or none when it does not exist. A link in its
+/// place (or on the way to it) is damage.
 pub fn dir_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    match open_dir(dir) {
+        Ok(_) => {}
+        Err(e) if e.is_not_found() => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    }
     match fs::read_dir(dir) {
         Ok(read) => read.map(|item| item.at(dir)).collect(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
@@ -85,14 +186,17 @@ pub fn dir_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
 /// Opens a file for reading after checking that it is a regular file, so that
 /// a FIFO or a device in its place is refused instead of blocking the reader.
 pub fn open_regular(path: &Path) -> Result<File> {
-    check_regular(path)?;
-    File::open(path).at(path)
+    open_read(path).map(|(file, _)| file)
 }
 
-/// Checks that `path` is a regular file (following symlinks); something else
-/// there is damage, reported at offset 0. A missing file is a not-found error.
+/// Checks that `path` is a regular file, not a link; something else there is
+/// damage, reported at offset 0. A missing file is a not-found error.
 pub fn check_regular(path: &Path) -> Result<()> {
-    match not_regular(&fs::metadata(path).at(path)?) {
+    let meta = path.symlink_metadata().at(path)?;
+    if meta.is_symlink() {
+        return Err(symlink_error(path));
+    }
+    match not_regular(&meta) {
         Some(what) => Err(not_regular_error(path, what)),
         None => Ok(()),
     }
@@ -105,6 +209,7 @@ pub fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
     Some(match () {
         _ if kind.is_file() => return None,
         _ if kind.is_dir() => "a directory",
+        _ if kind.is_symlink() => "a symbolic link",
         _ if kind.is_fifo() => "a FIFO",
         _ if kind.is_socket() => "a socket",
         _ if kind.is_block_device() || kind.is_char_device() => "a device",
@@ -112,35 +217,41 @@ pub fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
     })
 }
 
-fn not_regular_error(path: &Path, what: &str) -> crate::error::Error {
-    crate::error::Error::corrupt(path, 0, format!("{what}, not a regular file"))
+fn not_regular_error(path: &Path, what: &str) -> Error {
+    Error::corrupt(path, 0, format!("{what}, not a regular file"))
 }
 
 /// fsyncs a directory so that renames and creations in it are durable.
 pub fn fsync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).at(dir)
+    rustix::fs::fsync(open_dir(dir)?).map_err(|errno| refused(dir, errno.into()))
 }
 
-/// The temporary sibling a file is written to before it is renamed into place.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
+/// Deletes a store file through its directory, never through a link on the
+/// way to it (a link in the file's own place is what goes).
+pub fn remove(path: &Path) -> Result<()> {
+    let (dir, name) = split(path);
+    let fd = open_dir(dir)?;
+    rustix::fs::unlinkat(&fd, name, AtFlags::empty()).map_err(|errno| refused(path, errno.into()))
 }
 
-/// Replaces `path` with `bytes` atomically and durably. On any failure the old
-/// file is untouched and the temporary file is removed.
+/// A path's directory and last component.
+pub fn split(path: &Path) -> (&Path, &std::ffi::OsStr) {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+    (
+        dir.unwrap_or(Path::new(".")),
+        path.file_name().unwrap_or_default(),
+    )
+}
+
+/// Replaces `path` with `bytes` atomically and durably, through a fresh
+/// temporary file (see [`TempFile`]). On any failure the old file is
+/// untouched and the temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temp_path(path);
-    let written = create_private(&tmp).and_then(|mut file| {
-        file.write_all(bytes).at(&tmp)?;
-        file.sync_all().at(&tmp)
-    });
-    if let Err(e) = written.and_then(|()| fs::rename(&tmp, path).at(path)) {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    fsync_dir(path.parent().unwrap_or(Path::new(".")))
+    let (dir, _) = split(path);
+    let mut tmp = TempFile::create_in(dir)?;
+    tmp.file().write_all(bytes).at(tmp.path())?;
+    tmp.file().sync_all().at(tmp.path())?;
+    tmp.persist(path)?.sync()
 }
 
 /// How a damaged file goes into quarantine.
@@ -150,13 +261,14 @@ pub enum Placement {
     Move,
     /// Copied there, the original left in place until something replaces it
     /// atomically (a damaged HEAD or manifest: a crash in between then leaves
-    /// the old file, never none).
+    /// the old file, never none). A link or non-regular file is moved instead.
     Copy,
 }
 
-/// Puts a damaged file (or whatever is in its place) into `folder` under a
-/// name not yet taken there (`NAME`, `NAME.1`, ...), durably, and returns
-/// where it went. Quarantined files are never read or deleted by cacheman.
+/// Puts a damaged file (or whatever is in its place: a link goes itself, never
+/// what it points to) into `folder` under a name not yet taken there (`NAME`,
+/// `NAME.1`, ...), durably, and returns where it went. Quarantined files are
+/// never read or deleted by cacheman.
 pub fn quarantine(folder: &Path, path: &Path, placement: Placement) -> Result<PathBuf> {
     create_private_dir(folder)?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -166,18 +278,27 @@ pub fn quarantine(folder: &Path, path: &Path, placement: Placement) -> Result<Pa
         target = folder.join(format!("{name}.{n}"));
         n += 1;
     }
+    let regular = check_regular(path).is_ok();
     match placement {
-        Placement::Move => fs::rename(path, &target),
-        Placement::Copy => fs::copy(path, &target).map(drop),
-    }
-    .at(path)?;
+        Placement::Copy if regular => copy_into(path, &target),
+        _ => fs::rename(path, &target).at(path),
+    }?;
     fsync_dir(folder)?;
     Ok(target)
 }
 
+fn copy_into(from: &Path, to: &Path) -> Result<()> {
+    let bytes = read(from)?;
+    let (dir, _) = split(to);
+    let mut tmp = TempFile::create_in(dir)?;
+    tmp.file().write_all(&bytes).at(tmp.path())?;
+    tmp.persist(to).map(drop)
+}
+
 /// An `flock` held until dropped, exclusive unless taken shared. The lock file
 /// is permanent: it is created once and never unlinked (only dropping its cache
-/// removes it), so every process locks the same inode.
+/// removes it), so every process locks the same inode. Anything but a regular
+/// file in its place (a directory, a link) is damage that `repair` replaces.
 pub struct LockGuard {
     file: File,
 }
@@ -185,23 +306,23 @@ pub struct LockGuard {
 impl LockGuard {
     /// Blocks until the lock is ours.
     pub fn acquire(path: &Path) -> Result<Self> {
-        let file = open_private(path)?;
+        let (file, meta) = open_rw(path, true)?;
         file.lock().at(path)?;
-        LockGuard::still_named(file, path)
+        LockGuard::still_named(file, &meta, path)
     }
 
     /// Blocks until the lock is ours to share with other shared holders.
     pub fn acquire_shared(path: &Path) -> Result<Self> {
-        let file = open_private(path)?;
+        let (file, meta) = open_rw(path, true)?;
         file.lock_shared().at(path)?;
-        LockGuard::still_named(file, path)
+        LockGuard::still_named(file, &meta, path)
     }
 
     /// Takes the lock if it is free, or returns `None`.
     pub fn try_acquire(path: &Path) -> Result<Option<Self>> {
-        let file = open_private(path)?;
+        let (file, meta) = open_rw(path, true)?;
         match file.try_lock() {
-            Ok(()) => LockGuard::still_named(file, path).map(Some),
+            Ok(()) => LockGuard::still_named(file, &meta, path).map(Some),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
             Err(fs::TryLockError::Error(e)) => Err(e).at(path),
         }
@@ -209,10 +330,9 @@ impl LockGuard {
 
     /// Lock files are never unlinked, but a dropped cache's directory goes with
     /// its lock: a lock won on a file no longer at `path` guards nothing.
-    fn still_named(file: File, path: &Path) -> Result<Self> {
+    fn still_named(file: File, held: &fs::Metadata, path: &Path) -> Result<Self> {
         use std::os::unix::fs::MetadataExt;
-        let held = file.metadata().at(path)?;
-        match fs::metadata(path) {
+        match fs::symlink_metadata(path) {
             Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => Ok(LockGuard { file }),
             _ => Err(io::Error::other(
                 "the cache was dropped while this command waited for its lock; run it again",
@@ -242,22 +362,23 @@ impl Freed {
     }
 
     pub fn remove(&mut self, path: &Path, len: u64) {
-        if fs::remove_file(path).is_ok() {
+        if remove(path).is_ok() {
             self.files += 1;
             self.bytes += len;
         }
     }
 }
 
-/// Deletes the temporary files `dir/PREFIX.PID.N` (named with
-/// [`unique_suffix`](crate::clock::unique_suffix)) whose process is gone: what
-/// a writer killed mid-write left, such as `blobs/tmp.PID.N` of a large value.
+/// Deletes the temporary files `dir/PREFIX.PID.N` (named by [`TempFile`], or
+/// by older versions with [`unique_suffix`](crate::clock::unique_suffix))
+/// whose process is gone: what a writer killed mid-write left, such as a
+/// large value's `blobs/tmp.PID.N`. A link in the folder's place is left alone.
 pub fn remove_abandoned(dir: &Path, prefix: &str) -> Freed {
     let mut freed = Freed::default();
-    let Ok(listing) = fs::read_dir(dir) else {
+    let Ok(listing) = dir_entries(dir) else {
         return freed;
     };
-    for item in listing.flatten() {
+    for item in listing {
         let name = item.file_name();
         let Some(pid) = name
             .to_str()

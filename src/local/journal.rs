@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Read;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -122,11 +121,7 @@ pub struct JournalData {
 
 impl JournalData {
     pub fn read(path: &Path) -> Result<JournalData> {
-        let mut bytes = Vec::new();
-        File::open(path)
-            .and_then(|mut f| f.read_to_end(&mut bytes))
-            .at(path)?;
-        JournalData::from_bytes(path, bytes)
+        JournalData::from_bytes(path, fsutil::read(path)?)
     }
 
     /// A journal from bytes already in memory; `path` names it in errors.
@@ -354,8 +349,8 @@ fn tail_seq(file: &File, len: u64, salt: u32, path: &Path) -> Result<Option<u64>
 /// The header of a journal and the sequence number its next record will carry,
 /// read without a lock (a torn tail is skipped, not cut).
 pub fn read_state(path: &Path) -> Result<(JournalHeader, u64)> {
-    let file = File::open(path).at(path)?;
-    let len = file.metadata().at(path)?.len();
+    let (file, meta) = fsutil::open_read(path)?;
+    let len = meta.len();
     let mut head = vec![0; HEADER_LEN.min(len as usize)];
     file.read_exact_at(&mut head, 0).at(path)?;
     let header = JournalHeader::decode(&head, path)?;
@@ -388,8 +383,7 @@ impl Appender {
     /// and the cut returned to be reported. Journals are short, so a first check
     /// costs about what a reader's replay does.
     pub fn open(path: &Path) -> Result<(Appender, Option<Torn>)> {
-        let file = File::options().read(true).write(true).open(path).at(path)?;
-        let meta = file.metadata().at(path)?;
+        let (file, meta) = fsutil::open_rw(path, false)?;
         let len = meta.len();
         let mut head = vec![0; HEADER_LEN.min(len as usize)];
         file.read_exact_at(&mut head, 0).at(path)?;

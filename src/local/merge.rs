@@ -5,7 +5,6 @@
 //! A merge drops expired entries and enforces the cache's size limits.
 
 use std::collections::HashSet;
-use std::fs;
 
 use crate::clock::Clock;
 use crate::entry::{Entry, StoredValue};
@@ -317,8 +316,8 @@ fn install(
 /// snapshot renamed in but never installed, files never deleted). Runs under the
 /// sync lock; readers that still hold old files open keep reading them.
 pub(crate) fn remove_replaced(dir: &CacheDir, generation: u64) {
-    if let Ok(listing) = fs::read_dir(dir.path()) {
-        for item in listing.flatten() {
+    if let Ok(listing) = fsutil::dir_entries(dir.path()) {
+        for item in listing {
             let name = item.file_name();
             let Some(name) = name.to_str() else { continue };
             let stale = match name.split_once('.') {
@@ -331,7 +330,7 @@ pub(crate) fn remove_replaced(dir: &CacheDir, generation: u64) {
                 _ => false,
             };
             if stale {
-                let _ = fs::remove_file(item.path());
+                let _ = fsutil::remove(&item.path());
             }
         }
     }

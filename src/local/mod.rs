@@ -20,7 +20,9 @@ pub mod reclaim;
 pub mod record;
 pub mod snapshot;
 pub mod stats;
+pub mod temp;
 pub mod transfer;
+pub mod trusted;
 mod volatile;
 
 use std::fs;
@@ -73,6 +75,13 @@ impl LocalStore {
             counting: true,
             clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The store at `root`, refused unless it is the user's own (see
+    /// [`trusted::open_root`]) and named canonically, so that no symbolic link
+    /// inside it is ever followed. Checked once, here, with one `fstat`.
+    pub fn open(root: impl AsRef<Path>) -> Result<LocalStore> {
+        trusted::open_root(root.as_ref()).map(LocalStore::new)
     }
 
     /// Leaves due syncs to the caller, who sees them in
@@ -133,13 +142,7 @@ impl LocalStore {
     /// Whether `caches/` holds a directory not hidden (as a dropped cache's is).
     fn has_cache_dirs(&self) -> Result<bool> {
         let caches = self.root.join("caches");
-        let listing = match fs::read_dir(&caches) {
-            Ok(listing) => listing,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e).at(&caches),
-        };
-        for item in listing {
-            let item = item.at(&caches)?;
+        for item in fsutil::dir_entries(&caches)? {
             let hidden = item.file_name().as_encoded_bytes().starts_with(b".");
             if !hidden && item.file_type().is_ok_and(|t| t.is_dir()) {
                 return Ok(true);
@@ -298,7 +301,7 @@ impl LocalStore {
             .ok()
             .map(|root| root.join(name.as_str()));
         for dir in std::iter::once(persistent).chain(volatile) {
-            if dir.exists() {
+            if dir.symlink_metadata().is_ok() {
                 discard_dir(&dir)?;
             }
         }

@@ -108,7 +108,7 @@ pub fn hold_blobs(dir: &CacheDir) -> Option<LockGuard> {
 /// Every blob file in the cache's folder, by hash, when a sync left garbage
 /// for the next one to sweep; `None` otherwise.
 pub fn left_over(dir: &CacheDir) -> Result<Option<Blobs>> {
-    if !due_path(dir).exists() {
+    if due_path(dir).symlink_metadata().is_err() {
         return Ok(None);
     }
     let listed = blob::files(&dir.blobs_path())?;
@@ -119,12 +119,12 @@ pub fn left_over(dir: &CacheDir) -> Result<Option<Blobs>> {
 
 /// Notes that garbage was left because an export held the reclaim lock.
 pub fn leave_due(dir: &CacheDir) {
-    let _ = fsutil::create_private(&due_path(dir));
+    let _ = fsutil::open_private(&due_path(dir));
 }
 
 /// Notes that the whole folder was swept.
 pub fn swept(dir: &CacheDir) {
-    let _ = fs::remove_file(due_path(dir));
+    let _ = fsutil::remove(&due_path(dir));
 }
 
 fn due_path(dir: &CacheDir) -> std::path::PathBuf {

@@ -6,7 +6,7 @@
 //! `check` is a CRC-8 of the other fifteen bytes; an empty slot is all zeros. So
 //! every slot a lookup reads is checked, and no flipped bit turns into a wrong answer.
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -17,6 +17,7 @@ use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::{self, Parsed, u32_at, u64_at};
 use crate::local::fsutil;
 use crate::local::record::{KeyedView, encode_entry};
+use crate::local::temp::TempFile;
 
 /// Preamble, flags, generation, created, entry count, live bytes, table offset,
 /// slot count, invalidation floor, table CRC, header CRC.
@@ -165,9 +166,9 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn open(path: &Path) -> Result<Snapshot> {
-        let file = File::open(path).at(path)?;
+        let (file, meta) = fsutil::open_read(path)?;
         let mut buf = [0; HEADER_LEN];
-        let file_len = file.metadata().at(path)?.len();
+        let file_len = meta.len();
         if file_len < HEADER_LEN as u64 {
             return Err(Error::corrupt(
                 path,
@@ -388,6 +389,8 @@ impl Iterator for Entries {
 /// Writes a new snapshot to a temporary file and renames it into place when done.
 pub struct SnapshotWriter {
     out: BufWriter<File>,
+    /// The temporary file `out` writes to (deleted when dropped unplaced).
+    temp: TempFile,
     tmp: PathBuf,
     path: PathBuf,
     generation: u64,
@@ -406,11 +409,15 @@ impl SnapshotWriter {
         created_ms: u64,
         invalid_before: u64,
     ) -> Result<SnapshotWriter> {
-        let tmp = fsutil::temp_path(path);
-        let mut out = BufWriter::with_capacity(256 << 10, fsutil::create_private(&tmp)?);
+        let (dir, _) = fsutil::split(path);
+        let mut temp = TempFile::create_in(dir)?;
+        let tmp = temp.path().to_path_buf();
+        let file = temp.file().try_clone().at(&tmp)?;
+        let mut out = BufWriter::with_capacity(256 << 10, file);
         out.write_all(&[0; HEADER_LEN]).at(&tmp)?;
         Ok(SnapshotWriter {
             out,
+            temp,
             tmp,
             path: path.to_path_buf(),
             generation,
@@ -436,16 +443,8 @@ impl SnapshotWriter {
     }
 
     /// Writes the table and header, fsyncs, and renames the file into place.
-    pub fn finish(self) -> Result<SnapshotHeader> {
-        let tmp = self.tmp.clone();
-        let result = self.write_out();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
-    }
-
-    fn write_out(mut self) -> Result<SnapshotHeader> {
+    /// Dropped before this (or failing in it), the temporary file goes.
+    pub fn finish(mut self) -> Result<SnapshotHeader> {
         let slot_count = (self.placed.len() as u64 * 2).next_power_of_two().max(8);
         let mut table = vec![0u8; (slot_count as usize) * SLOT_LEN];
         for &(hash, frame_len, offset) in &self.placed {
@@ -478,8 +477,7 @@ impl SnapshotWriter {
             .at(&self.tmp)?;
         file.write_all_at(&header.encode(), 0).at(&self.tmp)?;
         file.sync_all().at(&self.tmp)?;
-        fs::rename(&self.tmp, &self.path).at(&self.path)?;
-        fsutil::fsync_dir(self.path.parent().unwrap_or(Path::new(".")))?;
+        self.temp.persist(&self.path)?.sync()?;
         Ok(header)
     }
 }
@@ -488,6 +486,7 @@ impl SnapshotWriter {
 mod tests {
     use super::*;
     use crate::entry::StoredValue;
+    use std::fs;
 
     fn entry(i: u32) -> Entry {
         Entry {

@@ -1,0 +1,113 @@
+//! Whether a store directory can be trusted: it must be the user's (owned by
+//! the effective uid) and writable by no one else, checked on an open
+//! descriptor so that nothing can be swapped in between the check and the use.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags};
+
+use crate::error::{Error, IoContext, Result};
+
+/// Checks a directory of the store, open as `dir`: a directory, owned by the
+/// effective uid, not group- or world-writable. `path` names it in the error.
+pub fn check_dir(dir: impl AsFd, path: &Path) -> Result<()> {
+    let stat = rustix::fs::fstat(dir)
+        .map_err(std::io::Error::from)
+        .at(path)?;
+    let me = rustix::process::geteuid().as_raw();
+    let mode = stat.st_mode & 0o7777;
+    let is_dir =
+        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Directory;
+    if is_dir && stat.st_uid == me && mode & 0o022 == 0 {
+        return Ok(());
+    }
+    Err(untrusted(path, stat.st_uid, me, mode))
+}
+
+/// The one-line refusal of a directory someone else could change.
+fn untrusted(path: &Path, owner: u32, me: u32, mode: u32) -> Error {
+    let fix = match owner == me {
+        true => format!("`chmod 700 {}`, or use another --dir", path.display()),
+        false => "use another --dir (a store must be your own)".to_string(),
+    };
+    let reason = format!(
+        "refusing a store directory others can change: owned by uid {owner} (you are uid {me}), mode {mode:04o}; fix: {fix}"
+    );
+    Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, reason),
+    }
+}
+
+/// The canonical path of the store at `root` (no symbolic link in it, as the
+/// store's own files are then opened with links refused all the way down),
+/// after checking the store with [`check_dir`] when it exists. A link naming
+/// the store itself is followed: the user chose it, and what it leads to is
+/// checked. A store that does not exist yet is checked when it is created.
+pub fn open_root(root: &Path) -> Result<PathBuf> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    match rustix::fs::open(root, flags, Mode::empty()) {
+        Ok(dir) => {
+            check_dir(&dir, root)?;
+            canonical(&dir, root)
+        }
+        Err(rustix::io::Errno::NOENT) => Ok(canonical_missing(root)),
+        Err(errno) => Err(std::io::Error::from(errno)).at(root),
+    }
+}
+
+/// What the kernel calls an open directory.
+fn canonical(dir: &OwnedFd, root: &Path) -> Result<PathBuf> {
+    use std::os::fd::AsRawFd;
+    let link = format!("/proc/self/fd/{}", dir.as_raw_fd());
+    match std::fs::read_link(link) {
+        Ok(path) if path.is_absolute() => Ok(path),
+        // No /proc: the slower library call.
+        _ => root.canonicalize().at(root),
+    }
+}
+
+/// The canonical path of a directory yet to be made: its nearest existing
+/// ancestor's, with the missing components after it.
+fn canonical_missing(root: &Path) -> PathBuf {
+    let existing = root
+        .ancestors()
+        .find(|dir| dir.symlink_metadata().is_ok())
+        .unwrap_or(Path::new("/"));
+    let rest = root.strip_prefix(existing).unwrap_or(Path::new(""));
+    match existing.canonicalize() {
+        Ok(base) => base.join(rest),
+        Err(_) => root.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_private_directory_passes_and_a_shared_one_does_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s");
+        std::fs::create_dir(&store).unwrap();
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(open_root(&store).unwrap(), store.canonicalize().unwrap());
+        std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let refused = open_root(&store).unwrap_err().to_string();
+        assert!(
+            refused.contains("mode 0777") && refused.contains("chmod 700"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_missing_store_is_named_canonically() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        let named = open_root(&link.join("new/store")).unwrap();
+        assert_eq!(named, dir.path().canonicalize().unwrap().join("new/store"));
+    }
+}
