@@ -7,10 +7,9 @@
 //! goes to `STORE/quarantine/`, never deleted.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::inspect::problem::Problem;
 use crate::inspect::repair::QUARANTINE;
@@ -51,7 +50,7 @@ pub fn read_manifest(store: &LocalStore) -> Result<Result<Manifest, Damaged>> {
     };
     match fsutil::check_regular(&path) {
         Ok(()) => {
-            let bytes = fs::read(&path).at(&path)?;
+            let bytes = fsutil::read(&path)?;
             match Manifest::decode(&bytes, &path) {
                 Ok(manifest) => Ok(Ok(manifest)),
                 Err(e @ Error::Corrupt { .. }) => damaged(bytes, true, e.into()),

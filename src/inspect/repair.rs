@@ -32,18 +32,20 @@ pub const QUARANTINE: &str = "quarantine";
 /// Repairs one cache and says what it did, one line per action; no lines
 /// means the cache was sound and nothing changed.
 pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Result<Vec<String>> {
-    if !dir.path().exists() {
+    let mut set_aside = set_aside_structure(dir)?;
+    if dir.path().symlink_metadata().is_err() {
         dir.writer(now_ms)?.finish()?;
-        return Ok(vec![format!(
+        set_aside.push(format!(
             "{} was missing: its entries are lost; made it anew, empty",
             dir.path().display()
-        )]);
+        ));
+        return Ok(set_aside);
     }
     let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
     let _write = LockGuard::acquire(&dir.write_lock_path())?;
     let checked = verify::verify_locked(dir, progress)?;
     if checked.findings.is_sound() {
-        return Ok(Vec::new());
+        return Ok(set_aside);
     }
     let mut damaged: BTreeSet<PathBuf> = checked
         .findings
@@ -84,7 +86,8 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
         &dir.journal_path(next),
         &JournalHeader::new(next, rebuild.next_seq, now_ms),
     )?;
-    let mut actions = rebuild.actions;
+    let mut actions = set_aside;
+    actions.append(&mut rebuild.actions);
     let folder = dir.path().join(QUARANTINE);
     let head = dir.head_path();
     if damaged.contains(&head) {
@@ -116,6 +119,41 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
     }
     merge::remove_replaced(dir, next);
     Ok(actions)
+}
+
+/// Moves aside what [`verify::structure_damage`] finds (a link in place of
+/// the cache's directory or `caches/`, of its blobs folder or of a lock file;
+/// a damaged lock file), before any lock is taken: a lock file in the way is
+/// replaced by a fresh one when the lock is next taken. A link goes itself, into
+/// the cache's quarantine, or the store's when it stands for the cache's
+/// directory or `caches/`; what it points to is never touched.
+fn set_aside_structure(dir: &CacheDir) -> Result<Vec<String>> {
+    let mut actions = Vec::new();
+    for problem in verify::structure_damage(dir) {
+        let path = &problem.path;
+        let folder = match path.starts_with(dir.path()) && path != dir.path() {
+            true => dir.path().join(QUARANTINE),
+            false => store_folder(path).join(QUARANTINE),
+        };
+        let moved = fsutil::quarantine(&folder, path, Placement::Move)?;
+        actions.push(format!(
+            "moved {} ({}) to {}",
+            path.display(),
+            problem.what,
+            moved.display()
+        ));
+    }
+    Ok(actions)
+}
+
+/// The store (or volatile folder) holding `path`, a cache's directory or
+/// `caches/` itself.
+fn store_folder(path: &Path) -> &Path {
+    let parent = path.parent().unwrap_or(path);
+    match parent.file_name() == Some("caches".as_ref()) {
+        true => parent.parent().unwrap_or(parent),
+        false => parent,
+    }
 }
 
 /// The state of a rebuild in progress.

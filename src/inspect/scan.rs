@@ -120,8 +120,8 @@ fn salvage_snapshot(
         return Ok(());
     }
     let mut buf = vec![0; (end - from) as usize];
-    fs::File::open(path)
-        .and_then(|f| f.read_exact_at(&mut buf, from))
+    fsutil::open_regular(path)?
+        .read_exact_at(&mut buf, from)
         .at(path)?;
     let mut undecodable = Vec::new();
     let mut records = 0;
@@ -160,7 +160,7 @@ pub fn journal(
     if let Some(scan) = irregular(path)? {
         return Ok(scan);
     }
-    let bytes = fs::read(path).at(path)?;
+    let bytes = fsutil::read(path)?;
     let mut scan = FileScan::new(None);
     match JournalHeader::decode(&bytes, path) {
         Ok(header) => scan.opened = Some(header),

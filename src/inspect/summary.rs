@@ -177,7 +177,7 @@ pub fn summarize(path: &Path, entry: &mut dyn FnMut(Row) -> Result<()>) -> Resul
 
 /// A `cacheman run` note: the key parts of its command's last stored result.
 fn note_file(summary: &mut FileSummary) -> Result<()> {
-    let bytes = std::fs::read(&summary.path).at(&summary.path)?;
+    let bytes = fsutil::read(&summary.path)?;
     let note = match Note::decode(&bytes, &summary.path) {
         Ok(note) => note,
         Err(e) => {
@@ -288,7 +288,7 @@ fn journal(summary: &mut FileSummary, each: &mut dyn FnMut(Row) -> Result<()>) -
 }
 
 fn head(summary: &mut FileSummary) -> Result<()> {
-    let bytes = std::fs::read(&summary.path).at(&summary.path)?;
+    let bytes = fsutil::read(&summary.path)?;
     match document::decode::<Head>(FileKind::Head, &bytes, &summary.path) {
         Ok(head) => {
             summary.field("generation", Field::Count(head.generation));
@@ -301,7 +301,7 @@ fn head(summary: &mut FileSummary) -> Result<()> {
 }
 
 fn manifest(summary: &mut FileSummary) -> Result<()> {
-    let bytes = std::fs::read(&summary.path).at(&summary.path)?;
+    let bytes = fsutil::read(&summary.path)?;
     match Manifest::decode(&bytes, &summary.path) {
         Ok(manifest) => {
             summary.field("epoch", Field::Count(manifest.epoch));
@@ -376,8 +376,7 @@ pub fn context_in(store: &Path, name: &str, now_ms: u64) -> Context {
 /// it reads back and names that cache.
 fn floors_in(store: &Path, name: &str) -> Option<Invalidated> {
     let manifest_path = store.join("manifest");
-    fsutil::check_regular(&manifest_path).ok()?;
-    let bytes = std::fs::read(&manifest_path).ok()?;
+    let bytes = fsutil::read(&manifest_path).ok()?;
     let manifest = Manifest::decode(&bytes, &manifest_path).ok()?;
     manifest
         .caches

@@ -17,8 +17,14 @@ pub enum Target {
     Store(PathBuf),
 }
 
-/// Classifies a path.
+/// Classifies a path. One reached through a symbolic link is named by where it
+/// leads: inside a store, cacheman follows no link.
 pub fn classify(path: &Path) -> Result<Target> {
+    let canonical = match fsutil::symlink_on(path) {
+        Some(_) => path.canonicalize().ok(),
+        None => None,
+    };
+    let path = canonical.as_deref().unwrap_or(path);
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {

@@ -108,6 +108,16 @@ impl Findings {
 /// and other files there (notes: nothing reads them).
 pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings> {
     let mut findings = Findings::default();
+    let caches = store.root().join("caches");
+    let damage: Vec<Problem> = [fsutil::symlink_on(&caches).map(|link| link_problem(&link))]
+        .into_iter()
+        .flatten()
+        .chain(lock_damage(&store.root().join("store.lock")))
+        .collect();
+    if !damage.is_empty() {
+        findings.extend(Class::Layout, damage);
+        return Ok(findings);
+    }
     for dir in target::store_caches(store.root())? {
         let name = dir.file_name().unwrap_or_default().to_string_lossy();
         if !manifest.caches.contains_key(name.as_ref()) {
@@ -127,6 +137,55 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
         ));
     }
     Ok(findings)
+}
+
+/// Damage to what holds a cache's files rather than to the files: a symbolic
+/// link in place of the cache's directory (or of `caches/`), of its blobs
+/// folder or of a lock file, or a lock file that is not a regular file its
+/// owner can read and write. Every command refuses such a cache (it never
+/// follows the link, and cannot take the lock); `repair` moves each aside.
+pub fn structure_damage(dir: &CacheDir) -> Vec<Problem> {
+    if let Some(link) = fsutil::symlink_on(dir.path()) {
+        return vec![link_problem(&link)];
+    }
+    let blobs = dir.blobs_path();
+    let locks = [
+        dir.write_lock_path(),
+        dir.sync_lock_path(),
+        dir.reclaim_lock_path(),
+    ];
+    let blobs_link = blobs
+        .symlink_metadata()
+        .is_ok_and(|meta| meta.is_symlink())
+        .then(|| link_problem(&blobs));
+    blobs_link
+        .into_iter()
+        .chain(locks.iter().filter_map(|lock| lock_damage(lock)))
+        .collect()
+}
+
+fn link_problem(link: &Path) -> Problem {
+    Problem::file(
+        link,
+        "a symbolic link, which cacheman never follows inside a store",
+    )
+}
+
+/// What is wrong with a lock file, if it is there and not a regular file its
+/// owner can read and write.
+fn lock_damage(path: &Path) -> Option<Problem> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = path.symlink_metadata().ok()?;
+    if let Some(what) = fsutil::not_regular(&meta) {
+        return Some(Problem::file(path, format!("{what}, not a lock file")));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    (mode & 0o600 != 0o600).then(|| {
+        Problem::file(
+            path,
+            format!("a lock file its owner cannot read and write (mode {mode:04o})"),
+        )
+    })
 }
 
 /// The bytes of the snapshot and journals HEAD names (0 for what cannot be
@@ -207,7 +266,6 @@ pub fn verify_locked(dir: &CacheDir, progress: &ProgressBar) -> Result<Checked> 
 /// One pass over a cache's files; `locked` when the caller holds its locks.
 fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<Checked> {
     let mut findings = Findings::default();
-    findings.notes.extend(counters_damage(dir));
     let mut counts = Counts::default();
     let stopped = |findings| {
         Ok(Checked {
@@ -215,6 +273,12 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<C
             ..Checked::default()
         })
     };
+    let structure = structure_damage(dir);
+    if !structure.is_empty() {
+        findings.extend(Class::Files, structure);
+        return stopped(findings);
+    }
+    findings.notes.extend(counters_damage(dir));
     let head = match scan::head(dir) {
         Ok(Some(head)) => head,
         Ok(None) => {
