@@ -40,11 +40,20 @@ pub fn open_at(path: &Path, flags: OFlags, mode: u32) -> Result<OwnedFd> {
     opened.map_err(|errno| refused(path, errno.into()))
 }
 
-/// The error for a failed open: a symbolic link met on the way, or a
-/// directory where a file must be, is damage; anything else an I/O error.
+/// The error for a failed open: a symbolic link met on the way (refused
+/// with `ELOOP`, or `ENOTDIR` where a directory must be), or a directory where
+/// a file must be, is damage; anything else an I/O error.
 fn refused(path: &Path, error: io::Error) -> Error {
-    match error.raw_os_error() {
-        Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => symlink_error(path),
+    let code = error.raw_os_error();
+    let link = match code {
+        Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => true,
+        Some(code) if code == rustix::io::Errno::NOTDIR.raw_os_error() => {
+            symlink_on(path).is_some()
+        }
+        _ => false,
+    };
+    match code {
+        _ if link => symlink_error(path),
         Some(code) if code == rustix::io::Errno::ISDIR.raw_os_error() => {
             not_regular_error(path, "a directory")
         }

@@ -1,0 +1,293 @@
+//! The store's file access against a hostile or damaged file system: a store
+//! someone else owns or can write is refused, no symbolic link inside a store
+//! is followed (nor written, read or deleted through), a FIFO in a file's place
+//! never blocks a command, and a damaged lock file is found and replaced.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::{PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{Env, StoreVia, Tree};
+
+/// A uid no account on the test machine has.
+const STRANGER: u32 = 54321;
+
+/// Makes `dir` world-writable and, when `owner` is given, hands it over.
+fn share(dir: &Path, owner: Option<u32>) {
+    fs::create_dir_all(dir).unwrap();
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o777)).unwrap();
+    if let Some(uid) = owner {
+        std::os::unix::fs::chown(dir, Some(uid), Some(uid)).unwrap();
+    }
+}
+
+#[test]
+fn a_store_someone_else_owns_or_can_write_is_refused() {
+    let env = Env::new().store_via(StoreVia::Flag);
+    share(&env.store(), Some(STRANGER));
+    env.cmd(["set", "c", "k", "v"])
+        .store_error("owned by uid 54321 (you are uid 0), mode 0777; fix: use another --dir")
+        .run();
+    env.cmd(["get", "c", "k"])
+        .store_error("refusing a store directory others can change")
+        .run();
+    assert_eq!(
+        fs::read_dir(env.store()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    let own = Env::new().store_via(StoreVia::Flag);
+    share(&own.store(), None);
+    let fix = format!("fix: `chmod 700 {}`", own.store().display());
+    own.cmd(["set", "c", "k", "v"]).store_error(&fix).run();
+    fs::set_permissions(own.store(), fs::Permissions::from_mode(0o700)).unwrap();
+    own.set("c", "k", "v");
+}
+
+#[test]
+fn a_shared_project_store_found_by_discovery_is_refused() {
+    let env = Env::new()
+        .store_via(StoreVia::Nothing)
+        .cwd("work/project/src");
+    let project = env.path("work/project/.cacheman");
+    share(&project, Some(STRANGER));
+    env.cmd(["set", "c", "k", "v"])
+        .store_error(".cacheman: refusing a store directory others can change")
+        .run();
+    assert_eq!(
+        fs::read_dir(&project).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_store_made_by_cacheman_is_private() {
+    let env = Env::new();
+    env.set("c", "k", "v");
+    for dir in [env.store(), env.store().join("caches"), env.cache_dir("c")] {
+        let mode = fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+}
+
+#[test]
+fn links_planted_at_temporary_names_are_never_written_through() {
+    let env = Env::new();
+    env.set("c", "k", "v");
+    let victim = env.path("victim");
+    fs::write(&victim, b"keep").unwrap();
+    let cache = env.cache_dir("c");
+    let planted = [
+        env.store().join("manifest.tmp"),
+        cache.join("HEAD.tmp"),
+        cache.join("snap.2.tmp"),
+        cache.join("journal.2.tmp"),
+        cache.join("counters.tmp"),
+    ];
+    for link in &planted {
+        symlink(&victim, link).unwrap();
+    }
+    env.cmd(["create", "x"]).run();
+    env.set("c", "k2", "v2");
+    env.cmd(["sync", "c"]).any_stderr().run();
+    assert_eq!(env.get("c", "k2").as_deref(), Some(&b"v2"[..]));
+    assert_eq!(
+        fs::read(&victim).unwrap(),
+        b"keep",
+        "the link's target untouched"
+    );
+    for file in [env.store().join("manifest"), cache.join("HEAD")] {
+        assert!(
+            fs::symlink_metadata(&file).unwrap().is_file(),
+            "{}",
+            file.display()
+        );
+    }
+}
+
+/// A directory outside the store holding files whose names a cache's own
+/// files have, and the tree it holds.
+fn decoy(env: &Env) -> (PathBuf, Tree) {
+    let outside = env.path("elsewhere");
+    fs::create_dir(&outside).unwrap();
+    for name in ["journal.1", "snap.1", "HEAD", "write.lock"] {
+        fs::write(outside.join(name), name).unwrap();
+    }
+    let tree = Tree::of(&outside);
+    (outside, tree)
+}
+
+/// Every command that would write, read or delete through `link` refuses,
+/// `verify` reports it, and `repair` moves it (never what it points to) into
+/// `quarantine`; the decoy's files are untouched throughout.
+fn link_is_refused_and_set_aside(env: &Env, link: &Path, quarantine: &Path) {
+    let (outside, before) = decoy(env);
+    fs::remove_dir_all(link).unwrap();
+    symlink(&outside, link).unwrap();
+    let named = format!("{}: damaged at offset 0: a symbolic link", link.display());
+    for args in [
+        &["set", "c", "k", "v"][..],
+        &["get", "c", "old"],
+        &["sync", "c"],
+        &["gc", "c"],
+    ] {
+        env.cmd(args).store_error(&named).run();
+    }
+    let report = env
+        .cmd(["verify"])
+        .status(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        report.contains(&format!("{}: a symbolic link", link.display())),
+        "{report}"
+    );
+    env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
+    assert!(fs::symlink_metadata(quarantine).unwrap().is_symlink());
+    assert!(fs::symlink_metadata(env.cache_dir("c")).unwrap().is_dir());
+    env.set("c", "k", "v");
+    before.assert_same(&Tree::of(&outside), "the directory the link led to");
+}
+
+fn populated(env: &Env) {
+    env.set("c", "old", "value");
+    env.cmd(["sync", "c"]).any_stderr().run();
+    env.set("c", "later", "value");
+}
+
+#[test]
+fn a_cache_directory_linked_elsewhere_is_refused_and_set_aside() {
+    let env = Env::new();
+    populated(&env);
+    let quarantine = env.store().join("quarantine/c");
+    link_is_refused_and_set_aside(&env, &env.cache_dir("c"), &quarantine);
+}
+
+#[test]
+fn a_caches_folder_linked_elsewhere_is_refused_and_set_aside() {
+    let env = Env::new();
+    populated(&env);
+    let quarantine = env.store().join("quarantine/caches");
+    link_is_refused_and_set_aside(&env, &env.store().join("caches"), &quarantine);
+}
+
+/// Runs a command that must end within a few seconds; returns its exit
+/// status and its stderr.
+fn briefly(env: &Env, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = env
+        .std_command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("cacheman {args:?} blocked (on a FIFO?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_fifo_for_a_snapshot_journal_or_blob_never_blocks() {
+    for kind in ["snapshot", "journal", "blob"] {
+        let env = Env::new();
+        populated(&env);
+        env.cmd(["set", "c", "big"])
+            .stdin(vec![7u8; 64 << 10])
+            .run();
+        let fifo = match kind {
+            "snapshot" => env.snapshot("c"),
+            "journal" => env.active_journal("c"),
+            _ => blob_of(&env),
+        };
+        common::mkfifo(&fifo);
+        let key = if kind == "blob" { "big" } else { "old" };
+        let mut commands = vec![vec!["get", "c", key], vec!["export", "c"]];
+        if kind != "blob" {
+            commands.push(vec!["sync", "c"]);
+        }
+        for args in commands {
+            let (status, stderr) = briefly(&env, &args);
+            assert_eq!(status, Some(3), "{kind}: {args:?}: {stderr}");
+            assert!(
+                stderr.contains("a FIFO, not a regular file"),
+                "{kind}: {stderr}"
+            );
+        }
+        let (status, stderr) = briefly(&env, &["repair", "c"]);
+        assert_eq!(status, Some(0), "{kind}: repair: {stderr}");
+        assert!(env.cache_dir("c").join("quarantine").is_dir(), "{kind}");
+        env.cmd(["verify", "c"]).any_stdout().run();
+    }
+}
+
+/// The one blob file of cache `c`.
+fn blob_of(env: &Env) -> PathBuf {
+    let blobs = env.cache_dir("c").join("blobs");
+    let fan = fs::read_dir(&blobs)
+        .unwrap()
+        .map(|item| item.unwrap().path())
+        .find(|path| path.is_dir())
+        .unwrap();
+    fs::read_dir(fan).unwrap().next().unwrap().unwrap().path()
+}
+
+#[test]
+fn a_damaged_lock_file_is_reported_and_replaced() {
+    let damages: [(&str, fn(&Path)); 3] = [
+        ("a directory, not a lock file", |p| {
+            fs::create_dir(p).unwrap()
+        }),
+        ("a symbolic link, not a lock file", |p| {
+            symlink(p.with_file_name("nowhere"), p).unwrap()
+        }),
+        (
+            "a lock file its owner cannot read and write (mode 0000)",
+            |p| {
+                fs::write(p, b"").unwrap();
+                fs::set_permissions(p, fs::Permissions::from_mode(0)).unwrap();
+            },
+        ),
+    ];
+    for (what, damage) in damages {
+        let env = Env::new();
+        populated(&env);
+        let lock = env.cache_dir("c").join("write.lock");
+        fs::remove_file(&lock).unwrap();
+        damage(&lock);
+        let report = env
+            .cmd(["verify", "c"])
+            .status(1)
+            .any_stdout()
+            .any_stderr()
+            .run();
+        let report = String::from_utf8(report.stdout).unwrap();
+        assert!(report.contains(&format!("write.lock: {what}")), "{report}");
+        env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
+        let aside = env.cache_dir("c").join("quarantine/write.lock");
+        assert!(fs::symlink_metadata(&aside).is_ok(), "{what}: moved aside");
+        env.set("c", "k", "v");
+        let mode = fs::symlink_metadata(&lock).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{what}: a fresh lock file");
+        env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    }
+}
