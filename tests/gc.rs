@@ -155,6 +155,11 @@ fn orphaned_blobs_and_dead_writers_temporary_files_are_removed() {
     fs::write(&temp, b"a dead writer's half blob").unwrap();
     let counters_temp = dir.join("counters.tmp.999999999.1");
     fs::write(&counters_temp, b"half a file").unwrap();
+    // A snapshot's or HEAD's temporary file, and the manifest's, beside it.
+    let cache_temp = dir.join("tmp.999999999.5f3a9c0d1e2b4a67");
+    fs::write(&cache_temp, b"half").unwrap();
+    let manifest_temp = env.store().join("tmp.999999999.0e1f2a3b4c5d6e7f");
+    fs::write(&manifest_temp, b"half").unwrap();
 
     // The overwritten value's blob goes with the sync gc runs, the stray one
     // with its sweep; no grace period is needed, since writers place blobs
@@ -162,11 +167,12 @@ fn orphaned_blobs_and_dead_writers_temporary_files_are_removed() {
     let report = gc(&env, &["c"]);
     assert!(
         report.ends_with(
-            "removed 2 blob files (19.6 KiB, 1 orphaned) and 2 temporary files (36 B)\n"
+            "removed 2 blob files (19.6 KiB, 1 orphaned) and 4 temporary files (44 B)\n"
         ),
         "{report}"
     );
     assert!(!temp.exists() && !counters_temp.exists() && !stray.exists());
+    assert!(!cache_temp.exists() && !manifest_temp.exists());
     assert_eq!(blob_files(&dir).len(), 1);
     assert_eq!(env.get("c", "k").unwrap(), second);
     let report = gc(&env, &["c"]);

@@ -6,9 +6,10 @@ use crate::error::Result;
 use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::CacheDir;
-use crate::local::fsutil::{Freed, LockGuard};
+use crate::local::fsutil::{self, Freed, LockGuard};
 use crate::local::merge::{self, MergeRules};
 use crate::local::reclaim;
+use crate::local::temp;
 use crate::name::CacheName;
 use crate::store::SyncResult;
 
@@ -49,7 +50,9 @@ impl LocalStore {
         };
         let (_, bytes_before) = before.totals()?;
         drop(before);
-        let temporary = cache.dir.remove_abandoned();
+        let mut temporary = cache.dir.remove_abandoned();
+        // The manifest's temporary files, beside it.
+        temporary.add(fsutil::remove_abandoned(self.root(), temp::PREFIX));
         let own = MergeRules::of(&cache);
         let rules = MergeRules {
             max_entries: tighter(own.max_entries, limits.max_entries),
