@@ -16,9 +16,11 @@ use crate::local::trusted;
 
 /// Opens `path` with `flags` (plus close-on-exec, no-follow and non-blocking,
 /// so that a FIFO in a file's place never blocks the opener) without following
-/// a symbolic link in any component: store paths are canonical (see
-/// [`trusted::open_root`]), so a link anywhere in one was planted. A link is
-/// refused as damage naming it.
+/// a symbolic link in any component. A path beneath a checked store root
+/// resolves from the root's descriptor (see [`trusted::beneath`]), never
+/// leaving it; any other (a store yet to be made, an `inspect` target) from the
+/// working directory. Store paths are canonical, so a link anywhere in one
+/// was planted: it is refused as damage naming it.
 pub fn open_at(path: &Path, flags: OFlags, mode: u32) -> Result<OwnedFd> {
     let flags = flags | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
     // openat2 refuses a mode without O_CREAT.
@@ -26,16 +28,22 @@ pub fn open_at(path: &Path, flags: OFlags, mode: u32) -> Result<OwnedFd> {
         true => Mode::from_raw_mode(mode),
         false => Mode::empty(),
     };
-    let opened = match rustix::fs::openat2(
-        rustix::fs::CWD,
-        path,
-        flags,
-        mode,
-        ResolveFlags::NO_SYMLINKS,
-    ) {
-        // Kernels before 5.6 lack openat2: only the last component is checked.
-        Err(rustix::io::Errno::NOSYS) => rustix::fs::open(path, flags, mode),
-        opened => opened,
+    let opened = match trusted::beneath(path) {
+        Some((root, rest)) => {
+            let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;
+            match rustix::fs::openat2(&root, &rest, flags, mode, resolve) {
+                // Kernels before 5.6 lack openat2: only the last component is checked.
+                Err(rustix::io::Errno::NOSYS) => rustix::fs::openat(&root, &rest, flags, mode),
+                opened => opened,
+            }
+        }
+        None => {
+            let resolve = ResolveFlags::NO_SYMLINKS;
+            match rustix::fs::openat2(rustix::fs::CWD, path, flags, mode, resolve) {
+                Err(rustix::io::Errno::NOSYS) => rustix::fs::open(path, flags, mode),
+                opened => opened,
+            }
+        }
     };
     opened.map_err(|errno| refused(path, errno.into()))
 }
@@ -146,12 +154,14 @@ pub fn create_private_dir(path: &Path) -> Result<()> {
         .take_while(|dir| dir.symlink_metadata().is_err())
         .collect();
     for dir in missing.into_iter().rev() {
-        match rustix::fs::mkdir(dir, Mode::from_raw_mode(0o700)) {
+        let (parent, name) = split(dir);
+        let parent = open_dir(parent)?;
+        match rustix::fs::mkdirat(&parent, name, Mode::from_raw_mode(0o700)) {
             Ok(()) | Err(rustix::io::Errno::EXIST) => {}
             Err(errno) => return Err(refused(dir, errno.into())),
         }
         trusted::check_dir(&open_dir(dir)?, dir)?;
-        fsync_dir(dir.parent().unwrap_or(Path::new("/")))?;
+        rustix::fs::fsync(parent).map_err(|errno| refused(dir, errno.into()))?;
     }
     Ok(())
 }
@@ -243,6 +253,16 @@ pub fn remove(path: &Path) -> Result<()> {
     rustix::fs::unlinkat(&fd, name, AtFlags::empty()).map_err(|errno| refused(path, errno.into()))
 }
 
+/// Renames a store file or directory (a link itself, never what it points
+/// to) relative to the descriptors of both directories.
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    let (from_dir, from_name) = split(from);
+    let (to_dir, to_name) = split(to);
+    let (from_fd, to_fd) = (open_dir(from_dir)?, open_dir(to_dir)?);
+    rustix::fs::renameat(&from_fd, from_name, &to_fd, to_name)
+        .map_err(|errno| refused(from, errno.into()))
+}
+
 /// A path's directory and last component.
 pub fn split(path: &Path) -> (&Path, &std::ffi::OsStr) {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
@@ -290,7 +310,7 @@ pub fn quarantine(folder: &Path, path: &Path, placement: Placement) -> Result<Pa
     let regular = check_regular(path).is_ok();
     match placement {
         Placement::Copy if regular => copy_into(path, &target),
-        _ => fs::rename(path, &target).at(path),
+        _ => rename(path, &target),
     }?;
     fsync_dir(folder)?;
     Ok(target)

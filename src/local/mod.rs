@@ -196,6 +196,7 @@ impl LocalStore {
     /// The store lock, which every manifest change holds.
     fn store_lock(&self) -> Result<LockGuard> {
         fsutil::create_private_dir(&self.root)?;
+        trusted::adopt(&self.root)?;
         LockGuard::acquire(&self.root.join("store.lock"))
     }
 
@@ -325,7 +326,7 @@ fn discard_dir(path: &Path) -> Result<()> {
 fn move_aside(path: &Path) -> Result<PathBuf> {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let aside = path.with_file_name(format!(".{name}.dropped.{}", unique_suffix()));
-    fs::rename(path, &aside).at(path)?;
+    fsutil::rename(path, &aside)?;
     Ok(aside)
 }
 

@@ -1,9 +1,11 @@
 //! Whether a store directory can be trusted: it must be the user's (owned by
 //! the effective uid) and writable by no one else, checked on an open
-//! descriptor so that nothing can be swapped in between the check and the use.
+//! descriptor. That descriptor is kept, and every store file is opened
+//! relative to it, so nothing can be swapped in between the check and the use.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use rustix::fs::{Mode, OFlags};
 
@@ -50,11 +52,52 @@ pub fn open_root(root: &Path) -> Result<PathBuf> {
     match rustix::fs::open(root, flags, Mode::empty()) {
         Ok(dir) => {
             check_dir(&dir, root)?;
-            canonical(&dir, root)
+            let canonical = canonical(&dir, root)?;
+            keep(&canonical, dir);
+            Ok(canonical)
         }
         Err(rustix::io::Errno::NOENT) => Ok(canonical_missing(root)),
         Err(errno) => Err(std::io::Error::from(errno)).at(root),
     }
+}
+
+/// The checked store roots of this process, by canonical path, with their
+/// descriptors: a root is opened and checked once, then every path beneath it
+/// resolves from its descriptor (see [`beneath`]).
+static ROOTS: RwLock<Vec<(PathBuf, Arc<OwnedFd>)>> = RwLock::new(Vec::new());
+
+fn keep(canonical: &Path, dir: OwnedFd) {
+    let mut roots = ROOTS
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !roots.iter().any(|(root, _)| root == canonical) {
+        roots.push((canonical.to_path_buf(), Arc::new(dir)));
+    }
+}
+
+/// Opens, checks and keeps the descriptor of a store root just created (a
+/// store that did not exist when [`open_root`] named it).
+pub fn adopt(root: &Path) -> Result<()> {
+    match beneath(root) {
+        Some(_) => Ok(()),
+        None => open_root(root).map(drop),
+    }
+}
+
+/// The descriptor of the checked store root `path` lies beneath, and the rest
+/// of `path` relative to it (`.` for the root itself).
+pub fn beneath(path: &Path) -> Option<(Arc<OwnedFd>, PathBuf)> {
+    let roots = ROOTS
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    roots.iter().find_map(|(root, fd)| {
+        let rest = path.strip_prefix(root).ok()?;
+        let rest = match rest.as_os_str().is_empty() {
+            true => PathBuf::from("."),
+            false => rest.to_path_buf(),
+        };
+        Some((Arc::clone(fd), rest))
+    })
 }
 
 /// What the kernel calls an open directory.
@@ -100,6 +143,20 @@ mod tests {
             refused.contains("mode 0777") && refused.contains("chmod 700"),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn a_store_swapped_after_its_check_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s");
+        std::fs::create_dir(&store).unwrap();
+        std::fs::write(store.join("manifest"), b"checked").unwrap();
+        let root = open_root(&store).unwrap();
+        std::fs::rename(&store, dir.path().join("moved")).unwrap();
+        std::fs::create_dir(&store).unwrap();
+        std::fs::write(store.join("manifest"), b"planted").unwrap();
+        let read = crate::local::fsutil::read(&root.join("manifest")).unwrap();
+        assert_eq!(read, b"checked");
     }
 
     #[test]
