@@ -251,9 +251,12 @@ fn blob_of(env: &Env) -> PathBuf {
     fs::read_dir(fan).unwrap().next().unwrap().unwrap().path()
 }
 
+/// Puts something other than a usable lock file at a lock file's path.
+type Damage = fn(&Path);
+
 #[test]
 fn a_damaged_lock_file_is_reported_and_replaced() {
-    let damages: [(&str, fn(&Path)); 3] = [
+    let damages: [(&str, Damage); 3] = [
         ("a directory, not a lock file", |p| {
             fs::create_dir(p).unwrap()
         }),
@@ -264,7 +267,7 @@ fn a_damaged_lock_file_is_reported_and_replaced() {
             "a lock file its owner cannot read and write (mode 0000)",
             |p| {
                 fs::write(p, b"").unwrap();
-                fs::set_permissions(p, fs::Permissions::from_mode(0)).unwrap();
+                fs::set_permissions(p, fs::Permissions::from_mode(0o000)).unwrap();
             },
         ),
     ];
