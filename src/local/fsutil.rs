@@ -175,7 +175,9 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
         Err(e) => return Err(e),
     };
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.read_to_end(&mut bytes).at(path)?;
+    // Through `take`: a file's own `read_to_end` would stat it again for the
+    // size that `meta` already holds (two system calls a `get` need not pay).
+    (&mut file).take(u64::MAX).read_to_end(&mut bytes).at(path)?;
     Ok(Some(bytes))
 }
 
