@@ -110,8 +110,9 @@ fn elapsed_time_restarts_at_each_sync_and_pending_counts_what_is_left() {
 fn a_failed_sync_is_retried_later_and_loses_nothing() {
     let f = fixture("900:1");
     f.set("k");
-    // Block the file the merge writes, so the sync fails part-way.
-    let obstacle = f._dir.path().join("caches/c/snap.2.tmp");
+    // Block the name the merge renames its snapshot to, so the sync fails
+    // part-way (its temporary file's name is random: no one can block it).
+    let obstacle = f._dir.path().join("caches/c/snap.2");
     std::fs::create_dir(&obstacle).unwrap();
     f.clock.advance_ms(901 * SECOND);
     assert!(
