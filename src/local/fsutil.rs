@@ -177,7 +177,10 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // Through `take`: a file's own `read_to_end` would stat it again for the
     // size that `meta` already holds (two system calls a `get` need not pay).
-    (&mut file).take(u64::MAX).read_to_end(&mut bytes).at(path)?;
+    (&mut file)
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .at(path)?;
     Ok(Some(bytes))
 }
 

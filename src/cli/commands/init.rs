@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::cli::context::Context;
 use crate::error::{IoContext, Result};
 use crate::exit_code::ExitCode;
-use crate::local::fsutil;
+use crate::local::{fsutil, trusted};
 use crate::resolve::PROJECT_DIR;
 
 /// Create a .cacheman/ store in DIR, used by every command run below it
@@ -22,7 +22,9 @@ pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
         Some(dir) => dir,
         None => std::env::current_dir().at(&PathBuf::from("."))?,
     };
-    let store = base.join(PROJECT_DIR);
+    // Named canonically (its files are opened with no link followed), and
+    // refused when it exists but is not the user's own.
+    let store = trusted::open_root(&base.join(PROJECT_DIR))?;
     if store.is_dir() {
         say!("store already exists: {}", store.display());
     } else {
