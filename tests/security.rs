@@ -294,3 +294,35 @@ fn a_damaged_lock_file_is_reported_and_replaced() {
         env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
     }
 }
+
+#[test]
+fn a_blobs_folder_linked_elsewhere_is_refused_and_set_aside() {
+    let env = Env::new();
+    populated(&env);
+    env.cmd(["set", "c", "big"]).stdin(vec![7u8; 64 << 10]).run();
+    let blobs = env.cache_dir("c").join("blobs");
+    let outside = env.path("elsewhere");
+    fs::create_dir_all(outside.join("ab")).unwrap();
+    fs::write(outside.join("ab").join("ab".repeat(32)), b"not a blob").unwrap();
+    fs::write(outside.join("tmp.999999999.0"), b"a dead writer's").unwrap();
+    let before = Tree::of(&outside);
+    fs::remove_dir_all(&blobs).unwrap();
+    symlink(&outside, &blobs).unwrap();
+    let named = format!("{}: damaged at offset 0: a symbolic link", blobs.display());
+    for args in [&["get", "c", "big"][..], &["gc", "c"]] {
+        env.cmd(args).store_error(&named).run();
+    }
+    env.cmd(["set", "c", "big2"])
+        .stdin(vec![8u8; 64 << 10])
+        .store_error(&named)
+        .run();
+    let report = env.cmd(["verify", "c"]).status(1).any_stdout().any_stderr().run();
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(report.contains(&format!("{}: a symbolic link", blobs.display())), "{report}");
+    env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
+    let aside = env.cache_dir("c").join("quarantine/blobs");
+    assert!(fs::symlink_metadata(aside).unwrap().is_symlink());
+    env.cmd(["gc", "c"]).any_stdout().run();
+    env.cmd(["set", "c", "big2"]).stdin(vec![8u8; 64 << 10]).run();
+    before.assert_same(&Tree::of(&outside), "the directory the link led to");
+}
