@@ -299,7 +299,9 @@ fn a_damaged_lock_file_is_reported_and_replaced() {
 fn a_blobs_folder_linked_elsewhere_is_refused_and_set_aside() {
     let env = Env::new();
     populated(&env);
-    env.cmd(["set", "c", "big"]).stdin(vec![7u8; 64 << 10]).run();
+    env.cmd(["set", "c", "big"])
+        .stdin(vec![7u8; 64 << 10])
+        .run();
     let blobs = env.cache_dir("c").join("blobs");
     let outside = env.path("elsewhere");
     fs::create_dir_all(outside.join("ab")).unwrap();
@@ -316,13 +318,23 @@ fn a_blobs_folder_linked_elsewhere_is_refused_and_set_aside() {
         .stdin(vec![8u8; 64 << 10])
         .store_error(&named)
         .run();
-    let report = env.cmd(["verify", "c"]).status(1).any_stdout().any_stderr().run();
+    let report = env
+        .cmd(["verify", "c"])
+        .status(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
     let report = String::from_utf8(report.stdout).unwrap();
-    assert!(report.contains(&format!("{}: a symbolic link", blobs.display())), "{report}");
+    assert!(
+        report.contains(&format!("{}: a symbolic link", blobs.display())),
+        "{report}"
+    );
     env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
     let aside = env.cache_dir("c").join("quarantine/blobs");
     assert!(fs::symlink_metadata(aside).unwrap().is_symlink());
     env.cmd(["gc", "c"]).any_stdout().run();
-    env.cmd(["set", "c", "big2"]).stdin(vec![8u8; 64 << 10]).run();
+    env.cmd(["set", "c", "big2"])
+        .stdin(vec![8u8; 64 << 10])
+        .run();
     before.assert_same(&Tree::of(&outside), "the directory the link led to");
 }
