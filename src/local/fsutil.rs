@@ -5,7 +5,7 @@
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
@@ -28,22 +28,19 @@ pub fn open_at(path: &Path, flags: OFlags, mode: u32) -> Result<OwnedFd> {
         true => Mode::from_raw_mode(mode),
         false => Mode::empty(),
     };
-    let opened = match trusted::beneath(path) {
-        Some((root, rest)) => {
-            let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS;
-            match rustix::fs::openat2(&root, &rest, flags, mode, resolve) {
-                // Kernels before 5.6 lack openat2: only the last component is checked.
-                Err(rustix::io::Errno::NOSYS) => rustix::fs::openat(&root, &rest, flags, mode),
-                opened => opened,
-            }
-        }
-        None => {
-            let resolve = ResolveFlags::NO_SYMLINKS;
-            match rustix::fs::openat2(rustix::fs::CWD, path, flags, mode, resolve) {
-                Err(rustix::io::Errno::NOSYS) => rustix::fs::open(path, flags, mode),
-                opened => opened,
-            }
-        }
+    let beneath = trusted::beneath(path);
+    let (dir, rest, resolve) = match &beneath {
+        Some((root, rest)) => (
+            root.as_fd(),
+            rest.as_path(),
+            ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS,
+        ),
+        None => (rustix::fs::CWD, path, ResolveFlags::NO_SYMLINKS),
+    };
+    let opened = match rustix::fs::openat2(dir, rest, flags, mode, resolve) {
+        // Kernels before 5.6 lack openat2: only the last component is checked.
+        Err(rustix::io::Errno::NOSYS) => rustix::fs::openat(dir, rest, flags, mode),
+        opened => opened,
     };
     opened.map_err(|errno| refused(path, errno.into()))
 }
