@@ -33,7 +33,7 @@ pub const QUARANTINE: &str = "quarantine";
 /// means the cache was sound and nothing changed.
 pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Result<Vec<String>> {
     if !dir.path().exists() {
-        dir.writer(now_ms)?.finish()?;
+        dir.lay_out(now_ms)?;
         return Ok(vec![format!(
             "{} was missing: its entries are lost; made it anew, empty",
             dir.path().display()

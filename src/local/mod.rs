@@ -207,7 +207,11 @@ impl LocalStore {
         } else {
             self.root.join("caches")
         };
-        Ok(CacheDir::new(parent.join(name.as_str())))
+        let path = parent.join(name.as_str());
+        Ok(match settings.volatile {
+            true => CacheDir::volatile(path),
+            false => CacheDir::new(path),
+        })
     }
 
     fn cache_in(&self, manifest: &Manifest, name: &CacheName) -> Result<Option<Cache>> {
@@ -279,15 +283,30 @@ impl LocalStore {
         }
         let manifest = self.update_manifest(|manifest| {
             if !manifest.caches.contains_key(name.as_str()) {
-                self.discard_leftovers(name)?;
-                manifest
-                    .caches
-                    .insert(name.to_string(), CacheSettings::default());
+                self.add_cache(manifest, name, CacheSettings::default())?;
             }
             Ok(manifest.clone())
         })?;
         self.cache_in(&manifest, name)?
             .ok_or_else(|| unknown_cache(name))
+    }
+
+    /// Names a new cache in `manifest`, under the store lock, once its files
+    /// are laid out (what a crash in a `drop` left under its name goes
+    /// first), and with them the clock of its autosync rules started. So
+    /// the manifest never names a persistent cache that has no directory:
+    /// a missing one is lost, never merely not written yet.
+    fn add_cache(
+        &self,
+        manifest: &mut Manifest,
+        name: &CacheName,
+        settings: CacheSettings,
+    ) -> Result<()> {
+        self.discard_leftovers(name)?;
+        self.cache_dir(name, &settings)?
+            .lay_out(self.clock.now_ms())?;
+        manifest.caches.insert(name.to_string(), settings);
+        Ok(())
     }
 
     /// Removes files of a cache that is not in the manifest: what a crash in the
