@@ -142,7 +142,8 @@ impl CacheDir {
             return Ok(None);
         }
         if !locked {
-            drop(LockGuard::acquire_shared(&self.write_lock_path())?);
+            // A reader that may not take the lock just reads HEAD again.
+            drop(LockGuard::acquire_shared(&self.write_lock_path()));
             if let Some(head) = self.read_head()? {
                 return Ok(Some(head));
             }
