@@ -303,6 +303,11 @@ impl LocalStore {
         settings: CacheSettings,
     ) -> Result<()> {
         self.discard_leftovers(name)?;
+        if !self.manifest_path().exists() {
+            // A new store's (empty) manifest goes first: one missing beside a
+            // cache directory is damage to every reader meanwhile.
+            self.write_manifest(&Manifest::default())?;
+        }
         self.cache_dir(name, &settings)?
             .lay_out(self.clock.now_ms())?;
         manifest.caches.insert(name.to_string(), settings);
