@@ -121,11 +121,16 @@ impl LocalStore {
     fn manifest_bytes(&self) -> Result<Option<Vec<u8>>> {
         let path = self.manifest_path();
         match fsutil::read_optional(&path)? {
-            None if self.has_cache_dirs()? => Err(Error::corrupt(
-                &path,
-                0,
-                "missing, but cache directories remain in caches/",
-            )),
+            // A new store's first cache writes the manifest before its
+            // directory: one found after the manifest was missing may be that.
+            None if self.has_cache_dirs()? => match fsutil::read_optional(&path)? {
+                None => Err(Error::corrupt(
+                    &path,
+                    0,
+                    "missing, but cache directories remain in caches/",
+                )),
+                read => Ok(read),
+            },
             read => Ok(read),
         }
     }
