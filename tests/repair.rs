@@ -648,13 +648,13 @@ fn caches_named_by_depend_are_sound_and_empty() {
     );
 }
 
-/// Damages three caches: `d1`'s snapshot record and its blob (two kinds of
-/// problem), `d2`'s journal record; `fine` stays sound.
+/// Damages three caches: `d1`'s one snapshot record and the blob its journal
+/// names (two kinds of problem), `d2`'s journal; `fine` stays sound.
 fn three_caches(env: &Env) -> [PathBuf; 3] {
     for cache in ["d1", "d2", "fine"] {
         env.set(cache, "small", "value");
-        env.cmd(["set", cache, "big"]).stdin(vec![7u8; BIG]).run();
         env.cmd(["sync", cache]).any_stderr().run();
+        env.cmd(["set", cache, "big"]).stdin(vec![7u8; BIG]).run();
         env.set(cache, "late", "value");
     }
     let snapshot = |cache: &str| env.snapshot(cache);
