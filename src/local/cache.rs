@@ -567,6 +567,8 @@ impl View {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::local::LocalStore;
     use crate::name::CacheName;
@@ -618,6 +620,32 @@ mod tests {
             blob.copy_to(&mut value).unwrap();
             value
         }
+    }
+
+    /// A writer laying out a fresh cache holds the write lock between its
+    /// first journal and HEAD: a reader then waits for HEAD, and calls the
+    /// cache damaged only when no HEAD comes.
+    #[test]
+    fn a_reader_waits_for_a_writer_laying_out_a_fresh_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = CacheDir::new(dir.path().join("c"));
+        fsutil::create_private_dir(files.path()).unwrap();
+        let lock = LockGuard::acquire(&files.write_lock_path()).unwrap();
+        journal::create(&files.journal_path(1), &JournalHeader::new(1, 1, 0)).unwrap();
+        let reader = std::thread::spawn({
+            let files = files.clone();
+            move || files.head()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        files.write_head(&Head::initial(7)).unwrap();
+        drop(lock);
+        assert_eq!(reader.join().unwrap().unwrap(), Some(Head::initial(7)));
+        fs::remove_file(files.head_path()).unwrap();
+        let damage = files.head().unwrap_err().to_string();
+        assert!(
+            damage.contains("HEAD: damaged at offset 0: missing"),
+            "{damage}"
+        );
     }
 
     #[test]
