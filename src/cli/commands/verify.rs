@@ -33,7 +33,8 @@ takes no lock.
 Exits 0 when everything is sound, and 1 with the file, offset and fault of
 every problem of every cache (a cache whose HEAD or the files it names are
 amiss is not read further); `cacheman repair CACHE` recovers, and
-`cacheman repair --manifest` recovers from a damaged manifest.
+`cacheman repair --manifest` recovers from a damaged manifest. A file that
+cannot be read (a permission refused, an I/O error) is no damage: exit 3.
 A damaged counters file is a note, not a problem (exit 0): hit and miss
 counting is best-effort, no entry is lost, and the next counted read replaces it."
 )]
