@@ -77,6 +77,11 @@ impl Error {
             Error::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => Some(
                 Cow::Borrowed("the disk is full; free space and retry (nothing was changed)"),
             ),
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
+                Some(Cow::Borrowed(
+                    "permission denied: run as the store's owner, or give back the file's read and write permissions",
+                ))
+            }
             Error::Corrupt { path, .. } if path.file_name() == Some("manifest".as_ref()) => {
                 Some(Cow::Borrowed(crate::inspect::recover::MANIFEST_HINT))
             }

@@ -617,3 +617,212 @@ fn verify_beside_writers_and_syncs_finds_nothing_wrong() {
     assert!(writer.wait().unwrap().success());
     env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
 }
+
+/// The README's tour: `depend` names caches that nothing has written yet,
+/// which are sound and empty, not lost.
+#[test]
+fn caches_named_by_depend_are_sound_and_empty() {
+    let env = Env::new();
+    env.cmd(["depend", "config", "parsed"]).run();
+    fs::write(env.path("work/app.toml"), "x = 1\n").unwrap();
+    env.cmd(["bind", "config", "app.toml"]).any_stdout().run();
+    env.cmd(["verify"])
+        .stdout("config: ok (0 entries, 1 journal, 0 blobs)\nparsed: ok (0 entries, 1 journal, 0 blobs)\n")
+        .run();
+    assert_eq!(env.get("parsed", "k"), None);
+    env.cmd(["repair", "parsed"])
+        .stdout("parsed: nothing to repair\n")
+        .run();
+    // Its directory deleted later is still lost, and said.
+    fs::remove_dir_all(env.cache_dir("parsed")).unwrap();
+    let out = env
+        .cmd(["verify", "parsed"])
+        .status(1)
+        .any_stdout()
+        .stderr("hint: `cacheman repair parsed` recovers the intact entries\n")
+        .run();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("the cache's directory is missing"),
+        "{report}"
+    );
+}
+
+/// Damages three caches: `d1`'s one snapshot record and the blob its journal
+/// names (two kinds of problem), `d2`'s journal; `fine` stays sound.
+fn three_caches(env: &Env) -> [PathBuf; 3] {
+    for cache in ["d1", "d2", "fine"] {
+        env.set(cache, "small", "value");
+        env.cmd(["sync", cache]).any_stderr().run();
+        env.cmd(["set", cache, "big"]).stdin(vec![7u8; BIG]).run();
+        env.set(cache, "late", "value");
+    }
+    let snapshot = |cache: &str| env.snapshot(cache);
+    let d1_snapshot = snapshot("d1");
+    flip(&d1_snapshot, 80 + 20);
+    let blobs = env.cache_dir("d1").join("blobs");
+    let fan = fs::read_dir(blobs).unwrap().next().unwrap().unwrap().path();
+    let d1_blob = fs::read_dir(fan).unwrap().next().unwrap().unwrap().path();
+    fs::remove_file(&d1_blob).unwrap();
+    let d2_journal = env.active_journal("d2");
+    flip(&d2_journal, 44 + 20);
+    [d1_snapshot, d1_blob, d2_journal]
+}
+
+#[test]
+fn verify_reports_every_problem_of_every_cache() {
+    let env = Env::new();
+    let damaged = three_caches(&env);
+    for args in [vec!["verify", "d1", "d2"], vec!["verify"]] {
+        let out = env
+            .cmd(&args)
+            .status(1)
+            .any_stdout()
+            .stderr(
+                "hint: `cacheman repair d1` recovers the intact entries\n\
+                 hint: `cacheman repair d2` recovers the intact entries\n",
+            )
+            .run();
+        let report = String::from_utf8(out.stdout).unwrap();
+        for path in &damaged {
+            assert!(
+                report.contains(&path.display().to_string()),
+                "{args:?} names {}:\n{report}",
+                path.display()
+            );
+        }
+        assert!(report.contains("d1: 1 problem with checksums:"), "{report}");
+        assert!(
+            report.contains("d1: 1 problem with the blobs entries name:"),
+            "{report}"
+        );
+        assert!(report.contains("d2: 1 problem with checksums:"), "{report}");
+    }
+    env.cmd(["verify", "fine"])
+        .stdout_contains("fine: ok")
+        .run();
+}
+
+/// An unsynced cache `c` holding three entries, its HEAD deleted.
+fn headless(env: &Env) -> PathBuf {
+    for key in ["a", "b", "d"] {
+        env.set("c", key, format!("value {key}"));
+    }
+    let journal = env.active_journal("c");
+    fs::remove_file(env.cache_dir("c").join("HEAD")).unwrap();
+    journal
+}
+
+#[test]
+fn a_missing_head_is_damage_that_reads_report_and_writes_refuse() {
+    let env = Env::new();
+    let journal = headless(&env);
+    let before = fs::read(&journal).unwrap();
+    let hint = "hint: `cacheman verify c` lists the damage; `cacheman repair c` recovers the intact entries";
+    let missing =
+        "HEAD: damaged at offset 0: missing, but the cache holds snapshot or journal files";
+    env.cmd(["set", "c", "new", "x"])
+        .store_error(missing)
+        .stderr_contains(hint)
+        .run();
+    env.cmd(["get", "c", "a"])
+        .store_error(missing)
+        .stderr_contains(hint)
+        .run();
+    env.cmd(["keys", "c"]).store_error(missing).run();
+    assert_eq!(
+        fs::read(&journal).unwrap(),
+        before,
+        "the journal is untouched"
+    );
+    env.cmd(["repair", "c"])
+        .stdout_contains("c: rebuilt the cache as generation 2; entries kept: 3")
+        .run();
+    for key in ["a", "b", "d"] {
+        assert_eq!(env.get("c", key), Some(format!("value {key}").into_bytes()));
+    }
+    env.set("c", "new", "x");
+    env.cmd(["verify"])
+        .stdout_contains("c: ok (4 entries")
+        .run();
+}
+
+#[test]
+fn a_deleted_cache_directory_is_reported_by_reads_and_writes() {
+    let env = Env::new();
+    env.set("c", "k", "v");
+    fs::remove_dir_all(env.cache_dir("c")).unwrap();
+    let lost = "the cache's directory is missing, but the manifest names the cache";
+    env.cmd(["get", "c", "k"]).store_error(lost).run();
+    env.cmd(["set", "c", "k", "w"]).store_error(lost).run();
+    assert!(!env.cache_dir("c").exists(), "no write made it anew");
+    env.cmd(["repair", "c"])
+        .stdout_contains("made it anew, empty")
+        .run();
+    assert_eq!(env.get("c", "k"), None);
+}
+
+/// Runs cacheman as the unprivileged `UID` (tests run as root, who reads a
+/// file of mode 000 all the same), on a store handed over to it.
+const UID: &str = "54321";
+
+fn as_unprivileged(env: &Env, args: &[&str]) -> std::process::Output {
+    let plain = env.std_command();
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args([
+        &format!("--reuid={UID}"),
+        &format!("--regid={UID}"),
+        "--clear-groups",
+    ])
+    .arg(plain.get_program())
+    .args(plain.get_args())
+    .args(args)
+    .current_dir(env.path("work"))
+    .env_clear();
+    for (name, value) in plain.get_envs() {
+        if let Some(value) = value {
+            cmd.env(name, value);
+        }
+    }
+    cmd.output().expect("run setpriv")
+}
+
+#[test]
+fn a_blob_that_cannot_be_read_is_an_error_not_damage() {
+    let env = Env::new();
+    let expected = populated(&env);
+    if !std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+    {
+        eprintln!("skipped: no setpriv to run cacheman as another user");
+        return;
+    }
+    let chown = |path: &Path| {
+        let status = std::process::Command::new("chown")
+            .args(["-R", &format!("{UID}:{UID}")])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    chown(&env.store());
+    chown(&env.path("home"));
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
+    let blob = blob(&env);
+    fs::set_permissions(&blob, fs::Permissions::from_mode(0o000)).unwrap();
+    let before = common::Tree::of(&env.store());
+    for command in [&["repair", "c"][..], &["verify", "c"]] {
+        let out = as_unprivileged(&env, command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{command:?}: {stderr}");
+        assert!(stderr.contains("Permission denied"), "{stderr}");
+        assert!(stderr.contains("hint: permission denied"), "{stderr}");
+    }
+    common::Tree::of(&env.store()).assert_same(&before, "a refused repair");
+    fs::set_permissions(&blob, fs::Permissions::from_mode(0o600)).unwrap();
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    assert_eq!(env.get("c", "big"), expected.get("big").cloned());
+}

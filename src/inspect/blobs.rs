@@ -5,26 +5,38 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::inspect::problem::Problem;
 use crate::local::blob::{self, BlobReader};
 use crate::local::fsutil;
 
 /// Checks one blob file whole: its header, its length, that its content hashes
 /// to what the header says, and that it is named by that hash. Returns the hash
-/// and length.
-pub fn check_blob(path: &Path) -> Result<([u8; 32], u64), Problem> {
+/// and length, or what is wrong with the file; a file that cannot be read (an
+/// I/O error, such as a permission refused) is an error, not damage: it may be
+/// intact.
+pub fn check_blob(path: &Path) -> Result<Result<([u8; 32], u64), Problem>> {
+    let blob = match read_whole(path) {
+        Ok(blob) => blob,
+        Err(e @ Error::Corrupt { .. }) => return Ok(Err(e.into())),
+        Err(e) => return Err(e),
+    };
+    let hex = blake3::Hash::from_bytes(*blob.hash()).to_hex();
+    if path.file_name() != Some(hex.as_str().as_ref()) {
+        return Ok(Err(Problem::file(
+            path,
+            format!("the blob's content hashes to {hex}, not to its file name"),
+        )));
+    }
+    Ok(Ok((*blob.hash(), blob.len())))
+}
+
+/// Opens a blob file and checks its header, length and content hash.
+fn read_whole(path: &Path) -> Result<BlobReader> {
     fsutil::check_regular(path)?;
     let blob = BlobReader::open_path(path)?;
     blob.verify()?;
-    let hex = blake3::Hash::from_bytes(*blob.hash()).to_hex();
-    if path.file_name() != Some(hex.as_str().as_ref()) {
-        return Err(Problem::file(
-            path,
-            format!("the blob's content hashes to {hex}, not to its file name"),
-        ));
-    }
-    Ok((*blob.hash(), blob.len()))
+    Ok(blob)
 }
 
 /// The blob files of a cache: the sound ones by hash (with their lengths),
@@ -54,11 +66,13 @@ pub fn check_all(blobs_dir: &Path, checked: &dyn Fn(u64)) -> Result<StoredBlobs>
             continue;
         };
         match check_blob(&path) {
-            Ok((hash, len)) => {
+            Ok(Ok((hash, len))) => {
                 stored.sound.insert(hash, len);
             }
-            Err(_) if path.symlink_metadata().is_err() => continue,
-            Err(problem) => stored.damaged.push(problem),
+            Err(e) if e.is_not_found() => continue,
+            Ok(Err(_)) if path.symlink_metadata().is_err() => continue,
+            Ok(Err(problem)) => stored.damaged.push(problem),
+            Err(e) => return Err(e),
         }
         stored.files += 1;
         stored.bytes += meta.len();

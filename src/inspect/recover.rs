@@ -59,6 +59,8 @@ pub fn read_manifest(store: &LocalStore) -> Result<Result<Manifest, Damaged>> {
         }
         Err(e) if e.is_not_found() => match directories(store)?.is_empty() {
             true => Ok(Ok(Manifest::default())),
+            // A new store's first cache writes the manifest before its directory.
+            false if path.exists() => read_manifest(store),
             false => damaged(
                 Vec::new(),
                 false,

@@ -34,7 +34,7 @@ pub const QUARANTINE: &str = "quarantine";
 pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Result<Vec<String>> {
     let mut set_aside = set_aside_structure(dir)?;
     if dir.path().symlink_metadata().is_err() {
-        dir.writer(now_ms)?.finish()?;
+        dir.lay_out(now_ms)?;
         set_aside.push(format!(
             "{} was missing: its entries are lost; made it anew, empty",
             dir.path().display()

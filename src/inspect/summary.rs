@@ -319,7 +319,7 @@ fn manifest(summary: &mut FileSummary) -> Result<()> {
 }
 
 fn blob_file(summary: &mut FileSummary) {
-    match blobs::check_blob(&summary.path) {
+    match blobs::check_blob(&summary.path).unwrap_or_else(|e| Err(e.into())) {
         Ok((hash, len)) => {
             summary.field("value bytes", Field::Bytes(len));
             summary.field(

@@ -90,16 +90,23 @@ impl Findings {
             })
     }
 
-    /// The first class with problems, and every problem of that class.
-    pub fn first_class(&self) -> Option<(Class, Vec<&Problem>)> {
-        let class = self.problems.iter().map(|(class, _)| *class).min()?;
-        let problems = self
-            .problems
-            .iter()
-            .filter(|(c, _)| *c == class)
-            .map(|(_, p)| p)
-            .collect();
-        Some((class, problems))
+    /// Every problem, by class in the order they are looked for.
+    pub fn by_class(&self) -> Vec<(Class, Vec<&Problem>)> {
+        let mut classes: Vec<Class> = self.problems.iter().map(|(class, _)| *class).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        classes
+            .into_iter()
+            .map(|class| {
+                let problems = self
+                    .problems
+                    .iter()
+                    .filter(|(c, _)| *c == class)
+                    .map(|(_, p)| p)
+                    .collect();
+                (class, problems)
+            })
+            .collect()
     }
 }
 
@@ -286,10 +293,12 @@ fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<C
             findings.problems.extend(problem.map(|p| (Class::Files, p)));
             return stopped(findings);
         }
-        Err(e) => {
+        Err(e @ crate::Error::Corrupt { .. }) => {
             findings.push(Class::Files, e.into());
             return stopped(findings);
         }
+        // It may be intact: what cannot be read is no damage to repair.
+        Err(e) => return Err(e),
     };
     let snapshot_path = head
         .has_snapshot()

@@ -39,11 +39,27 @@ pub enum Lookup {
 #[derive(Debug, Clone)]
 pub struct CacheDir {
     path: PathBuf,
+    /// Its files live in the runtime folder and are gone after a reboot, so a
+    /// missing directory is an empty cache, not a lost one.
+    volatile: bool,
 }
 
 impl CacheDir {
+    /// A persistent cache's files: its directory is laid out when the cache is
+    /// created, so a missing one is damage.
     pub fn new(path: PathBuf) -> CacheDir {
-        CacheDir { path }
+        CacheDir {
+            path,
+            volatile: false,
+        }
+    }
+
+    /// A volatile cache's files, which a reboot takes away.
+    pub fn volatile(path: PathBuf) -> CacheDir {
+        CacheDir {
+            path,
+            volatile: true,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -92,6 +108,8 @@ impl CacheDir {
         freed
     }
 
+    /// The HEAD file as it is, or `None` when there is none (see
+    /// [`CacheDir::head`] for what a missing one means).
     pub fn read_head(&self) -> Result<Option<Head>> {
         document::read(FileKind::Head, &self.head_path())
     }
@@ -100,12 +118,62 @@ impl CacheDir {
         document::write(FileKind::Head, &self.head_path(), head)
     }
 
+    /// The current head, or `None` when the cache has no files yet. A missing
+    /// HEAD is looked into, only then (a hit costs nothing more): see
+    /// [`CacheDir::headless`].
+    pub fn head(&self) -> Result<Option<Head>> {
+        match self.read_head()? {
+            Some(head) => Ok(Some(head)),
+            None => self.headless(false),
+        }
+    }
+
+    /// What a missing HEAD means: a cache with no files yet (`None`), or
+    /// damage: its directory gone (a persistent cache's is laid out at its
+    /// creation), or journals or snapshots that no HEAD names. Reading such a
+    /// cache as empty would hide its entries and let the next write bury what
+    /// `repair` can rebuild. Unless the caller holds the write lock, a writer
+    /// laying out a fresh cache (HEAD comes last) is waited for, and the head
+    /// it wrote returned.
+    fn headless(&self, locked: bool) -> Result<Option<Head>> {
+        if !self.path.exists() {
+            return match self.volatile {
+                true => Ok(None),
+                false => Err(self.lost()),
+            };
+        }
+        if crate::inspect::target::record_files(&self.path)?.is_empty() {
+            return Ok(None);
+        }
+        if !locked {
+            // A reader that may not take the lock just reads HEAD again.
+            drop(LockGuard::acquire_shared(&self.write_lock_path()));
+            if let Some(head) = self.read_head()? {
+                return Ok(Some(head));
+            }
+        }
+        Err(Error::corrupt(
+            &self.head_path(),
+            0,
+            "missing, but the cache holds snapshot or journal files",
+        ))
+    }
+
+    /// The damage a persistent cache's missing directory is.
+    fn lost(&self) -> Error {
+        Error::corrupt(
+            &self.path,
+            0,
+            "the cache's directory is missing, but the manifest names the cache: its entries are lost",
+        )
+    }
+
     /// A consistent view for reading, taken without any lock, or `None` when the
     /// cache has no files yet. A sync that deletes files mid-open makes it retry.
     pub fn view(&self) -> Result<Option<View>> {
         let mut last_error = None;
         for _ in 0..READ_RETRIES {
-            let Some(head) = self.read_head()? else {
+            let Some(head) = self.head()? else {
                 return Ok(None);
             };
             match self.view_of(head) {
@@ -186,14 +254,29 @@ impl CacheDir {
         })
     }
 
-    /// Takes the write lock, creating the cache's files on first use, and opens
-    /// the active journal (cutting a torn tail).
-    pub fn writer(&self, now_ms: u64) -> Result<Writer<'_>> {
+    /// Lays out a new cache's files: its directory, its first journal, HEAD.
+    pub fn lay_out(&self, now_ms: u64) -> Result<()> {
         fsutil::create_private_dir(&self.path)?;
+        self.writer(now_ms)?.finish().map(drop)
+    }
+
+    /// Takes the write lock, creating a volatile cache's files on first use
+    /// (a persistent cache's are laid out at its creation), and opens the
+    /// active journal (cutting a torn tail). A cache that lost its HEAD is
+    /// refused: a fresh one would bury what `repair` can rebuild.
+    pub fn writer(&self, now_ms: u64) -> Result<Writer<'_>> {
+        match self.volatile {
+            true => fsutil::create_private_dir(&self.path)?,
+            false if !self.path.exists() => return Err(self.lost()),
+            false => {}
+        }
         let lock = LockGuard::acquire(&self.write_lock_path())?;
         let head = match self.read_head()? {
             Some(head) => head,
-            None => self.initialize(now_ms)?,
+            None => match self.headless(true)? {
+                Some(head) => head,
+                None => self.initialize(now_ms)?,
+            },
         };
         let (appender, cut) = Appender::open(&self.journal_path(head.last_journal))?;
         Ok(Writer {
@@ -218,7 +301,7 @@ impl CacheDir {
     pub fn sync_state(&self) -> Result<Option<SyncState>> {
         let mut last_error = None;
         for _ in 0..READ_RETRIES {
-            let Some(head) = self.read_head()? else {
+            let Some(head) = self.head()? else {
                 return Ok(None);
             };
             let state = journal::read_state(&self.journal_path(head.last_journal)).and_then(
@@ -488,6 +571,8 @@ impl View {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
     use crate::local::LocalStore;
     use crate::name::CacheName;
@@ -539,6 +624,32 @@ mod tests {
             blob.copy_to(&mut value).unwrap();
             value
         }
+    }
+
+    /// A writer laying out a fresh cache holds the write lock between its
+    /// first journal and HEAD: a reader then waits for HEAD, and calls the
+    /// cache damaged only when no HEAD comes.
+    #[test]
+    fn a_reader_waits_for_a_writer_laying_out_a_fresh_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = CacheDir::new(dir.path().join("c"));
+        fsutil::create_private_dir(files.path()).unwrap();
+        let lock = LockGuard::acquire(&files.write_lock_path()).unwrap();
+        journal::create(&files.journal_path(1), &JournalHeader::new(1, 1, 0)).unwrap();
+        let reader = std::thread::spawn({
+            let files = files.clone();
+            move || files.head()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        files.write_head(&Head::initial(7)).unwrap();
+        drop(lock);
+        assert_eq!(reader.join().unwrap().unwrap(), Some(Head::initial(7)));
+        fs::remove_file(files.head_path()).unwrap();
+        let damage = files.head().unwrap_err().to_string();
+        assert!(
+            damage.contains("HEAD: damaged at offset 0: missing"),
+            "{damage}"
+        );
     }
 
     #[test]

@@ -19,10 +19,7 @@ impl LocalStore {
         self.update_manifest(|manifest| {
             for name in std::iter::once(root).chain(dependents) {
                 if !manifest.caches.contains_key(name.as_str()) {
-                    self.discard_leftovers(name)?;
-                    manifest
-                        .caches
-                        .insert(name.to_string(), CacheSettings::default());
+                    self.add_cache(manifest, name, CacheSettings::default())?;
                 }
             }
             add_all(&mut manifest.graph, root, dependents)

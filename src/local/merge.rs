@@ -107,7 +107,7 @@ pub fn sync(
             reclaimed: Freed::default(),
         })
     };
-    if dir.read_head()?.is_none() {
+    if dir.head()?.is_none() {
         return report(SyncResult::Clean, None);
     }
     let _sync_lock = match wait {

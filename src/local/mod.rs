@@ -130,11 +130,16 @@ impl LocalStore {
     fn manifest_bytes(&self) -> Result<Option<Vec<u8>>> {
         let path = self.manifest_path();
         match fsutil::read_optional(&path)? {
-            None if self.has_cache_dirs()? => Err(Error::corrupt(
-                &path,
-                0,
-                "missing, but cache directories remain in caches/",
-            )),
+            // A new store's first cache writes the manifest before its
+            // directory: one found after the manifest was missing may be that.
+            None if self.has_cache_dirs()? => match fsutil::read_optional(&path)? {
+                None => Err(Error::corrupt(
+                    &path,
+                    0,
+                    "missing, but cache directories remain in caches/",
+                )),
+                read => Ok(read),
+            },
             read => Ok(read),
         }
     }
@@ -211,7 +216,11 @@ impl LocalStore {
         } else {
             self.root.join("caches")
         };
-        Ok(CacheDir::new(parent.join(name.as_str())))
+        let path = parent.join(name.as_str());
+        Ok(match settings.volatile {
+            true => CacheDir::volatile(path),
+            false => CacheDir::new(path),
+        })
     }
 
     fn cache_in(&self, manifest: &Manifest, name: &CacheName) -> Result<Option<Cache>> {
@@ -283,15 +292,35 @@ impl LocalStore {
         }
         let manifest = self.update_manifest(|manifest| {
             if !manifest.caches.contains_key(name.as_str()) {
-                self.discard_leftovers(name)?;
-                manifest
-                    .caches
-                    .insert(name.to_string(), CacheSettings::default());
+                self.add_cache(manifest, name, CacheSettings::default())?;
             }
             Ok(manifest.clone())
         })?;
         self.cache_in(&manifest, name)?
             .ok_or_else(|| unknown_cache(name))
+    }
+
+    /// Names a new cache in `manifest`, under the store lock, once its files
+    /// are laid out (what a crash in a `drop` left under its name goes
+    /// first), and with them the clock of its autosync rules started. So
+    /// the manifest never names a persistent cache that has no directory:
+    /// a missing one is lost, never merely not written yet.
+    fn add_cache(
+        &self,
+        manifest: &mut Manifest,
+        name: &CacheName,
+        settings: CacheSettings,
+    ) -> Result<()> {
+        self.discard_leftovers(name)?;
+        if !self.manifest_path().exists() {
+            // A new store's (empty) manifest goes first: one missing beside a
+            // cache directory is damage to every reader meanwhile.
+            self.write_manifest(&Manifest::default())?;
+        }
+        self.cache_dir(name, &settings)?
+            .lay_out(self.clock.now_ms())?;
+        manifest.caches.insert(name.to_string(), settings);
+        Ok(())
     }
 
     /// Removes files of a cache that is not in the manifest: what a crash in the

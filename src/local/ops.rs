@@ -327,7 +327,7 @@ impl Store for LocalStore {
         let Some(cache) = self.find(cache)? else {
             return Ok((0, WriteReport::default()));
         };
-        if cache.dir.read_head()?.is_none() {
+        if cache.dir.head()?.is_none() {
             return Ok((0, WriteReport::default()));
         }
         let now = self.clock.now_ms();
@@ -445,17 +445,9 @@ impl Store for LocalStore {
                     )),
                 };
             }
-            self.discard_leftovers(cache)?;
-            manifest.caches.insert(cache.to_string(), settings.clone());
+            self.add_cache(manifest, cache, settings.clone())?;
             Ok(true)
         })?;
-        if created {
-            // Lay out its files now, so the autosync clock starts at creation.
-            self.existing(cache)?
-                .dir
-                .writer(self.clock.now_ms())?
-                .finish()?;
-        }
         Ok(created)
     }
 

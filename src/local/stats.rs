@@ -104,7 +104,7 @@ impl LocalStore {
     /// Zeroes a cache's hit and miss counts.
     pub fn reset_counters(&self, name: &CacheName) -> Result<()> {
         let cache = self.existing(name)?;
-        if cache.dir.read_head()?.is_none() {
+        if cache.dir.head()?.is_none() {
             return Ok(());
         }
         let now = self.clock().now_ms();

@@ -22,6 +22,9 @@ and its hash table from every readable record, and drops entries whose blob is
 missing or damaged. Damaged files go to the cache's quarantine/ folder, never
 deleted. Holds the locks a sync holds, so it is safe beside other commands.
 Prints what it did; a sound cache is left alone (\"nothing to repair\").
+A file it cannot read (a permission refused, an I/O error) may be intact: it
+stops with exit 3 and changes nothing. A cache whose HEAD is gone gets it
+back from its journals and snapshots.
 
 --manifest rebuilds a store manifest that no longer reads back (every command
 then fails) from its parts still intact and the directories under caches/; the

@@ -1,6 +1,6 @@
 //! `cacheman verify`: check every checksum and cross-reference of the store or
-//! of the named caches, read-only; exit 1 with a precise report on the first
-//! class of problem found.
+//! of the named caches, read-only; exit 1 with a precise report of every
+//! problem of every cache.
 
 use std::io::Write;
 
@@ -31,8 +31,10 @@ entry against its blob, and every blob against its BLAKE3 hash. Reads only;
 takes no lock.
 
 Exits 0 when everything is sound, and 1 with the file, offset and fault of
-every problem of the first kind found; `cacheman repair CACHE` recovers, and
-`cacheman repair --manifest` recovers from a damaged manifest.
+every problem of every cache (a cache whose HEAD or the files it names are
+amiss is not read further); `cacheman repair CACHE` recovers, and
+`cacheman repair --manifest` recovers from a damaged manifest. A file that
+cannot be read (a permission refused, an I/O error) is no damage: exit 3.
 A damaged counters file is a note, not a problem (exit 0): hit and miss
 counting is best-effort, no entry is lost, and the next counted read replaces it."
 )]
@@ -53,10 +55,11 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
     let manifest = match recover::read_manifest(&ctx.store)? {
         Ok(manifest) => manifest,
         Err(damaged) => {
-            let code = failed(out, "store", Class::Manifest, &[&damaged.problem])?;
+            let problems = [(Class::Manifest, vec![&damaged.problem])];
+            output::write_all(out, report("store", &problems).as_bytes())?;
             output::flush(out)?;
             say!("hint: {MANIFEST_HINT}");
-            return Ok(code);
+            return Ok(ExitCode::Miss);
         }
     };
     for name in &names {
@@ -64,51 +67,62 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
             return Err(unknown_cache(name));
         }
     }
+    let mut sound = true;
     if names.is_empty() {
         let layout = verify::check_layout(&ctx.store, &manifest)?;
-        if !layout.is_sound() {
-            let unnamed: Vec<&Problem> = layout.problems.iter().map(|(_, p)| p).collect();
-            return failed(out, "store", Class::Layout, &unnamed);
-        }
-        output::write_all(out, notes("store", &layout.notes).as_bytes())?;
+        sound = layout.is_sound();
+        let text = report("store", &layout.by_class()) + &notes("store", &layout.notes);
+        output::write_all(out, text.as_bytes())?;
     }
     let names = match names.is_empty() {
         true => ctx.store.caches()?.into_iter().map(|c| c.name).collect(),
         false => names,
     };
+    let mut damaged = Vec::new();
     for name in &names {
-        let cache = ctx
-            .store
-            .find(name)?
-            .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))?;
-        if cache.settings.volatile && !cache.dir.path().exists() {
-            let line = format!(
-                "{name}: ok (volatile, and empty: its files are gone, as after a reboot)\n"
-            );
-            output::write_all(out, line.as_bytes())?;
-            continue;
+        if !verify_one(ctx, name, out)? {
+            damaged.push(name);
         }
-        let work = verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path());
-        let bar = progress::bar(work, Unit::Bytes, &format!("verifying {name}"));
-        let (findings, counts) = verify::verify_cache(&cache.dir, &bar)?;
-        bar.finish_and_clear();
-        if let Some((class, problems)) = findings.first_class() {
-            let code = failed(out, name.as_str(), class, &problems)?;
-            output::write_all(out, notes(name.as_str(), &findings.notes).as_bytes())?;
-            output::flush(out)?;
-            say!("hint: `cacheman repair {name}` recovers the intact entries");
-            return Ok(code);
-        }
-        let line = format!(
-            "{name}: ok ({}, {}, {})\n{}",
+    }
+    output::flush(out)?;
+    for name in &damaged {
+        say!("hint: `cacheman repair {name}` recovers the intact entries");
+    }
+    match sound && damaged.is_empty() {
+        true => Ok(ExitCode::Success),
+        false => Ok(ExitCode::Miss),
+    }
+}
+
+/// Checks one cache and reports it: ok, or every problem found. Returns
+/// whether it is sound.
+fn verify_one(ctx: &Context, name: &CacheName, out: &mut dyn Write) -> Result<bool> {
+    let cache = ctx
+        .store
+        .find(name)?
+        .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))?;
+    if cache.settings.volatile && !cache.dir.path().exists() {
+        let line =
+            format!("{name}: ok (volatile, and empty: its files are gone, as after a reboot)\n");
+        output::write_all(out, line.as_bytes())?;
+        return Ok(true);
+    }
+    let work = verify::record_bytes(&cache.dir) + blobs::total_bytes(&cache.dir.blobs_path());
+    let bar = progress::bar(work, Unit::Bytes, &format!("verifying {name}"));
+    let (findings, counts) = verify::verify_cache(&cache.dir, &bar)?;
+    bar.finish_and_clear();
+    let mut text = report(name.as_str(), &findings.by_class());
+    if findings.is_sound() {
+        text = format!(
+            "{name}: ok ({}, {}, {})\n",
             output::plural(counts.entries, "entry", "entries"),
             output::plural(counts.journals, "journal", "journals"),
             output::plural(counts.blobs, "blob", "blobs"),
-            notes(name.as_str(), &findings.notes)
         );
-        output::write_all(out, line.as_bytes())?;
     }
-    Ok(ExitCode::Success)
+    text.push_str(&notes(name.as_str(), &findings.notes));
+    output::write_all(out, text.as_bytes())?;
+    Ok(findings.is_sound())
 }
 
 /// One line per note about a cache (or the store).
@@ -119,21 +133,18 @@ fn notes(name: &str, notes: &[Problem]) -> String {
         .collect()
 }
 
-/// Prints the problems of one class and ends with status 1.
-fn failed(
-    out: &mut dyn Write,
-    what: &str,
-    class: Class,
-    problems: &[&Problem],
-) -> Result<ExitCode> {
-    let mut text = format!(
-        "{what}: {} with {}:\n",
-        output::plural(problems.len() as u64, "problem", "problems"),
-        class.describe()
-    );
-    for problem in problems {
-        text.push_str(&format!("  {problem}\n"));
+/// Every problem of a cache (or the store), by class.
+fn report(what: &str, classes: &[(Class, Vec<&Problem>)]) -> String {
+    let mut text = String::new();
+    for (class, problems) in classes {
+        text.push_str(&format!(
+            "{what}: {} with {}:\n",
+            output::plural(problems.len() as u64, "problem", "problems"),
+            class.describe()
+        ));
+        for problem in problems {
+            text.push_str(&format!("  {problem}\n"));
+        }
     }
-    output::write_all(out, text.as_bytes())?;
-    Ok(ExitCode::Miss)
+    text
 }
