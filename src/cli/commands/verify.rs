@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::cli::per_cache::store_exists;
+use crate::cli::per_cache::{PerCache, store_exists};
 use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
@@ -76,11 +76,18 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         true => ctx.store.caches()?.into_iter().map(|c| c.name).collect(),
         false => names,
     };
+    // A cache that cannot be opened (a volatile one whose folder is unsafe)
+    // is reported on its own and the others still verified.
+    let mut each = PerCache::default();
     for name in &names {
-        let cache = ctx
-            .store
-            .find(name)?
-            .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))?;
+        let found = each.run(|| {
+            ctx.store
+                .find(name)?
+                .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))
+        });
+        let Some(cache) = found else {
+            continue;
+        };
         if cache.settings.volatile && !cache.dir.path().exists() {
             let line = format!(
                 "{name}: ok (volatile, and empty: its files are gone, as after a reboot)\n"
@@ -108,7 +115,7 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         );
         output::write_all(out, line.as_bytes())?;
     }
-    Ok(ExitCode::Success)
+    Ok(each.exit_code())
 }
 
 /// One line per note about a cache (or the store).
