@@ -19,7 +19,8 @@ fn answers(stdout: &[u8]) -> Vec<Value> {
 #[test]
 fn a_batch_refuses_what_would_block_or_read_its_stdin() {
     let env = Env::new();
-    let script = "set a k v\nwatch\nwatch a --json\nset a k\nset a k -\nrun -- true\nbatch\nget a k\n";
+    let script =
+        "set a k v\nwatch\nwatch a --json\nset a k\nset a k -\nrun -- true\nbatch\nget a k\n";
     let out = env
         .cmd(["batch"])
         .stdin(script)
@@ -34,6 +35,71 @@ fn a_batch_refuses_what_would_block_or_read_its_stdin() {
         assert_eq!(refused["status"], 2, "{refused}");
     }
     assert!(answers[1]["error"].as_str().unwrap().contains("watch"));
-    assert!(answers[3]["error"].as_str().unwrap().contains("needs a VALUE"));
+    assert!(
+        answers[3]["error"]
+            .as_str()
+            .unwrap()
+            .contains("needs a VALUE")
+    );
     assert_eq!(answers[7]["output"], "v");
+}
+
+#[test]
+fn help_is_a_subcommand_too() {
+    let env = Env::new();
+    env.cmd(["help"]).stdout_contains("Usage: cacheman").run();
+    env.cmd(["help", "get"])
+        .stdout_contains("Usage: cacheman get")
+        .run();
+    env.cmd(["help", "nope"])
+        .usage_error("unrecognized subcommand 'nope'")
+        .run();
+}
+
+#[test]
+fn a_negative_number_is_refused_as_such() {
+    let env = Env::new();
+    env.set("c", "k", "v");
+    let before = env.tree();
+    for (args, option) in [
+        (&["set", "c", "k", "v", "--ttl", "-5s"][..], "--ttl"),
+        (&["create", "b", "--max-bytes", "-1"], "--max-bytes"),
+        (&["create", "b", "--max-entries", "-1"], "--max-entries"),
+        (&["config", "c", "--ttl", "-1h"], "--ttl"),
+        (&["gc", "--max-bytes", "-64K"], "--max-bytes"),
+        (&["set", "c", "k", "v", "--if-epoch", "-1"], "--if-epoch"),
+    ] {
+        let out = env
+            .cmd(args)
+            .usage_error("a negative value is not allowed")
+            .run();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains(option), "{said}");
+        assert!(!said.contains("'-- -"), "{said}");
+    }
+    before.assert_same(&env.tree(), "refused negative values");
+}
+
+#[test]
+fn sizes_count_k_as_1024_and_show_back_exactly() {
+    let env = Env::new();
+    env.cmd(["create", "b", "--max-bytes", "64K"]).run();
+    env.cmd(["create", "d", "--max-bytes", "64KB"]).run();
+    env.cmd(["create", "m", "--max-bytes", "1.5M"]).run();
+    assert_eq!(env.ls_cache("b")["max_bytes"], 65536);
+    assert_eq!(env.ls_cache("d")["max_bytes"], 64000);
+    assert_eq!(env.ls_cache("m")["max_bytes"], 1_572_864);
+    env.cmd(["config", "b"])
+        .stdout_contains("max-bytes:   64 KiB\n")
+        .run();
+    env.cmd(["config", "d"])
+        .stdout_contains("max-bytes:   64 KB\n")
+        .run();
+    env.cmd(["config", "m"])
+        .stdout_contains("max-bytes:   1536 KiB\n")
+        .run();
+    let listing = env.cmd(["ls"]).any_stdout().run().stdout;
+    let rows = common::table(&String::from_utf8(listing).unwrap());
+    assert_eq!(rows[0]["LIMITS"], "64 KiB");
+    assert_eq!(rows[1]["LIMITS"], "64 KB");
 }

@@ -118,7 +118,7 @@ fn to_row(cache: &CacheSummary) -> Vec<String> {
         limits.push(output::plural(n, "entry", "entries"));
     }
     if let Some(b) = s.max_bytes {
-        limits.push(human_bytes(b));
+        limits.push(settings::exact_bytes(b));
     }
     let flags: Vec<&str> = [(s.volatile, "volatile"), (s.durable, "durable")]
         .into_iter()

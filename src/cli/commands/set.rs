@@ -35,7 +35,7 @@ pub struct SetArgs {
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// Expire the entry after this long (30s, 10m, 2h, 1day) or 'never'; default: the cache's TTL
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub ttl: Option<String>,
     /// fsync before returning, so the write survives power loss
     #[arg(long)]
@@ -43,7 +43,7 @@ pub struct SetArgs {
     /// Store only if the cache was not invalidated since TOKEN (from `cacheman
     /// epoch` or `get --with-token`), else exit 1: a value computed before an
     /// invalidation never lands after it
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true, value_parser = parse::token)]
     pub if_epoch: Option<u64>,
 }
 
