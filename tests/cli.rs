@@ -103,3 +103,36 @@ fn sizes_count_k_as_1024_and_show_back_exactly() {
     assert_eq!(rows[0]["LIMITS"], "64 KiB");
     assert_eq!(rows[1]["LIMITS"], "64 KB");
 }
+
+#[test]
+fn init_needs_an_existing_directory() {
+    let env = Env::new().store_via(common::StoreVia::Nothing);
+    let before = env.tree();
+    let missing = env.path("nonexistent/deep");
+    env.cmd(["init"])
+        .arg(&missing)
+        .usage_error("is not an existing directory")
+        .run();
+    before.assert_same(&env.tree(), "init of a missing directory");
+    std::fs::write(env.path("a-file"), "").unwrap();
+    let before_file = env.tree();
+    env.cmd(["init"])
+        .arg(env.path("a-file"))
+        .usage_error("is not an existing directory")
+        .run();
+    before_file.assert_same(&env.tree(), "init of a file");
+}
+
+#[test]
+fn ls_and_stats_agree_on_last_sync() {
+    let env = Env::new();
+    env.cmd(["create", "c"]).run();
+    env.set("c", "k", "v");
+    let stats = |env: &Env| json(&env.cmd(["stats", "c", "--json"]).any_stdout().run().stdout);
+    assert_eq!(env.ls_cache("c")["last_sync"], Value::Null, "never synced");
+    assert_eq!(stats(&env)["last_sync"], Value::Null);
+    env.cmd(["sync", "-q"]).run();
+    let listed = env.ls_cache("c")["last_sync"].clone();
+    assert!(listed.is_string(), "{listed}");
+    assert_eq!(stats(&env)["last_sync"], listed);
+}
