@@ -136,3 +136,37 @@ fn ls_and_stats_agree_on_last_sync() {
     assert!(listed.is_string(), "{listed}");
     assert_eq!(stats(&env)["last_sync"], listed);
 }
+
+#[test]
+fn set_on_a_terminal_says_it_reads_stdin() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+    let env = Env::new();
+    // `script` gives the command a terminal, and passes our pipe on to it.
+    let spawned = Command::new("script")
+        .args(["-qec", &format!("{} set c k", common::BIN), "/dev/null"])
+        .env("CACHEMAN_DIR", env.store())
+        .env("HOME", env.path("home"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut script) = spawned else {
+        eprintln!("no `script` to give the command a terminal: skipped");
+        return;
+    };
+    let mut input = script.stdin.take().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    input.write_all(b"typed\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    input.write_all(b"\x04").unwrap();
+    drop(input);
+    let out = script.wait_with_output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("cacheman: reading the value from stdin; end with Ctrl-D"),
+        "{shown}"
+    );
+    assert_eq!(env.get("c", "k").unwrap(), b"typed\n");
+}

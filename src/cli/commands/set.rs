@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -76,12 +76,21 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
         }
         _ => {
             let mut stdin = std::io::stdin().lock();
+            if let Some(notice) = stdin_notice(stdin.is_terminal()) {
+                say!("{notice}");
+            }
             ctx.store
                 .set(&cache, key, NewValue::Stream(&mut stdin), &options)?
         }
     };
     ctx.after_write(&cache, &report);
     Ok(ExitCode::Success)
+}
+
+/// What to say before reading the value from stdin: on a terminal, a silent
+/// wait would look like a hang.
+fn stdin_notice(is_terminal: bool) -> Option<&'static str> {
+    is_terminal.then_some("cacheman: reading the value from stdin; end with Ctrl-D")
 }
 
 /// Opens a file to read to its end (named `what` in errors), refusing what
