@@ -170,3 +170,33 @@ fn set_on_a_terminal_says_it_reads_stdin() {
     );
     assert_eq!(env.get("c", "k").unwrap(), b"typed\n");
 }
+
+#[test]
+fn a_key_with_a_nul_byte_is_reached_in_base64() {
+    let env = Env::new();
+    // "a\0b" in base64.
+    env.cmd(["set", "c", "YQBi", "nul inside", "--key-base64"])
+        .run();
+    let keys = json(&env.cmd(["keys", "c", "--json"]).any_stdout().run().stdout);
+    assert_eq!(keys, serde_json::json!(["a\u{0}b"]));
+    env.cmd(["get", "c", "YQBi", "--key-base64"])
+        .stdout("nul inside")
+        .run();
+    env.cmd(["get", "c", "YQBi"]).status(1).run();
+    let many = env
+        .cmd(["get", "c", "YQBi", "eA==", "--key-base64", "--json"])
+        .status(1)
+        .any_stdout()
+        .run();
+    let many = json(&many.stdout);
+    assert_eq!(many[0]["key"], "a\u{0}b");
+    assert_eq!(many[1]["key"], "x");
+    env.cmd(["has", "c", "YQBi", "--key-base64"]).run();
+    env.cmd(["del", "c", "YQBi", "--key-base64"]).run();
+    env.cmd(["has", "c", "YQBi", "--key-base64"])
+        .status(1)
+        .run();
+    env.cmd(["get", "c", "not base64!", "--key-base64"])
+        .usage_error("is not base64")
+        .run();
+}

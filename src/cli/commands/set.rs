@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::json::KeyForm;
 use crate::cli::parse;
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
@@ -45,6 +46,8 @@ pub struct SetArgs {
     /// invalidation never lands after it
     #[arg(long, value_name = "TOKEN", allow_hyphen_values = true, value_parser = parse::token)]
     pub if_epoch: Option<u64>,
+    #[command(flatten)]
+    pub key_form: KeyForm,
 }
 
 pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
@@ -59,7 +62,7 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
         durable: args.durable,
         if_epoch: args.if_epoch,
     };
-    let key = args.key.as_bytes();
+    let key = &args.key_form.bytes(&args.key)?;
     let report = match (&args.value, &args.file) {
         (Some(value), _) if value != "-" => {
             ctx.store
