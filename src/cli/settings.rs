@@ -97,7 +97,8 @@ pub fn exact_bytes(bytes: u64) -> String {
     let in_unit = |base: u64, suffix: &str| {
         (1..=UNITS.len() as u32).rev().find_map(|power| {
             let unit = base.checked_pow(power)?;
-            (bytes % unit == 0)
+            bytes
+                .is_multiple_of(unit)
                 .then(|| format!("{} {}{suffix}", bytes / unit, UNITS[power as usize - 1]))
         })
     };
