@@ -200,3 +200,31 @@ fn a_key_with_a_nul_byte_is_reached_in_base64() {
         .usage_error("is not base64")
         .run();
 }
+
+#[test]
+fn every_command_has_examples_in_its_help() {
+    use clap::CommandFactory;
+    let env = Env::new();
+    let whole = cacheman::cli::Cli::command();
+    let mut checked = 0;
+    for sub in whole.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        let out = env
+            .cmd([sub.get_name(), "--help"])
+            .any_stdout()
+            .run()
+            .stdout;
+        let help = String::from_utf8(out).unwrap();
+        let mut lines = help.lines();
+        let example = lines
+            .by_ref()
+            .find(|line| matches!(*line, "Example:" | "Examples:"));
+        let first = lines.next().unwrap_or_default();
+        assert!(
+            example.is_some() && first.starts_with("  ") && first.contains("cacheman"),
+            "`cacheman {} --help` has no example",
+            sub.get_name()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 32, "only {checked} commands");
+}

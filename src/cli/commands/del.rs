@@ -13,6 +13,10 @@ use crate::store::Store;
 
 /// Delete keys; exit 1 if none of them existed
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman del users alice
+  cacheman del users alice bob carol
+  cacheman del blobs YQBi --key-base64       # the key a\\0b")]
 pub struct DelArgs {
     /// The cache
     pub cache: String,

@@ -17,6 +17,9 @@ use crate::watch::{Binding, Pattern, bindings};
 
 /// List the caches with entry counts, sizes and settings
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman ls
+  cacheman ls --json | jq -r '.[] | select(.pending > 0) | .name'")]
 pub struct LsArgs {
     /// Print a JSON array with one object per cache
     #[arg(long)]

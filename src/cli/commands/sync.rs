@@ -13,6 +13,9 @@ use crate::store::{Store, SyncResult};
 
 /// Merge pending changes into each cache's snapshot and fsync it (all caches if none named)
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman sync                     # every cache, before a shutdown say
+  cacheman sync users -q")]
 pub struct SyncArgs {
     /// The caches to sync
     pub caches: Vec<String>,

@@ -34,7 +34,11 @@ Exits 0 when everything is sound, and 1 with the file, offset and fault of
 every problem of the first kind found; `cacheman repair CACHE` recovers, and
 `cacheman repair --manifest` recovers from a damaged manifest.
 A damaged counters file is a note, not a problem (exit 0): hit and miss
-counting is best-effort, no entry is lost, and the next counted read replaces it."
+counting is best-effort, no entry is lost, and the next counted read replaces it.
+
+Examples:
+  cacheman verify
+  cacheman verify users || cacheman repair users"
 )]
 pub struct VerifyArgs {
     /// The caches to check
