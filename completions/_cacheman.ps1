@@ -61,6 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create a .cacheman/ store in DIR, used by every command run below it')
             [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show which store is in use and why')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'cacheman;get' {
@@ -70,6 +71,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--stale-ok', '--stale-ok', [CompletionResultType]::ParameterName, 'Serve a soft-invalidated (stale) value instead of missing')
             [CompletionResult]::new('--with-token', '--with-token', [CompletionResultType]::ParameterName, 'Print the store''s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'First invalidate the cache if its bound files changed (see `cacheman bind`)')
+            [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
@@ -83,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--if-epoch', '--if-epoch', [CompletionResultType]::ParameterName, 'Store only if the cache was not invalidated since TOKEN (from `cacheman epoch` or `get --with-token`), else exit 1: a value computed before an invalidation never lands after it')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync before returning, so the write survives power loss')
+            [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
@@ -92,6 +95,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;del' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
+            [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
@@ -101,6 +105,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;has' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
+            [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
@@ -157,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         'cacheman;create' {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never''')
             [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, least recently used going first; ''none'' lifts it')
-            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB); ''none'' lifts it')
             [CompletionResult]::new('--autosync', '--autosync', [CompletionResultType]::ParameterName, 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync every write before the command returns')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file')
@@ -175,7 +180,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         'cacheman;config' {
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never''')
             [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, least recently used going first; ''none'' lifts it')
-            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB); ''none'' lifts it')
             [CompletionResult]::new('--autosync', '--autosync', [CompletionResultType]::ParameterName, 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync every write before the command returns')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file')
@@ -361,7 +366,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;gc' {
             [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, evicting the least recently used')
-            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -426,6 +431,141 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cacheman;help' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a value; exit 1 on a miss')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a value (from VALUE, --file, or stdin)')
+            [CompletionResult]::new('del', 'del', [CompletionResultType]::ParameterValue, 'Delete keys; exit 1 if none of them existed')
+            [CompletionResult]::new('has', 'has', [CompletionResultType]::ParameterValue, 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List the live keys of a cache, sorted')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command, or replay its stored result when its inputs are unchanged')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the caches with entry counts, sizes and settings')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a cache with settings (writing to a missing cache creates it with defaults)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change a cache''s settings, or (without CACHE) the store''s autosync rules')
+            [CompletionResult]::new('drop', 'drop', [CompletionResultType]::ParameterValue, 'Delete a cache, its settings and all its files')
+            [CompletionResult]::new('clear', 'clear', [CompletionResultType]::ParameterValue, 'Remove every entry of a cache (in constant time), keeping its settings')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Merge pending changes into each cache''s snapshot and fsync it (all caches if none named)')
+            [CompletionResult]::new('depend', 'depend', [CompletionResultType]::ParameterValue, 'Make caches depend on ROOT: invalidating ROOT then invalidates them too')
+            [CompletionResult]::new('undepend', 'undepend', [CompletionResultType]::ParameterValue, 'Remove dependency edges; exit 1 if none of them existed')
+            [CompletionResult]::new('invalidate', 'invalidate', [CompletionResultType]::ParameterValue, 'Invalidate caches and every cache that depends on them')
+            [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Show the dependency graph: an indented tree, Graphviz (--dot) or JSON')
+            [CompletionResult]::new('epoch', 'epoch', [CompletionResultType]::ParameterValue, 'Print the store''s epoch, a token for `set --if-epoch`')
+            [CompletionResult]::new('bind', 'bind', [CompletionResultType]::ParameterValue, 'Bind a cache to files, directories or globs it mirrors')
+            [CompletionResult]::new('unbind', 'unbind', [CompletionResultType]::ParameterValue, 'Remove some or all of a cache''s file bindings')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Invalidate caches when their bound files change (runs in the foreground)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Invalidate the caches whose bound files changed (for cron, git hooks, CI)')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Describe cacheman files and directories without changing them')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check every checksum and cross-reference (the whole store if no cache is named)')
+            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named), and what `run` left behind')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a cache''s entries to stdout, with their creation and expiry times')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Load entries from an export (a file, or stdin), all or nothing')
+            [CompletionResult]::new('batch', 'batch', [CompletionResultType]::ParameterValue, 'Run commands from stdin, one per line, answering each with a JSON line')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create a .cacheman/ store in DIR, used by every command run below it')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show which store is in use and why')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cacheman;help;get' {
+            break
+        }
+        'cacheman;help;set' {
+            break
+        }
+        'cacheman;help;del' {
+            break
+        }
+        'cacheman;help;has' {
+            break
+        }
+        'cacheman;help;keys' {
+            break
+        }
+        'cacheman;help;run' {
+            break
+        }
+        'cacheman;help;ls' {
+            break
+        }
+        'cacheman;help;create' {
+            break
+        }
+        'cacheman;help;config' {
+            break
+        }
+        'cacheman;help;drop' {
+            break
+        }
+        'cacheman;help;clear' {
+            break
+        }
+        'cacheman;help;sync' {
+            break
+        }
+        'cacheman;help;depend' {
+            break
+        }
+        'cacheman;help;undepend' {
+            break
+        }
+        'cacheman;help;invalidate' {
+            break
+        }
+        'cacheman;help;graph' {
+            break
+        }
+        'cacheman;help;epoch' {
+            break
+        }
+        'cacheman;help;bind' {
+            break
+        }
+        'cacheman;help;unbind' {
+            break
+        }
+        'cacheman;help;watch' {
+            break
+        }
+        'cacheman;help;check' {
+            break
+        }
+        'cacheman;help;stats' {
+            break
+        }
+        'cacheman;help;inspect' {
+            break
+        }
+        'cacheman;help;verify' {
+            break
+        }
+        'cacheman;help;repair' {
+            break
+        }
+        'cacheman;help;gc' {
+            break
+        }
+        'cacheman;help;export' {
+            break
+        }
+        'cacheman;help;import' {
+            break
+        }
+        'cacheman;help;batch' {
+            break
+        }
+        'cacheman;help;init' {
+            break
+        }
+        'cacheman;help;info' {
+            break
+        }
+        'cacheman;help;completions' {
+            break
+        }
+        'cacheman;help;help' {
             break
         }
     })

@@ -58,6 +58,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
             cand info 'Show which store is in use and why'
             cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
@@ -66,6 +67,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --stale-ok 'Serve a soft-invalidated (stale) value instead of missing'
             cand --with-token 'Print the store''s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
             cand --check-bindings 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
+            cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
@@ -78,6 +80,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --if-epoch 'Store only if the cache was not invalidated since TOKEN (from `cacheman epoch` or `get --with-token`), else exit 1: a value computed before an invalidation never lands after it'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --durable 'fsync before returning, so the write survives power loss'
+            cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
@@ -86,6 +89,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;del'= {
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
@@ -94,6 +98,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;has'= {
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
+            cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
@@ -146,7 +151,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;create'= {
             cand --ttl 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never'''
             cand --max-entries 'Keep at most N entries, least recently used going first; ''none'' lifts it'
-            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
+            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
             cand --check-bindings 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file'
@@ -163,7 +168,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;config'= {
             cand --ttl 'Default time to live of entries (30s, 10m, 2h, 1day), or ''never'''
             cand --max-entries 'Keep at most N entries, least recently used going first; ''none'' lifts it'
-            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); ''none'' lifts it'
+            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB); ''none'' lifts it'
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
             cand --check-bindings 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file'
@@ -332,7 +337,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;gc'= {
             cand --max-entries 'Keep at most N entries, evicting the least recently used'
-            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)'
+            cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB)'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -391,6 +396,107 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'cacheman;help'= {
+            cand get 'Print a value; exit 1 on a miss'
+            cand set 'Store a value (from VALUE, --file, or stdin)'
+            cand del 'Delete keys; exit 1 if none of them existed'
+            cand has 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing'
+            cand keys 'List the live keys of a cache, sorted'
+            cand run 'Run a command, or replay its stored result when its inputs are unchanged'
+            cand ls 'List the caches with entry counts, sizes and settings'
+            cand create 'Create a cache with settings (writing to a missing cache creates it with defaults)'
+            cand config 'Show or change a cache''s settings, or (without CACHE) the store''s autosync rules'
+            cand drop 'Delete a cache, its settings and all its files'
+            cand clear 'Remove every entry of a cache (in constant time), keeping its settings'
+            cand sync 'Merge pending changes into each cache''s snapshot and fsync it (all caches if none named)'
+            cand depend 'Make caches depend on ROOT: invalidating ROOT then invalidates them too'
+            cand undepend 'Remove dependency edges; exit 1 if none of them existed'
+            cand invalidate 'Invalidate caches and every cache that depends on them'
+            cand graph 'Show the dependency graph: an indented tree, Graphviz (--dot) or JSON'
+            cand epoch 'Print the store''s epoch, a token for `set --if-epoch`'
+            cand bind 'Bind a cache to files, directories or globs it mirrors'
+            cand unbind 'Remove some or all of a cache''s file bindings'
+            cand watch 'Invalidate caches when their bound files change (runs in the foreground)'
+            cand check 'Invalidate the caches whose bound files changed (for cron, git hooks, CI)'
+            cand stats 'Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)'
+            cand inspect 'Describe cacheman files and directories without changing them'
+            cand verify 'Check every checksum and cross-reference (the whole store if no cache is named)'
+            cand repair 'Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files'
+            cand gc 'Collect garbage: expired entries, entries over the limits (least recently used first), orphaned blobs and temporary files (every cache if none named), and what `run` left behind'
+            cand export 'Write a cache''s entries to stdout, with their creation and expiry times'
+            cand import 'Load entries from an export (a file, or stdin), all or nothing'
+            cand batch 'Run commands from stdin, one per line, answering each with a JSON line'
+            cand init 'Create a .cacheman/ store in DIR, used by every command run below it'
+            cand info 'Show which store is in use and why'
+            cand completions 'Print the completion script for a shell'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cacheman;help;get'= {
+        }
+        &'cacheman;help;set'= {
+        }
+        &'cacheman;help;del'= {
+        }
+        &'cacheman;help;has'= {
+        }
+        &'cacheman;help;keys'= {
+        }
+        &'cacheman;help;run'= {
+        }
+        &'cacheman;help;ls'= {
+        }
+        &'cacheman;help;create'= {
+        }
+        &'cacheman;help;config'= {
+        }
+        &'cacheman;help;drop'= {
+        }
+        &'cacheman;help;clear'= {
+        }
+        &'cacheman;help;sync'= {
+        }
+        &'cacheman;help;depend'= {
+        }
+        &'cacheman;help;undepend'= {
+        }
+        &'cacheman;help;invalidate'= {
+        }
+        &'cacheman;help;graph'= {
+        }
+        &'cacheman;help;epoch'= {
+        }
+        &'cacheman;help;bind'= {
+        }
+        &'cacheman;help;unbind'= {
+        }
+        &'cacheman;help;watch'= {
+        }
+        &'cacheman;help;check'= {
+        }
+        &'cacheman;help;stats'= {
+        }
+        &'cacheman;help;inspect'= {
+        }
+        &'cacheman;help;verify'= {
+        }
+        &'cacheman;help;repair'= {
+        }
+        &'cacheman;help;gc'= {
+        }
+        &'cacheman;help;export'= {
+        }
+        &'cacheman;help;import'= {
+        }
+        &'cacheman;help;batch'= {
+        }
+        &'cacheman;help;init'= {
+        }
+        &'cacheman;help;info'= {
+        }
+        &'cacheman;help;completions'= {
+        }
+        &'cacheman;help;help'= {
         }
     ]
     $completions[$command]

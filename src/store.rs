@@ -47,6 +47,9 @@ pub struct CacheSummary {
     /// The caches this one depends on directly, and those depending on it.
     pub roots: Vec<String>,
     pub dependents: Vec<String>,
+    /// Why the cache's files cannot be used (a volatile cache whose folder is
+    /// not this user's private one); its counts are then zero.
+    pub problem: Option<String>,
 }
 
 /// How long a new entry lives.

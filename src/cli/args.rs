@@ -39,8 +39,7 @@ every write, and every second by a running `cacheman batch` or `cacheman watch`.
     name = "cacheman",
     version,
     after_help = AFTER_HELP,
-    max_term_width = 100,
-    disable_help_subcommand = true
+    max_term_width = 100
 )]
 pub struct Cli {
     #[command(flatten)]

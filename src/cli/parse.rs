@@ -5,8 +5,34 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::store::Ttl;
 
+/// Refuses a value written with a minus sign: every number cacheman takes
+/// is zero or more.
+fn not_negative(option: &str, text: &str) -> Result<()> {
+    match is_negative(text) {
+        true => Err(Error::usage(format!(
+            "{option}: {text:?}: a negative value is not allowed"
+        ))),
+        false => Ok(()),
+    }
+}
+
+fn is_negative(text: &str) -> bool {
+    text.trim_start().starts_with('-')
+}
+
+/// An epoch token (from `cacheman epoch`), as clap's value parser.
+pub fn token(text: &str) -> std::result::Result<u64, String> {
+    if is_negative(text) {
+        return Err("a negative value is not allowed".into());
+    }
+    text.trim()
+        .parse()
+        .map_err(|_| "a token is a whole number, as `cacheman epoch` prints".into())
+}
+
 /// A positive duration such as `90s`, `10m` or `1h 30m`.
 pub fn duration(option: &str, text: &str) -> Result<Duration> {
+    not_negative(option, text)?;
     let parsed = humantime::parse_duration(text.trim()).map_err(|e| {
         Error::usage_with_hint(
             format!("{option}: {text:?} is not a duration ({e})"),
@@ -29,13 +55,15 @@ pub fn ttl(text: &str) -> Result<Ttl> {
     duration("--ttl", text).map(Ttl::After)
 }
 
-/// A positive byte size such as `512`, `64K`, `10MB` or `1.5GiB` (`K` and
-/// `KB` are 1000 bytes, `KiB` 1024; up to `E`/`EiB`), below 16 EiB.
+/// A positive byte size such as `512`, `64K`, `10MB` or `1.5GiB`: `K` and
+/// `KiB` are 1024 bytes (as `du -h` and `ls -h` count), `KB` 1000; up to
+/// `E`/`EiB`; below 16 EiB.
 pub fn size(option: &str, text: &str) -> Result<u64> {
+    not_negative(option, text)?;
     let bad = |why: String| {
         Error::usage_with_hint(
             format!("{option}: {text:?} {why}"),
-            "write sizes like 4096, 64K, 10MB or 1GiB",
+            "write sizes like 4096, 64K (64 KiB), 10MB (10^7 bytes) or 1GiB",
         )
     };
     let trimmed = text.trim();
@@ -86,11 +114,11 @@ fn unit_bytes(unit: &str) -> Option<u64> {
     if unit.is_empty() || unit == "b" {
         return Some(1);
     }
-    UNITS.iter().find_map(|&(decimal, binary, power)| {
-        if unit == decimal || unit == format!("{decimal}b") {
-            Some(1000u64.pow(power))
-        } else if unit == binary || unit == format!("{binary}b") {
+    UNITS.iter().find_map(|&(letter, binary, power)| {
+        if unit == letter || unit == binary || unit == format!("{binary}b") {
             Some(1024u64.pow(power))
+        } else if unit == format!("{letter}b") {
+            Some(1000u64.pow(power))
         } else {
             None
         }
@@ -99,6 +127,7 @@ fn unit_bytes(unit: &str) -> Option<u64> {
 
 /// A positive count.
 pub fn count(option: &str, text: &str) -> Result<u64> {
+    not_negative(option, text)?;
     match text.trim().parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
         Ok(_) => Err(Error::usage_with_hint(
@@ -125,6 +154,11 @@ mod tests {
         for bad in ["", "10", "ten minutes", "0s", "-5s"] {
             assert!(duration("--ttl", bad).is_err(), "{bad:?}");
         }
+        let negative = duration("--ttl", "-5s").unwrap_err().to_string();
+        assert!(
+            negative.contains("a negative value is not allowed"),
+            "{negative}"
+        );
     }
 
     #[test]
@@ -137,19 +171,25 @@ mod tests {
     fn sizes() {
         for (text, bytes) in [
             ("4096", 4096),
-            ("64K", 64_000),
+            ("64K", 65536),
+            ("64k", 65536),
             ("64KiB", 65536),
             ("64 kib", 65536),
+            ("64KB", 64_000),
+            ("1M", 1 << 20),
             ("1MB", 1_000_000),
             ("1.5GiB", 1_610_612_736),
-            ("0.5K", 500),
+            ("0.5K", 512),
             ("15EiB", 15 << 60),
             ("18446744073709551615", u64::MAX),
         ] {
             assert_eq!(size("--max-bytes", text).unwrap(), bytes, "{text:?}");
         }
         let error = |text: &str| size("--max-bytes", text).unwrap_err().to_string();
-        for bad in ["", "lots", "-1", "1QB", "1e3", ".5K", "1.2.3", "K"] {
+        for negative in ["-1", "-64K", " -0"] {
+            assert!(error(negative).contains("negative"), "{negative:?}");
+        }
+        for bad in ["", "lots", "1QB", "1e3", ".5K", "1.2.3", "K"] {
             assert!(
                 error(bad).contains("is not a size"),
                 "{bad:?}: {}",
@@ -168,7 +208,7 @@ mod tests {
                 error(huge)
             );
         }
-        for zero in ["0", "0K", "0.0001K"] {
+        for zero in ["0", "0K", "0.0001KB"] {
             assert!(
                 error(zero).contains("more than zero"),
                 "{zero:?}: {}",

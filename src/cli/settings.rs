@@ -13,16 +13,16 @@ use crate::store::{CacheSettings, Ttl};
 #[derive(Debug, Args)]
 pub struct SettingArgs {
     /// Default time to live of entries (30s, 10m, 2h, 1day), or 'never'
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub ttl: Option<String>,
     /// Keep at most N entries, least recently used going first; 'none' lifts it
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub max_entries: Option<String>,
-    /// Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB); 'none' lifts it
-    #[arg(long, value_name = "SIZE")]
+    /// Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB); 'none' lifts it
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub max_bytes: Option<String>,
     /// Autosync rules SECONDS:CHANGES[,...] or 'off'; 'default' follows the store's rules
-    #[arg(long, value_name = "RULES")]
+    #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
     pub autosync: Option<String>,
     /// fsync every write before the command returns
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
@@ -90,6 +90,26 @@ pub fn human_bytes(bytes: u64) -> String {
     bytesize::ByteSize::b(bytes).display().iec().to_string()
 }
 
+/// A size exactly, in the largest unit that divides it (binary first, as `K`
+/// parses): `64K` reads back as `64 KiB`, `64KB` as `64 KB`, `1500` as `1500 B`.
+pub fn exact_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
+    let in_unit = |base: u64, suffix: &str| {
+        (1..=UNITS.len() as u32).rev().find_map(|power| {
+            let unit = base.checked_pow(power)?;
+            bytes
+                .is_multiple_of(unit)
+                .then(|| format!("{} {}{suffix}", bytes / unit, UNITS[power as usize - 1]))
+        })
+    };
+    match bytes {
+        0 => "0 B".into(),
+        _ => in_unit(1024, "iB")
+            .or_else(|| in_unit(1000, "B"))
+            .unwrap_or_else(|| format!("{bytes} B")),
+    }
+}
+
 /// How a cache's autosync rules read: its own, or `default` when it follows the store's.
 pub fn autosync_label(settings: &CacheSettings) -> String {
     settings
@@ -110,4 +130,25 @@ pub fn to_json(settings: &CacheSettings, effective: &Autosync) -> serde_json::Va
         "autosync_is_default": settings.autosync.is_none(),
         "check_bindings": settings.check_bindings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_show_back_exactly() {
+        for (bytes, shown) in [
+            (65536, "64 KiB"),
+            (64_000, "64 KB"),
+            (1 << 20, "1 MiB"),
+            (1_536, "1536 B"),
+            (3_072, "3 KiB"),
+            (1_500, "1500 B"),
+            (15 << 60, "15 EiB"),
+            (u64::MAX, "18446744073709551615 B"),
+        ] {
+            assert_eq!(exact_bytes(bytes), shown, "{bytes}");
+        }
+    }
 }

@@ -121,7 +121,15 @@ fn rebuild(
     directories: &BTreeMap<String, (PathBuf, bool)>,
     damage: Problem,
 ) -> Result<(Manifest, Recovery)> {
-    let mut manifest = Manifest::default();
+    // The volatile folder as recorded, else the one the volatile caches were found in.
+    let found_folder = directories
+        .values()
+        .find(|(_, volatile)| *volatile)
+        .and_then(|(dir, _)| dir.parent().map(Path::to_path_buf));
+    let mut manifest = Manifest {
+        runtime: salvage.runtime.clone().or(found_folder),
+        ..Manifest::default()
+    };
     let mut recovery = Recovery {
         damage,
         quarantined: None,
@@ -216,8 +224,8 @@ fn rebuild(
 fn directories(store: &LocalStore) -> Result<BTreeMap<String, (PathBuf, bool)>> {
     let mut found = BTreeMap::new();
     let volatile = match store.volatile_root() {
-        Ok(root) => target::cache_dirs(&root)?,
-        Err(_) => Vec::new(),
+        Some(root) => target::cache_dirs(&root)?,
+        None => Vec::new(),
     };
     let persistent = target::store_caches(store.root())?;
     for (dir, is_volatile) in volatile

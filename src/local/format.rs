@@ -45,9 +45,13 @@ impl FileKind {
         }
     }
 
-    /// The format version this build writes and reads.
+    /// The newest format version this build writes and reads.
     pub fn version(self) -> u32 {
-        1
+        match self {
+            // Version 2 records the volatile folder; see `manifest`.
+            FileKind::Manifest => 2,
+            _ => 1,
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -91,14 +95,17 @@ impl FileKind {
             ));
         }
         let version = u32_at(buf, 8);
-        if version != self.version() {
+        if !(1..=self.version()).contains(&version) {
             return Err(Error::corrupt(
                 path,
                 8,
                 format!(
-                    "{} format version {version} is not supported (this build reads version {})",
+                    "{} format version {version} is not supported (this build reads {})",
                     self.name(),
-                    self.version()
+                    match self.version() {
+                        1 => "version 1".to_string(),
+                        newest => format!("versions 1 to {newest}"),
+                    }
                 ),
             ));
         }

@@ -29,6 +29,12 @@ impl Head {
         self.generation > 1
     }
 
+    /// When the cache was last synced; `None` when it never was (before its
+    /// first snapshot, `last_sync_ms` is its creation time).
+    pub fn synced_ms(&self) -> Option<u64> {
+        self.has_snapshot().then_some(self.last_sync_ms)
+    }
+
     pub fn journals(&self) -> RangeInclusive<u64> {
         self.generation..=self.last_journal
     }

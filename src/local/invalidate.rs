@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::local::manifest::{Freshness, Manifest};
 use crate::local::record::Op;
-use crate::local::{LocalStore, move_aside, remove_aside, unknown_cache};
+use crate::local::{LocalStore, check_folder, move_aside, remove_aside, unknown_cache};
 use crate::name::CacheName;
 use crate::store::{CacheSettings, InvalidateOptions, Invalidation};
 
@@ -69,8 +69,11 @@ impl LocalStore {
             .caches
             .remove(cache.as_str())
             .ok_or_else(|| unknown_cache(cache))?;
+        let dir = self.cache_dir(cache, &settings, manifest.runtime.as_deref());
+        // A volatile cache whose folder is not this user's private one is
+        // refused before anything changes.
+        check_folder(&settings, &dir, false)?;
         self.write_manifest(&manifest)?;
-        let dir = self.cache_dir(cache, &settings)?;
         let aside = match dir.path().exists() {
             true => Some(move_aside(dir.path())?),
             false => None,

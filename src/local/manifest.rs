@@ -4,7 +4,9 @@
 //! whole cascade of invalidations, say) is all-or-nothing.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,9 @@ pub struct Manifest {
     pub invalidated: BTreeMap<String, Invalidated>,
     /// Per cache, the files it is bound to (`cacheman bind`).
     pub bindings: BTreeMap<String, Binding>,
+    /// The folder holding the volatile caches, recorded when the first one is
+    /// made (`None` before, and in a store written by an older version).
+    pub runtime: Option<PathBuf>,
 }
 
 /// Entries written in an epoch before `hard` are invalid (misses, dropped at the
@@ -94,6 +99,38 @@ pub struct CacheRecord {
     /// The store's default rules and epoch, as in the whole manifest.
     pub autosync: Autosync,
     pub epoch: u64,
+    /// The store's volatile folder, as in the whole manifest.
+    pub runtime: Option<PathBuf>,
+}
+
+/// The first frame's fields: default autosync rules, epoch, volatile folder.
+type StoreFields = (Autosync, u64, Option<PathBuf>);
+
+/// The manifest version without a recorded volatile folder (first frame
+/// `(autosync, epoch)`), which every version of cacheman reads; a manifest
+/// that records one is version 2 (first frame `(autosync, epoch, folder)`),
+/// which an older cacheman refuses instead of looking elsewhere.
+const VERSION_WITHOUT_RUNTIME: u32 = 1;
+
+/// Encodes the first frame in the form its version has.
+fn encode_fields(autosync: &Autosync, epoch: u64, runtime: Option<&Path>) -> Vec<u8> {
+    match runtime {
+        None => codec::encode(&(autosync, epoch)),
+        Some(path) => codec::encode(&(autosync, epoch, path.as_os_str().as_bytes())),
+    }
+}
+
+/// Decodes the first frame of either version (each fills the body exactly,
+/// so one never reads as the other).
+fn decode_fields(body: &[u8]) -> std::result::Result<StoreFields, String> {
+    if let Ok((autosync, epoch, path)) = codec::decode::<(Autosync, u64, Vec<u8>)>(body) {
+        return Ok((
+            autosync,
+            epoch,
+            Some(PathBuf::from(OsString::from_vec(path))),
+        ));
+    }
+    codec::decode::<(Autosync, u64)>(body).map(|(autosync, epoch)| (autosync, epoch, None))
 }
 
 // The file: preamble, then four frames. The first holds the store-wide fields,
@@ -107,7 +144,11 @@ impl Manifest {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         FileKind::Manifest.push_preamble(&mut out);
-        frame::push(&codec::encode(&(&self.autosync, self.epoch)), &mut out);
+        if self.runtime.is_none() {
+            out[8..PREAMBLE_LEN].copy_from_slice(&VERSION_WITHOUT_RUNTIME.to_le_bytes());
+        }
+        let fields = encode_fields(&self.autosync, self.epoch, self.runtime.as_deref());
+        frame::push(&fields, &mut out);
         let mut table = Vec::new();
         for (name, settings) in &self.caches {
             let record = codec::encode(&(settings, self.invalidated(name)));
@@ -124,10 +165,11 @@ impl Manifest {
 
     pub fn decode(bytes: &[u8], path: &Path) -> Result<Manifest> {
         let mut frames = Frames::new(bytes, path)?;
-        let (autosync, epoch): (Autosync, u64) = frames.decode_next()?;
+        let (autosync, epoch, runtime) = frames.decode_fields()?;
         let mut manifest = Manifest {
             autosync,
             epoch,
+            runtime,
             ..Manifest::default()
         };
         let (table, at) = frames.next()?;
@@ -150,19 +192,19 @@ impl Manifest {
     /// (every frame's checksum is still verified).
     pub fn store_fields(bytes: &[u8], path: &Path) -> Result<(Autosync, u64)> {
         let mut frames = Frames::new(bytes, path)?;
-        let fields = frames.decode_next()?;
+        let (autosync, epoch, _) = frames.decode_fields()?;
         frames.next()?;
         frames.next()?;
         frames.next()?;
         frames.finish()?;
-        Ok(fields)
+        Ok((autosync, epoch))
     }
 
     /// One cache's record, without decoding the others or the graph (whose
     /// checksums are still verified).
     pub fn find(bytes: &[u8], path: &Path, name: &str) -> Result<Option<CacheRecord>> {
         let mut frames = Frames::new(bytes, path)?;
-        let (autosync, epoch): (Autosync, u64) = frames.decode_next()?;
+        let (autosync, epoch, runtime) = frames.decode_fields()?;
         let (table, at) = frames.next()?;
         frames.next()?;
         frames.next()?;
@@ -178,6 +220,7 @@ impl Manifest {
                 invalidated,
                 autosync,
                 epoch,
+                runtime,
             }));
         }
         Ok(None)
@@ -201,6 +244,8 @@ impl Manifest {
 pub struct Salvage {
     /// The store's default autosync rules and epoch.
     pub store_fields: Option<(Autosync, u64)>,
+    /// The volatile folder, when the first frame is whole and records one.
+    pub runtime: Option<PathBuf>,
     /// Every cache's settings and invalidation floors.
     pub caches: Option<BTreeMap<String, (CacheSettings, Invalidated)>>,
     pub graph: Option<Graph>,
@@ -247,8 +292,10 @@ impl Manifest {
         fn decode<T: serde::de::DeserializeOwned>(body: Option<&[u8]>) -> Option<T> {
             codec::decode(body?).ok()
         }
+        let fields = store_fields.and_then(|body| decode_fields(body).ok());
         Salvage {
-            store_fields: decode(store_fields),
+            store_fields: fields.clone().map(|(autosync, epoch, _)| (autosync, epoch)),
+            runtime: fields.and_then(|(_, _, runtime)| runtime),
             caches: caches.and_then(|table| {
                 let path = Path::new("");
                 table_rows(table, 0, path)
@@ -297,6 +344,12 @@ impl<'a> Frames<'a> {
     fn decode_next<T: serde::de::DeserializeOwned>(&mut self) -> Result<T> {
         let (body, at) = self.next()?;
         codec::decode(body).map_err(|reason| Error::corrupt(self.path, at, reason))
+    }
+
+    /// The first frame, of either version.
+    fn decode_fields(&mut self) -> Result<StoreFields> {
+        let (body, at) = self.next()?;
+        decode_fields(body).map_err(|reason| Error::corrupt(self.path, at, reason))
     }
 
     fn finish(&self) -> Result<()> {
@@ -410,6 +463,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_volatile_folder_is_recorded_in_version_2_and_read_back() {
+        let plain = manifest().encode();
+        assert_eq!(
+            frame::u32_at(&plain, 8),
+            1,
+            "no folder: readable by older versions"
+        );
+        let mut with_folder = manifest();
+        with_folder.runtime = Some(PathBuf::from("/run/user/7/cacheman-0123456789abcdef"));
+        let bytes = with_folder.encode();
+        assert_eq!(frame::u32_at(&bytes, 8), 2);
+        let path = Path::new("manifest");
+        assert_eq!(Manifest::decode(&bytes, path).unwrap(), with_folder);
+        assert_eq!(Manifest::decode(&plain, path).unwrap(), manifest());
+        let found = Manifest::find(&bytes, path, "a").unwrap().unwrap();
+        assert_eq!(found.runtime, with_folder.runtime);
+        assert_eq!(Manifest::store_fields(&bytes, path).unwrap().1, 7);
+        assert_eq!(Manifest::salvage(&bytes).runtime, with_folder.runtime);
     }
 
     #[test]

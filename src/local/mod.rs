@@ -193,9 +193,30 @@ impl LocalStore {
         Ok(Some(outcome))
     }
 
-    /// The runtime folder holding this store's volatile caches.
-    pub fn volatile_root(&self) -> Result<PathBuf> {
-        volatile::root_for(&self.root)
+    /// The folder holding this store's volatile caches, for listings: the one
+    /// the manifest records (read from a damaged manifest too, when its first
+    /// frame is whole), else where an older version put them; `None` when no
+    /// private folder of this user's is there.
+    pub fn volatile_root(&self) -> Option<PathBuf> {
+        let bytes = fsutil::read_optional(&self.manifest_path()).ok().flatten();
+        let recorded = bytes.and_then(|bytes| Manifest::salvage(&bytes).runtime);
+        Some(self.volatile_folder(recorded.as_deref())).filter(|root| volatile::is_private(root))
+    }
+
+    /// The volatile folder a manifest records, or, for a store that records
+    /// none, the one [`volatile::default_root`] picks.
+    fn volatile_folder(&self, recorded: Option<&Path>) -> PathBuf {
+        recorded.map_or_else(|| volatile::default_root(&self.root), Path::to_path_buf)
+    }
+
+    /// Records (when it is the store's first) and prepares the volatile folder
+    /// for a new volatile cache, under the store lock and before the manifest
+    /// is written, so a folder that cannot be used refuses the creation whole.
+    fn record_volatile_folder(&self, manifest: &mut Manifest) -> Result<()> {
+        let root = self.volatile_folder(manifest.runtime.as_deref());
+        volatile::prepare(&root, true)?;
+        manifest.runtime = Some(root);
+        Ok(())
     }
 
     /// The store lock, which every manifest change holds.
@@ -209,42 +230,46 @@ impl LocalStore {
         fsutil::write_atomic(&self.manifest_path(), &manifest.encode())
     }
 
-    /// The directory holding a cache's files.
-    fn cache_dir(&self, name: &CacheName, settings: &CacheSettings) -> Result<CacheDir> {
-        let parent = if settings.volatile {
-            volatile::root_for(&self.root)?
-        } else {
-            self.root.join("caches")
+    /// The directory holding a cache's files (for a volatile cache, in the
+    /// folder `runtime`, the manifest's record; see [`check_folder`]).
+    fn cache_dir(
+        &self,
+        name: &CacheName,
+        settings: &CacheSettings,
+        runtime: Option<&Path>,
+    ) -> CacheDir {
+        let parent = match settings.volatile {
+            true => self.volatile_folder(runtime),
+            false => self.root.join("caches"),
         };
         let path = parent.join(name.as_str());
-        Ok(match settings.volatile {
+        match settings.volatile {
             true => CacheDir::volatile(path),
             false => CacheDir::new(path),
-        })
+        }
     }
 
-    fn cache_in(&self, manifest: &Manifest, name: &CacheName) -> Result<Option<Cache>> {
-        let Some(settings) = manifest.caches.get(name.as_str()) else {
-            return Ok(None);
-        };
+    fn cache_in(&self, manifest: &Manifest, name: &CacheName) -> Option<Cache> {
+        let settings = manifest.caches.get(name.as_str())?;
         let record = CacheRecord {
             settings: settings.clone(),
             invalidated: manifest.invalidated(name.as_str()),
             autosync: manifest.autosync.clone(),
             epoch: manifest.epoch,
+            runtime: manifest.runtime.clone(),
         };
-        self.cache_from(name, record).map(Some)
+        Some(self.cache_from(name, record))
     }
 
-    fn cache_from(&self, name: &CacheName, record: CacheRecord) -> Result<Cache> {
-        Ok(Cache {
+    fn cache_from(&self, name: &CacheName, record: CacheRecord) -> Cache {
+        Cache {
             name: name.clone(),
             epoch: record.epoch,
             invalidated: record.invalidated,
             autosync: record.settings.autosync.clone().unwrap_or(record.autosync),
-            dir: self.cache_dir(name, &record.settings)?,
+            dir: self.cache_dir(name, &record.settings, record.runtime.as_deref()),
             settings: record.settings,
-        })
+        }
     }
 
     /// The store's epoch, read from the manifest's first frame alone.
@@ -258,36 +283,46 @@ impl LocalStore {
 
     /// A cache, or `None` when it does not exist. Only this cache's record of
     /// the manifest is decoded, so it costs little in a store of many caches.
+    /// A volatile cache's folder is checked (see [`check_folder`]).
     pub fn find(&self, name: &CacheName) -> Result<Option<Cache>> {
+        self.lookup(name, false)
+    }
+
+    /// [`LocalStore::find`], making a volatile cache's missing folder with
+    /// `create` (for a write).
+    fn lookup(&self, name: &CacheName, create: bool) -> Result<Option<Cache>> {
         let path = self.manifest_path();
         let Some(bytes) = self.manifest_bytes()? else {
             return Ok(None);
         };
-        match Manifest::find(&bytes, &path, name.as_str())? {
-            Some(record) => self.cache_from(name, record).map(Some),
-            None => Ok(None),
-        }
+        let Some(record) = Manifest::find(&bytes, &path, name.as_str())? else {
+            return Ok(None);
+        };
+        let cache = self.cache_from(name, record);
+        check_folder(&cache.settings, &cache.dir, create)?;
+        Ok(Some(cache))
     }
 
-    /// Every cache, sorted by name.
+    /// Every cache, sorted by name. A volatile cache's folder is not checked
+    /// here: check it ([`check_folder`]) before using its files.
     pub fn caches(&self) -> Result<Vec<Cache>> {
         let manifest = self.read_manifest()?;
         let mut caches = Vec::with_capacity(manifest.caches.len());
         for name in manifest.caches.keys() {
             let name = CacheName::new(name)?;
-            caches.extend(self.cache_in(&manifest, &name)?);
+            caches.extend(self.cache_in(&manifest, &name));
         }
         Ok(caches)
     }
 
-    /// A cache that must exist.
+    /// A cache that must exist, its folder made if it is volatile and missing.
     fn existing(&self, name: &CacheName) -> Result<Cache> {
-        self.find(name)?.ok_or_else(|| unknown_cache(name))
+        self.lookup(name, true)?.ok_or_else(|| unknown_cache(name))
     }
 
     /// A cache that exists already, or is created with default settings.
     fn existing_or_created(&self, name: &CacheName) -> Result<Cache> {
-        if let Some(cache) = self.find(name)? {
+        if let Some(cache) = self.lookup(name, true)? {
             return Ok(cache);
         }
         let manifest = self.update_manifest(|manifest| {
@@ -296,8 +331,11 @@ impl LocalStore {
             }
             Ok(manifest.clone())
         })?;
-        self.cache_in(&manifest, name)?
-            .ok_or_else(|| unknown_cache(name))
+        let cache = self
+            .cache_in(&manifest, name)
+            .ok_or_else(|| unknown_cache(name))?;
+        check_folder(&cache.settings, &cache.dir, true)?;
+        Ok(cache)
     }
 
     /// Names a new cache in `manifest`, under the store lock, once its files
@@ -311,31 +349,44 @@ impl LocalStore {
         name: &CacheName,
         settings: CacheSettings,
     ) -> Result<()> {
-        self.discard_leftovers(name)?;
+        if settings.volatile {
+            self.record_volatile_folder(manifest)?;
+        }
+        self.discard_leftovers(manifest, name)?;
         if !self.manifest_path().exists() {
             // A new store's (empty) manifest goes first: one missing beside a
             // cache directory is damage to every reader meanwhile.
             self.write_manifest(&Manifest::default())?;
         }
-        self.cache_dir(name, &settings)?
+        self.cache_dir(name, &settings, manifest.runtime.as_deref())
             .lay_out(self.clock.now_ms())?;
         manifest.caches.insert(name.to_string(), settings);
         Ok(())
     }
 
     /// Removes files of a cache that is not in the manifest: what a crash in the
-    /// middle of a `drop` left behind. Runs under the store lock.
-    fn discard_leftovers(&self, name: &CacheName) -> Result<()> {
+    /// middle of a `drop` left behind (in the volatile folder only when it is
+    /// this user's and private). Runs under the store lock.
+    fn discard_leftovers(&self, manifest: &Manifest, name: &CacheName) -> Result<()> {
         let persistent = self.root.join("caches").join(name.as_str());
-        let volatile = volatile::root_for(&self.root)
-            .ok()
-            .map(|root| root.join(name.as_str()));
+        let folder = self.volatile_folder(manifest.runtime.as_deref());
+        let volatile = volatile::is_private(&folder).then(|| folder.join(name.as_str()));
         for dir in std::iter::once(persistent).chain(volatile) {
             if dir.symlink_metadata().is_ok() {
                 discard_dir(&dir)?;
             }
         }
         Ok(())
+    }
+}
+
+/// Checks that a volatile cache's folder is this user's and private (with
+/// `create`, making it when missing) before any of its files is read or
+/// written. Listings call it per cache, so such a folder fails only its caches.
+pub fn check_folder(settings: &CacheSettings, dir: &CacheDir, create: bool) -> Result<()> {
+    match (settings.volatile, dir.path().parent()) {
+        (true, Some(folder)) => volatile::prepare(folder, create),
+        _ => Ok(()),
     }
 }
 

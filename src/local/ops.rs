@@ -15,7 +15,7 @@ use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
-use crate::local::{Cache, INLINE_MAX, LocalStore, blob, counters, unknown_cache};
+use crate::local::{Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::store::{
     CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
@@ -180,7 +180,9 @@ impl LocalStore {
     pub fn autosync_due(&self) -> Result<Vec<CacheName>> {
         let now = self.clock.now_ms();
         let mut synced = Vec::new();
-        for cache in self.caches()? {
+        // A volatile cache whose folder is unsafe is left alone: using it
+        // reports why.
+        for cache in self.usable_caches()? {
             let Some(state) = cache.dir.sync_state()? else {
                 continue;
             };
@@ -200,7 +202,7 @@ impl LocalStore {
     /// When the next autosync rule could fire in any cache, if no more changes arrive.
     pub fn next_autosync_ms(&self) -> Result<Option<u64>> {
         let mut next: Option<u64> = None;
-        for cache in self.caches()? {
+        for cache in self.usable_caches()? {
             if let Some(state) = cache.dir.sync_state()?
                 && let Some(at) = cache
                     .autosync
@@ -210,6 +212,13 @@ impl LocalStore {
             }
         }
         Ok(next)
+    }
+
+    /// Every cache whose files can be used (see [`check_folder`]).
+    fn usable_caches(&self) -> Result<Vec<Cache>> {
+        let mut caches = self.caches()?;
+        caches.retain(|cache| check_folder(&cache.settings, &cache.dir, false).is_ok());
+        Ok(caches)
     }
 }
 
@@ -377,10 +386,15 @@ impl Store for LocalStore {
                 .dependents(cache.name.as_str())
                 .map(String::from)
                 .collect();
-            let (entries, bytes, pending, last_sync_ms) = match cache.dir.view()? {
+            let problem = check_folder(&cache.settings, &cache.dir, false).err();
+            let view = match problem {
+                None => cache.dir.view()?,
+                Some(_) => None,
+            };
+            let (entries, bytes, pending, last_sync_ms) = match view {
                 Some(view) => {
                     let (entries, bytes) = view.totals()?;
-                    (entries, bytes, view.pending(), Some(view.head.last_sync_ms))
+                    (entries, bytes, view.pending(), view.head.synced_ms())
                 }
                 None => (0, 0, 0, None),
             };
@@ -394,6 +408,7 @@ impl Store for LocalStore {
                 last_sync_ms,
                 roots,
                 dependents,
+                problem: problem.map(|e| e.to_string()),
             });
         }
         Ok(out)

@@ -92,7 +92,7 @@ impl LocalStore {
         })?;
         stats.pending = view.pending();
         // A cache's first snapshot is its first sync's (HEAD's time is its creation until then).
-        stats.last_sync_ms = view.head.has_snapshot().then_some(view.head.last_sync_ms);
+        stats.last_sync_ms = view.head.synced_ms();
         stats.journal_bytes = view
             .journals
             .iter()

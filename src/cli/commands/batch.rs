@@ -30,8 +30,9 @@ const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
 Each answer is one JSON line, in order:
   {\"line\": 1, \"status\": 0, \"output\": \"...\"}
   {\"line\": 2, \"status\": 2, \"error\": \"...\", \"hint\": \"...\"}
-Output that is not UTF-8 appears as {\"bytes\": \"<base64>\"}. `set` needs a VALUE
-or --file here, since stdin carries the commands.
+Output that is not UTF-8 appears as {\"bytes\": \"<base64>\"}. Since stdin carries
+the commands, `set` needs a VALUE or --file here and `import` a FILE; `run`,
+`watch` and `batch` are refused (each answers with an error line).
 
 The batch exits 0 if every command succeeded or missed, else with the highest
 status seen. It checks the autosync rules every second and syncs in the
@@ -160,28 +161,66 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
             "--no-stats applies to the whole batch, not to one line",
         ));
     }
-    match &cli.command {
-        Command::Batch(_) => return Err(Error::usage("a batch cannot run another batch")),
-        Command::Import(import) if import.file.as_ref().is_none_or(|f| f.as_os_str() == "-") => {
-            return Err(Error::usage_with_hint(
-                "import in a batch needs a FILE",
-                "stdin carries the batch's commands",
-            ));
-        }
-        Command::Run(_) => {
-            return Err(Error::usage(
-                "a batch cannot run commands; call `cacheman run` directly",
-            ));
-        }
-        Command::Set(set) if set.file.is_none() && set.value.as_ref().is_none_or(|v| v == "-") => {
-            return Err(Error::usage_with_hint(
-                "set in a batch needs a VALUE or --file",
-                "stdin carries the batch's commands",
-            ));
-        }
-        _ => {}
+    if let Some(refusal) = refusal(&cli.command) {
+        return Err(refusal);
     }
     let mut output = Vec::new();
     let code = commands::dispatch(ctx, cli.command, &mut output)?;
     Ok((code, output))
+}
+
+/// Why a command cannot run as a line of a batch: it would read stdin (which
+/// carries the batch's commands), run until stopped, or start other programs.
+/// Every subcommand is named, so a new one needs a decision here.
+fn refusal(command: &Command) -> Option<Error> {
+    let stdin = |message: &str| {
+        Some(Error::usage_with_hint(
+            message,
+            "stdin carries the batch's commands",
+        ))
+    };
+    match command {
+        Command::Batch(_) => Some(Error::usage("a batch cannot run another batch")),
+        Command::Run(_) => Some(Error::usage(
+            "a batch cannot run commands; call `cacheman run` directly",
+        )),
+        Command::Watch(_) => Some(Error::usage(
+            "a batch cannot watch: `cacheman watch` runs until stopped; start it on its own",
+        )),
+        Command::Import(import) if import.file.as_ref().is_none_or(|f| f.as_os_str() == "-") => {
+            stdin("import in a batch needs a FILE")
+        }
+        Command::Set(set) if set.file.is_none() && set.value.as_ref().is_none_or(|v| v == "-") => {
+            stdin("set in a batch needs a VALUE or --file")
+        }
+        Command::Import(_)
+        | Command::Set(_)
+        | Command::Get(_)
+        | Command::Del(_)
+        | Command::Has(_)
+        | Command::Keys(_)
+        | Command::Ls(_)
+        | Command::Create(_)
+        | Command::Config(_)
+        | Command::Drop(_)
+        | Command::Clear(_)
+        | Command::Sync(_)
+        | Command::Depend(_)
+        | Command::Undepend(_)
+        | Command::Invalidate(_)
+        | Command::Graph(_)
+        | Command::Epoch(_)
+        | Command::Bind(_)
+        | Command::Unbind(_)
+        | Command::Check(_)
+        | Command::Stats(_)
+        | Command::Inspect(_)
+        | Command::Verify(_)
+        | Command::Repair(_)
+        | Command::Gc(_)
+        | Command::Export(_)
+        | Command::Init(_)
+        | Command::Info(_)
+        | Command::Completions(_) => None,
+    }
 }

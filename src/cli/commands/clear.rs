@@ -10,6 +10,8 @@ use crate::store::Store;
 
 /// Remove every entry of a cache (in constant time), keeping its settings
 #[derive(Debug, Args)]
+#[command(after_help = "Example:
+  cacheman clear thumbs             # empty, with its TTL, limits and edges kept")]
 pub struct ClearArgs {
     /// The cache
     pub cache: String,

@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, args: ConfigArgs, out: &mut dyn Write) -> Result<ExitC
             "ttl:         {}\nmax-entries: {}\nmax-bytes:   {}\nautosync:    {effective}{source}\ndurable:     {}\nvolatile:    {}\ncheck-bindings: {}\n",
             settings::human_ttl(current.ttl_ms),
             limit(current.max_entries, |n| n.to_string()),
-            limit(current.max_bytes, settings::human_bytes),
+            limit(current.max_bytes, settings::exact_bytes),
             yes_no(current.durable),
             yes_no(current.volatile),
             yes_no(current.check_bindings),

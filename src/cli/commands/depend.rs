@@ -25,6 +25,8 @@ pub struct DependArgs {
 
 /// Remove dependency edges; exit 1 if none of them existed
 #[derive(Debug, Args)]
+#[command(after_help = "Example:
+  cacheman undepend sources objects # invalidating sources leaves objects alone")]
 pub struct UndependArgs {
     /// The cache depended on
     pub root: String,

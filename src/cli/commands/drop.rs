@@ -10,6 +10,9 @@ use crate::store::Store;
 
 /// Delete a cache, its settings and all its files
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman drop sessions
+  cacheman drop sources --force     # also removes the edges of caches depending on it")]
 pub struct DropArgs {
     /// The cache
     pub cache: String,

@@ -14,7 +14,9 @@ use crate::store::Store;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Take the token before computing a value; the set is refused (exit 1) if
-anything it would write to was invalidated meanwhile:
+anything it would write to was invalidated meanwhile.
+
+Example:
   token=$(cacheman epoch)
   value=$(slow-computation)
   cacheman set objects main.o \"$value\" --if-epoch \"$token\""

@@ -35,10 +35,10 @@ pub struct GcArgs {
     /// The caches to collect
     pub caches: Vec<String>,
     /// Keep at most N entries, evicting the least recently used
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub max_entries: Option<String>,
-    /// Keep at most this many key and value bytes (4096, 64K, 10MB, 1GiB)
-    #[arg(long, value_name = "SIZE")]
+    /// Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB)
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub max_bytes: Option<String>,
 }
 

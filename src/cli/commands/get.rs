@@ -1,5 +1,6 @@
 //! `cacheman get`: print a value exactly as stored, or many as JSON.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -8,7 +9,8 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use crate::cli::context::Context;
-use crate::cli::{json, output};
+use crate::cli::json::{self, KeyForm};
+use crate::cli::output;
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
@@ -48,29 +50,33 @@ pub struct GetArgs {
     /// First invalidate the cache if its bound files changed (see `cacheman bind`)
     #[arg(long)]
     pub check_bindings: bool,
+    #[command(flatten)]
+    pub key_form: KeyForm,
 }
 
 pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
+    let keys = args
+        .keys
+        .iter()
+        .map(|key| args.key_form.bytes(key))
+        .collect::<Result<Vec<_>>>()?;
     if args.check_bindings {
         crate::watch::check_before_read(&ctx.store, &cache)?;
     }
     let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {
-        return many(&ctx.store, &cache, &args, token, out);
+        return many(&ctx.store, &cache, &args, &keys, token, out);
     }
-    let [key] = args.keys.as_slice() else {
+    let [key] = keys.as_slice() else {
         return Err(Error::usage_with_hint(
-            format!(
-                "{} keys given; plain output holds one value",
-                args.keys.len()
-            ),
+            format!("{} keys given; plain output holds one value", keys.len()),
             "add --json to fetch several keys at once",
         ));
     };
     let hit = ctx
         .store
-        .get(&cache, key.as_bytes())?
+        .get(&cache, key)?
         .filter(|hit| args.stale_ok || !hit.stale);
     if let Some(token) = token {
         writeln!(out, "{token}").map_err(output::stdout_error)?;
@@ -89,13 +95,13 @@ fn many(
     store: &dyn Store,
     cache: &CacheName,
     args: &GetArgs,
+    keys: &[Cow<'_, [u8]>],
     token: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
-    let mut results = Vec::with_capacity(args.keys.len());
+    let mut results = Vec::with_capacity(keys.len());
     let mut all_hit = true;
-    for key in &args.keys {
-        let key = key.as_bytes();
+    for key in keys {
         let mut item = match store
             .get(cache, key)?
             .filter(|hit| args.stale_ok || !hit.stale)

@@ -1,11 +1,11 @@
 //! `cacheman has`: answer by exit status whether a key is present.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
 
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::json::KeyForm;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
@@ -21,11 +21,14 @@ pub struct HasArgs {
     /// The key
     #[arg(value_parser = clap::value_parser!(OsString))]
     pub key: OsString,
+    #[command(flatten)]
+    pub key_form: KeyForm,
 }
 
 pub fn run(ctx: &Context, args: HasArgs) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
-    Ok(match ctx.store.get(&cache, args.key.as_bytes())? {
+    let key = args.key_form.bytes(&args.key)?;
+    Ok(match ctx.store.get(&cache, &key)? {
         Some(hit) if !hit.stale => ExitCode::Success,
         _ => ExitCode::Miss,
     })

@@ -13,6 +13,9 @@ use crate::store::Store;
 
 /// Show which store is in use and why
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman info
+  du -sh \"$(cacheman info --path)\"")]
 pub struct InfoArgs {
     /// Print only the store's path
     #[arg(long, conflicts_with = "json")]

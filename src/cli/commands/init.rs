@@ -5,15 +5,18 @@ use clap::Args;
 use std::path::PathBuf;
 
 use crate::cli::context::Context;
-use crate::error::{IoContext, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::local::{fsutil, trusted};
 use crate::resolve::PROJECT_DIR;
 
 /// Create a .cacheman/ store in DIR, used by every command run below it
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman init                   # .cacheman/ in the working directory
+  cacheman init ~/src/app         # in another project (the directory must exist)")]
 pub struct InitArgs {
-    /// Where to put .cacheman/ [default: the working directory]
+    /// Where to put .cacheman/, an existing directory [default: the working directory]
     pub dir: Option<PathBuf>,
 }
 
@@ -22,6 +25,13 @@ pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
         Some(dir) => dir,
         None => std::env::current_dir().at(&PathBuf::from("."))?,
     };
+    // As `git init` needs its target's parent: a typo makes nothing.
+    if !base.is_dir() {
+        return Err(Error::usage_with_hint(
+            format!("{} is not an existing directory", base.display()),
+            "create it first, or run `cacheman init` inside it",
+        ));
+    }
     // Named canonically (its files are opened with no link followed), and
     // refused when it exists but is not the user's own.
     let store = trusted::open_root(&base.join(PROJECT_DIR))?;

@@ -72,8 +72,8 @@ pub fn run(ctx: &Context, args: InspectArgs, out: &mut dyn Write) -> Result<Exit
                 }
                 // The volatile caches too, which live in the runtime folder.
                 let volatile = match LocalStore::new(&path).volatile_root() {
-                    Ok(root) => target::cache_dirs(&root)?,
-                    Err(_) => Vec::new(),
+                    Some(root) => target::cache_dirs(&root)?,
+                    None => Vec::new(),
                 };
                 for cache in target::store_caches(&path)?.into_iter().chain(volatile) {
                     let name = cache.file_name().unwrap_or_default().to_string_lossy();

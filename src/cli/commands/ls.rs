@@ -17,6 +17,9 @@ use crate::watch::{Binding, Pattern, bindings};
 
 /// List the caches with entry counts, sizes and settings
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman ls
+  cacheman ls --json | jq -r '.[] | select(.pending > 0) | .name'")]
 pub struct LsArgs {
     /// Print a JSON array with one object per cache
     #[arg(long)]
@@ -58,7 +61,13 @@ pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode>
             .collect();
         output::write_all(out, output::table(&header, &rows).as_bytes())?;
     }
-    Ok(ExitCode::Success)
+    // A cache whose files cannot be used is listed, and why is said on stderr.
+    let mut code = ExitCode::Success;
+    for (cache, problem) in caches.iter().filter_map(|c| Some((c, c.problem.as_ref()?))) {
+        say!("cacheman: error: cache '{}': {problem}", cache.name);
+        code = ExitCode::Store;
+    }
+    Ok(code)
 }
 
 fn to_json(cache: &CacheSummary) -> serde_json::Value {
@@ -74,6 +83,9 @@ fn to_json(cache: &CacheSummary) -> serde_json::Value {
     });
     if let (Some(object), Some(fields)) = (object.as_object_mut(), fields.as_object()) {
         object.extend(fields.clone());
+    }
+    if let Some(problem) = &cache.problem {
+        object["problem"] = json!(problem);
     }
     object
 }
@@ -109,17 +121,24 @@ fn to_row(cache: &CacheSummary) -> Vec<String> {
         limits.push(output::plural(n, "entry", "entries"));
     }
     if let Some(b) = s.max_bytes {
-        limits.push(human_bytes(b));
+        limits.push(settings::exact_bytes(b));
     }
     let flags: Vec<&str> = [(s.volatile, "volatile"), (s.durable, "durable")]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
         .collect();
+    let count = |n: u64| match cache.problem {
+        Some(_) => "?".to_string(),
+        None => n.to_string(),
+    };
     vec![
         cache.name.to_string(),
-        cache.entries.to_string(),
-        human_bytes(cache.bytes),
-        cache.pending.to_string(),
+        count(cache.entries),
+        match cache.problem {
+            Some(_) => "?".to_string(),
+            None => human_bytes(cache.bytes),
+        },
+        count(cache.pending),
         human_ttl(s.ttl_ms),
         dash_if_empty(limits.join(", ")),
         autosync_label(s),

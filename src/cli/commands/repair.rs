@@ -32,7 +32,11 @@ damaged file goes to STORE/quarantine/. What was damaged is lost, and said:
 the settings of every cache (back to the defaults), the dependencies (depend
 them again), the file bindings (bind them again). When the invalidation floors
 or the bindings are lost, every cache is invalidated, so that no entry
-invalidated before the damage can be served again."
+invalidated before the damage can be served again.
+
+Examples:
+  cacheman repair users
+  cacheman repair --manifest"
 )]
 pub struct RepairArgs {
     /// The cache to repair

@@ -2,13 +2,14 @@
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::json::KeyForm;
 use crate::cli::parse;
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
@@ -35,7 +36,7 @@ pub struct SetArgs {
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// Expire the entry after this long (30s, 10m, 2h, 1day) or 'never'; default: the cache's TTL
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub ttl: Option<String>,
     /// fsync before returning, so the write survives power loss
     #[arg(long)]
@@ -43,8 +44,10 @@ pub struct SetArgs {
     /// Store only if the cache was not invalidated since TOKEN (from `cacheman
     /// epoch` or `get --with-token`), else exit 1: a value computed before an
     /// invalidation never lands after it
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true, value_parser = parse::token)]
     pub if_epoch: Option<u64>,
+    #[command(flatten)]
+    pub key_form: KeyForm,
 }
 
 pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
@@ -59,7 +62,7 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
         durable: args.durable,
         if_epoch: args.if_epoch,
     };
-    let key = args.key.as_bytes();
+    let key = &args.key_form.bytes(&args.key)?;
     let report = match (&args.value, &args.file) {
         (Some(value), _) if value != "-" => {
             ctx.store
@@ -76,12 +79,21 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
         }
         _ => {
             let mut stdin = std::io::stdin().lock();
+            if let Some(notice) = stdin_notice(stdin.is_terminal()) {
+                say!("{notice}");
+            }
             ctx.store
                 .set(&cache, key, NewValue::Stream(&mut stdin), &options)?
         }
     };
     ctx.after_write(&cache, &report);
     Ok(ExitCode::Success)
+}
+
+/// What to say before reading the value from stdin: on a terminal, a silent
+/// wait would look like a hang.
+fn stdin_notice(is_terminal: bool) -> Option<&'static str> {
+    is_terminal.then_some("cacheman: reading the value from stdin; end with Ctrl-D")
 }
 
 /// Opens a file to read to its end (named `what` in errors), refusing what

@@ -4,6 +4,7 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::output;
+use crate::cli::per_cache::PerCache;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::local::unknown_cache;
@@ -12,6 +13,9 @@ use crate::store::{Store, SyncResult};
 
 /// Merge pending changes into each cache's snapshot and fsync it (all caches if none named)
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cacheman sync                     # every cache, before a shutdown say
+  cacheman sync users -q")]
 pub struct SyncArgs {
     /// The caches to sync
     pub caches: Vec<String>,
@@ -31,8 +35,13 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
         existing_caches(ctx, &args.caches)?
     };
     let quiet = args.quiet || args.background;
+    // A cache that cannot be synced (a volatile one whose folder is unsafe)
+    // is reported on its own and the others still synced.
+    let mut each = PerCache::default();
     for cache in &caches {
-        let (result, report) = ctx.store.sync(cache, !args.background)?;
+        let Some((result, report)) = each.run(|| ctx.store.sync(cache, !args.background)) else {
+            continue;
+        };
         ctx.after_write(cache, &report);
         if quiet {
             continue;
@@ -61,7 +70,7 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::Success)
+    Ok(each.exit_code())
 }
 
 /// The named caches, refusing a bad or unknown name before anything is done.

@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::output;
-use crate::cli::per_cache::store_exists;
+use crate::cli::per_cache::{PerCache, store_exists};
 use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
@@ -36,7 +36,11 @@ amiss is not read further); `cacheman repair CACHE` recovers, and
 `cacheman repair --manifest` recovers from a damaged manifest. A file that
 cannot be read (a permission refused, an I/O error) is no damage: exit 3.
 A damaged counters file is a note, not a problem (exit 0): hit and miss
-counting is best-effort, no entry is lost, and the next counted read replaces it."
+counting is best-effort, no entry is lost, and the next counted read replaces it.
+
+Examples:
+  cacheman verify
+  cacheman verify users || cacheman repair users"
 )]
 pub struct VerifyArgs {
     /// The caches to check
@@ -78,9 +82,12 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
         true => ctx.store.caches()?.into_iter().map(|c| c.name).collect(),
         false => names,
     };
+    // A cache that cannot be opened (a volatile one whose folder is unsafe)
+    // is reported on its own and the others still verified.
+    let mut each = PerCache::default();
     let mut damaged = Vec::new();
     for name in &names {
-        if !verify_one(ctx, name, out)? {
+        if each.run(|| verify_one(ctx, name, out)) == Some(false) {
             damaged.push(name);
         }
     }
@@ -88,9 +95,10 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
     for name in &damaged {
         say!("hint: `cacheman repair {name}` recovers the intact entries");
     }
-    match sound && damaged.is_empty() {
-        true => Ok(ExitCode::Success),
-        false => Ok(ExitCode::Miss),
+    match (each.exit_code(), sound && damaged.is_empty()) {
+        (ExitCode::Success, true) => Ok(ExitCode::Success),
+        (ExitCode::Success, false) => Ok(ExitCode::Miss),
+        (failed, _) => Ok(failed),
     }
 }
 

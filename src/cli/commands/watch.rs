@@ -52,7 +52,12 @@ Examples:
 )]
 pub struct WatchArgs {
     /// How long bound files must stay quiet before their caches are invalidated
-    #[arg(long, value_name = "DURATION", default_value = "100ms")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "100ms",
+        allow_hyphen_values = true
+    )]
     pub debounce: String,
     /// Log actions as JSON lines
     #[arg(long)]
