@@ -14,6 +14,9 @@ use std::path::Path;
 use std::process::{Child, ChildStderr, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
+use cacheman::local::codec;
+use cacheman::run::outputs::{Kind, Meta};
+use cacheman::run::transcript::{self, Tag};
 use common::{Env, Noise, eventually};
 
 /// A shell step that counts its runs in `count` (in the working directory).
@@ -1030,6 +1033,142 @@ fn a_hit_whose_outputs_cannot_be_restored_runs_the_command() {
         (Some(0), &b"built\n"[..])
     );
     assert_eq!(runs(&env), 2, "run instead of replayed");
+}
+
+/// `result/HEX`: the entry `run` stores the result of these arguments under.
+fn result_entry(env: &Env, args: &[&str], script: &str) -> String {
+    let out = output(run_sh(env, &[&["--print-key"], args].concat(), script));
+    format!(
+        "result/{}",
+        String::from_utf8(out.stdout).unwrap().trim_end()
+    )
+}
+
+/// The bytes of a forged result that prints `forged` and restores `entries`
+/// (each file holding `pwned`), built with the library as an attacker would.
+fn forged_result(entries: &[(&str, Kind)]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    transcript::write_header(&mut bytes, u64::MAX).unwrap();
+    transcript::write_frame(&mut bytes, Tag::Stdout, b"forged\n").unwrap();
+    for (path, kind) in entries {
+        let meta = Meta {
+            path: path.as_bytes().to_vec(),
+            kind: kind.clone(),
+            mode: 0o644,
+            mtime_ns: 0,
+        };
+        transcript::write_frame(&mut bytes, Tag::Output, &codec::encode(&meta)).unwrap();
+        if *kind == Kind::File {
+            transcript::write_frame(&mut bytes, Tag::Content, b"pwned\n").unwrap();
+        }
+    }
+    transcript::write_frame(&mut bytes, Tag::Status, &[0]).unwrap();
+    bytes
+}
+
+/// A path in `<root>/outside/`, a directory created empty, beside the working
+/// directory: what a forged result aims at.
+fn outside(env: &Env, name: &str) -> String {
+    fs::create_dir(env.path("outside")).unwrap();
+    env.path("outside").join(name).to_str().unwrap().to_owned()
+}
+
+/// Checks that a call meeting a forged result warned once, ran the command
+/// (its `runs` so far), wrote nothing at `outside`, and stored a fresh result
+/// that the next call replays quietly.
+fn assert_refused_and_replaced(env: &Env, args: &[&str], script: &str, runs_so_far: usize) {
+    let out = output(run_sh(env, args, script));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one warning: {stderr}");
+    assert!(stderr.starts_with("cacheman: warning: "), "{stderr}");
+    assert!(stderr.contains("running the command"), "{stderr}");
+    assert_eq!(
+        (out.status.code(), &out.stdout[..]),
+        (Some(0), &b"built\n"[..])
+    );
+    assert_eq!(runs(env), runs_so_far, "the command ran");
+    assert!(
+        fs::read_dir(env.path("outside")).unwrap().next().is_none(),
+        "nothing was written outside"
+    );
+    let hit = output(run_sh(env, args, script));
+    assert_eq!(
+        (&hit.stdout[..], &hit.stderr[..]),
+        (&b"built\n"[..], &b""[..])
+    );
+    assert_eq!(
+        runs(env),
+        runs_so_far,
+        "the fresh result replaced the forged one"
+    );
+}
+
+#[test]
+fn an_imported_result_restoring_an_undeclared_path_is_refused_and_replaced() {
+    let env = Env::new();
+    let evil = &outside(&env, "EVIL-escape");
+    // The attacker runs a command declaring the outside path, exports the
+    // cache, renames the result to the key of a harmless command, imports it.
+    let theirs = ["--output", evil];
+    output(run_sh(&env, &theirs, &format!("echo pwned > {evil}")));
+    fs::remove_file(evil).unwrap();
+    let ours = ["--output", "harmless.txt"];
+    let script = format!("{COUNTED}; echo harmless > harmless.txt; echo built");
+    let exported = env.cmd(["export", "run"]).any_stdout().run().stdout;
+    let exported = String::from_utf8(exported).unwrap();
+    let (from, to) = (
+        result_entry(&env, &theirs, &format!("echo pwned > {evil}")),
+        result_entry(&env, &ours, &script),
+    );
+    assert!(exported.contains(&from), "{exported}");
+    env.cmd(["import", "run"])
+        .stdin(exported.replace(&from, &to))
+        .any_stdout()
+        .any_stderr()
+        .run();
+    assert_refused_and_replaced(&env, &ours, &script, 1);
+    assert_eq!(
+        fs::read(env.path("work/harmless.txt")).unwrap(),
+        b"harmless\n"
+    );
+}
+
+#[test]
+fn a_forged_result_never_restores_outside_a_declared_directory() {
+    let env = Env::new();
+    let absolute = &outside(&env, "escaped");
+    let args = ["--output", "dir"];
+    let script = format!("{COUNTED}; mkdir -p dir; echo fresh > dir/f; echo built");
+    let entry = result_entry(&env, &args, &script);
+    let to_outside = Kind::Symlink(b"../../outside".to_vec());
+    let forgeries: [&[(&str, Kind)]; 5] = [
+        &[
+            ("dir", Kind::Dir),
+            ("dir/../../outside/escaped", Kind::File),
+        ],
+        &[("dir", Kind::Dir), (absolute, Kind::File)],
+        &[("dir/../../outside/escaped", Kind::Dir)],
+        // A link the result makes in the declared directory, then a file through it.
+        &[
+            ("dir", Kind::Dir),
+            ("dir/link", to_outside),
+            ("dir/link/escaped", Kind::File),
+        ],
+        // A file through a link found on disk in the declared directory.
+        &[("dir", Kind::Dir), ("dir/planted/escaped", Kind::File)],
+    ];
+    for (n, forged) in forgeries.iter().enumerate() {
+        let _ = fs::remove_dir_all(env.path("work/dir"));
+        fs::create_dir(env.path("work/dir")).unwrap();
+        std::os::unix::fs::symlink("../../outside", env.path("work/dir/planted")).unwrap();
+        fs::write(env.path("forged"), forged_result(forged)).unwrap();
+        let file = env.path("forged");
+        env.cmd([OsStr::new("set"), OsStr::new("run"), OsStr::new(&entry)])
+            .arg("--file")
+            .arg(&file)
+            .run();
+        assert_refused_and_replaced(&env, &args, &script, n + 1);
+    }
 }
 
 #[test]

@@ -282,20 +282,34 @@ impl Memo<'_> {
 
     /// Replays a stored result: its outputs first, then its streams; keeps
     /// newly trusted input hashes for next time. `None` when the outputs could
-    /// not be restored (said on stderr): the caller runs the command instead.
+    /// not be restored, or the result names one this call did not declare (said
+    /// on stderr): the caller runs the command instead, and its result replaces
+    /// this one.
     fn replay(&self, keyed: &Keyed<'_>, hit: Hit, out: &mut dyn Write) -> Result<Option<u8>> {
         let key = result_key(&keyed.key);
         let failed = |e: ReplayError| e.into_error(&keyed.request.cache, &key);
         replay::verify(&hit.value).map_err(failed)?;
-        let status = if keyed.request.outputs.is_empty() {
+        let declared = &keyed.request.outputs;
+        match replay::check_outputs(&hit.value, declared) {
+            Err(ReplayError::Refused(reason)) => {
+                warn(format_args!(
+                    "{} is not replayed: {reason}; running the command",
+                    shown_key(&keyed.request.cache, &key)
+                ));
+                return Ok(None);
+            }
+            checked => checked.map_err(failed)?,
+        }
+        let status = if declared.is_empty() {
             None
         } else {
-            match replay::restore_outputs(&hit.value) {
+            match replay::restore_outputs(&hit.value, declared) {
                 Ok(status) => Some(status),
                 Err(e) => {
                     let why = match e {
                         ReplayError::Failed(e) => e.to_string(),
                         ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
+                        ReplayError::Refused(reason) => reason,
                     };
                     warn(format_args!(
                         "the stored outputs cannot be restored ({why}); running the command"
