@@ -18,6 +18,7 @@ use cacheman::local::codec;
 use cacheman::run::outputs::{Kind, Meta};
 use cacheman::run::transcript::{self, Tag};
 use common::{Env, Noise, eventually};
+use rustix::process::{Pid, Signal, kill_process};
 
 /// A shell step that counts its runs in `count` (in the working directory).
 const COUNTED: &str = "echo run >> count";
@@ -591,6 +592,93 @@ fn exit_statuses_125_126_127_and_128_plus_n() {
         assert_eq!(out.status.code(), Some(128 + 15));
     }
     assert_eq!(runs(&env), 2, "a signal is never cached");
+}
+
+/// Sends `signal` to a started `cacheman run`.
+fn signal(child: &Child, signal: Signal) {
+    kill_process(Pid::from_child(child), signal).unwrap();
+}
+
+/// True while a process has this PID (reaped, as `run` reaps its command).
+fn alive(pid: &str) -> bool {
+    Path::new("/proc").join(pid.trim()).exists()
+}
+
+/// The PID the `n`th run of [`HELD`] noted, once it did.
+fn pid_of_run(env: &Env, n: usize) -> Option<String> {
+    fs::read_to_string(env.path(format!("work/pid.{n}")))
+        .ok()
+        .filter(|pid| pid.ends_with('\n'))
+}
+
+/// A step that notes its PID in `pid.N` (N counting its runs) and, while the
+/// file `hold` exists, sleeps (as that PID) instead of printing `done`.
+const HELD: &str = "echo run >> count; n=$(wc -l < count); echo $$ > pid.$n; \
+                    [ -e hold ] && exec sleep 30; echo done";
+
+#[test]
+fn sigterm_reaches_the_command_and_frees_its_waiters_storing_nothing() {
+    let env = Env::new();
+    fs::write(env.path("work/hold"), "").unwrap();
+    let holder = Running(vec![spawn_piped(run_sh(&env, &[], HELD))]);
+    eventually(Duration::from_secs(10), "the command to start", || {
+        pid_of_run(&env, 1).is_some()
+    });
+    let waiter = Running(vec![spawn_piped(run_sh(&env, &[], HELD))]);
+    eventually(Duration::from_secs(10), "a run to wait", || {
+        lock_waiters(&env) == 1
+    });
+    for (n, running) in [holder, waiter].into_iter().enumerate() {
+        if n == 1 {
+            // The holder stored nothing: its waiter runs the command itself.
+            eventually(Duration::from_secs(10), "the waiter to run it", || {
+                pid_of_run(&env, 2).is_some()
+            });
+        }
+        signal(&running.0[0], Signal::TERM);
+        let out = running.finish("the run to end on SIGTERM").remove(0);
+        assert_eq!(out.status.code(), Some(143), "{out:?}");
+        let pid = pid_of_run(&env, n + 1).unwrap();
+        eventually(Duration::from_secs(2), "the command to be gone", || {
+            !alive(&pid)
+        });
+    }
+    fs::remove_file(env.path("work/hold")).unwrap();
+    let after = output(run_sh(&env, &[], HELD));
+    assert_eq!(after.stdout, b"done\n");
+    assert_eq!(runs(&env), 3, "a miss: nothing was stored");
+}
+
+#[test]
+fn a_command_that_traps_the_signal_exits_as_it_chooses_and_nothing_is_stored() {
+    let env = Env::new();
+    fs::write(env.path("work/hold"), "").unwrap();
+    let script = format!(
+        "{COUNTED}; trap 'echo trapped; exit 0' INT TERM HUP; touch started; \
+         while [ -e hold ]; do sleep 0.05; done; echo done"
+    );
+    for (n, sent) in [Signal::INT, Signal::TERM, Signal::HUP]
+        .into_iter()
+        .enumerate()
+    {
+        let _ = fs::remove_file(env.path("work/started"));
+        let running = Running(vec![spawn_piped(run_sh(&env, &[], &script))]);
+        eventually(Duration::from_secs(10), "the command to start", || {
+            env.path("work/started").exists()
+        });
+        signal(&running.0[0], sent);
+        let out = running.finish("the run to end").remove(0);
+        assert_eq!(
+            (out.status.code(), &out.stdout[..]),
+            (Some(0), &b"trapped\n"[..]),
+            "{sent:?}"
+        );
+        assert_eq!(runs(&env), n + 1);
+    }
+    fs::remove_file(env.path("work/hold")).unwrap();
+    let after = output(run_sh(&env, &[], &script));
+    assert_eq!(after.stdout, b"done\n");
+    assert_eq!(runs(&env), 4, "a miss: nothing was stored");
 }
 
 #[test]

@@ -373,7 +373,7 @@ impl Memo<'_> {
         };
         let complete = match capture {
             Capture::ShowFailed(e) => return Err(e),
-            Capture::CallerLeft => return Ok((code, false)),
+            Capture::CallerLeft | Capture::Interrupted => return Ok((code, false)),
             _ if !keep => return Ok((code, false)),
             Capture::Complete => Ok(()),
             Capture::Incomplete(e) => Err(e).at(&spool.path),
