@@ -112,14 +112,99 @@ fn a_hit_replays_stdout_and_stderr_in_the_order_they_were_written() {
         File::create(env.path(format!("work/go{}", n + 1))).unwrap();
     }
     assert!(child.wait().unwrap().success());
-    let (hit, status) = merged(&env, run_sh(&env, &[], &script), "hit");
-    assert_eq!(status, Some(0));
+    let entry = result_entry(&env, &[], &script);
+    let expected = [
+        (Tag::Stdout, "out1\n"),
+        (Tag::Stderr, "err2\n"),
+        (Tag::Stdout, "out3\n"),
+        (Tag::Stderr, "err4\n"),
+    ];
+    assert_eq!(
+        stored_chunks(&env, &entry),
+        expected.map(|(tag, text)| (tag, text.as_bytes().to_vec())),
+        "the result keeps the order of the writes, and a replay writes it in order"
+    );
+    let hit = output(run_sh(&env, &[], &script));
     assert_eq!(runs(&env), 1, "a hit");
     assert_eq!(
-        String::from_utf8_lossy(&hit),
-        "out1\nerr2\nout3\nerr4\n",
-        "the replay keeps the order of the writes"
+        (&hit.stdout[..], &hit.stderr[..]),
+        (&b"out1\nout3\n"[..], &b"err2\nerr4\n"[..])
     );
+}
+
+/// The stdout, stderr and merged chunks of a stored result, in their order.
+fn stored_chunks(env: &Env, entry: &str) -> Vec<(Tag, Vec<u8>)> {
+    let value = env.get("run", entry).expect("a stored result");
+    let mut input = &value[..];
+    transcript::read_header(&mut input).unwrap();
+    let mut chunks = Vec::new();
+    while let Some((tag, len)) = transcript::read_frame_head(&mut input).unwrap() {
+        let (payload, rest) = input.split_at(len as usize);
+        if matches!(tag, Tag::Stdout | Tag::Stderr | Tag::Merged) {
+            chunks.push((tag, payload.to_vec()));
+        }
+        input = rest;
+    }
+    chunks
+}
+
+/// A step writing five lines to stdout and five to stderr, back to back, in turn.
+const ALTERNATING: &str = "for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done";
+
+/// What [`ALTERNATING`] prints on one file.
+const INTERLEAVED: &str = "out1\nerr1\nout2\nerr2\nout3\nerr3\nout4\nerr4\nout5\nerr5\n";
+
+#[test]
+fn on_one_file_back_to_back_writes_keep_their_order_live_and_replayed() {
+    let env = Env::new();
+    for n in 0..30 {
+        let key = n.to_string();
+        for (what, name) in [("run", "miss"), ("replayed", "hit")] {
+            let (shown, status) = merged(&env, run_sh(&env, &["--key", &key], ALTERNATING), name);
+            assert_eq!(status, Some(0));
+            assert_eq!(
+                String::from_utf8_lossy(&shown),
+                INTERLEAVED,
+                "{what}, key {n}"
+            );
+        }
+    }
+    let (key, _) = merged(
+        &env,
+        run_sh(&env, &["--print-key", "--key", "0"], ALTERNATING),
+        "key",
+    );
+    let entry = format!("result/{}", String::from_utf8(key).unwrap().trim_end());
+    let stored: Vec<Tag> = stored_chunks(&env, &entry)
+        .into_iter()
+        .map(|(tag, _)| tag)
+        .collect();
+    assert!(stored.iter().all(|tag| *tag == Tag::Merged), "{stored:?}");
+}
+
+#[test]
+fn merged_and_separate_streams_are_different_results() {
+    let env = Env::new();
+    let script = format!("{COUNTED}; {ALTERNATING}");
+    let (merged_key, _) = merged(&env, run_sh(&env, &["--print-key"], &script), "key");
+    let apart_key = output(run_sh(&env, &["--print-key"], &script)).stdout;
+    assert_ne!(merged_key, apart_key);
+    let (shown, _) = merged(&env, run_sh(&env, &[], &script), "merged");
+    assert_eq!(String::from_utf8_lossy(&shown), INTERLEAVED);
+    let apart = output(run_sh(&env, &["--explain"], &script));
+    assert_eq!(runs(&env), 2, "a miss: the streams are apart now");
+    let stderr = String::from_utf8_lossy(&apart.stderr);
+    assert!(
+        stderr.contains("explain: stdout and stderr are now apart"),
+        "{stderr}"
+    );
+    for hit in [apart, output(run_sh(&env, &[], &script))] {
+        assert_eq!(hit.stdout, b"out1\nout2\nout3\nout4\nout5\n");
+        assert!(String::from_utf8_lossy(&hit.stderr).ends_with("err1\nerr2\nerr3\nerr4\nerr5\n"));
+    }
+    let (shown, _) = merged(&env, run_sh(&env, &[], &script), "merged");
+    assert_eq!(String::from_utf8_lossy(&shown), INTERLEAVED);
+    assert_eq!(runs(&env), 2, "each is replayed as it was stored");
 }
 
 #[test]

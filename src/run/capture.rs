@@ -3,7 +3,8 @@
 //! to the caller and into the transcript in the order the loop read it, so
 //! writes to the two streams keep their order whenever the loop read the first
 //! before the second was made (writes closer together than that cannot be told
-//! apart by any reader that keeps the streams separate). SIGINT, SIGTERM and
+//! apart by any reader that keeps the streams separate). When the caller has
+//! them on one file, the command gets one pipe for both: their order is its own. SIGINT, SIGTERM and
 //! SIGHUP sent to cacheman meanwhile are passed on to the command.
 
 use std::fs::File;
@@ -14,6 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
 use rustix::event::{PollFd, PollFlags, poll};
+use rustix::fs::{FileType, Stat, fstat};
 use rustix::io::Errno;
 use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
@@ -119,6 +121,17 @@ fn wait_relaying(child: &mut Child, relay: &mut Relay) -> io::Result<ExitStatus>
     Ok(status)
 }
 
+/// True when cacheman's stdout and stderr are one file (`2>&1`, or one
+/// terminal): then the command gets one pipe for both.
+pub fn streams_merged() -> bool {
+    let (Ok(out), Ok(err)) = (fstat(io::stdout()), fstat(io::stderr())) else {
+        return false;
+    };
+    let is_char = |st: &Stat| FileType::from_raw_mode(st.st_mode) == FileType::CharacterDevice;
+    let same_file = (out.st_dev, out.st_ino) == (err.st_dev, err.st_ino);
+    same_file || (is_char(&out) && is_char(&err) && out.st_rdev == err.st_rdev)
+}
+
 /// Whether a captured run may be stored, as far as its capture goes.
 #[derive(Debug)]
 pub enum Capture {
@@ -144,30 +157,48 @@ struct Pipe {
     shown: bool,
 }
 
-/// Runs, streaming output live to `out` and stderr and appending it as frames
-/// to `transcript` in the order it was read.
-pub fn run_captured(
-    command: &mut Command,
-    out: &mut dyn Write,
-    transcript: &mut dyn Write,
-) -> io::Result<(Outcome, Capture)> {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut relay = Relay::install()?;
-    let mut child = match start(command) {
-        Ok(child) => child,
-        Err(outcome) => return Ok((outcome, Capture::Complete)),
-    };
-    let pipe = |tag, fd: Option<OwnedFd>| {
+impl Pipe {
+    fn new(tag: Tag, fd: Option<OwnedFd>) -> Option<Pipe> {
         fd.map(|fd| Pipe {
             tag,
             file: File::from(fd),
             shown: true,
         })
+    }
+}
+
+/// Runs, streaming output live to `out` and stderr (or all of it to `out`
+/// when `merged`) and appending it as frames to `transcript` in the order it
+/// was read.
+pub fn run_captured(
+    command: &mut Command,
+    out: &mut dyn Write,
+    transcript: &mut dyn Write,
+    merged: bool,
+) -> io::Result<(Outcome, Capture)> {
+    let one_pipe = if merged {
+        let (read, write) = io::pipe()?;
+        command.stdout(write.try_clone()?).stderr(write);
+        Some(OwnedFd::from(read))
+    } else {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        None
     };
-    let mut pipes = [
-        pipe(Tag::Stdout, child.stdout.take().map(OwnedFd::from)),
-        pipe(Tag::Stderr, child.stderr.take().map(OwnedFd::from)),
-    ];
+    let mut relay = Relay::install()?;
+    let started = start(command);
+    // Our copies of the one pipe's write end: the command holds its own.
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = match started {
+        Ok(child) => child,
+        Err(outcome) => return Ok((outcome, Capture::Complete)),
+    };
+    let mut pipes = match one_pipe {
+        Some(fd) => [Pipe::new(Tag::Merged, Some(fd)), None],
+        None => [
+            Pipe::new(Tag::Stdout, child.stdout.take().map(OwnedFd::from)),
+            Pipe::new(Tag::Stderr, child.stderr.take().map(OwnedFd::from)),
+        ],
+    };
     let mut live = Live::new(out);
     let mut capture = Capture::Complete;
     let mut buf = vec![0; CHUNK];

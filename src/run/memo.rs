@@ -46,6 +46,9 @@ pub struct Request {
     pub explain: bool,
     /// Be the background refresher of a stale result.
     pub refresh: bool,
+    /// The caller's stdout and stderr are one file: the command gets one pipe
+    /// for both, and its result is another than with them apart.
+    pub merged: bool,
 }
 
 /// Where results go and what to do after a write.
@@ -215,6 +218,7 @@ impl Memo<'_> {
                 .iter()
                 .map(|o| o.as_os_str().as_bytes().to_vec())
                 .collect(),
+            merged: request.merged,
         };
         Ok(Keyed {
             request,
@@ -364,7 +368,8 @@ impl Memo<'_> {
         transcript::write_header(&mut spool, fresh_ms).at(&spool.path)?;
         let mut command = self.command(keyed)?;
         let (outcome, capture) =
-            capture::run_captured(&mut command, out, &mut spool).at(Path::new(&request.argv[0]))?;
+            capture::run_captured(&mut command, out, &mut spool, request.merged)
+                .at(Path::new(&request.argv[0]))?;
         let code = outcome.code();
         let keep = match outcome {
             Outcome::Exited(0) => true,

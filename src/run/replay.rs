@@ -95,7 +95,7 @@ pub fn restore_outputs(value: &Value, declared: &[PathBuf]) -> Result<u8, Replay
     loop {
         let (tag, len) = next_frame(&mut input)?;
         match tag {
-            Tag::Stdout | Tag::Stderr => skip(&mut input, len)?,
+            Tag::Stdout | Tag::Stderr | Tag::Merged => skip(&mut input, len)?,
             Tag::Output => {
                 let meta = read_meta(&mut input, len)?;
                 if meta.kind == Kind::File {
@@ -136,7 +136,7 @@ pub fn replay_streams(
     loop {
         let (tag, len) = next_frame(&mut input)?;
         match (tag, status) {
-            (Tag::Stdout | Tag::Stderr, _) => {
+            (Tag::Stdout | Tag::Stderr | Tag::Merged, _) => {
                 let mut payload = (&mut input).take(len);
                 loop {
                     let n = read_some(&mut payload, &mut buf)?;
