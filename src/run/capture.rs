@@ -4,8 +4,9 @@
 //! writes to the two streams keep their order whenever the loop read the first
 //! before the second was made (writes closer together than that cannot be told
 //! apart by any reader that keeps the streams separate). When the caller has
-//! them on one file, the command gets one pipe for both: their order is its own. SIGINT, SIGTERM and
-//! SIGHUP sent to cacheman meanwhile are passed on to the command.
+//! them on one file, the command gets one pipe for both: their order is its
+//! own. SIGINT, SIGTERM and SIGHUP sent to cacheman meanwhile are passed on to
+//! the command.
 
 use std::fs::File;
 use std::io::{self, Read, Write};

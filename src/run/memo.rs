@@ -24,7 +24,7 @@ use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
 use crate::run::warn;
-use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
+use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Value, WriteReport};
 
 /// What the caller asked for.
 #[derive(Debug, Clone)]
@@ -293,8 +293,7 @@ impl Memo<'_> {
         let key = result_key(&keyed.key);
         let failed = |e: ReplayError| e.into_error(&keyed.request.cache, &key);
         replay::verify(&hit.value).map_err(failed)?;
-        let declared = &keyed.request.outputs;
-        match replay::check_outputs(&hit.value, declared) {
+        match replay::check_outputs(&hit.value, &keyed.request.outputs) {
             Err(ReplayError::Refused(reason)) => {
                 warn(format_args!(
                     "{} is not replayed: {reason}; running the command",
@@ -304,23 +303,8 @@ impl Memo<'_> {
             }
             checked => checked.map_err(failed)?,
         }
-        let status = if declared.is_empty() {
-            None
-        } else {
-            match replay::restore_outputs(&hit.value, declared) {
-                Ok(status) => Some(status),
-                Err(e) => {
-                    let why = match e {
-                        ReplayError::Failed(e) => e.to_string(),
-                        ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
-                        ReplayError::Refused(reason) => reason,
-                    };
-                    warn(format_args!(
-                        "the stored outputs cannot be restored ({why}); running the command"
-                    ));
-                    return Ok(None);
-                }
-            }
+        let Some(status) = restore_outputs(&hit.value, &keyed.request.outputs) else {
+            return Ok(None);
         };
         let code = match replay::replay_streams(&hit.value, out, status).map_err(failed)? {
             Replayed::Status(code) => code,
@@ -452,6 +436,29 @@ impl Memo<'_> {
         let cache = &keyed.request.cache;
         if let Err(e) = Notes::new(self.root).write(cache, &keyed.parts.argv_id(), &note) {
             warn(format_args!("the note for --explain was not saved: {e}"));
+        }
+    }
+}
+
+/// Restores the declared outputs of a result: `Some` of its exit status (known
+/// once they are restored; `None` when none are declared), or `None` when they
+/// cannot be restored (said on stderr).
+fn restore_outputs(value: &Value, declared: &[PathBuf]) -> Option<Option<u8>> {
+    if declared.is_empty() {
+        return Some(None);
+    }
+    match replay::restore_outputs(value, declared) {
+        Ok(status) => Some(Some(status)),
+        Err(e) => {
+            let why = match e {
+                ReplayError::Failed(e) => e.to_string(),
+                ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
+                ReplayError::Refused(reason) => reason,
+            };
+            warn(format_args!(
+                "the stored outputs cannot be restored ({why}); running the command"
+            ));
+            None
         }
     }
 }

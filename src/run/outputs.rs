@@ -354,6 +354,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_declared_paths_and_plain_names_beneath_them_are_located() {
+        let paths = [PathBuf::from("out.txt"), PathBuf::from("gen/")];
+        let declared = Declared(&paths);
+        let located = |p: &str| {
+            declared
+                .locate(Path::new(p))
+                .map(|(_, below)| below.to_owned())
+        };
+        assert_eq!(located("out.txt").unwrap(), Path::new(""));
+        assert_eq!(located("gen").unwrap(), Path::new(""));
+        assert_eq!(located("gen/a/b").unwrap(), Path::new("a/b"));
+        for refused in [
+            "/tmp/EVIL",
+            "gen/../x",
+            "gen/a/../../x",
+            "out.txt/../x",
+            "other",
+            "gen2/a",
+        ] {
+            assert!(located(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
     fn a_temporary_name_gives_its_writer() {
         let tmp = temp_sibling(Path::new("out/a.cacheman-x.bin"));
         let name = tmp.file_name().unwrap().as_bytes();
