@@ -14,7 +14,11 @@ use std::path::Path;
 use std::process::{Child, ChildStderr, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
+use cacheman::local::codec;
+use cacheman::run::outputs::{Kind, Meta};
+use cacheman::run::transcript::{self, Tag};
 use common::{Env, Noise, eventually};
+use rustix::process::{Pid, Signal, kill_process};
 
 /// A shell step that counts its runs in `count` (in the working directory).
 const COUNTED: &str = "echo run >> count";
@@ -108,14 +112,99 @@ fn a_hit_replays_stdout_and_stderr_in_the_order_they_were_written() {
         File::create(env.path(format!("work/go{}", n + 1))).unwrap();
     }
     assert!(child.wait().unwrap().success());
-    let (hit, status) = merged(&env, run_sh(&env, &[], &script), "hit");
-    assert_eq!(status, Some(0));
+    let entry = result_entry(&env, &[], &script);
+    let expected = [
+        (Tag::Stdout, "out1\n"),
+        (Tag::Stderr, "err2\n"),
+        (Tag::Stdout, "out3\n"),
+        (Tag::Stderr, "err4\n"),
+    ];
+    assert_eq!(
+        stored_chunks(&env, &entry),
+        expected.map(|(tag, text)| (tag, text.as_bytes().to_vec())),
+        "the result keeps the order of the writes, and a replay writes it in order"
+    );
+    let hit = output(run_sh(&env, &[], &script));
     assert_eq!(runs(&env), 1, "a hit");
     assert_eq!(
-        String::from_utf8_lossy(&hit),
-        "out1\nerr2\nout3\nerr4\n",
-        "the replay keeps the order of the writes"
+        (&hit.stdout[..], &hit.stderr[..]),
+        (&b"out1\nout3\n"[..], &b"err2\nerr4\n"[..])
     );
+}
+
+/// The stdout, stderr and merged chunks of a stored result, in their order.
+fn stored_chunks(env: &Env, entry: &str) -> Vec<(Tag, Vec<u8>)> {
+    let value = env.get("run", entry).expect("a stored result");
+    let mut input = &value[..];
+    transcript::read_header(&mut input).unwrap();
+    let mut chunks = Vec::new();
+    while let Some((tag, len)) = transcript::read_frame_head(&mut input).unwrap() {
+        let (payload, rest) = input.split_at(len as usize);
+        if matches!(tag, Tag::Stdout | Tag::Stderr | Tag::Merged) {
+            chunks.push((tag, payload.to_vec()));
+        }
+        input = rest;
+    }
+    chunks
+}
+
+/// A step writing five lines to stdout and five to stderr, back to back, in turn.
+const ALTERNATING: &str = "for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done";
+
+/// What [`ALTERNATING`] prints on one file.
+const INTERLEAVED: &str = "out1\nerr1\nout2\nerr2\nout3\nerr3\nout4\nerr4\nout5\nerr5\n";
+
+#[test]
+fn on_one_file_back_to_back_writes_keep_their_order_live_and_replayed() {
+    let env = Env::new();
+    for n in 0..30 {
+        let key = n.to_string();
+        for (what, name) in [("run", "miss"), ("replayed", "hit")] {
+            let (shown, status) = merged(&env, run_sh(&env, &["--key", &key], ALTERNATING), name);
+            assert_eq!(status, Some(0));
+            assert_eq!(
+                String::from_utf8_lossy(&shown),
+                INTERLEAVED,
+                "{what}, key {n}"
+            );
+        }
+    }
+    let (key, _) = merged(
+        &env,
+        run_sh(&env, &["--print-key", "--key", "0"], ALTERNATING),
+        "key",
+    );
+    let entry = format!("result/{}", String::from_utf8(key).unwrap().trim_end());
+    let stored: Vec<Tag> = stored_chunks(&env, &entry)
+        .into_iter()
+        .map(|(tag, _)| tag)
+        .collect();
+    assert!(stored.iter().all(|tag| *tag == Tag::Merged), "{stored:?}");
+}
+
+#[test]
+fn merged_and_separate_streams_are_different_results() {
+    let env = Env::new();
+    let script = format!("{COUNTED}; {ALTERNATING}");
+    let (merged_key, _) = merged(&env, run_sh(&env, &["--print-key"], &script), "key");
+    let apart_key = output(run_sh(&env, &["--print-key"], &script)).stdout;
+    assert_ne!(merged_key, apart_key);
+    let (shown, _) = merged(&env, run_sh(&env, &[], &script), "merged");
+    assert_eq!(String::from_utf8_lossy(&shown), INTERLEAVED);
+    let apart = output(run_sh(&env, &["--explain"], &script));
+    assert_eq!(runs(&env), 2, "a miss: the streams are apart now");
+    let stderr = String::from_utf8_lossy(&apart.stderr);
+    assert!(
+        stderr.contains("explain: stdout and stderr are now apart"),
+        "{stderr}"
+    );
+    for hit in [apart, output(run_sh(&env, &[], &script))] {
+        assert_eq!(hit.stdout, b"out1\nout2\nout3\nout4\nout5\n");
+        assert!(String::from_utf8_lossy(&hit.stderr).ends_with("err1\nerr2\nerr3\nerr4\nerr5\n"));
+    }
+    let (shown, _) = merged(&env, run_sh(&env, &[], &script), "merged");
+    assert_eq!(String::from_utf8_lossy(&shown), INTERLEAVED);
+    assert_eq!(runs(&env), 2, "each is replayed as it was stored");
 }
 
 #[test]
@@ -590,6 +679,93 @@ fn exit_statuses_125_126_127_and_128_plus_n() {
     assert_eq!(runs(&env), 2, "a signal is never cached");
 }
 
+/// Sends `signal` to a started `cacheman run`.
+fn signal(child: &Child, signal: Signal) {
+    kill_process(Pid::from_child(child), signal).unwrap();
+}
+
+/// True while a process has this PID (reaped, as `run` reaps its command).
+fn alive(pid: &str) -> bool {
+    Path::new("/proc").join(pid.trim()).exists()
+}
+
+/// The PID the `n`th run of [`HELD`] noted, once it did.
+fn pid_of_run(env: &Env, n: usize) -> Option<String> {
+    fs::read_to_string(env.path(format!("work/pid.{n}")))
+        .ok()
+        .filter(|pid| pid.ends_with('\n'))
+}
+
+/// A step that notes its PID in `pid.N` (N counting its runs) and, while the
+/// file `hold` exists, sleeps (as that PID) instead of printing `done`.
+const HELD: &str = "echo run >> count; n=$(wc -l < count); echo $$ > pid.$n; \
+                    [ -e hold ] && exec sleep 30; echo done";
+
+#[test]
+fn sigterm_reaches_the_command_and_frees_its_waiters_storing_nothing() {
+    let env = Env::new();
+    fs::write(env.path("work/hold"), "").unwrap();
+    let holder = Running(vec![spawn_piped(run_sh(&env, &[], HELD))]);
+    eventually(Duration::from_secs(10), "the command to start", || {
+        pid_of_run(&env, 1).is_some()
+    });
+    let waiter = Running(vec![spawn_piped(run_sh(&env, &[], HELD))]);
+    eventually(Duration::from_secs(10), "a run to wait", || {
+        lock_waiters(&env) == 1
+    });
+    for (n, running) in [holder, waiter].into_iter().enumerate() {
+        if n == 1 {
+            // The holder stored nothing: its waiter runs the command itself.
+            eventually(Duration::from_secs(10), "the waiter to run it", || {
+                pid_of_run(&env, 2).is_some()
+            });
+        }
+        signal(&running.0[0], Signal::TERM);
+        let out = running.finish("the run to end on SIGTERM").remove(0);
+        assert_eq!(out.status.code(), Some(143), "{out:?}");
+        let pid = pid_of_run(&env, n + 1).unwrap();
+        eventually(Duration::from_secs(2), "the command to be gone", || {
+            !alive(&pid)
+        });
+    }
+    fs::remove_file(env.path("work/hold")).unwrap();
+    let after = output(run_sh(&env, &[], HELD));
+    assert_eq!(after.stdout, b"done\n");
+    assert_eq!(runs(&env), 3, "a miss: nothing was stored");
+}
+
+#[test]
+fn a_command_that_traps_the_signal_exits_as_it_chooses_and_nothing_is_stored() {
+    let env = Env::new();
+    fs::write(env.path("work/hold"), "").unwrap();
+    let script = format!(
+        "{COUNTED}; trap 'echo trapped; exit 0' INT TERM HUP; touch started; \
+         while [ -e hold ]; do sleep 0.05; done; echo done"
+    );
+    for (n, sent) in [Signal::INT, Signal::TERM, Signal::HUP]
+        .into_iter()
+        .enumerate()
+    {
+        let _ = fs::remove_file(env.path("work/started"));
+        let running = Running(vec![spawn_piped(run_sh(&env, &[], &script))]);
+        eventually(Duration::from_secs(10), "the command to start", || {
+            env.path("work/started").exists()
+        });
+        signal(&running.0[0], sent);
+        let out = running.finish("the run to end").remove(0);
+        assert_eq!(
+            (out.status.code(), &out.stdout[..]),
+            (Some(0), &b"trapped\n"[..]),
+            "{sent:?}"
+        );
+        assert_eq!(runs(&env), n + 1);
+    }
+    fs::remove_file(env.path("work/hold")).unwrap();
+    let after = output(run_sh(&env, &[], &script));
+    assert_eq!(after.stdout, b"done\n");
+    assert_eq!(runs(&env), 4, "a miss: nothing was stored");
+}
+
 #[test]
 fn print_key_prints_the_key_without_running() {
     let env = Env::new();
@@ -1030,6 +1206,142 @@ fn a_hit_whose_outputs_cannot_be_restored_runs_the_command() {
         (Some(0), &b"built\n"[..])
     );
     assert_eq!(runs(&env), 2, "run instead of replayed");
+}
+
+/// `result/HEX`: the entry `run` stores the result of these arguments under.
+fn result_entry(env: &Env, args: &[&str], script: &str) -> String {
+    let out = output(run_sh(env, &[&["--print-key"], args].concat(), script));
+    format!(
+        "result/{}",
+        String::from_utf8(out.stdout).unwrap().trim_end()
+    )
+}
+
+/// The bytes of a forged result that prints `forged` and restores `entries`
+/// (each file holding `pwned`), built with the library as an attacker would.
+fn forged_result(entries: &[(&str, Kind)]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    transcript::write_header(&mut bytes, u64::MAX).unwrap();
+    transcript::write_frame(&mut bytes, Tag::Stdout, b"forged\n").unwrap();
+    for (path, kind) in entries {
+        let meta = Meta {
+            path: path.as_bytes().to_vec(),
+            kind: kind.clone(),
+            mode: 0o644,
+            mtime_ns: 0,
+        };
+        transcript::write_frame(&mut bytes, Tag::Output, &codec::encode(&meta)).unwrap();
+        if *kind == Kind::File {
+            transcript::write_frame(&mut bytes, Tag::Content, b"pwned\n").unwrap();
+        }
+    }
+    transcript::write_frame(&mut bytes, Tag::Status, &[0]).unwrap();
+    bytes
+}
+
+/// A path in `<root>/outside/`, a directory created empty, beside the working
+/// directory: what a forged result aims at.
+fn outside(env: &Env, name: &str) -> String {
+    fs::create_dir(env.path("outside")).unwrap();
+    env.path("outside").join(name).to_str().unwrap().to_owned()
+}
+
+/// Checks that a call meeting a forged result warned once, ran the command
+/// (its `runs` so far), wrote nothing at `outside`, and stored a fresh result
+/// that the next call replays quietly.
+fn assert_refused_and_replaced(env: &Env, args: &[&str], script: &str, runs_so_far: usize) {
+    let out = output(run_sh(env, args, script));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "one warning: {stderr}");
+    assert!(stderr.starts_with("cacheman: warning: "), "{stderr}");
+    assert!(stderr.contains("running the command"), "{stderr}");
+    assert_eq!(
+        (out.status.code(), &out.stdout[..]),
+        (Some(0), &b"built\n"[..])
+    );
+    assert_eq!(runs(env), runs_so_far, "the command ran");
+    assert!(
+        fs::read_dir(env.path("outside")).unwrap().next().is_none(),
+        "nothing was written outside"
+    );
+    let hit = output(run_sh(env, args, script));
+    assert_eq!(
+        (&hit.stdout[..], &hit.stderr[..]),
+        (&b"built\n"[..], &b""[..])
+    );
+    assert_eq!(
+        runs(env),
+        runs_so_far,
+        "the fresh result replaced the forged one"
+    );
+}
+
+#[test]
+fn an_imported_result_restoring_an_undeclared_path_is_refused_and_replaced() {
+    let env = Env::new();
+    let evil = &outside(&env, "EVIL-escape");
+    // The attacker runs a command declaring the outside path, exports the
+    // cache, renames the result to the key of a harmless command, imports it.
+    let theirs = ["--output", evil];
+    output(run_sh(&env, &theirs, &format!("echo pwned > {evil}")));
+    fs::remove_file(evil).unwrap();
+    let ours = ["--output", "harmless.txt"];
+    let script = format!("{COUNTED}; echo harmless > harmless.txt; echo built");
+    let exported = env.cmd(["export", "run"]).any_stdout().run().stdout;
+    let exported = String::from_utf8(exported).unwrap();
+    let (from, to) = (
+        result_entry(&env, &theirs, &format!("echo pwned > {evil}")),
+        result_entry(&env, &ours, &script),
+    );
+    assert!(exported.contains(&from), "{exported}");
+    env.cmd(["import", "run"])
+        .stdin(exported.replace(&from, &to))
+        .any_stdout()
+        .any_stderr()
+        .run();
+    assert_refused_and_replaced(&env, &ours, &script, 1);
+    assert_eq!(
+        fs::read(env.path("work/harmless.txt")).unwrap(),
+        b"harmless\n"
+    );
+}
+
+#[test]
+fn a_forged_result_never_restores_outside_a_declared_directory() {
+    let env = Env::new();
+    let absolute = &outside(&env, "escaped");
+    let args = ["--output", "dir"];
+    let script = format!("{COUNTED}; mkdir -p dir; echo fresh > dir/f; echo built");
+    let entry = result_entry(&env, &args, &script);
+    let to_outside = Kind::Symlink(b"../../outside".to_vec());
+    let forgeries: [&[(&str, Kind)]; 5] = [
+        &[
+            ("dir", Kind::Dir),
+            ("dir/../../outside/escaped", Kind::File),
+        ],
+        &[("dir", Kind::Dir), (absolute, Kind::File)],
+        &[("dir/../../outside/escaped", Kind::Dir)],
+        // A link the result makes in the declared directory, then a file through it.
+        &[
+            ("dir", Kind::Dir),
+            ("dir/link", to_outside),
+            ("dir/link/escaped", Kind::File),
+        ],
+        // A file through a link found on disk in the declared directory.
+        &[("dir", Kind::Dir), ("dir/planted/escaped", Kind::File)],
+    ];
+    for (n, forged) in forgeries.iter().enumerate() {
+        let _ = fs::remove_dir_all(env.path("work/dir"));
+        fs::create_dir(env.path("work/dir")).unwrap();
+        std::os::unix::fs::symlink("../../outside", env.path("work/dir/planted")).unwrap();
+        fs::write(env.path("forged"), forged_result(forged)).unwrap();
+        let file = env.path("forged");
+        env.cmd([OsStr::new("set"), OsStr::new("run"), OsStr::new(&entry)])
+            .arg("--file")
+            .arg(&file)
+            .run();
+        assert_refused_and_replaced(&env, &args, &script, n + 1);
+    }
 }
 
 #[test]

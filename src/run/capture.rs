@@ -3,20 +3,26 @@
 //! to the caller and into the transcript in the order the loop read it, so
 //! writes to the two streams keep their order whenever the loop read the first
 //! before the second was made (writes closer together than that cannot be told
-//! apart by any reader that keeps the streams separate).
+//! apart by any reader that keeps the streams separate). When the caller has
+//! them on one file, the command gets one pipe for both: their order is its
+//! own. SIGINT, SIGTERM and SIGHUP sent to cacheman meanwhile are passed on to
+//! the command.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 
 use rustix::event::{PollFd, PollFlags, poll};
+use rustix::fs::{FileType, Stat, fstat};
 use rustix::io::Errno;
+use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
 use crate::error::{Error, IoContext, Result};
 
+use crate::run::relay::Relay;
 use crate::run::transcript::{self, Tag};
 
 /// How the command ended.
@@ -89,10 +95,42 @@ fn exists(program: &Path) -> bool {
 
 /// Runs with the caller's stdin, stdout and stderr, capturing nothing.
 pub fn run_plain(command: &mut Command) -> io::Result<Outcome> {
+    let mut relay = Relay::install()?;
     match start(command) {
-        Ok(mut child) => child.wait().map(Outcome::of),
+        Ok(mut child) => wait_relaying(&mut child, &mut relay).map(Outcome::of),
         Err(outcome) => Ok(outcome),
     }
+}
+
+/// Waits for the command to exit, passing signals on meanwhile (where a
+/// pidfd tells when it exits; elsewhere it just waits).
+fn wait_relaying(child: &mut Child, relay: &mut Relay) -> io::Result<ExitStatus> {
+    if let Ok(pidfd) = pidfd_open(Pid::from_child(child), PidfdFlags::empty()) {
+        loop {
+            let [signalled, exited] = wait_any([Some(relay.fd()), Some(pidfd.as_fd())])?;
+            if signalled {
+                relay.pass_on(Some(child));
+            }
+            if exited {
+                break;
+            }
+        }
+    }
+    relay.pass_on(Some(child));
+    let status = child.wait()?;
+    relay.pass_on(None);
+    Ok(status)
+}
+
+/// True when cacheman's stdout and stderr are one file (`2>&1`, or one
+/// terminal): then the command gets one pipe for both.
+pub fn streams_merged() -> bool {
+    let (Ok(out), Ok(err)) = (fstat(io::stdout()), fstat(io::stderr())) else {
+        return false;
+    };
+    let is_char = |st: &Stat| FileType::from_raw_mode(st.st_mode) == FileType::CharacterDevice;
+    let same_file = (out.st_dev, out.st_ino) == (err.st_dev, err.st_ino);
+    same_file || (is_char(&out) && is_char(&err) && out.st_rdev == err.st_rdev)
 }
 
 /// Whether a captured run may be stored, as far as its capture goes.
@@ -108,6 +146,8 @@ pub enum Capture {
     /// Showing the output failed otherwise (a full disk, say): cacheman's own
     /// failure. The command ran on, the rest of that stream unshown.
     ShowFailed(Error),
+    /// cacheman got SIGINT, SIGTERM or SIGHUP (passed on to the command).
+    Interrupted,
 }
 
 /// One of the command's output pipes, while it is open.
@@ -118,33 +158,55 @@ struct Pipe {
     shown: bool,
 }
 
-/// Runs, streaming output live to `out` and stderr and appending it as frames
-/// to `transcript` in the order it was read.
-pub fn run_captured(
-    command: &mut Command,
-    out: &mut dyn Write,
-    transcript: &mut dyn Write,
-) -> io::Result<(Outcome, Capture)> {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = match start(command) {
-        Ok(child) => child,
-        Err(outcome) => return Ok((outcome, Capture::Complete)),
-    };
-    let pipe = |tag, fd: Option<OwnedFd>| {
+impl Pipe {
+    fn new(tag: Tag, fd: Option<OwnedFd>) -> Option<Pipe> {
         fd.map(|fd| Pipe {
             tag,
             file: File::from(fd),
             shown: true,
         })
+    }
+}
+
+/// Runs, streaming output live to `out` and stderr (or all of it to `out`
+/// when `merged`) and appending it as frames to `transcript` in the order it
+/// was read.
+pub fn run_captured(
+    command: &mut Command,
+    out: &mut dyn Write,
+    transcript: &mut dyn Write,
+    merged: bool,
+) -> io::Result<(Outcome, Capture)> {
+    let one_pipe = if merged {
+        let (read, write) = io::pipe()?;
+        command.stdout(write.try_clone()?).stderr(write);
+        Some(OwnedFd::from(read))
+    } else {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        None
     };
-    let mut pipes = [
-        pipe(Tag::Stdout, child.stdout.take().map(OwnedFd::from)),
-        pipe(Tag::Stderr, child.stderr.take().map(OwnedFd::from)),
-    ];
+    let mut relay = Relay::install()?;
+    let started = start(command);
+    // Our copies of the one pipe's write end: the command holds its own.
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = match started {
+        Ok(child) => child,
+        Err(outcome) => return Ok((outcome, Capture::Complete)),
+    };
+    let mut pipes = match one_pipe {
+        Some(fd) => [Pipe::new(Tag::Merged, Some(fd)), None],
+        None => [
+            Pipe::new(Tag::Stdout, child.stdout.take().map(OwnedFd::from)),
+            Pipe::new(Tag::Stderr, child.stderr.take().map(OwnedFd::from)),
+        ],
+    };
     let mut live = Live::new(out);
     let mut capture = Capture::Complete;
     let mut buf = vec![0; CHUNK];
-    while let Some(ready) = wait_ready(&pipes)? {
+    while let Some([ready @ .., signalled]) = wait_ready(&pipes, &relay)? {
+        if signalled {
+            relay.pass_on(Some(&child));
+        }
         for (slot, ready) in pipes.iter_mut().zip(ready) {
             let Some(pipe) = slot.as_mut().filter(|_| ready) else {
                 continue;
@@ -195,37 +257,40 @@ pub fn run_captured(
             }
         }
     }
-    let outcome = Outcome::of(child.wait()?);
+    let outcome = Outcome::of(wait_relaying(&mut child, &mut relay)?);
+    if relay.received() && !matches!(capture, Capture::ShowFailed(_)) {
+        capture = Capture::Interrupted;
+    }
     Ok((outcome, capture))
 }
 
-/// Waits until an open pipe has data or has closed, and says which (in the
-/// order of `pipes`); `None` once no pipe is open.
-fn wait_ready(pipes: &[Option<Pipe>; 2]) -> io::Result<Option<[bool; 2]>> {
-    let open: Vec<(usize, &File)> = pipes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, pipe)| pipe.as_ref().map(|p| (i, &p.file)))
-        .collect();
-    if open.is_empty() {
+/// Waits until an open pipe has data or has closed, or a signal arrived, and
+/// says which (in the order of `pipes`, then the signal); `None` once no pipe
+/// is open.
+fn wait_ready(pipes: &[Option<Pipe>; 2], relay: &Relay) -> io::Result<Option<[bool; 3]>> {
+    if pipes.iter().all(Option::is_none) {
         return Ok(None);
     }
-    let mut fds: Vec<PollFd<'_>> = open
+    let [stdout, stderr] = pipes.each_ref().map(|p| p.as_ref().map(|p| p.file.as_fd()));
+    wait_any([stdout, stderr, Some(relay.fd())]).map(Some)
+}
+
+/// Waits until one of `fds` is readable or closed, and says which.
+fn wait_any<const N: usize>(fds: [Option<BorrowedFd<'_>>; N]) -> io::Result<[bool; N]> {
+    let mut polled: Vec<PollFd<'_>> = fds
         .iter()
-        .map(|(_, file)| PollFd::new(*file, PollFlags::IN))
+        .flatten()
+        .map(|fd| PollFd::new(fd, PollFlags::IN))
         .collect();
     loop {
-        match poll(&mut fds, None) {
+        match poll(&mut polled, None) {
             Ok(_) => break,
             Err(Errno::INTR) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    let mut ready = [false; 2];
-    for ((i, _), fd) in open.iter().zip(&fds) {
-        ready[*i] = !fd.revents().is_empty();
-    }
-    Ok(Some(ready))
+    let mut revents = polled.iter().map(|fd| !fd.revents().is_empty());
+    Ok(fds.map(|fd| fd.is_some() && revents.next().unwrap_or(false)))
 }
 
 /// The caller's stdout and stderr, written in order, each chunk at once.

@@ -42,6 +42,16 @@ pub fn explain(earlier: Option<&Parts>, now: &Parts) -> Vec<String> {
             shown_list(&now.outputs)
         ));
     }
+    if earlier.merged != now.merged {
+        why.push(
+            if now.merged {
+                "stdout and stderr are now one file (merged), apart before"
+            } else {
+                "stdout and stderr are now apart, one file (merged) before"
+            }
+            .into(),
+        );
+    }
     if why.is_empty() {
         why.push("nothing changed: the stored result expired or its cache was invalidated".into());
     }

@@ -21,6 +21,8 @@ pub struct Parts {
     pub keys: Vec<Vec<u8>>,
     /// The declared outputs: a different set of outputs is a different result.
     pub outputs: Vec<Vec<u8>>,
+    /// stdout and stderr were one file, so the command got one pipe for both.
+    pub merged: bool,
 }
 
 /// One `--input` and the files it stands for.
@@ -136,6 +138,10 @@ impl Parts {
         e.optional(9, self.stdin.as_ref().map(<[u8; 32]>::as_slice));
         e.list(10, &self.keys);
         e.list(11, &self.outputs);
+        if self.merged {
+            // Only then: the keys of runs with the streams apart stay as they were.
+            e.field(14, b"");
+        }
         *e.0.finalize().as_bytes()
     }
 
@@ -180,6 +186,9 @@ mod tests {
         let mut p = parts();
         p.keys = vec![b"v2".to_vec()];
         assert_ne!(p.key(), base);
+        let mut p = parts();
+        p.merged = true;
+        assert_ne!(p.key(), base, "merged streams are another result");
         let mut p = parts();
         p.inputs = vec![Input {
             spec: b"a".to_vec(),

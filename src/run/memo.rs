@@ -24,7 +24,7 @@ use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
 use crate::run::warn;
-use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, WriteReport};
+use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Value, WriteReport};
 
 /// What the caller asked for.
 #[derive(Debug, Clone)]
@@ -46,6 +46,9 @@ pub struct Request {
     pub explain: bool,
     /// Be the background refresher of a stale result.
     pub refresh: bool,
+    /// The caller's stdout and stderr are one file: the command gets one pipe
+    /// for both, and its result is another than with them apart.
+    pub merged: bool,
 }
 
 /// Where results go and what to do after a write.
@@ -215,6 +218,7 @@ impl Memo<'_> {
                 .iter()
                 .map(|o| o.as_os_str().as_bytes().to_vec())
                 .collect(),
+            merged: request.merged,
         };
         Ok(Keyed {
             request,
@@ -282,27 +286,25 @@ impl Memo<'_> {
 
     /// Replays a stored result: its outputs first, then its streams; keeps
     /// newly trusted input hashes for next time. `None` when the outputs could
-    /// not be restored (said on stderr): the caller runs the command instead.
+    /// not be restored, or the result names one this call did not declare (said
+    /// on stderr): the caller runs the command instead, and its result replaces
+    /// this one.
     fn replay(&self, keyed: &Keyed<'_>, hit: Hit, out: &mut dyn Write) -> Result<Option<u8>> {
         let key = result_key(&keyed.key);
         let failed = |e: ReplayError| e.into_error(&keyed.request.cache, &key);
         replay::verify(&hit.value).map_err(failed)?;
-        let status = if keyed.request.outputs.is_empty() {
-            None
-        } else {
-            match replay::restore_outputs(&hit.value) {
-                Ok(status) => Some(status),
-                Err(e) => {
-                    let why = match e {
-                        ReplayError::Failed(e) => e.to_string(),
-                        ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
-                    };
-                    warn(format_args!(
-                        "the stored outputs cannot be restored ({why}); running the command"
-                    ));
-                    return Ok(None);
-                }
+        match replay::check_outputs(&hit.value, &keyed.request.outputs) {
+            Err(ReplayError::Refused(reason)) => {
+                warn(format_args!(
+                    "{} is not replayed: {reason}; running the command",
+                    shown_key(&keyed.request.cache, &key)
+                ));
+                return Ok(None);
             }
+            checked => checked.map_err(failed)?,
+        }
+        let Some(status) = restore_outputs(&hit.value, &keyed.request.outputs) else {
+            return Ok(None);
         };
         let code = match replay::replay_streams(&hit.value, out, status).map_err(failed)? {
             Replayed::Status(code) => code,
@@ -350,7 +352,8 @@ impl Memo<'_> {
         transcript::write_header(&mut spool, fresh_ms).at(&spool.path)?;
         let mut command = self.command(keyed)?;
         let (outcome, capture) =
-            capture::run_captured(&mut command, out, &mut spool).at(Path::new(&request.argv[0]))?;
+            capture::run_captured(&mut command, out, &mut spool, request.merged)
+                .at(Path::new(&request.argv[0]))?;
         let code = outcome.code();
         let keep = match outcome {
             Outcome::Exited(0) => true,
@@ -359,7 +362,7 @@ impl Memo<'_> {
         };
         let complete = match capture {
             Capture::ShowFailed(e) => return Err(e),
-            Capture::CallerLeft => return Ok((code, false)),
+            Capture::CallerLeft | Capture::Interrupted => return Ok((code, false)),
             _ if !keep => return Ok((code, false)),
             Capture::Complete => Ok(()),
             Capture::Incomplete(e) => Err(e).at(&spool.path),
@@ -433,6 +436,29 @@ impl Memo<'_> {
         let cache = &keyed.request.cache;
         if let Err(e) = Notes::new(self.root).write(cache, &keyed.parts.argv_id(), &note) {
             warn(format_args!("the note for --explain was not saved: {e}"));
+        }
+    }
+}
+
+/// Restores the declared outputs of a result: `Some` of its exit status (known
+/// once they are restored; `None` when none are declared), or `None` when they
+/// cannot be restored (said on stderr).
+fn restore_outputs(value: &Value, declared: &[PathBuf]) -> Option<Option<u8>> {
+    if declared.is_empty() {
+        return Some(None);
+    }
+    match replay::restore_outputs(value, declared) {
+        Ok(status) => Some(Some(status)),
+        Err(e) => {
+            let why = match e {
+                ReplayError::Failed(e) => e.to_string(),
+                ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
+                ReplayError::Refused(reason) => reason,
+            };
+            warn(format_args!(
+                "the stored outputs cannot be restored ({why}); running the command"
+            ));
+            None
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod lock;
 pub mod memo;
 pub mod note;
 pub mod outputs;
+pub mod relay;
 pub mod replay;
 pub mod spool;
 pub mod sweep;

@@ -2,20 +2,23 @@
 //! links): archived into a run's result after the command succeeds, and
 //! restored on a hit byte for byte, with their permission bits and
 //! modification times. A restored directory keeps files it holds that the
-//! result does not, as it would after running the command.
+//! result does not, as it would after running the command. Only what this call
+//! declared is restored: a stored path elsewhere, or reached through a symbolic
+//! link inside a declared directory, refuses the whole result.
 
 use std::collections::HashSet;
 use std::fs::{self, File, FileTimes, OpenOptions, Permissions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
 use crate::local::codec;
+use crate::run::replay::ReplayError;
 use crate::run::transcript::{self, Tag};
 
 /// One archived path.
@@ -97,33 +100,124 @@ fn archive_path(path: &Path, out: &mut dyn Write, spool: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Why a stored output path is not restored (the result is then not used).
+#[derive(Debug)]
+pub struct Refused(pub String);
+
+/// The `--output` paths of this call: what a stored result may restore.
+pub struct Declared<'a>(pub &'a [PathBuf]);
+
+impl Declared<'_> {
+    /// The declared output that `stored` is, or lies beneath (by plain names,
+    /// no `..`), with the part below it (empty for the output itself).
+    pub fn locate<'p>(&self, stored: &'p Path) -> Result<(&Path, &'p Path), Refused> {
+        for declared in self.0 {
+            if let Ok(below) = stored.strip_prefix(declared)
+                && below
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_)))
+            {
+                return Ok((declared, below));
+            }
+        }
+        Err(Refused(format!(
+            "it names an output this run did not declare: {}",
+            shown(stored)
+        )))
+    }
+}
+
+/// A stored path as a warning shows it: quoted, any control character escaped.
+fn shown(path: &Path) -> String {
+    format!("{:?}", path.as_os_str().to_string_lossy())
+}
+
+/// Creates what is missing of the directories `dirs` under the declared
+/// directory `root`, refusing any of them, `root` included, that exists as
+/// anything but a directory: a symbolic link there could lead out of it.
+fn enter_beneath(root: &Path, dirs: &Path) -> Result<(), Refused> {
+    if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(|e| Refused(format!("{}: {e}", parent.display())))?;
+    }
+    let mut dir = root.to_path_buf();
+    enter(&dir)?;
+    for name in dirs.components() {
+        dir.push(name);
+        enter(&dir)?;
+    }
+    Ok(())
+}
+
+/// Makes sure `dir` is a directory itself (not a link to one), creating it if missing.
+fn enter(dir: &Path) -> Result<(), Refused> {
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Refused(format!(
+            "a stored output lies beneath {}, which is a symbolic link or not a directory",
+            shown(dir)
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir(dir).map_err(|e| Refused(format!("{}: {e}", dir.display())))
+        }
+        Err(e) => Err(Refused(format!("{}: {e}", dir.display()))),
+    }
+}
+
 /// Restores outputs from a result's frames, one `Output` frame (and the
 /// `Content` frame after it) at a time; directories get their times last.
 /// Files are written under a temporary name beside their place, readable by
 /// the owner alone until they get their mode; the temporary files that a
 /// killed restore left in a directory are removed when it is next restored into.
-#[derive(Default)]
-pub struct Restorer {
+pub struct Restorer<'a> {
+    /// What may be restored.
+    declared: Declared<'a>,
     /// Directories restored so far, with their times, set when all is done.
     dirs: Vec<(PathBuf, SystemTime)>,
     /// Directories already cleared of leftover temporary files.
     swept: HashSet<PathBuf>,
 }
 
-impl Restorer {
-    /// Restores one archived path; a file's content is read from `content`.
-    pub fn restore(&mut self, meta: &Meta, content: Option<&mut dyn Read>) -> Result<()> {
+impl<'a> Restorer<'a> {
+    pub fn new(declared: &'a [PathBuf]) -> Restorer<'a> {
+        Restorer {
+            declared: Declared(declared),
+            dirs: Vec::new(),
+            swept: HashSet::new(),
+        }
+    }
+
+    /// Restores one archived path, if it is a declared output or lies beneath
+    /// one; a file's content is read from `content`.
+    pub fn restore(
+        &mut self,
+        meta: &Meta,
+        content: Option<&mut dyn Read>,
+    ) -> Result<(), ReplayError> {
         let path = PathBuf::from(std::ffi::OsStr::from_bytes(&meta.path));
-        let mtime = time_of(meta.mtime_ns);
+        let (root, below) = self.declared.locate(&path)?;
         let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
-        if let Some(parent) = parent {
-            fs::create_dir_all(parent).at(parent)?;
+        match below.parent() {
+            Some(dirs) => enter_beneath(root, dirs)?,
+            None => {
+                if let Some(parent) = parent {
+                    fs::create_dir_all(parent)
+                        .at(parent)
+                        .map_err(ReplayError::Failed)?;
+                }
+            }
         }
         let dir = parent.unwrap_or(Path::new(".")).to_path_buf();
         if !self.swept.contains(&dir) {
             sweep_leftovers(&dir);
             self.swept.insert(dir);
         }
+        self.put(meta, &path, content).map_err(ReplayError::Failed)
+    }
+
+    /// Puts one archived path in place, its directory being there.
+    fn put(&mut self, meta: &Meta, path: &Path, content: Option<&mut dyn Read>) -> Result<()> {
+        let path = path.to_path_buf();
+        let mtime = time_of(meta.mtime_ns);
         match (&meta.kind, content) {
             (Kind::Dir, _) => {
                 match fs::create_dir(&path) {
@@ -258,6 +352,30 @@ fn time_of(ns: i128) -> SystemTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_declared_paths_and_plain_names_beneath_them_are_located() {
+        let paths = [PathBuf::from("out.txt"), PathBuf::from("gen/")];
+        let declared = Declared(&paths);
+        let located = |p: &str| {
+            declared
+                .locate(Path::new(p))
+                .map(|(_, below)| below.to_owned())
+        };
+        assert_eq!(located("out.txt").unwrap(), Path::new(""));
+        assert_eq!(located("gen").unwrap(), Path::new(""));
+        assert_eq!(located("gen/a/b").unwrap(), Path::new("a/b"));
+        for refused in [
+            "/tmp/EVIL",
+            "gen/../x",
+            "gen/a/../../x",
+            "out.txt/../x",
+            "other",
+            "gen2/a",
+        ] {
+            assert!(located(refused).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn a_temporary_name_gives_its_writer() {

@@ -1,15 +1,18 @@
 //! Replaying a stored result: its output files restored first, then its stdout
 //! and stderr chunks in their original order, and its exit status returned.
-//! Blobs are verified against their hash before a byte is written.
+//! Blobs are verified against their hash before a byte is written, and a
+//! result naming an output this call did not declare is refused before too.
 
 use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::local::codec;
 use crate::name::CacheName;
 use crate::run::capture::Live;
 use crate::run::memo::damaged;
-use crate::run::outputs::{Kind, Meta, Restorer};
+use crate::run::outputs::{Declared, Kind, Meta, Refused, Restorer};
 use crate::run::transcript::{self, Tag};
 use crate::store::Value;
 
@@ -20,6 +23,14 @@ pub enum ReplayError {
     Damaged(String),
     /// Reading the store or restoring an output failed.
     Failed(Error),
+    /// The result would restore what this call did not declare (the reason).
+    Refused(String),
+}
+
+impl From<Refused> for ReplayError {
+    fn from(refused: Refused) -> ReplayError {
+        ReplayError::Refused(refused.0)
+    }
 }
 
 impl ReplayError {
@@ -27,6 +38,7 @@ impl ReplayError {
         match self {
             ReplayError::Damaged(reason) => damaged(cache, key, reason),
             ReplayError::Failed(e) => e,
+            ReplayError::Refused(reason) => damaged(cache, key, reason),
         }
     }
 }
@@ -56,15 +68,34 @@ pub enum Replayed {
     CallerLeft,
 }
 
-/// Restores every archived output of a result; returns its exit status.
-pub fn restore_outputs(value: &Value) -> Result<u8, ReplayError> {
+/// Checks, before anything is written, that every output a result names is
+/// one of `declared` or lies beneath one (see [`Declared::locate`]).
+pub fn check_outputs(value: &Value, declared: &[PathBuf]) -> Result<(), ReplayError> {
+    let declared = Declared(declared);
     let mut input = open(value);
     transcript::read_header(&mut input).map_err(ReplayError::Damaged)?;
-    let mut restorer = Restorer::default();
+    loop {
+        match next_frame(&mut input)? {
+            (Tag::Output, len) => {
+                let meta = read_meta(&mut input, len)?;
+                declared.locate(Path::new(std::ffi::OsStr::from_bytes(&meta.path)))?;
+            }
+            (Tag::Status, _) => return Ok(()),
+            (_, len) => skip(&mut input, len)?,
+        }
+    }
+}
+
+/// Restores every archived output of a result (each one of `declared` or
+/// beneath one); returns its exit status.
+pub fn restore_outputs(value: &Value, declared: &[PathBuf]) -> Result<u8, ReplayError> {
+    let mut input = open(value);
+    transcript::read_header(&mut input).map_err(ReplayError::Damaged)?;
+    let mut restorer = Restorer::new(declared);
     loop {
         let (tag, len) = next_frame(&mut input)?;
         match tag {
-            Tag::Stdout | Tag::Stderr => skip(&mut input, len)?,
+            Tag::Stdout | Tag::Stderr | Tag::Merged => skip(&mut input, len)?,
             Tag::Output => {
                 let meta = read_meta(&mut input, len)?;
                 if meta.kind == Kind::File {
@@ -74,11 +105,9 @@ pub fn restore_outputs(value: &Value) -> Result<u8, ReplayError> {
                         return Err(ReplayError::Damaged("an output without its content".into()));
                     };
                     let mut content = Exact((&mut input).take(len), len);
-                    restorer
-                        .restore(&meta, Some(&mut content))
-                        .map_err(ReplayError::Failed)?;
+                    restorer.restore(&meta, Some(&mut content))?;
                 } else {
-                    restorer.restore(&meta, None).map_err(ReplayError::Failed)?;
+                    restorer.restore(&meta, None)?;
                 }
             }
             Tag::Content => return Err(ReplayError::Damaged("content without an output".into())),
@@ -107,7 +136,7 @@ pub fn replay_streams(
     loop {
         let (tag, len) = next_frame(&mut input)?;
         match (tag, status) {
-            (Tag::Stdout | Tag::Stderr, _) => {
+            (Tag::Stdout | Tag::Stderr | Tag::Merged, _) => {
                 let mut payload = (&mut input).take(len);
                 loop {
                     let n = read_some(&mut payload, &mut buf)?;

@@ -1,7 +1,7 @@
 //! The stored form of one run: a magic header, then tagged, length-prefixed
-//! frames (stdout and stderr chunks in arrival order, archived output files, the
-//! exit status), written to a spool file and read back as a stream, so memory
-//! stays bounded whatever the command printed.
+//! frames (stdout and stderr chunks in arrival order, or chunks of the two
+//! merged, archived output files, the exit status), written to a spool file and
+//! read back as a stream, so memory stays bounded whatever the command printed.
 
 use std::io::{self, Read, Write};
 
@@ -19,6 +19,9 @@ pub enum Tag {
     Content = 4,
     /// The exit status, one byte; always the last frame.
     Status = 5,
+    /// A chunk of stdout and stderr together: the caller had them on one
+    /// file, so the command wrote both to one pipe. Replayed to stdout.
+    Merged = 6,
 }
 
 impl Tag {
@@ -29,6 +32,7 @@ impl Tag {
             3 => Tag::Output,
             4 => Tag::Content,
             5 => Tag::Status,
+            6 => Tag::Merged,
             _ => return None,
         })
     }

@@ -12,6 +12,7 @@ use crate::cli::{args, output, parse};
 use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
+use crate::run::capture;
 use crate::run::memo::{self, Memo, Request};
 use crate::store::Ttl;
 
@@ -31,10 +32,13 @@ exists is taken as written; links by target and content; the store is left
 out), stdin with --stdin (without it the command reads /dev/null), each --key,
 and the --output paths. stdout and stderr stream live and are stored in the
 order they were read (writes to the two closer together than that cannot be
-ordered); a hit restores the --output files (with modes and times; if it
-cannot, the command runs), replays the streams, and exits with the stored
-status. A non-zero exit is
+ordered); when run's own stdout and stderr are one file (2>&1, a terminal),
+the command gets one pipe for both, keeping its exact order, and the result is
+another (replayed to stdout). A hit restores the --output files (with modes and
+times; if it cannot, or the result names a path not declared, the command
+runs), replays the streams, and exits with the stored status. A non-zero exit is
 stored only with --cache-failures; a command killed by a signal never is.
+SIGINT, SIGTERM and SIGHUP are passed on to the command, and nothing is stored.
 Identical runs that miss at once run the command once: the others wait for its
 result, or all run if it stored nothing. run returns once the command exited
 and its stdout and stderr closed: a background process left holding them
@@ -102,6 +106,10 @@ pub struct RunArgs {
     /// Be the background refresher of a stale result (started by `run --stale`)
     #[arg(long, hide = true)]
     pub refresh: bool,
+    /// The result refreshed is of a run with stdout and stderr merged (passed
+    /// to the refresher, whose own are both /dev/null)
+    #[arg(long, hide = true, requires = "refresh")]
+    pub merged_streams: bool,
     /// The command and its arguments (run directly, not through a shell)
     #[arg(
         required = true,
@@ -121,6 +129,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
     let cwd = std::env::current_dir().at(Path::new("."))?;
     let after_write = |cache: &CacheName, report: &_| ctx.after_write(cache, report);
     let quiet = ctx.store.clone().without_counting();
+    let refresher_args = || refresher_args(request.merged);
     let memo = Memo {
         store: &ctx.store,
         quiet: &quiet,
@@ -183,6 +192,11 @@ fn request(args: &RunArgs) -> Result<Request> {
         cache_failures: args.cache_failures,
         explain: args.explain,
         refresh: args.refresh,
+        merged: if args.refresh {
+            args.merged_streams
+        } else {
+            capture::streams_merged()
+        },
     })
 }
 
@@ -200,12 +214,14 @@ fn check_env_name(name: &OsString) -> Result<()> {
 }
 
 /// The arguments of a `cacheman run` that refreshes this one's result: this
-/// process's own, with `--refresh`.
-fn refresher_args() -> Vec<OsString> {
+/// process's own, with `--refresh` (and `--merged-streams` when `merged`).
+fn refresher_args(merged: bool) -> Vec<OsString> {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let after_run = args::subcommand_index(&argv).map_or(argv.len(), |at| at + 1);
+    let merged = merged.then_some("--merged-streams");
     ["run", "--refresh"]
         .into_iter()
+        .chain(merged)
         .map(OsString::from)
         .chain(argv.into_iter().skip(after_run))
         .collect()
