@@ -406,6 +406,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;init' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')

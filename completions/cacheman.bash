@@ -1107,12 +1107,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__init)
-            opts="-v -h --verbose --no-stats --help"
+            opts="-v -h --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -373,6 +373,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;init'= {
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'

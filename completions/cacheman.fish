@@ -258,6 +258,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l stop-on-erro
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'

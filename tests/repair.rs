@@ -799,16 +799,16 @@ fn a_blob_that_cannot_be_read_is_an_error_not_damage() {
         eprintln!("skipped: no setpriv to run cacheman as another user");
         return;
     }
-    let chown = |path: &Path| {
+    let chown = |path: &Path, uid: &str| {
         let status = std::process::Command::new("chown")
-            .args(["-R", &format!("{UID}:{UID}")])
+            .args(["-R", &format!("{uid}:{uid}")])
             .arg(path)
             .status()
             .unwrap();
         assert!(status.success());
     };
-    chown(&env.store());
-    chown(&env.path("home"));
+    chown(&env.store(), UID);
+    chown(&env.path("home"), UID);
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(env.root(), fs::Permissions::from_mode(0o755)).unwrap();
     let blob = blob(&env);
@@ -823,6 +823,8 @@ fn a_blob_that_cannot_be_read_is_an_error_not_damage() {
     }
     common::Tree::of(&env.store()).assert_same(&before, "a refused repair");
     fs::set_permissions(&blob, fs::Permissions::from_mode(0o600)).unwrap();
+    // Back to the test's own user: a store is trusted only by its owner.
+    chown(&env.store(), "0");
     env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
     assert_eq!(env.get("c", "big"), expected.get("big").cloned());
 }

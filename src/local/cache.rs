@@ -13,7 +13,7 @@ use crate::local::head::Head;
 use crate::local::journal::{self, Appender, JournalData, JournalHeader, SetTotals, Torn};
 use crate::local::record::{Op, OpKind, OpView};
 use crate::local::snapshot::Snapshot;
-use crate::local::{counters, document, temp};
+use crate::local::{counters, document, temp, trusted};
 
 /// A journal holding more records than this is due for compaction.
 pub const COMPACT_RECORDS: u64 = 2048;
@@ -267,8 +267,13 @@ impl CacheDir {
     pub fn writer(&self, now_ms: u64) -> Result<Writer<'_>> {
         match self.volatile {
             true => fsutil::create_private_dir(&self.path)?,
-            false if !self.path.exists() => return Err(self.lost()),
-            false => {}
+            // Opened as every store directory is (no link followed, and the
+            // user's own): a missing one is lost, never laid out anew here.
+            false => match fsutil::open_dir(&self.path) {
+                Ok(dir) => trusted::check_dir(&dir, &self.path)?,
+                Err(e) if e.is_not_found() => return Err(self.lost()),
+                Err(e) => return Err(e),
+            },
         }
         let lock = LockGuard::acquire(&self.write_lock_path())?;
         let head = match self.read_head()? {

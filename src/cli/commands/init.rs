@@ -17,6 +17,9 @@ use crate::resolve::PROJECT_DIR;
   cacheman init ~/src/app         # in another project (the directory must exist)")]
 pub struct InitArgs {
     /// Where to put .cacheman/, an existing directory [default: the working directory]
+    // Its own id: the global `--dir` is also called `dir`, and clap would
+    // fill both from this argument (naming DIR the store in use).
+    #[arg(id = "project_dir", value_name = "DIR")]
     pub dir: Option<PathBuf>,
 }
 
