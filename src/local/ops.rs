@@ -213,7 +213,7 @@ impl LocalStore {
     }
 }
 
-fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
+pub(super) fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
     format!(
         "cut a torn journal tail in {}: {} bytes at offset {} ({}{}); the writes before it are intact",
         dir.path().display(),

@@ -275,7 +275,8 @@ mod tests {
     fn read_back(format: Format, bytes: &[u8]) -> Result<Vec<Portable<Vec<u8>>>> {
         let mut entries = Vec::new();
         read::read(format, &mut &bytes[..], u64::MAX, &mut |parsed| {
-            entries.push(parsed.entry);
+            let entry = parsed.entry.decoded();
+            entries.push(entry.map_err(|e| crate::error::Error::usage(e.to_string()))?);
             Ok(())
         })?;
         Ok(entries)

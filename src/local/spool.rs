@@ -1,0 +1,401 @@
+//! An import's staging area: every entry, checked, in an unnamed file in the
+//! store's private `tmp` folder, so an input of any size is held in bounded
+//! memory and nothing is written to the cache until all of it is valid. Only
+//! a sorted index of key hashes (16 bytes an entry) stays in memory.
+//!
+//! A record is `key_len u32 | key | created_ms u64 | expires_ms u64 | flags u8`
+//! then the value as chunks `len u32 | bytes`, ended by an empty chunk.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::entry::StoredValue;
+use crate::error::{IoContext, Result};
+use crate::local::snapshot::key_hash;
+use crate::local::transfer::Portable;
+use crate::local::{INLINE_MAX, blob, fsutil};
+
+const HAS_EXPIRY: u8 = 1;
+const STALE: u8 = 2;
+/// The longest chunk a value is cut into.
+const CHUNK: usize = 64 << 10;
+/// What a journal record costs beyond its key and inline value, about.
+const RECORD_OVERHEAD: u64 = 48;
+/// What a record naming a blob holds instead of the value.
+const BLOB_REFERENCE: u64 = 40;
+
+/// The name errors give the spool, which has none.
+fn spool_path() -> PathBuf {
+    PathBuf::from("<import spool>")
+}
+
+/// An unnamed file (`O_TMPFILE`) in `dir`, gone when closed; where the file
+/// system cannot make one, a fresh name in `dir` (which must be private),
+/// unlinked at once.
+fn unnamed_file(dir: &Path) -> Result<File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+    match rustix::fs::open(dir, flags, Mode::from_raw_mode(0o600)) {
+        Ok(fd) => Ok(File::from(fd)),
+        Err(e) if e == rustix::io::Errno::OPNOTSUPP || e == rustix::io::Errno::ISDIR => {
+            let path = dir.join(format!("import.{}", crate::clock::unique_suffix()));
+            let file = File::options()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(OFlags::NOFOLLOW.bits() as i32)
+                .open(&path)
+                .at(&path)?;
+            std::fs::remove_file(&path).at(&path)?;
+            Ok(file)
+        }
+        Err(e) => Err(io::Error::from(e)).at(dir),
+    }
+}
+
+/// Entries being staged for an import.
+pub struct ImportSpool {
+    out: BufWriter<File>,
+    len: u64,
+    /// `(key hash, record offset)` of every record.
+    keys: Vec<(u64, u64)>,
+    /// What the records would take in a journal, about.
+    journal_bytes: u64,
+    /// The first error writing the spool itself.
+    failed: Option<io::Error>,
+    made: MadeDirs,
+}
+
+impl ImportSpool {
+    /// A new spool in `store_root`'s private `tmp` folder.
+    pub fn create(store_root: &Path) -> Result<ImportSpool> {
+        let dir = store_root.join("tmp");
+        let made = MadeDirs(
+            dir.ancestors()
+                .take_while(|d| !d.exists())
+                .map(Path::to_path_buf)
+                .collect(),
+        );
+        fsutil::create_private_dir(&dir)?;
+        Ok(ImportSpool {
+            out: BufWriter::with_capacity(CHUNK, unnamed_file(&dir)?),
+            len: 0,
+            keys: Vec::new(),
+            journal_bytes: 0,
+            failed: None,
+            made,
+        })
+    }
+
+    /// Adds an entry whose value `value` writes into the writer it is handed.
+    /// An error writing the spool wins over the one `value` returns for it.
+    pub fn push(
+        &mut self,
+        entry: Portable<()>,
+        value: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
+        let offset = self.len;
+        let mut head = Vec::with_capacity(entry.key.len() + 21);
+        head.extend_from_slice(&(entry.key.len() as u32).to_le_bytes());
+        head.extend_from_slice(&entry.key);
+        head.extend_from_slice(&entry.created_ms.to_le_bytes());
+        head.extend_from_slice(&entry.expires_ms.unwrap_or(0).to_le_bytes());
+        let flags = match entry.expires_ms {
+            Some(_) => HAS_EXPIRY,
+            None => 0,
+        } | if entry.stale { STALE } else { 0 };
+        head.push(flags);
+        self.write(&head)?;
+        let mut chunks = Chunks {
+            spool: self,
+            value_len: 0,
+        };
+        let written = value(&mut chunks);
+        let value_len = chunks.value_len;
+        if let Some(e) = self.failed.take() {
+            return Err(e).at(&spool_path());
+        }
+        written?;
+        self.write(&0u32.to_le_bytes())?;
+        self.keys.push((key_hash(&entry.key), offset));
+        let stored = match value_len <= INLINE_MAX as u64 {
+            true => value_len,
+            false => BLOB_REFERENCE,
+        };
+        self.journal_bytes += RECORD_OVERHEAD + entry.key.len() as u64 + stored;
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).at(&spool_path())?;
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Entries pushed so far.
+    pub fn records(&self) -> u64 {
+        self.keys.len() as u64
+    }
+
+    /// The spool, ready to be read back: each key's last record is the one
+    /// that counts.
+    pub fn finish(self) -> Result<Import> {
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .at(&spool_path())?;
+        let records = self.keys.len() as u64;
+        let mut keys = self.keys;
+        keys.sort_unstable();
+        let mut import = Import {
+            file,
+            winners: Vec::new(),
+            records,
+            journal_bytes: self.journal_bytes,
+            _made: self.made,
+        };
+        import.winners = import.last_of_each_key(keys)?;
+        Ok(import)
+    }
+}
+
+/// The writer a value is streamed into: it frames what it is given as chunks.
+struct Chunks<'a> {
+    spool: &'a mut ImportSpool,
+    value_len: u64,
+}
+
+impl Write for Chunks<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let piece = &buf[..buf.len().min(CHUNK)];
+        if piece.is_empty() {
+            return Ok(0);
+        }
+        let out = &mut self.spool.out;
+        let written = out
+            .write_all(&(piece.len() as u32).to_le_bytes())
+            .and_then(|()| out.write_all(piece));
+        if let Err(e) = written {
+            let kind = e.kind();
+            self.spool.failed.get_or_insert(e);
+            return Err(io::Error::new(kind, "the import spool cannot be written"));
+        }
+        self.spool.len += 4 + piece.len() as u64;
+        self.value_len += piece.len() as u64;
+        Ok(piece.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A staged import, whole and checked.
+pub struct Import {
+    file: File,
+    /// `(key hash, record offset)` of the last record of each key, sorted.
+    winners: Vec<(u64, u64)>,
+    records: u64,
+    journal_bytes: u64,
+    _made: MadeDirs,
+}
+
+/// The folders a spool had to create (the store's own, on its first use),
+/// deepest first: they are removed again, where empty, when the import is
+/// done, so a refused import leaves no trace. The spool's own folder is
+/// always empty, its file having no name.
+struct MadeDirs(Vec<PathBuf>);
+
+impl Drop for MadeDirs {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+impl Import {
+    /// Entries in the input.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Distinct keys.
+    pub fn keys(&self) -> u64 {
+        self.winners.len() as u64
+    }
+
+    /// Whether one journal append of it keeps the journal within the bound
+    /// readers replay cheaply (see `cache::COMPACT_BYTES`).
+    pub fn fits_a_journal(&self, records: u64, bytes: u64) -> bool {
+        self.records <= records && self.journal_bytes <= bytes
+    }
+
+    /// From the sorted `(hash, offset)` of every record, those of the last
+    /// record of each key. Keys sharing a hash are told apart by reading them.
+    fn last_of_each_key(&self, keys: Vec<(u64, u64)>) -> Result<Vec<(u64, u64)>> {
+        let mut winners: Vec<(u64, u64)> = Vec::with_capacity(keys.len());
+        let mut run_start = 0;
+        for (hash, offset) in keys {
+            if winners.last().is_none_or(|last| last.0 != hash) {
+                run_start = winners.len();
+                winners.push((hash, offset));
+                continue;
+            }
+            let key = self.key_at(offset)?;
+            let mut same = None;
+            for at in run_start..winners.len() {
+                if self.key_at(winners[at].1)? == key {
+                    same = Some(at);
+                }
+            }
+            match same {
+                Some(at) => winners[at].1 = offset,
+                None => winners.push((hash, offset)),
+            }
+        }
+        winners.sort_unstable();
+        Ok(winners)
+    }
+
+    /// The key of the record at `offset`.
+    fn key_at(&self, offset: u64) -> Result<Vec<u8>> {
+        let mut len = [0; 4];
+        self.file
+            .read_exact_at(&mut len, offset)
+            .at(&spool_path())?;
+        let mut key = vec![0; u32::from_le_bytes(len) as usize];
+        self.file
+            .read_exact_at(&mut key, offset + 4)
+            .at(&spool_path())?;
+        Ok(key)
+    }
+
+    /// Whether the import holds an entry for `key`.
+    pub fn holds(&self, key: &[u8]) -> Result<bool> {
+        let hash = key_hash(key);
+        let from = self.winners.partition_point(|w| w.0 < hash);
+        for &(_, offset) in self.winners[from..].iter().take_while(|w| w.0 == hash) {
+            if self.key_at(offset)? == key {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Calls `f` with the entry of each key, in input order: its value inline,
+    /// or in a blob staged in `blobs` (made durable with `durable`) and handed
+    /// along to be placed.
+    pub fn for_each(
+        &self,
+        blobs: &Path,
+        durable: bool,
+        f: &mut dyn FnMut(Portable<StoredValue>, Option<blob::Staged>) -> Result<()>,
+    ) -> Result<()> {
+        (&self.file).rewind().at(&spool_path())?;
+        let mut input = Counted {
+            inner: BufReader::with_capacity(CHUNK, &self.file),
+            at: 0,
+        };
+        for _ in 0..self.records {
+            let offset = input.at;
+            let entry = read_head(&mut input)?;
+            let winner = self
+                .winners
+                .binary_search(&(key_hash(&entry.key), offset))
+                .is_ok();
+            let mut value = ChunkReader {
+                input: &mut input,
+                left: 0,
+                done: false,
+            };
+            if !winner {
+                io::copy(&mut value, &mut io::sink()).at(&spool_path())?;
+                continue;
+            }
+            let mut head = Vec::new();
+            (&mut value)
+                .take(INLINE_MAX as u64 + 1)
+                .read_to_end(&mut head)
+                .at(&spool_path())?;
+            if head.len() <= INLINE_MAX {
+                f(entry.try_map(|()| Ok(StoredValue::Inline(head)))?, None)?;
+            } else {
+                let staged = blob::stage(blobs, &head, &mut value, durable)?;
+                f(entry.try_map(|()| Ok(staged.value()))?, Some(staged))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The spool read back, counting the bytes read so far.
+struct Counted<'a> {
+    inner: BufReader<&'a File>,
+    at: u64,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+fn read_u64(input: &mut dyn Read) -> Result<u64> {
+    let mut bytes = [0; 8];
+    input.read_exact(&mut bytes).at(&spool_path())?;
+    Ok(u64::from_le_bytes(bytes))
+}
+
+/// A record's key, times and flags.
+fn read_head(input: &mut dyn Read) -> Result<Portable<()>> {
+    let mut len = [0; 4];
+    input.read_exact(&mut len).at(&spool_path())?;
+    let mut key = vec![0; u32::from_le_bytes(len) as usize];
+    input.read_exact(&mut key).at(&spool_path())?;
+    let created_ms = read_u64(input)?;
+    let expires_ms = read_u64(input)?;
+    let mut flags = [0];
+    input.read_exact(&mut flags).at(&spool_path())?;
+    Ok(Portable {
+        key,
+        value: (),
+        created_ms,
+        expires_ms: (flags[0] & HAS_EXPIRY != 0).then_some(expires_ms),
+        stale: flags[0] & STALE != 0,
+    })
+}
+
+/// A value read back from its chunks.
+struct ChunkReader<'a, 'f> {
+    input: &'a mut Counted<'f>,
+    left: u32,
+    done: bool,
+}
+
+impl Read for ChunkReader<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.left == 0 {
+            if self.done {
+                return Ok(0);
+            }
+            let mut len = [0; 4];
+            self.input.read_exact(&mut len)?;
+            self.left = u32::from_le_bytes(len);
+            self.done = self.left == 0;
+        }
+        let want = buf.len().min(self.left as usize);
+        let n = self.input.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        self.left -= n as u32;
+        Ok(n)
+    }
+}
