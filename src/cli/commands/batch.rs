@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Args, CommandFactory, FromArgMatches};
-use serde_json::{Value as Json, json};
+use serde_json::{Map, Value as Json, json};
 
 use crate::cli::args::{Cli, Command};
 use crate::cli::context::{Context, SyncJob};
@@ -18,6 +18,7 @@ use crate::cli::output::{self, ClapOutcome};
 use crate::cli::{commands, json};
 use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
+use crate::store::Value;
 
 /// How often the autosync rules are checked while the batch runs.
 const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
@@ -62,10 +63,9 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
                 else {
                     continue;
                 };
-                let status = answer.1;
-                let mut reply = answer.0;
-                reply["line"] = json!(number);
-                output::json_line(out, &reply)?;
+                let (mut reply, output, status) = answer;
+                reply.insert("line".into(), json!(number));
+                write_reply(out, &reply, output)?;
                 out.flush().map_err(output::stdout_error)?;
                 if status.code() > worst.code() {
                     worst = status;
@@ -105,8 +105,23 @@ fn spawn_reader() -> Receiver<std::io::Result<Vec<u8>>> {
     receive
 }
 
-/// Runs one line and returns its answer, or `None` for a blank or comment line.
-fn answer(ctx: &Context, line: &[u8]) -> Option<(Json, ExitCode)> {
+/// Writes a reply line, the command's output (if it ran) streamed into it.
+fn write_reply(
+    out: &mut dyn Write,
+    reply: &Map<String, Json>,
+    output: Option<Vec<u8>>,
+) -> Result<()> {
+    let Some(output) = output else {
+        return output::json_line(out, reply);
+    };
+    json::write_object(out, reply, "output", &Value::Bytes(output))
+        .map_err(commands::get::copy_error)?;
+    output::write_all(out, b"\n")
+}
+
+/// Runs one line and returns its answer (the command's output apart), or
+/// `None` for a blank or comment line.
+fn answer(ctx: &Context, line: &[u8]) -> Option<(Map<String, Json>, Option<Vec<u8>>, ExitCode)> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let trimmed = line.trim_ascii_start();
     if trimmed.is_empty() || trimmed.starts_with(b"#") {
@@ -114,15 +129,14 @@ fn answer(ctx: &Context, line: &[u8]) -> Option<(Json, ExitCode)> {
     }
     Some(match run_line(ctx, trimmed) {
         Ok((code, output)) => (
-            json!({ "status": code.code(), "output": json::bytes(&output) }),
+            json::fields(json!({ "status": code.code() })),
+            Some(output),
             code,
         ),
         Err(e) => {
             let code = e.exit_code();
-            (
-                json!({ "status": code.code(), "error": e.to_string(), "hint": e.hint() }),
-                code,
-            )
+            let reply = json!({ "status": code.code(), "error": e.to_string(), "hint": e.hint() });
+            (json::fields(reply), None, code)
         }
     })
 }

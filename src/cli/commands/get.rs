@@ -85,6 +85,7 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
     Ok(ExitCode::Success)
 }
 
+/// Writes one JSON array of every key's result, each value streamed in.
 fn many(
     store: &dyn Store,
     cache: &CacheName,
@@ -92,33 +93,44 @@ fn many(
     token: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
-    let mut results = Vec::with_capacity(args.keys.len());
     let mut all_hit = true;
-    for key in &args.keys {
+    output::write_all(out, b"[")?;
+    for (n, key) in args.keys.iter().enumerate() {
+        if n > 0 {
+            output::write_all(out, b",")?;
+        }
         let key = key.as_bytes();
-        let mut item = match store
+        let hit = store
             .get(cache, key)?
-            .filter(|hit| args.stale_ok || !hit.stale)
-        {
+            .filter(|hit| args.stale_ok || !hit.stale);
+        let mut item = match &hit {
             Some(hit) => json!({
                 "key": json::bytes(key),
                 "hit": true,
                 "stale": hit.stale,
                 "created": json::time(hit.created_ms),
                 "expires": hit.expires_ms.map_or(Json::Null, json::time),
-                "value": json::bytes(&hit.value.into_bytes()?),
             }),
-            None => {
-                all_hit = false;
-                json!({ "key": json::bytes(key), "hit": false, "value": null })
-            }
+            None => json!({ "key": json::bytes(key), "hit": false }),
         };
         if let Some(token) = token {
             item["token"] = json!(token);
         }
-        results.push(item);
+        let fields = json::fields(item);
+        match hit {
+            Some(hit) => {
+                json::write_object(out, &fields, "value", &hit.value).map_err(copy_error)?
+            }
+            None => {
+                all_hit = false;
+                let mut fields = fields;
+                fields.insert("value".into(), Json::Null);
+                serde_json::to_writer(&mut *out, &fields)
+                    .map_err(|e| output::stdout_error(e.into()))?;
+            }
+        }
     }
-    output::json_line(out, &results)?;
+    output::write_all(out, b"]\n")?;
     Ok(if all_hit {
         ExitCode::Success
     } else {
