@@ -236,30 +236,34 @@ impl Import {
     }
 
     /// From the sorted `(hash, offset)` of every record, those of the last
-    /// record of each key. Keys sharing a hash are told apart by reading them.
-    fn last_of_each_key(&self, keys: Vec<(u64, u64)>) -> Result<Vec<(u64, u64)>> {
-        let mut winners: Vec<(u64, u64)> = Vec::with_capacity(keys.len());
-        let mut run_start = 0;
-        for (hash, offset) in keys {
-            if winners.last().is_none_or(|last| last.0 != hash) {
-                run_start = winners.len();
-                winners.push((hash, offset));
-                continue;
-            }
-            let key = self.key_at(offset)?;
-            let mut same = None;
-            for at in run_start..winners.len() {
-                if self.key_at(winners[at].1)? == key {
-                    same = Some(at);
+    /// record of each key, in place. Keys sharing a hash are told apart by
+    /// reading them.
+    fn last_of_each_key(&self, mut keys: Vec<(u64, u64)>) -> Result<Vec<(u64, u64)>> {
+        let (mut kept, mut run_start) = (0, 0);
+        for i in 0..keys.len() {
+            let (hash, offset) = keys[i];
+            if kept == 0 || keys[kept - 1].0 != hash {
+                run_start = kept;
+            } else {
+                let key = self.key_at(offset)?;
+                let mut same = None;
+                for at in run_start..kept {
+                    if self.key_at(keys[at].1)? == key {
+                        same = Some(at);
+                    }
+                }
+                if let Some(at) = same {
+                    keys[at].1 = offset;
+                    continue;
                 }
             }
-            match same {
-                Some(at) => winners[at].1 = offset,
-                None => winners.push((hash, offset)),
-            }
+            keys[kept] = (hash, offset);
+            kept += 1;
         }
-        winners.sort_unstable();
-        Ok(winners)
+        keys.truncate(kept);
+        keys.sort_unstable();
+        keys.shrink_to_fit();
+        Ok(keys)
     }
 
     /// The key of the record at `offset`.
