@@ -247,9 +247,9 @@ impl Import {
             } else {
                 let key = self.key_at(offset)?;
                 let mut same = None;
-                for at in run_start..kept {
-                    if self.key_at(keys[at].1)? == key {
-                        same = Some(at);
+                for (at, &(_, other)) in keys[run_start..kept].iter().enumerate() {
+                    if self.key_at(other)? == key {
+                        same = Some(run_start + at);
                     }
                 }
                 if let Some(at) = same {

@@ -127,19 +127,28 @@ impl LocalStore {
         if import.fits_a_journal(COMPACT_RECORDS, COMPACT_BYTES) {
             return self.import_by_journal(&cache, &import);
         }
+        self.land(&cache, &import, cache.epoch)
+    }
+
+    /// Lays a staged import (entries written in `epoch`) over a cache as a
+    /// new snapshot; a sync follows when the cache has outgrown its limits.
+    pub(super) fn land(&self, cache: &Cache, import: &Import, epoch: u64) -> Result<WriteReport> {
         let mut layer = ImportLayer {
-            import: &import,
+            import,
             blobs: cache.dir.blobs_path(),
-            epoch: cache.epoch,
+            epoch,
         };
-        let rules = MergeRules::of(&cache);
+        let rules = MergeRules::of(cache);
         let landed = merge::land(&cache.dir, self.clock(), rules, &mut layer)?;
         let notices = landed
             .cut
             .iter()
             .map(|t| describe_cut(&cache.dir, t))
             .collect();
-        let head = cache.dir.read_head()?.ok_or_else(|| unknown_cache(name))?;
+        let head = cache
+            .dir
+            .read_head()?
+            .ok_or_else(|| unknown_cache(&cache.name))?;
         let outgrown = rules.outgrown(&cache.dir, head, SetTotals::default())?;
         if outgrown && self.inline_sync {
             merge::sync(&cache.dir, true, self.clock(), rules)?;
@@ -202,5 +211,37 @@ impl Layer for ImportLayer<'_> {
             blob.map(blob::Staged::place).transpose()?;
             f(item.into_entry(self.epoch))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::local::LocalStore;
+    use crate::name::CacheName;
+    use crate::store::{SetOptions, Store};
+
+    #[test]
+    fn a_large_set_many_leaves_no_long_journal_and_is_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path()).with_deferred_sync();
+        let cache = CacheName::new("c").unwrap();
+        let mut items = (0..30_000u32).map(|i| {
+            (
+                format!("k{}", i % 20_000).into_bytes(),
+                i.to_le_bytes().to_vec(),
+            )
+        });
+        let report = store
+            .set_many(&cache, &mut items, &SetOptions::default())
+            .unwrap();
+        assert!(!report.sync_due, "{report:?}");
+        for (key, value) in [(0u32, 20_000u32), (9_999, 29_999), (15_000, 15_000)] {
+            let hit = store.get(&cache, format!("k{key}").as_bytes()).unwrap();
+            let bytes = hit.unwrap().value.into_bytes().unwrap();
+            assert_eq!(bytes, value.to_le_bytes(), "k{key}: the later item wins");
+        }
+        let listed = &store.list().unwrap()[0];
+        assert_eq!(listed.pending, 0, "no journal records left to replay");
+        assert_eq!(listed.entries, 20_000);
     }
 }

@@ -63,7 +63,11 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
                 else {
                     continue;
                 };
-                let (mut reply, output, status) = answer;
+                let Answer {
+                    mut reply,
+                    output,
+                    status,
+                } = answer;
                 reply.insert("line".into(), json!(number));
                 write_reply(out, &reply, output)?;
                 out.flush().map_err(output::stdout_error)?;
@@ -119,24 +123,36 @@ fn write_reply(
     output::write_all(out, b"\n")
 }
 
-/// Runs one line and returns its answer (the command's output apart), or
-/// `None` for a blank or comment line.
-fn answer(ctx: &Context, line: &[u8]) -> Option<(Map<String, Json>, Option<Vec<u8>>, ExitCode)> {
+/// What a line comes to: the reply's fields but the command's output (if it
+/// ran), which is streamed into the reply.
+struct Answer {
+    reply: Map<String, Json>,
+    output: Option<Vec<u8>>,
+    status: ExitCode,
+}
+
+/// Runs one line and returns its answer, or `None` for a blank or comment line.
+fn answer(ctx: &Context, line: &[u8]) -> Option<Answer> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let trimmed = line.trim_ascii_start();
     if trimmed.is_empty() || trimmed.starts_with(b"#") {
         return None;
     }
     Some(match run_line(ctx, trimmed) {
-        Ok((code, output)) => (
-            json::fields(json!({ "status": code.code() })),
-            Some(output),
-            code,
-        ),
+        Ok((status, output)) => Answer {
+            reply: json::fields(json!({ "status": status.code() })),
+            output: Some(output),
+            status,
+        },
         Err(e) => {
-            let code = e.exit_code();
-            let reply = json!({ "status": code.code(), "error": e.to_string(), "hint": e.hint() });
-            (json::fields(reply), None, code)
+            let status = e.exit_code();
+            let reply =
+                json!({ "status": status.code(), "error": e.to_string(), "hint": e.hint() });
+            Answer {
+                reply: json::fields(reply),
+                output: None,
+                status,
+            }
         }
     })
 }
