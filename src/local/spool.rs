@@ -79,9 +79,17 @@ impl ImportSpool {
                 .map(Path::to_path_buf)
                 .collect(),
         );
-        fsutil::create_private_dir(&dir)?;
+        // Another import that made the folder may remove it at any moment.
+        let mut tries = 0;
+        let file = loop {
+            fsutil::create_private_dir(&dir)?;
+            match unnamed_file(&dir) {
+                Err(e) if e.is_not_found() && tries < 3 => tries += 1,
+                file => break file?,
+            }
+        };
         Ok(ImportSpool {
-            out: BufWriter::with_capacity(CHUNK, unnamed_file(&dir)?),
+            out: BufWriter::with_capacity(CHUNK, file),
             len: 0,
             keys: Vec::new(),
             journal_bytes: 0,

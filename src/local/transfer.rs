@@ -218,7 +218,7 @@ impl Layer for ImportLayer<'_> {
 mod tests {
     use crate::local::LocalStore;
     use crate::name::CacheName;
-    use crate::store::{SetOptions, Store};
+    use crate::store::{NewValue, SetOptions, Store};
 
     #[test]
     fn a_large_set_many_leaves_no_long_journal_and_is_read_back_whole() {
@@ -243,5 +243,43 @@ mod tests {
         let listed = &store.list().unwrap()[0];
         assert_eq!(listed.pending, 0, "no journal records left to replay");
         assert_eq!(listed.entries, 20_000);
+    }
+
+    #[test]
+    fn writes_made_while_a_large_set_many_lands_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CacheName::new("c").unwrap();
+        let store = LocalStore::new(dir.path());
+        store
+            .set(
+                &cache,
+                b"first",
+                NewValue::Bytes(b"1"),
+                &SetOptions::default(),
+            )
+            .unwrap();
+        let root = dir.path().to_path_buf();
+        let landing = {
+            let cache = cache.clone();
+            std::thread::spawn(move || {
+                let mut items = (0..100_000u32).map(|i| (format!("k{i}").into_bytes(), vec![1]));
+                LocalStore::new(&root)
+                    .set_many(&cache, &mut items, &SetOptions::default())
+                    .unwrap()
+            })
+        };
+        // Writes all along, the landing's rotation and install included.
+        let mut written = 0;
+        while !landing.is_finished() || written == 0 {
+            let key = format!("new{written}");
+            let options = SetOptions::default();
+            store
+                .set(&cache, key.as_bytes(), NewValue::Bytes(b"x"), &options)
+                .unwrap();
+            written += 1;
+        }
+        landing.join().unwrap();
+        let listed = &store.list().unwrap()[0];
+        assert_eq!(listed.entries, 100_000 + written + 1);
     }
 }
