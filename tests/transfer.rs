@@ -33,6 +33,14 @@ fn populated() -> Env {
     env
 }
 
+/// The JSON values of a batch's reply lines.
+fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    out.split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect()
+}
+
 fn export(env: &Env, cache: &str, format: &str) -> Vec<u8> {
     env.cmd(["export", cache, "--format", format])
         .any_stdout()
@@ -206,11 +214,7 @@ fn a_batch_imports_from_a_file_only() {
         .any_stderr()
         .run()
         .stdout;
-    let answers: Vec<serde_json::Value> = out
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect();
+    let answers = json_lines(&out);
     assert_eq!(answers[0]["status"], 0);
     for refused in &answers[1..] {
         assert_eq!(refused["error"], "import in a batch needs a FILE");
@@ -450,5 +454,56 @@ fn import_never_touches_the_shared_temp_directory() {
     assert!(
         !env.store().join("tmp").exists(),
         "the spool's folder in the store is removed after use"
+    );
+}
+
+#[test]
+fn get_json_and_batch_stream_a_large_value_in_its_json_form() {
+    use base64::Engine;
+    let env = Env::new();
+    // Over a MiB (a batch spills it to the store's scratch folder), not UTF-8,
+    // and a text one with characters JSON escapes.
+    let binary = common::Noise::new(7).bytes(3 << 20);
+    fs::write(env.path("work/binary"), &binary).unwrap();
+    env.cmd(["set", "c", "bin", "--file", "binary"]).run();
+    let text = "line \"one\"\n\ttab \\ é\u{1}".repeat(100_000);
+    fs::write(env.path("work/text"), &text).unwrap();
+    env.cmd(["set", "c", "text", "--file", "text"]).run();
+    let got = common::json(
+        &env.cmd(["get", "--json", "c", "bin", "text", "none"])
+            .status(1)
+            .any_stdout()
+            .run()
+            .stdout,
+    );
+    let base64 = base64::engine::general_purpose::STANDARD.encode(&binary);
+    assert_eq!(got[0]["value"], serde_json::json!({ "bytes": base64 }));
+    assert_eq!(
+        (&got[0]["hit"], &got[0]["key"]),
+        (&true.into(), &"bin".into())
+    );
+    assert_eq!(got[1]["value"], text.as_str());
+    assert_eq!(
+        got[2],
+        serde_json::json!({"hit": false, "key": "none", "value": null})
+    );
+    let replies = env
+        .cmd(["batch"])
+        .stdin("get c bin\nget c text\n")
+        .any_stdout()
+        .run()
+        .stdout;
+    let replies = json_lines(&replies);
+    assert_eq!(
+        replies[0],
+        serde_json::json!({"line": 1, "output": { "bytes": base64 }, "status": 0})
+    );
+    assert_eq!(
+        replies[1],
+        serde_json::json!({"line": 2, "output": text, "status": 0})
+    );
+    assert!(
+        !env.store().join("tmp").exists(),
+        "the scratch folder goes after use"
     );
 }

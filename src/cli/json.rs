@@ -28,11 +28,34 @@ pub struct Shape {
     pub csv_special: bool,
 }
 
+/// Bytes that can be read out more than once: a stored value, or a command's
+/// captured output.
+pub trait Source {
+    /// Writes the bytes into `out`, checking them on the way (a blob against
+    /// its hash).
+    fn check_into(&self, out: &mut dyn Write) -> Result<(), CopyError>;
+    /// Writes the bytes into `out` again, once [`Source::check_into`] has.
+    fn copy_into(&self, out: &mut dyn Write) -> Result<(), CopyError>;
+}
+
+impl Source for Stored {
+    fn check_into(&self, out: &mut dyn Write) -> Result<(), CopyError> {
+        self.write_to(out)
+    }
+
+    fn copy_into(&self, out: &mut dyn Write) -> Result<(), CopyError> {
+        match self {
+            Stored::Bytes(bytes) => out.write_all(bytes).map_err(CopyError::Output),
+            Stored::Blob(blob) => blob.copy_to(out),
+        }
+    }
+}
+
 impl Shape {
     /// Reads the value once (a blob is checked against its hash on the way).
-    pub fn of(value: &Stored) -> Result<Shape> {
+    pub fn of(value: &dyn Source) -> Result<Shape> {
         let mut probe = Probe::default();
-        value.write_to(&mut probe).map_err(|e| match e {
+        value.check_into(&mut probe).map_err(|e| match e {
             CopyError::Store(e) => e,
             CopyError::Output(_) => unreachable!("a probe accepts every write"),
         })?;
@@ -76,27 +99,23 @@ pub fn csv_special(byte: u8) -> bool {
     matches!(byte, b',' | b'"' | b'\r' | b'\n')
 }
 
-/// Streams the value's bytes into `sink`, which [`Shape::of`] has checked.
-pub fn stream(value: &Stored, sink: &mut dyn Write) -> Result<(), CopyError> {
-    match value {
-        Stored::Bytes(bytes) => sink.write_all(bytes).map_err(CopyError::Output),
-        Stored::Blob(blob) => blob.copy_to(sink),
-    }
-}
-
 /// Streams the value as base64 into `out`.
-pub fn base64(value: &Stored, out: &mut dyn Write) -> Result<(), CopyError> {
+pub fn base64(value: &dyn Source, out: &mut dyn Write) -> Result<(), CopyError> {
     let mut encoder = EncoderWriter::new(out, &STANDARD);
-    stream(value, &mut encoder)?;
+    value.copy_into(&mut encoder)?;
     encoder.finish().map(drop).map_err(CopyError::Output)
 }
 
 /// Writes `value` as [`bytes`] would form it, streaming: a JSON string, or
 /// `{"bytes":"<base64>"}`, as `shape` (found by [`Shape::of`]) says.
-pub fn write_value(out: &mut dyn Write, value: &Stored, shape: &Shape) -> Result<(), CopyError> {
+pub fn write_value(
+    out: &mut dyn Write,
+    value: &dyn Source,
+    shape: &Shape,
+) -> Result<(), CopyError> {
     if shape.text {
         out.write_all(b"\"").map_err(CopyError::Output)?;
-        stream(value, &mut JsonEscaped(&mut *out))?;
+        value.copy_into(&mut JsonEscaped(&mut *out))?;
         out.write_all(b"\"").map_err(CopyError::Output)
     } else {
         out.write_all(b"{\"bytes\":\"").map_err(CopyError::Output)?;
@@ -120,7 +139,7 @@ pub fn write_object(
     out: &mut dyn Write,
     fields: &Map<String, Value>,
     name: &str,
-    value: &Stored,
+    value: &dyn Source,
 ) -> Result<(), CopyError> {
     let shape = Shape::of(value).map_err(CopyError::Store)?;
     let mut streamed = false;

@@ -56,6 +56,35 @@ fn unnamed_file(dir: &Path) -> Result<File> {
     }
 }
 
+/// An unnamed file in the store's private `tmp` folder, for data too large
+/// to hold in memory; it is gone when closed.
+pub struct Scratch {
+    pub file: File,
+    made: MadeDirs,
+}
+
+impl Scratch {
+    pub fn create(store_root: &Path) -> Result<Scratch> {
+        let dir = store_root.join("tmp");
+        let made = MadeDirs(
+            dir.ancestors()
+                .take_while(|d| !d.exists())
+                .map(Path::to_path_buf)
+                .collect(),
+        );
+        // Another process that made the folder may remove it at any moment.
+        let mut tries = 0;
+        let file = loop {
+            fsutil::create_private_dir(&dir)?;
+            match unnamed_file(&dir) {
+                Err(e) if e.is_not_found() && tries < 3 => tries += 1,
+                file => break file?,
+            }
+        };
+        Ok(Scratch { file, made })
+    }
+}
+
 /// Entries being staged for an import.
 pub struct ImportSpool {
     out: BufWriter<File>,
@@ -72,22 +101,7 @@ pub struct ImportSpool {
 impl ImportSpool {
     /// A new spool in `store_root`'s private `tmp` folder.
     pub fn create(store_root: &Path) -> Result<ImportSpool> {
-        let dir = store_root.join("tmp");
-        let made = MadeDirs(
-            dir.ancestors()
-                .take_while(|d| !d.exists())
-                .map(Path::to_path_buf)
-                .collect(),
-        );
-        // Another import that made the folder may remove it at any moment.
-        let mut tries = 0;
-        let file = loop {
-            fsutil::create_private_dir(&dir)?;
-            match unnamed_file(&dir) {
-                Err(e) if e.is_not_found() && tries < 3 => tries += 1,
-                file => break file?,
-            }
-        };
+        let Scratch { file, made } = Scratch::create(store_root)?;
         Ok(ImportSpool {
             out: BufWriter::with_capacity(CHUNK, file),
             len: 0,
@@ -212,10 +226,10 @@ pub struct Import {
     _made: MadeDirs,
 }
 
-/// The folders a spool had to create (the store's own, on its first use),
-/// deepest first: they are removed again, where empty, when the import is
-/// done, so a refused import leaves no trace. The spool's own folder is
-/// always empty, its file having no name.
+/// The folders a scratch file needed made (the store's own, on its first
+/// use), deepest first: they are removed again, where empty, when it is done
+/// with, so a refused import leaves no trace. The `tmp` folder itself is
+/// always empty, its files having no name.
 struct MadeDirs(Vec<PathBuf>);
 
 impl Drop for MadeDirs {

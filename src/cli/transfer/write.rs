@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 
 use indicatif::ProgressBar;
 
-use crate::cli::json::{self, Shape, base64, csv_special, stream};
+use crate::cli::json::{self, Shape, Source, base64, csv_special};
 use crate::cli::output;
 use crate::cli::transfer::{CSV_HEADER, Format};
 use crate::error::Result;
@@ -63,10 +63,10 @@ fn csv(out: &mut dyn Write, entry: &Portable<Value>, shape: &Shape) -> Result<()
     let text = shape.text && std::str::from_utf8(&entry.key).is_ok();
     let field = |out: &mut dyn Write, bytes: &Value, special: bool| match (text, special) {
         (false, _) => base64(bytes, out),
-        (true, false) => stream(bytes, out),
+        (true, false) => bytes.copy_into(out),
         (true, true) => {
             out.write_all(b"\"").map_err(CopyError::Output)?;
-            stream(bytes, &mut CsvQuoted(&mut *out))?;
+            bytes.copy_into(&mut CsvQuoted(&mut *out))?;
             out.write_all(b"\"").map_err(CopyError::Output)
         }
     };
