@@ -118,7 +118,7 @@ pub fn sync(
             None => return report(SyncResult::Busy, None),
         },
     };
-    let (old, cut) = match rotate(dir, clock.now_ms(), limits)? {
+    let (old, cut) = match rotate(dir, clock.now_ms(), limits, &NoLayer)? {
         (Some(old), cut) => (old, cut),
         (None, cut) => return report(SyncResult::Clean, cut),
     };
@@ -149,7 +149,7 @@ pub fn land(
         rewrite: true,
         ..rules
     };
-    let (Some(old), cut) = rotate(dir, clock.now_ms(), rules)? else {
+    let (Some(old), cut) = rotate(dir, clock.now_ms(), rules, layer)? else {
         unreachable!("a rotation with `rewrite` always rotates");
     };
     let (result, reclaimed) = merge_and_install(dir, old, clock, rules, layer)?;
@@ -165,6 +165,11 @@ pub fn land(
 pub trait Layer {
     /// Whether the layer holds an entry for `key`.
     fn shadows(&self, key: &[u8]) -> Result<bool>;
+    /// Called under the write lock as the merge begins: an error stops it
+    /// before anything has changed.
+    fn admit(&self) -> Result<()> {
+        Ok(())
+    }
     /// Calls `f` with each of the layer's entries, once per key.
     fn for_each(&mut self, f: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()>;
 }
@@ -208,9 +213,16 @@ struct MergedBlobs {
 }
 
 /// Under the write lock, starts a fresh journal for writers and returns the head
-/// describing what is to be merged, or `None` when there is nothing to do.
-fn rotate(dir: &CacheDir, now: u64, limits: MergeRules) -> Result<(Option<Head>, Option<Torn>)> {
+/// describing what is to be merged, or `None` when there is nothing to do
+/// (or `layer` does not admit the merge).
+fn rotate(
+    dir: &CacheDir,
+    now: u64,
+    limits: MergeRules,
+    layer: &dyn Layer,
+) -> Result<(Option<Head>, Option<Torn>)> {
     let writer = dir.writer(now)?;
+    layer.admit()?;
     let head = writer.head;
     let cut = writer.cut.clone();
     if head.generation == head.last_journal

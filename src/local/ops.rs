@@ -67,8 +67,9 @@ impl LocalStore {
             })?;
         }
         let import = spool.finish()?;
-        self.recheck_under_lock(cache, options)?;
-        self.land(cache, &import, epoch)
+        self.land(cache, &import, epoch, &|| {
+            self.recheck_under_lock(cache, options)
+        })
     }
 
     /// Turns a finished write into a report. A sync is due when the journal is

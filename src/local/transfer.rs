@@ -127,16 +127,24 @@ impl LocalStore {
         if import.fits_a_journal(COMPACT_RECORDS, COMPACT_BYTES) {
             return self.import_by_journal(&cache, &import);
         }
-        self.land(&cache, &import, cache.epoch)
+        self.land(&cache, &import, cache.epoch, &|| Ok(()))
     }
 
     /// Lays a staged import (entries written in `epoch`) over a cache as a
-    /// new snapshot; a sync follows when the cache has outgrown its limits.
-    pub(super) fn land(&self, cache: &Cache, import: &Import, epoch: u64) -> Result<WriteReport> {
+    /// new snapshot, if `admit` (run under the write lock as it begins)
+    /// allows; a sync follows when the cache has outgrown its limits.
+    pub(super) fn land(
+        &self,
+        cache: &Cache,
+        import: &Import,
+        epoch: u64,
+        admit: &dyn Fn() -> Result<()>,
+    ) -> Result<WriteReport> {
         let mut layer = ImportLayer {
             import,
             blobs: cache.dir.blobs_path(),
             epoch,
+            admit,
         };
         let rules = MergeRules::of(cache);
         let landed = merge::land(&cache.dir, self.clock(), rules, &mut layer)?;
@@ -199,9 +207,14 @@ struct ImportLayer<'a> {
     import: &'a Import,
     blobs: PathBuf,
     epoch: u64,
+    admit: &'a dyn Fn() -> Result<()>,
 }
 
 impl Layer for ImportLayer<'_> {
+    fn admit(&self) -> Result<()> {
+        (self.admit)()
+    }
+
     fn shadows(&self, key: &[u8]) -> Result<bool> {
         self.import.holds(key)
     }
