@@ -133,15 +133,15 @@ pub fn fields(object: Value) -> Map<String, Value> {
 }
 
 /// Writes `fields` and one more field, `name`, holding `value` in the form
-/// [`write_value`] streams, as one compact JSON object with its keys in the
+/// [`write_value`] streams (as `shape` says), as one compact JSON object with its keys in the
 /// order `serde_json` writes a map's.
 pub fn write_object(
     out: &mut dyn Write,
     fields: &Map<String, Value>,
     name: &str,
     value: &dyn Source,
+    shape: &Shape,
 ) -> Result<(), CopyError> {
-    let shape = Shape::of(value).map_err(CopyError::Store)?;
     let mut streamed = false;
     out.write_all(b"{").map_err(CopyError::Output)?;
     for (n, (key, field)) in fields.iter().enumerate() {
@@ -149,7 +149,7 @@ pub fn write_object(
             out.write_all(b",").map_err(CopyError::Output)?;
         }
         if !streamed && key.as_str() > name {
-            write_field(out, name, &mut |out| write_value(out, value, &shape))?;
+            write_field(out, name, &mut |out| write_value(out, value, shape))?;
             out.write_all(b",").map_err(CopyError::Output)?;
             streamed = true;
         }
@@ -161,7 +161,7 @@ pub fn write_object(
         if !fields.is_empty() {
             out.write_all(b",").map_err(CopyError::Output)?;
         }
-        write_field(out, name, &mut |out| write_value(out, value, &shape))?;
+        write_field(out, name, &mut |out| write_value(out, value, shape))?;
     }
     out.write_all(b"}").map_err(CopyError::Output)
 }
@@ -277,7 +277,8 @@ mod tests {
         for (name, value) in [("m", &b"text"[..]), ("b", b"\xff\x00"), ("zz", b"\"q\"")] {
             let mut ours = Vec::new();
             let stored = Stored::Bytes(value.to_vec());
-            write_object(&mut ours, &fields, name, &stored).unwrap();
+            let shape = Shape::of(&stored).unwrap();
+            write_object(&mut ours, &fields, name, &stored, &shape).unwrap();
             let mut theirs = fields.clone();
             theirs.insert(name.into(), bytes(value));
             assert_eq!(

@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::cli::args::{Cli, Command};
 use crate::cli::context::{Context, SyncJob};
-use crate::cli::json::Source;
+use crate::cli::json::{Shape, Source};
 use crate::cli::output::{self, ClapOutcome};
 use crate::cli::{commands, json};
 use crate::error::{Error, IoContext, Result};
@@ -122,7 +122,8 @@ fn write_reply(
     let Some(output) = output else {
         return output::json_line(out, reply);
     };
-    json::write_object(out, reply, "output", &output).map_err(commands::get::copy_error)?;
+    let shape = Shape::of(&output)?;
+    json::write_object(out, reply, "output", &output, &shape).map_err(commands::get::copy_error)?;
     output::write_all(out, b"\n")
 }
 

@@ -8,10 +8,11 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use crate::cli::context::Context;
-use crate::cli::{json, output};
+use crate::cli::json::{self, Shape};
+use crate::cli::output;
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
-use crate::name::CacheName;
+use crate::name::{CacheName, check_key};
 use crate::store::{CopyError, Store};
 
 /// Print a value; exit 1 on a miss
@@ -86,6 +87,9 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
 }
 
 /// Writes one JSON array of every key's result, each value streamed in.
+/// The keys are checked first, and each value (a blob against its hash)
+/// before its item is written, so bad input or a damaged blob of a single
+/// key writes nothing.
 fn many(
     store: &dyn Store,
     cache: &CacheName,
@@ -93,16 +97,16 @@ fn many(
     token: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
+    for key in &args.keys {
+        check_key(key.as_bytes())?;
+    }
     let mut all_hit = true;
-    output::write_all(out, b"[")?;
     for (n, key) in args.keys.iter().enumerate() {
-        if n > 0 {
-            output::write_all(out, b",")?;
-        }
         let key = key.as_bytes();
         let hit = store
             .get(cache, key)?
             .filter(|hit| args.stale_ok || !hit.stale);
+        let shape = hit.as_ref().map(|hit| Shape::of(&hit.value)).transpose()?;
         let mut item = match &hit {
             Some(hit) => json!({
                 "key": json::bytes(key),
@@ -111,21 +115,20 @@ fn many(
                 "created": json::time(hit.created_ms),
                 "expires": hit.expires_ms.map_or(Json::Null, json::time),
             }),
-            None => json!({ "key": json::bytes(key), "hit": false }),
+            None => json!({ "key": json::bytes(key), "hit": false, "value": null }),
         };
         if let Some(token) = token {
             item["token"] = json!(token);
         }
-        let fields = json::fields(item);
-        match hit {
-            Some(hit) => {
-                json::write_object(out, &fields, "value", &hit.value).map_err(copy_error)?
+        output::write_all(out, if n == 0 { b"[" } else { b"," })?;
+        match hit.zip(shape) {
+            Some((hit, shape)) => {
+                json::write_object(out, &json::fields(item), "value", &hit.value, &shape)
+                    .map_err(copy_error)?
             }
             None => {
                 all_hit = false;
-                let mut fields = fields;
-                fields.insert("value".into(), Json::Null);
-                serde_json::to_writer(&mut *out, &fields)
+                serde_json::to_writer(&mut *out, &item)
                     .map_err(|e| output::stdout_error(e.into()))?;
             }
         }
