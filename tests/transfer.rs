@@ -507,3 +507,39 @@ fn get_json_and_batch_stream_a_large_value_in_its_json_form() {
         "the scratch folder goes after use"
     );
 }
+
+#[test]
+fn a_large_import_killed_at_any_moment_lands_whole_or_not_at_all() {
+    let env = Env::new();
+    env.cmd(["import", "c"])
+        .stdin(lines(0, 100, "old"))
+        .any_stderr()
+        .run();
+    let input = env.path("work/many.jsonl");
+    fs::write(&input, lines(50, 30_000, "new")).unwrap();
+    // Kill it ever later, through staging and landing, until one lands.
+    for delay_ms in (0..150).map(|i| i * 40) {
+        let mut import = env
+            .std_command()
+            .args(["import", "c"])
+            .arg(&input)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = import.kill();
+        let landed = import.wait().unwrap().success();
+        let entries = env.ls_cache("c")["entries"].as_u64().unwrap();
+        let first = env.get("c", "k50").unwrap();
+        match entries {
+            100 => assert!(!landed && first == b"old50", "killed after {delay_ms} ms"),
+            30_050 => assert_eq!(first, b"new50", "landed after {delay_ms} ms"),
+            other => panic!("{other} entries after a kill at {delay_ms} ms"),
+        }
+        env.cmd(["verify", "c"]).any_stdout().any_stderr().run();
+        if entries == 30_050 {
+            return;
+        }
+    }
+    panic!("no import landed in 6 s");
+}
