@@ -2,7 +2,8 @@
 //! and make it durable. Writers are blocked only for two short head updates; the
 //! merge itself runs under a separate sync lock while writers append to a fresh
 //! journal, and readers keep using the old files until the new head is in place.
-//! A merge drops expired entries and enforces the cache's size limits.
+//! A merge drops expired entries and enforces the cache's size limits. A large
+//! import lands the same way, laid over the merge (see [`land`]).
 
 use std::collections::HashSet;
 use std::fs;
@@ -58,7 +59,7 @@ impl MergeRules {
         }
     }
 
-    pub fn exceeded_by(&self, entries: u64, bytes: u64) -> bool {
+    fn exceeded_by(&self, entries: u64, bytes: u64) -> bool {
         self.max_entries.is_some_and(|max| entries > max)
             || self.max_bytes.is_some_and(|max| bytes > max)
     }
@@ -133,8 +134,8 @@ pub fn sync(
 /// Lays `layer` over a cache's files as a new snapshot: a sync whose merge
 /// also takes the layer's entries, which replace the files' own. Writers are
 /// blocked only for the two head updates; whatever they append meanwhile is
-/// replayed over the new snapshot.
-/// Eviction is left to a later sync (the caller sees whether one is due).
+/// replayed over the new snapshot. Eviction is left to a later sync (the
+/// caller sees whether one is due).
 pub fn land(
     dir: &CacheDir,
     clock: &dyn Clock,
@@ -213,8 +214,8 @@ struct MergedBlobs {
 }
 
 /// Under the write lock, starts a fresh journal for writers and returns the head
-/// describing what is to be merged, or `None` when there is nothing to do
-/// (or `layer` does not admit the merge).
+/// describing what is to be merged, or `None` when there is nothing to do; an
+/// error, with nothing changed, when `layer` does not admit the merge.
 fn rotate(
     dir: &CacheDir,
     now: u64,

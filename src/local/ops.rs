@@ -335,8 +335,8 @@ impl Store for LocalStore {
         let cache = self.existing_or_created(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
-        let chunk: Vec<_> = items.take(SET_MANY_CHUNK).collect();
-        if chunk.len() == SET_MANY_CHUNK {
+        let chunk: Vec<_> = items.take(SET_MANY_CHUNK + 1).collect();
+        if chunk.len() > SET_MANY_CHUNK {
             // More than one journal write would hold: land it all as a snapshot.
             return self.set_many_landed(
                 &cache,
