@@ -16,7 +16,7 @@ use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
 use crate::local::transfer::Portable;
-use crate::local::{Cache, INLINE_MAX, LocalStore, blob, counters, unknown_cache};
+use crate::local::{Cache, INLINE_MAX, LocalStore, blob, counters, spool, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::store::{
     CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
@@ -62,9 +62,7 @@ impl LocalStore {
                 expires_ms: entry.expires_ms,
                 stale: false,
             };
-            spool.push(entry, |out| {
-                out.write_all(&value).at(Path::new("<import spool>"))
-            })?;
+            spool.push(entry, |out| out.write_all(&value).at(&spool::spool_path()))?;
         }
         let import = spool.finish()?;
         self.land(cache, &import, epoch, &|| {

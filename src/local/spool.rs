@@ -1,7 +1,9 @@
 //! An import's staging area: every entry, checked, in an unnamed file in the
 //! store's private `tmp` folder, so an input of any size is held in bounded
 //! memory and nothing is written to the cache until all of it is valid. Only
-//! a sorted index of key hashes (16 bytes an entry) stays in memory.
+//! a sorted index of key hashes (about 17 bytes an entry) stays in memory.
+//! The same kind of [`Scratch`] file holds other data too large for memory (a
+//! batch command's output).
 //!
 //! A record is `key_len u32 | key | created_ms u64 | expires_ms u64 | flags u8`
 //! then the value as chunks `len u32 | bytes`, ended by an empty chunk.
@@ -27,7 +29,7 @@ const RECORD_OVERHEAD: u64 = 48;
 const BLOB_REFERENCE: u64 = 40;
 
 /// The name errors give the spool, which has none.
-fn spool_path() -> PathBuf {
+pub fn spool_path() -> PathBuf {
     PathBuf::from("<import spool>")
 }
 
@@ -155,11 +157,6 @@ impl ImportSpool {
         self.out.write_all(bytes).at(&spool_path())?;
         self.len += bytes.len() as u64;
         Ok(())
-    }
-
-    /// Entries pushed so far.
-    pub fn records(&self) -> u64 {
-        self.keys.len() as u64
     }
 
     /// The spool, ready to be read back: each key's last record is the one
