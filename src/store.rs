@@ -222,8 +222,10 @@ pub trait Store {
         options: &SetOptions,
     ) -> Result<WriteReport>;
 
-    /// Stores many values under one lock and one journal write per chunk: the
-    /// fast way to load a cache.
+    /// Stores many values, all or nothing: the fast way to load a cache. (The
+    /// local store writes a few thousand as one journal append, and stages
+    /// more and lands them as a new snapshot, so no reader replays a long
+    /// journal.)
     fn set_many(
         &self,
         cache: &CacheName,

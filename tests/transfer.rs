@@ -33,6 +33,14 @@ fn populated() -> Env {
     env
 }
 
+/// The JSON values of a batch's reply lines.
+fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    out.split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).unwrap())
+        .collect()
+}
+
 fn export(env: &Env, cache: &str, format: &str) -> Vec<u8> {
     env.cmd(["export", cache, "--format", format])
         .any_stdout()
@@ -206,11 +214,7 @@ fn a_batch_imports_from_a_file_only() {
         .any_stderr()
         .run()
         .stdout;
-    let answers: Vec<serde_json::Value> = out
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect();
+    let answers = json_lines(&out);
     assert_eq!(answers[0]["status"], 0);
     for refused in &answers[1..] {
         assert_eq!(refused["error"], "import in a batch needs a FILE");
@@ -334,4 +338,208 @@ fn an_import_naming_a_key_twice_says_the_later_line_wins() {
         .run();
     assert_eq!(env.get("c", "k").unwrap(), b"second");
     assert_eq!(env.cmd(["keys", "c"]).any_stdout().run().stdout, b"j\nk\n");
+}
+
+/// `n` JSON lines `{"key":"k<i>","value":"<prefix><i>"}`, from `from` on.
+fn lines(from: u32, n: u32, prefix: &str) -> String {
+    (from..from + n)
+        .map(|i| format!("{{\"key\":\"k{i}\",\"value\":\"{prefix}{i}\"}}\n"))
+        .collect()
+}
+
+/// The bytes of the journals of a cache: what a reader replays.
+fn journal_bytes(env: &Env, cache: &str) -> u64 {
+    fs::read_dir(env.cache_dir(cache))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("journal."))
+        .map(|e| e.metadata().unwrap().len())
+        .sum()
+}
+
+#[test]
+fn a_large_import_leaves_readers_no_long_journal_to_replay() {
+    let env = Env::new();
+    let input = env.path("work/many.jsonl");
+    fs::write(&input, lines(0, 200_000, "v")).unwrap();
+    env.cmd(["import", "c"])
+        .arg(&input)
+        .stderr("c: imported 200000 entries\n")
+        .run();
+    // At once, before any background sync could have merged anything.
+    let replayed = journal_bytes(&env, "c");
+    assert!(
+        replayed <= 512 << 10,
+        "readers replay {replayed} bytes of journal"
+    );
+    assert_eq!(env.get("c", "k0").unwrap(), b"v0");
+    assert_eq!(env.get("c", "k199999").unwrap(), b"v199999");
+    assert_eq!(env.ls_cache("c")["entries"], 200_000);
+}
+
+#[test]
+fn a_large_import_replaces_what_it_names_and_keeps_the_rest() {
+    let env = Env::new();
+    // k0..k2999 synced into a snapshot, then k3000..k3999 in the journal.
+    env.cmd(["import", "c"])
+        .stdin(lines(0, 3000, "old"))
+        .any_stderr()
+        .run();
+    env.cmd(["sync", "c"]).any_stderr().run();
+    env.cmd(["import", "c"])
+        .stdin(lines(3000, 1000, "old"))
+        .any_stderr()
+        .run();
+    env.set("c", "big-old", "x".repeat(10_000));
+    // Replace every other key, twice over (the later line wins), and add some,
+    // large values among them.
+    let mut input = lines(0, 2000, "first").replace("k1", "skip-k1");
+    input += &lines(0, 5000, "new")
+        .lines()
+        .step_by(2)
+        .map(|line| format!("{line}\n"))
+        .collect::<String>();
+    let big = "y".repeat(9000);
+    input += &format!("{{\"key\":\"big-old\",\"value\":\"{big}\"}}\n");
+    input += &format!(
+        "{{\"key\":\"big-new\",\"value\":{{\"bytes\":\"{}\"}}}}\n",
+        "AAAA".repeat(3000)
+    );
+    env.cmd(["import", "c"]).stdin(input).any_stderr().run();
+    assert_eq!(env.get("c", "k0").unwrap(), b"new0");
+    assert_eq!(env.get("c", "k3").unwrap(), b"first3");
+    assert_eq!(env.get("c", "k4002").unwrap(), b"new4002");
+    assert_eq!(
+        env.get("c", "k2001").unwrap(),
+        b"old2001",
+        "not in the import"
+    );
+    assert_eq!(env.get("c", "skip-k1001").unwrap(), b"first1001");
+    assert_eq!(env.get("c", "big-old").unwrap(), big.as_bytes());
+    assert_eq!(env.get("c", "big-new").unwrap(), vec![0; 9000]);
+    env.wait_for_background();
+    env.cmd(["verify", "c"]).any_stdout().any_stderr().run();
+    assert!(journal_bytes(&env, "c") <= 512 << 10);
+}
+
+#[test]
+fn a_large_import_with_a_bad_last_line_changes_nothing() {
+    let env = Env::new();
+    env.cmd(["import", "c"])
+        .stdin(lines(0, 10, "old"))
+        .any_stderr()
+        .run();
+    let before = env.tree();
+    let input = lines(0, 50_000, "new") + "{\"key\":\"last\"}\n";
+    env.cmd(["import", "c"])
+        .stdin(input)
+        .usage_error("line 50001: value is missing")
+        .run();
+    before.assert_same(&env.tree(), "a refused import");
+}
+
+#[test]
+fn import_never_touches_the_shared_temp_directory() {
+    // Values over 4 KiB were once spooled to $TMPDIR/cacheman-import.<pid>.<n>,
+    // a name another user could plant a symlink at. With TMPDIR naming a
+    // folder that does not exist, any use of it fails.
+    let env = Env::new().var("TMPDIR", "/nonexistent/cacheman-tmp");
+    let big = "z".repeat(100_000);
+    let input = format!("{{\"key\":\"big\",\"value\":\"{big}\"}}\n") + &lines(0, 3, "v");
+    env.cmd(["import", "c"])
+        .stdin(input)
+        .stderr("c: imported 4 entries\n")
+        .run();
+    assert_eq!(env.get("c", "big").unwrap(), big.as_bytes());
+    assert!(
+        !env.store().join("tmp").exists(),
+        "the spool's folder in the store is removed after use"
+    );
+}
+
+#[test]
+fn get_json_and_batch_stream_a_large_value_in_its_json_form() {
+    use base64::Engine;
+    let env = Env::new();
+    // Over a MiB (a batch spills it to the store's scratch folder), not UTF-8,
+    // and a text one with characters JSON escapes.
+    let binary = common::Noise::new(7).bytes(3 << 20);
+    fs::write(env.path("work/binary"), &binary).unwrap();
+    env.cmd(["set", "c", "bin", "--file", "binary"]).run();
+    let text = "line \"one\"\n\ttab \\ é\u{1}".repeat(100_000);
+    fs::write(env.path("work/text"), &text).unwrap();
+    env.cmd(["set", "c", "text", "--file", "text"]).run();
+    let got = common::json(
+        &env.cmd(["get", "--json", "c", "bin", "text", "none"])
+            .status(1)
+            .any_stdout()
+            .run()
+            .stdout,
+    );
+    let base64 = base64::engine::general_purpose::STANDARD.encode(&binary);
+    assert_eq!(got[0]["value"], serde_json::json!({ "bytes": base64 }));
+    assert_eq!(
+        (&got[0]["hit"], &got[0]["key"]),
+        (&true.into(), &"bin".into())
+    );
+    assert_eq!(got[1]["value"], text.as_str());
+    assert_eq!(
+        got[2],
+        serde_json::json!({"hit": false, "key": "none", "value": null})
+    );
+    let replies = env
+        .cmd(["batch"])
+        .stdin("get c bin\nget c text\n")
+        .any_stdout()
+        .run()
+        .stdout;
+    let replies = json_lines(&replies);
+    assert_eq!(
+        replies[0],
+        serde_json::json!({"line": 1, "output": { "bytes": base64 }, "status": 0})
+    );
+    assert_eq!(
+        replies[1],
+        serde_json::json!({"line": 2, "output": text, "status": 0})
+    );
+    assert!(
+        !env.store().join("tmp").exists(),
+        "the scratch folder goes after use"
+    );
+}
+
+#[test]
+fn a_large_import_killed_at_any_moment_lands_whole_or_not_at_all() {
+    let env = Env::new();
+    env.cmd(["import", "c"])
+        .stdin(lines(0, 100, "old"))
+        .any_stderr()
+        .run();
+    let input = env.path("work/many.jsonl");
+    fs::write(&input, lines(50, 30_000, "new")).unwrap();
+    // Kill it ever later, through staging and landing, until one lands.
+    for delay_ms in (0..150).map(|i| i * 40) {
+        let mut import = env
+            .std_command()
+            .args(["import", "c"])
+            .arg(&input)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = import.kill();
+        let landed = import.wait().unwrap().success();
+        let entries = env.ls_cache("c")["entries"].as_u64().unwrap();
+        let first = env.get("c", "k50").unwrap();
+        match entries {
+            100 => assert!(!landed && first == b"old50", "killed after {delay_ms} ms"),
+            30_050 => assert_eq!(first, b"new50", "landed after {delay_ms} ms"),
+            other => panic!("{other} entries after a kill at {delay_ms} ms"),
+        }
+        env.cmd(["verify", "c"]).any_stdout().any_stderr().run();
+        if entries == 30_050 {
+            return;
+        }
+    }
+    panic!("no import landed in 6 s");
 }

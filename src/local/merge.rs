@@ -2,7 +2,8 @@
 //! and make it durable. Writers are blocked only for two short head updates; the
 //! merge itself runs under a separate sync lock while writers append to a fresh
 //! journal, and readers keep using the old files until the new head is in place.
-//! A merge drops expired entries and enforces the cache's size limits.
+//! A merge drops expired entries and enforces the cache's size limits. A large
+//! import lands the same way, laid over the merge (see [`land`]).
 
 use std::collections::HashSet;
 
@@ -117,21 +118,91 @@ pub fn sync(
             None => return report(SyncResult::Busy, None),
         },
     };
-    let (old, cut) = match rotate(dir, clock.now_ms(), limits)? {
+    let (old, cut) = match rotate(dir, clock.now_ms(), limits, &NoLayer)? {
         (Some(old), cut) => (old, cut),
         (None, cut) => return report(SyncResult::Clean, cut),
     };
-    let (result, mut blobs) = merge(dir, old, clock.now_ms(), limits)?;
-    let sweep = reclaim::left_over(dir)?;
-    let sweeping = sweep.is_some();
-    blobs.gone.extend(sweep.into_iter().flatten());
-    let reclaimed = install(dir, old, clock.now_ms(), &blobs, sweeping)?;
-    remove_replaced(dir, old.last_journal + 1);
+    let (result, reclaimed) = merge_and_install(dir, old, clock, limits, &mut NoLayer)?;
     Ok(SyncReport {
         result,
         cut,
         reclaimed,
     })
+}
+
+/// Lays `layer` over a cache's files as a new snapshot: a sync whose merge
+/// also takes the layer's entries, which replace the files' own. Writers are
+/// blocked only for the two head updates; whatever they append meanwhile is
+/// replayed over the new snapshot. Eviction is left to a later sync (the
+/// caller sees whether one is due).
+pub fn land(
+    dir: &CacheDir,
+    clock: &dyn Clock,
+    rules: MergeRules,
+    layer: &mut dyn Layer,
+) -> Result<SyncReport> {
+    fsutil::create_private_dir(dir.path())?;
+    let _sync_lock = LockGuard::acquire(&dir.sync_lock_path())?;
+    let rules = MergeRules {
+        max_entries: None,
+        max_bytes: None,
+        rewrite: true,
+        ..rules
+    };
+    let (Some(old), cut) = rotate(dir, clock.now_ms(), rules, layer)? else {
+        unreachable!("a rotation with `rewrite` always rotates");
+    };
+    let (result, reclaimed) = merge_and_install(dir, old, clock, rules, layer)?;
+    Ok(SyncReport {
+        result,
+        cut,
+        reclaimed,
+    })
+}
+
+/// Entries a merge lays over the files it merges (an import's): they replace
+/// the files' entries for the same keys.
+pub trait Layer {
+    /// Whether the layer holds an entry for `key`.
+    fn shadows(&self, key: &[u8]) -> Result<bool>;
+    /// Called under the write lock as the merge begins: an error stops it
+    /// before anything has changed.
+    fn admit(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Calls `f` with each of the layer's entries, once per key.
+    fn for_each(&mut self, f: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()>;
+}
+
+/// The empty layer of a plain sync.
+struct NoLayer;
+
+impl Layer for NoLayer {
+    fn shadows(&self, _: &[u8]) -> Result<bool> {
+        Ok(false)
+    }
+
+    fn for_each(&mut self, _: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Under the sync lock, after a rotation: merges the files `old` names and
+/// `layer` into the next snapshot, installs it and deletes what it replaced.
+fn merge_and_install(
+    dir: &CacheDir,
+    old: Head,
+    clock: &dyn Clock,
+    limits: MergeRules,
+    layer: &mut dyn Layer,
+) -> Result<(SyncResult, Freed)> {
+    let (result, mut blobs) = merge(dir, old, clock.now_ms(), limits, layer)?;
+    let sweep = reclaim::left_over(dir)?;
+    let sweeping = sweep.is_some();
+    blobs.gone.extend(sweep.into_iter().flatten());
+    let reclaimed = install(dir, old, clock.now_ms(), &blobs, sweeping)?;
+    remove_replaced(dir, old.last_journal + 1);
+    Ok((result, reclaimed))
 }
 
 /// The blobs a merge saw: those of entries it dropped or found replaced, and
@@ -142,9 +213,16 @@ struct MergedBlobs {
 }
 
 /// Under the write lock, starts a fresh journal for writers and returns the head
-/// describing what is to be merged, or `None` when there is nothing to do.
-fn rotate(dir: &CacheDir, now: u64, limits: MergeRules) -> Result<(Option<Head>, Option<Torn>)> {
+/// describing what is to be merged, or `None` when there is nothing to do; an
+/// error, with nothing changed, when `layer` does not admit the merge.
+fn rotate(
+    dir: &CacheDir,
+    now: u64,
+    limits: MergeRules,
+    layer: &dyn Layer,
+) -> Result<(Option<Head>, Option<Torn>)> {
     let writer = dir.writer(now)?;
+    layer.admit()?;
     let head = writer.head;
     let cut = writer.cut.clone();
     if head.generation == head.last_journal
@@ -172,12 +250,14 @@ fn needs_rewrite(view: &View, limits: MergeRules) -> bool {
         })
 }
 
-/// Writes snapshot `old.last_journal + 1` from the old snapshot and journals.
+/// Writes snapshot `old.last_journal + 1` from the old snapshot and journals,
+/// with `layer` over them.
 fn merge(
     dir: &CacheDir,
     old: Head,
     now: u64,
     limits: MergeRules,
+    layer: &mut dyn Layer,
 ) -> Result<(SyncResult, MergedBlobs)> {
     let view = dir.view_of(old)?;
     let overlay = view.overlay()?;
@@ -190,33 +270,43 @@ fn merge(
             StoredValue::Inline(_) => None,
         });
     blob::make_durable(&dir.blobs_path(), new_blobs)?;
-    let evict = eviction(dir, &view, &overlay, now, limits)?;
     let generation = old.last_journal + 1;
-    let path = dir.snapshot_path(generation);
-    let mut writer = SnapshotWriter::create(&path, generation, now, limits.invalidated.hard)?;
-    let mut dropped = 0;
-    let mut gone = reclaim::named_by_journals(&view.journals)?;
+    let mut merging = Merging {
+        evict: eviction(dir, &view, &overlay, now, limits)?,
+        writer: SnapshotWriter::create(
+            &dir.snapshot_path(generation),
+            generation,
+            now,
+            limits.invalidated.hard,
+        )?,
+        now,
+        limits,
+        dropped: 0,
+        gone: reclaim::named_by_journals(&view.journals)?,
+        kept: reclaim::Blobs::new(),
+    };
     let mut replaced = reclaim::Blobs::new();
-    let mut kept = reclaim::Blobs::new();
     view.walk(
         &overlay,
-        |entry| {
-            if limits.invalidated.judge(&entry, now) == Freshness::Invalid {
-                dropped += 1;
-                gone.extend(reclaim::blob_of(&entry));
+        |entry| match layer.shadows(&entry.key)? {
+            true => {
+                merging.gone.extend(reclaim::blob_of(&entry));
                 Ok(())
-            } else if evict.contains(&entry.key) {
-                gone.extend(reclaim::blob_of(&entry));
-                Ok(())
-            } else {
-                kept.extend(reclaim::blob_of(&entry));
-                writer.add(&entry)
             }
+            false => merging.take(entry),
         },
         Some(&mut |entry| replaced.extend(reclaim::blob_of(&entry))),
     )?;
+    layer.for_each(&mut |entry| merging.take(entry))?;
+    let Merging {
+        writer,
+        dropped,
+        evict,
+        mut gone,
+        kept,
+        ..
+    } = merging;
     gone.extend(replaced);
-    let blobs = MergedBlobs { gone, kept };
     let header = writer.finish()?;
     let result = SyncResult::Synced {
         merged_records: view.pending(),
@@ -224,7 +314,36 @@ fn merge(
         dropped,
         evicted: evict.len() as u64,
     };
-    Ok((result, blobs))
+    Ok((result, MergedBlobs { gone, kept }))
+}
+
+/// A snapshot being written by a merge, and what it has seen so far.
+struct Merging {
+    writer: SnapshotWriter,
+    now: u64,
+    limits: MergeRules,
+    evict: HashSet<Vec<u8>>,
+    dropped: u64,
+    gone: reclaim::Blobs,
+    kept: reclaim::Blobs,
+}
+
+impl Merging {
+    /// Writes `entry` into the snapshot, unless an invalidation made it
+    /// worthless or the limits evict it.
+    fn take(&mut self, entry: Entry) -> Result<()> {
+        if self.limits.invalidated.judge(&entry, self.now) == Freshness::Invalid {
+            self.dropped += 1;
+            self.gone.extend(reclaim::blob_of(&entry));
+            Ok(())
+        } else if self.evict.contains(&entry.key) {
+            self.gone.extend(reclaim::blob_of(&entry));
+            Ok(())
+        } else {
+            self.kept.extend(reclaim::blob_of(&entry));
+            self.writer.add(&entry)
+        }
+    }
 }
 
 /// The keys to evict so that the live entries fit the limits: the least

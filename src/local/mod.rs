@@ -19,6 +19,7 @@ mod ops;
 pub mod reclaim;
 pub mod record;
 pub mod snapshot;
+pub mod spool;
 pub mod stats;
 pub mod temp;
 pub mod transfer;

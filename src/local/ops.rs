@@ -15,14 +15,18 @@ use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
-use crate::local::{Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, unknown_cache};
+use crate::local::transfer::Portable;
+use crate::local::{
+    Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, spool, unknown_cache,
+};
 use crate::name::{CacheName, check_key};
 use crate::store::{
     CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
     SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,
 };
 
-/// Entries per journal write in [`Store::set_many`].
+/// The most entries [`Store::set_many`] writes as one journal append; more
+/// land as a snapshot.
 const SET_MANY_CHUNK: usize = 4096;
 
 impl LocalStore {
@@ -37,6 +41,35 @@ impl LocalStore {
                 sync_due: false,
                 notices: vec![format!("the write is stored, but: {e}")],
             })
+    }
+
+    /// [`Store::set_many`] of more than one journal write holds: every item is
+    /// staged first, then the lot lands as a new snapshot (see
+    /// [`LocalStore::import`]), all or nothing, the journal staying short.
+    fn set_many_landed(
+        &self,
+        cache: &Cache,
+        items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
+        options: &SetOptions,
+        epoch: u64,
+    ) -> Result<WriteReport> {
+        let mut spool = self.import_spool()?;
+        for (key, value) in items {
+            check_key(&key)?;
+            let entry = self.new_entry(cache, options, epoch, key, StoredValue::Inline(Vec::new()));
+            let entry = Portable {
+                key: entry.key,
+                value: (),
+                created_ms: entry.created_ms,
+                expires_ms: entry.expires_ms,
+                stale: false,
+            };
+            spool.push(entry, |out| out.write_all(&value).at(&spool::spool_path()))?;
+        }
+        let import = spool.finish()?;
+        self.land(cache, &import, epoch, &|| {
+            self.recheck_under_lock(cache, options)
+        })
     }
 
     /// Turns a finished write into a report. A sync is due when the journal is
@@ -222,7 +255,7 @@ impl LocalStore {
     }
 }
 
-fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
+pub(super) fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
     format!(
         "cut a torn journal tail in {}: {} bytes at offset {} ({}{}); the writes before it are intact",
         dir.path().display(),
@@ -311,21 +344,30 @@ impl Store for LocalStore {
         let cache = self.existing_or_created(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
+        let chunk: Vec<_> = items.take(SET_MANY_CHUNK + 1).collect();
+        if chunk.len() > SET_MANY_CHUNK {
+            // More than one journal write would hold: land it all as a snapshot.
+            return self.set_many_landed(
+                &cache,
+                &mut chunk.into_iter().chain(items),
+                options,
+                epoch,
+            );
+        }
+        let mut ops = Vec::with_capacity(chunk.len());
+        let mut staged = Vec::new();
+        for (key, value) in chunk {
+            check_key(&key)?;
+            let (value, blob) = self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
+            staged.extend(blob);
+            ops.push(Op::Set(self.new_entry(&cache, options, epoch, key, value)));
+        }
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
         self.recheck_under_lock(&cache, options)?;
-        let mut chunk = Vec::with_capacity(SET_MANY_CHUNK);
-        let mut items = items.peekable();
-        while items.peek().is_some() {
-            chunk.clear();
-            for (key, value) in items.by_ref().take(SET_MANY_CHUNK) {
-                check_key(&key)?;
-                let (value, staged) =
-                    self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
-                staged.map(|blob| writer.place(blob)).transpose()?;
-                chunk.push(Op::Set(self.new_entry(&cache, options, epoch, key, value)));
-            }
-            writer.append(&chunk, durable)?;
+        for blob in staged {
+            writer.place(blob)?;
         }
+        writer.append(&ops, durable)?;
         Ok(self.settle(&cache, writer))
     }
 

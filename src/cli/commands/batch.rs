@@ -5,19 +5,24 @@
 use std::ffi::OsString;
 use std::io::{BufRead, Write};
 use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Args, CommandFactory, FromArgMatches};
-use serde_json::{Value as Json, json};
+use serde_json::{Map, Value as Json, json};
 
 use crate::cli::args::{Cli, Command};
 use crate::cli::context::{Context, SyncJob};
+use crate::cli::json::{Shape, Source};
 use crate::cli::output::{self, ClapOutcome};
 use crate::cli::{commands, json};
 use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
+use crate::local::spool::Scratch;
+use crate::store::CopyError;
 
 /// How often the autosync rules are checked while the batch runs.
 const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
@@ -63,10 +68,13 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
                 else {
                     continue;
                 };
-                let status = answer.1;
-                let mut reply = answer.0;
-                reply["line"] = json!(number);
-                output::json_line(out, &reply)?;
+                let Answer {
+                    mut reply,
+                    output,
+                    status,
+                } = answer;
+                reply.insert("line".into(), json!(number));
+                write_reply(out, &reply, output)?;
                 out.flush().map_err(output::stdout_error)?;
                 if status.code() > worst.code() {
                     worst = status;
@@ -106,29 +114,124 @@ fn spawn_reader() -> Receiver<std::io::Result<Vec<u8>>> {
     receive
 }
 
+/// Writes a reply line, the command's output (if it ran) streamed into it.
+fn write_reply(
+    out: &mut dyn Write,
+    reply: &Map<String, Json>,
+    output: Option<Captured>,
+) -> Result<()> {
+    let Some(output) = output else {
+        return output::json_line(out, reply);
+    };
+    let shape = Shape::of(&output)?;
+    json::write_object(out, reply, "output", &output, &shape).map_err(commands::get::copy_error)?;
+    output::write_all(out, b"\n")
+}
+
+/// The most of a command's output held in memory; beyond it, the output
+/// goes to a scratch file in the store.
+const CAPTURED_IN_MEMORY: usize = 1 << 20;
+
+/// A command's output, captured to be sent on in its reply.
+struct Captured {
+    store_root: PathBuf,
+    memory: Vec<u8>,
+    spilled: Option<Scratch>,
+}
+
+impl Captured {
+    fn new(store_root: &Path, memory: Vec<u8>) -> Captured {
+        Captured {
+            store_root: store_root.to_path_buf(),
+            memory,
+            spilled: None,
+        }
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.spilled.is_none() && self.memory.len() + buf.len() <= CAPTURED_IN_MEMORY {
+            self.memory.extend_from_slice(buf);
+            return Ok(buf.len());
+        }
+        if self.spilled.is_none() {
+            let mut scratch = Scratch::create(&self.store_root).map_err(std::io::Error::other)?;
+            scratch.file.write_all(&std::mem::take(&mut self.memory))?;
+            self.spilled = Some(scratch);
+        }
+        let scratch = self.spilled.as_mut().expect("made above");
+        scratch.file.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Source for Captured {
+    fn check_into(&self, out: &mut dyn Write) -> std::result::Result<(), CopyError> {
+        self.copy_into(out)
+    }
+
+    fn copy_into(&self, out: &mut dyn Write) -> std::result::Result<(), CopyError> {
+        out.write_all(&self.memory).map_err(CopyError::Output)?;
+        let Some(scratch) = &self.spilled else {
+            return Ok(());
+        };
+        let mut buf = vec![0; 64 << 10];
+        let mut at = 0;
+        loop {
+            let n = scratch
+                .file
+                .read_at(&mut buf, at)
+                .at(Path::new("<batch output>"))
+                .map_err(CopyError::Store)?;
+            if n == 0 {
+                return Ok(());
+            }
+            out.write_all(&buf[..n]).map_err(CopyError::Output)?;
+            at += n as u64;
+        }
+    }
+}
+
+/// What a line comes to: the reply's fields but the command's output (if it
+/// ran), which is streamed into the reply.
+struct Answer {
+    reply: Map<String, Json>,
+    output: Option<Captured>,
+    status: ExitCode,
+}
+
 /// Runs one line and returns its answer, or `None` for a blank or comment line.
-fn answer(ctx: &Context, line: &[u8]) -> Option<(Json, ExitCode)> {
+fn answer(ctx: &Context, line: &[u8]) -> Option<Answer> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let trimmed = line.trim_ascii_start();
     if trimmed.is_empty() || trimmed.starts_with(b"#") {
         return None;
     }
     Some(match run_line(ctx, trimmed) {
-        Ok((code, output)) => (
-            json!({ "status": code.code(), "output": json::bytes(&output) }),
-            code,
-        ),
+        Ok((status, output)) => Answer {
+            reply: json::fields(json!({ "status": status.code() })),
+            output: Some(output),
+            status,
+        },
         Err(e) => {
-            let code = e.exit_code();
-            (
-                json!({ "status": code.code(), "error": e.to_string(), "hint": e.hint() }),
-                code,
-            )
+            let status = e.exit_code();
+            let reply =
+                json!({ "status": status.code(), "error": e.to_string(), "hint": e.hint() });
+            Answer {
+                reply: json::fields(reply),
+                output: None,
+                status,
+            }
         }
     })
 }
 
-fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
+fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
     let words = shlex::bytes::split(line)
         .ok_or_else(|| Error::usage("unterminated quote or trailing backslash"))?;
     let argv: Vec<OsString> = std::iter::once(OsString::from("cacheman"))
@@ -146,7 +249,9 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
         Ok(parsed) => parsed,
         Err(e) => {
             return match output::describe_clap_error(&e) {
-                ClapOutcome::Text { text, code } => Ok((code, text.into_bytes())),
+                ClapOutcome::Text { text, code } => {
+                    Ok((code, Captured::new(ctx.store.root(), text.into_bytes())))
+                }
                 ClapOutcome::Usage { message, hint } => Err(Error::usage_with_hint(message, hint)),
             };
         }
@@ -164,7 +269,7 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Vec<u8>)> {
     if let Some(refusal) = refusal(&cli.command) {
         return Err(refusal);
     }
-    let mut output = Vec::new();
+    let mut output = Captured::new(ctx.store.root(), Vec::new());
     let code = commands::dispatch(ctx, cli.command, &mut output)?;
     Ok((code, output))
 }

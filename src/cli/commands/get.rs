@@ -9,11 +9,11 @@ use clap::Args;
 use serde_json::{Value as Json, json};
 
 use crate::cli::context::Context;
-use crate::cli::json::{self, KeyForm};
+use crate::cli::json::{self, KeyForm, Shape};
 use crate::cli::output;
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
-use crate::name::CacheName;
+use crate::name::{CacheName, check_key};
 use crate::store::{CopyError, Store};
 
 /// Print a value; exit 1 on a miss
@@ -91,6 +91,10 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
     Ok(ExitCode::Success)
 }
 
+/// Writes one JSON array of every key's result, each value streamed in.
+/// The keys are checked first, and each value (a blob against its hash)
+/// before its item is written, so bad input or a damaged blob of a single
+/// key writes nothing.
 fn many(
     store: &dyn Store,
     cache: &CacheName,
@@ -99,32 +103,42 @@ fn many(
     token: Option<u64>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
-    let mut results = Vec::with_capacity(keys.len());
-    let mut all_hit = true;
     for key in keys {
-        let mut item = match store
+        check_key(key)?;
+    }
+    let mut all_hit = true;
+    for (n, key) in keys.iter().enumerate() {
+        let hit = store
             .get(cache, key)?
-            .filter(|hit| args.stale_ok || !hit.stale)
-        {
+            .filter(|hit| args.stale_ok || !hit.stale);
+        let shape = hit.as_ref().map(|hit| Shape::of(&hit.value)).transpose()?;
+        let mut item = match &hit {
             Some(hit) => json!({
                 "key": json::bytes(key),
                 "hit": true,
                 "stale": hit.stale,
                 "created": json::time(hit.created_ms),
                 "expires": hit.expires_ms.map_or(Json::Null, json::time),
-                "value": json::bytes(&hit.value.into_bytes()?),
             }),
-            None => {
-                all_hit = false;
-                json!({ "key": json::bytes(key), "hit": false, "value": null })
-            }
+            None => json!({ "key": json::bytes(key), "hit": false, "value": null }),
         };
         if let Some(token) = token {
             item["token"] = json!(token);
         }
-        results.push(item);
+        output::write_all(out, if n == 0 { b"[" } else { b"," })?;
+        match hit.zip(shape) {
+            Some((hit, shape)) => {
+                json::write_object(out, &json::fields(item), "value", &hit.value, &shape)
+                    .map_err(copy_error)?
+            }
+            None => {
+                all_hit = false;
+                serde_json::to_writer(&mut *out, &item)
+                    .map_err(|e| output::stdout_error(e.into()))?;
+            }
+        }
     }
-    output::json_line(out, &results)?;
+    output::write_all(out, b"]\n")?;
     Ok(if all_hit {
         ExitCode::Success
     } else {

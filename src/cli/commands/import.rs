@@ -1,8 +1,8 @@
 //! `cacheman import`: load entries, with their times, from JSON Lines or CSV.
-//! Everything is read and checked first; only then is anything written.
+//! Everything is read, checked and staged in the store first (in bounded
+//! memory, whatever the size of the input); only then is anything written.
 
-use std::fs::{self, File};
-use std::io::{Read, Seek, Write};
+use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -12,12 +12,9 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::cli::progress::{Counter, Unit};
 use crate::cli::transfer::{self, Format, Parsed};
-use crate::clock::unique_suffix;
-use crate::error::{IoContext, Result};
+use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::INLINE_MAX;
-use crate::local::fsutil;
-use crate::local::transfer::Staged;
+use crate::local::transfer::Portable;
 use crate::name::{CacheName, check_key};
 
 /// Load entries from an export (a file, or stdin), all or nothing
@@ -73,8 +70,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         Unit::Bytes,
         &format!("reading the import into {cache}"),
     );
-    let mut spool = Spool::default();
-    let mut entries = Vec::new();
+    let mut spool = ctx.store.import_spool()?;
     let mut expired = 0;
     let now = ctx.store.clock().now_ms();
     transfer::read(format, &mut input, now, &mut |parsed: Parsed| {
@@ -85,22 +81,19 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             expired += 1;
             return Ok(());
         }
-        entries.push(
-            parsed
-                .entry
-                .try_map(|value| match value.len() > INLINE_MAX {
-                    true => spool.push(&value),
-                    false => Ok(Staged::Bytes(value)),
-                })?,
-        );
-        Ok(())
+        let entry = Portable {
+            key: parsed.entry.key.clone(),
+            value: (),
+            created_ms: parsed.entry.created_ms,
+            expires_ms: parsed.entry.expires_ms,
+            stale: parsed.entry.stale,
+        };
+        spool.push(entry, |out| parsed.write_value(out))
     })?;
     progress.finish_and_clear();
-    let count = entries.len() as u64;
-    let keys: std::collections::HashSet<&[u8]> = entries.iter().map(|e| e.key.as_slice()).collect();
-    let repeated = count - keys.len() as u64;
-    drop(keys);
-    let report = ctx.store.import(&cache, entries, &mut spool.rewound()?)?;
+    let import = spool.finish()?;
+    let (count, repeated) = (import.records(), import.records() - import.keys());
+    let report = ctx.store.import(&cache, import)?;
     ctx.after_write(&cache, &report);
     let skipped = match expired {
         0 => String::new(),
@@ -125,36 +118,4 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         output::plural(count, "entry", "entries")
     );
     Ok(ExitCode::Success)
-}
-
-/// Large values, parked in an unnamed temporary file until the whole input
-/// has been checked.
-#[derive(Default)]
-struct Spool {
-    file: Option<(File, PathBuf)>,
-}
-
-impl Spool {
-    fn push(&mut self, value: &[u8]) -> Result<Staged> {
-        if self.file.is_none() {
-            let path = std::env::temp_dir().join(format!("cacheman-import.{}", unique_suffix()));
-            let file = fsutil::create_private(&path)?;
-            let _ = fs::remove_file(&path);
-            self.file = Some((file, path));
-        }
-        let (file, path) = self.file.as_mut().expect("made above");
-        file.write_all(value).at(path)?;
-        Ok(Staged::Spooled(value.len() as u64))
-    }
-
-    /// The spooled bytes from their start.
-    fn rewound(self) -> Result<Box<dyn Read>> {
-        match self.file {
-            Some((mut file, path)) => {
-                file.rewind().at(&path)?;
-                Ok(Box::new(std::io::BufReader::new(file)))
-            }
-            None => Ok(Box::new(std::io::empty())),
-        }
-    }
 }

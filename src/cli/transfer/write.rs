@@ -5,10 +5,9 @@
 
 use std::io::{self, BufWriter, Write};
 
-use base64::engine::general_purpose::STANDARD;
-use base64::write::EncoderWriter;
 use indicatif::ProgressBar;
 
+use crate::cli::json::{self, Shape, Source, base64, csv_special};
 use crate::cli::output;
 use crate::cli::transfer::{CSV_HEADER, Format};
 use crate::error::Result;
@@ -41,82 +40,11 @@ pub fn write(
     out.flush().map_err(output::stdout_error)
 }
 
-/// What one pass over a value found out.
-#[derive(Debug, Default)]
-struct Shape {
-    text: bool,
-    /// It holds a byte a CSV field must be quoted for.
-    csv_special: bool,
-}
-
-impl Shape {
-    /// Reads the value once (a blob is checked against its hash on the way).
-    fn of(value: &Value) -> Result<Shape> {
-        let mut probe = Probe::default();
-        value.write_to(&mut probe).map_err(|e| match e {
-            CopyError::Store(e) => e,
-            CopyError::Output(_) => unreachable!("a probe accepts every write"),
-        })?;
-        Ok(Shape {
-            text: !probe.invalid && probe.carry.is_empty(),
-            csv_special: probe.csv_special,
-        })
-    }
-}
-
-/// A sink that checks what flows into it is UTF-8, a chunk at a time (a
-/// character cut between chunks is carried over), and looks for CSV's special bytes.
-#[derive(Default)]
-struct Probe {
-    carry: Vec<u8>,
-    invalid: bool,
-    csv_special: bool,
-}
-
-impl Write for Probe {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.csv_special |= buf.iter().copied().any(csv_special);
-        if !self.invalid {
-            let mut data = std::mem::take(&mut self.carry);
-            data.extend_from_slice(buf);
-            match std::str::from_utf8(&data) {
-                Ok(_) => {}
-                Err(e) if e.error_len().is_none() => self.carry = data[e.valid_up_to()..].to_vec(),
-                Err(_) => self.invalid = true,
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-fn csv_special(byte: u8) -> bool {
-    matches!(byte, b',' | b'"' | b'\r' | b'\n')
-}
-
-/// Streams the value's bytes into `sink`, which [`Shape::of`] has checked.
-fn stream(value: &Value, sink: &mut dyn Write) -> Result<(), CopyError> {
-    match value {
-        Value::Bytes(bytes) => sink.write_all(bytes).map_err(CopyError::Output),
-        Value::Blob(blob) => blob.copy_to(sink),
-    }
-}
-
-/// Streams the value as base64 into `out`.
-fn base64(value: &Value, out: &mut dyn Write) -> Result<(), CopyError> {
-    let mut encoder = EncoderWriter::new(out, &STANDARD);
-    stream(value, &mut encoder)?;
-    encoder.finish().map(drop).map_err(CopyError::Output)
-}
-
 /// One JSON line, its fields in the order `serde_json` sorts them, the value
 /// last so it can stream.
 fn jsonl(out: &mut dyn Write, entry: &Portable<Value>, shape: &Shape) -> Result<(), CopyError> {
-    let key = serde_json::to_string(&crate::cli::json::bytes(&entry.key))
-        .map_err(|e| CopyError::Output(e.into()))?;
+    let key =
+        serde_json::to_string(&json::bytes(&entry.key)).map_err(|e| CopyError::Output(e.into()))?;
     let expires = entry
         .expires_ms
         .map_or_else(|| "null".to_string(), |ms| ms.to_string());
@@ -126,15 +54,8 @@ fn jsonl(out: &mut dyn Write, entry: &Portable<Value>, shape: &Shape) -> Result<
         entry.created_ms, entry.stale
     )
     .map_err(CopyError::Output)?;
-    if shape.text {
-        out.write_all(b"\"").map_err(CopyError::Output)?;
-        stream(&entry.value, &mut JsonEscaped(&mut *out))?;
-        out.write_all(b"\"}\n").map_err(CopyError::Output)
-    } else {
-        out.write_all(b"{\"bytes\":\"").map_err(CopyError::Output)?;
-        base64(&entry.value, out)?;
-        out.write_all(b"\"}}\n").map_err(CopyError::Output)
-    }
+    json::write_value(out, &entry.value, shape)?;
+    out.write_all(b"}\n").map_err(CopyError::Output)
 }
 
 /// One CSV row, quoted where the `csv` crate would quote it.
@@ -142,10 +63,10 @@ fn csv(out: &mut dyn Write, entry: &Portable<Value>, shape: &Shape) -> Result<()
     let text = shape.text && std::str::from_utf8(&entry.key).is_ok();
     let field = |out: &mut dyn Write, bytes: &Value, special: bool| match (text, special) {
         (false, _) => base64(bytes, out),
-        (true, false) => stream(bytes, out),
+        (true, false) => bytes.copy_into(out),
         (true, true) => {
             out.write_all(b"\"").map_err(CopyError::Output)?;
-            stream(bytes, &mut CsvQuoted(&mut *out))?;
+            bytes.copy_into(&mut CsvQuoted(&mut *out))?;
             out.write_all(b"\"").map_err(CopyError::Output)
         }
     };
@@ -163,41 +84,6 @@ fn csv(out: &mut dyn Write, entry: &Portable<Value>, shape: &Shape) -> Result<()
         entry.created_ms, entry.stale
     )
     .map_err(CopyError::Output)
-}
-
-/// Escapes what is written into it as the inside of a JSON string, exactly as
-/// `serde_json` does: `"`, `\` and control characters; UTF-8 passes through.
-struct JsonEscaped<'a>(&'a mut dyn Write);
-
-impl Write for JsonEscaped<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut plain = 0;
-        for (at, &byte) in buf.iter().enumerate() {
-            let escaped: &[u8] = match byte {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                0..0x20 => &[],
-                _ => continue,
-            };
-            self.0.write_all(&buf[plain..at])?;
-            match escaped {
-                [] => write!(self.0, "\\u{byte:04x}")?,
-                escaped => self.0.write_all(escaped)?,
-            }
-            plain = at + 1;
-        }
-        self.0.write_all(&buf[plain..])?;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
 }
 
 /// Doubles every quote written into it, as inside a quoted CSV field.
@@ -275,7 +161,8 @@ mod tests {
     fn read_back(format: Format, bytes: &[u8]) -> Result<Vec<Portable<Vec<u8>>>> {
         let mut entries = Vec::new();
         read::read(format, &mut &bytes[..], u64::MAX, &mut |parsed| {
-            entries.push(parsed.entry);
+            let entry = parsed.entry.decoded();
+            entries.push(entry.map_err(|e| crate::error::Error::usage(e.to_string()))?);
             Ok(())
         })?;
         Ok(entries)
@@ -300,21 +187,6 @@ mod tests {
                 let _ = read_back(format, &bytes);
             }
         }
-    }
-
-    #[test]
-    fn json_escaping_matches_serde_json() {
-        let every_ascii: Vec<u8> = (0..128).collect();
-        let text = String::from_utf8(every_ascii).unwrap() + "é ☃ 😀";
-        let mut escaped = Vec::new();
-        for chunk in text.as_bytes().chunks(5) {
-            JsonEscaped(&mut escaped).write_all(chunk).unwrap();
-        }
-        let expected = serde_json::to_string(&text).unwrap();
-        assert_eq!(
-            String::from_utf8(escaped).unwrap(),
-            expected[1..expected.len() - 1]
-        );
     }
 
     #[test]
@@ -346,16 +218,5 @@ mod tests {
                 .unwrap();
             assert_eq!(ours, theirs.into_inner().unwrap(), "{field:?}");
         }
-    }
-
-    #[test]
-    fn text_cut_between_chunks_is_still_text() {
-        let mut probe = Probe::default();
-        let snowman = "☃".as_bytes();
-        probe.write_all(&snowman[..1]).unwrap();
-        probe.write_all(&snowman[1..]).unwrap();
-        assert!(!probe.invalid && probe.carry.is_empty());
-        probe.write_all(b"\xff").unwrap();
-        assert!(probe.invalid);
     }
 }
