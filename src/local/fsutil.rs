@@ -112,16 +112,6 @@ pub fn open_private(path: &Path) -> Result<File> {
     open_rw(path, true).map(|(file, _)| file)
 }
 
-/// Creates a fresh file with mode 0600 where nothing is yet (neither a file nor
-/// a link: `O_EXCL|O_NOFOLLOW`). Store files are made as [`TempFile`]s instead;
-/// this is for a file outside the store, in a shared folder.
-pub fn create_private(path: &Path) -> Result<File> {
-    let flags = OFlags::RDWR | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    rustix::fs::open(path, flags, Mode::from_raw_mode(0o600))
-        .map(File::from)
-        .map_err(|errno| refused(path, errno.into()))
-}
-
 fn regular(fd: OwnedFd, path: &Path) -> Result<(File, fs::Metadata)> {
     let file = File::from(fd);
     let meta = file.metadata().at(path)?;

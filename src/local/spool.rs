@@ -10,14 +10,14 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::entry::StoredValue;
 use crate::error::{IoContext, Result};
 use crate::local::snapshot::key_hash;
 use crate::local::transfer::Portable;
-use crate::local::{INLINE_MAX, blob, fsutil};
+use crate::local::{INLINE_MAX, blob, fsutil, temp};
 
 const HAS_EXPIRY: u8 = 1;
 const STALE: u8 = 2;
@@ -31,31 +31,6 @@ const BLOB_REFERENCE: u64 = 40;
 /// The name errors give the spool, which has none.
 pub fn spool_path() -> PathBuf {
     PathBuf::from("<import spool>")
-}
-
-/// An unnamed file (`O_TMPFILE`) in `dir`, gone when closed; where the file
-/// system cannot make one, a fresh name in `dir` (which must be private),
-/// unlinked at once.
-fn unnamed_file(dir: &Path) -> Result<File> {
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
-    match rustix::fs::open(dir, flags, Mode::from_raw_mode(0o600)) {
-        Ok(fd) => Ok(File::from(fd)),
-        Err(e) if e == rustix::io::Errno::OPNOTSUPP || e == rustix::io::Errno::ISDIR => {
-            let path = dir.join(format!("import.{}", crate::clock::unique_suffix()));
-            let file = File::options()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(OFlags::NOFOLLOW.bits() as i32)
-                .open(&path)
-                .at(&path)?;
-            std::fs::remove_file(&path).at(&path)?;
-            Ok(file)
-        }
-        Err(e) => Err(io::Error::from(e)).at(dir),
-    }
 }
 
 /// An unnamed file in the store's private `tmp` folder, for data too large
@@ -78,7 +53,7 @@ impl Scratch {
         let mut tries = 0;
         let file = loop {
             fsutil::create_private_dir(&dir)?;
-            match unnamed_file(&dir) {
+            match temp::unnamed_in(&dir) {
                 Err(e) if e.is_not_found() && tries < 3 => tries += 1,
                 file => break file?,
             }

@@ -137,24 +137,22 @@ fn fresh_name() -> String {
 }
 
 /// A private, nameless scratch file for data on its way into the store (an
-/// import's spool): an `O_TMPFILE` in the store's `tmp/` folder (mode 0700,
-/// created and checked like every store directory), so it never has a name
-/// anyone could open and vanishes with the last descriptor, even on a crash.
-pub fn spool_in(store_root: &Path) -> Result<File> {
-    let dir = store_root.join("tmp");
-    fsutil::create_private_dir(&dir)?;
-    let fd = fsutil::open_dir(&dir)?;
+/// import's spool): an `O_TMPFILE` in `dir`, a folder of the store already made
+/// and checked like every store directory, so it never has a name anyone could
+/// open and vanishes with the last descriptor, even on a crash.
+pub fn unnamed_in(dir: &Path) -> Result<File> {
+    let fd = fsutil::open_dir(dir)?;
     let flags = OFlags::RDWR | OFlags::TMPFILE | OFlags::CLOEXEC;
     match rustix::fs::openat(&fd, ".", flags, Mode::from_raw_mode(0o600)) {
         Ok(file) => Ok(File::from(file)),
         // A file system without O_TMPFILE: a fresh named file, unlinked at once.
         Err(rustix::io::Errno::OPNOTSUPP | rustix::io::Errno::ISDIR) => {
-            let mut tmp = TempFile::create_in(&dir)?;
+            let mut tmp = TempFile::create_in(dir)?;
             let file = tmp.file().try_clone().at(tmp.path())?;
             drop(tmp);
             Ok(file)
         }
-        Err(errno) => Err(std::io::Error::from(errno)).at(&dir),
+        Err(errno) => Err(std::io::Error::from(errno)).at(dir),
     }
 }
 
@@ -186,10 +184,7 @@ mod tests {
     #[test]
     fn a_spool_file_has_no_name() {
         let dir = tempfile::tempdir().unwrap();
-        let _spool = spool_in(dir.path()).unwrap();
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
-            0
-        );
+        let _spool = unnamed_in(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }
