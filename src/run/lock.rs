@@ -116,7 +116,7 @@ fn open(path: &Path) -> Result<File> {
 
 impl Drop for KeyLock {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
+        let _ = fsutil::remove(&self.path);
         let _ = self.file.unlock();
     }
 }

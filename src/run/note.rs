@@ -9,9 +9,8 @@
 //! the notes whose result is gone.
 
 use std::collections::HashSet;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{IoContext, Result};
 use crate::local::format::FileKind;
+use crate::local::temp::TempFile;
 use crate::local::{document, fsutil};
 use crate::name::CacheName;
 use crate::run::inputs::Known;
@@ -86,18 +86,9 @@ impl Notes {
         let path = self.path(cache, argv_id);
         let dir = path.parent().unwrap_or(&self.dir);
         fsutil::create_private_dir(dir)?;
-        let tmp = dir.join(format!("{TEMP}.{}", crate::clock::unique_suffix()));
-        let written = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .and_then(|mut file| file.write_all(&note.encode()))
-            .and_then(|()| fs::rename(&tmp, &path));
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written.at(&path)
+        let mut tmp = TempFile::create_in(dir)?;
+        tmp.file().write_all(&note.encode()).at(tmp.path())?;
+        tmp.persist(&path).map(drop)
     }
 
     /// Removes the notes of `cache` whose result is not among `results` (the
@@ -107,7 +98,11 @@ impl Notes {
     pub fn sweep(&self, cache: &str, results: Option<(&HashSet<Vec<u8>>, SystemTime)>) -> u64 {
         let dir = self.dir.join(cache);
         let Some((results, listed)) = results else {
-            let count = fs::read_dir(&dir).map_or(0, |listing| listing.count() as u64);
+            // Never through a link (std's remove_dir_all follows none below it).
+            if fsutil::open_dir(&dir).is_err() {
+                return 0;
+            }
+            let count = fsutil::dir_entries(&dir).map_or(0, |listing| listing.len() as u64);
             return match fs::remove_dir_all(&dir) {
                 Ok(()) => count,
                 Err(_) => 0,
@@ -115,10 +110,10 @@ impl Notes {
         };
         let listed = listed - CLOCK_SLACK;
         let mut removed = fsutil::remove_abandoned(&dir, TEMP).files;
-        let Ok(listing) = fs::read_dir(&dir) else {
+        let Ok(listing) = fsutil::dir_entries(&dir) else {
             return removed;
         };
-        for entry in listing.flatten() {
+        for entry in listing {
             let name = entry.file_name();
             // A note written since the keys were listed may be of a new result.
             let recent = entry
@@ -128,11 +123,11 @@ impl Notes {
             if name.as_encoded_bytes().starts_with(TEMP.as_bytes()) || recent {
                 continue;
             }
-            let live = fs::read(entry.path())
+            let live = fsutil::read(&entry.path())
                 .ok()
                 .and_then(|bytes| Note::decode(&bytes, &entry.path()).ok())
                 .is_some_and(|note| results.contains(&result_key(&note.parts.key())));
-            if !live && fs::remove_file(entry.path()).is_ok() {
+            if !live && fsutil::remove(&entry.path()).is_ok() {
                 removed += 1;
             }
         }

@@ -2,13 +2,12 @@
 //! a killed run leaves nothing) that hold a run's transcript or stdin, so large
 //! data never sits in memory. They live in the store, not in a RAM-backed /tmp.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
-use crate::local::fsutil;
+use crate::local::{fsutil, temp};
 
 /// A spool being written.
 pub struct Spool {
@@ -21,15 +20,8 @@ impl Spool {
     /// A new spool in `dir` (created if needed).
     pub fn new(dir: &Path) -> Result<Spool> {
         fsutil::create_private_dir(dir)?;
-        let path = dir.join(format!("spool.{}", crate::clock::unique_suffix()));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .at(&path)?;
-        fs::remove_file(&path).at(&path)?;
+        let file = temp::unnamed_in(dir)?;
+        let path = dir.to_path_buf();
         Ok(Spool {
             file: BufWriter::with_capacity(64 << 10, file),
             path,
