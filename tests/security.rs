@@ -338,3 +338,41 @@ fn a_blobs_folder_linked_elsewhere_is_refused_and_set_aside() {
         .run();
     before.assert_same(&Tree::of(&outside), "the directory the link led to");
 }
+
+#[test]
+fn a_linked_run_notes_folder_is_never_written_read_or_swept_through() {
+    let env = Env::new();
+    fs::write(env.path("work/input"), "one").unwrap();
+    let run = |env: &Env| {
+        env.cmd(["run", "--input", "input", "--", "cat", "input"])
+            .any_stdout()
+            .any_stderr()
+            .status(0)
+            .run();
+    };
+    run(&env);
+    let notes = env.store().join("run-notes/run");
+    assert!(notes.is_dir(), "the first run wrote a note");
+    let outside = env.path("outside");
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("victim"), "keep me").unwrap();
+    // Old enough that a sweep would not take it for a note just written.
+    let old = fs::FileTimes::new().set_modified(std::time::UNIX_EPOCH);
+    fs::File::options()
+        .write(true)
+        .open(outside.join("victim"))
+        .unwrap()
+        .set_times(old)
+        .unwrap();
+    fs::remove_dir_all(&notes).unwrap();
+    symlink(&outside, &notes).unwrap();
+    let before = Tree::of(&outside);
+    fs::write(env.path("work/input"), "two").unwrap();
+    run(&env);
+    env.cmd(["gc"]).any_stdout().any_stderr().status(0).run();
+    env.cmd(["drop", "run", "--force"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    before.assert_same(&Tree::of(&outside), "the folder behind the link");
+}
