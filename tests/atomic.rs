@@ -7,7 +7,7 @@
 //! `an_import_killed_in_many_trials_lands_whole_or_not_at_all` runs 1000. Each
 //! run prints its seed; set `CACHEMAN_ATOMIC_SEED` to replay one.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Stdio;

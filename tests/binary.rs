@@ -2,7 +2,7 @@
 //! around the inline/blob threshold, a 100 MiB value streamed through stdin and
 //! back, and a closed stdout.
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};

@@ -1,7 +1,7 @@
 //! File bindings without a watcher: `bind`/`unbind` and how `ls` and `graph`
 //! show them, `check`, `get`/`run --check-bindings` and the per-cache setting.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

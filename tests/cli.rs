@@ -2,7 +2,7 @@
 //! subcommand, negative and sized option values, `init`'s target, and keys
 //! given in base64.
 
-mod common;
+use crate::common;
 
 use common::{Env, json};
 use serde_json::Value;

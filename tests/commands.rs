@@ -2,7 +2,7 @@
 //! keys, ls, create/drop/clear, sync, expiry, store resolution, init, info,
 //! completions and volatile caches.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -2,7 +2,7 @@
 //! lost, readers never see a half-written entry, and background syncs started by
 //! writes do not disturb either.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::ffi::OsString;

@@ -1,7 +1,7 @@
 //! Exit statuses, bad input (exit 2, one error line, nothing changed on disk),
 //! store errors (exit 3 naming the file), damaged files and torn journal tails.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsString;
 use std::fs;

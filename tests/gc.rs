@@ -2,7 +2,7 @@
 //! entries first, and orphaned blobs and dead writers' temporary files are
 //! deleted while blobs a live entry (or a write in progress) needs are kept.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

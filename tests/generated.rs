@@ -44,6 +44,6 @@ fn completions_and_man_pages_are_current() {
     }
     assert!(
         stale.is_empty(),
-        "stale generated files: {stale:?}\nregenerate with: CACHEMAN_BLESS=1 cargo test --test generated"
+        "stale generated files: {stale:?}\nregenerate with: CACHEMAN_BLESS=1 cargo test --test main generated::"
     );
 }

@@ -3,7 +3,7 @@
 //! key-level invalidation, epoch tokens for `set --if-epoch`, `graph` in every
 //! format, `ls` columns, `drop --force`, space reclaimed at sync, and batch.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::thread;

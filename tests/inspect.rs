@@ -1,7 +1,7 @@
 //! `cacheman inspect`: every file kind recognised by its magic, a torn journal
 //! reported, entry states, bad input refused, and nothing on disk ever changed.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! the cache directories, quarantines the damaged file, says what was lost, and
 //! never lets an entry invalidated before the damage be served again.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

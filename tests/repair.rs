@@ -3,7 +3,7 @@
 //! without losing any intact entry, quarantines what it replaced, and a second
 //! run has nothing to do.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

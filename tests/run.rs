@@ -3,7 +3,7 @@
 //! dogpile lock (also after a `kill -9`), the stale refresher, the off switches
 //! and the exit statuses.
 
-mod common;
+use crate::common;
 
 use std::ffi::OsStr;
 use std::fs::{self, File};

@@ -3,7 +3,7 @@
 //! is followed (nor written, read or deleted through), a FIFO in a file's place
 //! never blocks a command, and a damaged lock file is found and replaced.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};

@@ -1,7 +1,7 @@
 //! `cacheman stats`: hit and miss counts that stay exact under concurrent
 //! readers, `--reset`, and reads that never fail on a damaged counters file.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::thread;

@@ -2,7 +2,7 @@
 //! (binary keys and values, large values, TTLs), and an import that is all or
 //! nothing.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

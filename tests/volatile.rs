@@ -2,7 +2,7 @@
 //! whatever its environment, and checked before use, so a folder someone else
 //! planted under the predictable name fails only the volatile caches.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, chown, symlink};

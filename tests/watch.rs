@@ -6,7 +6,7 @@
 //! change to a sentinel cache, whose invalidation is logged after anything the
 //! earlier change caused.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -698,7 +698,7 @@ fn bad_debounce_is_bad_input() {
 
 /// Write-to-miss latency: the median over many trials of the time from a
 /// bound file's write to a read of its cache missing.
-/// `cargo test --release --test watch -- --ignored --nocapture`
+/// `cargo test --release --test main watch::write_to_miss_latency -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn write_to_miss_latency() {

@@ -4,8 +4,6 @@
 //! binary through a [`Test`] builder whose expectations default to "exit 0,
 //! print nothing".
 
-#![allow(dead_code)]
-
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::fs;
@@ -37,7 +35,8 @@ pub enum StoreVia {
 
 /// A fresh, private world for one test.
 pub struct Env {
-    tmp: TempDir,
+    /// Held only to delete the directory when the `Env` goes.
+    _tmp: TempDir,
     root: PathBuf,
     via: StoreVia,
     cwd: PathBuf,
@@ -53,6 +52,7 @@ impl Default for Env {
 impl Env {
     /// A new world: `<root>/home` (HOME), `<root>/work` (the working directory),
     /// and `<root>/store` as `CACHEMAN_DIR` (not created: the binary creates it).
+    #[track_caller]
     pub fn new() -> Env {
         let tmp = tempfile::Builder::new()
             .prefix("cacheman-it-")
@@ -66,7 +66,7 @@ impl Env {
         fs::create_dir(root.join("work")).unwrap();
         let cwd = root.join("work");
         Env {
-            tmp,
+            _tmp: tmp,
             root,
             via: StoreVia::EnvVar,
             cwd,
@@ -88,6 +88,7 @@ impl Env {
     }
 
     /// Sets `XDG_RUNTIME_DIR` to a fresh private `<root>/run`, for volatile caches.
+    #[track_caller]
     pub fn with_runtime_dir(self) -> Env {
         let run = self.root.join("run");
         fs::create_dir(&run).unwrap();
@@ -96,6 +97,7 @@ impl Env {
     }
 
     /// Runs commands in `<root>/<relative>` (created if missing).
+    #[track_caller]
     pub fn cwd(mut self, relative: impl AsRef<Path>) -> Env {
         let dir = self.root.join(relative);
         fs::create_dir_all(&dir).unwrap();
@@ -177,6 +179,7 @@ impl Env {
     }
 
     /// `cacheman set CACHE KEY VALUE`, which must succeed silently.
+    #[track_caller]
     pub fn set(&self, cache: &str, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) {
         self.cmd([
             OsStr::new("set"),
@@ -189,6 +192,7 @@ impl Env {
 
     /// `cacheman get CACHE KEY`: the value on a hit, `None` on a miss. Anything
     /// else (another status, or a message on stderr) fails the test.
+    #[track_caller]
     pub fn get(&self, cache: &str, key: impl AsRef<OsStr>) -> Option<Vec<u8>> {
         let output = self
             .command()
@@ -211,12 +215,14 @@ impl Env {
     }
 
     /// The keys of a cache, from `keys -0`.
+    #[track_caller]
     pub fn keys(&self, cache: &str) -> Vec<Vec<u8>> {
         let out = self.cmd(["keys", cache, "-0"]).any_stdout().run().stdout;
         split_nul(&out)
     }
 
     /// `ls --json`, parsed.
+    #[track_caller]
     pub fn ls(&self) -> Vec<Value> {
         let out = self.cmd(["ls", "--json"]).any_stdout().run().stdout;
         match serde_json::from_slice(&out).expect("ls --json prints JSON") {
@@ -226,57 +232,72 @@ impl Env {
     }
 
     /// The `ls --json` object of one cache.
+    #[track_caller]
     pub fn ls_cache(&self, cache: &str) -> Value {
-        self.ls()
-            .into_iter()
-            .find(|c| c["name"] == cache)
-            .unwrap_or_else(|| panic!("ls does not list {cache}"))
+        let Some(found) = self.ls().into_iter().find(|c| c["name"] == cache) else {
+            panic!("ls does not list {cache}");
+        };
+        found
     }
 
     /// The highest-numbered journal of a cache: the one writers append to.
+    #[track_caller]
     pub fn active_journal(&self, cache: &str) -> PathBuf {
         let dir = self.cache_dir(cache);
-        fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-            .map(|entry| entry.unwrap().path())
+        let newest = entries(&dir)
+            .into_iter()
             .filter_map(|path| {
                 let name = path.file_name()?.to_str()?.to_owned();
                 let n: u64 = name.strip_prefix("journal.")?.parse().ok()?;
                 Some((n, path))
             })
-            .max()
-            .map(|(_, path)| path)
-            .unwrap_or_else(|| panic!("no journal in {}", dir.display()))
+            .max();
+        let Some((_, path)) = newest else {
+            panic!("no journal in {}", dir.display());
+        };
+        path
     }
 
     /// The snapshot file of a (synced) cache.
+    #[track_caller]
     pub fn snapshot(&self, cache: &str) -> PathBuf {
         let dir = self.cache_dir(cache);
-        fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-            .map(|entry| entry.unwrap().path())
-            .find(|path| {
-                path.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("snap.")
-            })
-            .unwrap_or_else(|| panic!("no snapshot in {}", dir.display()))
+        let found = entries(&dir).into_iter().find(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snap.")
+        });
+        let Some(path) = found else {
+            panic!("no snapshot in {}", dir.display());
+        };
+        path
     }
 
     /// Everything under the test's directory, for before/after comparisons.
+    #[track_caller]
     pub fn tree(&self) -> Tree {
         Tree::of(&self.root)
     }
 
     /// Waits until no process belongs to this test's directory any more (the
     /// detached background syncs and refreshers that commands start).
+    #[track_caller]
     pub fn wait_for_background(&self) {
         eventually(
             Duration::from_secs(60),
             "background syncs to finish",
             || processes_of(&self.root).is_empty(),
         );
+    }
+}
+
+/// The paths in a directory.
+#[track_caller]
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    match fs::read_dir(dir) {
+        Ok(listing) => listing.map(|entry| entry.unwrap().path()).collect(),
+        Err(e) => panic!("read {}: {e}", dir.display()),
     }
 }
 
@@ -324,6 +345,7 @@ enum Expect {
 }
 
 impl Expect {
+    #[track_caller]
     fn check(&self, stream: &str, actual: &[u8]) {
         let text = String::from_utf8_lossy(actual);
         match self {
@@ -352,6 +374,7 @@ impl Expect {
 
 /// Checks the form every diagnostic takes: one `cacheman: error: ` line, then at
 /// most one `hint: ` line, and nothing else.
+#[track_caller]
 pub fn assert_error_form(stderr: &str) {
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(
@@ -451,6 +474,7 @@ impl Test<'_> {
     }
 
     /// Runs the command and checks every expectation.
+    #[track_caller]
     pub fn run(self) -> Output {
         let mut cmd = self.env.command();
         cmd.args(&self.args);
@@ -490,6 +514,7 @@ pub enum Node {
 }
 
 impl Tree {
+    #[track_caller]
     pub fn of(root: &Path) -> Tree {
         let mut nodes = BTreeMap::new();
         if root.symlink_metadata().is_ok() {
@@ -499,6 +524,7 @@ impl Tree {
     }
 
     /// Panics with the paths that differ.
+    #[track_caller]
     pub fn assert_same(&self, after: &Tree, what: &str) {
         if self == after {
             return;
@@ -520,6 +546,7 @@ impl Tree {
     }
 }
 
+#[track_caller]
 fn walk(root: &Path, dir: &Path, nodes: &mut BTreeMap<PathBuf, Node>) {
     let relative = |p: &Path| p.strip_prefix(root).unwrap().to_path_buf();
     let meta = dir.symlink_metadata().unwrap();
@@ -549,6 +576,7 @@ fn walk(root: &Path, dir: &Path, nodes: &mut BTreeMap<PathBuf, Node>) {
 }
 
 /// Calls `check` until it returns true, failing the test after `timeout`.
+#[track_caller]
 pub fn eventually(timeout: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     loop {
@@ -561,6 +589,7 @@ pub fn eventually(timeout: Duration, what: &str, mut check: impl FnMut() -> bool
 }
 
 /// Splits NUL-terminated records.
+#[track_caller]
 pub fn split_nul(bytes: &[u8]) -> Vec<Vec<u8>> {
     if bytes.is_empty() {
         return Vec::new();
@@ -603,6 +632,7 @@ impl Noise {
 }
 
 /// Puts a FIFO at `path`, in place of whatever was there.
+#[track_caller]
 pub fn mkfifo(path: &Path) {
     let _ = fs::remove_file(path);
     let made = std::process::Command::new("mkfifo").arg(path).status();
@@ -610,6 +640,7 @@ pub fn mkfifo(path: &Path) {
 }
 
 /// XORs one byte of a file with `mask`.
+#[track_caller]
 pub fn flip_byte(path: &Path, offset: usize, mask: u8) {
     let mut bytes = fs::read(path).unwrap();
     bytes[offset] ^= mask;
@@ -617,9 +648,12 @@ pub fn flip_byte(path: &Path, offset: usize, mask: u8) {
 }
 
 /// Parses JSON printed on stdout.
+#[track_caller]
 pub fn json(stdout: &[u8]) -> Value {
-    serde_json::from_slice(stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(stdout)))
+    match serde_json::from_slice(stdout) {
+        Ok(value) => value,
+        Err(e) => panic!("not JSON ({e}): {}", String::from_utf8_lossy(stdout)),
+    }
 }
 
 /// Peak resident memory of a running process in KiB, if it can still be read.
@@ -633,6 +667,7 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
 
 /// Parses a table printed with columns separated by at least two spaces into one
 /// map per row, from column name to cell.
+#[track_caller]
 pub fn table(text: &str) -> Vec<BTreeMap<String, String>> {
     let split = |line: &str| -> Vec<String> {
         line.split("  ")
@@ -643,11 +678,11 @@ pub fn table(text: &str) -> Vec<BTreeMap<String, String>> {
     };
     let mut lines = text.lines();
     let header = split(lines.next().expect("a header row"));
-    lines
-        .map(|line| {
-            let cells = split(line);
-            assert_eq!(cells.len(), header.len(), "ragged row {line:?} in\n{text}");
-            header.iter().cloned().zip(cells).collect()
-        })
-        .collect()
+    let mut rows = Vec::new();
+    for line in lines {
+        let cells = split(line);
+        assert_eq!(cells.len(), header.len(), "ragged row {line:?} in\n{text}");
+        rows.push(header.iter().cloned().zip(cells).collect());
+    }
+    rows
 }

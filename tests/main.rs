@@ -1,0 +1,34 @@
+//! The integration tests, one binary with a module per topic (as ripgrep's and
+//! `just`'s are): the crate and the harness in [`common`] are linked once, not
+//! once per topic. Run one topic with `cargo test --test main TOPIC::`.
+
+mod common;
+
+mod atomic;
+mod autosync;
+mod binary;
+mod bindings;
+mod cli;
+mod commands;
+mod concurrency;
+mod crash;
+mod engine;
+mod errors;
+mod faults;
+mod full_disk;
+mod gc;
+mod generated;
+mod graph;
+mod inspect;
+mod invalidation;
+mod model;
+mod reclaim;
+mod recover;
+mod repair;
+mod run;
+mod security;
+mod stats;
+mod transfer;
+mod verify;
+mod volatile;
+mod watch;
