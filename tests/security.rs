@@ -50,6 +50,21 @@ fn a_store_someone_else_owns_or_can_write_is_refused() {
 }
 
 #[test]
+fn a_refused_store_names_its_fix_with_no_misleading_hint() {
+    for owner in [None, Some(STRANGER)] {
+        let env = Env::new().store_via(StoreVia::Flag);
+        share(&env.store(), owner);
+        let refused = env.cmd(["set", "c", "k", "v"]).status(3).any_stderr().run();
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("fix: "), "{stderr}");
+        assert!(
+            !stderr.contains("hint:"),
+            "the line names the fix: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_shared_project_store_found_by_discovery_is_refused() {
     let env = Env::new()
         .store_via(StoreVia::Nothing)

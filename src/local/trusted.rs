@@ -36,9 +36,11 @@ fn untrusted(path: &Path, owner: u32, me: u32, mode: u32) -> Error {
     let reason = format!(
         "refusing a store directory others can change: owned by uid {owner} (you are uid {me}), mode {mode:04o}; fix: {fix}"
     );
+    // Not a PermissionDenied error: the line already names the fix, and the
+    // generic hint for one (give back permissions) would mislead.
     Error::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, reason),
+        source: std::io::Error::other(reason),
     }
 }
 
