@@ -125,17 +125,20 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
         findings.extend(Class::Layout, damage);
         return Ok(findings);
     }
-    for dir in target::store_caches(store.root())? {
-        let name = dir.file_name().unwrap_or_default().to_string_lossy();
-        if !manifest.caches.contains_key(name.as_ref()) {
-            findings.push(
-                Class::Layout,
-                Problem::file(
-                    &dir,
-                    "a cache directory the manifest does not name (left by an interrupted drop?)",
-                ),
-            );
-        }
+    let mut unnamed = unnamed_dirs(store, manifest)?;
+    if !unnamed.is_empty() {
+        // A cache being created has its directory before the manifest names
+        // it; under the store lock, which its creation holds, it is named.
+        unnamed = unnamed_dirs(store, &store.read_manifest_settled()?)?;
+    }
+    for dir in unnamed {
+        findings.push(
+            Class::Layout,
+            Problem::file(
+                &dir,
+                "a cache directory the manifest does not name (left by an interrupted drop?)",
+            ),
+        );
     }
     for path in target::stray_files(store.root())? {
         findings.notes.push(Problem::file(
@@ -144,6 +147,18 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
         ));
     }
     Ok(findings)
+}
+
+/// The directories under `caches/` that `manifest` does not name.
+fn unnamed_dirs(store: &LocalStore, manifest: &Manifest) -> Result<Vec<PathBuf>> {
+    let named = |dir: &PathBuf| {
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        manifest.caches.contains_key(name.as_ref())
+    };
+    Ok(target::store_caches(store.root())?
+        .into_iter()
+        .filter(|dir| !named(dir))
+        .collect())
 }
 
 /// Damage to what holds a cache's files rather than to the files: a symbolic
