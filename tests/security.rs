@@ -353,3 +353,49 @@ fn a_blobs_folder_linked_elsewhere_is_refused_and_set_aside() {
         .run();
     before.assert_same(&Tree::of(&outside), "the directory the link led to");
 }
+
+#[test]
+fn a_quarantine_folder_linked_elsewhere_is_reported_and_set_aside() {
+    let env = Env::new();
+    populated(&env);
+    let (outside, before) = decoy(&env);
+    let folder = env.cache_dir("c").join("quarantine");
+    symlink(&outside, &folder).unwrap();
+    fs::write(env.cache_dir("c").join("journal.2"), b"junk").unwrap();
+    let report = env
+        .cmd(["verify", "c"])
+        .status(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        report.contains(&format!("{}: a symbolic link", folder.display())),
+        "{report}"
+    );
+    env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
+    let aside = env.store().join("quarantine/quarantine");
+    assert!(fs::symlink_metadata(aside).unwrap().is_symlink());
+    assert!(fs::symlink_metadata(&folder).unwrap().is_dir());
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    before.assert_same(&Tree::of(&outside), "the directory the link led to");
+}
+
+#[test]
+fn a_store_folder_linked_elsewhere_is_reported_with_its_fix() {
+    for folder in ["tmp", "run-locks", "run-spool", "run-notes", "quarantine"] {
+        let env = Env::new();
+        populated(&env);
+        let (outside, before) = decoy(&env);
+        let link = env.store().join(folder);
+        let _ = fs::remove_dir_all(&link);
+        symlink(&outside, &link).unwrap();
+        let report = env.cmd(["verify"]).status(1).any_stdout().run();
+        let report = String::from_utf8(report.stdout).unwrap();
+        let fix = format!("remove it (`rm {}`)", link.display());
+        assert!(report.contains(&fix), "{folder}: {report}");
+        fs::remove_file(&link).unwrap();
+        env.cmd(["verify"]).stdout_contains("c: ok").run();
+        before.assert_same(&Tree::of(&outside), folder);
+    }
+}

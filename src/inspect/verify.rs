@@ -13,6 +13,7 @@ use crate::entry::StoredValue;
 use crate::error::Result;
 use crate::inspect::blobs;
 use crate::inspect::problem::{Problem, key_label};
+use crate::inspect::repair::QUARANTINE;
 use crate::inspect::scan;
 use crate::inspect::target;
 use crate::local::LocalStore;
@@ -125,6 +126,7 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
         findings.extend(Class::Layout, damage);
         return Ok(findings);
     }
+    findings.extend(Class::Layout, folder_links(store.root()));
     let mut unnamed = unnamed_dirs(store, manifest)?;
     if !unnamed.is_empty() {
         // A cache being created has its directory before the manifest names
@@ -149,6 +151,27 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
     Ok(findings)
 }
 
+/// The store's own folders besides `caches/`, which commands refuse to enter
+/// when a link stands in their place.
+const STORE_FOLDERS: [&str; 5] = ["tmp", "run-locks", "run-spool", "run-notes", QUARANTINE];
+
+/// Links in place of the store's own folders: no command follows one, none
+/// moves one aside (they hold no entries), so the problem names its fix.
+fn folder_links(root: &Path) -> Vec<Problem> {
+    STORE_FOLDERS
+        .iter()
+        .map(|folder| root.join(folder))
+        .filter(|path| path.symlink_metadata().is_ok_and(|m| m.is_symlink()))
+        .map(|path| {
+            let what = format!(
+                "a symbolic link, which cacheman never follows inside a store; remove it (`rm {}`) and cacheman makes the folder anew",
+                path.display()
+            );
+            Problem::file(&path, what)
+        })
+        .collect()
+}
+
 /// The directories under `caches/` that `manifest` does not name.
 fn unnamed_dirs(store: &LocalStore, manifest: &Manifest) -> Result<Vec<PathBuf>> {
     let named = |dir: &PathBuf| {
@@ -162,8 +185,8 @@ fn unnamed_dirs(store: &LocalStore, manifest: &Manifest) -> Result<Vec<PathBuf>>
 }
 
 /// Damage to what holds a cache's files rather than to the files: a symbolic
-/// link in place of the cache's directory (or of `caches/`), of its blobs
-/// folder or of a lock file, or a lock file that is not a regular file its
+/// link in place of the cache's directory (or of `caches/`), of its blobs or
+/// quarantine folder or of a lock file, or a lock file that is not a regular file its
 /// owner can read and write. Every command refuses such a cache (it never
 /// follows the link, and cannot take the lock); `repair` moves each aside.
 pub fn structure_damage(dir: &CacheDir) -> Vec<Problem> {
@@ -176,12 +199,11 @@ pub fn structure_damage(dir: &CacheDir) -> Vec<Problem> {
         dir.sync_lock_path(),
         dir.reclaim_lock_path(),
     ];
-    let blobs_link = blobs
-        .symlink_metadata()
-        .is_ok_and(|meta| meta.is_symlink())
-        .then(|| link_problem(&blobs));
-    blobs_link
+    let links = [blobs, dir.path().join(QUARANTINE)]
         .into_iter()
+        .filter(|path| path.symlink_metadata().is_ok_and(|meta| meta.is_symlink()))
+        .map(|path| link_problem(&path));
+    links
         .chain(locks.iter().filter_map(|lock| lock_damage(lock)))
         .collect()
 }
