@@ -399,3 +399,33 @@ fn a_store_folder_linked_elsewhere_is_reported_with_its_fix() {
         before.assert_same(&Tree::of(&outside), folder);
     }
 }
+
+#[test]
+fn files_planted_while_a_store_was_open_are_never_used_once_it_is_private() {
+    // Someone else fills a store directory while it is open to everyone...
+    let theirs = Env::new();
+    theirs.set("c", "k", "planted");
+    let env = Env::new().store_via(StoreVia::Flag);
+    share(&env.store(), None);
+    for entry in fs::read_dir(theirs.store()).unwrap() {
+        let from = entry.unwrap().path();
+        let to = env.store().join(from.file_name().unwrap());
+        let copied = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(&from)
+            .arg(&to)
+            .status();
+        assert!(copied.unwrap().success());
+        let handed = std::process::Command::new("chown")
+            .args(["-R", &STRANGER.to_string()])
+            .arg(&to)
+            .status();
+        assert!(handed.unwrap().success());
+    }
+    // ...then its owner follows the refusal's fix, `chmod 700`.
+    fs::set_permissions(env.store(), fs::Permissions::from_mode(0o700)).unwrap();
+    let said = "owned by uid 54321, not by this user";
+    env.cmd(["get", "c", "k"]).store_error(said).run();
+    env.cmd(["set", "c", "k", "mine"]).store_error(said).run();
+    env.cmd(["verify"]).store_error(said).run();
+}

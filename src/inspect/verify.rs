@@ -223,6 +223,12 @@ fn lock_damage(path: &Path) -> Option<Problem> {
     if let Some(what) = fsutil::not_regular(&meta) {
         return Some(Problem::file(path, format!("{what}, not a lock file")));
     }
+    if let Some(owner) = fsutil::foreign_owner(&meta) {
+        return Some(Problem::file(
+            path,
+            format!("a lock file owned by uid {owner}, not by this user"),
+        ));
+    }
     let mode = meta.permissions().mode() & 0o777;
     (mode & 0o600 != 0o600).then(|| {
         Problem::file(
