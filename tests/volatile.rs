@@ -171,5 +171,15 @@ fn a_volatile_cache_in_a_folder_taken_by_someone_else_can_be_dropped() {
         env.cmd(["ls"]).stdout_contains("p ").run();
         env.cmd(["verify"]).stdout_contains("p: ok").run();
         env.cmd(["get", "p", "k"]).stdout("persistent").run();
+        // The store forgot the folder with its last volatile cache: the next
+        // one goes where the caller's runtime directory now is.
+        let elsewhere = env.path(format!("run-{what}"));
+        fs::create_dir(&elsewhere).unwrap();
+        fs::set_permissions(&elsewhere, fs::Permissions::from_mode(0o700)).unwrap();
+        let env = env.var("XDG_RUNTIME_DIR", &elsewhere);
+        env.cmd(["create", "v", "--volatile"]).run();
+        env.set("v", "k", "again");
+        env.cmd(["get", "v", "k"]).stdout("again").run();
+        planted.assert_same(&Tree::of(&env.runtime()), what);
     }
 }
