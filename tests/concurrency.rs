@@ -6,9 +6,12 @@ use crate::common;
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::process::Output;
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
+use std::time::Duration;
 
 use common::{Env, json};
 use serde_json::Value;
@@ -295,4 +298,43 @@ fn concurrent_writers_to_one_key_leave_one_whole_value() {
         29,
         "the last value was not one of the last writes"
     );
+}
+
+/// A `verify` meeting a cache whose creation is under way (its directory laid
+/// out, the manifest not yet naming it: the creator holds the store lock)
+/// waits for the creation, and never reports the directory as unnamed.
+#[test]
+fn verify_during_a_cache_creation_reports_nothing() {
+    let env = Env::new();
+    env.cmd(["create", "x"]).any_stdout().any_stderr().run();
+    let manifest = env.store().join("manifest");
+    let naming_x = std::fs::read(&manifest).unwrap();
+    let laid_out = env.path("laid-out");
+    let copied = |from: &Path, to: &Path| {
+        let status = Command::new("cp").arg("-a").arg(from).arg(to).status();
+        assert!(status.unwrap().success());
+    };
+    copied(&env.cache_dir("x"), &laid_out);
+    env.cmd(["drop", "x"]).run();
+
+    // What `create x` does, step by step, under the store lock.
+    let lock = std::fs::File::open(env.store().join("store.lock")).unwrap();
+    rustix::fs::flock(lock.as_fd(), rustix::fs::FlockOperation::LockExclusive).unwrap();
+    copied(&laid_out, &env.cache_dir("x"));
+    let mut verify = env
+        .std_command()
+        .arg("verify")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(500));
+    let early = verify.try_wait().unwrap();
+    std::fs::write(&manifest, naming_x).unwrap();
+    drop(lock);
+    let out = verify.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(early, None, "verify waited for the creation: {said}");
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("x: ok"), "{said}");
 }

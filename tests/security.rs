@@ -50,6 +50,21 @@ fn a_store_someone_else_owns_or_can_write_is_refused() {
 }
 
 #[test]
+fn a_refused_store_names_its_fix_with_no_misleading_hint() {
+    for owner in [None, Some(STRANGER)] {
+        let env = Env::new().store_via(StoreVia::Flag);
+        share(&env.store(), owner);
+        let refused = env.cmd(["set", "c", "k", "v"]).status(3).any_stderr().run();
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("fix: "), "{stderr}");
+        assert!(
+            !stderr.contains("hint:"),
+            "the line names the fix: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_shared_project_store_found_by_discovery_is_refused() {
     let env = Env::new()
         .store_via(StoreVia::Nothing)
@@ -375,4 +390,80 @@ fn a_linked_run_notes_folder_is_never_written_read_or_swept_through() {
         .any_stderr()
         .run();
     before.assert_same(&Tree::of(&outside), "the folder behind the link");
+}
+
+#[test]
+fn a_quarantine_folder_linked_elsewhere_is_reported_and_set_aside() {
+    let env = Env::new();
+    populated(&env);
+    let (outside, before) = decoy(&env);
+    let folder = env.cache_dir("c").join("quarantine");
+    symlink(&outside, &folder).unwrap();
+    fs::write(env.cache_dir("c").join("journal.2"), b"junk").unwrap();
+    let report = env
+        .cmd(["verify", "c"])
+        .status(1)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        report.contains(&format!("{}: a symbolic link", folder.display())),
+        "{report}"
+    );
+    env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
+    let aside = env.store().join("quarantine/quarantine");
+    assert!(fs::symlink_metadata(aside).unwrap().is_symlink());
+    assert!(fs::symlink_metadata(&folder).unwrap().is_dir());
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+    before.assert_same(&Tree::of(&outside), "the directory the link led to");
+}
+
+#[test]
+fn a_store_folder_linked_elsewhere_is_reported_with_its_fix() {
+    for folder in ["tmp", "run-locks", "run-spool", "run-notes", "quarantine"] {
+        let env = Env::new();
+        populated(&env);
+        let (outside, before) = decoy(&env);
+        let link = env.store().join(folder);
+        let _ = fs::remove_dir_all(&link);
+        symlink(&outside, &link).unwrap();
+        let report = env.cmd(["verify"]).status(1).any_stdout().run();
+        let report = String::from_utf8(report.stdout).unwrap();
+        let fix = format!("remove it (`rm {}`)", link.display());
+        assert!(report.contains(&fix), "{folder}: {report}");
+        fs::remove_file(&link).unwrap();
+        env.cmd(["verify"]).stdout_contains("c: ok").run();
+        before.assert_same(&Tree::of(&outside), folder);
+    }
+}
+
+#[test]
+fn files_planted_while_a_store_was_open_are_never_used_once_it_is_private() {
+    // Someone else fills a store directory while it is open to everyone...
+    let theirs = Env::new();
+    theirs.set("c", "k", "planted");
+    let env = Env::new().store_via(StoreVia::Flag);
+    share(&env.store(), None);
+    for entry in fs::read_dir(theirs.store()).unwrap() {
+        let from = entry.unwrap().path();
+        let to = env.store().join(from.file_name().unwrap());
+        let copied = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(&from)
+            .arg(&to)
+            .status();
+        assert!(copied.unwrap().success());
+        let handed = std::process::Command::new("chown")
+            .args(["-R", &STRANGER.to_string()])
+            .arg(&to)
+            .status();
+        assert!(handed.unwrap().success());
+    }
+    // ...then its owner follows the refusal's fix, `chmod 700`.
+    fs::set_permissions(env.store(), fs::Permissions::from_mode(0o700)).unwrap();
+    let said = "owned by uid 54321, not by this user";
+    env.cmd(["get", "c", "k"]).store_error(said).run();
+    env.cmd(["set", "c", "k", "mine"]).store_error(said).run();
+    env.cmd(["verify"]).store_error(said).run();
 }

@@ -8,7 +8,7 @@ use std::fs;
 use std::os::unix::fs::{PermissionsExt, chown, symlink};
 use std::path::{Path, PathBuf};
 
-use common::Env;
+use common::{Env, Tree};
 
 /// A user id no account has: stands for another user.
 const STRANGER: u32 = 54321;
@@ -80,7 +80,6 @@ fn a_folder_planted_after_a_reboot_fails_only_the_volatile_caches() {
 
         env.cmd(["get", "v", "k"]).store_error(says).run();
         env.cmd(["set", "v", "k", "x"]).store_error(says).run();
-        env.cmd(["drop", "v"]).store_error(says).run();
         before.assert_same(&env.tree(), what);
 
         let listed = env
@@ -154,4 +153,33 @@ fn a_volatile_value_is_found_by_a_caller_without_xdg_runtime_dir() {
         .success();
     env.cmd(["get", "v", "k2"]).stdout("from cron").run();
     assert!(default_folder(&env).join("v").is_dir());
+}
+
+#[test]
+fn a_volatile_cache_in_a_folder_taken_by_someone_else_can_be_dropped() {
+    for (what, plant, _) in plants() {
+        let env = Env::new().with_runtime_dir();
+        env.cmd(["create", "v", "--volatile"]).run();
+        env.set("v", "k", "volatile");
+        env.set("p", "k", "persistent");
+        let folder = default_folder(&env);
+        fs::remove_dir_all(&folder).unwrap();
+        plant(&folder);
+        let planted = Tree::of(&env.runtime());
+        env.cmd(["drop", "v"]).run();
+        planted.assert_same(&Tree::of(&env.runtime()), what);
+        env.cmd(["ls"]).stdout_contains("p ").run();
+        env.cmd(["verify"]).stdout_contains("p: ok").run();
+        env.cmd(["get", "p", "k"]).stdout("persistent").run();
+        // The store forgot the folder with its last volatile cache: the next
+        // one goes where the caller's runtime directory now is.
+        let elsewhere = env.path(format!("run-{what}"));
+        fs::create_dir(&elsewhere).unwrap();
+        fs::set_permissions(&elsewhere, fs::Permissions::from_mode(0o700)).unwrap();
+        let env = env.var("XDG_RUNTIME_DIR", &elsewhere);
+        env.cmd(["create", "v", "--volatile"]).run();
+        env.set("v", "k", "again");
+        env.cmd(["get", "v", "k"]).stdout("again").run();
+        planted.assert_same(&Tree::of(&env.runtime()), what);
+    }
 }

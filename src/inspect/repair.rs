@@ -122,18 +122,21 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Resu
 }
 
 /// Moves aside what [`verify::structure_damage`] finds (a link in place of
-/// the cache's directory or `caches/`, of its blobs folder or of a lock file;
-/// a damaged lock file), before any lock is taken: a lock file in the way is
-/// replaced by a fresh one when the lock is next taken. A link goes itself, into
-/// the cache's quarantine, or the store's when it stands for the cache's
-/// directory or `caches/`; what it points to is never touched.
+/// the cache's directory or `caches/`, of its blobs or quarantine folder or of
+/// a lock file; a damaged lock file), before any lock is taken: a lock file in
+/// the way is replaced by a fresh one when the lock is next taken. A link goes
+/// itself, into the cache's quarantine, or the store's when it stands for the
+/// cache's directory, its quarantine or `caches/`; what it points to is never
+/// touched.
 fn set_aside_structure(dir: &CacheDir) -> Result<Vec<String>> {
     let mut actions = Vec::new();
     for problem in verify::structure_damage(dir) {
         let path = &problem.path;
-        let folder = match path.starts_with(dir.path()) && path != dir.path() {
-            true => dir.path().join(QUARANTINE),
-            false => store_folder(path).join(QUARANTINE),
+        let own_folder = dir.path().join(QUARANTINE);
+        let folder = match path.starts_with(dir.path()) && path != dir.path() && *path != own_folder
+        {
+            true => own_folder,
+            false => store_folder(dir.path()).join(QUARANTINE),
         };
         let moved = fsutil::quarantine(&folder, path, Placement::Move)?;
         actions.push(format!(

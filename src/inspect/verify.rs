@@ -13,6 +13,7 @@ use crate::entry::StoredValue;
 use crate::error::Result;
 use crate::inspect::blobs;
 use crate::inspect::problem::{Problem, key_label};
+use crate::inspect::repair::QUARANTINE;
 use crate::inspect::scan;
 use crate::inspect::target;
 use crate::local::LocalStore;
@@ -125,17 +126,21 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
         findings.extend(Class::Layout, damage);
         return Ok(findings);
     }
-    for dir in target::store_caches(store.root())? {
-        let name = dir.file_name().unwrap_or_default().to_string_lossy();
-        if !manifest.caches.contains_key(name.as_ref()) {
-            findings.push(
-                Class::Layout,
-                Problem::file(
-                    &dir,
-                    "a cache directory the manifest does not name (left by an interrupted drop?)",
-                ),
-            );
-        }
+    findings.extend(Class::Layout, folder_links(store.root()));
+    let mut unnamed = unnamed_dirs(store, manifest)?;
+    if !unnamed.is_empty() {
+        // A cache being created has its directory before the manifest names
+        // it; under the store lock, which its creation holds, it is named.
+        unnamed = unnamed_dirs(store, &store.read_manifest_settled()?)?;
+    }
+    for dir in unnamed {
+        findings.push(
+            Class::Layout,
+            Problem::file(
+                &dir,
+                "a cache directory the manifest does not name (left by an interrupted drop?)",
+            ),
+        );
     }
     for path in target::stray_files(store.root())? {
         findings.notes.push(Problem::file(
@@ -146,9 +151,42 @@ pub fn check_layout(store: &LocalStore, manifest: &Manifest) -> Result<Findings>
     Ok(findings)
 }
 
+/// The store's own folders besides `caches/`, which commands refuse to enter
+/// when a link stands in their place.
+const STORE_FOLDERS: [&str; 5] = ["tmp", "run-locks", "run-spool", "run-notes", QUARANTINE];
+
+/// Links in place of the store's own folders: no command follows one, none
+/// moves one aside (they hold no entries), so the problem names its fix.
+fn folder_links(root: &Path) -> Vec<Problem> {
+    STORE_FOLDERS
+        .iter()
+        .map(|folder| root.join(folder))
+        .filter(|path| path.symlink_metadata().is_ok_and(|m| m.is_symlink()))
+        .map(|path| {
+            let what = format!(
+                "a symbolic link, which cacheman never follows inside a store; remove it (`rm {}`) and cacheman makes the folder anew",
+                path.display()
+            );
+            Problem::file(&path, what)
+        })
+        .collect()
+}
+
+/// The directories under `caches/` that `manifest` does not name.
+fn unnamed_dirs(store: &LocalStore, manifest: &Manifest) -> Result<Vec<PathBuf>> {
+    let named = |dir: &PathBuf| {
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        manifest.caches.contains_key(name.as_ref())
+    };
+    Ok(target::store_caches(store.root())?
+        .into_iter()
+        .filter(|dir| !named(dir))
+        .collect())
+}
+
 /// Damage to what holds a cache's files rather than to the files: a symbolic
-/// link in place of the cache's directory (or of `caches/`), of its blobs
-/// folder or of a lock file, or a lock file that is not a regular file its
+/// link in place of the cache's directory (or of `caches/`), of its blobs or
+/// quarantine folder or of a lock file, or a lock file that is not a regular file its
 /// owner can read and write. Every command refuses such a cache (it never
 /// follows the link, and cannot take the lock); `repair` moves each aside.
 pub fn structure_damage(dir: &CacheDir) -> Vec<Problem> {
@@ -161,12 +199,11 @@ pub fn structure_damage(dir: &CacheDir) -> Vec<Problem> {
         dir.sync_lock_path(),
         dir.reclaim_lock_path(),
     ];
-    let blobs_link = blobs
-        .symlink_metadata()
-        .is_ok_and(|meta| meta.is_symlink())
-        .then(|| link_problem(&blobs));
-    blobs_link
+    let links = [blobs, dir.path().join(QUARANTINE)]
         .into_iter()
+        .filter(|path| path.symlink_metadata().is_ok_and(|meta| meta.is_symlink()))
+        .map(|path| link_problem(&path));
+    links
         .chain(locks.iter().filter_map(|lock| lock_damage(lock)))
         .collect()
 }
@@ -185,6 +222,12 @@ fn lock_damage(path: &Path) -> Option<Problem> {
     let meta = path.symlink_metadata().ok()?;
     if let Some(what) = fsutil::not_regular(&meta) {
         return Some(Problem::file(path, format!("{what}, not a lock file")));
+    }
+    if let Some(owner) = fsutil::foreign_owner(&meta) {
+        return Some(Problem::file(
+            path,
+            format!("a lock file owned by uid {owner}, not by this user"),
+        ));
     }
     let mode = meta.permissions().mode() & 0o777;
     (mode & 0o600 != 0o600).then(|| {

@@ -115,10 +115,27 @@ pub fn open_private(path: &Path) -> Result<File> {
 fn regular(fd: OwnedFd, path: &Path) -> Result<(File, fs::Metadata)> {
     let file = File::from(fd);
     let meta = file.metadata().at(path)?;
-    match not_regular(&meta) {
-        Some(what) => Err(not_regular_error(path, what)),
-        None => Ok((file, meta)),
+    if let Some(what) = not_regular(&meta) {
+        return Err(not_regular_error(path, what));
     }
+    if let Some(owner) = foreign_owner(&meta)
+        && trusted::beneath(path).is_some()
+    {
+        return Err(Error::corrupt(
+            path,
+            0,
+            format!("owned by uid {owner}, not by this user: someone else's file is never used"),
+        ));
+    }
+    Ok((file, meta))
+}
+
+/// The owner of a file someone other than this user (the effective uid)
+/// owns: in a store, such a file was planted (say while the store was open to
+/// others, before its owner made it private), and is never read or written.
+pub fn foreign_owner(meta: &fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    Some(meta.uid()).filter(|owner| *owner != trusted::euid())
 }
 
 /// Opens a directory of the store (never through a link).

@@ -45,7 +45,9 @@ impl LocalStore {
 
     /// Drops a cache: under the store lock, the manifest forgets it and its
     /// directory is moved aside, so a `create` of the same name can never meet
-    /// the old files; the files are deleted after.
+    /// the old files; the files are deleted after. A volatile cache in a folder
+    /// that fails [`check_folder`] is forgotten, its folder left alone; with
+    /// the last volatile cache, the store forgets where they lived.
     pub(super) fn drop_with_edges(&self, cache: &CacheName, force: bool) -> Result<()> {
         require(&self.read_manifest()?, cache)?;
         let lock = self.store_lock()?;
@@ -70,11 +72,16 @@ impl LocalStore {
             .remove(cache.as_str())
             .ok_or_else(|| unknown_cache(cache))?;
         let dir = self.cache_dir(cache, &settings, manifest.runtime.as_deref());
-        // A volatile cache whose folder is not this user's private one is
-        // refused before anything changes.
-        check_folder(&settings, &dir, false)?;
+        if !manifest.caches.values().any(|settings| settings.volatile) {
+            // The next first volatile cache picks its folder anew.
+            manifest.runtime = None;
+        }
+        // A volatile cache whose folder is not this user's private one (taken
+        // by someone else after a reboot) is only forgotten: nothing in that
+        // folder is touched, and the store is rid of a cache no one can use.
+        let reachable = check_folder(&settings, &dir, false).is_ok();
         self.write_manifest(&manifest)?;
-        let aside = match dir.path().exists() {
+        let aside = match reachable && dir.path().exists() {
             true => Some(move_aside(dir.path())?),
             false => None,
         };

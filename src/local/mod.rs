@@ -125,6 +125,13 @@ impl LocalStore {
         }
     }
 
+    /// The manifest as it stands when no change to it is under way: read
+    /// under the store lock, after any cache creation in progress is done.
+    pub fn read_manifest_settled(&self) -> Result<Manifest> {
+        let _lock = self.store_lock()?;
+        self.read_manifest()
+    }
+
     /// The manifest file's bytes, or `None` for a new store. A missing manifest
     /// beside cache directories is damage, never a new store: reading it as
     /// one would show the caches empty and let the next write discard them.

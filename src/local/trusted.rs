@@ -11,13 +11,19 @@ use rustix::fs::{Mode, OFlags};
 
 use crate::error::{Error, IoContext, Result};
 
+/// The effective uid, asked of the kernel once.
+pub fn euid() -> u32 {
+    static EUID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *EUID.get_or_init(|| rustix::process::geteuid().as_raw())
+}
+
 /// Checks a directory of the store, open as `dir`: a directory, owned by the
 /// effective uid, not group- or world-writable. `path` names it in the error.
 pub fn check_dir(dir: impl AsFd, path: &Path) -> Result<()> {
     let stat = rustix::fs::fstat(dir)
         .map_err(std::io::Error::from)
         .at(path)?;
-    let me = rustix::process::geteuid().as_raw();
+    let me = euid();
     let mode = stat.st_mode & 0o7777;
     let is_dir =
         rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::Directory;
@@ -36,9 +42,11 @@ fn untrusted(path: &Path, owner: u32, me: u32, mode: u32) -> Error {
     let reason = format!(
         "refusing a store directory others can change: owned by uid {owner} (you are uid {me}), mode {mode:04o}; fix: {fix}"
     );
+    // Not a PermissionDenied error: the line already names the fix, and the
+    // generic hint for one (give back permissions) would mislead.
     Error::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, reason),
+        source: std::io::Error::other(reason),
     }
 }
 
