@@ -467,3 +467,25 @@ fn files_planted_while_a_store_was_open_are_never_used_once_it_is_private() {
     env.cmd(["set", "c", "k", "mine"]).store_error(said).run();
     env.cmd(["verify"]).store_error(said).run();
 }
+
+#[test]
+fn a_cache_directory_others_can_change_is_reported_by_verify() {
+    let env = Env::new();
+    env.set("c", "k", "v");
+    let dir = env.cache_dir("c");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+    env.cmd(["verify", "c"])
+        .status(1)
+        .stdout_contains("a directory others can change (this user's, mode 0777)")
+        .any_stderr()
+        .run();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    std::os::unix::fs::chown(&dir, Some(STRANGER), Some(STRANGER)).unwrap();
+    env.cmd(["verify", "c"])
+        .status(1)
+        .stdout_contains("uid 54321's, mode 0700")
+        .any_stderr()
+        .run();
+    std::os::unix::fs::chown(&dir, Some(0), Some(0)).unwrap();
+    env.cmd(["verify", "c"]).stdout_contains("c: ok").run();
+}

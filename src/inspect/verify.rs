@@ -203,9 +203,30 @@ pub fn structure_damage(dir: &CacheDir) -> Vec<Problem> {
         .into_iter()
         .filter(|path| path.symlink_metadata().is_ok_and(|meta| meta.is_symlink()))
         .map(|path| link_problem(&path));
+    let dirs = [dir.path().to_path_buf(), dir.blobs_path()];
     links
+        .chain(dirs.iter().filter_map(|dir| open_dir_damage(dir)))
         .chain(locks.iter().filter_map(|lock| lock_damage(lock)))
         .collect()
+}
+
+/// What is wrong with a directory of the store, if it is there and someone
+/// else owns it or may change it: commands that write refuse it, and no
+/// reader should take what is in it on trust.
+fn open_dir_damage(path: &Path) -> Option<Problem> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = path.symlink_metadata().ok().filter(|meta| meta.is_dir())?;
+    let mode = meta.permissions().mode() & 0o777;
+    let owner = fsutil::foreign_owner(&meta);
+    (owner.is_some() || mode & 0o022 != 0).then(|| {
+        let whose = owner.map_or("this user's".to_string(), |uid| format!("uid {uid}'s"));
+        Problem::file(
+            path,
+            format!(
+                "a directory others can change ({whose}, mode {mode:04o}); fix: `chmod 700` it if it is yours, else remove the store"
+            ),
+        )
+    })
 }
 
 fn link_problem(link: &Path) -> Problem {
