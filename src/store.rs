@@ -2,14 +2,20 @@
 //! directory store implements it; a shared store can implement it too.
 
 use std::io::{self, Read, Write};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::autosync::Autosync;
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
+use crate::local::LocalStore;
 use crate::local::blob::BlobReader;
+use crate::local::gc::{GcLimits, GcReport};
+use crate::local::stats::CacheStats;
 use crate::name::CacheName;
 
 /// A cache's settings, chosen at `create` (or the defaults, when a write creates it).
@@ -204,10 +210,56 @@ pub enum SyncResult {
     },
 }
 
-/// The operations every store offers.
-pub trait Store {
+/// Opens the store a command line names: the one place that chooses an engine
+/// (today the local directory at `root`; a store URL next). Due syncs are left
+/// to the caller; with `counting` false, reads leave the hit and miss counters
+/// alone.
+pub fn open(root: &Path, counting: bool) -> Result<Arc<dyn Store>> {
+    let store = LocalStore::open(root)?.with_deferred_sync();
+    Ok(match counting {
+        true => Arc::new(store),
+        false => Arc::new(store.without_counting()),
+    })
+}
+
+/// The local engine behind `store`, for the commands that are by nature about
+/// its files (`what` names the command); "not supported by this store" (exit
+/// 2) for any other store.
+pub fn local<'s>(store: &'s dyn Store, what: &str) -> Result<&'s LocalStore> {
+    store
+        .as_local()
+        .ok_or_else(|| unsupported(&store.location(), what))
+}
+
+/// The error of an operation the store at `location` cannot do (exit 2:
+/// nothing was changed).
+pub fn unsupported(location: &str, what: &str) -> Error {
+    Error::usage(format!(
+        "{what} is not supported by this store ({location})"
+    ))
+}
+
+/// The operations every store offers, in families: identity, data, the graph
+/// and invalidation, statistics and maintenance. An operation a store cannot
+/// do has a default that says so ([`unsupported`]) instead of pretending.
+pub trait Store: Send + Sync {
     /// Where the store is, for `info` and diagnostics.
     fn location(&self) -> String;
+
+    /// Whether the store exists yet (a local one is made by its first write).
+    fn exists(&self) -> bool {
+        true
+    }
+
+    /// The clock the store reads the time from.
+    fn clock(&self) -> &dyn Clock;
+
+    /// The escape hatch to the local engine, for the commands that are by
+    /// nature about its files (`inspect FILE`, `verify`, `repair`, `init`):
+    /// `None` for any other store. See [`local`].
+    fn as_local(&self) -> Option<&LocalStore> {
+        None
+    }
 
     /// The value of a key, or `None` on a miss. Expired and invalidated entries
     /// are misses; soft-invalidated ones come back marked [`Hit::stale`].
@@ -241,6 +293,11 @@ pub trait Store {
 
     /// Every cache with its size and settings, sorted by name.
     fn list(&self) -> Result<Vec<CacheSummary>>;
+
+    /// The name of every cache, sorted.
+    fn cache_names(&self) -> Result<Vec<CacheName>> {
+        Ok(self.list()?.into_iter().map(|c| c.name).collect())
+    }
 
     /// The settings of a cache, or `None` when it does not exist.
     fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>>;
@@ -289,4 +346,31 @@ pub trait Store {
     /// Merges pending changes into the cache's durable form and fsyncs it.
     /// With `wait` false, a cache another process is syncing is skipped.
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)>;
+
+    /// Syncs every cache whose autosync rules fire now; returns those synced.
+    /// A store with no autosync has none due.
+    fn autosync_due(&self) -> Result<Vec<CacheName>> {
+        Ok(Vec::new())
+    }
+
+    /// Collects one cache's garbage under `limits` (and its own).
+    fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
+        let _ = (cache, limits);
+        Err(unsupported(&self.location(), "gc"))
+    }
+
+    /// The statistics of one cache (which must exist).
+    fn stats(&self, cache: &CacheName) -> Result<CacheStats> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "stats"))
+    }
+
+    /// Zeroes one cache's hit and miss counters.
+    fn reset_counters(&self, cache: &CacheName) -> Result<()> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "stats --reset"))
+    }
+
+    /// The same store, its reads leaving the hit and miss counters alone.
+    fn uncounted(&self) -> Arc<dyn Store>;
 }

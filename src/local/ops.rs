@@ -4,17 +4,21 @@
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::autosync::Autosync;
+use crate::clock::Clock;
 use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, IoContext, Result};
 use crate::graph::Graph;
 use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
+use crate::local::gc::{GcLimits, GcReport};
 use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
+use crate::local::stats::CacheStats;
 use crate::local::transfer::Portable;
 use crate::local::{
     Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, spool, unknown_cache,
@@ -563,5 +567,40 @@ impl Store for LocalStore {
                 notices,
             },
         ))
+    }
+    fn exists(&self) -> bool {
+        self.root.exists()
+    }
+
+    fn clock(&self) -> &dyn Clock {
+        LocalStore::clock(self)
+    }
+
+    fn as_local(&self) -> Option<&LocalStore> {
+        Some(self)
+    }
+
+    fn cache_names(&self) -> Result<Vec<CacheName>> {
+        Ok(self.caches()?.into_iter().map(|c| c.name).collect())
+    }
+
+    fn autosync_due(&self) -> Result<Vec<CacheName>> {
+        LocalStore::autosync_due(self)
+    }
+
+    fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
+        LocalStore::gc(self, cache, limits)
+    }
+
+    fn stats(&self, cache: &CacheName) -> Result<CacheStats> {
+        LocalStore::stats(self, cache)
+    }
+
+    fn reset_counters(&self, cache: &CacheName) -> Result<()> {
+        LocalStore::reset_counters(self, cache)
+    }
+
+    fn uncounted(&self) -> Arc<dyn Store> {
+        Arc::new(self.clone().without_counting())
     }
 }

@@ -68,7 +68,7 @@ pub struct UnbindArgs {
 pub fn bind(ctx: &Context, args: BindArgs) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     let patterns = resolve_all(&args.paths)?;
-    bindings::bind(&ctx.store, &cache, &patterns)?;
+    bindings::bind(crate::store::local(&*ctx.store, "bind")?, &cache, &patterns)?;
     Ok(ExitCode::Success)
 }
 
@@ -79,7 +79,12 @@ pub fn unbind(ctx: &Context, args: UnbindArgs) -> Result<ExitCode> {
         true => None,
         false => Some(resolve_all(&args.paths)?),
     };
-    let removed = bindings::unbind(&ctx.store, &cache, patterns.as_deref())?.changed;
+    let removed = bindings::unbind(
+        crate::store::local(&*ctx.store, "unbind")?,
+        &cache,
+        patterns.as_deref(),
+    )?
+    .changed;
     for named in patterns.iter().flatten() {
         if !removed.iter().any(|p| p.same_path(named)) {
             say!("cacheman: {} was not bound to '{cache}'", named.shown());

@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::local::unknown_cache;
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Show or change a cache's settings, or (without CACHE) the store's autosync rules
 #[derive(Debug, Args)]

@@ -70,7 +70,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         Unit::Bytes,
         &format!("reading the import into {cache}"),
     );
-    let mut spool = ctx.store.import_spool()?;
+    let local = crate::store::local(&*ctx.store, "import")?;
+    let mut spool = local.import_spool()?;
     let mut expired = 0;
     let now = ctx.store.clock().now_ms();
     transfer::read(format, &mut input, now, &mut |parsed: Parsed| {
@@ -93,7 +94,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     progress.finish_and_clear();
     let import = spool.finish()?;
     let (count, repeated) = (import.records(), import.records() - import.keys());
-    let report = ctx.store.import(&cache, import)?;
+    let report = local.import(&cache, import)?;
     ctx.after_write(&cache, &report);
     let skipped = match expired {
         0 => String::new(),
@@ -109,7 +110,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             output::plural(n, "key came", "keys came")
         ),
     };
-    let created = match count == 0 && ctx.store.find(&cache)?.is_none() {
+    let created = match count == 0 && ctx.store.settings(&cache)?.is_none() {
         true => "; nothing to import, so the cache was not created",
         false => "",
     };

@@ -14,7 +14,7 @@ use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::{InvalidateOptions, Store};
+use crate::store::InvalidateOptions;
 
 /// Invalidate caches and every cache that depends on them
 #[derive(Debug, Args)]

@@ -11,7 +11,7 @@ use crate::cli::settings::{self, autosync_label, human_bytes, human_ttl};
 use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::store::{CacheSummary, Store};
+use crate::store::CacheSummary;
 use crate::watch::pattern::Kind;
 use crate::watch::{Binding, Pattern, bindings};
 
@@ -28,7 +28,7 @@ pub struct LsArgs {
 
 pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let caches = ctx.store.list()?;
-    let bound = bindings::all(&ctx.store)?;
+    let bound = bindings::all(crate::store::local(&*ctx.store, "ls")?)?;
     let bound_to = |cache: &CacheSummary| bound_paths(&bound, cache);
     if args.json {
         let list: Vec<_> = caches

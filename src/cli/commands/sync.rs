@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::local::unknown_cache;
 use crate::name::CacheName;
-use crate::store::{Store, SyncResult};
+use crate::store::SyncResult;
 
 /// Merge pending changes into each cache's snapshot and fsync it (all caches if none named)
 #[derive(Debug, Args)]
