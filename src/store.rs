@@ -1,11 +1,14 @@
 //! The `Store` trait the commands talk to, and the types that cross it. The local
 //! directory store implements it; a shared store can implement it too.
 
+use std::ffi::OsStr;
 use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use globset::GlobMatcher;
 use serde::{Deserialize, Serialize};
 
 use crate::autosync::Autosync;
@@ -13,7 +16,6 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::local::LocalStore;
-use crate::local::blob::BlobReader;
 use crate::local::gc::{GcLimits, GcReport};
 use crate::local::stats::CacheStats;
 use crate::name::CacheName;
@@ -89,8 +91,27 @@ pub enum NewValue<'a> {
 #[derive(Debug)]
 pub enum Value {
     Bytes(Vec<u8>),
-    /// A large value, streamed from its blob file.
-    Blob(BlobReader),
+    /// A large value, streamed by the store (the local one reads a blob file).
+    Stream(Box<dyn ValueStream>),
+}
+
+/// A large value a store streams in bounded memory instead of holding it.
+pub trait ValueStream: std::fmt::Debug + Send {
+    /// The value's length in bytes.
+    fn len(&self) -> u64;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks the content against its hash: damage is reported, never served.
+    fn verify(&self) -> Result<()>;
+
+    /// Copies the content to `out` (not verified: see [`ValueStream::verify`]).
+    fn copy_to(&self, out: &mut dyn Write) -> Result<(), CopyError>;
+
+    /// The content as a reader (not verified: see [`ValueStream::verify`]).
+    fn reader(&self) -> Box<dyn Read + '_>;
 }
 
 /// Why writing a value out failed: reading the store, or writing the destination.
@@ -104,7 +125,7 @@ impl Value {
     pub fn len(&self) -> u64 {
         match self {
             Value::Bytes(bytes) => bytes.len() as u64,
-            Value::Blob(blob) => blob.len(),
+            Value::Stream(stream) => stream.len(),
         }
     }
 
@@ -112,14 +133,14 @@ impl Value {
         self.len() == 0
     }
 
-    /// Writes the value's exact bytes. A blob is verified against its hash first,
+    /// Writes the value's exact bytes. A stream is verified against its hash first,
     /// so damaged content is reported instead of served.
     pub fn write_to(&self, out: &mut dyn Write) -> Result<(), CopyError> {
         match self {
             Value::Bytes(bytes) => out.write_all(bytes).map_err(CopyError::Output),
-            Value::Blob(blob) => {
-                blob.verify().map_err(CopyError::Store)?;
-                blob.copy_to(out)
+            Value::Stream(stream) => {
+                stream.verify().map_err(CopyError::Store)?;
+                stream.copy_to(out)
             }
         }
     }
@@ -128,15 +149,17 @@ impl Value {
     pub fn into_bytes(self) -> Result<Vec<u8>> {
         match self {
             Value::Bytes(bytes) => Ok(bytes),
-            Value::Blob(blob) => {
-                let mut out = Vec::with_capacity(blob.len() as usize);
-                Value::Blob(blob).write_to(&mut out).map_err(|e| match e {
-                    CopyError::Store(e) => e,
-                    CopyError::Output(e) => Error::Io {
-                        path: "<memory>".into(),
-                        source: e,
-                    },
-                })?;
+            Value::Stream(stream) => {
+                let mut out = Vec::with_capacity(stream.len() as usize);
+                Value::Stream(stream)
+                    .write_to(&mut out)
+                    .map_err(|e| match e {
+                        CopyError::Store(e) => e,
+                        CopyError::Output(e) => Error::Io {
+                            path: "<memory>".into(),
+                            source: e,
+                        },
+                    })?;
                 Ok(out)
             }
         }
@@ -156,21 +179,39 @@ pub struct Hit {
 /// Changes a cache's settings in place.
 pub type SettingsChange<'a> = &'a dyn Fn(&mut CacheSettings) -> Result<()>;
 
-/// Picks keys by their bytes.
-pub type KeyFilter<'a> = &'a dyn Fn(&[u8]) -> bool;
+/// Which keys of a cache an operation takes: a value any store can match
+/// (a server as well as this process).
+#[derive(Debug, Clone)]
+pub enum KeySelector {
+    /// The keys starting with these bytes.
+    Prefix(Vec<u8>),
+    /// The keys matching a glob as `keys` takes it (`*` also matches `/`):
+    /// its pattern is `matcher.glob().glob()`.
+    Glob(GlobMatcher),
+}
+
+impl KeySelector {
+    /// Whether `key` is one of the selected keys.
+    pub fn matches(&self, key: &[u8]) -> bool {
+        match self {
+            KeySelector::Prefix(prefix) => key.starts_with(prefix),
+            KeySelector::Glob(glob) => glob.is_match(Path::new(OsStr::from_bytes(key))),
+        }
+    }
+}
 
 /// How to invalidate.
-#[derive(Clone, Copy, Default)]
-pub struct InvalidateOptions<'a> {
+#[derive(Debug, Clone, Default)]
+pub struct InvalidateOptions {
     /// Mark entries stale instead of dropping them.
     pub soft: bool,
     /// Also invalidate every transitive dependent.
     pub cascade: bool,
     /// Only say what would be invalidated.
     pub dry_run: bool,
-    /// Only the keys this accepts, in the named caches (their dependents, when
+    /// Only these keys, in the named caches (their dependents, when
     /// cascading, are invalidated whole).
-    pub keys: Option<KeyFilter<'a>>,
+    pub keys: Option<KeySelector>,
 }
 
 /// What an invalidation did (or, dry, would do).
@@ -334,11 +375,8 @@ pub trait Store: Send + Sync {
     fn graph(&self) -> Result<Graph>;
 
     /// Invalidates caches (and, cascading, all their dependents) in O(1) writes.
-    fn invalidate(
-        &self,
-        caches: &[CacheName],
-        options: &InvalidateOptions<'_>,
-    ) -> Result<Invalidation>;
+    fn invalidate(&self, caches: &[CacheName], options: &InvalidateOptions)
+    -> Result<Invalidation>;
 
     /// Removes every entry of a cache, in O(1).
     fn clear(&self, cache: &CacheName) -> Result<WriteReport>;

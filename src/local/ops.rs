@@ -305,7 +305,7 @@ impl Store for LocalStore {
         let stale = freshness == Freshness::Stale;
         let value = match (entry.value, blob) {
             (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
-            (StoredValue::Blob { .. }, Some(blob)) => Value::Blob(blob),
+            (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
             // Opened whenever the entry is valid, which it is here.
             (StoredValue::Blob { .. }, None) => return Ok(None),
         };
@@ -535,7 +535,7 @@ impl Store for LocalStore {
     fn invalidate(
         &self,
         caches: &[CacheName],
-        options: &InvalidateOptions<'_>,
+        options: &InvalidateOptions,
     ) -> Result<Invalidation> {
         self.invalidate_caches(caches, options)
     }

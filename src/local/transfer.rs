@@ -66,7 +66,7 @@ impl Export {
             let value = match &entry.value {
                 StoredValue::Inline(bytes) => Value::Bytes(bytes.clone()),
                 StoredValue::Blob { hash, len } => {
-                    Value::Blob(BlobReader::open(&self.blobs, hash, *len)?)
+                    Value::Stream(Box::new(BlobReader::open(&self.blobs, hash, *len)?))
                 }
             };
             f(Portable {
