@@ -1,6 +1,7 @@
 //! The `Store` trait the commands talk to, and the types that cross it. The local
 //! directory store implements it; a shared store can implement it too.
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -19,6 +20,8 @@ use crate::local::LocalStore;
 use crate::local::gc::{GcLimits, GcReport};
 use crate::local::stats::CacheStats;
 use crate::name::CacheName;
+use crate::watch::Pattern;
+use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
 /// A cache's settings, chosen at `create` (or the defaults, when a write creates it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,7 +284,7 @@ pub fn unsupported(location: &str, what: &str) -> Error {
 }
 
 /// The operations every store offers, in families: identity, data, the graph
-/// and invalidation, statistics and maintenance. An operation a store cannot
+/// and invalidation, file bindings, statistics and maintenance. An operation a store cannot
 /// do has a default that says so ([`unsupported`]) instead of pretending.
 pub trait Store: Send + Sync {
     /// Where the store is, for `info` and diagnostics.
@@ -290,6 +293,12 @@ pub trait Store: Send + Sync {
     /// Whether the store exists yet (a local one is made by its first write).
     fn exists(&self) -> bool {
         true
+    }
+
+    /// The local directory the store keeps its files in, if it has one: a
+    /// scan of bound files leaves it out (its own writes are no change).
+    fn directory(&self) -> Option<&Path> {
+        None
     }
 
     /// The clock the store reads the time from.
@@ -384,6 +393,36 @@ pub trait Store: Send + Sync {
     /// Merges pending changes into the cache's durable form and fsyncs it.
     /// With `wait` false, a cache another process is syncing is skipped.
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)>;
+
+    /// Every cache's file bindings, by cache name.
+    fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
+        Err(unsupported(&self.location(), "file bindings"))
+    }
+
+    /// One cache's file bindings.
+    fn binding(&self, cache: &CacheName) -> Result<Option<Binding>> {
+        Ok(self.bindings()?.remove(cache.as_str()))
+    }
+
+    /// Binds `cache` to more paths, creating the cache if needed.
+    fn bind(&self, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+        let _ = (cache, patterns);
+        Err(unsupported(&self.location(), "bind"))
+    }
+
+    /// Removes the bindings whose paths `patterns` name (all of them with `None`).
+    fn unbind(&self, cache: &CacheName, patterns: Option<&[Pattern]>) -> Result<Rebound> {
+        let _ = (cache, patterns);
+        Err(unsupported(&self.location(), "unbind"))
+    }
+
+    /// Records what scans of bound files found, atomically: a compare-and-swap
+    /// of each cache's fingerprint (against [`Finding::compared`]) and the
+    /// invalidation of the changed caches with their dependents.
+    fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+        let _ = (findings, force);
+        Err(unsupported(&self.location(), "file bindings"))
+    }
 
     /// Syncs every cache whose autosync rules fire now; returns those synced.
     /// A store with no autosync has none due.

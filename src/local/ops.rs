@@ -2,6 +2,7 @@
 //! values into blobs or records, one journal append under the lock, then the
 //! autosync check.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ use crate::store::{
     CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
     SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,
 };
+use crate::watch::Pattern;
+use crate::watch::bindings::{self, Binding, Finding, Rebound, Recorded};
 
 /// The most entries [`Store::set_many`] writes as one journal append; more
 /// land as a snapshot.
@@ -572,6 +575,10 @@ impl Store for LocalStore {
         self.root.exists()
     }
 
+    fn directory(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+
     fn clock(&self) -> &dyn Clock {
         LocalStore::clock(self)
     }
@@ -582,6 +589,26 @@ impl Store for LocalStore {
 
     fn cache_names(&self) -> Result<Vec<CacheName>> {
         Ok(self.caches()?.into_iter().map(|c| c.name).collect())
+    }
+
+    fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
+        bindings::all(self)
+    }
+
+    fn binding(&self, cache: &CacheName) -> Result<Option<Binding>> {
+        bindings::of(self, cache)
+    }
+
+    fn bind(&self, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+        bindings::bind(self, cache, patterns)
+    }
+
+    fn unbind(&self, cache: &CacheName, patterns: Option<&[Pattern]>) -> Result<Rebound> {
+        bindings::unbind(self, cache, patterns)
+    }
+
+    fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+        bindings::record(self, findings, force)
     }
 
     fn autosync_due(&self) -> Result<Vec<CacheName>> {

@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: CheckArgs, out: &mut dyn Write) -> Result<ExitCo
         only.push(cache);
     }
     let only = (!only.is_empty()).then_some(only.as_slice());
-    let done = watch::check_all(crate::store::local(&*ctx.store, "check")?, only)?;
+    let done = watch::check_all(&*ctx.store, only)?;
     if args.json {
         let list: Vec<_> = done
             .iter()

@@ -62,10 +62,7 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
         .map(|key| args.key_form.bytes(key))
         .collect::<Result<Vec<_>>>()?;
     if args.check_bindings {
-        crate::watch::check_before_read(
-            crate::store::local(&*ctx.store, "--check-bindings")?,
-            &cache,
-        )?;
+        crate::watch::check_before_read(&*ctx.store, &cache)?;
     }
     let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {

@@ -12,7 +12,6 @@ use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::local::unknown_cache;
 use crate::name::CacheName;
-use crate::watch::bindings;
 
 /// Show the dependency graph: an indented tree, Graphviz (--dot) or JSON
 #[derive(Debug, Args)]
@@ -56,7 +55,7 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
             (all, tops)
         }
     };
-    let mut bound = bindings::all(crate::store::local(&*ctx.store, "graph")?)?;
+    let mut bound = ctx.store.bindings()?;
     bound.retain(|cache, _| caches.contains(cache));
     let edges: Vec<(&str, &str)> = graph
         .edges()

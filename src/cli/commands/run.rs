@@ -143,10 +143,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
         return Ok(ExitCode::Success);
     }
     if args.check_bindings {
-        crate::watch::check_before_read(
-            crate::store::local(&*ctx.store, "--check-bindings")?,
-            &request.cache,
-        )?;
+        crate::watch::check_before_read(&*ctx.store, &request.cache)?;
     }
     memo.run(&request, &cwd, out).map(ExitCode::Command)
 }
