@@ -283,6 +283,14 @@ pub fn unsupported(location: &str, what: &str) -> Error {
     ))
 }
 
+/// The error for a cache the store does not have.
+pub fn unknown_cache(name: &CacheName) -> Error {
+    Error::usage_with_hint(
+        format!("no cache named '{name}'"),
+        "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
+    )
+}
+
 /// The operations every store offers, in families: identity, data, the graph
 /// and invalidation, file bindings, statistics and maintenance. An operation a store cannot
 /// do has a default that says so ([`unsupported`]) instead of pretending.

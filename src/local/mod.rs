@@ -391,12 +391,7 @@ pub fn check_folder(settings: &CacheSettings, dir: &CacheDir, create: bool) -> R
     }
 }
 
-pub(crate) fn unknown_cache(name: &CacheName) -> Error {
-    Error::usage_with_hint(
-        format!("no cache named '{name}'"),
-        "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
-    )
-}
+pub(crate) use crate::store::unknown_cache;
 
 /// Moves a directory aside (an atomic rename), then deletes it.
 fn discard_dir(path: &Path) -> Result<()> {

@@ -10,8 +10,8 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::unknown_cache;
 use crate::name::CacheName;
+use crate::store::unknown_cache;
 use crate::watch;
 
 /// Invalidate the caches whose bound files changed (for cron, git hooks, CI)

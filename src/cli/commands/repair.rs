@@ -11,8 +11,8 @@ use crate::cli::{output, per_cache};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::inspect::{blobs, recover, repair, verify};
-use crate::local::unknown_cache;
 use crate::name::CacheName;
+use crate::store::unknown_cache;
 
 /// Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files
 #[derive(Debug, Args)]

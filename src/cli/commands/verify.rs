@@ -16,8 +16,8 @@ use crate::inspect::blobs;
 use crate::inspect::problem::Problem;
 use crate::inspect::recover::{self, MANIFEST_HINT};
 use crate::inspect::verify::{self, Class};
-use crate::local::unknown_cache;
 use crate::name::CacheName;
+use crate::store::unknown_cache;
 
 /// Check every checksum and cross-reference (the whole store if no cache is named)
 #[derive(Debug, Args)]
