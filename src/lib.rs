@@ -38,6 +38,7 @@ pub mod graph;
 pub mod inspect;
 pub mod local;
 pub mod name;
+pub mod reports;
 pub mod resolve;
 pub mod run;
 pub mod store;

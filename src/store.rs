@@ -17,9 +17,8 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::local::LocalStore;
-use crate::local::gc::{GcLimits, GcReport};
-use crate::local::stats::CacheStats;
 use crate::name::CacheName;
+use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::watch::Pattern;
 use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 

@@ -14,17 +14,16 @@ use crate::error::{Error, IoContext, Result};
 use crate::graph::Graph;
 use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
-use crate::local::gc::{GcLimits, GcReport};
 use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
-use crate::local::stats::CacheStats;
 use crate::local::transfer::Portable;
 use crate::local::{
     Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, spool, unknown_cache,
 };
 use crate::name::{CacheName, check_key};
+use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::store::{
     CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
     SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,

@@ -13,8 +13,8 @@ use crate::cli::{output, parse};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::inspect::verify;
-use crate::local::gc::{GcLimits, GcReport};
 use crate::name::CacheName;
+use crate::reports::{GcLimits, GcReport};
 
 /// Collect garbage: expired entries, entries over the limits (least recently used
 /// first), orphaned blobs and temporary files (every cache if none named), and
