@@ -168,6 +168,58 @@ impl Value {
     }
 }
 
+/// An entry as it travels: key, value and times (ms since the Unix epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Portable<V> {
+    pub key: Vec<u8>,
+    pub value: V,
+    pub created_ms: u64,
+    pub expires_ms: Option<u64>,
+    /// Soft-invalidated: served only to readers that accept stale values.
+    pub stale: bool,
+}
+
+impl<V> Portable<V> {
+    /// The same entry with its value changed by `f`.
+    pub fn try_map<W>(self, f: impl FnOnce(V) -> Result<W>) -> Result<Portable<W>> {
+        Ok(Portable {
+            key: self.key,
+            value: f(self.value)?,
+            created_ms: self.created_ms,
+            expires_ms: self.expires_ms,
+            stale: self.stale,
+        })
+    }
+}
+
+/// A cache's live entries as an export reads them, sorted by key, one at a
+/// time; the length is known up front.
+pub type Entries<'a> = Box<dyn ExactSizeIterator<Item = Result<Portable<Value>>> + 'a>;
+
+/// An import being staged: entries pushed one at a time (a later one with
+/// the same key wins), landed all or nothing by [`Importer::finish`].
+pub trait Importer {
+    /// Adds an entry whose value `value` writes into the writer it is handed.
+    fn push(
+        &mut self,
+        entry: Portable<()>,
+        value: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+    ) -> Result<()>;
+
+    /// Lands every entry pushed with its own times, creating the cache if
+    /// needed (no entries create nothing), all or nothing.
+    fn finish(self: Box<Self>) -> Result<Imported>;
+}
+
+/// What an import landed.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// Entries pushed, and how many distinct keys they had.
+    pub records: u64,
+    pub keys: u64,
+    pub report: WriteReport,
+}
+
 /// A found, unexpired entry.
 #[derive(Debug)]
 pub struct Hit {
@@ -429,6 +481,18 @@ pub trait Store: Send + Sync {
     fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
         let _ = (findings, force);
         Err(unsupported(&self.location(), "file bindings"))
+    }
+
+    /// The live entries of a cache (which must exist), stale ones marked.
+    fn export(&self, cache: &CacheName) -> Result<Entries<'_>> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "export"))
+    }
+
+    /// Starts an import into a cache (see [`Importer`]).
+    fn import(&self, cache: &CacheName) -> Result<Box<dyn Importer + '_>> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "import"))
     }
 
     /// Syncs every cache whose autosync rules fire now; returns those synced.

@@ -18,15 +18,16 @@ use crate::local::journal::Torn;
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
-use crate::local::transfer::Portable;
+use crate::local::transfer::LocalImport;
+
 use crate::local::{
     Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, spool, unknown_cache,
 };
 use crate::name::{CacheName, check_key};
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::store::{
-    CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
-    SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,
+    CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, NewValue,
+    Portable, SetOptions, SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,
 };
 use crate::watch::Pattern;
 use crate::watch::bindings::{self, Binding, Finding, Rebound, Recorded};
@@ -608,6 +609,14 @@ impl Store for LocalStore {
 
     fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
         bindings::record(self, findings, force)
+    }
+
+    fn export(&self, cache: &CacheName) -> Result<Entries<'_>> {
+        Ok(Box::new(LocalStore::export(self, cache)?.into_entries()))
+    }
+
+    fn import(&self, cache: &CacheName) -> Result<Box<dyn Importer + '_>> {
+        Ok(Box::new(LocalImport::new(self, cache)?))
     }
 
     fn autosync_due(&self) -> Result<Vec<CacheName>> {
