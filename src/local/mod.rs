@@ -11,6 +11,7 @@ pub mod frame;
 pub mod fsutil;
 pub mod gc;
 pub mod head;
+pub mod inspect;
 mod invalidate;
 pub mod journal;
 pub mod manifest;

@@ -12,7 +12,7 @@ use crate::cli::settings::human_bytes;
 use crate::cli::{output, parse};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::inspect::verify;
+use crate::local::inspect::verify;
 use crate::name::CacheName;
 use crate::reports::{GcLimits, GcReport};
 

@@ -10,7 +10,7 @@ use crate::cli::progress::{self, Unit};
 use crate::cli::{output, per_cache};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::inspect::{blobs, recover, repair, verify};
+use crate::local::inspect::{blobs, recover, repair, verify};
 use crate::name::CacheName;
 use crate::store::unknown_cache;
 

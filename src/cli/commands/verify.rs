@@ -12,10 +12,10 @@ use crate::cli::per_cache::{PerCache, store_exists};
 use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
-use crate::inspect::blobs;
-use crate::inspect::problem::Problem;
-use crate::inspect::recover::{self, MANIFEST_HINT};
-use crate::inspect::verify::{self, Class};
+use crate::local::inspect::blobs;
+use crate::local::inspect::problem::Problem;
+use crate::local::inspect::recover::{self, MANIFEST_HINT};
+use crate::local::inspect::verify::{self, Class};
 use crate::name::CacheName;
 use crate::store::unknown_cache;
 
