@@ -220,6 +220,22 @@ pub struct Imported {
     pub report: WriteReport,
 }
 
+/// A held lock on a name (see [`Store::lock`]); dropping it releases it.
+pub trait Lease {
+    /// Releases the lock telling those waiting for it that the holder failed
+    /// (it stored nothing), so that they all go on at once instead of one
+    /// after another.
+    fn release_failed(self: Box<Self>);
+}
+
+/// What waiting for a lock came to.
+pub enum Turn {
+    /// The lock is ours.
+    Held(Box<dyn Lease>),
+    /// Its holder failed (see [`Lease::release_failed`]): go on without it.
+    HolderFailed,
+}
+
 /// A found, unexpired entry.
 #[derive(Debug)]
 pub struct Hit {
@@ -493,6 +509,20 @@ pub trait Store: Send + Sync {
     fn import(&self, cache: &CacheName) -> Result<Box<dyn Importer + '_>> {
         let _ = cache;
         Err(unsupported(&self.location(), "import"))
+    }
+
+    /// Waits for the lock named `name` until it is held, or its holder
+    /// failed. `run` takes one per key, so that identical runs compute once;
+    /// a holder that dies releases it.
+    fn lock(&self, name: &str) -> Result<Turn> {
+        let _ = name;
+        Err(unsupported(&self.location(), "locks"))
+    }
+
+    /// Takes the lock named `name` if nobody holds it.
+    fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
+        let _ = name;
+        Err(unsupported(&self.location(), "locks"))
     }
 
     /// Syncs every cache whose autosync rules fire now; returns those synced.

@@ -14,6 +14,7 @@ pub mod head;
 pub mod inspect;
 mod invalidate;
 pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod merge;
 mod ops;

@@ -15,6 +15,7 @@ use crate::graph::Graph;
 use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
+use crate::local::lock::{self, KeyLock};
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
@@ -26,8 +27,9 @@ use crate::local::{
 use crate::name::{CacheName, check_key};
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::store::{
-    CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, NewValue,
-    Portable, SetOptions, SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,
+    CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, Lease,
+    NewValue, Portable, SetOptions, SettingsChange, Store, SyncResult, Ttl, Turn, Value,
+    WriteReport,
 };
 use crate::watch::Pattern;
 use crate::watch::bindings::{self, Binding, Finding, Rebound, Recorded};
@@ -617,6 +619,15 @@ impl Store for LocalStore {
 
     fn import(&self, cache: &CacheName) -> Result<Box<dyn Importer + '_>> {
         Ok(Box::new(LocalImport::new(self, cache)?))
+    }
+
+    fn lock(&self, name: &str) -> Result<Turn> {
+        KeyLock::acquire(&lock::path_for(&self.root, name))
+    }
+
+    fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
+        let lock = KeyLock::try_acquire(&lock::path_for(&self.root, name))?;
+        Ok(lock.map(|lock| Box::new(lock) as Box<dyn Lease>))
     }
 
     fn autosync_due(&self) -> Result<Vec<CacheName>> {
