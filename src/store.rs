@@ -2,7 +2,7 @@
 //! directory store implements it; a shared store can implement it too.
 
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -374,6 +374,12 @@ pub trait Store: Send + Sync {
     /// scan of bound files leaves it out (its own writes are no change).
     fn directory(&self) -> Option<&Path> {
         None
+    }
+
+    /// The global arguments with which a detached `cacheman` (a background
+    /// sync, a stale result's refresher) opens this same store.
+    fn reopen_args(&self) -> Result<Vec<OsString>> {
+        Err(unsupported(&self.location(), "background work"))
     }
 
     /// The clock the store reads the time from.

@@ -127,6 +127,7 @@ fn a_store_without_an_operation_says_so() {
 
     assert!(bare.as_local().is_none(), "the escape hatch is closed");
     unsupported(store::local(&bare, "verify").map(drop), "verify");
+    unsupported(bare.reopen_args(), "background work");
     unsupported(bare.stats(&cache), "stats");
     unsupported(bare.reset_counters(&cache), "stats --reset");
     unsupported(bare.gc(&cache, Default::default()), "gc");

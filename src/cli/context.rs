@@ -134,6 +134,6 @@ impl Context {
     /// never stalls the write that made it due.
     fn spawn_background_sync(&self, cache: &CacheName) -> Result<()> {
         let args = ["sync", "--background", cache.as_str()];
-        crate::detach::spawn(&self.location.path, &args, Stdio::null())
+        crate::detach::spawn(&self.store.reopen_args()?, &args, Stdio::null())
     }
 }

@@ -3,6 +3,7 @@
 //! autosync check.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -575,6 +576,10 @@ impl Store for LocalStore {
     }
     fn exists(&self) -> bool {
         self.root.exists()
+    }
+
+    fn reopen_args(&self) -> Result<Vec<OsString>> {
+        Ok(vec!["--dir".into(), self.root.clone().into_os_string()])
     }
 
     fn directory(&self) -> Option<&Path> {

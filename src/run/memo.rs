@@ -59,7 +59,7 @@ pub struct Memo<'a> {
     /// The same store, reading without counting: for the second look under
     /// the lock, so that one run counts one hit or one miss.
     pub quiet: &'a dyn Store,
-    /// The store directory (for the notes, the spool and the refresher's `--dir`).
+    /// The store directory (for the notes and the spool).
     pub root: &'a Path,
     /// Reports a write's notices and starts a due sync.
     pub after_write: &'a dyn Fn(&CacheName, &WriteReport),
@@ -327,7 +327,7 @@ impl Memo<'_> {
             Some(file) => Stdio::from(file.try_clone().at(Path::new("<stdin>"))?),
             None => Stdio::null(),
         };
-        crate::detach::spawn(self.root, &(self.refresher_args)(), stdin)
+        crate::detach::spawn(&self.store.reopen_args()?, &(self.refresher_args)(), stdin)
     }
 
     /// The refresher: runs the command again unless another process is already
