@@ -359,8 +359,9 @@ pub fn unknown_cache(name: &CacheName) -> Error {
 }
 
 /// The operations every store offers, in families: identity, data, the graph
-/// and invalidation, file bindings, statistics and maintenance. An operation a store cannot
-/// do has a default that says so ([`unsupported`]) instead of pretending.
+/// and invalidation, file bindings, coordination (locks), statistics and
+/// maintenance. An operation a store cannot do has a default that says so
+/// ([`unsupported`]) instead of pretending. `docs/architecture.md` lists them.
 pub trait Store: Send + Sync {
     /// Where the store is, for `info` and diagnostics.
     fn location(&self) -> String;
@@ -386,8 +387,8 @@ pub trait Store: Send + Sync {
     fn clock(&self) -> &dyn Clock;
 
     /// The escape hatch to the local engine, for the commands that are by
-    /// nature about its files (`inspect FILE`, `verify`, `repair`, `init`):
-    /// `None` for any other store. See [`local`].
+    /// nature about its files (`verify`, `repair`): `None` for any other
+    /// store. See [`local`].
     fn as_local(&self) -> Option<&LocalStore> {
         None
     }

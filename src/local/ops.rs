@@ -21,7 +21,6 @@ use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
 use crate::local::transfer::LocalImport;
-
 use crate::local::{
     Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, spool, unknown_cache,
 };

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use crate::entry::StoredValue;
 use crate::error::{IoContext, Result};
 use crate::local::snapshot::key_hash;
-
 use crate::local::{INLINE_MAX, blob, fsutil, temp};
 use crate::store::Portable;
 

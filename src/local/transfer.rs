@@ -19,7 +19,6 @@ use crate::local::record::Op;
 use crate::local::spool::{Import, ImportSpool};
 use crate::local::{Cache, LocalStore, reclaim, unknown_cache};
 use crate::name::CacheName;
-
 use crate::store::{Imported, Importer, Portable, Value, WriteReport};
 
 /// The live entries of a cache, sorted by key, ready to be written out. It
