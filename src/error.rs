@@ -83,7 +83,7 @@ impl Error {
                 ))
             }
             Error::Corrupt { path, .. } if path.file_name() == Some("manifest".as_ref()) => {
-                Some(Cow::Borrowed(crate::inspect::recover::MANIFEST_HINT))
+                Some(Cow::Borrowed(crate::local::inspect::recover::MANIFEST_HINT))
             }
             Error::Corrupt { path, .. } => cache_of(path).map(|cache| {
                 Cow::Owned(format!(

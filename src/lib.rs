@@ -35,9 +35,9 @@ pub mod exit_code;
 pub mod file_stamp;
 pub mod glob;
 pub mod graph;
-pub mod inspect;
 pub mod local;
 pub mod name;
+pub mod reports;
 pub mod resolve;
 pub mod run;
 pub mod store;
@@ -46,5 +46,8 @@ pub mod watch;
 pub use error::{Error, Result};
 pub use exit_code::ExitCode;
 pub use local::LocalStore;
+/// The local engine's tooling (verify, repair, recovery, file summaries), at its
+/// old path for the tests and fuzz targets that use it.
+pub use local::inspect;
 pub use name::CacheName;
 pub use store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Value};

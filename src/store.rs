@@ -1,16 +1,26 @@
 //! The `Store` trait the commands talk to, and the types that cross it. The local
 //! directory store implements it; a shared store can implement it too.
 
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use globset::GlobMatcher;
 use serde::{Deserialize, Serialize};
 
 use crate::autosync::Autosync;
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
-use crate::local::blob::BlobReader;
+use crate::local::LocalStore;
 use crate::name::CacheName;
+use crate::reports::{CacheStats, GcLimits, GcReport};
+use crate::watch::Pattern;
+use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
 /// A cache's settings, chosen at `create` (or the defaults, when a write creates it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,8 +93,27 @@ pub enum NewValue<'a> {
 #[derive(Debug)]
 pub enum Value {
     Bytes(Vec<u8>),
-    /// A large value, streamed from its blob file.
-    Blob(BlobReader),
+    /// A large value, streamed by the store (the local one reads a blob file).
+    Stream(Box<dyn ValueStream>),
+}
+
+/// A large value a store streams in bounded memory instead of holding it.
+pub trait ValueStream: std::fmt::Debug + Send {
+    /// The value's length in bytes.
+    fn len(&self) -> u64;
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks the content against its hash: damage is reported, never served.
+    fn verify(&self) -> Result<()>;
+
+    /// Copies the content to `out` (not verified: see [`ValueStream::verify`]).
+    fn copy_to(&self, out: &mut dyn Write) -> Result<(), CopyError>;
+
+    /// The content as a reader (not verified: see [`ValueStream::verify`]).
+    fn reader(&self) -> Box<dyn Read + '_>;
 }
 
 /// Why writing a value out failed: reading the store, or writing the destination.
@@ -98,7 +127,7 @@ impl Value {
     pub fn len(&self) -> u64 {
         match self {
             Value::Bytes(bytes) => bytes.len() as u64,
-            Value::Blob(blob) => blob.len(),
+            Value::Stream(stream) => stream.len(),
         }
     }
 
@@ -106,14 +135,14 @@ impl Value {
         self.len() == 0
     }
 
-    /// Writes the value's exact bytes. A blob is verified against its hash first,
+    /// Writes the value's exact bytes. A stream is verified against its hash first,
     /// so damaged content is reported instead of served.
     pub fn write_to(&self, out: &mut dyn Write) -> Result<(), CopyError> {
         match self {
             Value::Bytes(bytes) => out.write_all(bytes).map_err(CopyError::Output),
-            Value::Blob(blob) => {
-                blob.verify().map_err(CopyError::Store)?;
-                blob.copy_to(out)
+            Value::Stream(stream) => {
+                stream.verify().map_err(CopyError::Store)?;
+                stream.copy_to(out)
             }
         }
     }
@@ -122,19 +151,89 @@ impl Value {
     pub fn into_bytes(self) -> Result<Vec<u8>> {
         match self {
             Value::Bytes(bytes) => Ok(bytes),
-            Value::Blob(blob) => {
-                let mut out = Vec::with_capacity(blob.len() as usize);
-                Value::Blob(blob).write_to(&mut out).map_err(|e| match e {
-                    CopyError::Store(e) => e,
-                    CopyError::Output(e) => Error::Io {
-                        path: "<memory>".into(),
-                        source: e,
-                    },
-                })?;
+            Value::Stream(stream) => {
+                let mut out = Vec::with_capacity(stream.len() as usize);
+                Value::Stream(stream)
+                    .write_to(&mut out)
+                    .map_err(|e| match e {
+                        CopyError::Store(e) => e,
+                        CopyError::Output(e) => Error::Io {
+                            path: "<memory>".into(),
+                            source: e,
+                        },
+                    })?;
                 Ok(out)
             }
         }
     }
+}
+
+/// An entry as it travels: key, value and times (ms since the Unix epoch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Portable<V> {
+    pub key: Vec<u8>,
+    pub value: V,
+    pub created_ms: u64,
+    pub expires_ms: Option<u64>,
+    /// Soft-invalidated: served only to readers that accept stale values.
+    pub stale: bool,
+}
+
+impl<V> Portable<V> {
+    /// The same entry with its value changed by `f`.
+    pub fn try_map<W>(self, f: impl FnOnce(V) -> Result<W>) -> Result<Portable<W>> {
+        Ok(Portable {
+            key: self.key,
+            value: f(self.value)?,
+            created_ms: self.created_ms,
+            expires_ms: self.expires_ms,
+            stale: self.stale,
+        })
+    }
+}
+
+/// A cache's live entries as an export reads them, sorted by key, one at a
+/// time; the length is known up front.
+pub type Entries<'a> = Box<dyn ExactSizeIterator<Item = Result<Portable<Value>>> + 'a>;
+
+/// An import being staged: entries pushed one at a time (a later one with
+/// the same key wins), landed all or nothing by [`Importer::finish`].
+pub trait Importer {
+    /// Adds an entry whose value `value` writes into the writer it is handed.
+    fn push(
+        &mut self,
+        entry: Portable<()>,
+        value: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+    ) -> Result<()>;
+
+    /// Lands every entry pushed with its own times, creating the cache if
+    /// needed (no entries create nothing), all or nothing.
+    fn finish(self: Box<Self>) -> Result<Imported>;
+}
+
+/// What an import landed.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// Entries pushed, and how many distinct keys they had.
+    pub records: u64,
+    pub keys: u64,
+    pub report: WriteReport,
+}
+
+/// A held lock on a name (see [`Store::lock`]); dropping it releases it.
+pub trait Lease {
+    /// Releases the lock telling those waiting for it that the holder failed
+    /// (it stored nothing), so that they all go on at once instead of one
+    /// after another.
+    fn release_failed(self: Box<Self>);
+}
+
+/// What waiting for a lock came to.
+pub enum Turn {
+    /// The lock is ours.
+    Held(Box<dyn Lease>),
+    /// Its holder failed (see [`Lease::release_failed`]): go on without it.
+    HolderFailed,
 }
 
 /// A found, unexpired entry.
@@ -150,21 +249,39 @@ pub struct Hit {
 /// Changes a cache's settings in place.
 pub type SettingsChange<'a> = &'a dyn Fn(&mut CacheSettings) -> Result<()>;
 
-/// Picks keys by their bytes.
-pub type KeyFilter<'a> = &'a dyn Fn(&[u8]) -> bool;
+/// Which keys of a cache an operation takes: a value any store can match
+/// (a server as well as this process).
+#[derive(Debug, Clone)]
+pub enum KeySelector {
+    /// The keys starting with these bytes.
+    Prefix(Vec<u8>),
+    /// The keys matching a glob as `keys` takes it (`*` also matches `/`):
+    /// its pattern is `matcher.glob().glob()`.
+    Glob(GlobMatcher),
+}
+
+impl KeySelector {
+    /// Whether `key` is one of the selected keys.
+    pub fn matches(&self, key: &[u8]) -> bool {
+        match self {
+            KeySelector::Prefix(prefix) => key.starts_with(prefix),
+            KeySelector::Glob(glob) => glob.is_match(Path::new(OsStr::from_bytes(key))),
+        }
+    }
+}
 
 /// How to invalidate.
-#[derive(Clone, Copy, Default)]
-pub struct InvalidateOptions<'a> {
+#[derive(Debug, Clone, Default)]
+pub struct InvalidateOptions {
     /// Mark entries stale instead of dropping them.
     pub soft: bool,
     /// Also invalidate every transitive dependent.
     pub cascade: bool,
     /// Only say what would be invalidated.
     pub dry_run: bool,
-    /// Only the keys this accepts, in the named caches (their dependents, when
+    /// Only these keys, in the named caches (their dependents, when
     /// cascading, are invalidated whole).
-    pub keys: Option<KeyFilter<'a>>,
+    pub keys: Option<KeySelector>,
 }
 
 /// What an invalidation did (or, dry, would do).
@@ -204,10 +321,77 @@ pub enum SyncResult {
     },
 }
 
-/// The operations every store offers.
-pub trait Store {
+/// Opens the store a command line names: the one place that chooses an engine
+/// (today the local directory at `root`; a store URL next). Due syncs are left
+/// to the caller; with `counting` false, reads leave the hit and miss counters
+/// alone.
+pub fn open(root: &Path, counting: bool) -> Result<Arc<dyn Store>> {
+    let store = LocalStore::open(root)?.with_deferred_sync();
+    Ok(match counting {
+        true => Arc::new(store),
+        false => Arc::new(store.without_counting()),
+    })
+}
+
+/// The local engine behind `store`, for the commands that are by nature about
+/// its files (`what` names the command); "not supported by this store" (exit
+/// 2) for any other store.
+pub fn local<'s>(store: &'s dyn Store, what: &str) -> Result<&'s LocalStore> {
+    store
+        .as_local()
+        .ok_or_else(|| unsupported(&store.location(), what))
+}
+
+/// The error of an operation the store at `location` cannot do (exit 2:
+/// nothing was changed).
+pub fn unsupported(location: &str, what: &str) -> Error {
+    Error::usage(format!(
+        "{what} is not supported by this store ({location})"
+    ))
+}
+
+/// The error for a cache the store does not have.
+pub fn unknown_cache(name: &CacheName) -> Error {
+    Error::usage_with_hint(
+        format!("no cache named '{name}'"),
+        "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
+    )
+}
+
+/// The operations every store offers, in families: identity, data, the graph
+/// and invalidation, file bindings, coordination (locks), statistics and
+/// maintenance. An operation a store cannot do has a default that says so
+/// ([`unsupported`]) instead of pretending. `docs/architecture.md` lists them.
+pub trait Store: Send + Sync {
     /// Where the store is, for `info` and diagnostics.
     fn location(&self) -> String;
+
+    /// Whether the store exists yet (a local one is made by its first write).
+    fn exists(&self) -> bool {
+        true
+    }
+
+    /// The local directory the store keeps its files in, if it has one: a
+    /// scan of bound files leaves it out (its own writes are no change).
+    fn directory(&self) -> Option<&Path> {
+        None
+    }
+
+    /// The global arguments with which a detached `cacheman` (a background
+    /// sync, a stale result's refresher) opens this same store.
+    fn reopen_args(&self) -> Result<Vec<OsString>> {
+        Err(unsupported(&self.location(), "background work"))
+    }
+
+    /// The clock the store reads the time from.
+    fn clock(&self) -> &dyn Clock;
+
+    /// The escape hatch to the local engine, for the commands that are by
+    /// nature about its files (`verify`, `repair`): `None` for any other
+    /// store. See [`local`].
+    fn as_local(&self) -> Option<&LocalStore> {
+        None
+    }
 
     /// The value of a key, or `None` on a miss. Expired and invalidated entries
     /// are misses; soft-invalidated ones come back marked [`Hit::stale`].
@@ -241,6 +425,11 @@ pub trait Store {
 
     /// Every cache with its size and settings, sorted by name.
     fn list(&self) -> Result<Vec<CacheSummary>>;
+
+    /// The name of every cache, sorted.
+    fn cache_names(&self) -> Result<Vec<CacheName>> {
+        Ok(self.list()?.into_iter().map(|c| c.name).collect())
+    }
 
     /// The settings of a cache, or `None` when it does not exist.
     fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>>;
@@ -277,11 +466,8 @@ pub trait Store {
     fn graph(&self) -> Result<Graph>;
 
     /// Invalidates caches (and, cascading, all their dependents) in O(1) writes.
-    fn invalidate(
-        &self,
-        caches: &[CacheName],
-        options: &InvalidateOptions<'_>,
-    ) -> Result<Invalidation>;
+    fn invalidate(&self, caches: &[CacheName], options: &InvalidateOptions)
+    -> Result<Invalidation>;
 
     /// Removes every entry of a cache, in O(1).
     fn clear(&self, cache: &CacheName) -> Result<WriteReport>;
@@ -289,4 +475,87 @@ pub trait Store {
     /// Merges pending changes into the cache's durable form and fsyncs it.
     /// With `wait` false, a cache another process is syncing is skipped.
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)>;
+
+    /// Every cache's file bindings, by cache name.
+    fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
+        Err(unsupported(&self.location(), "file bindings"))
+    }
+
+    /// One cache's file bindings.
+    fn binding(&self, cache: &CacheName) -> Result<Option<Binding>> {
+        Ok(self.bindings()?.remove(cache.as_str()))
+    }
+
+    /// Binds `cache` to more paths, creating the cache if needed.
+    fn bind(&self, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+        let _ = (cache, patterns);
+        Err(unsupported(&self.location(), "bind"))
+    }
+
+    /// Removes the bindings whose paths `patterns` name (all of them with `None`).
+    fn unbind(&self, cache: &CacheName, patterns: Option<&[Pattern]>) -> Result<Rebound> {
+        let _ = (cache, patterns);
+        Err(unsupported(&self.location(), "unbind"))
+    }
+
+    /// Records what scans of bound files found, atomically: a compare-and-swap
+    /// of each cache's fingerprint (against [`Finding::compared`]) and the
+    /// invalidation of the changed caches with their dependents.
+    fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+        let _ = (findings, force);
+        Err(unsupported(&self.location(), "file bindings"))
+    }
+
+    /// The live entries of a cache (which must exist), stale ones marked.
+    fn export(&self, cache: &CacheName) -> Result<Entries<'_>> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "export"))
+    }
+
+    /// Starts an import into a cache (see [`Importer`]).
+    fn import(&self, cache: &CacheName) -> Result<Box<dyn Importer + '_>> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "import"))
+    }
+
+    /// Waits for the lock named `name` until it is held, or its holder
+    /// failed. `run` takes one per key, so that identical runs compute once;
+    /// a holder that dies releases it.
+    fn lock(&self, name: &str) -> Result<Turn> {
+        let _ = name;
+        Err(unsupported(&self.location(), "locks"))
+    }
+
+    /// Takes the lock named `name` if nobody holds it.
+    fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
+        let _ = name;
+        Err(unsupported(&self.location(), "locks"))
+    }
+
+    /// Syncs every cache whose autosync rules fire now; returns those synced.
+    /// A store with no autosync has none due.
+    fn autosync_due(&self) -> Result<Vec<CacheName>> {
+        Ok(Vec::new())
+    }
+
+    /// Collects one cache's garbage under `limits` (and its own).
+    fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
+        let _ = (cache, limits);
+        Err(unsupported(&self.location(), "gc"))
+    }
+
+    /// The statistics of one cache (which must exist).
+    fn stats(&self, cache: &CacheName) -> Result<CacheStats> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "stats"))
+    }
+
+    /// Zeroes one cache's hit and miss counters.
+    fn reset_counters(&self, cache: &CacheName) -> Result<()> {
+        let _ = cache;
+        Err(unsupported(&self.location(), "stats --reset"))
+    }
+
+    /// The same store, its reads leaving the hit and miss counters alone.
+    fn uncounted(&self) -> Arc<dyn Store>;
 }

@@ -22,6 +22,7 @@ mod graph;
 mod inspect;
 mod invalidation;
 mod model;
+mod one_door;
 mod reclaim;
 mod recover;
 mod repair;

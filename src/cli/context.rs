@@ -3,20 +3,21 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
 
 use crate::cli::args::GlobalArgs;
 use crate::error::{Error, IoContext, Result};
-use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::resolve::{self, Location};
-use crate::store::{Store, SyncResult, WriteReport};
+use crate::store::{self, Store, SyncResult, WriteReport};
 
 #[derive(Clone)]
 pub struct Context {
     pub location: Location,
-    pub store: LocalStore,
+    /// The store, held only as the interface.
+    pub store: Arc<dyn Store>,
     /// `-v`: say which store is in use.
     pub verbose: bool,
     /// Where due syncs go in a long-running process; without it, each one is a
@@ -56,10 +57,9 @@ impl Context {
                 location.source
             );
         }
-        let mut store = LocalStore::open(&location.path)?.with_deferred_sync();
-        if global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty()) {
-            store = store.without_counting();
-        }
+        let no_stats =
+            global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty());
+        let store = store::open(&location.path, !no_stats)?;
         Ok(Context {
             location,
             store,
@@ -93,7 +93,7 @@ impl Context {
         queue: Receiver<SyncJob>,
         mut report: impl FnMut(SyncOutcome) + Send + 'static,
     ) -> thread::JoinHandle<()> {
-        let store = self.store.clone();
+        let store = Arc::clone(&self.store);
         thread::spawn(move || {
             for job in queue {
                 let result = match job {
@@ -134,6 +134,6 @@ impl Context {
     /// never stalls the write that made it due.
     fn spawn_background_sync(&self, cache: &CacheName) -> Result<()> {
         let args = ["sync", "--background", cache.as_str()];
-        crate::detach::spawn(&self.location.path, &args, Stdio::null())
+        crate::detach::spawn(&self.store.reopen_args()?, &args, Stdio::null())
     }
 }

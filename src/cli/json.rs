@@ -83,7 +83,7 @@ impl Source for Stored {
     fn copy_into(&self, out: &mut dyn Write) -> Result<(), CopyError> {
         match self {
             Stored::Bytes(bytes) => out.write_all(bytes).map_err(CopyError::Output),
-            Stored::Blob(blob) => blob.copy_to(out),
+            Stored::Stream(stream) => stream.copy_to(out),
         }
     }
 }

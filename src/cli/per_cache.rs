@@ -10,10 +10,12 @@ use crate::name::CacheName;
 /// Whether the store exists; when it does not, a warning says so and what is
 /// then left undone (`doing`).
 pub fn store_exists(ctx: &Context, doing: &str) -> bool {
-    let root = ctx.store.root();
-    let exists = root.exists();
+    let exists = ctx.store.exists();
     if !exists {
-        say!("cacheman: warning: no store at {}: {doing}", root.display());
+        say!(
+            "cacheman: warning: no store at {}: {doing}",
+            ctx.store.location()
+        );
     }
     exists
 }
@@ -21,7 +23,7 @@ pub fn store_exists(ctx: &Context, doing: &str) -> bool {
 /// Every cache of the store, by name (none, with a warning, when there is no store).
 pub fn every_cache(ctx: &Context, doing: &str) -> Result<Vec<CacheName>> {
     match store_exists(ctx, doing) {
-        true => Ok(ctx.store.caches()?.into_iter().map(|c| c.name).collect()),
+        true => ctx.store.cache_names(),
         false => Ok(Vec::new()),
     }
 }

@@ -10,6 +10,23 @@ use std::time::Duration;
 
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
+use crate::local::inspect::Progress;
+
+/// A bar shows how far the local engine's checks got.
+impl Progress for ProgressBar {
+    fn position(&self) -> u64 {
+        ProgressBar::position(self)
+    }
+
+    fn set_position(&self, bytes: u64) {
+        ProgressBar::set_position(self, bytes);
+    }
+
+    fn inc(&self, bytes: u64) {
+        ProgressBar::inc(self, bytes);
+    }
+}
+
 /// What a bar counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {

@@ -13,7 +13,7 @@ use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::u64_at;
 use crate::local::fsutil;
 use crate::local::temp::TempFile;
-use crate::store::CopyError;
+use crate::store::{CopyError, ValueStream};
 
 /// Preamble, flags, length, BLAKE3 hash, header CRC.
 pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 + 32 + 4;
@@ -267,6 +267,24 @@ impl BlobReader {
             at += n as u64;
         }
         Ok(())
+    }
+}
+
+impl ValueStream for BlobReader {
+    fn len(&self) -> u64 {
+        BlobReader::len(self)
+    }
+
+    fn verify(&self) -> Result<()> {
+        BlobReader::verify(self)
+    }
+
+    fn copy_to(&self, out: &mut dyn Write) -> Result<(), CopyError> {
+        BlobReader::copy_to(self, out)
+    }
+
+    fn reader(&self) -> Box<dyn Read + '_> {
+        Box::new(BlobReader::reader(self))
     }
 }
 

@@ -142,7 +142,7 @@ impl CacheDir {
                 false => Err(self.lost()),
             };
         }
-        if crate::inspect::target::record_files(&self.path)?.is_empty() {
+        if crate::local::inspect::target::record_files(&self.path)?.is_empty() {
             return Ok(None);
         }
         if !locked {

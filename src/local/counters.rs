@@ -18,6 +18,7 @@ use crate::local::frame::u64_at;
 use crate::local::fsutil;
 use crate::local::snapshot::key_hash;
 use crate::local::temp::TempFile;
+pub use crate::reports::{Origin, Tally};
 
 /// The file's name in its cache directory.
 pub const FILE_NAME: &str = "counters";
@@ -37,60 +38,6 @@ const MISSES_AT: usize = 48;
 /// The low 48 bits of a table slot hold the access time in ms, the high 16 a key tag.
 const TIME_BITS: u32 = 48;
 const TIME_MASK: u64 = (1 << TIME_BITS) - 1;
-
-/// Why counting started when it did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The first counted read of the cache.
-    Created,
-    /// `stats --reset`.
-    Reset,
-    /// A read found the file damaged and replaced it.
-    Recovered,
-}
-
-impl Origin {
-    /// The one table of what each origin is: its code in the file, its name
-    /// in `stats --json`, and why counting started, in the words `inspect` uses.
-    fn row(self) -> (u64, &'static str, &'static str) {
-        match self {
-            Origin::Created => (0, "counting", "the first counted read"),
-            Origin::Reset => (1, "reset", "stats --reset"),
-            Origin::Recovered => (2, "recovered", "a read that found the file damaged"),
-        }
-    }
-
-    fn code(self) -> u64 {
-        self.row().0
-    }
-
-    /// An unknown code reads as the first counted read's.
-    fn from_code(code: u64) -> Origin {
-        [Origin::Reset, Origin::Recovered]
-            .into_iter()
-            .find(|origin| origin.code() == code)
-            .unwrap_or(Origin::Created)
-    }
-
-    pub fn name(self) -> &'static str {
-        self.row().1
-    }
-
-    /// Why counting started when it did.
-    pub fn cause(self) -> &'static str {
-        self.row().2
-    }
-}
-
-/// The counters as `stats` reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tally {
-    pub hits: u64,
-    pub misses: u64,
-    /// When counting started (ms since the Unix epoch), and why then.
-    pub since_ms: u64,
-    pub origin: Origin,
-}
 
 impl Tally {
     /// The tally from the header's fields, each read by `field(offset)`.

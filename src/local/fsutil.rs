@@ -386,19 +386,10 @@ impl Drop for LockGuard {
     }
 }
 
-/// What a sweep of a folder removed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Freed {
-    pub files: u64,
-    pub bytes: u64,
-}
+pub use crate::reports::Freed;
 
 impl Freed {
-    pub fn add(&mut self, other: Freed) {
-        self.files += other.files;
-        self.bytes += other.bytes;
-    }
-
+    /// Deletes the file at `path`, counting it (of `len` bytes) when it went.
     pub fn remove(&mut self, path: &Path, len: u64) {
         if remove(path).is_ok() {
             self.files += 1;

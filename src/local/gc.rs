@@ -11,35 +11,8 @@ use crate::local::merge::{self, MergeRules};
 use crate::local::reclaim;
 use crate::local::temp;
 use crate::name::CacheName;
+pub use crate::reports::{GcLimits, GcReport};
 use crate::store::SyncResult;
-
-/// Limits for one `gc`, on top of the cache's own (the tighter one wins).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct GcLimits {
-    pub max_entries: Option<u64>,
-    pub max_bytes: Option<u64>,
-}
-
-/// What a `gc` of one cache freed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct GcReport {
-    /// Expired and invalidated entries dropped.
-    pub dropped: u64,
-    /// Entries evicted, least recently used first, to fit the limits.
-    pub evicted: u64,
-    /// Key and value bytes of the entries that went.
-    pub bytes: u64,
-    /// Blob files deleted: those of the values its sync dropped or found
-    /// replaced, and the orphans.
-    pub blobs: Freed,
-    /// Of those, the blob files no record named at all (a writer killed
-    /// between writing a blob and recording it leaves one).
-    pub orphans: Freed,
-    /// Temporary files of writers that died mid-write.
-    pub temporary: Freed,
-    /// Entries left.
-    pub entries: u64,
-}
 
 impl LocalStore {
     /// Collects one cache's garbage; see [`GcReport`].

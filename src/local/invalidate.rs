@@ -10,7 +10,7 @@ use crate::local::manifest::{Freshness, Manifest};
 use crate::local::record::Op;
 use crate::local::{LocalStore, check_folder, move_aside, remove_aside, unknown_cache};
 use crate::name::CacheName;
-use crate::store::{CacheSettings, InvalidateOptions, Invalidation};
+use crate::store::{CacheSettings, InvalidateOptions, Invalidation, KeySelector};
 
 impl LocalStore {
     pub(super) fn add_edges(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
@@ -92,7 +92,7 @@ impl LocalStore {
     pub(super) fn invalidate_caches(
         &self,
         caches: &[CacheName],
-        options: &InvalidateOptions<'_>,
+        options: &InvalidateOptions,
     ) -> Result<Invalidation> {
         let manifest = self.read_manifest()?;
         for cache in caches {
@@ -110,7 +110,7 @@ impl LocalStore {
             epoch: manifest.epoch,
         };
         if options.dry_run {
-            if let Some(filter) = options.keys {
+            if let Some(filter) = &options.keys {
                 for cache in caches {
                     report.keys += self.matching_keys(cache, filter)?.len() as u64;
                 }
@@ -136,7 +136,7 @@ impl LocalStore {
             }
             Ok(epoch)
         })?;
-        if let Some(filter) = options.keys {
+        if let Some(filter) = &options.keys {
             for cache in keys_only(&self.read_manifest()?) {
                 report.keys +=
                     self.invalidate_keys(&CacheName::new(&cache)?, filter, options.soft)?;
@@ -146,29 +146,24 @@ impl LocalStore {
     }
 
     /// The live keys of a cache that `filter` accepts.
-    fn matching_keys(
-        &self,
-        name: &CacheName,
-        filter: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<Vec<Vec<u8>>> {
+    fn matching_keys(&self, name: &CacheName, filter: &KeySelector) -> Result<Vec<Vec<u8>>> {
         use crate::store::Store;
-        Ok(self.keys(name)?.into_iter().filter(|k| filter(k)).collect())
+        Ok(self
+            .keys(name)?
+            .into_iter()
+            .filter(|k| filter.matches(k))
+            .collect())
     }
 
     /// Deletes (or, soft, marks stale) the entries whose keys `filter` accepts.
-    fn invalidate_keys(
-        &self,
-        name: &CacheName,
-        filter: &dyn Fn(&[u8]) -> bool,
-        soft: bool,
-    ) -> Result<u64> {
+    fn invalidate_keys(&self, name: &CacheName, filter: &KeySelector, soft: bool) -> Result<u64> {
         let cache = self.existing(name)?;
         let now = self.clock.now_ms();
         let mut writer = cache.dir.writer(now)?;
         let view = writer.view()?;
         let mut ops = Vec::new();
         view.for_each_entry(&view.overlay()?, |entry| {
-            if !filter(&entry.key) {
+            if !filter.matches(&entry.key) {
                 return Ok(());
             }
             match (cache.invalidated.judge(&entry, now), soft) {
@@ -195,7 +190,7 @@ impl LocalStore {
 fn keys_only(
     manifest: &Manifest,
     caches: &[CacheName],
-    options: &InvalidateOptions<'_>,
+    options: &InvalidateOptions,
 ) -> Vec<String> {
     if options.keys.is_none() {
         return Vec::new();

@@ -11,8 +11,10 @@ pub mod frame;
 pub mod fsutil;
 pub mod gc;
 pub mod head;
+pub mod inspect;
 mod invalidate;
 pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod merge;
 mod ops;
@@ -398,12 +400,7 @@ pub fn check_folder(settings: &CacheSettings, dir: &CacheDir, create: bool) -> R
     }
 }
 
-pub(crate) fn unknown_cache(name: &CacheName) -> Error {
-    Error::usage_with_hint(
-        format!("no cache named '{name}'"),
-        "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
-    )
-}
+pub(crate) use crate::store::unknown_cache;
 
 /// Moves a directory aside (an atomic rename), then deletes it.
 fn discard_dir(path: &Path) -> Result<()> {

@@ -2,28 +2,37 @@
 //! values into blobs or records, one journal append under the lock, then the
 //! autosync check.
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::autosync::Autosync;
+use crate::clock::Clock;
 use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, IoContext, Result};
 use crate::graph::Graph;
 use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
+use crate::local::lock::{self, KeyLock};
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
-use crate::local::transfer::Portable;
+use crate::local::transfer::LocalImport;
 use crate::local::{
     Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, spool, unknown_cache,
 };
 use crate::name::{CacheName, check_key};
+use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::store::{
-    CacheSettings, CacheSummary, Hit, InvalidateOptions, Invalidation, NewValue, SetOptions,
-    SettingsChange, Store, SyncResult, Ttl, Value, WriteReport,
+    CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, Lease,
+    NewValue, Portable, SetOptions, SettingsChange, Store, SyncResult, Ttl, Turn, Value,
+    WriteReport,
 };
+use crate::watch::Pattern;
+use crate::watch::bindings::{self, Binding, Finding, Rebound, Recorded};
 
 /// The most entries [`Store::set_many`] writes as one journal append; more
 /// land as a snapshot.
@@ -301,7 +310,7 @@ impl Store for LocalStore {
         let stale = freshness == Freshness::Stale;
         let value = match (entry.value, blob) {
             (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
-            (StoredValue::Blob { .. }, Some(blob)) => Value::Blob(blob),
+            (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
             // Opened whenever the entry is valid, which it is here.
             (StoredValue::Blob { .. }, None) => return Ok(None),
         };
@@ -531,7 +540,7 @@ impl Store for LocalStore {
     fn invalidate(
         &self,
         caches: &[CacheName],
-        options: &InvalidateOptions<'_>,
+        options: &InvalidateOptions,
     ) -> Result<Invalidation> {
         self.invalidate_caches(caches, options)
     }
@@ -563,5 +572,85 @@ impl Store for LocalStore {
                 notices,
             },
         ))
+    }
+    fn exists(&self) -> bool {
+        self.root.exists()
+    }
+
+    fn reopen_args(&self) -> Result<Vec<OsString>> {
+        Ok(vec!["--dir".into(), self.root.clone().into_os_string()])
+    }
+
+    fn directory(&self) -> Option<&Path> {
+        Some(&self.root)
+    }
+
+    fn clock(&self) -> &dyn Clock {
+        LocalStore::clock(self)
+    }
+
+    fn as_local(&self) -> Option<&LocalStore> {
+        Some(self)
+    }
+
+    fn cache_names(&self) -> Result<Vec<CacheName>> {
+        Ok(self.caches()?.into_iter().map(|c| c.name).collect())
+    }
+
+    fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
+        bindings::all(self)
+    }
+
+    fn binding(&self, cache: &CacheName) -> Result<Option<Binding>> {
+        bindings::of(self, cache)
+    }
+
+    fn bind(&self, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+        bindings::bind(self, cache, patterns)
+    }
+
+    fn unbind(&self, cache: &CacheName, patterns: Option<&[Pattern]>) -> Result<Rebound> {
+        bindings::unbind(self, cache, patterns)
+    }
+
+    fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+        bindings::record(self, findings, force)
+    }
+
+    fn export(&self, cache: &CacheName) -> Result<Entries<'_>> {
+        Ok(Box::new(LocalStore::export(self, cache)?.into_entries()))
+    }
+
+    fn import(&self, cache: &CacheName) -> Result<Box<dyn Importer + '_>> {
+        Ok(Box::new(LocalImport::new(self, cache)?))
+    }
+
+    fn lock(&self, name: &str) -> Result<Turn> {
+        KeyLock::acquire(&lock::path_for(&self.root, name))
+    }
+
+    fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
+        let lock = KeyLock::try_acquire(&lock::path_for(&self.root, name))?;
+        Ok(lock.map(|lock| Box::new(lock) as Box<dyn Lease>))
+    }
+
+    fn autosync_due(&self) -> Result<Vec<CacheName>> {
+        LocalStore::autosync_due(self)
+    }
+
+    fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
+        LocalStore::gc(self, cache, limits)
+    }
+
+    fn stats(&self, cache: &CacheName) -> Result<CacheStats> {
+        LocalStore::stats(self, cache)
+    }
+
+    fn reset_counters(&self, cache: &CacheName) -> Result<()> {
+        LocalStore::reset_counters(self, cache)
+    }
+
+    fn uncounted(&self) -> Arc<dyn Store> {
+        Arc::new(self.clone().without_counting())
     }
 }

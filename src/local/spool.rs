@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use crate::entry::StoredValue;
 use crate::error::{IoContext, Result};
 use crate::local::snapshot::key_hash;
-use crate::local::transfer::Portable;
 use crate::local::{INLINE_MAX, blob, fsutil, temp};
+use crate::store::Portable;
 
 const HAS_EXPIRY: u8 = 1;
 const STALE: u8 = 2;

@@ -4,46 +4,11 @@
 use std::fs;
 
 use crate::error::Result;
-use crate::local::counters::{Counters, Tally};
+use crate::local::counters::Counters;
 use crate::local::manifest::Freshness;
 use crate::local::{Cache, LocalStore};
 use crate::name::CacheName;
-
-/// An entry at one end of a cache's age range.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Aged {
-    pub key: Vec<u8>,
-    pub created_ms: u64,
-}
-
-/// The state of a cache's counters file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CounterState {
-    /// Nothing was counted yet (or counting is disabled).
-    Absent,
-    Counting(Tally),
-    /// The file is damaged; the next counted read replaces it.
-    Damaged(String),
-}
-
-/// One cache as `stats` reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CacheStats {
-    pub name: CacheName,
-    /// Live entries: unexpired and not invalidated (stale ones included).
-    pub entries: u64,
-    /// Their key and value bytes.
-    pub bytes: u64,
-    /// Changes not yet merged into a snapshot.
-    pub pending: u64,
-    /// When the cache was last synced; `None` when it never was.
-    pub last_sync_ms: Option<u64>,
-    /// Bytes of its journals.
-    pub journal_bytes: u64,
-    pub oldest: Option<Aged>,
-    pub newest: Option<Aged>,
-    pub counters: CounterState,
-}
+use crate::reports::{Aged, CacheStats, CounterState};
 
 impl LocalStore {
     /// The statistics of one cache (which must exist).

@@ -3,7 +3,8 @@
 //! then lands in one journal append or one new snapshot, so it is all there or
 //! (on an error) none of it is.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::entry::{Entry, StoredValue};
 use crate::error::Result;
@@ -18,31 +19,7 @@ use crate::local::record::Op;
 use crate::local::spool::{Import, ImportSpool};
 use crate::local::{Cache, LocalStore, reclaim, unknown_cache};
 use crate::name::CacheName;
-use crate::store::{Value, WriteReport};
-
-/// An entry as it travels: key, value and times (ms since the Unix epoch).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Portable<V> {
-    pub key: Vec<u8>,
-    pub value: V,
-    pub created_ms: u64,
-    pub expires_ms: Option<u64>,
-    /// Soft-invalidated: served only to readers that accept stale values.
-    pub stale: bool,
-}
-
-impl<V> Portable<V> {
-    /// The same entry with its value changed by `f`.
-    pub fn try_map<W>(self, f: impl FnOnce(V) -> Result<W>) -> Result<Portable<W>> {
-        Ok(Portable {
-            key: self.key,
-            value: f(self.value)?,
-            created_ms: self.created_ms,
-            expires_ms: self.expires_ms,
-            stale: self.stale,
-        })
-    }
-}
+use crate::store::{Imported, Importer, Portable, Value, WriteReport};
 
 /// The live entries of a cache, sorted by key, ready to be written out. It
 /// holds the reclaim lock shared, so no sync deletes a blob it has yet to read.
@@ -53,31 +30,84 @@ pub struct Export {
 }
 
 impl Export {
-    /// How many entries there are.
-    pub fn count(&self) -> u64 {
-        self.entries.len() as u64
-    }
-
-    /// Calls `f` with each entry, one at a time: its value in hand, or a blob
-    /// to be read in bounded memory, whose header and length are checked (its
-    /// content is not: [`Value::write_to`] does that on the way out).
+    /// Calls `f` with each entry, one at a time (see [`portable`]).
     pub fn for_each(&self, mut f: impl FnMut(Portable<Value>) -> Result<()>) -> Result<()> {
         for entry in &self.entries {
-            let value = match &entry.value {
-                StoredValue::Inline(bytes) => Value::Bytes(bytes.clone()),
-                StoredValue::Blob { hash, len } => {
-                    Value::Blob(BlobReader::open(&self.blobs, hash, *len)?)
-                }
-            };
-            f(Portable {
-                key: entry.key.clone(),
-                value,
-                created_ms: entry.created_ms,
-                expires_ms: entry.expires_ms,
-                stale: entry.stale,
-            })?;
+            f(portable(&self.blobs, entry.clone())?)?;
         }
         Ok(())
+    }
+
+    /// The entries, one at a time (see [`portable`]), the blobs held until
+    /// the last is read.
+    pub fn into_entries(self) -> impl ExactSizeIterator<Item = Result<Portable<Value>>> {
+        let Export {
+            blobs,
+            entries,
+            _reclaim: reclaim,
+        } = self;
+        entries.into_iter().map(move |entry| {
+            let _held = &reclaim;
+            portable(&blobs, entry)
+        })
+    }
+}
+
+/// An entry as it travels: its value in hand, or a blob to be read in
+/// bounded memory, whose header and length are checked (its content is not:
+/// [`Value::write_to`] does that on the way out).
+fn portable(blobs: &Path, entry: Entry) -> Result<Portable<Value>> {
+    let value = match entry.value {
+        StoredValue::Inline(bytes) => Value::Bytes(bytes),
+        StoredValue::Blob { hash, len } => {
+            Value::Stream(Box::new(BlobReader::open(blobs, &hash, len)?))
+        }
+    };
+    Ok(Portable {
+        key: entry.key,
+        value,
+        created_ms: entry.created_ms,
+        expires_ms: entry.expires_ms,
+        stale: entry.stale,
+    })
+}
+
+/// An import into the local store: staged in a spool in its `tmp` folder,
+/// then landed by [`LocalStore::import`].
+pub struct LocalImport<'s> {
+    store: &'s LocalStore,
+    cache: CacheName,
+    spool: ImportSpool,
+}
+
+impl LocalImport<'_> {
+    pub fn new<'s>(store: &'s LocalStore, cache: &CacheName) -> Result<LocalImport<'s>> {
+        Ok(LocalImport {
+            store,
+            cache: cache.clone(),
+            spool: store.import_spool()?,
+        })
+    }
+}
+
+impl Importer for LocalImport<'_> {
+    fn push(
+        &mut self,
+        entry: Portable<()>,
+        value: &mut dyn FnMut(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
+        self.spool.push(entry, value)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Imported> {
+        let import = self.spool.finish()?;
+        let (records, keys) = (import.records(), import.keys());
+        let report = self.store.import(&self.cache, import)?;
+        Ok(Imported {
+            records,
+            keys,
+            report,
+        })
     }
 }
 

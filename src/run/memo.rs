@@ -17,14 +17,15 @@ use crate::run::capture::{self, Capture, Outcome};
 use crate::run::explain;
 use crate::run::inputs::InputHasher;
 use crate::run::key::{self, Parts, result_key};
-use crate::run::lock::{self, KeyLock, Turn};
 use crate::run::note::{Note, Notes};
 use crate::run::outputs;
 use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
 use crate::run::warn;
-use crate::store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Value, WriteReport};
+use crate::store::{
+    CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Turn, Value, WriteReport,
+};
 
 /// What the caller asked for.
 #[derive(Debug, Clone)]
@@ -58,7 +59,7 @@ pub struct Memo<'a> {
     /// The same store, reading without counting: for the second look under
     /// the lock, so that one run counts one hit or one miss.
     pub quiet: &'a dyn Store,
-    /// The store directory (for the lock files and the refresher's `--dir`).
+    /// The store directory (for the notes and the spool).
     pub root: &'a Path,
     /// Reports a write's notices and starts a due sync.
     pub after_write: &'a dyn Fn(&CacheName, &WriteReport),
@@ -96,23 +97,23 @@ impl Memo<'_> {
     /// Runs or replays; returns the exit status.
     pub fn run(&self, request: &Request, cwd: &Path, out: &mut dyn Write) -> Result<u8> {
         let keyed = self.keyed(request, cwd, true)?;
-        let lock_path = lock::path_for(self.root, &key::hex(&keyed.key));
+        let lock_name = key::hex(&keyed.key);
         if request.refresh {
-            return self.refresh(&keyed, &lock_path);
+            return self.refresh(&keyed, &lock_name);
         }
         if !request.force {
             let found = self.counted_lookup(&keyed)?;
             if let Some(Found::Stale(_)) = &found {
-                self.start_refresher(&keyed, &lock_path)?;
+                self.start_refresher(&keyed, &lock_name)?;
             }
             if let Some(Found::Fresh(hit) | Found::Stale(hit)) = found {
                 return match self.replay(&keyed, hit, out)? {
                     Some(code) => Ok(code),
-                    None => self.run_locked(&keyed, &lock_path, out, false),
+                    None => self.run_locked(&keyed, &lock_name, out, false),
                 };
             }
         }
-        self.run_locked(&keyed, &lock_path, out, !request.force)
+        self.run_locked(&keyed, &lock_name, out, !request.force)
     }
 
     /// Runs the command under the key's lock. With `recheck`, first looks again
@@ -122,11 +123,11 @@ impl Memo<'_> {
     fn run_locked(
         &self,
         keyed: &Keyed<'_>,
-        lock_path: &Path,
+        lock_name: &str,
         out: &mut dyn Write,
         recheck: bool,
     ) -> Result<u8> {
-        let lock = match KeyLock::acquire(lock_path)? {
+        let lock = match self.store.lock(lock_name)? {
             Turn::Held(lock) => Some(lock),
             Turn::HolderFailed => None,
         };
@@ -317,8 +318,8 @@ impl Memo<'_> {
     }
 
     /// Starts one detached refresher, unless a run of this key is under way.
-    fn start_refresher(&self, keyed: &Keyed<'_>, lock_path: &Path) -> Result<()> {
-        let Some(probe) = KeyLock::try_acquire(lock_path)? else {
+    fn start_refresher(&self, keyed: &Keyed<'_>, lock_name: &str) -> Result<()> {
+        let Some(probe) = self.store.try_lock(lock_name)? else {
             return Ok(());
         };
         drop(probe);
@@ -326,13 +327,13 @@ impl Memo<'_> {
             Some(file) => Stdio::from(file.try_clone().at(Path::new("<stdin>"))?),
             None => Stdio::null(),
         };
-        crate::detach::spawn(self.root, &(self.refresher_args)(), stdin)
+        crate::detach::spawn(&self.store.reopen_args()?, &(self.refresher_args)(), stdin)
     }
 
     /// The refresher: runs the command again unless another process is already
     /// doing so, or has done so since the stale result was served.
-    fn refresh(&self, keyed: &Keyed<'_>, lock_path: &Path) -> Result<u8> {
-        let Some(_lock) = KeyLock::try_acquire(lock_path)? else {
+    fn refresh(&self, keyed: &Keyed<'_>, lock_name: &str) -> Result<u8> {
+        let Some(_lock) = self.store.try_lock(lock_name)? else {
             return Ok(0);
         };
         if let Some(Found::Fresh(_)) = self.lookup(keyed, self.quiet)? {

@@ -6,7 +6,6 @@ pub mod capture;
 pub mod explain;
 pub mod inputs;
 pub mod key;
-pub mod lock;
 pub mod memo;
 pub mod note;
 pub mod outputs;

@@ -47,14 +47,14 @@ impl ReplayError {
 pub fn open(value: &Value) -> Box<dyn Read + '_> {
     match value {
         Value::Bytes(bytes) => Box::new(bytes.as_slice()),
-        Value::Blob(blob) => Box::new(blob.reader()),
+        Value::Stream(stream) => stream.reader(),
     }
 }
 
 /// Checks a blob-held result against its hash before a byte of it is used.
 pub fn verify(value: &Value) -> Result<(), ReplayError> {
     match value {
-        Value::Blob(blob) => blob.verify().map_err(ReplayError::Failed),
+        Value::Stream(stream) => stream.verify().map_err(ReplayError::Failed),
         Value::Bytes(_) => Ok(()),
     }
 }

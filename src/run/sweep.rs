@@ -5,9 +5,8 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::SystemTime;
 
-use crate::local::fsutil;
+use crate::local::{fsutil, lock};
 use crate::name::CacheName;
-use crate::run::lock;
 use crate::run::note::Notes;
 use crate::store::Store;
 

@@ -2,12 +2,11 @@
 //! with the recorded one, and invalidate (with the full cascade) on a change.
 
 use crate::error::Result;
-use crate::local::LocalStore;
 use crate::name::CacheName;
-use crate::store::{Invalidation, Store};
-use crate::watch::bindings::{self, Binding, Finding, store_dir};
+use crate::store::{Invalidation, Store, unsupported};
+use crate::watch::bindings::{Binding, Finding};
 use crate::watch::fingerprint::{Scan, Verdict};
-use crate::watch::pattern::compile_all;
+use crate::watch::pattern::{canonical_or_same, compile_all};
 
 /// How many times a check compares again after another process recorded a
 /// newer fingerprint first; the last time records its own finding regardless.
@@ -17,8 +16,8 @@ const ATTEMPTS: usize = 4;
 /// invalidates the cache and its dependents, records the new fingerprint and
 /// returns what was invalidated. A cache without bindings costs one manifest
 /// read.
-pub fn check_cache(store: &LocalStore, cache: &CacheName) -> Result<Option<Invalidation>> {
-    let Some(binding) = bindings::of(store, cache)? else {
+pub fn check_cache(store: &dyn Store, cache: &CacheName) -> Result<Option<Invalidation>> {
+    let Some(binding) = store.binding(cache)? else {
         return Ok(None);
     };
     let done = check_bound(store, vec![(cache.clone(), binding)])?;
@@ -30,7 +29,7 @@ pub fn check_cache(store: &LocalStore, cache: &CacheName) -> Result<Option<Inval
 
 /// What `--check-bindings` does before a read: [`check_cache`], unless the
 /// cache's own setting makes the read check anyway (one check, not two).
-pub fn check_before_read(store: &LocalStore, cache: &CacheName) -> Result<()> {
+pub fn check_before_read(store: &dyn Store, cache: &CacheName) -> Result<()> {
     let checks_itself = store
         .settings(cache)?
         .is_some_and(|settings| settings.check_bindings);
@@ -44,7 +43,7 @@ pub fn check_before_read(store: &LocalStore, cache: &CacheName) -> Result<()> {
 /// changed ones are invalidated together, so a dependent of several is
 /// invalidated once. Returns the invalidations made, in name order.
 pub fn check_all(
-    store: &LocalStore,
+    store: &dyn Store,
     only: Option<&[CacheName]>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
     check_bound(
@@ -55,11 +54,11 @@ pub fn check_all(
 
 /// The bound caches that `wanted` picks, with their bindings.
 fn bound(
-    store: &LocalStore,
+    store: &dyn Store,
     wanted: impl Fn(&CacheName) -> bool,
 ) -> Result<Vec<(CacheName, Binding)>> {
     let mut bound = Vec::new();
-    for (name, binding) in bindings::all(store)? {
+    for (name, binding) in store.bindings()? {
         let cache = CacheName::new(&name)?;
         if wanted(&cache) {
             bound.push((cache, binding));
@@ -71,10 +70,12 @@ fn bound(
 /// Scans and compares each cache, records what changed or settled, and
 /// compares again those for which another process recorded first.
 fn check_bound(
-    store: &LocalStore,
+    store: &dyn Store,
     mut bound: Vec<(CacheName, Binding)>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
-    let skip = store_dir(store);
+    let Some(skip) = store.directory().map(canonical_or_same) else {
+        return Err(unsupported(&store.location(), "checking file bindings"));
+    };
     let mut done = Vec::new();
     for attempt in 1..=ATTEMPTS {
         let mut findings = Vec::new();
@@ -92,7 +93,7 @@ fn check_bound(
                 changed,
             });
         }
-        let recorded = bindings::record(store, findings, attempt == ATTEMPTS)?;
+        let recorded = store.record_findings(findings, attempt == ATTEMPTS)?;
         done.extend(recorded.invalidated);
         if recorded.outdated.is_empty() || attempt == ATTEMPTS {
             break;

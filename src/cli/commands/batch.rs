@@ -250,7 +250,7 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
         Err(e) => {
             return match output::describe_clap_error(&e) {
                 ClapOutcome::Text { text, code } => {
-                    Ok((code, Captured::new(ctx.store.root(), text.into_bytes())))
+                    Ok((code, Captured::new(&ctx.location.path, text.into_bytes())))
                 }
                 ClapOutcome::Usage { message, hint } => Err(Error::usage_with_hint(message, hint)),
             };
@@ -269,7 +269,7 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
     if let Some(refusal) = refusal(&cli.command) {
         return Err(refusal);
     }
-    let mut output = Captured::new(ctx.store.root(), Vec::new());
+    let mut output = Captured::new(&ctx.location.path, Vec::new());
     let code = commands::dispatch(ctx, cli.command, &mut output)?;
     Ok((code, output))
 }

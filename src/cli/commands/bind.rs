@@ -10,7 +10,7 @@ use crate::cli::context::Context;
 use crate::error::{IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::watch::{Pattern, bindings};
+use crate::watch::Pattern;
 
 /// Bind a cache to files, directories or globs it mirrors
 #[derive(Debug, Args)]
@@ -68,7 +68,7 @@ pub struct UnbindArgs {
 pub fn bind(ctx: &Context, args: BindArgs) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     let patterns = resolve_all(&args.paths)?;
-    bindings::bind(&ctx.store, &cache, &patterns)?;
+    ctx.store.bind(&cache, &patterns)?;
     Ok(ExitCode::Success)
 }
 
@@ -79,7 +79,7 @@ pub fn unbind(ctx: &Context, args: UnbindArgs) -> Result<ExitCode> {
         true => None,
         false => Some(resolve_all(&args.paths)?),
     };
-    let removed = bindings::unbind(&ctx.store, &cache, patterns.as_deref())?.changed;
+    let removed = ctx.store.unbind(&cache, patterns.as_deref())?.changed;
     for named in patterns.iter().flatten() {
         if !removed.iter().any(|p| p.same_path(named)) {
             say!("cacheman: {} was not bound to '{cache}'", named.shown());

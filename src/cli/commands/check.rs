@@ -10,8 +10,8 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::unknown_cache;
 use crate::name::CacheName;
+use crate::store::unknown_cache;
 use crate::watch;
 
 /// Invalidate the caches whose bound files changed (for cron, git hooks, CI)
@@ -51,13 +51,13 @@ pub fn run(ctx: &Context, args: CheckArgs, out: &mut dyn Write) -> Result<ExitCo
     let mut only = Vec::new();
     for name in &args.caches {
         let cache = CacheName::new(name)?;
-        if ctx.store.find(&cache)?.is_none() {
+        if ctx.store.settings(&cache)?.is_none() {
             return Err(unknown_cache(&cache));
         }
         only.push(cache);
     }
     let only = (!only.is_empty()).then_some(only.as_slice());
-    let done = watch::check_all(&ctx.store, only)?;
+    let done = watch::check_all(&*ctx.store, only)?;
     if args.json {
         let list: Vec<_> = done
             .iter()

@@ -6,7 +6,6 @@ use crate::cli::context::Context;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Remove every entry of a cache (in constant time), keeping its settings
 #[derive(Debug, Args)]

@@ -12,9 +12,8 @@ use crate::cli::output;
 use crate::cli::settings::{self, SettingArgs};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
-use crate::local::unknown_cache;
 use crate::name::CacheName;
-use crate::store::Store;
+use crate::store::unknown_cache;
 
 /// Show or change a cache's settings, or (without CACHE) the store's autosync rules
 #[derive(Debug, Args)]

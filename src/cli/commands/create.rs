@@ -7,7 +7,7 @@ use crate::cli::settings::SettingArgs;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::{CacheSettings, Store};
+use crate::store::CacheSettings;
 
 /// Create a cache with settings (writing to a missing cache creates it with defaults)
 #[derive(Debug, Args)]

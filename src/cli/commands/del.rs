@@ -9,7 +9,6 @@ use crate::cli::json::KeyForm;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Delete keys; exit 1 if none of them existed
 #[derive(Debug, Args)]

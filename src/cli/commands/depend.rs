@@ -6,7 +6,6 @@ use crate::cli::context::Context;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Make caches depend on ROOT: invalidating ROOT then invalidates them too
 #[derive(Debug, Args)]

@@ -6,7 +6,6 @@ use crate::cli::context::Context;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Delete a cache, its settings and all its files
 #[derive(Debug, Args)]

@@ -8,7 +8,6 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::store::Store;
 
 /// Print the store's epoch, a token for `set --if-epoch`
 #[derive(Debug, Args)]

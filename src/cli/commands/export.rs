@@ -35,9 +35,13 @@ pub struct ExportArgs {
 
 pub fn run(ctx: &Context, args: ExportArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
-    let export = ctx.store.export(&cache)?;
-    let bar = progress::bar(export.count(), Unit::Items, &format!("exporting {cache}"));
-    transfer::write(args.format, &export, out, &bar)?;
+    let entries = ctx.store.export(&cache)?;
+    let bar = progress::bar(
+        entries.len() as u64,
+        Unit::Items,
+        &format!("exporting {cache}"),
+    );
+    transfer::write(args.format, entries, out, &bar)?;
     bar.finish_and_clear();
     Ok(ExitCode::Success)
 }

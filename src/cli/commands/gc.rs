@@ -12,9 +12,9 @@ use crate::cli::settings::human_bytes;
 use crate::cli::{output, parse};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::inspect::verify;
-use crate::local::gc::{GcLimits, GcReport};
+use crate::local::inspect::verify;
 use crate::name::CacheName;
+use crate::reports::{GcLimits, GcReport};
 
 /// Collect garbage: expired entries, entries over the limits (least recently used
 /// first), orphaned blobs and temporary files (every cache if none named), and
@@ -64,8 +64,12 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
     for cache in &caches {
         let collected = each.run(|| {
             // The collection runs inside the engine: a spinner shows it goes on.
-            let dir = ctx.store.find(cache)?.map(|c| c.dir);
-            let work = dir.as_ref().map_or(0, verify::record_bytes);
+            let work = match ctx.store.as_local() {
+                Some(local) => local
+                    .find(cache)?
+                    .map_or(0, |c| verify::record_bytes(&c.dir)),
+                None => 0,
+            };
             let spinner = progress::activity(work, Unit::Bytes, &format!("collecting {cache}"));
             let report = ctx.store.gc(cache, limits);
             spinner.finish_and_clear();
@@ -76,7 +80,7 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
         }
     }
     let every = args.caches.is_empty();
-    let tidied = crate::run::sweep::sweep(&ctx.location.path, &ctx.store, &caches, every);
+    let tidied = crate::run::sweep::sweep(&ctx.location.path, &*ctx.store, &caches, every);
     if tidied > 0 {
         let files = output::plural(tidied, "file", "files");
         let line = format!("run: removed {files} of finished runs (locks, spools, notes)\n");

@@ -62,11 +62,11 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
         .map(|key| args.key_form.bytes(key))
         .collect::<Result<Vec<_>>>()?;
     if args.check_bindings {
-        crate::watch::check_before_read(&ctx.store, &cache)?;
+        crate::watch::check_before_read(&*ctx.store, &cache)?;
     }
     let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {
-        return many(&ctx.store, &cache, &args, &keys, token, out);
+        return many(&*ctx.store, &cache, &args, &keys, token, out);
     }
     let [key] = keys.as_slice() else {
         return Err(Error::usage_with_hint(

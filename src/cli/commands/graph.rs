@@ -10,10 +10,8 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::unknown_cache;
 use crate::name::CacheName;
-use crate::store::Store;
-use crate::watch::bindings;
+use crate::store::unknown_cache;
 
 /// Show the dependency graph: an indented tree, Graphviz (--dot) or JSON
 #[derive(Debug, Args)]
@@ -57,7 +55,7 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
             (all, tops)
         }
     };
-    let mut bound = bindings::all(&ctx.store)?;
+    let mut bound = ctx.store.bindings()?;
     bound.retain(|cache, _| caches.contains(cache));
     let edges: Vec<(&str, &str)> = graph
         .edges()

@@ -9,7 +9,6 @@ use crate::cli::json::KeyForm;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing
 #[derive(Debug, Args)]

@@ -14,8 +14,8 @@ use crate::cli::progress::{Counter, Unit};
 use crate::cli::transfer::{self, Format, Parsed};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::transfer::Portable;
 use crate::name::{CacheName, check_key};
+use crate::store::Portable;
 
 /// Load entries from an export (a file, or stdin), all or nothing
 #[derive(Debug, Args)]
@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         Unit::Bytes,
         &format!("reading the import into {cache}"),
     );
-    let mut spool = ctx.store.import_spool()?;
+    let mut importer = ctx.store.import(&cache)?;
     let mut expired = 0;
     let now = ctx.store.clock().now_ms();
     transfer::read(format, &mut input, now, &mut |parsed: Parsed| {
@@ -88,13 +88,12 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             expires_ms: parsed.entry.expires_ms,
             stale: parsed.entry.stale,
         };
-        spool.push(entry, |out| parsed.write_value(out))
+        importer.push(entry, &mut |out| parsed.write_value(out))
     })?;
     progress.finish_and_clear();
-    let import = spool.finish()?;
-    let (count, repeated) = (import.records(), import.records() - import.keys());
-    let report = ctx.store.import(&cache, import)?;
-    ctx.after_write(&cache, &report);
+    let imported = importer.finish()?;
+    let (count, repeated) = (imported.records, imported.records - imported.keys);
+    ctx.after_write(&cache, &imported.report);
     let skipped = match expired {
         0 => String::new(),
         n => format!(
@@ -109,7 +108,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             output::plural(n, "key came", "keys came")
         ),
     };
-    let created = match count == 0 && ctx.store.find(&cache)?.is_none() {
+    let created = match count == 0 && ctx.store.settings(&cache)?.is_none() {
         true => "; nothing to import, so the cache was not created",
         false => "",
     };

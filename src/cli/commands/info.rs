@@ -9,7 +9,6 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::store::Store;
 
 /// Show which store is in use and why
 #[derive(Debug, Args)]

@@ -12,13 +12,13 @@ use crate::cli::settings::human_bytes;
 use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::inspect::blobs;
-use crate::inspect::problem::{Problem, key_label};
-use crate::inspect::summary::{self, Context as EntryContext, Field, FileSummary, Row};
-use crate::inspect::target::{self, Target};
 use crate::local::LocalStore;
 use crate::local::cache::CacheDir;
 use crate::local::format::FileKind;
+use crate::local::inspect::blobs;
+use crate::local::inspect::problem::{Problem, key_label};
+use crate::local::inspect::summary::{self, Context as EntryContext, Field, FileSummary, Row};
+use crate::local::inspect::target::{self, Target};
 
 /// Describe cacheman files and directories without changing them
 #[derive(Debug, Args)]

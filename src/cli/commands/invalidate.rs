@@ -1,10 +1,9 @@
 //! `cacheman invalidate`: invalidate caches and, through the dependency graph,
 //! everything that depends on them.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
 use clap::Args;
 use serde_json::json;
@@ -14,7 +13,7 @@ use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::{InvalidateOptions, Store};
+use crate::store::{InvalidateOptions, KeySelector};
 
 /// Invalidate caches and every cache that depends on them
 #[derive(Debug, Args)]
@@ -61,23 +60,19 @@ pub fn run(ctx: &Context, args: InvalidateArgs, out: &mut dyn Write) -> Result<E
         .iter()
         .map(|c| CacheName::new(c))
         .collect::<Result<_>>()?;
-    let glob = args
-        .glob
-        .as_deref()
-        .map(crate::cli::commands::keys::matcher)
-        .transpose()?;
-    let prefix = args.prefix.as_ref().map(|p| p.as_bytes().to_vec());
-    let filter = |key: &[u8]| match (&prefix, &glob) {
-        (Some(prefix), _) => key.starts_with(prefix),
-        (_, Some(glob)) => glob.is_match(Path::new(OsStr::from_bytes(key))),
-        _ => true,
+    let keys = match (&args.prefix, args.glob.as_deref()) {
+        (Some(prefix), _) => Some(KeySelector::Prefix(prefix.as_bytes().to_vec())),
+        (_, Some(glob)) => Some(KeySelector::Glob(crate::cli::commands::keys::matcher(
+            glob,
+        )?)),
+        _ => None,
     };
-    let some_keys = prefix.is_some() || glob.is_some();
+    let some_keys = keys.is_some();
     let options = InvalidateOptions {
         soft: args.soft,
         cascade: !args.no_cascade,
         dry_run: args.dry_run,
-        keys: some_keys.then_some(&filter as &dyn Fn(&[u8]) -> bool),
+        keys,
     };
     let done = ctx.store.invalidate(&caches, &options)?;
     let names: Vec<&str> = done.caches.iter().map(CacheName::as_str).collect();

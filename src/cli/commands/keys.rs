@@ -13,7 +13,6 @@ use crate::cli::{json, output};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::Store;
 
 /// List the live keys of a cache, sorted
 #[derive(Debug, Args)]

@@ -11,9 +11,9 @@ use crate::cli::settings::{self, autosync_label, human_bytes, human_ttl};
 use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::store::{CacheSummary, Store};
+use crate::store::CacheSummary;
 use crate::watch::pattern::Kind;
-use crate::watch::{Binding, Pattern, bindings};
+use crate::watch::{Binding, Pattern};
 
 /// List the caches with entry counts, sizes and settings
 #[derive(Debug, Args)]
@@ -28,7 +28,7 @@ pub struct LsArgs {
 
 pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let caches = ctx.store.list()?;
-    let bound = bindings::all(&ctx.store)?;
+    let bound = ctx.store.bindings()?;
     let bound_to = |cache: &CacheSummary| bound_paths(&bound, cache);
     if args.json {
         let list: Vec<_> = caches

@@ -10,9 +10,9 @@ use crate::cli::progress::{self, Unit};
 use crate::cli::{output, per_cache};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::inspect::{blobs, recover, repair, verify};
-use crate::local::unknown_cache;
+use crate::local::inspect::{blobs, recover, repair, verify};
 use crate::name::CacheName;
+use crate::store::unknown_cache;
 
 /// Recover a damaged cache (or manifest): keep every intact entry, quarantine damaged files
 #[derive(Debug, Args)]
@@ -57,7 +57,8 @@ pub fn run(ctx: &Context, args: RepairArgs, out: &mut dyn Write) -> Result<ExitC
 }
 
 fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
-    let cache = ctx.store.find(name)?.ok_or_else(|| unknown_cache(name))?;
+    let local = crate::store::local(&*ctx.store, "repair")?;
+    let cache = local.find(name)?.ok_or_else(|| unknown_cache(name))?;
     // A volatile cache's files are gone after a reboot by design.
     let actions = match cache.settings.volatile && !cache.dir.path().exists() {
         true => Vec::new(),
@@ -85,7 +86,7 @@ fn repair_manifest(ctx: &Context) -> Result<String> {
     if !per_cache::store_exists(ctx, "nothing to repair") {
         return Ok(String::new());
     }
-    let Some(done) = recover::recover_manifest(&ctx.store)? else {
+    let Some(done) = recover::recover_manifest(crate::store::local(&*ctx.store, "repair")?)? else {
         return Ok("store: the manifest is sound: nothing to repair\n".into());
     };
     let mut lines = vec![format!("the manifest was damaged: {}", done.damage)];

@@ -128,11 +128,11 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
     }
     let cwd = std::env::current_dir().at(Path::new("."))?;
     let after_write = |cache: &CacheName, report: &_| ctx.after_write(cache, report);
-    let quiet = ctx.store.clone().without_counting();
+    let quiet = ctx.store.uncounted();
     let refresher_args = || refresher_args(request.merged);
     let memo = Memo {
-        store: &ctx.store,
-        quiet: &quiet,
+        store: &*ctx.store,
+        quiet: &*quiet,
         root: &ctx.location.path,
         after_write: &after_write,
         refresher_args: &refresher_args,
@@ -143,7 +143,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
         return Ok(ExitCode::Success);
     }
     if args.check_bindings {
-        crate::watch::check_before_read(&ctx.store, &request.cache)?;
+        crate::watch::check_before_read(&*ctx.store, &request.cache)?;
     }
     memo.run(&request, &cwd, out).map(ExitCode::Command)
 }

@@ -14,7 +14,7 @@ use crate::cli::parse;
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::store::{NewValue, SetOptions, Store, Ttl};
+use crate::store::{NewValue, SetOptions, Ttl};
 
 /// Store a value (from VALUE, --file, or stdin)
 #[derive(Debug, Args)]

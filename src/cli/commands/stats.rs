@@ -12,9 +12,8 @@ use crate::cli::settings::human_bytes;
 use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::counters::{Origin, Tally};
-use crate::local::stats::{Aged, CacheStats, CounterState};
 use crate::name::CacheName;
+use crate::reports::{Aged, CacheStats, CounterState, Origin, Tally};
 
 /// Show entries, sizes, hits and misses, pending changes and ages (every cache if none named)
 #[derive(Debug, Args)]

@@ -7,9 +7,8 @@ use crate::cli::output;
 use crate::cli::per_cache::PerCache;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::unknown_cache;
 use crate::name::CacheName;
-use crate::store::{Store, SyncResult};
+use crate::store::{SyncResult, unknown_cache};
 
 /// Merge pending changes into each cache's snapshot and fsync it (all caches if none named)
 #[derive(Debug, Args)]

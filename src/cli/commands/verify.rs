@@ -12,12 +12,12 @@ use crate::cli::per_cache::{PerCache, store_exists};
 use crate::cli::progress::{self, Unit};
 use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
-use crate::inspect::blobs;
-use crate::inspect::problem::Problem;
-use crate::inspect::recover::{self, MANIFEST_HINT};
-use crate::inspect::verify::{self, Class};
-use crate::local::unknown_cache;
+use crate::local::inspect::blobs;
+use crate::local::inspect::problem::Problem;
+use crate::local::inspect::recover::{self, MANIFEST_HINT};
+use crate::local::inspect::verify::{self, Class};
 use crate::name::CacheName;
+use crate::store::unknown_cache;
 
 /// Check every checksum and cross-reference (the whole store if no cache is named)
 #[derive(Debug, Args)]
@@ -56,7 +56,8 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
     if names.is_empty() && !store_exists(ctx, "nothing to verify") {
         return Ok(ExitCode::Success);
     }
-    let manifest = match recover::read_manifest(&ctx.store)? {
+    let local = crate::store::local(&*ctx.store, "verify")?;
+    let manifest = match recover::read_manifest(local)? {
         Ok(manifest) => manifest,
         Err(damaged) => {
             let problems = [(Class::Manifest, vec![&damaged.problem])];
@@ -73,13 +74,13 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
     }
     let mut sound = true;
     if names.is_empty() {
-        let layout = verify::check_layout(&ctx.store, &manifest)?;
+        let layout = verify::check_layout(local, &manifest)?;
         sound = layout.is_sound();
         let text = report("store", &layout.by_class()) + &notes("store", &layout.notes);
         output::write_all(out, text.as_bytes())?;
     }
     let names = match names.is_empty() {
-        true => ctx.store.caches()?.into_iter().map(|c| c.name).collect(),
+        true => ctx.store.cache_names()?,
         false => names,
     };
     // A cache that cannot be opened (a volatile one whose folder is unsafe)
@@ -105,8 +106,7 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
 /// Checks one cache and reports it: ok, or every problem found. Returns
 /// whether it is sound.
 fn verify_one(ctx: &Context, name: &CacheName, out: &mut dyn Write) -> Result<bool> {
-    let cache = ctx
-        .store
+    let cache = crate::store::local(&*ctx.store, "verify")?
         .find(name)?
         .ok_or_else(|| Error::usage(format!("cache '{name}' was dropped while verify ran")))?;
     if cache.settings.volatile && !cache.dir.path().exists() {

@@ -17,7 +17,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::local::fsutil::{self, LockGuard};
 use crate::name::CacheName;
-use crate::store::{Invalidation, Store, SyncResult};
+use crate::store::{Invalidation, SyncResult};
 use crate::watch::watcher::{Message, Report, Watcher};
 use crate::watch::watches::{LastFailure, Problem, describe};
 
@@ -95,7 +95,7 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
             args.debounce
         )));
     }
-    let store = &ctx.store;
+    let store = crate::store::local(&*ctx.store, "watch")?;
     fsutil::create_private_dir(store.root())?;
     let lock_path = store.root().join("watch.lock");
     let Some(_lock) = LockGuard::try_acquire(&lock_path)? else {

@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use crate::cli::transfer::{CSV_HEADER, Format};
 use crate::error::{Error, Result};
-use crate::local::transfer::Portable;
+use crate::store::Portable;
 
 /// How far in the future a creation time may lie (clocks differ a little);
 /// beyond it, the entry would never be the least recently used.

@@ -11,13 +11,12 @@ use crate::cli::json::{self, Shape, Source, base64, csv_special};
 use crate::cli::output;
 use crate::cli::transfer::{CSV_HEADER, Format};
 use crate::error::Result;
-use crate::local::transfer::{Export, Portable};
-use crate::store::{CopyError, Value};
+use crate::store::{CopyError, Entries, Portable, Value};
 
-/// Writes every entry of `export` to `out`, counting them on `bar`.
+/// Writes every entry of `entries` to `out`, counting them on `bar`.
 pub fn write(
     format: Format,
-    export: &Export,
+    entries: Entries<'_>,
     out: &mut dyn Write,
     bar: &ProgressBar,
 ) -> Result<()> {
@@ -25,7 +24,8 @@ pub fn write(
     if format == Format::Csv {
         writeln!(out, "{}", CSV_HEADER.join(",")).map_err(output::stdout_error)?;
     }
-    export.for_each(|entry| {
+    entries.into_iter().try_for_each(|entry| {
+        let entry = entry?;
         bar.inc(1);
         let shape = Shape::of(&entry.value)?;
         let written = match format {

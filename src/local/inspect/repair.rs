@@ -9,18 +9,17 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use indicatif::ProgressBar;
-
 use crate::entry::{Entry, StoredValue};
 use crate::error::Result;
-use crate::inspect::blobs;
-use crate::inspect::problem::key_label;
-use crate::inspect::scan;
-use crate::inspect::target::{self, Numbered};
-use crate::inspect::verify;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::fsutil::{self, LockGuard, Placement};
 use crate::local::head::Head;
+use crate::local::inspect::Progress;
+use crate::local::inspect::blobs;
+use crate::local::inspect::problem::key_label;
+use crate::local::inspect::scan;
+use crate::local::inspect::target::{self, Numbered};
+use crate::local::inspect::verify;
 use crate::local::journal::{self, JournalHeader};
 use crate::local::snapshot::{Snapshot, SnapshotWriter};
 use crate::local::{blob, merge};
@@ -31,7 +30,7 @@ pub const QUARANTINE: &str = "quarantine";
 
 /// Repairs one cache and says what it did, one line per action; no lines
 /// means the cache was sound and nothing changed.
-pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &ProgressBar) -> Result<Vec<String>> {
+pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &dyn Progress) -> Result<Vec<String>> {
     let mut set_aside = set_aside_structure(dir)?;
     if dir.path().symlink_metadata().is_err() {
         dir.lay_out(now_ms)?;
@@ -171,7 +170,7 @@ struct Rebuild<'a> {
     /// The blobs the new snapshot names, to be made durable first.
     kept_blobs: Vec<[u8; 32]>,
     /// Advances by the bytes of the files read.
-    progress: &'a ProgressBar,
+    progress: &'a dyn Progress,
 }
 
 impl Rebuild<'_> {

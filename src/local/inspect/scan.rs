@@ -9,11 +9,11 @@ use std::path::Path;
 
 use crate::entry::Entry;
 use crate::error::{Error, IoContext, Result};
-use crate::inspect::problem::Problem;
 use crate::local::cache::CacheDir;
 use crate::local::frame::{self, Parsed, u32_at};
 use crate::local::fsutil;
 use crate::local::head::Head;
+use crate::local::inspect::problem::Problem;
 use crate::local::journal::{self, JournalHeader, Torn};
 use crate::local::record::{KeyedView, Op, OpView};
 use crate::local::snapshot::{self, Snapshot};

@@ -11,3 +11,16 @@ pub mod scan;
 pub mod summary;
 pub mod target;
 pub mod verify;
+
+/// Where a long check or rebuild reports how far it got, in bytes read: the
+/// engine calls it, the caller shows it (the CLI draws a bar).
+pub trait Progress {
+    /// How far it got.
+    fn position(&self) -> u64;
+
+    /// It got to `bytes`.
+    fn set_position(&self, bytes: u64);
+
+    /// It read `bytes` more.
+    fn inc(&self, bytes: u64);
+}

@@ -1,5 +1,6 @@
-//! The dogpile lock: one `flock`ed file per key under `<store>/run-locks/`, so
-//! identical runs compute once. The kernel drops a killed holder's lock, so a
+//! The local store's locks ([`Store::lock`](crate::store::Store::lock)), such
+//! as `run`'s dogpile lock: one `flock`ed file per name under
+//! `<store>/run-locks/`, so identical runs compute once. The kernel drops a killed holder's lock, so a
 //! crash never wedges later calls. The holder unlinks the file before unlocking;
 //! a waiter that then wins a lock on an unlinked file opens the path again,
 //! unless the holder marked it failed: then every waiter runs at once.
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 use crate::local::fsutil;
+use crate::store::{Lease, Turn};
 
 /// A held per-key lock; dropping it removes the file and releases the lock.
 pub struct KeyLock {
@@ -17,21 +19,12 @@ pub struct KeyLock {
     path: PathBuf,
 }
 
-/// What waiting for the lock came to.
-pub enum Turn {
-    /// The lock is ours.
-    Held(KeyLock),
-    /// The holder waited for stored nothing (its command failed): run without
-    /// the lock, as every other waiter does, instead of one after another.
-    HolderFailed,
-}
-
 /// The byte a holder whose run stored nothing leaves in the lock file.
 const FAILED: u8 = b'F';
 
-/// Where the lock of a key lives.
-pub fn path_for(store: &Path, key_hex: &str) -> PathBuf {
-    store.join("run-locks").join(format!("{key_hex}.lock"))
+/// Where the lock named `name` lives.
+pub fn path_for(store: &Path, name: &str) -> PathBuf {
+    store.join("run-locks").join(format!("{name}.lock"))
 }
 
 impl KeyLock {
@@ -41,7 +34,7 @@ impl KeyLock {
             let file = open(path)?;
             file.lock().at(path)?;
             if still_named(&file, path)? {
-                return Ok(Turn::Held(KeyLock::new(file, path)));
+                return Ok(Turn::Held(Box::new(KeyLock::new(file, path))));
             }
             let mut mark = [0];
             if file.read_at(&mut mark, 0).at(path)? == 1 && mark[0] == FAILED {
@@ -74,10 +67,10 @@ impl KeyLock {
             path: path.to_path_buf(),
         }
     }
+}
 
-    /// Releases the lock telling the processes waiting for it that this run
-    /// stored nothing, so they run too, all at once.
-    pub fn release_failed(self) {
+impl Lease for KeyLock {
+    fn release_failed(self: Box<Self>) {
         let _ = self.file.write_all_at(&[FAILED], 0);
     }
 }

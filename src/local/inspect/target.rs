@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Result};
-use crate::inspect::summary;
+use crate::local::inspect::summary;
 use crate::local::{counters, fsutil};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

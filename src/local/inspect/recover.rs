@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::graph::Graph;
-use crate::inspect::problem::Problem;
-use crate::inspect::repair::QUARANTINE;
-use crate::inspect::scan;
-use crate::inspect::target::{self, Numbered};
 use crate::local::LocalStore;
 use crate::local::fsutil::{self, Placement};
+use crate::local::inspect::problem::Problem;
+use crate::local::inspect::repair::QUARANTINE;
+use crate::local::inspect::scan;
+use crate::local::inspect::target::{self, Numbered};
 use crate::local::manifest::{Invalidated, Manifest, Salvage};
 use crate::local::record::Op;
 use crate::name::CacheName;

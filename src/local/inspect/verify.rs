@@ -7,20 +7,19 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use indicatif::ProgressBar;
-
 use crate::entry::StoredValue;
 use crate::error::Result;
-use crate::inspect::blobs;
-use crate::inspect::problem::{Problem, key_label};
-use crate::inspect::repair::QUARANTINE;
-use crate::inspect::scan;
-use crate::inspect::target;
 use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::counters;
 use crate::local::fsutil;
+use crate::local::inspect::Progress;
+use crate::local::inspect::blobs;
+use crate::local::inspect::problem::{Problem, key_label};
+use crate::local::inspect::repair::QUARANTINE;
+use crate::local::inspect::scan;
+use crate::local::inspect::target;
 use crate::local::manifest::Manifest;
 use crate::local::record::Op;
 use crate::local::snapshot::{self, Snapshot};
@@ -312,7 +311,7 @@ pub struct Checked {
 /// replaced the files (HEAD changed) or a writer was appending (a torn tail
 /// that has since grown) while they were read, the check starts over.
 /// `progress` advances by the bytes read: [`record_bytes`], then the blobs'.
-pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings, Counts)> {
+pub fn verify_cache(dir: &CacheDir, progress: &dyn Progress) -> Result<(Findings, Counts)> {
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -330,12 +329,12 @@ pub fn verify_cache(dir: &CacheDir, progress: &ProgressBar) -> Result<(Findings,
 
 /// Checks one cache whose write and sync locks the caller holds, as `repair`
 /// does: nothing changes its files meanwhile.
-pub fn verify_locked(dir: &CacheDir, progress: &ProgressBar) -> Result<Checked> {
+pub fn verify_locked(dir: &CacheDir, progress: &dyn Progress) -> Result<Checked> {
     verify_once(dir, progress, true)
 }
 
 /// One pass over a cache's files; `locked` when the caller holds its locks.
-fn verify_once(dir: &CacheDir, progress: &ProgressBar, locked: bool) -> Result<Checked> {
+fn verify_once(dir: &CacheDir, progress: &dyn Progress, locked: bool) -> Result<Checked> {
     let mut findings = Findings::default();
     let mut counts = Counts::default();
     let stopped = |findings| {

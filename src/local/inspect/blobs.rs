@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::inspect::problem::Problem;
 use crate::local::blob::{self, BlobReader};
 use crate::local::fsutil;
+use crate::local::inspect::problem::Problem;
 
 /// Checks one blob file whole: its header, its length, that its content hashes
 /// to what the header says, and that it is named by that hash. Returns the hash
