@@ -154,22 +154,23 @@ fn link_is_refused_and_set_aside(env: &Env, link: &Path, quarantine: &Path) {
     ] {
         env.cmd(args).store_error(&named).run();
     }
-    let report = env
-        .cmd(["verify"])
-        .status(1)
-        .any_stdout()
-        .any_stderr()
-        .run();
-    let report = String::from_utf8(report.stdout).unwrap();
-    assert!(
-        report.contains(&format!("{}: a symbolic link", link.display())),
-        "{report}"
-    );
+    verify_names_link(env, &["verify"], &link);
     env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
     assert!(fs::symlink_metadata(quarantine).unwrap().is_symlink());
     assert!(fs::symlink_metadata(env.cache_dir("c")).unwrap().is_dir());
     env.set("c", "k", "v");
     before.assert_same(&Tree::of(&outside), "the directory the link led to");
+}
+
+/// `verify` (of the store, or of `c`) exits 1 naming `link` as a symbolic link.
+#[track_caller]
+fn verify_names_link(env: &Env, verify: &[&str], link: &Path) {
+    let report = env.cmd(verify).status(1).any_stdout().any_stderr().run();
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(
+        report.contains(&format!("{}: a symbolic link", link.display())),
+        "{report}"
+    );
 }
 
 fn populated(env: &Env) {
@@ -333,17 +334,7 @@ fn a_blobs_folder_linked_elsewhere_is_refused_and_set_aside() {
         .stdin(vec![8u8; 64 << 10])
         .store_error(&named)
         .run();
-    let report = env
-        .cmd(["verify", "c"])
-        .status(1)
-        .any_stdout()
-        .any_stderr()
-        .run();
-    let report = String::from_utf8(report.stdout).unwrap();
-    assert!(
-        report.contains(&format!("{}: a symbolic link", blobs.display())),
-        "{report}"
-    );
+    verify_names_link(&env, &["verify", "c"], &blobs);
     env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
     let aside = env.cache_dir("c").join("quarantine/blobs");
     assert!(fs::symlink_metadata(aside).unwrap().is_symlink());
@@ -400,17 +391,7 @@ fn a_quarantine_folder_linked_elsewhere_is_reported_and_set_aside() {
     let folder = env.cache_dir("c").join("quarantine");
     symlink(&outside, &folder).unwrap();
     fs::write(env.cache_dir("c").join("journal.2"), b"junk").unwrap();
-    let report = env
-        .cmd(["verify", "c"])
-        .status(1)
-        .any_stdout()
-        .any_stderr()
-        .run();
-    let report = String::from_utf8(report.stdout).unwrap();
-    assert!(
-        report.contains(&format!("{}: a symbolic link", folder.display())),
-        "{report}"
-    );
+    verify_names_link(&env, &["verify", "c"], &folder);
     env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
     let aside = env.store().join("quarantine/quarantine");
     assert!(fs::symlink_metadata(aside).unwrap().is_symlink());
