@@ -154,7 +154,7 @@ fn link_is_refused_and_set_aside(env: &Env, link: &Path, quarantine: &Path) {
     ] {
         env.cmd(args).store_error(&named).run();
     }
-    verify_names_link(env, &["verify"], &link);
+    verify_names_link(env, &["verify"], link);
     env.cmd(["repair", "c"]).any_stdout().any_stderr().run();
     assert!(fs::symlink_metadata(quarantine).unwrap().is_symlink());
     assert!(fs::symlink_metadata(env.cache_dir("c")).unwrap().is_dir());
