@@ -124,6 +124,7 @@ macro_rules! suite {
                 statistics::hits_and_misses_are_counted_and_reset,
                 statistics::uncounted_reads_leave_the_counters_alone,
                 maintenance::export_then_import_round_trips,
+                maintenance::gc_drops_the_dead_and_evicts_to_the_limits,
                 maintenance::families_are_supported_as_declared,
             );
         }

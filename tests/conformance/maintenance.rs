@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use cacheman::reports::GcLimits;
 use cacheman::store::{InvalidateOptions, Portable, Ttl};
 use cacheman::{CacheName, NewValue, Result, SetOptions, Store};
 
@@ -111,4 +112,31 @@ pub fn families_are_supported_as_declared<E: Engine>() {
     }
     assert!(store.exists());
     assert_eq!(store.cache_names().unwrap(), vec![cache]);
+}
+
+pub fn gc_drops_the_dead_and_evicts_to_the_limits<E: Engine>() {
+    let f = Fixture::new::<E>();
+    let cache = name("collected");
+    let second = SetOptions {
+        ttl: Ttl::After(Duration::from_secs(1)),
+        ..SetOptions::default()
+    };
+    f.store
+        .set(&cache, b"dies", NewValue::Bytes(b"v"), &second)
+        .unwrap();
+    for key in [&b"a"[..], b"b", b"c", b"d"] {
+        f.clock.advance_ms(10);
+        f.set(&cache, key, b"v");
+    }
+    f.clock.advance_ms(1_000);
+    let limits = GcLimits {
+        max_entries: Some(2),
+        max_bytes: None,
+    };
+    let report = f.store.gc(&cache, limits).unwrap();
+    assert_eq!((report.dropped, report.evicted), (1, 2));
+    assert_eq!(report.entries, 2);
+    let newest = vec![b"c".to_vec(), b"d".to_vec()];
+    assert_eq!(f.store.keys(&cache).unwrap(), newest, "the oldest went");
+    assert_eq!(f.reopen::<E>().keys(&cache).unwrap().len(), 2);
 }
