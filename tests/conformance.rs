@@ -23,6 +23,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use cacheman::clock::ManualClock;
+use cacheman::store::Ttl;
 use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
 
 mod bindings;
@@ -79,6 +80,17 @@ impl Fixture {
     pub fn set(&self, cache: &CacheName, key: &[u8], value: &[u8]) {
         self.store
             .set(cache, key, NewValue::Bytes(value), &SetOptions::default())
+            .unwrap();
+    }
+
+    /// Stores `value` living as `ttl` says.
+    pub fn set_living(&self, cache: &CacheName, key: &[u8], value: &[u8], ttl: Ttl) {
+        let options = SetOptions {
+            ttl,
+            ..SetOptions::default()
+        };
+        self.store
+            .set(cache, key, NewValue::Bytes(value), &options)
             .unwrap();
     }
 

@@ -62,13 +62,7 @@ pub fn set_many_and_delete_count_what_existed<E: Engine>() {
 pub fn entries_expire_by_the_store_clock<E: Engine>() {
     let f = Fixture::new::<E>();
     let cache = name("ttl");
-    let ten_seconds = SetOptions {
-        ttl: Ttl::After(Duration::from_secs(10)),
-        ..SetOptions::default()
-    };
-    f.store
-        .set(&cache, b"short", NewValue::Bytes(b"v"), &ten_seconds)
-        .unwrap();
+    f.set_living(&cache, b"short", b"v", Ttl::After(Duration::from_secs(10)));
     f.set(&cache, b"forever", b"v");
     let hit = f.store.get(&cache, b"short").unwrap().unwrap();
     assert_eq!(hit.created_ms, START_MS);
@@ -94,13 +88,7 @@ pub fn a_cache_default_ttl_applies<E: Engine>() {
     assert!(!f.store.create(&cache, &settings, true).unwrap());
     assert_eq!(f.store.settings(&cache).unwrap(), Some(settings));
     f.set(&cache, b"default", b"v");
-    let never = SetOptions {
-        ttl: Ttl::Never,
-        ..SetOptions::default()
-    };
-    f.store
-        .set(&cache, b"never", NewValue::Bytes(b"v"), &never)
-        .unwrap();
+    f.set_living(&cache, b"never", b"v", Ttl::Never);
     f.clock.advance_ms(1_000);
     assert_eq!(f.get(&cache, b"default"), None);
     assert!(f.get(&cache, b"never").is_some(), "--ttl never overrides");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cacheman::reports::GcLimits;
 use cacheman::store::{InvalidateOptions, Portable, Ttl};
-use cacheman::{CacheName, NewValue, Result, SetOptions, Store};
+use cacheman::{CacheName, Result, Store};
 
 use super::{Engine, Fixture, name};
 
@@ -36,15 +36,14 @@ fn import(store: &dyn Store, cache: &CacheName, entries: &[Portable<Vec<u8>>]) -
 pub fn export_then_import_round_trips<E: Engine>() {
     let f = Fixture::new::<E>();
     let (source, stale) = (name("source"), name("stale"));
-    let hour = SetOptions {
-        ttl: Ttl::After(Duration::from_secs(3600)),
-        ..SetOptions::default()
-    };
     f.set(&source, b"small", b"v");
     f.set(&source, &[0xff, 1], &vec![9; 100_000]);
-    f.store
-        .set(&source, b"timed", NewValue::Bytes(b"t"), &hour)
-        .unwrap();
+    f.set_living(
+        &source,
+        b"timed",
+        b"t",
+        Ttl::After(Duration::from_secs(3600)),
+    );
     f.set(&stale, b"old", b"o");
     let soft = InvalidateOptions {
         soft: true,
@@ -117,13 +116,7 @@ pub fn families_are_supported_as_declared<E: Engine>() {
 pub fn gc_drops_the_dead_and_evicts_to_the_limits<E: Engine>() {
     let f = Fixture::new::<E>();
     let cache = name("collected");
-    let second = SetOptions {
-        ttl: Ttl::After(Duration::from_secs(1)),
-        ..SetOptions::default()
-    };
-    f.store
-        .set(&cache, b"dies", NewValue::Bytes(b"v"), &second)
-        .unwrap();
+    f.set_living(&cache, b"dies", b"v", Ttl::After(Duration::from_secs(1)));
     for key in [&b"a"[..], b"b", b"c", b"d"] {
         f.clock.advance_ms(10);
         f.set(&cache, key, b"v");
