@@ -1,10 +1,13 @@
-//! The model property test: random sequences of sets, gets, deletes, key
-//! listings, clears, invalidations (whole, by prefix, soft) and reopenings,
-//! run on the engine and on a `BTreeMap`, which must agree after every step.
+//! The model property test: random sequences of sets (some with a TTL), gets,
+//! deletes, key listings, clears, invalidations (whole or by prefix, hard or
+//! soft), syncs, clock moves and reopenings, run on the engine and on a
+//! `BTreeMap`, which must agree after every step.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use cacheman::store::{InvalidateOptions, KeySelector};
+use cacheman::clock::Clock;
+use cacheman::store::{InvalidateOptions, KeySelector, Ttl};
 use cacheman::{CacheName, NewValue, SetOptions, Store};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -16,18 +19,28 @@ pub const CASES: u32 = 48;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Set(u8, Vec<u8>),
+    /// A key, a value, and a TTL in ms (none: never expires).
+    Set(u8, Vec<u8>, Option<u16>),
     Get(u8),
     Del(u8),
     Keys,
     Clear,
-    Invalidate { soft: bool },
-    InvalidatePrefix(u8),
+    Invalidate {
+        soft: bool,
+    },
+    InvalidatePrefix {
+        prefix: u8,
+        soft: bool,
+    },
+    Sync,
+    /// Moves the store's clock on by this many ms.
+    Advance(u16),
     Reopen,
 }
 
-/// The model: each live key's value, and whether it is stale.
-type Model = BTreeMap<Vec<u8>, (Vec<u8>, bool)>;
+/// The model: each live key's value and whether it is stale, as a read gives
+/// them, and when it expires.
+type Model = BTreeMap<Vec<u8>, ((Vec<u8>, bool), Option<u64>)>;
 
 fn key(k: u8) -> Vec<u8> {
     // A few keys share prefixes and one is not UTF-8.
@@ -58,13 +71,17 @@ fn value() -> impl Strategy<Value = Vec<u8>> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        10 => (0u8..24, value()).prop_map(|(k, v)| Op::Set(k, v)),
+        10 => (0u8..24, value(), proptest::option::weighted(0.2, 1u16..2000))
+            .prop_map(|(k, v, ttl)| Op::Set(k, v, ttl)),
         3 => (0u8..24).prop_map(Op::Get),
         4 => (0u8..24).prop_map(Op::Del),
         1 => Just(Op::Keys),
         1 => Just(Op::Clear),
         1 => any::<bool>().prop_map(|soft| Op::Invalidate { soft }),
-        1 => (0u8..3).prop_map(Op::InvalidatePrefix),
+        1 => (0u8..3, any::<bool>())
+            .prop_map(|(prefix, soft)| Op::InvalidatePrefix { prefix, soft }),
+        1 => Just(Op::Sync),
+        1 => (1u16..1500).prop_map(Op::Advance),
         1 => Just(Op::Reopen),
     ]
 }
@@ -74,7 +91,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn check(store: &dyn Store, cache: &CacheName, model: &Model) -> Result<(), TestCaseError> {
     for k in 0u8..24 {
         let got = super::read(store, cache, &key(k));
-        prop_assert_eq!(got.as_ref(), model.get(&key(k)), "key {}", k);
+        prop_assert_eq!(got.as_ref(), model.get(&key(k)).map(|e| &e.0), "key {}", k);
     }
     check_keys(store, cache, model)
 }
@@ -82,7 +99,7 @@ fn check(store: &dyn Store, cache: &CacheName, model: &Model) -> Result<(), Test
 fn check_keys(store: &dyn Store, cache: &CacheName, model: &Model) -> Result<(), TestCaseError> {
     let fresh: Vec<_> = model
         .iter()
-        .filter(|(_, (_, stale))| !stale)
+        .filter(|(_, ((_, stale), _))| !stale)
         .map(|(k, _)| k.clone())
         .collect();
     prop_assert_eq!(store.keys(cache).unwrap(), fresh);
@@ -108,16 +125,22 @@ fn apply<E: Engine>(
             .unwrap()
     };
     match op {
-        Op::Set(k, v) => {
+        Op::Set(k, v, ttl) => {
+            let ttl_ms = ttl.map(u64::from);
+            let options = SetOptions {
+                ttl: ttl_ms.map_or(Ttl::Never, |ms| Ttl::After(Duration::from_millis(ms))),
+                ..SetOptions::default()
+            };
             f.store
-                .set(&cache, &key(k), NewValue::Bytes(&v), &SetOptions::default())
+                .set(&cache, &key(k), NewValue::Bytes(&v), &options)
                 .unwrap();
-            model.insert(key(k), (v, false));
+            let expires = ttl_ms.map(|ms| f.clock.now_ms() + ms);
+            model.insert(key(k), ((v, false), expires));
             *exists = true;
         }
         Op::Get(k) => {
             let got = f.get(&cache, &key(k));
-            prop_assert_eq!(got.as_ref(), model.get(&key(k)));
+            prop_assert_eq!(got.as_ref(), model.get(&key(k)).map(|e| &e.0));
         }
         Op::Del(k) => {
             let (deleted, _) = f.store.delete(&cache, &[&key(k)]).unwrap();
@@ -131,19 +154,37 @@ fn apply<E: Engine>(
         Op::Invalidate { soft } if *exists => {
             invalidate(soft, None);
             match soft {
-                true => model.values_mut().for_each(|(_, stale)| *stale = true),
+                true => model.values_mut().for_each(|((_, stale), _)| *stale = true),
                 false => model.clear(),
             }
         }
-        Op::InvalidatePrefix(p) if *exists => {
+        Op::InvalidatePrefix { prefix: p, soft } if *exists => {
             let prefix = prefix(p);
-            let selected = model.keys().filter(|k| k.starts_with(&prefix)).count();
-            let done = invalidate(false, Some(KeySelector::Prefix(prefix.clone())));
+            // Counted: the entries it changes (a soft one leaves stale ones be).
+            let selected = model
+                .iter()
+                .filter(|(k, ((_, stale), _))| k.starts_with(&prefix) && !(soft && *stale))
+                .count();
+            let done = invalidate(soft, Some(KeySelector::Prefix(prefix.clone())));
             prop_assert_eq!(done.keys, selected as u64);
-            model.retain(|k, _| !k.starts_with(&prefix));
+            match soft {
+                true => model
+                    .iter_mut()
+                    .filter(|(k, _)| k.starts_with(&prefix))
+                    .for_each(|(_, ((_, stale), _))| *stale = true),
+                false => model.retain(|k, _| !k.starts_with(&prefix)),
+            }
+        }
+        Op::Sync if *exists => {
+            f.store.sync(&cache, true).unwrap();
+        }
+        Op::Advance(ms) => {
+            f.clock.advance_ms(u64::from(ms));
+            let now = f.clock.now_ms();
+            model.retain(|_, (_, expires)| expires.is_none_or(|at| at > now));
         }
         Op::Reopen => f.store = f.reopen::<E>(),
-        Op::Clear | Op::Invalidate { .. } | Op::InvalidatePrefix(_) => {}
+        Op::Clear | Op::Invalidate { .. } | Op::InvalidatePrefix { .. } | Op::Sync => {}
     }
     check(&*f.store, &cache, model)
 }
