@@ -11,6 +11,7 @@ mod bindings;
 mod cli;
 mod commands;
 mod concurrency;
+mod conformance;
 mod crash;
 mod engine;
 mod errors;
