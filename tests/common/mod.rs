@@ -75,7 +75,24 @@ impl Env {
     }
 
     /// Name the store another way (or not at all).
+    #[track_caller]
     pub fn store_via(mut self, via: StoreVia) -> Env {
+        if via == StoreVia::Nothing {
+            // Discovery walks up from the working directory: a stray store
+            // above the temporary directory would be found instead of the
+            // test's own, and the test would fail for no reason of its own.
+            let stray = self
+                .root
+                .ancestors()
+                .skip(1)
+                .map(|dir| dir.join(".cacheman"))
+                .find(|dir| dir.exists());
+            assert!(
+                stray.is_none(),
+                "a stray store at {} would be found by discovery; remove it",
+                stray.unwrap_or_default().display()
+            );
+        }
         self.via = via;
         self
     }
