@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod context;
 pub mod generate;
+mod hint;
 mod json;
 mod output;
 mod parse;
@@ -88,7 +89,7 @@ fn report(error: &Error) -> ExitCode {
     // A stderr that cannot be written to (2>/dev/full) must not panic.
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "cacheman: error: {error}");
-    if let Some(hint) = error.hint() {
+    if let Some(hint) = hint::hint(error) {
         let _ = writeln!(stderr, "hint: {hint}");
     }
     error.exit_code()

@@ -1,18 +1,17 @@
 //! Writing to stdout, and turning clap's errors into cacheman's one-line form.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stream};
 use crate::exit_code::ExitCode;
 
 /// Maps a failed write to stdout into an error (a closed pipe is recognised later
 /// and ends the command quietly).
 pub fn stdout_error(source: io::Error) -> Error {
-    Error::Io {
-        path: PathBuf::from("<stdout>"),
+    Error::Stream {
+        on: Stream::Stdout,
         source,
     }
 }
@@ -29,7 +28,7 @@ pub fn flush(out: &mut dyn Write) -> Result<()> {
 
 /// True for a write to a closed stdout, as in `cacheman get c k | head -c1`.
 pub fn is_broken_pipe(error: &Error) -> bool {
-    matches!(error, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    error.io_kind() == Some(io::ErrorKind::BrokenPipe)
 }
 
 /// What a clap error amounts to: text to show (help, version) with its status,

@@ -218,11 +218,10 @@ fn add_all(graph: &mut Graph, root: &CacheName, dependents: &[CacheName]) -> Res
     for dependent in dependents {
         let new = graph
             .add(root.as_str(), dependent.as_str())
-            .map_err(|cycle| {
-                Error::usage_with_hint(
-                    format!("'{root}' -> '{dependent}' would close a cycle: {cycle}"),
-                    "the graph must stay acyclic; `cacheman graph` shows it",
-                )
+            .map_err(|cycle| Error::Cycle {
+                root: root.to_string(),
+                dependent: dependent.to_string(),
+                cycle: cycle.0,
             })?;
         added += usize::from(new);
     }

@@ -20,7 +20,7 @@ use rustix::fs::{FileType, Stat, fstat};
 use rustix::io::Errno;
 use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 
 use crate::run::relay::Relay;
 use crate::run::transcript::{self, Tag};
@@ -307,17 +307,17 @@ impl<'a> Live<'a> {
     /// closed it; any other failure (a full disk, say) is an error naming the
     /// stream.
     pub fn show(&mut self, tag: Tag, chunk: &[u8]) -> Result<bool> {
-        let (name, written) = match tag {
-            Tag::Stderr => ("<stderr>", io::stderr().write_all(chunk)),
+        let (stream, written) = match tag {
+            Tag::Stderr => (Stream::Stderr, io::stderr().write_all(chunk)),
             _ => (
-                "<stdout>",
+                Stream::Stdout,
                 self.out.write_all(chunk).and_then(|()| self.out.flush()),
             ),
         };
         match written {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
-            Err(e) => Err(e).at(Path::new(name)),
+            Err(e) => Err(e).on(stream),
         }
     }
 }

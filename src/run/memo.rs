@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 use crate::name::CacheName;
 use crate::run::capture::{self, Capture, Outcome};
 use crate::run::explain;
@@ -199,9 +199,7 @@ impl Memo<'_> {
             }
             (true, false) => {
                 let mut hasher = blake3::Hasher::new();
-                hasher
-                    .update_reader(io::stdin().lock())
-                    .at(Path::new("<stdin>"))?;
+                hasher.update_reader(io::stdin().lock()).on(Stream::Stdin)?;
                 (None, Some(*hasher.finalize().as_bytes()))
             }
         };
@@ -324,7 +322,7 @@ impl Memo<'_> {
         };
         drop(probe);
         let stdin = match &keyed.stdin {
-            Some(file) => Stdio::from(file.try_clone().at(Path::new("<stdin>"))?),
+            Some(file) => Stdio::from(file.try_clone().on(Stream::Stdin)?),
             None => Stdio::null(),
         };
         crate::detach::spawn(&self.store.reopen_args()?, &(self.refresher_args)(), stdin)
@@ -394,7 +392,7 @@ impl Memo<'_> {
         let mut command = Command::new(&request.argv[0]);
         command.args(&request.argv[1..]);
         match &keyed.stdin {
-            Some(file) => command.stdin(file.try_clone().at(Path::new("<stdin>"))?),
+            Some(file) => command.stdin(file.try_clone().on(Stream::Stdin)?),
             None => command.stdin(Stdio::null()),
         };
         Ok(command)
