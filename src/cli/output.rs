@@ -1,11 +1,13 @@
 //! Writing to stdout, and turning clap's errors into cacheman's one-line form.
 
+use std::fmt::Display;
 use std::io::{self, Write};
 
 use clap::CommandFactory;
 
 use crate::error::{Error, Result, Stream};
 use crate::exit_code::ExitCode;
+use crate::reporter::Reporter;
 
 /// Maps a failed write to stdout into an error (a closed pipe is recognised later
 /// and ends the command quietly).
@@ -29,6 +31,19 @@ pub fn flush(out: &mut dyn Write) -> Result<()> {
 /// True for a write to a closed stdout, as in `cacheman get c k | head -c1`.
 pub fn is_broken_pipe(error: &Error) -> bool {
     error.io_kind() == Some(io::ErrorKind::BrokenPipe)
+}
+
+/// Shows the library's warnings and notices on stderr.
+pub struct Stderr;
+
+impl Reporter for Stderr {
+    fn warning(&self, text: &dyn Display) {
+        say!("cacheman: warning: {text}");
+    }
+
+    fn explain(&self, line: &dyn Display) {
+        say!("cacheman: explain: {line}");
+    }
 }
 
 /// What a clap error amounts to: text to show (help, version) with its status,

@@ -136,6 +136,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
         root: &ctx.location.path,
         after_write: &after_write,
         refresher_args: &refresher_args,
+        reporter: &output::Stderr,
     };
     if args.print_key {
         let key = memo.print_key(&request, &cwd)?;
