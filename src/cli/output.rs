@@ -7,7 +7,7 @@ use clap::CommandFactory;
 
 use crate::error::{Error, Result, Stream};
 use crate::exit_code::ExitCode;
-use crate::reporter::Reporter;
+use crate::reporter::{NotStarted, Reporter};
 
 /// Maps a failed write to stdout into an error (a closed pipe is recognised later
 /// and ends the command quietly).
@@ -43,6 +43,20 @@ impl Reporter for Stderr {
 
     fn explain(&self, line: &dyn Display) {
         say!("cacheman: explain: {line}");
+    }
+
+    fn not_started(&self, failure: &NotStarted<'_>) {
+        let shown = failure.program.to_string_lossy();
+        say!("cacheman: error: cannot run '{shown}': {}", failure.error);
+        if failure.error.kind() != io::ErrorKind::NotFound {
+            return;
+        }
+        match failure.file_exists {
+            true => say!("hint: the file exists: its interpreter (its #! line) was not found"),
+            false => {
+                say!("hint: check the name and $PATH; commands run directly, not through a shell")
+            }
+        }
     }
 }
 

@@ -354,7 +354,7 @@ impl Memo<'_> {
         transcript::write_header(&mut spool, fresh_ms).at(&spool.path)?;
         let mut command = self.command(keyed)?;
         let (outcome, capture) =
-            capture::run_captured(&mut command, out, &mut spool, request.merged)
+            capture::run_captured(&mut command, out, &mut spool, request.merged, self.reporter)
                 .at(Path::new(&request.argv[0]))?;
         let code = outcome.code();
         let keep = match outcome {
@@ -472,10 +472,10 @@ fn restore_outputs(
 }
 
 /// Runs a command with no caching at all (`--no-cache`, `CACHEMAN_DISABLE=1`).
-pub fn run_plain(argv: &[OsString]) -> Result<u8> {
+pub fn run_plain(argv: &[OsString], reporter: &dyn Reporter) -> Result<u8> {
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
-    capture::run_plain(&mut command)
+    capture::run_plain(&mut command, reporter)
         .map(Outcome::code)
         .at(Path::new(&argv[0]))
 }

@@ -156,6 +156,7 @@ impl Notes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reporter::NotStarted;
 
     #[test]
     fn round_trip_and_damage() {
@@ -192,6 +193,12 @@ mod tests {
 
         fn explain(&self, line: &dyn std::fmt::Display) {
             self.0.borrow_mut().push(format!("explain: {line}"));
+        }
+
+        fn not_started(&self, failure: &NotStarted<'_>) {
+            self.0
+                .borrow_mut()
+                .push(format!("not started: {}", failure.error));
         }
     }
 
