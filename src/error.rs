@@ -21,6 +21,18 @@ pub enum Error {
     /// The store has no cache of this name. Nothing was changed.
     #[error("no cache named '{name}'")]
     UnknownCache { name: String },
+    /// `name` is not a valid cache name, for the reason `why`.
+    #[error("invalid cache name {name:?}: {why}")]
+    InvalidName { name: String, why: String },
+    /// A cache of this name already exists. Nothing was changed.
+    #[error("cache '{name}' already exists")]
+    CacheExists { name: String },
+    /// `cache` cannot be dropped: other caches depend on it. Nothing was changed.
+    #[error("{} {} on '{cache}'", quoted(dependents), match dependents.len() { 1 => "depends", _ => "depend" })]
+    HasDependents {
+        cache: String,
+        dependents: Vec<String>,
+    },
     /// Adding the edge `root -> dependent` would close `cycle`, written
     /// `a -> b -> ... -> a`. Nothing was changed.
     #[error("'{root}' -> '{dependent}' would close a cycle: {}", cycle.join(" -> "))]
@@ -130,6 +142,9 @@ impl Error {
         match self {
             Error::Usage { .. }
             | Error::UnknownCache { .. }
+            | Error::InvalidName { .. }
+            | Error::CacheExists { .. }
+            | Error::HasDependents { .. }
             | Error::Cycle { .. }
             | Error::Unsupported { .. } => ExitCode::Usage,
             Error::Conflict { .. } => ExitCode::Miss,
@@ -152,6 +167,12 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::NotFound)
     }
+}
+
+/// Names as a list: `'a', 'b'`.
+fn quoted(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    quoted.join(", ")
 }
 
 /// Attaches the path an I/O error happened on.

@@ -17,6 +17,15 @@ pub fn hint(error: &Error) -> Option<Cow<'_, str>> {
         Error::UnknownCache { .. } => Some(Cow::Borrowed(
             "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
         )),
+        Error::InvalidName { .. } => Some(Cow::Borrowed(
+            "cache names use letters, digits, '.', '_' and '-', do not start with '.', and are at most 128 bytes",
+        )),
+        Error::CacheExists { .. } => Some(Cow::Borrowed(
+            "`cacheman ls` shows its settings; `cacheman config` changes them",
+        )),
+        Error::HasDependents { .. } => Some(Cow::Borrowed(
+            "pass --force to drop it anyway and remove those edges",
+        )),
         Error::Cycle { .. } => Some(Cow::Borrowed(
             "the graph must stay acyclic; `cacheman graph` shows it",
         )),

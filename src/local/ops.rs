@@ -501,10 +501,9 @@ impl Store for LocalStore {
             if manifest.caches.contains_key(cache.as_str()) {
                 return match exist_ok {
                     true => Ok(false),
-                    false => Err(Error::usage_with_hint(
-                        format!("cache '{cache}' already exists"),
-                        "`cacheman ls` shows its settings; `cacheman config` changes them",
-                    )),
+                    false => Err(Error::CacheExists {
+                        name: cache.to_string(),
+                    }),
                 };
             }
             self.add_cache(manifest, cache, settings.clone())?;
