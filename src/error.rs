@@ -24,6 +24,9 @@ pub enum Error {
     /// `name` is not a valid cache name, for the reason `why`.
     #[error("invalid cache name {name:?}: {why}")]
     InvalidName { name: String, why: String },
+    /// No store was named and there is no home directory to hold the default one.
+    #[error("cannot find a home directory for the default store")]
+    NoDefaultStore,
     /// A cache of this name already exists. Nothing was changed.
     #[error("cache '{name}' already exists")]
     CacheExists { name: String },
@@ -144,6 +147,7 @@ impl Error {
             | Error::UnknownCache { .. }
             | Error::InvalidName { .. }
             | Error::CacheExists { .. }
+            | Error::NoDefaultStore
             | Error::HasDependents { .. }
             | Error::Cycle { .. }
             | Error::Unsupported { .. } => ExitCode::Usage,

@@ -20,6 +20,7 @@ pub fn hint(error: &Error) -> Option<Cow<'_, str>> {
         Error::InvalidName { .. } => Some(Cow::Borrowed(
             "cache names use letters, digits, '.', '_' and '-', do not start with '.', and are at most 128 bytes",
         )),
+        Error::NoDefaultStore => Some(Cow::Borrowed("pass --dir PATH or set CACHEMAN_DIR")),
         Error::CacheExists { .. } => Some(Cow::Borrowed(
             "`cacheman ls` shows its settings; `cacheman config` changes them",
         )),
