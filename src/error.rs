@@ -1,6 +1,7 @@
-//! The library's error type, and how each kind of failure maps to an exit status.
+//! The library's error type: data about what failed, and the exit status each
+//! kind maps to. Wording of hints is the command line's business (`cli::hint`).
 
-use std::borrow::Cow;
+use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -8,17 +9,51 @@ use crate::exit_code::ExitCode;
 
 /// Everything the engine can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
-    /// Bad input from the caller. Nothing was changed.
+    /// Bad input from the caller. Nothing was changed. `hint` is a suggestion
+    /// specific to this refusal, for the command line to show.
     #[error("{message}")]
     Usage {
         message: String,
         hint: Option<String>,
     },
-    /// A conditional write was refused: the cache was invalidated after the
-    /// token it was given. Nothing was changed.
-    #[error("{message}")]
-    Conflict { message: String, hint: String },
+    /// The store has no cache of this name. Nothing was changed.
+    #[error("no cache named '{name}'")]
+    UnknownCache { name: String },
+    /// `name` is not a valid cache name, for the reason `why`.
+    #[error("invalid cache name {name:?}: {why}")]
+    InvalidName { name: String, why: String },
+    /// No store was named and there is no home directory to hold the default one.
+    #[error("cannot find a home directory for the default store")]
+    NoDefaultStore,
+    /// A cache of this name already exists. Nothing was changed.
+    #[error("cache '{name}' already exists")]
+    CacheExists { name: String },
+    /// `cache` cannot be dropped: other caches depend on it. Nothing was changed.
+    #[error("{} {} on '{cache}'", quoted(dependents), match dependents.len() { 1 => "depends", _ => "depend" })]
+    HasDependents {
+        cache: String,
+        dependents: Vec<String>,
+    },
+    /// Adding the edge `root -> dependent` would close `cycle`, written
+    /// `a -> b -> ... -> a`. Nothing was changed.
+    #[error("'{root}' -> '{dependent}' would close a cycle: {}", cycle.join(" -> "))]
+    Cycle {
+        root: String,
+        dependent: String,
+        cycle: Vec<String>,
+    },
+    /// A conditional write was refused: `cache` was invalidated (at epoch
+    /// `invalidated`) after the epoch `token` it was given. Nothing was changed.
+    #[error(
+        "not stored: cache '{cache}' was invalidated (epoch {invalidated}) after token {token} was taken"
+    )]
+    Conflict {
+        cache: String,
+        invalidated: u64,
+        token: u64,
+    },
     /// A file failed a magic, version or checksum check.
     #[error("{}: damaged at offset {offset}: {reason}", path.display())]
     Corrupt {
@@ -33,6 +68,51 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// An operating-system error on something that is not a file of its own.
+    #[error("{on}: {source}")]
+    Stream {
+        on: Stream,
+        #[source]
+        source: io::Error,
+    },
+    /// The store at `store` cannot do `what`. Nothing was changed.
+    #[error("{what} is not supported by this store ({store})")]
+    Unsupported { what: String, store: String },
+    /// A store other than the local one (a service, a remote) failed.
+    #[error("{store}: {message}")]
+    Backend { store: String, message: String },
+}
+
+/// What an I/O error without a path of its own happened on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stream {
+    Stdin,
+    Stdout,
+    Stderr,
+    /// A value being gathered into memory.
+    Memory,
+    /// The unnamed temporary file an import is gathered in.
+    ImportSpool,
+    /// The unnamed temporary file a batch's output spills into.
+    BatchOutput,
+    /// The process's signal handlers.
+    Signals,
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            // The standard streams keep the names their messages always had.
+            Stream::Stdin => "<stdin>",
+            Stream::Stdout => "<stdout>",
+            Stream::Stderr => "<stderr>",
+            Stream::Memory => "reading a value into memory",
+            Stream::ImportSpool => "the import's temporary file",
+            Stream::BatchOutput => "the batch output's temporary file",
+            Stream::Signals => "installing signal handlers",
+        })
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -63,33 +143,26 @@ impl Error {
     /// The exit status a command failing with this error ends with.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Error::Usage { .. } => ExitCode::Usage,
+            Error::Usage { .. }
+            | Error::UnknownCache { .. }
+            | Error::InvalidName { .. }
+            | Error::CacheExists { .. }
+            | Error::NoDefaultStore
+            | Error::HasDependents { .. }
+            | Error::Cycle { .. }
+            | Error::Unsupported { .. } => ExitCode::Usage,
             Error::Conflict { .. } => ExitCode::Miss,
-            Error::Corrupt { .. } | Error::Io { .. } => ExitCode::Store,
+            Error::Corrupt { .. }
+            | Error::Io { .. }
+            | Error::Stream { .. }
+            | Error::Backend { .. } => ExitCode::Store,
         }
     }
 
-    /// A suggestion printed on its own `hint:` line, if there is one.
-    pub fn hint(&self) -> Option<Cow<'_, str>> {
+    /// The operating-system error underneath, if there is one.
+    pub fn io_kind(&self) -> Option<io::ErrorKind> {
         match self {
-            Error::Usage { hint, .. } => hint.as_deref().map(Cow::Borrowed),
-            Error::Conflict { hint, .. } => Some(Cow::Borrowed(hint)),
-            Error::Io { source, .. } if source.kind() == io::ErrorKind::StorageFull => Some(
-                Cow::Borrowed("the disk is full; free space and retry (nothing was changed)"),
-            ),
-            Error::Io { source, .. } if source.kind() == io::ErrorKind::PermissionDenied => {
-                Some(Cow::Borrowed(
-                    "permission denied: run as the store's owner, or give back the file's read and write permissions",
-                ))
-            }
-            Error::Corrupt { path, .. } if path.file_name() == Some("manifest".as_ref()) => {
-                Some(Cow::Borrowed(crate::local::inspect::recover::MANIFEST_HINT))
-            }
-            Error::Corrupt { path, .. } => cache_of(path).map(|cache| {
-                Cow::Owned(format!(
-                    "`cacheman verify {cache}` lists the damage; `cacheman repair {cache}` recovers the intact entries"
-                ))
-            }),
+            Error::Io { source, .. } | Error::Stream { source, .. } => Some(source.kind()),
             _ => None,
         }
     }
@@ -100,24 +173,17 @@ impl Error {
     }
 }
 
-/// The cache a damaged file belongs to: the directory under `caches/` (or
-/// under a volatile store's `cacheman-*` runtime folder) that holds it.
-fn cache_of(path: &Path) -> Option<&str> {
-    path.ancestors().find_map(|dir| {
-        let parent = dir.parent()?.file_name()?.to_str()?;
-        let volatile = parent
-            .strip_prefix("cacheman-")
-            .is_some_and(|tag| tag.len() == 16 && tag.bytes().all(|b| b.is_ascii_hexdigit()));
-        match parent == "caches" || volatile {
-            true => dir.file_name()?.to_str(),
-            false => None,
-        }
-    })
+/// Names as a list: `'a', 'b'`.
+fn quoted(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    quoted.join(", ")
 }
 
 /// Attaches the path an I/O error happened on.
 pub trait IoContext<T> {
     fn at(self, path: &Path) -> Result<T>;
+    /// Attaches what the error happened on, when that is not a file.
+    fn on(self, stream: Stream) -> Result<T>;
 }
 
 impl<T> IoContext<T> for io::Result<T> {
@@ -127,29 +193,8 @@ impl<T> IoContext<T> for io::Result<T> {
             source,
         })
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn damage_in_a_cache_points_to_repair() {
-        let hint = |path: &str| {
-            Error::corrupt(Path::new(path), 0, "bad")
-                .hint()
-                .map(|h| h.into_owned())
-        };
-        let journal = hint("/s/caches/users/journal.3").unwrap();
-        assert!(journal.contains("`cacheman repair users`"), "{journal}");
-        let blob = hint("/s/caches/users/blobs/ab/abcd").unwrap();
-        assert!(blob.contains("`cacheman repair users`"), "{blob}");
-        let volatile = hint("/run/cacheman-0123456789abcdef/tmp/HEAD").unwrap();
-        assert!(volatile.contains("`cacheman repair tmp`"), "{volatile}");
-        let manifest = hint("/tmp/cacheman-it-x/store/manifest").unwrap();
-        assert!(
-            manifest.contains("`cacheman repair --manifest`"),
-            "{manifest}"
-        );
+    fn on(self, on: Stream) -> Result<T> {
+        self.map_err(|source| Error::Stream { on, source })
     }
 }

@@ -37,6 +37,7 @@ pub mod glob;
 pub mod graph;
 pub mod local;
 pub mod name;
+pub mod reporter;
 pub mod reports;
 pub mod resolve;
 pub mod run;

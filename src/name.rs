@@ -16,11 +16,9 @@ pub struct CacheName(String);
 
 impl CacheName {
     pub fn new(name: &str) -> Result<Self> {
-        let refuse = |why: &str| {
-            Error::usage_with_hint(
-                format!("invalid cache name {name:?}: {why}"),
-                "cache names use letters, digits, '.', '_' and '-', do not start with '.', and are at most 128 bytes",
-            )
+        let refuse = |why: &str| Error::InvalidName {
+            name: name.to_string(),
+            why: why.to_string(),
         };
         if name.is_empty() {
             return Err(refuse("it is empty"));

@@ -71,12 +71,8 @@ pub fn resolve(flag: Option<&Path>, env: Option<OsString>, cwd: &Path) -> Result
             source: Source::Project,
         });
     }
-    let platform = directories::ProjectDirs::from("", "", "cacheman").ok_or_else(|| {
-        Error::usage_with_hint(
-            "cannot find a home directory for the default store",
-            "pass --dir PATH or set CACHEMAN_DIR",
-        )
-    })?;
+    let platform =
+        directories::ProjectDirs::from("", "", "cacheman").ok_or(Error::NoDefaultStore)?;
     Ok(Location {
         path: platform.cache_dir().to_path_buf(),
         source: Source::Platform,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::autosync::Autosync;
 use crate::clock::Clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stream};
 use crate::graph::Graph;
 use crate::local::LocalStore;
 use crate::name::CacheName;
@@ -157,9 +157,9 @@ impl Value {
                     .write_to(&mut out)
                     .map_err(|e| match e {
                         CopyError::Store(e) => e,
-                        CopyError::Output(e) => Error::Io {
-                            path: "<memory>".into(),
-                            source: e,
+                        CopyError::Output(source) => Error::Stream {
+                            on: Stream::Memory,
+                            source,
                         },
                     })?;
                 Ok(out)
@@ -345,17 +345,17 @@ pub fn local<'s>(store: &'s dyn Store, what: &str) -> Result<&'s LocalStore> {
 /// The error of an operation the store at `location` cannot do (exit 2:
 /// nothing was changed).
 pub fn unsupported(location: &str, what: &str) -> Error {
-    Error::usage(format!(
-        "{what} is not supported by this store ({location})"
-    ))
+    Error::Unsupported {
+        what: what.to_string(),
+        store: location.to_string(),
+    }
 }
 
 /// The error for a cache the store does not have.
 pub fn unknown_cache(name: &CacheName) -> Error {
-    Error::usage_with_hint(
-        format!("no cache named '{name}'"),
-        "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
-    )
+    Error::UnknownCache {
+        name: name.to_string(),
+    }
 }
 
 /// The operations every store offers, in families: identity, data, the graph

@@ -698,3 +698,50 @@ fn an_unwritable_stderr_or_stdout_never_panics() {
     assert_eq!(status(&["--help"], true), Some(3));
     assert_eq!(status(&["get", "c", "k"], true), Some(3));
 }
+
+/// The refusals the library reports as data (no cache, a bad name, a cache
+/// that exists, a drop with dependents, a cycle, a stale token) keep their
+/// one line and the hint the command line words for them.
+#[test]
+fn structured_refusals_keep_their_messages_and_hints() {
+    let env = Env::new();
+    env.cmd(["depend", "a", "b"]).run();
+    let refused = [
+        (
+            &["drop", "nope"][..],
+            "cacheman: error: no cache named 'nope'\nhint: `cacheman ls` lists the caches; `cacheman create NAME` makes one\n",
+        ),
+        (
+            &["create", ".x"],
+            "cacheman: error: invalid cache name \".x\": it starts with '.'\nhint: cache names use letters, digits, '.', '_' and '-', do not start with '.', and are at most 128 bytes\n",
+        ),
+        (
+            &["create", "a"],
+            "cacheman: error: cache 'a' already exists\nhint: `cacheman ls` shows its settings; `cacheman config` changes them\n",
+        ),
+        (
+            &["drop", "a"],
+            "cacheman: error: 'b' depends on 'a'\nhint: pass --force to drop it anyway and remove those edges\n",
+        ),
+        (
+            &["depend", "b", "a"],
+            "cacheman: error: 'b' -> 'a' would close a cycle: b -> a -> b\nhint: the graph must stay acyclic; `cacheman graph` shows it\n",
+        ),
+    ];
+    for (args, stderr) in refused {
+        env.cmd(args).status(2).stderr(stderr).run();
+    }
+    let token = String::from_utf8(env.cmd(["epoch"]).any_stdout().run().stdout).unwrap();
+    let token = token.trim();
+    env.cmd(["invalidate", "a", "-q"]).run();
+    env.cmd(["set", "a", "k", "v", "--if-epoch", token])
+        .status(1)
+        .stderr_contains("cacheman: error: not stored: cache 'a' was invalidated (epoch ")
+        .run();
+    env.cmd(["set", "a", "k", "v", "--if-epoch", token])
+        .status(1)
+        .stderr_contains(&format!(
+            "after token {token} was taken\nhint: the value may be out of date; recompute it with a fresh token\n"
+        ))
+        .run();
+}

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod context;
 pub mod generate;
+mod hint;
 mod json;
 mod output;
 mod parse;
@@ -51,19 +52,25 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     let is_run = matches!(cli.command, args::Command::Run(_));
-    let json_log = matches!(&cli.command, args::Command::Watch(watch) if watch.json);
-    let mut stdout = std::io::stdout().lock();
-    let result = Context::new(&cli.global, json_log)
-        .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))
-        .and_then(|code| match output::flush(&mut stdout) {
-            // `run` already chose the status of a run whose caller left.
-            Err(e) if is_run && output::is_broken_pipe(&e) => Ok(code),
-            flushed => flushed.map(|()| code),
-        });
-    match result {
+    match execute(cli) {
         Ok(code) => code,
         Err(e) if is_run => under_run(report(&e)),
         Err(e) => report(&e),
+    }
+}
+
+/// Runs a parsed command and flushes its output: the binary's edge, where the
+/// library's errors may gather context on their way to [`report`].
+fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    let is_run = matches!(cli.command, args::Command::Run(_));
+    let json_log = matches!(&cli.command, args::Command::Watch(watch) if watch.json);
+    let mut stdout = std::io::stdout().lock();
+    let code = Context::new(&cli.global, json_log)
+        .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))?;
+    match output::flush(&mut stdout) {
+        // `run` already chose the status of a run whose caller left.
+        Err(e) if is_run && output::is_broken_pipe(&e) => Ok(code),
+        flushed => Ok(flushed.map(|()| code)?),
     }
 }
 
@@ -80,16 +87,52 @@ fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
 /// The status of `run` when cacheman itself fails, as `env` and `timeout` use.
 const RUN_FAILED: u8 = 125;
 
-/// Prints an error as one line (plus a hint line) and picks the exit status.
-fn report(error: &Error) -> ExitCode {
-    if output::is_broken_pipe(error) {
+/// The one place errors are printed: one line (the context chain, then the
+/// library's message), a hint line where the CLI has one, and the exit status
+/// the library's error maps to (3 for anything else).
+fn report(error: &anyhow::Error) -> ExitCode {
+    let library = error.downcast_ref::<Error>();
+    if library.is_some_and(output::is_broken_pipe) {
         return ExitCode::Success;
     }
     // A stderr that cannot be written to (2>/dev/full) must not panic.
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "cacheman: error: {error}");
-    if let Some(hint) = error.hint() {
+    let _ = writeln!(stderr, "cacheman: error: {}", one_line(error));
+    if let Some(hint) = library.and_then(hint::hint) {
         let _ = writeln!(stderr, "hint: {hint}");
     }
-    error.exit_code()
+    library.map_or(ExitCode::Store, Error::exit_code)
+}
+
+/// The context chain joined by `: `, ending at the library's error, whose
+/// message already names its cause.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in error.chain() {
+        parts.push(cause.to_string());
+        if cause.is::<Error>() {
+            break;
+        }
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_leads_the_line_and_the_library_error_ends_it() {
+        let missing = Error::Io {
+            path: "/s/manifest".into(),
+            source: std::io::ErrorKind::NotFound.into(),
+        };
+        let error = anyhow::Error::from(missing).context("opening the store");
+        assert_eq!(
+            one_line(&error),
+            "opening the store: /s/manifest: entity not found"
+        );
+        let library = error.downcast_ref::<Error>().expect("found under context");
+        assert_eq!(library.exit_code(), ExitCode::Store);
+    }
 }

@@ -1,18 +1,19 @@
 //! Writing to stdout, and turning clap's errors into cacheman's one-line form.
 
+use std::fmt::Display;
 use std::io::{self, Write};
-use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Stream};
 use crate::exit_code::ExitCode;
+use crate::reporter::{NotStarted, Reporter};
 
 /// Maps a failed write to stdout into an error (a closed pipe is recognised later
 /// and ends the command quietly).
 pub fn stdout_error(source: io::Error) -> Error {
-    Error::Io {
-        path: PathBuf::from("<stdout>"),
+    Error::Stream {
+        on: Stream::Stdout,
         source,
     }
 }
@@ -29,7 +30,34 @@ pub fn flush(out: &mut dyn Write) -> Result<()> {
 
 /// True for a write to a closed stdout, as in `cacheman get c k | head -c1`.
 pub fn is_broken_pipe(error: &Error) -> bool {
-    matches!(error, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    error.io_kind() == Some(io::ErrorKind::BrokenPipe)
+}
+
+/// Shows the library's warnings and notices on stderr.
+pub struct Stderr;
+
+impl Reporter for Stderr {
+    fn warning(&self, text: &dyn Display) {
+        say!("cacheman: warning: {text}");
+    }
+
+    fn explain(&self, line: &dyn Display) {
+        say!("cacheman: explain: {line}");
+    }
+
+    fn not_started(&self, failure: &NotStarted<'_>) {
+        let shown = failure.program.to_string_lossy();
+        say!("cacheman: error: cannot run '{shown}': {}", failure.error);
+        if failure.error.kind() != io::ErrorKind::NotFound {
+            return;
+        }
+        match failure.file_exists {
+            true => say!("hint: the file exists: its interpreter (its #! line) was not found"),
+            false => {
+                say!("hint: check the name and $PATH; commands run directly, not through a shell")
+            }
+        }
+    }
 }
 
 /// What a clap error amounts to: text to show (help, version) with its status,

@@ -42,7 +42,7 @@ impl PerCache {
         match step() {
             Ok(value) => Some(value),
             Err(e) => {
-                let code = super::report(&e);
+                let code = super::report(&e.into());
                 self.failed.get_or_insert(code);
                 None
             }

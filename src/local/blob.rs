@@ -8,7 +8,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::entry::StoredValue;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::u64_at;
 use crate::local::fsutil;
@@ -122,7 +122,7 @@ fn stream_into(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).at(Path::new("<stdin>")),
+            Err(e) => return Err(e).on(Stream::Stdin),
         };
         hasher.update(&buf[..n]);
         file.write_all(&buf[..n]).at(tmp)?;

@@ -54,15 +54,10 @@ impl LocalStore {
         let mut manifest = self.read_manifest()?;
         let dependents: Vec<&str> = manifest.graph.dependents(cache.as_str()).collect();
         if !dependents.is_empty() && !force {
-            let verb = if dependents.len() == 1 {
-                "depends"
-            } else {
-                "depend"
-            };
-            return Err(Error::usage_with_hint(
-                format!("{} {verb} on '{cache}'", quoted(&dependents)),
-                "pass --force to drop it anyway and remove those edges",
-            ));
+            return Err(Error::HasDependents {
+                cache: cache.to_string(),
+                dependents: dependents.iter().map(|d| d.to_string()).collect(),
+            });
         }
         manifest.graph.remove_cache(cache.as_str());
         manifest.invalidated.remove(cache.as_str());
@@ -218,11 +213,10 @@ fn add_all(graph: &mut Graph, root: &CacheName, dependents: &[CacheName]) -> Res
     for dependent in dependents {
         let new = graph
             .add(root.as_str(), dependent.as_str())
-            .map_err(|cycle| {
-                Error::usage_with_hint(
-                    format!("'{root}' -> '{dependent}' would close a cycle: {cycle}"),
-                    "the graph must stay acyclic; `cacheman graph` shows it",
-                )
+            .map_err(|cycle| Error::Cycle {
+                root: root.to_string(),
+                dependent: dependent.to_string(),
+                cycle: cycle.0,
             })?;
         added += usize::from(new);
     }
@@ -243,9 +237,4 @@ fn dedup(names: impl Iterator<Item = String>) -> Vec<String> {
 
 fn names(list: Vec<String>) -> Result<Vec<CacheName>> {
     list.iter().map(|n| CacheName::new(n)).collect()
-}
-
-fn quoted(names: &[&str]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-    quoted.join(", ")
 }

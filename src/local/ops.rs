@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::autosync::Autosync;
 use crate::clock::Clock;
 use crate::entry::{Entry, StoredValue};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 use crate::graph::Graph;
 use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
@@ -21,9 +21,7 @@ use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
 use crate::local::transfer::LocalImport;
-use crate::local::{
-    Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, spool, unknown_cache,
-};
+use crate::local::{Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::store::{
@@ -73,7 +71,7 @@ impl LocalStore {
                 expires_ms: entry.expires_ms,
                 stale: false,
             };
-            spool.push(entry, |out| out.write_all(&value).at(&spool::spool_path()))?;
+            spool.push(entry, |out| out.write_all(&value).on(Stream::ImportSpool))?;
         }
         let import = spool.finish()?;
         self.land(cache, &import, epoch, &|| {
@@ -138,7 +136,7 @@ impl LocalStore {
                 reader
                     .take(INLINE_MAX as u64 + 1)
                     .read_to_end(&mut head)
-                    .at(Path::new("<stdin>"))?;
+                    .on(Stream::Stdin)?;
                 if head.len() <= INLINE_MAX {
                     return Ok((StoredValue::Inline(head), None));
                 }
@@ -197,11 +195,9 @@ impl LocalStore {
         let since = cache.invalidated.latest();
         if token < since {
             return Err(Error::Conflict {
-                message: format!(
-                    "not stored: cache '{}' was invalidated (epoch {since}) after token {token} was taken",
-                    cache.name
-                ),
-                hint: "the value may be out of date; recompute it with a fresh token".into(),
+                cache: cache.name.to_string(),
+                invalidated: since,
+                token,
             });
         }
         Ok(token)
@@ -505,10 +501,9 @@ impl Store for LocalStore {
             if manifest.caches.contains_key(cache.as_str()) {
                 return match exist_ok {
                     true => Ok(false),
-                    false => Err(Error::usage_with_hint(
-                        format!("cache '{cache}' already exists"),
-                        "`cacheman ls` shows its settings; `cacheman config` changes them",
-                    )),
+                    false => Err(Error::CacheExists {
+                        name: cache.to_string(),
+                    }),
                 };
             }
             self.add_cache(manifest, cache, settings.clone())?;

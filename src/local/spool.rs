@@ -14,7 +14,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::entry::StoredValue;
-use crate::error::{IoContext, Result};
+use crate::error::{IoContext, Result, Stream};
 use crate::local::snapshot::key_hash;
 use crate::local::{INLINE_MAX, blob, fsutil, temp};
 use crate::store::Portable;
@@ -27,11 +27,6 @@ const CHUNK: usize = 64 << 10;
 const RECORD_OVERHEAD: u64 = 48;
 /// What a record naming a blob holds instead of the value.
 const BLOB_REFERENCE: u64 = 40;
-
-/// The name errors give the spool, which has none.
-pub fn spool_path() -> PathBuf {
-    PathBuf::from("<import spool>")
-}
 
 /// An unnamed file in the store's private `tmp` folder, for data too large
 /// to hold in memory; it is gone when closed.
@@ -115,7 +110,7 @@ impl ImportSpool {
         let written = value(&mut chunks);
         let value_len = chunks.value_len;
         if let Some(e) = self.failed.take() {
-            return Err(e).at(&spool_path());
+            return Err(e).on(Stream::ImportSpool);
         }
         written?;
         self.write(&0u32.to_le_bytes())?;
@@ -129,7 +124,7 @@ impl ImportSpool {
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.out.write_all(bytes).at(&spool_path())?;
+        self.out.write_all(bytes).on(Stream::ImportSpool)?;
         self.len += bytes.len() as u64;
         Ok(())
     }
@@ -141,7 +136,7 @@ impl ImportSpool {
             .out
             .into_inner()
             .map_err(|e| e.into_error())
-            .at(&spool_path())?;
+            .on(Stream::ImportSpool)?;
         let records = self.keys.len() as u64;
         let mut keys = self.keys;
         keys.sort_unstable();
@@ -310,11 +305,11 @@ impl Import {
         let mut len = [0; 4];
         self.file
             .read_exact_at(&mut len, offset)
-            .at(&spool_path())?;
+            .on(Stream::ImportSpool)?;
         let mut key = vec![0; u32::from_le_bytes(len) as usize];
         self.file
             .read_exact_at(&mut key, offset + 4)
-            .at(&spool_path())?;
+            .on(Stream::ImportSpool)?;
         Ok(key)
     }
 
@@ -352,7 +347,7 @@ impl Import {
         durable: bool,
         f: &mut dyn FnMut(Portable<StoredValue>, Option<blob::Staged>) -> Result<()>,
     ) -> Result<()> {
-        (&self.file).rewind().at(&spool_path())?;
+        (&self.file).rewind().on(Stream::ImportSpool)?;
         let mut input = Counted {
             inner: BufReader::with_capacity(CHUNK, &self.file),
             at: 0,
@@ -368,14 +363,14 @@ impl Import {
                 done: false,
             };
             if !winner {
-                io::copy(&mut value, &mut io::sink()).at(&spool_path())?;
+                io::copy(&mut value, &mut io::sink()).on(Stream::ImportSpool)?;
                 continue;
             }
             let mut head = Vec::new();
             (&mut value)
                 .take(INLINE_MAX as u64 + 1)
                 .read_to_end(&mut head)
-                .at(&spool_path())?;
+                .on(Stream::ImportSpool)?;
             if head.len() <= INLINE_MAX {
                 f(entry.try_map(|()| Ok(StoredValue::Inline(head)))?, None)?;
             } else {
@@ -403,20 +398,20 @@ impl Read for Counted<'_> {
 
 fn read_u64(input: &mut dyn Read) -> Result<u64> {
     let mut bytes = [0; 8];
-    input.read_exact(&mut bytes).at(&spool_path())?;
+    input.read_exact(&mut bytes).on(Stream::ImportSpool)?;
     Ok(u64::from_le_bytes(bytes))
 }
 
 /// A record's key, times and flags.
 fn read_head(input: &mut dyn Read) -> Result<Portable<()>> {
     let mut len = [0; 4];
-    input.read_exact(&mut len).at(&spool_path())?;
+    input.read_exact(&mut len).on(Stream::ImportSpool)?;
     let mut key = vec![0; u32::from_le_bytes(len) as usize];
-    input.read_exact(&mut key).at(&spool_path())?;
+    input.read_exact(&mut key).on(Stream::ImportSpool)?;
     let created_ms = read_u64(input)?;
     let expires_ms = read_u64(input)?;
     let mut flags = [0];
-    input.read_exact(&mut flags).at(&spool_path())?;
+    input.read_exact(&mut flags).on(Stream::ImportSpool)?;
     Ok(Portable {
         key,
         value: (),

@@ -20,8 +20,9 @@ use rustix::fs::{FileType, Stat, fstat};
 use rustix::io::Errno;
 use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 
+use crate::reporter::{NotStarted, Reporter};
 use crate::run::relay::Relay;
 use crate::run::transcript::{self, Tag};
 
@@ -65,22 +66,20 @@ pub fn caller_left() -> u8 {
 
 const CHUNK: usize = 64 << 10;
 
-/// Starts `command`, printing why it could not start.
-fn start(command: &mut Command) -> Result<Child, Outcome> {
-    command.spawn().map_err(|e| {
-        let program = command.get_program().to_owned();
-        let shown = program.to_string_lossy();
-        let not_found = e.kind() == io::ErrorKind::NotFound;
-        say!("cacheman: error: cannot run '{shown}': {e}");
-        if !not_found {
-            return Outcome::NotStarted { not_found };
+/// Starts `command`, telling `reporter` why it could not start.
+fn start(command: &mut Command, reporter: &dyn Reporter) -> Result<Child, Outcome> {
+    command.spawn().map_err(|error| {
+        let program = command.get_program();
+        let not_found = error.kind() == io::ErrorKind::NotFound;
+        let file_exists = not_found && exists(Path::new(program));
+        reporter.not_started(&NotStarted {
+            program,
+            error: &error,
+            file_exists,
+        });
+        Outcome::NotStarted {
+            not_found: not_found && !file_exists,
         }
-        if exists(Path::new(&program)) {
-            say!("hint: the file exists: its interpreter (its #! line) was not found");
-            return Outcome::NotStarted { not_found: false };
-        }
-        say!("hint: check the name and $PATH; commands run directly, not through a shell");
-        Outcome::NotStarted { not_found }
     })
 }
 
@@ -94,9 +93,9 @@ fn exists(program: &Path) -> bool {
 }
 
 /// Runs with the caller's stdin, stdout and stderr, capturing nothing.
-pub fn run_plain(command: &mut Command) -> io::Result<Outcome> {
+pub fn run_plain(command: &mut Command, reporter: &dyn Reporter) -> io::Result<Outcome> {
     let mut relay = Relay::install()?;
-    match start(command) {
+    match start(command, reporter) {
         Ok(mut child) => wait_relaying(&mut child, &mut relay).map(Outcome::of),
         Err(outcome) => Ok(outcome),
     }
@@ -176,6 +175,7 @@ pub fn run_captured(
     out: &mut dyn Write,
     transcript: &mut dyn Write,
     merged: bool,
+    reporter: &dyn Reporter,
 ) -> io::Result<(Outcome, Capture)> {
     let one_pipe = if merged {
         let (read, write) = io::pipe()?;
@@ -186,7 +186,7 @@ pub fn run_captured(
         None
     };
     let mut relay = Relay::install()?;
-    let started = start(command);
+    let started = start(command, reporter);
     // Our copies of the one pipe's write end: the command holds its own.
     command.stdout(Stdio::null()).stderr(Stdio::null());
     let mut child = match started {
@@ -307,17 +307,17 @@ impl<'a> Live<'a> {
     /// closed it; any other failure (a full disk, say) is an error naming the
     /// stream.
     pub fn show(&mut self, tag: Tag, chunk: &[u8]) -> Result<bool> {
-        let (name, written) = match tag {
-            Tag::Stderr => ("<stderr>", io::stderr().write_all(chunk)),
+        let (stream, written) = match tag {
+            Tag::Stderr => (Stream::Stderr, io::stderr().write_all(chunk)),
             _ => (
-                "<stdout>",
+                Stream::Stdout,
                 self.out.write_all(chunk).and_then(|()| self.out.flush()),
             ),
         };
         match written {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
-            Err(e) => Err(e).at(Path::new(name)),
+            Err(e) => Err(e).on(stream),
         }
     }
 }

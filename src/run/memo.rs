@@ -11,8 +11,9 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 use crate::name::CacheName;
+use crate::reporter::Reporter;
 use crate::run::capture::{self, Capture, Outcome};
 use crate::run::explain;
 use crate::run::inputs::InputHasher;
@@ -22,7 +23,6 @@ use crate::run::outputs;
 use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
-use crate::run::warn;
 use crate::store::{
     CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Turn, Value, WriteReport,
 };
@@ -66,6 +66,8 @@ pub struct Memo<'a> {
     /// The arguments of the `cacheman run` that refreshes a stale result of
     /// this request (asked for only when one is started).
     pub refresher_args: &'a dyn Fn() -> Vec<OsString>,
+    /// Where warnings and `--explain` lines go.
+    pub reporter: &'a dyn Reporter,
 }
 
 /// A request with its key worked out.
@@ -142,12 +144,12 @@ impl Memo<'_> {
             }
         }
         for warning in &keyed.hasher.unmatched {
-            warn(warning);
+            self.reporter.warning(warning);
         }
         if say_why && keyed.request.explain {
             let earlier = keyed.earlier.as_ref().map(|r| &r.parts);
             for line in explain::explain(earlier, &keyed.parts) {
-                say!("cacheman: explain: {line}");
+                self.reporter.explain(&line);
             }
         }
         let computed = self.compute(keyed, out);
@@ -173,7 +175,7 @@ impl Memo<'_> {
         let earlier = if request.inputs.is_empty() && !request.explain {
             None
         } else {
-            Notes::new(self.root).read(cache, &argv_id)
+            Notes::new(self.root).read(cache, &argv_id, self.reporter)
         };
         let known = earlier
             .as_ref()
@@ -199,9 +201,7 @@ impl Memo<'_> {
             }
             (true, false) => {
                 let mut hasher = blake3::Hasher::new();
-                hasher
-                    .update_reader(io::stdin().lock())
-                    .at(Path::new("<stdin>"))?;
+                hasher.update_reader(io::stdin().lock()).on(Stream::Stdin)?;
                 (None, Some(*hasher.finalize().as_bytes()))
             }
         };
@@ -248,7 +248,7 @@ impl Memo<'_> {
         let stored_ms = match transcript::read_header(&mut replay::open(&hit.value)) {
             Ok(ms) => ms,
             Err(reason) => {
-                warn(format_args!(
+                self.reporter.warning(&format_args!(
                     "{} is not a run result ({reason}); running the command",
                     shown_key(&keyed.request.cache, &key)
                 ));
@@ -296,7 +296,7 @@ impl Memo<'_> {
         replay::verify(&hit.value).map_err(failed)?;
         match replay::check_outputs(&hit.value, &keyed.request.outputs) {
             Err(ReplayError::Refused(reason)) => {
-                warn(format_args!(
+                self.reporter.warning(&format_args!(
                     "{} is not replayed: {reason}; running the command",
                     shown_key(&keyed.request.cache, &key)
                 ));
@@ -304,7 +304,8 @@ impl Memo<'_> {
             }
             checked => checked.map_err(failed)?,
         }
-        let Some(status) = restore_outputs(&hit.value, &keyed.request.outputs) else {
+        let Some(status) = restore_outputs(&hit.value, &keyed.request.outputs, self.reporter)
+        else {
             return Ok(None);
         };
         let code = match replay::replay_streams(&hit.value, out, status).map_err(failed)? {
@@ -324,7 +325,7 @@ impl Memo<'_> {
         };
         drop(probe);
         let stdin = match &keyed.stdin {
-            Some(file) => Stdio::from(file.try_clone().at(Path::new("<stdin>"))?),
+            Some(file) => Stdio::from(file.try_clone().on(Stream::Stdin)?),
             None => Stdio::null(),
         };
         crate::detach::spawn(&self.store.reopen_args()?, &(self.refresher_args)(), stdin)
@@ -353,7 +354,7 @@ impl Memo<'_> {
         transcript::write_header(&mut spool, fresh_ms).at(&spool.path)?;
         let mut command = self.command(keyed)?;
         let (outcome, capture) =
-            capture::run_captured(&mut command, out, &mut spool, request.merged)
+            capture::run_captured(&mut command, out, &mut spool, request.merged, self.reporter)
                 .at(Path::new(&request.argv[0]))?;
         let code = outcome.code();
         let keep = match outcome {
@@ -374,14 +375,15 @@ impl Memo<'_> {
                 Ok((code, true))
             }
             Err(Error::Conflict { .. }) => {
-                warn(format_args!(
+                self.reporter.warning(&format_args!(
                     "not stored: cache '{}' was invalidated while the command ran",
                     &keyed.request.cache
                 ));
                 Ok((code, false))
             }
             Err(e) => {
-                warn(format_args!("the result was not stored: {e}"));
+                self.reporter
+                    .warning(&format_args!("the result was not stored: {e}"));
                 Ok((code, false))
             }
         }
@@ -394,7 +396,7 @@ impl Memo<'_> {
         let mut command = Command::new(&request.argv[0]);
         command.args(&request.argv[1..]);
         match &keyed.stdin {
-            Some(file) => command.stdin(file.try_clone().at(Path::new("<stdin>"))?),
+            Some(file) => command.stdin(file.try_clone().on(Stream::Stdin)?),
             None => command.stdin(Stdio::null()),
         };
         Ok(command)
@@ -436,15 +438,20 @@ impl Memo<'_> {
         };
         let cache = &keyed.request.cache;
         if let Err(e) = Notes::new(self.root).write(cache, &keyed.parts.argv_id(), &note) {
-            warn(format_args!("the note for --explain was not saved: {e}"));
+            self.reporter
+                .warning(&format_args!("the note for --explain was not saved: {e}"));
         }
     }
 }
 
 /// Restores the declared outputs of a result: `Some` of its exit status (known
 /// once they are restored; `None` when none are declared), or `None` when they
-/// cannot be restored (said on stderr).
-fn restore_outputs(value: &Value, declared: &[PathBuf]) -> Option<Option<u8>> {
+/// cannot be restored (said to the reporter).
+fn restore_outputs(
+    value: &Value,
+    declared: &[PathBuf],
+    reporter: &dyn Reporter,
+) -> Option<Option<u8>> {
     if declared.is_empty() {
         return Some(None);
     }
@@ -456,7 +463,7 @@ fn restore_outputs(value: &Value, declared: &[PathBuf]) -> Option<Option<u8>> {
                 ReplayError::Damaged(reason) => format!("the result is damaged: {reason}"),
                 ReplayError::Refused(reason) => reason,
             };
-            warn(format_args!(
+            reporter.warning(&format_args!(
                 "the stored outputs cannot be restored ({why}); running the command"
             ));
             None
@@ -465,10 +472,10 @@ fn restore_outputs(value: &Value, declared: &[PathBuf]) -> Option<Option<u8>> {
 }
 
 /// Runs a command with no caching at all (`--no-cache`, `CACHEMAN_DISABLE=1`).
-pub fn run_plain(argv: &[OsString]) -> Result<u8> {
+pub fn run_plain(argv: &[OsString], reporter: &dyn Reporter) -> Result<u8> {
     let mut command = Command::new(&argv[0]);
     command.args(&argv[1..]);
-    capture::run_plain(&mut command)
+    capture::run_plain(&mut command, reporter)
         .map(Outcome::code)
         .at(Path::new(&argv[0]))
 }

@@ -15,9 +15,3 @@ pub mod spool;
 pub mod sweep;
 pub mod transcript;
 pub mod walk;
-
-/// Prints a warning on stderr (a stderr that cannot be written is no reason
-/// to fail or panic).
-pub fn warn(text: impl std::fmt::Display) {
-    say!("cacheman: warning: {text}");
-}

@@ -21,9 +21,9 @@ use crate::local::format::FileKind;
 use crate::local::temp::TempFile;
 use crate::local::{document, fsutil};
 use crate::name::CacheName;
+use crate::reporter::Reporter;
 use crate::run::inputs::Known;
 use crate::run::key::{Parts, hex, result_key};
-use crate::run::warn;
 
 /// The prefix of the temporary files notes are written to.
 const TEMP: &str = "tmp";
@@ -67,12 +67,17 @@ impl Notes {
     }
 
     /// The note of a command, if there is one that can be read.
-    pub fn read(&self, cache: &CacheName, argv_id: &[u8; 32]) -> Option<Note> {
+    pub fn read(
+        &self,
+        cache: &CacheName,
+        argv_id: &[u8; 32],
+        reporter: &dyn Reporter,
+    ) -> Option<Note> {
         let path = self.path(cache, argv_id);
         let read = fsutil::read_optional(&path)
             .and_then(|bytes| bytes.map(|b| Note::decode(&b, &path)).transpose());
         read.unwrap_or_else(|reason| {
-            warn(format_args!(
+            reporter.warning(&format_args!(
                 "passing over the note {} ({reason}); the next stored result replaces it",
                 path.display()
             ));
@@ -151,6 +156,7 @@ impl Notes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reporter::NotStarted;
 
     #[test]
     fn round_trip_and_damage() {
@@ -173,5 +179,45 @@ mod tests {
         flipped[24] ^= 1; // in the body, past the preamble and the frame's length and CRC
         let damage = Note::decode(&flipped, path).unwrap_err().to_string();
         assert!(damage.contains("checksum"), "{damage}");
+    }
+
+    /// Keeps what it is told, to check what the library says and that it
+    /// says it to the reporter instead of printing.
+    #[derive(Default)]
+    struct Kept(std::cell::RefCell<Vec<String>>);
+
+    impl Reporter for Kept {
+        fn warning(&self, text: &dyn std::fmt::Display) {
+            self.0.borrow_mut().push(format!("warning: {text}"));
+        }
+
+        fn explain(&self, line: &dyn std::fmt::Display) {
+            self.0.borrow_mut().push(format!("explain: {line}"));
+        }
+
+        fn not_started(&self, failure: &NotStarted<'_>) {
+            self.0
+                .borrow_mut()
+                .push(format!("not started: {}", failure.error));
+        }
+    }
+
+    #[test]
+    fn a_damaged_note_is_passed_over_with_a_warning_to_the_reporter() {
+        let store = tempfile::tempdir().unwrap();
+        let notes = Notes::new(store.path());
+        let cache = CacheName::new("c").unwrap();
+        let id = [7; 32];
+        let path = notes.path(&cache, &id);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"not a note").unwrap();
+        let kept = Kept::default();
+        assert_eq!(notes.read(&cache, &id, &kept), None);
+        let said = kept.0.into_inner();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].starts_with("warning: passing over the note"),
+            "{said:?}"
+        );
     }
 }

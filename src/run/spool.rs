@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::{IoContext, Result};
+use crate::error::{IoContext, Result, Stream};
 use crate::local::{fsutil, temp};
 
 /// A spool being written.
@@ -32,7 +32,7 @@ impl Spool {
     /// the hash of what it holds.
     pub fn of_stream(dir: &Path, input: &mut dyn Read) -> Result<(File, [u8; 32])> {
         let mut spool = Spool::new(dir)?;
-        io::copy(input, &mut spool).at(Path::new("<stdin>"))?;
+        io::copy(input, &mut spool).on(Stream::Stdin)?;
         let path = spool.path.clone();
         let mut file = spool.finish()?;
         let mut hasher = blake3::Hasher::new();

@@ -16,10 +16,11 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::cli::args::{Cli, Command};
 use crate::cli::context::{Context, SyncJob};
+use crate::cli::hint::hint;
 use crate::cli::json::{Shape, Source};
 use crate::cli::output::{self, ClapOutcome};
 use crate::cli::{commands, json};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 use crate::exit_code::ExitCode;
 use crate::local::spool::Scratch;
 use crate::store::CopyError;
@@ -64,8 +65,7 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
         match lines.recv_timeout(next_check.saturating_duration_since(Instant::now())) {
             Ok(line) => {
                 number += 1;
-                let Some(answer) = answer(&batch, &line.at(std::path::Path::new("<stdin>"))?)
-                else {
+                let Some(answer) = answer(&batch, &line.on(Stream::Stdin)?) else {
                     continue;
                 };
                 let Answer {
@@ -186,7 +186,7 @@ impl Source for Captured {
             let n = scratch
                 .file
                 .read_at(&mut buf, at)
-                .at(Path::new("<batch output>"))
+                .on(Stream::BatchOutput)
                 .map_err(CopyError::Store)?;
             if n == 0 {
                 return Ok(());
@@ -221,7 +221,7 @@ fn answer(ctx: &Context, line: &[u8]) -> Option<Answer> {
         Err(e) => {
             let status = e.exit_code();
             let reply =
-                json!({ "status": status.code(), "error": e.to_string(), "hint": e.hint() });
+                json!({ "status": status.code(), "error": e.to_string(), "hint": hint(&e) });
             Answer {
                 reply: json::fields(reply),
                 output: None,

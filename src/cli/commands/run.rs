@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
     let request = request(&args)?;
     if !args.print_key && (args.no_cache || disabled()) {
         output::flush(out)?;
-        return memo::run_plain(&request.argv).map(ExitCode::Command);
+        return memo::run_plain(&request.argv, &output::Stderr).map(ExitCode::Command);
     }
     let cwd = std::env::current_dir().at(Path::new("."))?;
     let after_write = |cache: &CacheName, report: &_| ctx.after_write(cache, report);
@@ -136,6 +136,7 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
         root: &ctx.location.path,
         after_write: &after_write,
         refresher_args: &refresher_args,
+        reporter: &output::Stderr,
     };
     if args.print_key {
         let key = memo.print_key(&request, &cwd)?;

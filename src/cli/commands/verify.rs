@@ -7,6 +7,7 @@ use std::io::Write;
 use clap::Args;
 
 use crate::cli::context::Context;
+use crate::cli::hint::MANIFEST_HINT;
 use crate::cli::output;
 use crate::cli::per_cache::{PerCache, store_exists};
 use crate::cli::progress::{self, Unit};
@@ -14,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::exit_code::ExitCode;
 use crate::local::inspect::blobs;
 use crate::local::inspect::problem::Problem;
-use crate::local::inspect::recover::{self, MANIFEST_HINT};
+use crate::local::inspect::recover;
 use crate::local::inspect::verify::{self, Class};
 use crate::name::CacheName;
 use crate::store::unknown_cache;

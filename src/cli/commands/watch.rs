@@ -11,9 +11,10 @@ use serde_json::{Value as Json, json};
 
 use crate::cli::commands::check::invalidated_list;
 use crate::cli::context::{Context, SyncJob, SyncOutcome};
+use crate::cli::hint::hint;
 use crate::cli::{json, output, parse};
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, Stream};
 use crate::exit_code::ExitCode;
 use crate::local::fsutil::{self, LockGuard};
 use crate::name::CacheName;
@@ -80,7 +81,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     }
     match watch(ctx, &args, log) {
         Err(e) if log.json => {
-            log.fatal(&e.to_string(), e.hint().as_deref());
+            log.fatal(&e.to_string(), hint(&e).as_deref());
             Ok(e.exit_code())
         }
         result => result,
@@ -219,8 +220,7 @@ fn sync_pending(ctx: &Context, log: &Log) -> Result<()> {
 /// one exits at once (with 128 + its number), leaving a hung final sync.
 fn forward_signals(inbox: Sender<Message>) -> Result<()> {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).at(&PathBuf::from("<signals>"))?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).on(Stream::Signals)?;
     thread::spawn(move || {
         let mut numbers = signals.forever();
         if let Some(number) = numbers.next() {

@@ -22,9 +22,6 @@ use crate::local::record::Op;
 use crate::name::CacheName;
 use crate::store::CacheSettings;
 
-/// What an error reading a damaged manifest suggests.
-pub const MANIFEST_HINT: &str = "`cacheman repair --manifest` rebuilds it from what is intact and the cache directories (`cacheman repair --help` says what that can lose)";
-
 /// How far the epoch jumps when the damage took the old one with it: past any
 /// token handed out before (each invalidation advances the epoch by one).
 const EPOCH_JUMP: u64 = 1 << 32;
