@@ -25,8 +25,8 @@ mod fill;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use cacheman::local::cache::COMPACT_RECORDS;
-use cacheman::store::WriteReport;
+use cacheman::WriteReport;
+use cacheman::internals::local::cache::COMPACT_RECORDS;
 use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use tempfile::TempDir;

@@ -13,7 +13,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use cacheman::store::InvalidateOptions;
+use cacheman::InvalidateOptions;
 use cacheman::{CacheName, LocalStore, SetOptions, Store};
 use criterion::{BenchmarkId, Criterion};
 use tempfile::TempDir;

@@ -25,30 +25,77 @@ macro_rules! say {
     }};
 }
 
-pub mod autosync;
-pub mod cli;
-pub mod clock;
-pub mod detach;
-pub mod entry;
-pub mod error;
-pub mod exit_code;
-pub mod file_stamp;
-pub mod glob;
-pub mod graph;
-pub mod local;
-pub mod name;
-pub mod reporter;
-pub mod reports;
-pub mod resolve;
-pub mod run;
-pub mod store;
-pub mod watch;
+mod autosync;
+mod cli;
+mod clock;
+mod detach;
+mod entry;
+mod error;
+mod exit_code;
+mod file_stamp;
+mod glob;
+mod graph;
+mod local;
+mod name;
+mod reporter;
+mod reports;
+mod resolve;
+mod run;
+mod store;
+mod watch;
 
+pub use autosync::{Autosync, Rule};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use exit_code::ExitCode;
+pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
-/// The local engine's tooling (verify, repair, recovery, file summaries), at its
-/// old path for the tests and fuzz targets that use it.
-pub use local::inspect;
 pub use name::CacheName;
-pub use store::{CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Value};
+pub use reports::{Aged, CacheStats, CounterState, Freed, GcLimits, GcReport, Origin, Tally};
+pub use store::{
+    CacheSettings, CacheSummary, CopyError, Entries, Hit, Imported, Importer, InvalidateOptions,
+    Invalidation, KeySelector, Lease, NewValue, Portable, SetOptions, SettingsChange, Store,
+    SyncResult, Ttl, Turn, Value, ValueStream, WriteReport, open,
+};
+pub use watch::Pattern;
+pub use watch::bindings::{Binding, Finding, Rebound, Recorded};
+
+/// Runs the command-line interface on the process's arguments: the whole of the
+/// `cacheman` binary. The CLI is not part of the library's API.
+#[doc(hidden)]
+pub fn run_cli() -> std::process::ExitCode {
+    cli::main()
+}
+
+/// The engine's internals, reachable for the crate's own tests, benches and fuzz
+/// targets only. Not part of the API: anything here may change at any time.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::local::inspect;
+
+    /// The command-line interface's pieces the tests check (the clap tree, the
+    /// generated completions and man pages).
+    pub mod cli {
+        pub use crate::cli::*;
+    }
+
+    /// The local directory store's files and formats.
+    pub mod local {
+        pub use crate::local::*;
+    }
+
+    /// `cacheman run`'s memoization: transcripts, outputs, notes.
+    pub mod run {
+        pub use crate::run::*;
+    }
+
+    /// The store interface's helpers for the commands.
+    pub mod store {
+        pub use crate::store::local;
+    }
+
+    /// File bindings: patterns, fingerprints, checks.
+    pub mod watch {
+        pub use crate::watch::*;
+    }
+}

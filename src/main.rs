@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    cacheman::cli::main()
+    cacheman::run_cli()
 }

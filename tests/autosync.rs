@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use cacheman::autosync::Autosync;
-use cacheman::clock::ManualClock;
+use cacheman::Autosync;
+use cacheman::ManualClock;
 use cacheman::{CacheName, CacheSettings, LocalStore, NewValue, SetOptions, Store};
 
 const T0: u64 = 1_800_000_000_000;

@@ -205,7 +205,7 @@ fn a_key_with_a_nul_byte_is_reached_in_base64() {
 fn every_command_has_examples_in_its_help() {
     use clap::CommandFactory;
     let env = Env::new();
-    let whole = cacheman::cli::Cli::command();
+    let whole = cacheman::internals::cli::Cli::command();
     let mut checked = 0;
     for sub in whole.get_subcommands().filter(|sub| !sub.is_hide_set()) {
         let out = env

@@ -22,8 +22,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use cacheman::clock::ManualClock;
-use cacheman::store::Ttl;
+use cacheman::ManualClock;
+use cacheman::Ttl;
 use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
 
 mod bindings;

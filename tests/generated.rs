@@ -9,14 +9,14 @@ use clap::CommandFactory;
 
 #[test]
 fn clap_definition_is_consistent() {
-    cacheman::cli::Cli::command().debug_assert();
+    cacheman::internals::cli::Cli::command().debug_assert();
 }
 
 #[test]
 fn completions_and_man_pages_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bless = std::env::var_os("CACHEMAN_BLESS").is_some();
-    let files = cacheman::cli::generate::files();
+    let files = cacheman::internals::cli::generate::files();
     let mut stale = Vec::new();
     for (path, contents) in &files {
         let on_disk = root.join(path);

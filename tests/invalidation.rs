@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 
-use cacheman::store::InvalidateOptions;
+use cacheman::InvalidateOptions;
 use cacheman::{CacheName, Error, LocalStore, NewValue, SetOptions, Store};
 
 #[test]

@@ -6,14 +6,15 @@
 
 use std::sync::Arc;
 
-use cacheman::autosync::Autosync;
-use cacheman::clock::Clock;
-use cacheman::graph::Graph;
-use cacheman::store::{
-    self, CacheSummary, InvalidateOptions, Invalidation, SettingsChange, SyncResult, WriteReport,
-};
+use cacheman::Autosync;
+use cacheman::Clock;
+use cacheman::Graph;
+use cacheman::internals::store;
 use cacheman::{
     CacheName, CacheSettings, ExitCode, Hit, LocalStore, NewValue, Result, SetOptions, Store,
+};
+use cacheman::{
+    CacheSummary, InvalidateOptions, Invalidation, SettingsChange, SyncResult, WriteReport,
 };
 
 /// A store with only the operations every store must have.
@@ -140,7 +141,10 @@ fn a_store_without_an_operation_says_so() {
     unsupported(bare.bind(&cache, &[]), "bind");
     unsupported(bare.unbind(&cache, None), "unbind");
     unsupported(bare.record_findings(Vec::new(), false), "file bindings");
-    unsupported(cacheman::watch::check_cache(&bare, &cache), "file bindings");
+    unsupported(
+        cacheman::internals::watch::check_cache(&bare, &cache),
+        "file bindings",
+    );
 
     // What the defaults can answer truthfully, they answer.
     assert_eq!(bare.cache_names().unwrap(), vec![cache.clone()]);

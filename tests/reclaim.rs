@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use cacheman::local::gc::GcLimits;
-use cacheman::store::{CacheSettings, InvalidateOptions, SyncResult};
+use cacheman::GcLimits;
 use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
+use cacheman::{CacheSettings, InvalidateOptions, SyncResult};
 
 /// A value big enough to be a blob, different for every `n`.
 fn big(tag: &str, n: u64) -> Vec<u8> {

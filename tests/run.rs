@@ -14,9 +14,9 @@ use std::path::Path;
 use std::process::{Child, ChildStderr, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
-use cacheman::local::codec;
-use cacheman::run::outputs::{Kind, Meta};
-use cacheman::run::transcript::{self, Tag};
+use cacheman::internals::local::codec;
+use cacheman::internals::run::outputs::{Kind, Meta};
+use cacheman::internals::run::transcript::{self, Tag};
 use common::{Env, Noise, eventually};
 use rustix::process::{Pid, Signal, kill_process};
 

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cacheman::inspect::{repair, verify};
-use cacheman::local::cache::CacheDir;
+use cacheman::internals::inspect::{repair, verify};
+use cacheman::internals::local::cache::CacheDir;
 use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
 use indicatif::ProgressBar;
 

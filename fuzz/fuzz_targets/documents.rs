@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use cacheman::local::blob;
-use cacheman::local::document;
-use cacheman::local::format::FileKind;
-use cacheman::local::head::Head;
-use cacheman::local::manifest::Manifest;
+use cacheman::internals::local::blob;
+use cacheman::internals::local::document;
+use cacheman::internals::local::format::FileKind;
+use cacheman::internals::local::head::Head;
+use cacheman::internals::local::manifest::Manifest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: Vec<u8>| {

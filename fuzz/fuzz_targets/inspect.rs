@@ -5,10 +5,10 @@
 
 use std::io::Write;
 
-use cacheman::inspect::summary;
-use cacheman::local::counters;
-use cacheman::local::format::FileKind;
-use cacheman::run::note::Note;
+use cacheman::internals::inspect::summary;
+use cacheman::internals::local::counters;
+use cacheman::internals::local::format::FileKind;
+use cacheman::internals::run::note::Note;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (u8, Vec<u8>)| {

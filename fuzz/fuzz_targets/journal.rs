@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use cacheman::local::journal::JournalData;
+use cacheman::internals::local::journal::JournalData;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: Vec<u8>| {

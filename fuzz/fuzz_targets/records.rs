@@ -1,8 +1,8 @@
 //! Any bytes as a frame, a journal record body and a snapshot entry body.
 #![no_main]
 
-use cacheman::local::frame::{self, Parsed};
-use cacheman::local::record::{KeyedView, OpView};
+use cacheman::internals::local::frame::{self, Parsed};
+use cacheman::internals::local::record::{KeyedView, OpView};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: Vec<u8>| {

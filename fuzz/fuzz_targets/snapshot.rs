@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use cacheman::local::snapshot::Snapshot;
+use cacheman::internals::local::snapshot::Snapshot;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: Vec<u8>| {

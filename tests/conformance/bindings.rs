@@ -1,9 +1,9 @@
 //! The bindings family: binding files to a cache, and recording what scans
 //! found as a compare-and-swap, so that one change invalidates once.
 
-use cacheman::watch::Pattern;
-use cacheman::watch::bindings::Finding;
-use cacheman::watch::fingerprint::Fingerprint;
+use cacheman::Finding;
+use cacheman::Pattern;
+use cacheman::internals::watch::fingerprint::Fingerprint;
 
 use super::{Engine, Fixture, name};
 

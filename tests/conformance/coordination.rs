@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use cacheman::Store;
-use cacheman::store::Turn;
+use cacheman::Turn;
 
 use super::{Engine, Fixture};
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use cacheman::store::Ttl;
+use cacheman::Ttl;
 use cacheman::{CacheSettings, NewValue, SetOptions};
 
 use super::{Engine, Fixture, START_MS, name};

@@ -1,8 +1,8 @@
 //! The graph and invalidation family: dependencies and cycle refusal, hard and
 //! soft cascades, key selectors, dry runs, and the epoch token.
 
-use cacheman::store::{InvalidateOptions, KeySelector};
 use cacheman::{CacheName, NewValue, SetOptions};
+use cacheman::{InvalidateOptions, KeySelector};
 
 use super::{Engine, Fixture, name};
 

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use cacheman::reports::GcLimits;
-use cacheman::store::{InvalidateOptions, Portable, Ttl};
+use cacheman::GcLimits;
 use cacheman::{CacheName, Result, Store};
+use cacheman::{InvalidateOptions, Portable, Ttl};
 
 use super::{Engine, Fixture, name};
 

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use cacheman::clock::Clock;
-use cacheman::store::{InvalidateOptions, KeySelector, Ttl};
+use cacheman::Clock;
 use cacheman::{CacheName, NewValue, SetOptions, Store};
+use cacheman::{InvalidateOptions, KeySelector, Ttl};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

@@ -1,8 +1,8 @@
 //! The statistics family: hits and misses counted per cache, reset, and
 //! reads through `uncounted` leaving them alone.
 
-use cacheman::clock::Clock;
-use cacheman::reports::{CounterState, Tally};
+use cacheman::Clock;
+use cacheman::{CounterState, Tally};
 
 use super::{Engine, Fixture, name};
 
