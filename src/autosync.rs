@@ -12,13 +12,16 @@ use crate::error::{Error, Result};
 /// One `save S C` rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
+    /// More than this many seconds have passed since the last successful sync.
     pub seconds: u64,
+    /// At least this many changes are pending.
     pub changes: u64,
 }
 
 /// A set of rules; no rules means autosync is off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Autosync {
+    /// The rules; a sync is due when any of them holds.
     pub rules: Vec<Rule>,
 }
 
@@ -45,10 +48,12 @@ impl Default for Autosync {
 }
 
 impl Autosync {
+    /// No rules: never sync on its own.
     pub fn off() -> Autosync {
         Autosync { rules: Vec::new() }
     }
 
+    /// Whether there are no rules.
     pub fn is_off(&self) -> bool {
         self.rules.is_empty()
     }

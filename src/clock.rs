@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time, in milliseconds since the Unix epoch.
 pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
 }
 
@@ -29,16 +30,19 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock stopped at `now_ms`.
     pub fn new(now_ms: u64) -> ManualClock {
         ManualClock {
             now_ms: AtomicU64::new(now_ms),
         }
     }
 
+    /// Moves the clock `ms` milliseconds forward.
     pub fn advance_ms(&self, ms: u64) {
         self.now_ms.fetch_add(ms, Ordering::SeqCst);
     }
 
+    /// Sets the clock to `now_ms`.
     pub fn set_ms(&self, now_ms: u64) {
         self.now_ms.store(now_ms, Ordering::SeqCst);
     }

@@ -15,33 +15,51 @@ pub enum Error {
     /// specific to this refusal, for the command line to show.
     #[error("{message}")]
     Usage {
+        /// What was wrong.
         message: String,
+        /// A suggestion, for the command line to show.
         hint: Option<String>,
     },
     /// The store has no cache of this name. Nothing was changed.
     #[error("no cache named '{name}'")]
-    UnknownCache { name: String },
+    UnknownCache {
+        /// The name asked for.
+        name: String,
+    },
     /// `name` is not a valid cache name, for the reason `why`.
     #[error("invalid cache name {name:?}: {why}")]
-    InvalidName { name: String, why: String },
+    InvalidName {
+        /// The name given.
+        name: String,
+        /// Why it is not valid.
+        why: String,
+    },
     /// No store was named and there is no home directory to hold the default one.
     #[error("cannot find a home directory for the default store")]
     NoDefaultStore,
     /// A cache of this name already exists. Nothing was changed.
     #[error("cache '{name}' already exists")]
-    CacheExists { name: String },
+    CacheExists {
+        /// The name asked for.
+        name: String,
+    },
     /// `cache` cannot be dropped: other caches depend on it. Nothing was changed.
     #[error("{} {} on '{cache}'", quoted(dependents), match dependents.len() { 1 => "depends", _ => "depend" })]
     HasDependents {
+        /// The cache asked to be dropped.
         cache: String,
+        /// The caches that depend on it.
         dependents: Vec<String>,
     },
     /// Adding the edge `root -> dependent` would close `cycle`, written
     /// `a -> b -> ... -> a`. Nothing was changed.
     #[error("'{root}' -> '{dependent}' would close a cycle: {}", cycle.join(" -> "))]
     Cycle {
+        /// The root of the edge.
         root: String,
+        /// The dependent of the edge.
         dependent: String,
+        /// The cycle the edge would close.
         cycle: Vec<String>,
     },
     /// A conditional write was refused: `cache` was invalidated (at epoch
@@ -50,37 +68,57 @@ pub enum Error {
         "not stored: cache '{cache}' was invalidated (epoch {invalidated}) after token {token} was taken"
     )]
     Conflict {
+        /// The cache written to.
         cache: String,
+        /// The epoch the cache was invalidated at.
         invalidated: u64,
+        /// The epoch the write was conditional on.
         token: u64,
     },
     /// A file failed a magic, version or checksum check.
     #[error("{}: damaged at offset {offset}: {reason}", path.display())]
     Corrupt {
+        /// The damaged file.
         path: PathBuf,
+        /// Where in the file the damage was found.
         offset: u64,
+        /// What was wrong.
         reason: String,
     },
     /// An operating-system error on a named file.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The operating system's error.
         source: io::Error,
     },
     /// An operating-system error on something that is not a file of its own.
     #[error("{on}: {source}")]
     Stream {
+        /// What was read or written.
         on: Stream,
         #[source]
+        /// The operating system's error.
         source: io::Error,
     },
     /// The store at `store` cannot do `what`. Nothing was changed.
     #[error("{what} is not supported by this store ({store})")]
-    Unsupported { what: String, store: String },
+    Unsupported {
+        /// The operation.
+        what: String,
+        /// The store's location.
+        store: String,
+    },
     /// A store other than the local one (a service, a remote) failed.
     #[error("{store}: {message}")]
-    Backend { store: String, message: String },
+    Backend {
+        /// The store's location.
+        store: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// What an I/O error without a path of its own happened on.
@@ -115,9 +153,11 @@ impl fmt::Display for Stream {
     }
 }
 
+/// A result whose error is [`Error`] unless told otherwise.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Bad input, with a message and no hint.
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
@@ -125,6 +165,7 @@ impl Error {
         }
     }
 
+    /// Bad input, with a message and a hint.
     pub fn usage_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Error::Usage {
             message: message.into(),
@@ -132,6 +173,7 @@ impl Error {
         }
     }
 
+    /// A damaged file at `path`, found at `offset`.
     pub fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Self {
         Error::Corrupt {
             path: path.to_path_buf(),

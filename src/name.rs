@@ -15,6 +15,7 @@ pub const MAX_KEY_LEN: usize = 4096;
 pub struct CacheName(String);
 
 impl CacheName {
+    /// The name, checked: an error says why it is not a valid cache name.
     pub fn new(name: &str) -> Result<Self> {
         let refuse = |why: &str| Error::InvalidName {
             name: name.to_string(),
@@ -38,6 +39,7 @@ impl CacheName {
         Ok(CacheName(name.to_owned()))
     }
 
+    /// The name as a string.
     pub fn as_str(&self) -> &str {
         &self.0
     }

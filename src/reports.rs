@@ -6,7 +6,9 @@ use crate::name::CacheName;
 /// An entry at one end of a cache's age range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Aged {
+    /// The entry's key.
     pub key: Vec<u8>,
+    /// When the entry was written, in milliseconds since the Unix epoch.
     pub created_ms: u64,
 }
 
@@ -15,6 +17,7 @@ pub struct Aged {
 pub enum CounterState {
     /// Nothing was counted yet (or counting is disabled).
     Absent,
+    /// Counting, with the tally so far.
     Counting(Tally),
     /// The file is damaged; the next counted read replaces it.
     Damaged(String),
@@ -23,6 +26,7 @@ pub enum CounterState {
 /// One cache as `stats` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheStats {
+    /// The cache.
     pub name: CacheName,
     /// Live entries: unexpired and not invalidated (stale ones included).
     pub entries: u64,
@@ -34,18 +38,24 @@ pub struct CacheStats {
     pub last_sync_ms: Option<u64>,
     /// Bytes of its journals.
     pub journal_bytes: u64,
+    /// The entry written longest ago.
     pub oldest: Option<Aged>,
+    /// The entry written last.
     pub newest: Option<Aged>,
+    /// The hit and miss counters.
     pub counters: CounterState,
 }
 
 /// The counters as `stats` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {
+    /// Reads that found a live entry.
     pub hits: u64,
+    /// Reads that found none.
     pub misses: u64,
     /// When counting started (ms since the Unix epoch), and why then.
     pub since_ms: u64,
+    /// Why counting started when it did.
     pub origin: Origin,
 }
 
@@ -83,6 +93,7 @@ impl Origin {
             .unwrap_or(Origin::Created)
     }
 
+    /// The origin's name, as reports show it.
     pub fn name(self) -> &'static str {
         self.row().1
     }
@@ -96,7 +107,9 @@ impl Origin {
 /// Limits for one `gc`, on top of the cache's own (the tighter one wins).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct GcLimits {
+    /// Keep at most this many entries.
     pub max_entries: Option<u64>,
+    /// Keep at most this many bytes of values.
     pub max_bytes: Option<u64>,
 }
 
@@ -124,11 +137,14 @@ pub struct GcReport {
 /// What a sweep of a folder removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Freed {
+    /// Files removed.
     pub files: u64,
+    /// Bytes those files held.
     pub bytes: u64,
 }
 
 impl Freed {
+    /// Adds `other` to this count.
     pub fn add(&mut self, other: Freed) {
         self.files += other.files;
         self.bytes += other.bytes;

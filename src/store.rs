@@ -27,7 +27,9 @@ use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 pub struct CacheSettings {
     /// Default time to live of entries written without `--ttl`.
     pub ttl_ms: Option<u64>,
+    /// Keep at most this many entries (the least recently used go at sync).
     pub max_entries: Option<u64>,
+    /// Keep at most this many bytes of values (the least recently used go at sync).
     pub max_bytes: Option<u64>,
     /// Lives in the runtime directory (tmpfs) and never survives a reboot.
     pub volatile: bool,
@@ -42,7 +44,9 @@ pub struct CacheSettings {
 /// One cache as `ls` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheSummary {
+    /// The cache.
     pub name: CacheName,
+    /// Its settings.
     pub settings: CacheSettings,
     /// The autosync rules in force: the cache's own, or the store's.
     pub autosync: Autosync,
@@ -56,6 +60,7 @@ pub struct CacheSummary {
     pub last_sync_ms: Option<u64>,
     /// The caches this one depends on directly, and those depending on it.
     pub roots: Vec<String>,
+    /// The caches that depend on it directly.
     pub dependents: Vec<String>,
     /// Why the cache's files cannot be used (a volatile cache whose folder is
     /// not this user's private one); its counts are then zero.
@@ -68,12 +73,16 @@ pub enum Ttl {
     /// The cache's default TTL, if it has one.
     #[default]
     CacheDefault,
+    /// The entry never expires.
     Never,
+    /// The entry expires this long after it is written.
     After(Duration),
 }
 
+/// How `set` writes an entry.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SetOptions {
+    /// When the entry expires.
     pub ttl: Ttl,
     /// fsync before returning, whatever the cache's setting.
     pub durable: bool,
@@ -85,13 +94,16 @@ pub struct SetOptions {
 
 /// A value to store: bytes in hand, or a stream read in bounded memory.
 pub enum NewValue<'a> {
+    /// A value in memory.
     Bytes(&'a [u8]),
+    /// A value read to its end from a stream.
     Stream(&'a mut dyn Read),
 }
 
 /// A stored value, ready to be written out.
 #[derive(Debug)]
 pub enum Value {
+    /// A value in memory.
     Bytes(Vec<u8>),
     /// A large value, streamed by the store (the local one reads a blob file).
     Stream(Box<dyn ValueStream>),
@@ -102,6 +114,7 @@ pub trait ValueStream: std::fmt::Debug + Send {
     /// The value's length in bytes.
     fn len(&self) -> u64;
 
+    /// Whether the value is empty.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -119,11 +132,14 @@ pub trait ValueStream: std::fmt::Debug + Send {
 /// Why writing a value out failed: reading the store, or writing the destination.
 #[derive(Debug)]
 pub enum CopyError {
+    /// Reading the value from the store failed.
     Store(Error),
+    /// Writing to the output failed.
     Output(io::Error),
 }
 
 impl Value {
+    /// The value's length in bytes.
     pub fn len(&self) -> u64 {
         match self {
             Value::Bytes(bytes) => bytes.len() as u64,
@@ -131,6 +147,7 @@ impl Value {
         }
     }
 
+    /// Whether the value is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -171,9 +188,13 @@ impl Value {
 /// An entry as it travels: key, value and times (ms since the Unix epoch).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Portable<V> {
+    /// The entry's key.
     pub key: Vec<u8>,
+    /// The entry's value.
     pub value: V,
+    /// When the entry was written, in milliseconds since the Unix epoch.
     pub created_ms: u64,
+    /// When it expires, if it does, in milliseconds since the Unix epoch.
     pub expires_ms: Option<u64>,
     /// Soft-invalidated: served only to readers that accept stale values.
     pub stale: bool,
@@ -216,7 +237,9 @@ pub trait Importer {
 pub struct Imported {
     /// Entries pushed, and how many distinct keys they had.
     pub records: u64,
+    /// Distinct keys among them.
     pub keys: u64,
+    /// What the write reported.
     pub report: WriteReport,
 }
 
@@ -239,10 +262,13 @@ pub enum Turn {
 /// A found, unexpired entry.
 #[derive(Debug)]
 pub struct Hit {
+    /// When the entry was written, in milliseconds since the Unix epoch.
     pub created_ms: u64,
+    /// When it expires, if it does, in milliseconds since the Unix epoch.
     pub expires_ms: Option<u64>,
     /// Soft-invalidated: served only to callers that accept stale values.
     pub stale: bool,
+    /// The value.
     pub value: Value,
 }
 
@@ -311,8 +337,11 @@ pub enum SyncResult {
     Busy,
     /// Nothing was pending.
     Clean,
+    /// The journal was merged into a new snapshot.
     Synced {
+        /// Journal records merged.
         merged_records: u64,
+        /// Entries in the new snapshot.
         entries: u64,
         /// Expired and invalidated entries left out.
         dropped: u64,
@@ -442,6 +471,7 @@ pub trait Store: Send + Sync {
     /// The autosync rules of caches that have none of their own.
     fn default_autosync(&self) -> Result<Autosync>;
 
+    /// Sets the autosync rules of caches that have none of their own.
     fn set_default_autosync(&self, rules: &Autosync) -> Result<()>;
 
     /// Creates a cache and returns true; a cache that exists is refused, or with

@@ -45,6 +45,7 @@ use crate::store::CacheSettings;
 pub const INLINE_MAX: usize = 4 << 10;
 
 /// A store kept in a local directory.
+#[warn(missing_docs)]
 #[derive(Debug, Clone)]
 pub struct LocalStore {
     root: PathBuf,
@@ -69,6 +70,7 @@ pub struct Cache {
     pub dir: CacheDir,
 }
 
+#[warn(missing_docs)]
 impl LocalStore {
     /// A store rooted at `root`. Nothing is created until the first write.
     pub fn new(root: impl Into<PathBuf>) -> LocalStore {
@@ -106,14 +108,17 @@ impl LocalStore {
         self
     }
 
+    /// The store's directory.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The clock the store reads the time from.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
     }
 
+    /// The manifest file's path.
     pub fn manifest_path(&self) -> PathBuf {
         self.root.join("manifest")
     }

@@ -26,6 +26,7 @@ use crate::watch::pattern::{Pattern, canonical_or_same, compile_all};
 pub struct Binding {
     /// Sorted and free of duplicates.
     pub patterns: Vec<Pattern>,
+    /// The bound files' state when the cache was last checked.
     pub fingerprint: Fingerprint,
 }
 
@@ -42,6 +43,7 @@ pub struct Rebound {
 /// What a scan found for one bound cache.
 #[derive(Debug)]
 pub struct Finding {
+    /// The bound cache.
     pub cache: CacheName,
     /// The binding the scan was compared with, as it was read.
     pub compared: Binding,

@@ -5,10 +5,12 @@
 //! watcher running; [`check_before_read`] is what `--check-bindings` does
 //! (`get`, `run`).
 
+#[warn(missing_docs)]
 pub mod bindings;
 pub mod check;
 pub mod coverage;
 pub mod fingerprint;
+#[warn(missing_docs)]
 pub mod pattern;
 pub mod pending;
 pub mod watcher;

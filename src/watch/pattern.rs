@@ -31,14 +31,17 @@ pub enum Kind {
 /// bind time.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Pattern {
+    /// A file, a directory or a glob.
     pub kind: Kind,
     #[serde(with = "serde_bytes")]
+    /// The path, as bytes.
     pub path: Vec<u8>,
 }
 
 /// How an event on a path bears on a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Relevance {
+    /// The path has nothing to do with the pattern.
     Unrelated,
     /// The path is a directory above the bound paths, or on the way to a
     /// glob's matches: the bound set may have changed, which a scan decides.
@@ -50,6 +53,7 @@ pub enum Relevance {
 /// A pattern ready for walking and for judging events.
 #[derive(Debug, Clone)]
 pub struct Compiled {
+    /// The pattern.
     pub pattern: Pattern,
     /// The bound path, or the literal directory a glob's matches are under.
     pub base: PathBuf,
@@ -111,6 +115,7 @@ impl Pattern {
         Ok(pattern)
     }
 
+    /// The path, as a path.
     pub fn path(&self) -> &Path {
         Path::new(OsStr::from_bytes(&self.path))
     }
@@ -128,6 +133,7 @@ impl Pattern {
         }
     }
 
+    /// The pattern ready for walking and judging events; an error for a bad glob.
     pub fn compile(&self) -> Result<Compiled> {
         let (base, tail) = match self.kind {
             Kind::Glob => {
