@@ -64,8 +64,8 @@ pub use store::{
     Invalidation, KeySelector, Lease, NewValue, Portable, SetOptions, SettingsChange, Store,
     SyncResult, Ttl, Turn, Value, ValueStream, WriteReport, open,
 };
-pub use watch::Pattern;
 pub use watch::bindings::{Binding, Finding, Rebound, Recorded};
+pub use watch::{Pattern, check_cache};
 
 /// Runs the command-line interface on the process's arguments: the whole of the
 /// `cacheman` binary. The CLI is not part of the library's API.

@@ -141,10 +141,7 @@ fn a_store_without_an_operation_says_so() {
     unsupported(bare.bind(&cache, &[]), "bind");
     unsupported(bare.unbind(&cache, None), "unbind");
     unsupported(bare.record_findings(Vec::new(), false), "file bindings");
-    unsupported(
-        cacheman::internals::watch::check_cache(&bare, &cache),
-        "file bindings",
-    );
+    unsupported(cacheman::check_cache(&bare, &cache), "file bindings");
 
     // What the defaults can answer truthfully, they answer.
     assert_eq!(bare.cache_names().unwrap(), vec![cache.clone()]);

@@ -7,6 +7,7 @@
 
 #[warn(missing_docs)]
 pub mod bindings;
+#[warn(missing_docs)]
 pub mod check;
 pub mod coverage;
 pub mod fingerprint;
