@@ -390,7 +390,7 @@ pub fn unknown_cache(name: &CacheName) -> Error {
 /// The operations every store offers, in families: identity, data, the graph
 /// and invalidation, file bindings, coordination (locks), statistics and
 /// maintenance. An operation a store cannot do has a default that says so
-/// ([`unsupported`]) instead of pretending. `docs/architecture.md` lists them.
+/// ([`Error::Unsupported`]) instead of pretending. `docs/architecture.md` lists them.
 pub trait Store: Send + Sync {
     /// Where the store is, for `info` and diagnostics.
     fn location(&self) -> String;
