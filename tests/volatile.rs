@@ -65,17 +65,23 @@ fn a_planted_folder_refuses_create_volatile_and_changes_nothing() {
     }
 }
 
+/// A store with a volatile cache `v` and a persistent `p`, each holding `k`,
+/// whose volatile folder a reboot emptied and someone then took (`plant`).
+fn taken_after_a_reboot(plant: fn(&Path)) -> Env {
+    let env = Env::new().with_runtime_dir();
+    env.cmd(["create", "v", "--volatile"]).run();
+    env.set("v", "k", "volatile");
+    env.set("p", "k", "persistent");
+    let folder = default_folder(&env);
+    fs::remove_dir_all(&folder).unwrap();
+    plant(&folder);
+    env
+}
+
 #[test]
 fn a_folder_planted_after_a_reboot_fails_only_the_volatile_caches() {
     for (what, plant, says) in plants() {
-        let env = Env::new().with_runtime_dir();
-        env.cmd(["create", "v", "--volatile"]).run();
-        env.set("v", "k", "volatile");
-        env.set("p", "k", "persistent");
-        // A reboot empties the runtime directory; someone takes the name.
-        let folder = default_folder(&env);
-        fs::remove_dir_all(&folder).unwrap();
-        plant(&folder);
+        let env = taken_after_a_reboot(plant);
         let before = env.tree();
 
         env.cmd(["get", "v", "k"]).store_error(says).run();
@@ -158,13 +164,7 @@ fn a_volatile_value_is_found_by_a_caller_without_xdg_runtime_dir() {
 #[test]
 fn a_volatile_cache_in_a_folder_taken_by_someone_else_can_be_dropped() {
     for (what, plant, _) in plants() {
-        let env = Env::new().with_runtime_dir();
-        env.cmd(["create", "v", "--volatile"]).run();
-        env.set("v", "k", "volatile");
-        env.set("p", "k", "persistent");
-        let folder = default_folder(&env);
-        fs::remove_dir_all(&folder).unwrap();
-        plant(&folder);
+        let env = taken_after_a_reboot(plant);
         let planted = Tree::of(&env.runtime());
         env.cmd(["drop", "v"]).run();
         planted.assert_same(&Tree::of(&env.runtime()), what);
