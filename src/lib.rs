@@ -37,6 +37,8 @@ mod entry;
 mod error;
 mod exit_code;
 mod file_stamp;
+#[allow(missing_docs)]
+mod files;
 mod glob;
 mod graph;
 #[allow(missing_docs)]
@@ -47,6 +49,7 @@ mod reports;
 mod resolve;
 #[allow(missing_docs)]
 mod run;
+mod scratch;
 mod store;
 #[allow(missing_docs)]
 mod watch;

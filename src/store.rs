@@ -19,6 +19,8 @@ use crate::graph::Graph;
 use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::reports::{CacheStats, GcLimits, GcReport};
+use crate::scratch::Scratch;
+use crate::scratch::notes::KeepNotes;
 use crate::watch::Pattern;
 use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
@@ -387,10 +389,12 @@ pub fn unknown_cache(name: &CacheName) -> Error {
     }
 }
 
-/// The operations every store offers, in families: identity, data, the graph
-/// and invalidation, file bindings, coordination (locks), statistics and
-/// maintenance. An operation a store cannot do has a default that says so
-/// ([`Error::Unsupported`]) instead of pretending. `docs/architecture.md` lists them.
+/// The operations every store offers, in families: identity (with the
+/// scratch directory), data, the graph and invalidation, file bindings,
+/// coordination (locks), `run`'s notes, statistics and maintenance. An
+/// operation a store cannot do has a default that says so
+/// ([`Error::Unsupported`]) instead of pretending. `docs/architecture.md`
+/// lists them.
 pub trait Store: Send + Sync {
     /// Where the store is, for `info` and diagnostics.
     fn location(&self) -> String;
@@ -414,6 +418,14 @@ pub trait Store: Send + Sync {
 
     /// The clock the store reads the time from.
     fn clock(&self) -> &dyn Clock;
+
+    /// The private directory on this machine where `run` spools, and keeps
+    /// its notes unless the store keeps them itself. By default a sidecar
+    /// under the user's cache directory named by [`Store::location`] (see
+    /// [`Scratch`]); the local store's is its own directory.
+    fn scratch(&self) -> Result<Scratch> {
+        Scratch::sidecar(&self.location())
+    }
 
     /// The escape hatch to the local engine, for the commands that are by
     /// nature about its files (`verify`, `repair`): `None` for any other
@@ -560,6 +572,42 @@ pub trait Store: Send + Sync {
     fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
         let _ = name;
         Err(unsupported(&self.location(), "locks"))
+    }
+
+    /// Removes the locks nobody holds (left by killed holders); returns how
+    /// many went. A store whose locks leave nothing behind has none.
+    fn sweep_locks(&self) -> u64 {
+        0
+    }
+
+    /// The body of `run`'s note `id` of `cache`, or `None`. Notes are kept in
+    /// the store's [`Store::scratch`] directory unless it keeps them itself.
+    fn note(&self, cache: &CacheName, id: &[u8; 32]) -> Result<Option<Vec<u8>>> {
+        self.scratch()?.notes().read(cache, id)
+    }
+
+    /// Replaces `run`'s note `id` of `cache`.
+    fn set_note(&self, cache: &CacheName, id: &[u8; 32], body: &[u8]) -> Result<()> {
+        self.scratch()?.notes().write(cache, id, body)
+    }
+
+    /// Deletes `run`'s note `id` of `cache`; returns whether there was one.
+    fn delete_note(&self, cache: &CacheName, id: &[u8; 32]) -> Result<bool> {
+        self.scratch()?.notes().delete(cache, id)
+    }
+
+    /// Removes the notes of the cache named `cache` that `keep` rejects,
+    /// unreadable ones and what writers that died left; every one of them
+    /// without `keep` (the cache is gone). Best-effort; returns how many went.
+    fn sweep_notes(&self, cache: &str, keep: Option<KeepNotes<'_>>) -> u64 {
+        self.scratch()
+            .map_or(0, |scratch| scratch.notes().sweep(cache, keep))
+    }
+
+    /// The names of the caches that have notes.
+    fn note_caches(&self) -> Vec<String> {
+        self.scratch()
+            .map_or_else(|_| Vec::new(), |scratch| scratch.notes().caches())
     }
 
     /// Syncs every cache whose autosync rules fire now; returns those synced.

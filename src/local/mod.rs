@@ -3,12 +3,7 @@
 
 pub mod blob;
 pub mod cache;
-pub mod codec;
 pub mod counters;
-pub mod document;
-pub mod format;
-pub mod frame;
-pub mod fsutil;
 pub mod gc;
 pub mod head;
 pub mod inspect;
@@ -23,10 +18,12 @@ pub mod record;
 pub mod snapshot;
 pub mod spool;
 pub mod stats;
-pub mod temp;
 pub mod transfer;
-pub mod trusted;
 mod volatile;
+
+// The neutral file primitives and formats the engine builds on, under the
+// names the engine has always used.
+pub use crate::files::{codec, document, format, frame, fsutil, temp, trusted};
 
 use std::fs;
 use std::path::{Path, PathBuf};

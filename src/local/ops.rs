@@ -24,6 +24,7 @@ use crate::local::transfer::LocalImport;
 use crate::local::{Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, unknown_cache};
 use crate::name::{CacheName, check_key};
 use crate::reports::{CacheStats, GcLimits, GcReport};
+use crate::scratch::Scratch;
 use crate::store::{
     CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, Lease,
     NewValue, Portable, SetOptions, SettingsChange, Store, SyncResult, Ttl, Turn, Value,
@@ -578,6 +579,14 @@ impl Store for LocalStore {
 
     fn directory(&self) -> Option<&Path> {
         Some(&self.root)
+    }
+
+    fn scratch(&self) -> Result<Scratch> {
+        Ok(Scratch::at(&self.root))
+    }
+
+    fn sweep_locks(&self) -> u64 {
+        lock::sweep(&self.root)
     }
 
     fn clock(&self) -> &dyn Clock {

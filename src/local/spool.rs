@@ -2,8 +2,7 @@
 //! store's private `tmp` folder, so an input of any size is held in bounded
 //! memory and nothing is written to the cache until all of it is valid. Only
 //! a sorted index of key hashes (about 17 bytes an entry) stays in memory.
-//! The same kind of [`Scratch`] file holds other data too large for memory (a
-//! batch command's output).
+//! The file is a [`Scratch::spill`], as a batch command's large output is.
 //!
 //! A record is `key_len u32 | key | created_ms u64 | expires_ms u64 | flags u8`
 //! then the value as chunks `len u32 | bytes`, ended by an empty chunk.
@@ -11,12 +10,13 @@
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::entry::StoredValue;
 use crate::error::{IoContext, Result, Stream};
 use crate::local::snapshot::key_hash;
-use crate::local::{INLINE_MAX, blob, fsutil, temp};
+use crate::local::{INLINE_MAX, blob};
+use crate::scratch::{MadeDirs, Scratch, Spill};
 use crate::store::Portable;
 
 const HAS_EXPIRY: u8 = 1;
@@ -27,35 +27,6 @@ const CHUNK: usize = 64 << 10;
 const RECORD_OVERHEAD: u64 = 48;
 /// What a record naming a blob holds instead of the value.
 const BLOB_REFERENCE: u64 = 40;
-
-/// An unnamed file in the store's private `tmp` folder, for data too large
-/// to hold in memory; it is gone when closed.
-pub struct Scratch {
-    pub file: File,
-    made: MadeDirs,
-}
-
-impl Scratch {
-    pub fn create(store_root: &Path) -> Result<Scratch> {
-        let dir = store_root.join("tmp");
-        let made = MadeDirs(
-            dir.ancestors()
-                .take_while(|d| !d.exists())
-                .map(Path::to_path_buf)
-                .collect(),
-        );
-        // Another process that made the folder may remove it at any moment.
-        let mut tries = 0;
-        let file = loop {
-            fsutil::create_private_dir(&dir)?;
-            match temp::unnamed_in(&dir) {
-                Err(e) if e.is_not_found() && tries < 3 => tries += 1,
-                file => break file?,
-            }
-        };
-        Ok(Scratch { file, made })
-    }
-}
 
 /// Entries being staged for an import.
 pub struct ImportSpool {
@@ -73,7 +44,7 @@ pub struct ImportSpool {
 impl ImportSpool {
     /// A new spool in `store_root`'s private `tmp` folder.
     pub fn create(store_root: &Path) -> Result<ImportSpool> {
-        let Scratch { file, made } = Scratch::create(store_root)?;
+        let Spill { file, made } = Scratch::at(store_root).spill()?;
         Ok(ImportSpool {
             out: BufWriter::with_capacity(CHUNK, file),
             len: 0,
@@ -229,20 +200,6 @@ impl Directory {
     /// The run `hash` belongs to: its top `bits` bits.
     fn bucket(&self, hash: u64) -> usize {
         hash.checked_shr(64 - self.bits).unwrap_or(0) as usize
-    }
-}
-
-/// The folders a scratch file needed made (the store's own, on its first
-/// use), deepest first: they are removed again, where empty, when it is done
-/// with, so a refused import leaves no trace. The `tmp` folder itself is
-/// always empty, its files having no name.
-struct MadeDirs(Vec<PathBuf>);
-
-impl Drop for MadeDirs {
-    fn drop(&mut self) {
-        for dir in &self.0 {
-            let _ = std::fs::remove_dir(dir);
-        }
     }
 }
 

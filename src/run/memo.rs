@@ -18,11 +18,12 @@ use crate::run::capture::{self, Capture, Outcome};
 use crate::run::explain;
 use crate::run::inputs::InputHasher;
 use crate::run::key::{self, Parts, result_key};
-use crate::run::note::{Note, Notes};
+use crate::run::note::{self, Note};
 use crate::run::outputs;
 use crate::run::replay::{self, ReplayError, Replayed};
 use crate::run::spool::Spool;
 use crate::run::transcript::{self, Tag};
+use crate::scratch::Scratch;
 use crate::store::{
     CacheSettings, Hit, NewValue, SetOptions, Store, Ttl, Turn, Value, WriteReport,
 };
@@ -59,8 +60,8 @@ pub struct Memo<'a> {
     /// The same store, reading without counting: for the second look under
     /// the lock, so that one run counts one hit or one miss.
     pub quiet: &'a dyn Store,
-    /// The store directory (for the notes and the spool).
-    pub root: &'a Path,
+    /// The store's private directory on this machine, for the spool.
+    pub scratch: &'a Scratch,
     /// Reports a write's notices and starts a due sync.
     pub after_write: &'a dyn Fn(&CacheName, &WriteReport),
     /// The arguments of the `cacheman run` that refreshes a stale result of
@@ -175,13 +176,13 @@ impl Memo<'_> {
         let earlier = if request.inputs.is_empty() && !request.explain {
             None
         } else {
-            Notes::new(self.root).read(cache, &argv_id, self.reporter)
+            note::read(self.store, cache, &argv_id, self.reporter)
         };
         let known = earlier
             .as_ref()
             .map(|r| r.known.clone())
             .unwrap_or_default();
-        let mut hasher = InputHasher::new(cwd, self.root, known);
+        let mut hasher = InputHasher::new(cwd, self.scratch.dir(), known);
         let inputs = hasher.hash_all(&request.inputs)?;
         let mut env: Vec<(Vec<u8>, Option<[u8; 32]>)> = request
             .env
@@ -196,7 +197,7 @@ impl Memo<'_> {
         let (stdin, stdin_hash) = match (request.stdin, spool_stdin) {
             (false, _) => (None, None),
             (true, true) => {
-                let (file, hash) = Spool::of_stream(&self.spool_dir(), &mut io::stdin().lock())?;
+                let (file, hash) = Spool::of_stream(self.scratch, &mut io::stdin().lock())?;
                 (Some(file), Some(hash))
             }
             (true, false) => {
@@ -229,11 +230,6 @@ impl Memo<'_> {
             hasher,
             stdin,
         })
-    }
-
-    /// Where transcripts and stdin are spooled: in the store, on disk.
-    fn spool_dir(&self) -> PathBuf {
-        self.root.join("run-spool")
     }
 
     /// The stored result for this key, if it can be used now, read from `store`
@@ -350,7 +346,7 @@ impl Memo<'_> {
         let request = keyed.request;
         let token = self.store.epoch()?;
         let (fresh_ms, store_ttl) = lifetimes(request);
-        let mut spool = Spool::new(&self.spool_dir())?;
+        let mut spool = Spool::new(self.scratch)?;
         transcript::write_header(&mut spool, fresh_ms).at(&spool.path)?;
         let mut command = self.command(keyed)?;
         let (outcome, capture) =
@@ -437,7 +433,7 @@ impl Memo<'_> {
             known: keyed.hasher.known.clone(),
         };
         let cache = &keyed.request.cache;
-        if let Err(e) = Notes::new(self.root).write(cache, &keyed.parts.argv_id(), &note) {
+        if let Err(e) = note::write(self.store, cache, &keyed.parts.argv_id(), &note) {
             self.reporter
                 .warning(&format_args!("the note for --explain was not saved: {e}"));
         }

@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
-use crate::local::codec;
+use crate::files::codec;
 use crate::run::replay::ReplayError;
 use crate::run::transcript::{self, Tag};
 

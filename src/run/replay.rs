@@ -8,7 +8,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::local::codec;
+use crate::files::codec;
 use crate::name::CacheName;
 use crate::run::capture::Live;
 use crate::run::memo::damaged;

@@ -1,13 +1,15 @@
 //! Spool files: anonymous temporary files (unlinked as soon as they are made, so
 //! a killed run leaves nothing) that hold a run's transcript or stdin, so large
-//! data never sits in memory. They live in the store, not in a RAM-backed /tmp.
+//! data never sits in memory. They live in the store's scratch directory, on
+//! disk, not in a RAM-backed /tmp.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{IoContext, Result, Stream};
-use crate::local::{fsutil, temp};
+use crate::files::{fsutil, temp};
+use crate::scratch::Scratch;
 
 /// A spool being written.
 pub struct Spool {
@@ -17,11 +19,11 @@ pub struct Spool {
 }
 
 impl Spool {
-    /// A new spool in `dir` (created if needed).
-    pub fn new(dir: &Path) -> Result<Spool> {
-        fsutil::create_private_dir(dir)?;
-        let file = temp::unnamed_in(dir)?;
-        let path = dir.to_path_buf();
+    /// A new spool in the spool folder of `scratch` (created if needed).
+    pub fn new(scratch: &Scratch) -> Result<Spool> {
+        let path = scratch.spool_dir();
+        fsutil::create_private_dir(&path)?;
+        let file = temp::unnamed_in(&path)?;
         Ok(Spool {
             file: BufWriter::with_capacity(64 << 10, file),
             path,
@@ -30,8 +32,8 @@ impl Spool {
 
     /// Copies `input` to a new spool; returns the spool's file (rewound) and
     /// the hash of what it holds.
-    pub fn of_stream(dir: &Path, input: &mut dyn Read) -> Result<(File, [u8; 32])> {
-        let mut spool = Spool::new(dir)?;
+    pub fn of_stream(scratch: &Scratch, input: &mut dyn Read) -> Result<(File, [u8; 32])> {
+        let mut spool = Spool::new(scratch)?;
         io::copy(input, &mut spool).on(Stream::Stdin)?;
         let path = spool.path.clone();
         let mut file = spool.finish()?;

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::io::{BufRead, Write};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::FileExt;
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -22,8 +22,8 @@ use crate::cli::output::{self, ClapOutcome};
 use crate::cli::{commands, json};
 use crate::error::{Error, IoContext, Result, Stream};
 use crate::exit_code::ExitCode;
-use crate::local::spool::Scratch;
-use crate::store::CopyError;
+use crate::scratch::Spill;
+use crate::store::{CopyError, Store};
 
 /// How often the autosync rules are checked while the batch runs.
 const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
@@ -129,20 +129,20 @@ fn write_reply(
 }
 
 /// The most of a command's output held in memory; beyond it, the output
-/// goes to a scratch file in the store.
+/// goes to a file in the store's scratch directory.
 const CAPTURED_IN_MEMORY: usize = 1 << 20;
 
 /// A command's output, captured to be sent on in its reply.
 struct Captured {
-    store_root: PathBuf,
+    store: Arc<dyn Store>,
     memory: Vec<u8>,
-    spilled: Option<Scratch>,
+    spilled: Option<Spill>,
 }
 
 impl Captured {
-    fn new(store_root: &Path, memory: Vec<u8>) -> Captured {
+    fn new(store: &Arc<dyn Store>, memory: Vec<u8>) -> Captured {
         Captured {
-            store_root: store_root.to_path_buf(),
+            store: Arc::clone(store),
             memory,
             spilled: None,
         }
@@ -156,7 +156,8 @@ impl Write for Captured {
             return Ok(buf.len());
         }
         if self.spilled.is_none() {
-            let mut scratch = Scratch::create(&self.store_root).map_err(std::io::Error::other)?;
+            let scratch = self.store.scratch().and_then(|scratch| scratch.spill());
+            let mut scratch = scratch.map_err(std::io::Error::other)?;
             scratch.file.write_all(&std::mem::take(&mut self.memory))?;
             self.spilled = Some(scratch);
         }
@@ -250,7 +251,7 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
         Err(e) => {
             return match output::describe_clap_error(&e) {
                 ClapOutcome::Text { text, code } => {
-                    Ok((code, Captured::new(&ctx.location.path, text.into_bytes())))
+                    Ok((code, Captured::new(&ctx.store, text.into_bytes())))
                 }
                 ClapOutcome::Usage { message, hint } => Err(Error::usage_with_hint(message, hint)),
             };
@@ -269,7 +270,7 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
     if let Some(refusal) = refusal(&cli.command) {
         return Err(refusal);
     }
-    let mut output = Captured::new(&ctx.location.path, Vec::new());
+    let mut output = Captured::new(&ctx.store, Vec::new());
     let code = commands::dispatch(ctx, cli.command, &mut output)?;
     Ok((code, output))
 }

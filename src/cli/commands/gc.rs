@@ -80,7 +80,7 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
         }
     }
     let every = args.caches.is_empty();
-    let tidied = crate::run::sweep::sweep(&ctx.location.path, &*ctx.store, &caches, every);
+    let tidied = crate::run::sweep::sweep(&*ctx.store, &caches, every);
     if tidied > 0 {
         let files = output::plural(tidied, "file", "files");
         let line = format!("run: removed {files} of finished runs (locks, spools, notes)\n");

@@ -130,10 +130,11 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
     let after_write = |cache: &CacheName, report: &_| ctx.after_write(cache, report);
     let quiet = ctx.store.uncounted();
     let refresher_args = || refresher_args(request.merged);
+    let scratch = ctx.store.scratch()?;
     let memo = Memo {
         store: &*ctx.store,
         quiet: &*quiet,
-        root: &ctx.location.path,
+        scratch: &scratch,
         after_write: &after_write,
         refresher_args: &refresher_args,
         reporter: &output::Stderr,

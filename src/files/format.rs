@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::local::frame::u32_at;
+use crate::files::frame::u32_at;
 
 /// Magic plus version.
 pub const PREAMBLE_LEN: usize = 12;

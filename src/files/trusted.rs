@@ -163,7 +163,7 @@ mod tests {
         std::fs::rename(&store, dir.path().join("moved")).unwrap();
         std::fs::create_dir(&store).unwrap();
         std::fs::write(store.join("manifest"), b"planted").unwrap();
-        let read = crate::local::fsutil::read(&root.join("manifest")).unwrap();
+        let read = crate::files::fsutil::read(&root.join("manifest")).unwrap();
         assert_eq!(read, b"checked");
     }
 

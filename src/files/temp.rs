@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags};
 
 use crate::error::{IoContext, Result};
-use crate::local::fsutil;
+use crate::files::fsutil;
 
 /// The prefix of every temporary file's name: `tmp.PID.RANDOM`. The process
 /// id lets `gc` tell a dead writer's leftovers from a live one's file.

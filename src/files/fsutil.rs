@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
 
 use crate::error::{Error, IoContext, Result};
-use crate::local::temp::TempFile;
-use crate::local::trusted;
+use crate::files::temp::TempFile;
+use crate::files::trusted;
 
 /// Opens `path` with `flags` (plus close-on-exec, no-follow and non-blocking,
 /// so that a FIFO in a file's place never blocks the opener) without following

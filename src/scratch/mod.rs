@@ -1,0 +1,134 @@
+//! A store's scratch directory: a private directory on this machine for what
+//! is only ever of use here. `run` spools transcripts and stdin to it and
+//! keeps its notes in it (see [`notes`]); a batch spills large output to it.
+//! The local store's is its own directory; any other store's is a sidecar
+//! under the user's cache directory (see [`Store::scratch`]).
+//!
+//! [`Store::scratch`]: crate::store::Store::scratch
+
+pub mod notes;
+
+use std::fs::File;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::files::{fsutil, temp, trusted};
+use crate::scratch::notes::NoteFiles;
+
+/// A private local directory (mode 0700, this user's, writable by no one
+/// else, never reached through a symbolic link).
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    /// The scratch directory of a local store: its own directory, checked
+    /// when the store was opened (the folders in it are checked as they are
+    /// made).
+    pub fn at(dir: impl Into<PathBuf>) -> Scratch {
+        Scratch { dir: dir.into() }
+    }
+
+    /// The sidecar of the store at `location`:
+    /// `<user cache dir>/cacheman/sidecar/<blake3 of location>/`, made if
+    /// missing and checked as a store directory is.
+    pub fn sidecar(location: &str) -> Result<Scratch> {
+        let base = directories::BaseDirs::new()
+            .map(|dirs| dirs.cache_dir().join("cacheman/sidecar"))
+            .ok_or_else(|| Error::Backend {
+                store: location.to_string(),
+                message: "no home directory to keep this store's sidecar directory in".into(),
+            })?;
+        Scratch::sidecar_in(&base, location)
+    }
+
+    /// The sidecar of the store at `location` in the folder `base` (made if
+    /// missing, links in it followed: it is the user's own). The sidecar
+    /// itself is made with mode 0700, never through a link, and refused if
+    /// someone else owns it or could change it; every file in it is then
+    /// opened from the descriptor it was checked on.
+    fn sidecar_in(base: &Path, location: &str) -> Result<Scratch> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(base)
+            .map_err(|source| Error::Io {
+                path: base.to_path_buf(),
+                source,
+            })?;
+        let base = base.canonicalize().map_err(|source| Error::Io {
+            path: base.to_path_buf(),
+            source,
+        })?;
+        let dir = base.join(blake3::hash(location.as_bytes()).to_hex().as_str());
+        fsutil::create_private_dir(&dir)?;
+        trusted::open_root(&dir).map(Scratch::at)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `run`'s notes kept here.
+    pub fn notes(&self) -> NoteFiles {
+        NoteFiles::new(&self.dir)
+    }
+
+    /// Where `run` spools transcripts and stdin.
+    pub fn spool_dir(&self) -> PathBuf {
+        self.dir.join("run-spool")
+    }
+
+    /// Removes the spool files of runs that died (the named ones a file
+    /// system without unnamed files needs); returns how many went.
+    pub fn sweep_spool(&self) -> u64 {
+        fsutil::remove_abandoned(&self.spool_dir(), "spool").files
+    }
+
+    /// An unnamed file in the private `tmp` folder, for data too large to
+    /// hold in memory; it is gone when closed.
+    pub fn spill(&self) -> Result<Spill> {
+        let dir = self.dir.join("tmp");
+        let made = MadeDirs(
+            dir.ancestors()
+                .take_while(|d| !d.exists())
+                .map(Path::to_path_buf)
+                .collect(),
+        );
+        // Another process that made the folder may remove it at any moment.
+        let mut tries = 0;
+        let file = loop {
+            fsutil::create_private_dir(&dir)?;
+            match temp::unnamed_in(&dir) {
+                Err(e) if e.is_not_found() && tries < 3 => tries += 1,
+                file => break file?,
+            }
+        };
+        Ok(Spill { file, made })
+    }
+}
+
+/// An unnamed file of a [`Scratch`] directory (see [`Scratch::spill`]).
+pub struct Spill {
+    /// The file, open for reading and writing.
+    pub file: File,
+    /// The folders made for it, removed again when it is done with.
+    pub made: MadeDirs,
+}
+
+/// The folders a spill file needed made (the store's own, on its first use),
+/// deepest first: they are removed again, where empty, when it is done with,
+/// so a refused import leaves no trace. The `tmp` folder itself is always
+/// empty, its files having no name.
+pub struct MadeDirs(Vec<PathBuf>);
+
+impl Drop for MadeDirs {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
