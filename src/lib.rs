@@ -62,6 +62,8 @@ pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
 pub use reports::{Aged, CacheStats, CounterState, Freed, GcLimits, GcReport, Origin, Tally};
+pub use scratch::Scratch;
+pub use scratch::notes::KeepNotes;
 pub use store::{
     CacheSettings, CacheSummary, CopyError, Entries, Hit, Imported, Importer, InvalidateOptions,
     Invalidation, KeySelector, Lease, NewValue, Portable, SetOptions, SettingsChange, Store,

@@ -2,8 +2,8 @@
 //! written once against `Arc<dyn Store>` and run on every engine.
 //!
 //! Each behaviour is a function `fn name<E: Engine>()` in one of the submodules
-//! (`data`, `model`, `invalidation`, `bindings`, `coordination`, `statistics`,
-//! `maintenance`); the [`suite!`] macro turns each into one `#[test]` per
+//! (`data`, `model`, `invalidation`, `bindings`, `coordination`, `notes`,
+//! `statistics`, `maintenance`); the [`suite!`] macro turns each into one `#[test]` per
 //! engine, named `conformance::ENGINE::name`. To run the suite on another
 //! engine, implement [`Engine`] for it and add one line to the invocation at
 //! the bottom of this file:
@@ -32,6 +32,7 @@ mod data;
 mod invalidation;
 mod maintenance;
 mod model;
+mod notes;
 mod statistics;
 
 /// A kind of store the suite runs on.
@@ -133,6 +134,9 @@ macro_rules! suite {
                 coordination::a_held_lock_refuses_a_second_taker,
                 coordination::a_waiter_gets_the_lock_when_it_is_released,
                 coordination::a_failed_holder_lets_the_waiter_go_on_without_it,
+                notes::notes_round_trip_overwrite_and_delete,
+                notes::notes_of_an_unknown_cache_need_no_cache,
+                notes::a_sweep_keeps_the_notes_it_is_told_and_spares_new_ones,
                 statistics::hits_and_misses_are_counted_and_reset,
                 statistics::uncounted_reads_leave_the_counters_alone,
                 maintenance::export_then_import_round_trips,

@@ -24,7 +24,13 @@ pub fn sweep(store: &dyn Store, caches: &[CacheName], every: bool) -> u64 {
         };
         let results: HashSet<Vec<u8>> = keys.into_iter().collect();
         let keep = note::keep_live(&results);
-        removed += store.sweep_notes(cache.as_str(), Some(KeepNotes { keep: &keep, listed }));
+        removed += store.sweep_notes(
+            cache.as_str(),
+            Some(KeepNotes {
+                keep: &keep,
+                listed,
+            }),
+        );
     }
     if every {
         for name in store.note_caches() {

@@ -132,3 +132,92 @@ impl Drop for MadeDirs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    use super::*;
+    use crate::name::CacheName;
+
+    const LOCATION: &str = "redis://cache.example:6379/0";
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    }
+
+    /// Where the sidecar of [`LOCATION`] goes under `base`.
+    fn expected(base: &Path) -> PathBuf {
+        let hash = blake3::hash(LOCATION.as_bytes()).to_hex();
+        base.canonicalize().unwrap().join(hash.as_str())
+    }
+
+    #[test]
+    fn a_sidecar_is_made_private_and_keeps_notes_and_spills() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("cache/cacheman/sidecar");
+        let scratch = Scratch::sidecar_in(&base, LOCATION).unwrap();
+        assert_eq!(scratch.dir(), expected(&base));
+        assert_eq!(mode(scratch.dir()), 0o700);
+        assert_eq!(mode(&base), 0o700);
+        let cache = CacheName::new("c").unwrap();
+        scratch.notes().write(&cache, &[3; 32], b"body").unwrap();
+        assert_eq!(
+            scratch.notes().read(&cache, &[3; 32]).unwrap().unwrap(),
+            b"body"
+        );
+        assert_eq!(mode(&scratch.dir().join("run-notes/c")), 0o700);
+        drop(scratch.spill().unwrap());
+        let again = Scratch::sidecar_in(&base, LOCATION).unwrap();
+        assert_eq!(
+            again.dir(),
+            scratch.dir(),
+            "the same store, the same sidecar"
+        );
+        let other = Scratch::sidecar_in(&base, "redis://elsewhere:6379/0").unwrap();
+        assert_ne!(other.dir(), scratch.dir());
+    }
+
+    #[test]
+    fn a_sidecar_planted_as_a_link_is_refused_and_nothing_is_written_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("sidecar");
+        std::fs::create_dir_all(&base).unwrap();
+        let outside = dir.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o700)).unwrap();
+        symlink(&outside, expected(&base)).unwrap();
+        let refused = Scratch::sidecar_in(&base, LOCATION)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("symbolic link"), "{refused}");
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_sidecar_someone_else_owns_or_can_change_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("sidecar");
+        std::fs::create_dir_all(&base).unwrap();
+        let sidecar = expected(&base);
+        std::fs::create_dir(&sidecar).unwrap();
+        std::fs::set_permissions(&sidecar, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let refused = Scratch::sidecar_in(&base, LOCATION)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("mode 0777"), "{refused}");
+        std::fs::set_permissions(&sidecar, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let stranger = rustix::fs::Uid::from_raw(54321);
+        if rustix::fs::chown(&sidecar, Some(stranger), None).is_err() {
+            return; // Not root: no other owner can be given.
+        }
+        let refused = Scratch::sidecar_in(&base, LOCATION)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("owned by uid 54321"), "{refused}");
+    }
+}
