@@ -150,3 +150,50 @@ fn a_store_without_an_operation_says_so() {
     let hit = bare.uncounted().get(&cache, b"k").unwrap().unwrap();
     assert_eq!(hit.value.into_bytes().unwrap(), b"v");
 }
+
+#[test]
+fn a_store_other_than_the_local_one_keeps_notes_and_spool_in_a_private_sidecar() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bare = Bare(LocalStore::new(dir.path()));
+    let scratch = bare.scratch().unwrap();
+    let sidecar = scratch.dir().to_path_buf();
+    let hash = blake3::hash(bare.location().as_bytes()).to_hex();
+    assert!(
+        sidecar.ends_with(format!("cacheman/sidecar/{hash}")),
+        "{sidecar:?}"
+    );
+    assert!(
+        !sidecar.starts_with(dir.path()),
+        "not in the store's directory"
+    );
+    let mode = std::fs::metadata(&sidecar).unwrap().permissions().mode();
+    assert_eq!(mode & 0o7777, 0o700);
+    let cache = CacheName::new("c").unwrap();
+    bare.set_note(&cache, &[5; 32], b"note").unwrap();
+    let read = bare.note(&cache, &[5; 32]);
+    let kept = std::fs::read_dir(sidecar.join("run-notes/c")).map(Iterator::count);
+    std::fs::remove_dir_all(&sidecar).unwrap();
+    assert_eq!(read.unwrap().unwrap(), b"note");
+    assert_eq!(kept.unwrap(), 1, "the note is a file in the sidecar");
+    assert_eq!(bare.sweep_locks(), 0);
+}
+
+#[test]
+fn run_batch_and_the_scratch_directory_never_name_the_local_engine() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for folder in ["run", "scratch", "files"] {
+        for entry in std::fs::read_dir(root.join(folder)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    files.push(root.join("cli/commands/run.rs"));
+    files.push(root.join("cli/commands/batch.rs"));
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for name in ["crate::local", "LocalStore"] {
+            assert!(!text.contains(name), "{} names {name}", file.display());
+        }
+    }
+}
