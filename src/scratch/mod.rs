@@ -12,7 +12,7 @@ use std::fs::File;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::files::{fsutil, temp, trusted};
 use crate::scratch::notes::NoteFiles;
 
@@ -45,23 +45,20 @@ impl Scratch {
     }
 
     /// The sidecar of the store at `location` in the folder `base` (made if
-    /// missing, links in it followed: it is the user's own). The sidecar
-    /// itself is made with mode 0700, never through a link, and refused if
-    /// someone else owns it or could change it; every file in it is then
-    /// opened from the descriptor it was checked on.
+    /// missing, links on the way to it followed: it is the user's own, and
+    /// must be writable by no one else). The sidecar itself is made with
+    /// mode 0700, never through a link, and refused if someone else owns it
+    /// or could change it; every file in it is then opened from the
+    /// descriptor it was checked on.
     fn sidecar_in(base: &Path, location: &str) -> Result<Scratch> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(base)
-            .map_err(|source| Error::Io {
-                path: base.to_path_buf(),
-                source,
-            })?;
-        let base = base.canonicalize().map_err(|source| Error::Io {
-            path: base.to_path_buf(),
-            source,
-        })?;
+            .at(base)?;
+        let base = base.canonicalize().at(base)?;
+        // Someone who could change the folder could swap the sidecar for a link.
+        trusted::check_dir(fsutil::open_dir(&base)?, &base)?;
         let dir = base.join(blake3::hash(location.as_bytes()).to_hex().as_str());
         fsutil::create_private_dir(&dir)?;
         trusted::open_root(&dir).map(Scratch::at)
@@ -219,5 +216,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(refused.contains("owned by uid 54321"), "{refused}");
+    }
+
+    #[test]
+    fn a_sidecar_folder_others_can_change_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("sidecar");
+        std::fs::create_dir_all(&base).unwrap();
+        std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o775)).unwrap();
+        let refused = Scratch::sidecar_in(&base, LOCATION)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("mode 0775"), "{refused}");
+        assert!(!expected(&base).exists(), "nothing made in it");
     }
 }
