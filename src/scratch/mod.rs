@@ -153,6 +153,11 @@ mod tests {
         base.canonicalize().unwrap().join(hash.as_str())
     }
 
+    /// Why the sidecar of [`LOCATION`] in `base` is refused.
+    fn refusal(base: &Path) -> String {
+        Scratch::sidecar_in(base, LOCATION).unwrap_err().to_string()
+    }
+
     #[test]
     fn a_sidecar_is_made_private_and_keeps_notes_and_spills() {
         let dir = tempfile::tempdir().unwrap();
@@ -188,9 +193,7 @@ mod tests {
         std::fs::create_dir(&outside).unwrap();
         std::fs::set_permissions(&outside, std::fs::Permissions::from_mode(0o700)).unwrap();
         symlink(&outside, expected(&base)).unwrap();
-        let refused = Scratch::sidecar_in(&base, LOCATION)
-            .unwrap_err()
-            .to_string();
+        let refused = refusal(&base);
         assert!(refused.contains("symbolic link"), "{refused}");
         assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
     }
@@ -203,18 +206,14 @@ mod tests {
         let sidecar = expected(&base);
         std::fs::create_dir(&sidecar).unwrap();
         std::fs::set_permissions(&sidecar, std::fs::Permissions::from_mode(0o777)).unwrap();
-        let refused = Scratch::sidecar_in(&base, LOCATION)
-            .unwrap_err()
-            .to_string();
+        let refused = refusal(&base);
         assert!(refused.contains("mode 0777"), "{refused}");
         std::fs::set_permissions(&sidecar, std::fs::Permissions::from_mode(0o700)).unwrap();
         let stranger = rustix::fs::Uid::from_raw(54321);
         if rustix::fs::chown(&sidecar, Some(stranger), None).is_err() {
             return; // Not root: no other owner can be given.
         }
-        let refused = Scratch::sidecar_in(&base, LOCATION)
-            .unwrap_err()
-            .to_string();
+        let refused = refusal(&base);
         assert!(refused.contains("owned by uid 54321"), "{refused}");
     }
 
@@ -224,9 +223,7 @@ mod tests {
         let base = dir.path().join("sidecar");
         std::fs::create_dir_all(&base).unwrap();
         std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o775)).unwrap();
-        let refused = Scratch::sidecar_in(&base, LOCATION)
-            .unwrap_err()
-            .to_string();
+        let refused = refusal(&base);
         assert!(refused.contains("mode 0775"), "{refused}");
         assert!(!expected(&base).exists(), "nothing made in it");
     }
