@@ -60,7 +60,8 @@ pub struct Memo<'a> {
     /// The same store, reading without counting: for the second look under
     /// the lock, so that one run counts one hit or one miss.
     pub quiet: &'a dyn Store,
-    /// The store's private directory on this machine, for the spool.
+    /// The store's private directory on this machine: the spool goes there,
+    /// and walks of `--input` directories leave it out.
     pub scratch: &'a Scratch,
     /// Reports a write's notices and starts a due sync.
     pub after_write: &'a dyn Fn(&CacheName, &WriteReport),
@@ -428,12 +429,12 @@ impl Memo<'_> {
     /// Notes this run's parts and trusted input hashes under its argv. The
     /// note only helps later runs, so failing to write it is a warning.
     fn save_note(&self, keyed: &Keyed<'_>) {
-        let note = Note {
+        let kept = Note {
             parts: keyed.parts.clone(),
             known: keyed.hasher.known.clone(),
         };
         let cache = &keyed.request.cache;
-        if let Err(e) = note::write(self.store, cache, &keyed.parts.argv_id(), &note) {
+        if let Err(e) = note::write(self.store, cache, &keyed.parts.argv_id(), &kept) {
             self.reporter
                 .warning(&format_args!("the note for --explain was not saved: {e}"));
         }
