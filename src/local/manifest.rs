@@ -19,7 +19,7 @@ use crate::autosync::Autosync;
 use crate::entry::Entry;
 use crate::graph::Graph;
 use crate::store::CacheSettings;
-use crate::watch::Binding;
+use crate::bindings::Binding;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {

@@ -10,7 +10,7 @@ use crate::cli::context::Context;
 use crate::error::{IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::watch::Pattern;
+use crate::bindings::Pattern;
 
 /// Bind a cache to files, directories or globs it mirrors
 #[derive(Debug, Args)]

@@ -12,8 +12,8 @@ use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::store::CacheSummary;
-use crate::watch::pattern::Kind;
-use crate::watch::{Binding, Pattern};
+use crate::bindings::pattern::Kind;
+use crate::bindings::{Binding, Pattern};
 
 /// List the caches with entry counts, sizes and settings
 #[derive(Debug, Args)]
