@@ -54,19 +54,20 @@ mod store;
 mod watch;
 
 pub use autosync::{Autosync, Rule};
+pub use bindings::{Binding, Finding, Pattern, Rebound, Recorded};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use exit_code::ExitCode;
 pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
+pub use reporter::Progress;
 pub use reports::{Aged, CacheStats, CounterState, Freed, GcLimits, GcReport, Origin, Tally};
 pub use store::{
     CacheSettings, CacheSummary, CopyError, Entries, Hit, Imported, Importer, InvalidateOptions,
-    Invalidation, KeySelector, Lease, NewValue, Portable, ReadCheck, SetOptions, SettingsChange, Store,
-    SyncResult, Ttl, Turn, Value, ValueStream, WATCHER_LOCK, WriteReport, open,
+    Invalidation, KeySelector, Lease, NewValue, Portable, ReadCheck, SetOptions, SettingsChange,
+    Store, SyncResult, Ttl, Turn, Value, ValueStream, WATCHER_LOCK, WriteReport, open,
 };
-pub use bindings::{Binding, Finding, Pattern, Rebound, Recorded};
 pub use watch::{check_cache, checked_get};
 
 /// Runs the command-line interface on the process's arguments: the whole of the

@@ -19,6 +19,7 @@ use crate::error::{Error, Result, Stream};
 use crate::graph::Graph;
 use crate::local::LocalStore;
 use crate::name::CacheName;
+use crate::reporter::Progress;
 use crate::reports::{CacheStats, GcLimits, GcReport};
 
 /// A cache's settings, chosen at `create` (or the defaults, when a write creates it).
@@ -603,7 +604,17 @@ pub trait Store: Send + Sync {
 
     /// Collects one cache's garbage under `limits` (and its own).
     fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
-        let _ = (cache, limits);
+        self.gc_reporting(cache, limits, &())
+    }
+
+    /// [`Store::gc`], telling `progress` how much work it begins.
+    fn gc_reporting(
+        &self,
+        cache: &CacheName,
+        limits: GcLimits,
+        progress: &dyn Progress,
+    ) -> Result<GcReport> {
+        let _ = (cache, limits, progress);
         Err(unsupported(&self.location(), "gc"))
     }
 

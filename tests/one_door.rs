@@ -2,14 +2,19 @@
 //! engine: a wrapper that forwards only the required operations of a
 //! `LocalStore`. Every optional family must then answer "not supported by
 //! this store" (exit 2) instead of pretending, and the escape hatch to the
-//! local engine must be closed.
+//! local engine must be closed. With the bindings family added (and still no
+//! directory), it is a store `watch` runs on through the interface alone.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use cacheman::Autosync;
 use cacheman::Clock;
 use cacheman::Graph;
 use cacheman::internals::store;
+use cacheman::internals::watch::watcher::{Report, Watcher};
+use cacheman::{Binding, Finding, Lease, Pattern, Rebound, Recorded};
 use cacheman::{
     CacheName, CacheSettings, ExitCode, Hit, LocalStore, NewValue, Result, SetOptions, Store,
 };
@@ -17,18 +22,42 @@ use cacheman::{
     CacheSummary, InvalidateOptions, Invalidation, SettingsChange, SyncResult, WriteReport,
 };
 
-/// A store with only the operations every store must have.
-struct Bare(LocalStore);
+/// A store with only the operations every store must have, and with
+/// `bindings` the bindings family and locks too. It has no directory.
+struct Bare {
+    local: LocalStore,
+    bindings: bool,
+}
+
+impl Bare {
+    fn new(local: LocalStore) -> Bare {
+        Bare {
+            local,
+            bindings: false,
+        }
+    }
+
+    /// The local store's answer with `bindings`, else "not supported".
+    fn family<T>(&self, what: &str, answer: impl FnOnce(&LocalStore) -> Result<T>) -> Result<T> {
+        match self.bindings {
+            true => answer(&self.local),
+            false => Err(cacheman::Error::Unsupported {
+                what: what.into(),
+                store: self.location(),
+            }),
+        }
+    }
+}
 
 impl Store for Bare {
     fn location(&self) -> String {
-        format!("bare:{}", self.0.location())
+        format!("bare:{}", self.local.location())
     }
     fn clock(&self) -> &dyn Clock {
-        Store::clock(&self.0)
+        Store::clock(&self.local)
     }
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
-        self.0.get(cache, key)
+        self.local.get(cache, key)
     }
     fn set(
         &self,
@@ -37,7 +66,7 @@ impl Store for Bare {
         value: NewValue<'_>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        self.0.set(cache, key, value, options)
+        self.local.set(cache, key, value, options)
     }
     fn set_many(
         &self,
@@ -45,62 +74,85 @@ impl Store for Bare {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        self.0.set_many(cache, items, options)
+        self.local.set_many(cache, items, options)
     }
     fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)> {
-        self.0.delete(cache, keys)
+        self.local.delete(cache, keys)
     }
     fn keys(&self, cache: &CacheName) -> Result<Vec<Vec<u8>>> {
-        self.0.keys(cache)
+        self.local.keys(cache)
     }
     fn list(&self) -> Result<Vec<CacheSummary>> {
-        self.0.list()
+        self.local.list()
     }
     fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>> {
-        self.0.settings(cache)
+        self.local.settings(cache)
     }
     fn configure(&self, cache: &CacheName, change: SettingsChange<'_>) -> Result<CacheSettings> {
-        self.0.configure(cache, change)
+        self.local.configure(cache, change)
     }
     fn default_autosync(&self) -> Result<Autosync> {
-        self.0.default_autosync()
+        self.local.default_autosync()
     }
     fn set_default_autosync(&self, rules: &Autosync) -> Result<()> {
-        self.0.set_default_autosync(rules)
+        self.local.set_default_autosync(rules)
     }
     fn create(&self, cache: &CacheName, settings: &CacheSettings, exist_ok: bool) -> Result<bool> {
-        self.0.create(cache, settings, exist_ok)
+        self.local.create(cache, settings, exist_ok)
     }
     fn drop_cache(&self, cache: &CacheName, force: bool) -> Result<()> {
-        self.0.drop_cache(cache, force)
+        self.local.drop_cache(cache, force)
     }
     fn epoch(&self) -> Result<u64> {
-        self.0.epoch()
+        self.local.epoch()
     }
     fn depend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
-        self.0.depend(root, dependents)
+        self.local.depend(root, dependents)
     }
     fn undepend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
-        self.0.undepend(root, dependents)
+        self.local.undepend(root, dependents)
     }
     fn graph(&self) -> Result<Graph> {
-        self.0.graph()
+        self.local.graph()
     }
     fn invalidate(
         &self,
         caches: &[CacheName],
         options: &InvalidateOptions,
     ) -> Result<Invalidation> {
-        self.0.invalidate(caches, options)
+        self.local.invalidate(caches, options)
     }
     fn clear(&self, cache: &CacheName) -> Result<WriteReport> {
-        self.0.clear(cache)
+        self.local.clear(cache)
     }
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
-        self.0.sync(cache, wait)
+        self.local.sync(cache, wait)
+    }
+    fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
+        self.family("file bindings", |local| local.bindings())
+    }
+    fn binding(&self, cache: &CacheName) -> Result<Option<Binding>> {
+        self.family("file bindings", |local| local.binding(cache))
+    }
+    fn bind(&self, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+        self.family("bind", |local| local.bind(cache, patterns))
+    }
+    fn unbind(&self, cache: &CacheName, patterns: Option<&[Pattern]>) -> Result<Rebound> {
+        self.family("unbind", |local| local.unbind(cache, patterns))
+    }
+    fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+        self.family("file bindings", |local| {
+            local.record_findings(findings, force)
+        })
+    }
+    fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
+        self.family("locks", |local| local.try_lock(name))
     }
     fn uncounted(&self) -> Arc<dyn Store> {
-        Arc::new(Bare(self.0.clone().without_counting()))
+        Arc::new(Bare {
+            local: self.local.clone().without_counting(),
+            bindings: self.bindings,
+        })
     }
 }
 
@@ -121,7 +173,7 @@ fn unsupported<T>(result: Result<T>, what: &str) {
 #[test]
 fn a_store_without_an_operation_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let bare = Bare(LocalStore::new(dir.path()));
+    let bare = Bare::new(LocalStore::new(dir.path()));
     let cache = CacheName::new("c").unwrap();
     bare.set(&cache, b"k", NewValue::Bytes(b"v"), &SetOptions::default())
         .unwrap();
@@ -149,4 +201,57 @@ fn a_store_without_an_operation_says_so() {
     assert_eq!(bare.autosync_due().unwrap(), Vec::<CacheName>::new());
     let hit = bare.uncounted().get(&cache, b"k").unwrap().unwrap();
     assert_eq!(hit.value.into_bytes().unwrap(), b"v");
+}
+
+/// The watcher's start on a store without a directory: the catch-up check of
+/// every binding (a change made before it started is acted on).
+fn start_watching(store: Arc<dyn Store>) -> (Watcher, Vec<Report>) {
+    let (inbox, _events) = std::sync::mpsc::channel();
+    match Watcher::start(store, Duration::from_millis(1), inbox) {
+        Ok(started) => started,
+        Err(problem) => panic!("the watcher did not start: {}", problem.message),
+    }
+}
+
+#[test]
+fn watch_runs_on_a_store_without_a_directory_through_the_interface() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(Bare {
+        local: LocalStore::new(dir.path().join("store")),
+        bindings: true,
+    });
+    assert!(store.directory().is_none());
+    let (cfg, late) = (
+        CacheName::new("cfg").unwrap(),
+        CacheName::new("late").unwrap(),
+    );
+    let file = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "1").unwrap();
+        Pattern::resolve(path.as_os_str(), dir.path()).unwrap()
+    };
+    store.bind(&cfg, &[file("a.conf")]).unwrap();
+    std::fs::write(dir.path().join("a.conf"), "changed before watching").unwrap();
+    let epoch = store.epoch().unwrap();
+    let (mut watcher, reports) = start_watching(store.clone());
+    let invalidated: Vec<&CacheName> = (reports.iter())
+        .filter_map(|r| match r {
+            Report::Invalidated { cache, .. } => Some(cache),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(invalidated, vec![&cfg], "caught up through the interface");
+    assert_eq!(store.epoch().unwrap(), epoch + 1);
+
+    // No directory to watch: the bindings are read again on a timer.
+    store.bind(&late, &[file("b.conf")]).unwrap();
+    let due = watcher.deadline().expect("a poll is due");
+    assert!(due <= Instant::now() + Duration::from_secs(1), "{due:?}");
+    let reports = watcher.flush(due, false);
+    assert!(
+        reports
+            .iter()
+            .any(|r| matches!(r, Report::Watching { caches: 2, .. })),
+        "the new binding is watched"
+    );
 }

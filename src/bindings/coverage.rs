@@ -14,8 +14,8 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use crate::file_stamp::FileStamp;
 use crate::bindings::pattern::Compiled;
+use crate::file_stamp::FileStamp;
 
 /// One covered path and what is there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +183,10 @@ mod tests {
         fs::create_dir_all(root.join("sub/deeper")).unwrap();
         fs::write(root.join("x.conf"), "").unwrap();
         fs::write(root.join("sub/y.conf"), "").unwrap();
-        let (paths, watched) = walk(&compiled(Kind::Glob, &root.join("*.conf")), Some(Path::new("/x")));
+        let (paths, watched) = walk(
+            &compiled(Kind::Glob, &root.join("*.conf")),
+            Some(Path::new("/x")),
+        );
         assert_eq!(paths, vec![root.join("x.conf")]);
         assert_eq!(watched.last(), Some(&root), "sub is never read");
         let (paths, watched) = walk(
@@ -201,7 +204,10 @@ mod tests {
         fs::create_dir_all(root.join("sub/deeper")).unwrap();
         fs::write(root.join("sub/deeper/x"), "").unwrap();
         fs::write(root.join("top"), "").unwrap();
-        let (paths, watched) = walk(&compiled(Kind::Glob, &root.join("*")), Some(Path::new("/x")));
+        let (paths, watched) = walk(
+            &compiled(Kind::Glob, &root.join("*")),
+            Some(Path::new("/x")),
+        );
         let names = ["sub", "sub/deeper", "sub/deeper/x", "top"];
         assert_eq!(paths, names.map(|n| root.join(n)));
         assert!(watched.ends_with(&[root.clone(), root.join("sub"), root.join("sub/deeper")]));

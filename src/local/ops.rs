@@ -25,6 +25,7 @@ use crate::local::record::Op;
 use crate::local::transfer::LocalImport;
 use crate::local::{Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, unknown_cache};
 use crate::name::{CacheName, check_key};
+use crate::reporter::Progress;
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::store::{
     CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, Lease,
@@ -652,8 +653,13 @@ impl Store for LocalStore {
         LocalStore::autosync_due(self)
     }
 
-    fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
-        LocalStore::gc(self, cache, limits)
+    fn gc_reporting(
+        &self,
+        cache: &CacheName,
+        limits: GcLimits,
+        progress: &dyn Progress,
+    ) -> Result<GcReport> {
+        LocalStore::gc_reporting(self, cache, limits, progress)
     }
 
     fn stats(&self, cache: &CacheName) -> Result<CacheStats> {

@@ -1,12 +1,12 @@
 //! Checking bindings without a watcher: compare the bound files' fingerprint
 //! with the recorded one, and invalidate (with the full cascade) on a change.
 
+use crate::bindings::fingerprint::{Scan, Verdict};
+use crate::bindings::pattern::{canonical_or_same, compile_all};
+use crate::bindings::{Binding, Finding};
 use crate::error::Result;
 use crate::name::CacheName;
 use crate::store::{Hit, Invalidation, Store};
-use crate::bindings::{Binding, Finding};
-use crate::bindings::fingerprint::{Scan, Verdict};
-use crate::bindings::pattern::{canonical_or_same, compile_all};
 
 /// How many times a check compares again after another process recorded a
 /// newer fingerprint first; the last time records its own finding regardless.
@@ -85,7 +85,11 @@ fn check_bound(
     for attempt in 1..=ATTEMPTS {
         let mut findings = Vec::new();
         for (cache, compared) in bound {
-            let scan = Scan::of(&compile_all(&compared.patterns)?, skip.as_deref(), &mut |_, _| {});
+            let scan = Scan::of(
+                &compile_all(&compared.patterns)?,
+                skip.as_deref(),
+                &mut |_, _| {},
+            );
             let (fingerprint, changed) = match scan.compare(&compared.fingerprint) {
                 Verdict::Unchanged => continue,
                 Verdict::Settled(fingerprint) => (fingerprint, false),

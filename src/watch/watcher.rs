@@ -365,14 +365,18 @@ impl Watcher {
         let mut dirs = BTreeSet::new();
         let mut vanished = false;
         let watches = &mut self.watches;
-        let scan = Scan::of(&bound.compiled, self.store_dir.as_deref(), &mut |dir, ino| {
-            dirs.insert(dir.to_path_buf());
-            match watches.ensure(dir, ino) {
-                Added::Problem(problem) => reports.push(Report::Warning(problem)),
-                Added::Vanished => vanished = true,
-                Added::Watched | Added::Known => {}
-            }
-        });
+        let scan = Scan::of(
+            &bound.compiled,
+            self.store_dir.as_deref(),
+            &mut |dir, ino| {
+                dirs.insert(dir.to_path_buf());
+                match watches.ensure(dir, ino) {
+                    Added::Problem(problem) => reports.push(Report::Warning(problem)),
+                    Added::Vanished => vanished = true,
+                    Added::Watched | Added::Known => {}
+                }
+            },
+        );
         watches.want(cache, dirs);
         if vanished {
             self.pending.note(cache, None, now);

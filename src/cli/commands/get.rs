@@ -106,8 +106,8 @@ fn many(
     }
     let mut all_hit = true;
     for (n, key) in keys.iter().enumerate() {
-        let hit = crate::watch::checked_get(store, cache, key)?
-            .filter(|hit| args.stale_ok || !hit.stale);
+        let hit =
+            crate::watch::checked_get(store, cache, key)?.filter(|hit| args.stale_ok || !hit.stale);
         let shape = hit.as_ref().map(|hit| Shape::of(&hit.value)).transpose()?;
         let mut item = match &hit {
             Some(hit) => json!({
