@@ -205,6 +205,24 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_holds_while_its_file_is_the_one_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        drop(try_lock(&store, WATCHER_LOCK).unwrap().unwrap());
+        assert!(store.join("watch.lock").exists(), "never unlinked");
+        let watcher = try_lock(&store, WATCHER_LOCK).unwrap().unwrap();
+        let key = try_lock(&store, "k").unwrap().unwrap();
+        assert!(watcher.held() && key.held());
+        assert!(try_lock(&store, WATCHER_LOCK).unwrap().is_none());
+        fs::remove_dir_all(&store).unwrap();
+        assert!(!watcher.held(), "the store went, and its watch.lock");
+        assert!(!key.held());
+        fs::create_dir_all(&store).unwrap();
+        fs::write(store.join("watch.lock"), "").unwrap();
+        assert!(!watcher.held(), "another file at its path");
+    }
+
+    #[test]
     fn a_sweep_removes_only_the_lock_files_nobody_holds() {
         let dir = std::env::temp_dir().join(format!("cacheman-sweep-{}", std::process::id()));
         let (held, left) = (path_for(&dir, "held"), path_for(&dir, "left"));
