@@ -416,7 +416,9 @@ pub trait Store: Send + Sync {
     }
 
     /// The local directory the store keeps its files in, if it has one: a
-    /// scan of bound files leaves it out (its own writes are no change).
+    /// scan of bound files leaves it out (its own writes are no change), and
+    /// `watch` reads the bindings again when an entry directly in it changes
+    /// (without one, it reads them again every second).
     fn directory(&self) -> Option<&Path> {
         None
     }
