@@ -591,8 +591,7 @@ pub trait Store: Send + Sync {
         Err(unsupported(&self.location(), "locks"))
     }
 
-    /// Takes the lock named `name` if nobody holds it. ([`WATCHER_LOCK`] is
-    /// the one-watcher rule's.)
+    /// Takes the lock named `name` if nobody holds it.
     fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
         let _ = name;
         Err(unsupported(&self.location(), "locks"))

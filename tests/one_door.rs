@@ -22,25 +22,47 @@ use cacheman::{
     CacheSummary, InvalidateOptions, Invalidation, SettingsChange, SyncResult, WriteReport,
 };
 
-/// A store with only the operations every store must have, and with
-/// `bindings` the bindings family and locks too. It has no directory.
-struct Bare {
-    local: LocalStore,
-    bindings: bool,
+/// A store with only the operations every store must have, wrapping a
+/// `LocalStore` (or, in [`WithBindings`], with its bindings family and locks
+/// too). It has no directory.
+struct Bare<W: Wrapped = LocalStore>(W);
+
+/// What a [`Bare`] store wraps.
+trait Wrapped: Send + Sync + 'static {
+    /// Whether the bindings family and locks are forwarded too.
+    const BINDINGS: bool;
+    fn local(&self) -> &LocalStore;
+    fn wrap(local: LocalStore) -> Self;
 }
 
-impl Bare {
-    fn new(local: LocalStore) -> Bare {
-        Bare {
-            local,
-            bindings: false,
-        }
+impl Wrapped for LocalStore {
+    const BINDINGS: bool = false;
+    fn local(&self) -> &LocalStore {
+        self
     }
+    fn wrap(local: LocalStore) -> Self {
+        local
+    }
+}
 
-    /// The local store's answer with `bindings`, else "not supported".
+/// A local store whose bindings family and locks [`Bare`] forwards too.
+struct WithBindings(LocalStore);
+
+impl Wrapped for WithBindings {
+    const BINDINGS: bool = true;
+    fn local(&self) -> &LocalStore {
+        &self.0
+    }
+    fn wrap(local: LocalStore) -> Self {
+        WithBindings(local)
+    }
+}
+
+impl<W: Wrapped> Bare<W> {
+    /// The local store's answer if the family is forwarded, else "not supported".
     fn family<T>(&self, what: &str, answer: impl FnOnce(&LocalStore) -> Result<T>) -> Result<T> {
-        match self.bindings {
-            true => answer(&self.local),
+        match W::BINDINGS {
+            true => answer(self.0.local()),
             false => Err(cacheman::Error::Unsupported {
                 what: what.into(),
                 store: self.location(),
@@ -49,15 +71,15 @@ impl Bare {
     }
 }
 
-impl Store for Bare {
+impl<W: Wrapped> Store for Bare<W> {
     fn location(&self) -> String {
-        format!("bare:{}", self.local.location())
+        format!("bare:{}", self.0.local().location())
     }
     fn clock(&self) -> &dyn Clock {
-        Store::clock(&self.local)
+        Store::clock(self.0.local())
     }
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
-        self.local.get(cache, key)
+        self.0.local().get(cache, key)
     }
     fn set(
         &self,
@@ -66,7 +88,7 @@ impl Store for Bare {
         value: NewValue<'_>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        self.local.set(cache, key, value, options)
+        self.0.local().set(cache, key, value, options)
     }
     fn set_many(
         &self,
@@ -74,59 +96,59 @@ impl Store for Bare {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        self.local.set_many(cache, items, options)
+        self.0.local().set_many(cache, items, options)
     }
     fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)> {
-        self.local.delete(cache, keys)
+        self.0.local().delete(cache, keys)
     }
     fn keys(&self, cache: &CacheName) -> Result<Vec<Vec<u8>>> {
-        self.local.keys(cache)
+        self.0.local().keys(cache)
     }
     fn list(&self) -> Result<Vec<CacheSummary>> {
-        self.local.list()
+        self.0.local().list()
     }
     fn settings(&self, cache: &CacheName) -> Result<Option<CacheSettings>> {
-        self.local.settings(cache)
+        self.0.local().settings(cache)
     }
     fn configure(&self, cache: &CacheName, change: SettingsChange<'_>) -> Result<CacheSettings> {
-        self.local.configure(cache, change)
+        self.0.local().configure(cache, change)
     }
     fn default_autosync(&self) -> Result<Autosync> {
-        self.local.default_autosync()
+        self.0.local().default_autosync()
     }
     fn set_default_autosync(&self, rules: &Autosync) -> Result<()> {
-        self.local.set_default_autosync(rules)
+        self.0.local().set_default_autosync(rules)
     }
     fn create(&self, cache: &CacheName, settings: &CacheSettings, exist_ok: bool) -> Result<bool> {
-        self.local.create(cache, settings, exist_ok)
+        self.0.local().create(cache, settings, exist_ok)
     }
     fn drop_cache(&self, cache: &CacheName, force: bool) -> Result<()> {
-        self.local.drop_cache(cache, force)
+        self.0.local().drop_cache(cache, force)
     }
     fn epoch(&self) -> Result<u64> {
-        self.local.epoch()
+        self.0.local().epoch()
     }
     fn depend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
-        self.local.depend(root, dependents)
+        self.0.local().depend(root, dependents)
     }
     fn undepend(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
-        self.local.undepend(root, dependents)
+        self.0.local().undepend(root, dependents)
     }
     fn graph(&self) -> Result<Graph> {
-        self.local.graph()
+        self.0.local().graph()
     }
     fn invalidate(
         &self,
         caches: &[CacheName],
         options: &InvalidateOptions,
     ) -> Result<Invalidation> {
-        self.local.invalidate(caches, options)
+        self.0.local().invalidate(caches, options)
     }
     fn clear(&self, cache: &CacheName) -> Result<WriteReport> {
-        self.local.clear(cache)
+        self.0.local().clear(cache)
     }
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
-        self.local.sync(cache, wait)
+        self.0.local().sync(cache, wait)
     }
     fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
         self.family("file bindings", |local| local.bindings())
@@ -149,58 +171,8 @@ impl Store for Bare {
         self.family("locks", |local| local.try_lock(name))
     }
     fn uncounted(&self) -> Arc<dyn Store> {
-        Arc::new(Bare {
-            local: self.local.clone().without_counting(),
-            bindings: self.bindings,
-        })
+        Arc::new(Bare(W::wrap(self.0.local().clone().without_counting())))
     }
-}
-
-/// Asserts that `result` is the "not supported by this store" error.
-#[track_caller]
-fn unsupported<T>(result: Result<T>, what: &str) {
-    let Err(e) = result else {
-        panic!("{what}: a store without it answered as if it had it");
-    };
-    assert_eq!(e.exit_code(), ExitCode::Usage, "{what}: {e}");
-    let message = e.to_string();
-    assert!(
-        message.starts_with(&format!("{what} is not supported by this store (bare:")),
-        "{message}"
-    );
-}
-
-#[test]
-fn a_store_without_an_operation_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let bare = Bare::new(LocalStore::new(dir.path()));
-    let cache = CacheName::new("c").unwrap();
-    bare.set(&cache, b"k", NewValue::Bytes(b"v"), &SetOptions::default())
-        .unwrap();
-
-    assert!(bare.as_local().is_none(), "the escape hatch is closed");
-    unsupported(store::local(&bare, "verify").map(drop), "verify");
-    unsupported(bare.reopen_args(), "background work");
-    unsupported(bare.stats(&cache), "stats");
-    unsupported(bare.reset_counters(&cache), "stats --reset");
-    unsupported(bare.gc(&cache, Default::default()), "gc");
-    unsupported(bare.export(&cache).map(drop), "export");
-    unsupported(bare.import(&cache).map(drop), "import");
-    unsupported(bare.lock("k").map(drop), "locks");
-    unsupported(bare.try_lock("k").map(drop), "locks");
-    unsupported(bare.bindings(), "file bindings");
-    unsupported(bare.binding(&cache), "file bindings");
-    unsupported(bare.bind(&cache, &[]), "bind");
-    unsupported(bare.unbind(&cache, None), "unbind");
-    unsupported(bare.record_findings(Vec::new(), false), "file bindings");
-    unsupported(cacheman::check_cache(&bare, &cache), "file bindings");
-
-    // What the defaults can answer truthfully, they answer.
-    assert_eq!(bare.cache_names().unwrap(), vec![cache.clone()]);
-    assert!(bare.exists() && bare.directory().is_none());
-    assert_eq!(bare.autosync_due().unwrap(), Vec::<CacheName>::new());
-    let hit = bare.uncounted().get(&cache, b"k").unwrap().unwrap();
-    assert_eq!(hit.value.into_bytes().unwrap(), b"v");
 }
 
 /// The watcher's start on a store without a directory: the catch-up check of
@@ -216,10 +188,9 @@ fn start_watching(store: Arc<dyn Store>) -> (Watcher, Vec<Report>) {
 #[test]
 fn watch_runs_on_a_store_without_a_directory_through_the_interface() {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(Bare {
-        local: LocalStore::new(dir.path().join("store")),
-        bindings: true,
-    });
+    let store: Arc<dyn Store> = Arc::new(Bare(WithBindings(LocalStore::new(
+        dir.path().join("store"),
+    ))));
     assert!(store.directory().is_none());
     let (cfg, late) = (
         CacheName::new("cfg").unwrap(),
@@ -306,4 +277,51 @@ fn only_the_door_and_the_escape_hatch_name_the_local_engine() {
         })
         .collect();
     assert_eq!(bypasses, Vec::<String>::new(), "name the local engine");
+}
+
+/// Asserts that `result` is the "not supported by this store" error.
+#[track_caller]
+fn unsupported<T>(result: Result<T>, what: &str) {
+    let Err(e) = result else {
+        panic!("{what}: a store without it answered as if it had it");
+    };
+    assert_eq!(e.exit_code(), ExitCode::Usage, "{what}: {e}");
+    let message = e.to_string();
+    assert!(
+        message.starts_with(&format!("{what} is not supported by this store (bare:")),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_store_without_an_operation_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = Bare(LocalStore::new(dir.path()));
+    let cache = CacheName::new("c").unwrap();
+    bare.set(&cache, b"k", NewValue::Bytes(b"v"), &SetOptions::default())
+        .unwrap();
+
+    assert!(bare.as_local().is_none(), "the escape hatch is closed");
+    unsupported(store::local(&bare, "verify").map(drop), "verify");
+    unsupported(bare.reopen_args(), "background work");
+    unsupported(bare.stats(&cache), "stats");
+    unsupported(bare.reset_counters(&cache), "stats --reset");
+    unsupported(bare.gc(&cache, Default::default()), "gc");
+    unsupported(bare.export(&cache).map(drop), "export");
+    unsupported(bare.import(&cache).map(drop), "import");
+    unsupported(bare.lock("k").map(drop), "locks");
+    unsupported(bare.try_lock("k").map(drop), "locks");
+    unsupported(bare.bindings(), "file bindings");
+    unsupported(bare.binding(&cache), "file bindings");
+    unsupported(bare.bind(&cache, &[]), "bind");
+    unsupported(bare.unbind(&cache, None), "unbind");
+    unsupported(bare.record_findings(Vec::new(), false), "file bindings");
+    unsupported(cacheman::check_cache(&bare, &cache), "file bindings");
+
+    // What the defaults can answer truthfully, they answer.
+    assert_eq!(bare.cache_names().unwrap(), vec![cache.clone()]);
+    assert!(bare.exists() && bare.directory().is_none());
+    assert_eq!(bare.autosync_due().unwrap(), Vec::<CacheName>::new());
+    let hit = bare.uncounted().get(&cache, b"k").unwrap().unwrap();
+    assert_eq!(hit.value.into_bytes().unwrap(), b"v");
 }
