@@ -91,7 +91,7 @@ fn activity(work: u64, unit: Unit, what: &str) -> ProgressBar {
     spinner
 }
 
-/// A spinner ([`activity`]) drawn once an operation says how much work it
+/// A spinner (see `activity`) drawn once an operation says how much work it
 /// begins ([`Progress::begin`]), its progress being followed no further.
 pub struct Activity {
     unit: Unit,
