@@ -27,6 +27,8 @@ macro_rules! say {
 }
 
 mod autosync;
+#[allow(missing_docs)]
+mod bindings;
 // The modules that allow missing docs are reachable only through the hidden
 // `internals`; the few public types they define are linted where defined.
 #[allow(missing_docs)]
@@ -55,22 +57,23 @@ mod store;
 mod watch;
 
 pub use autosync::{Autosync, Rule};
+pub use bindings::{Binding, Finding, Pattern, Rebound, Recorded};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, Result};
 pub use exit_code::ExitCode;
 pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
+pub use reporter::Progress;
 pub use reports::{Aged, CacheStats, CounterState, Freed, GcLimits, GcReport, Origin, Tally};
 pub use scratch::Scratch;
 pub use scratch::notes::KeepNotes;
 pub use store::{
     CacheSettings, CacheSummary, CopyError, Entries, Hit, Imported, Importer, InvalidateOptions,
-    Invalidation, KeySelector, Lease, NewValue, Portable, SetOptions, SettingsChange, Store,
-    SyncResult, Ttl, Turn, Value, ValueStream, WriteReport, open,
+    Invalidation, KeySelector, Lease, NewValue, Portable, ReadCheck, SetOptions, SettingsChange,
+    Store, SyncResult, Ttl, Turn, Value, ValueStream, WATCHER_LOCK, WriteReport, open,
 };
-pub use watch::bindings::{Binding, Finding, Rebound, Recorded};
-pub use watch::{Pattern, check_cache};
+pub use watch::{check_cache, checked_get};
 
 /// Runs the command-line interface on the process's arguments: the whole of the
 /// `cacheman` binary. The CLI is not part of the library's API.
@@ -108,6 +111,7 @@ pub mod internals {
 
     /// File bindings: patterns, fingerprints, checks.
     pub mod watch {
+        pub use crate::bindings::{coverage, fingerprint, pattern};
         pub use crate::watch::*;
     }
 }

@@ -1,6 +1,7 @@
 //! How the library tells its caller what is not an error: warnings and
-//! notices go to a [`Reporter`], and the caller (the CLI) decides how to show
-//! them. The library prints nothing itself.
+//! notices go to a [`Reporter`], how far a long operation got to a
+//! [`Progress`], and the caller (the CLI) decides how to show them. The
+//! library prints nothing itself.
 
 use std::ffi::OsStr;
 use std::fmt::Display;
@@ -14,6 +15,36 @@ pub trait Reporter {
     fn explain(&self, line: &dyn Display);
     /// A command `run` was to run could not be started.
     fn not_started(&self, failure: &NotStarted<'_>);
+}
+
+/// Where a long operation reports how far it got, in bytes read: the library
+/// calls it, the caller shows it (the CLI draws a bar). `()` shows nothing.
+pub trait Progress {
+    /// How far it got.
+    fn position(&self) -> u64;
+
+    /// It got to `bytes`.
+    fn set_position(&self, bytes: u64);
+
+    /// It read `bytes` more.
+    fn inc(&self, bytes: u64);
+
+    /// Work of about `bytes` begins whose progress is not followed further
+    /// (a gc): only that it goes on can be shown, until the call returns.
+    fn begin(&self, bytes: u64) {
+        let _ = bytes;
+    }
+}
+
+/// No progress shown.
+impl Progress for () {
+    fn position(&self) -> u64 {
+        0
+    }
+
+    fn set_position(&self, _: u64) {}
+
+    fn inc(&self, _: u64) {}
 }
 
 /// Why a command could not be started.

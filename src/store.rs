@@ -13,16 +13,16 @@ use globset::GlobMatcher;
 use serde::{Deserialize, Serialize};
 
 use crate::autosync::Autosync;
+use crate::bindings::{Binding, Finding, Pattern, Rebound, Recorded};
 use crate::clock::Clock;
 use crate::error::{Error, Result, Stream};
 use crate::graph::Graph;
 use crate::local::LocalStore;
 use crate::name::CacheName;
+use crate::reporter::Progress;
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::scratch::Scratch;
 use crate::scratch::notes::KeepNotes;
-use crate::watch::Pattern;
-use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
 /// A cache's settings, chosen at `create` (or the defaults, when a write creates it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,12 +245,23 @@ pub struct Imported {
     pub report: WriteReport,
 }
 
+/// The lock `cacheman watch` holds while it runs (see [`Store::try_lock`]):
+/// one watcher per store.
+pub const WATCHER_LOCK: &str = "watch";
+
 /// A held lock on a name (see [`Store::lock`]); dropping it releases it.
 pub trait Lease {
     /// Releases the lock telling those waiting for it that the holder failed
     /// (it stored nothing), so that they all go on at once instead of one
     /// after another.
     fn release_failed(self: Box<Self>);
+
+    /// Whether the lock still holds: false once what it was held on is gone
+    /// (a local lock file deleted or replaced with its store), so another
+    /// holder could take it.
+    fn held(&self) -> bool {
+        true
+    }
 }
 
 /// What waiting for a lock came to.
@@ -273,6 +284,10 @@ pub struct Hit {
     /// The value.
     pub value: Value,
 }
+
+/// A check run before a read of a cache whose settings ask for one (see
+/// [`Store::get_checked`]).
+pub type ReadCheck<'a> = &'a dyn Fn(&CacheName) -> Result<()>;
 
 /// Changes a cache's settings in place.
 pub type SettingsChange<'a> = &'a dyn Fn(&mut CacheSettings) -> Result<()>;
@@ -405,7 +420,9 @@ pub trait Store: Send + Sync {
     }
 
     /// The local directory the store keeps its files in, if it has one: a
-    /// scan of bound files leaves it out (its own writes are no change).
+    /// scan of bound files leaves it out (its own writes are no change), and
+    /// `watch` reads the bindings again when an entry directly in it changes
+    /// (without one, it reads them again every second).
     fn directory(&self) -> Option<&Path> {
         None
     }
@@ -436,7 +453,25 @@ pub trait Store: Send + Sync {
 
     /// The value of a key, or `None` on a miss. Expired and invalidated entries
     /// are misses; soft-invalidated ones come back marked [`Hit::stale`].
+    /// Nothing is checked first: see [`Store::get_checked`].
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>>;
+
+    /// [`Store::get`], after `check` ran on a cache whose settings ask for a
+    /// check before every read ([`CacheSettings::check_bindings`]). The check
+    /// is the caller's (the bindings check sits above the stores: see
+    /// `check_cache`); the default reads the settings first, a store that
+    /// reads them anyway does it in the same pass.
+    fn get_checked(
+        &self,
+        cache: &CacheName,
+        key: &[u8],
+        check: ReadCheck<'_>,
+    ) -> Result<Option<Hit>> {
+        if self.settings(cache)?.is_some_and(|s| s.check_bindings) {
+            check(cache)?;
+        }
+        self.get(cache, key)
+    }
 
     /// Stores a value, creating the cache with default settings if needed.
     fn set(
@@ -618,7 +653,17 @@ pub trait Store: Send + Sync {
 
     /// Collects one cache's garbage under `limits` (and its own).
     fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
-        let _ = (cache, limits);
+        self.gc_reporting(cache, limits, &())
+    }
+
+    /// [`Store::gc`], telling `progress` how much work it begins.
+    fn gc_reporting(
+        &self,
+        cache: &CacheName,
+        limits: GcLimits,
+        progress: &dyn Progress,
+    ) -> Result<GcReport> {
+        let _ = (cache, limits, progress);
         Err(unsupported(&self.location(), "gc"))
     }
 

@@ -328,30 +328,31 @@ fn a_store_inside_a_bound_tree_is_no_change_to_it() {
     env.cmd(["check", "--status"]).status(1).any_stdout().run();
 }
 
+/// `cacheman run [FLAGS] -- sh -c ...` of a command that counts its runs in
+/// `work/count` and prints `work/a.conf`: what it printed.
+fn counted_run(env: &Env, flags: &[&str]) -> Vec<u8> {
+    let command = ["--", "sh", "-c", "echo x >> count; cat a.conf"];
+    env.cmd([&["run"], flags, &command].concat())
+        .any_stdout()
+        .run()
+        .stdout
+}
+
+/// How many times [`counted_run`]'s command ran.
+fn counted_runs(env: &Env) -> usize {
+    fs::read_to_string(env.path("work/count"))
+        .unwrap()
+        .lines()
+        .count()
+}
+
 #[test]
 fn run_check_bindings_reruns_when_a_bound_file_changed() {
     let env = Env::new();
     fs::write(env.path("work/a.conf"), "1").unwrap();
     env.cmd(["bind", "run", "a.conf"]).run();
-    let run = || {
-        env.cmd([
-            "run",
-            "--check-bindings",
-            "--",
-            "sh",
-            "-c",
-            "echo x >> count; cat a.conf",
-        ])
-        .any_stdout()
-        .run()
-        .stdout
-    };
-    let runs = || {
-        fs::read_to_string(env.path("work/count"))
-            .unwrap()
-            .lines()
-            .count()
-    };
+    let run = || counted_run(&env, &["--check-bindings"]);
+    let runs = || counted_runs(&env);
     assert_eq!(run(), b"1");
     assert_eq!(run(), b"1");
     assert_eq!(runs(), 1, "unchanged bound files: the second call replays");
@@ -362,6 +363,29 @@ fn run_check_bindings_reruns_when_a_bound_file_changed() {
         "the changed file invalidated the stored result"
     );
     assert_eq!(runs(), 2);
+}
+
+#[test]
+fn the_per_cache_setting_checks_before_has_and_run_too() {
+    let env = bound_env();
+    env.cmd(["config", "cfg", "--check-bindings"])
+        .any_stdout()
+        .run();
+    env.cmd(["has", "cfg", "k"]).run();
+    fs::write(env.path("work/a.conf"), "changed").unwrap();
+    env.cmd(["has", "cfg", "k"]).status(1).run();
+    assert!(!hits(&env, "report"), "the check cascades");
+
+    env.cmd(["bind", "run", "a.conf"]).run();
+    env.cmd(["config", "run", "--check-bindings"])
+        .any_stdout()
+        .run();
+    assert_eq!(counted_run(&env, &[]), b"changed");
+    assert_eq!(counted_run(&env, &[]), b"changed");
+    assert_eq!(counted_runs(&env), 1, "unchanged: the second call replays");
+    fs::write(env.path("work/a.conf"), "again").unwrap();
+    assert_eq!(counted_run(&env, &[]), b"again", "checked without the flag");
+    assert_eq!(counted_runs(&env), 2);
 }
 
 fn epoch(env: &Env) -> u64 {

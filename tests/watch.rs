@@ -612,6 +612,23 @@ fn a_second_watcher_on_the_same_store_is_refused() {
 }
 
 #[test]
+fn the_one_watcher_rule_is_the_stores_watcher_lock() {
+    let env = Env::new();
+    let store = cacheman::open(&env.store(), true).unwrap();
+    let lease = store.try_lock(cacheman::WATCHER_LOCK).unwrap().unwrap();
+    env.cmd(["watch"])
+        .usage_error("another `cacheman watch` is already watching")
+        .run();
+    drop(lease);
+    let _watch = Watch::start(&env, &[]);
+    assert!(
+        store.try_lock(cacheman::WATCHER_LOCK).unwrap().is_none(),
+        "the watcher holds it"
+    );
+    assert!(env.store().join("watch.lock").is_file(), "the same file");
+}
+
+#[test]
 fn deleting_the_store_while_watching_stops_the_watcher_with_exit_3() {
     let env = bound_env();
     let mut watch = Watch::start(&env, &[]);

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use crate::local::inspect::Progress;
+use crate::reporter::Progress;
 
-/// A bar shows how far the local engine's checks got.
+/// A bar shows how far the library's checks got.
 impl Progress for ProgressBar {
     fn position(&self) -> u64 {
         ProgressBar::position(self)
@@ -82,13 +82,60 @@ pub fn bar(total: u64, unit: Unit, what: &str) -> ProgressBar {
 
 /// A spinner for `work` of `unit` whose progress cannot be followed (a gc runs
 /// inside the engine), showing only that it goes on and for how long.
-pub fn activity(work: u64, unit: Unit, what: &str) -> ProgressBar {
+fn activity(work: u64, unit: Unit, what: &str) -> ProgressBar {
     if !shown_here(work, unit) {
         return ProgressBar::hidden();
     }
     let spinner = drawn(None, "{spinner} {msg} ({elapsed})", what);
     spinner.enable_steady_tick(Duration::from_millis(100));
     spinner
+}
+
+/// A spinner (see `activity`) drawn once an operation says how much work it
+/// begins ([`Progress::begin`]), its progress being followed no further.
+pub struct Activity {
+    unit: Unit,
+    what: String,
+    spinner: std::cell::OnceCell<ProgressBar>,
+}
+
+impl Activity {
+    pub fn new(unit: Unit, what: &str) -> Activity {
+        Activity {
+            unit,
+            what: what.to_owned(),
+            spinner: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn finish_and_clear(&self) {
+        if let Some(spinner) = self.spinner.get() {
+            spinner.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for Activity {
+    fn position(&self) -> u64 {
+        self.spinner.get().map_or(0, ProgressBar::position)
+    }
+
+    fn set_position(&self, bytes: u64) {
+        if let Some(spinner) = self.spinner.get() {
+            spinner.set_position(bytes);
+        }
+    }
+
+    fn inc(&self, bytes: u64) {
+        if let Some(spinner) = self.spinner.get() {
+            spinner.inc(bytes);
+        }
+    }
+
+    fn begin(&self, bytes: u64) {
+        self.spinner
+            .get_or_init(|| activity(bytes, self.unit, &self.what));
+    }
 }
 
 /// Progress through input of a known size (a [`bar`]) or of an unknown one

@@ -7,17 +7,31 @@ use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::CacheDir;
 use crate::local::fsutil::{self, Freed, LockGuard};
+use crate::local::inspect::verify;
 use crate::local::merge::{self, MergeRules};
 use crate::local::reclaim;
 use crate::local::temp;
 use crate::name::CacheName;
+use crate::reporter::Progress;
 pub use crate::reports::{GcLimits, GcReport};
 use crate::store::SyncResult;
 
 impl LocalStore {
     /// Collects one cache's garbage; see [`GcReport`].
     pub fn gc(&self, name: &CacheName, limits: GcLimits) -> Result<GcReport> {
+        self.gc_reporting(name, limits, &())
+    }
+
+    /// [`LocalStore::gc`], telling `progress` how many record bytes it
+    /// begins to read.
+    pub fn gc_reporting(
+        &self,
+        name: &CacheName,
+        limits: GcLimits,
+        progress: &dyn Progress,
+    ) -> Result<GcReport> {
         let cache = self.existing(name)?;
+        progress.begin(verify::record_bytes(&cache.dir));
         let Some(before) = cache.dir.view()? else {
             return Ok(GcReport::default());
         };

@@ -4,14 +4,17 @@
 //! crash never wedges later calls. The holder unlinks the file before unlocking;
 //! a waiter that then wins a lock on an unlinked file opens the path again,
 //! unless the holder marked it failed: then every waiter runs at once.
+//!
+//! The one-watcher rule's lock ([`WATCHER_LOCK`]) is the store's own
+//! `<store>/watch.lock` instead, permanent (never unlinked) as `store.lock` is.
 
 use std::fs::{self, File, TryLockError};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
-use crate::local::fsutil;
-use crate::store::{Lease, Turn};
+use crate::local::fsutil::{self, LockGuard};
+use crate::store::{Lease, Turn, WATCHER_LOCK};
 
 /// A held per-key lock; dropping it removes the file and releases the lock.
 pub struct KeyLock {
@@ -25,6 +28,69 @@ const FAILED: u8 = b'F';
 /// Where the lock named `name` lives.
 pub fn path_for(store: &Path, name: &str) -> PathBuf {
     store.join("run-locks").join(format!("{name}.lock"))
+}
+
+/// The store's own, permanent lock file for `name`, if it has one.
+fn permanent(store: &Path, name: &str) -> Option<PathBuf> {
+    (name == WATCHER_LOCK).then(|| store.join("watch.lock"))
+}
+
+/// Waits for the lock named `name` in the store at `store` (see
+/// [`Store::lock`](crate::store::Store::lock)).
+pub fn lock(store: &Path, name: &str) -> Result<Turn> {
+    match permanent(store, name) {
+        Some(path) => {
+            fsutil::create_private_dir(store)?;
+            let guard = LockGuard::acquire(&path)?;
+            Ok(Turn::Held(Box::new(Permanent::new(guard, path)?)))
+        }
+        None => KeyLock::acquire(&path_for(store, name)),
+    }
+}
+
+/// Takes the lock named `name` in the store at `store` if nobody holds it.
+pub fn try_lock(store: &Path, name: &str) -> Result<Option<Box<dyn Lease>>> {
+    let Some(path) = permanent(store, name) else {
+        let lock = KeyLock::try_acquire(&path_for(store, name))?;
+        return Ok(lock.map(|lock| Box::new(lock) as Box<dyn Lease>));
+    };
+    fsutil::create_private_dir(store)?;
+    match LockGuard::try_acquire(&path)? {
+        Some(guard) => Ok(Some(Box::new(Permanent::new(guard, path)?))),
+        None => Ok(None),
+    }
+}
+
+/// A held lock on a permanent lock file: it holds while the file at its
+/// path is still the one locked.
+struct Permanent {
+    _guard: LockGuard,
+    path: PathBuf,
+    id: (u64, u64),
+}
+
+impl Permanent {
+    fn new(guard: LockGuard, path: PathBuf) -> Result<Permanent> {
+        let id = file_id(&path).at(&path)?;
+        Ok(Permanent {
+            _guard: guard,
+            path,
+            id,
+        })
+    }
+}
+
+impl Lease for Permanent {
+    /// Nobody waits on a permanent lock for its holder's result.
+    fn release_failed(self: Box<Self>) {}
+
+    fn held(&self) -> bool {
+        file_id(&self.path).is_ok_and(|id| id == self.id)
+    }
+}
+
+fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
+    fs::metadata(path).map(|meta| (meta.dev(), meta.ino()))
 }
 
 impl KeyLock {
@@ -72,6 +138,10 @@ impl KeyLock {
 impl Lease for KeyLock {
     fn release_failed(self: Box<Self>) {
         let _ = self.file.write_all_at(&[FAILED], 0);
+    }
+
+    fn held(&self) -> bool {
+        still_named(&self.file, &self.path).unwrap_or(false)
     }
 }
 
@@ -132,6 +202,24 @@ mod tests {
         assert!(again.is_some());
         drop(again);
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_lease_holds_while_its_file_is_the_one_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        drop(try_lock(&store, WATCHER_LOCK).unwrap().unwrap());
+        assert!(store.join("watch.lock").exists(), "never unlinked");
+        let watcher = try_lock(&store, WATCHER_LOCK).unwrap().unwrap();
+        let key = try_lock(&store, "k").unwrap().unwrap();
+        assert!(watcher.held() && key.held());
+        assert!(try_lock(&store, WATCHER_LOCK).unwrap().is_none());
+        fs::remove_dir_all(&store).unwrap();
+        assert!(!watcher.held(), "the store went, and its watch.lock");
+        assert!(!key.held());
+        fs::create_dir_all(&store).unwrap();
+        fs::write(store.join("watch.lock"), "").unwrap();
+        assert!(!watcher.held(), "another file at its path");
     }
 
     #[test]

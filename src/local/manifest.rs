@@ -16,10 +16,10 @@ use crate::local::format::{FileKind, PREAMBLE_LEN};
 use crate::local::frame::{self, Parsed};
 
 use crate::autosync::Autosync;
+use crate::bindings::Binding;
 use crate::entry::Entry;
 use crate::graph::Graph;
 use crate::store::CacheSettings;
-use crate::watch::Binding;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {

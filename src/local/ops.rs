@@ -9,29 +9,30 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::autosync::Autosync;
+use crate::bindings::{Binding, Finding, Pattern, Rebound, Recorded};
 use crate::clock::Clock;
 use crate::entry::{Entry, StoredValue};
 use crate::error::{Error, IoContext, Result, Stream};
 use crate::graph::Graph;
+use crate::local::bindings;
 use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
-use crate::local::lock::{self, KeyLock};
+use crate::local::lock;
 use crate::local::manifest::Freshness;
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
 use crate::local::transfer::LocalImport;
 use crate::local::{Cache, INLINE_MAX, LocalStore, blob, check_folder, counters, unknown_cache};
 use crate::name::{CacheName, check_key};
+use crate::reporter::Progress;
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::scratch::Scratch;
 use crate::store::{
     CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, Lease,
-    NewValue, Portable, SetOptions, SettingsChange, Store, SyncResult, Ttl, Turn, Value,
+    NewValue, Portable, ReadCheck, SetOptions, SettingsChange, Store, SyncResult, Ttl, Turn, Value,
     WriteReport,
 };
-use crate::watch::Pattern;
-use crate::watch::bindings::{self, Binding, Finding, Rebound, Recorded};
 
 /// The most entries [`Store::set_many`] writes as one journal append; more
 /// land as a snapshot.
@@ -49,6 +50,55 @@ impl LocalStore {
                 sync_due: false,
                 notices: vec![format!("the write is stored, but: {e}")],
             })
+    }
+
+    /// [`Store::get`], with `check` run first on a cache whose settings ask
+    /// for a check before every read.
+    fn read(
+        &self,
+        cache: &CacheName,
+        key: &[u8],
+        check: Option<ReadCheck<'_>>,
+    ) -> Result<Option<Hit>> {
+        check_key(key)?;
+        let Some(mut cache) = self.find(cache)? else {
+            return Ok(None);
+        };
+        if let Some(check) = check.filter(|_| cache.settings.check_bindings) {
+            // Read again even when this check invalidated nothing: another
+            // process may have recorded the same change first.
+            check(&cache.name)?;
+            cache = self.existing(&cache.name)?;
+        }
+        let now = self.clock.now_ms();
+        let valid = |entry: &Entry| cache.invalidated.judge(entry, now) != Freshness::Invalid;
+        let (entry, blob) = match cache.dir.lookup(key, valid)? {
+            Lookup::NoFiles => return Ok(None),
+            Lookup::Missing => (None, None),
+            Lookup::Found(entry, blob) => (Some(entry), blob),
+        };
+        let freshness = entry
+            .as_ref()
+            .map_or(Freshness::Invalid, |e| cache.invalidated.judge(e, now));
+        if self.counting {
+            counters::record_lookup(&cache.dir, key, freshness != Freshness::Invalid, now);
+        }
+        let Some(entry) = entry.filter(|_| freshness != Freshness::Invalid) else {
+            return Ok(None);
+        };
+        let stale = freshness == Freshness::Stale;
+        let value = match (entry.value, blob) {
+            (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
+            (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
+            // Opened whenever the entry is valid, which it is here.
+            (StoredValue::Blob { .. }, None) => return Ok(None),
+        };
+        Ok(Some(Hit {
+            created_ms: entry.created_ms,
+            expires_ms: entry.expires_ms,
+            stale,
+            value,
+        }))
     }
 
     /// [`Store::set_many`] of more than one journal write holds: every item is
@@ -278,45 +328,16 @@ impl Store for LocalStore {
     }
 
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
-        check_key(key)?;
-        let Some(mut cache) = self.find(cache)? else {
-            return Ok(None);
-        };
-        if cache.settings.check_bindings {
-            // Read again even when this check invalidated nothing: another
-            // process may have recorded the same change first.
-            crate::watch::check_cache(self, &cache.name)?;
-            cache = self.existing(&cache.name)?;
-        }
-        let now = self.clock.now_ms();
-        let valid = |entry: &Entry| cache.invalidated.judge(entry, now) != Freshness::Invalid;
-        let (entry, blob) = match cache.dir.lookup(key, valid)? {
-            Lookup::NoFiles => return Ok(None),
-            Lookup::Missing => (None, None),
-            Lookup::Found(entry, blob) => (Some(entry), blob),
-        };
-        let freshness = entry
-            .as_ref()
-            .map_or(Freshness::Invalid, |e| cache.invalidated.judge(e, now));
-        if self.counting {
-            counters::record_lookup(&cache.dir, key, freshness != Freshness::Invalid, now);
-        }
-        let Some(entry) = entry.filter(|_| freshness != Freshness::Invalid) else {
-            return Ok(None);
-        };
-        let stale = freshness == Freshness::Stale;
-        let value = match (entry.value, blob) {
-            (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
-            (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
-            // Opened whenever the entry is valid, which it is here.
-            (StoredValue::Blob { .. }, None) => return Ok(None),
-        };
-        Ok(Some(Hit {
-            created_ms: entry.created_ms,
-            expires_ms: entry.expires_ms,
-            stale,
-            value,
-        }))
+        self.read(cache, key, None)
+    }
+
+    fn get_checked(
+        &self,
+        cache: &CacheName,
+        key: &[u8],
+        check: ReadCheck<'_>,
+    ) -> Result<Option<Hit>> {
+        self.read(cache, key, Some(check))
     }
 
     fn set(
@@ -630,20 +651,24 @@ impl Store for LocalStore {
     }
 
     fn lock(&self, name: &str) -> Result<Turn> {
-        KeyLock::acquire(&lock::path_for(&self.root, name))
+        lock::lock(&self.root, name)
     }
 
     fn try_lock(&self, name: &str) -> Result<Option<Box<dyn Lease>>> {
-        let lock = KeyLock::try_acquire(&lock::path_for(&self.root, name))?;
-        Ok(lock.map(|lock| Box::new(lock) as Box<dyn Lease>))
+        lock::try_lock(&self.root, name)
     }
 
     fn autosync_due(&self) -> Result<Vec<CacheName>> {
         LocalStore::autosync_due(self)
     }
 
-    fn gc(&self, cache: &CacheName, limits: GcLimits) -> Result<GcReport> {
-        LocalStore::gc(self, cache, limits)
+    fn gc_reporting(
+        &self,
+        cache: &CacheName,
+        limits: GcLimits,
+        progress: &dyn Progress,
+    ) -> Result<GcReport> {
+        LocalStore::gc_reporting(self, cache, limits, progress)
     }
 
     fn stats(&self, cache: &CacheName) -> Result<CacheStats> {

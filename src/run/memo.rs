@@ -239,7 +239,7 @@ impl Memo<'_> {
     /// It is fresh while younger than its own TTL and the caller's `--ttl`.
     fn lookup(&self, keyed: &Keyed<'_>, store: &dyn Store) -> Result<Option<Found>> {
         let key = result_key(&keyed.key);
-        let Some(hit) = store.get(&keyed.request.cache, &key)? else {
+        let Some(hit) = crate::watch::checked_get(store, &keyed.request.cache, &key)? else {
             return Ok(None);
         };
         let stored_ms = match transcript::read_header(&mut replay::open(&hit.value)) {

@@ -1,12 +1,12 @@
 //! Checking bindings without a watcher: compare the bound files' fingerprint
 //! with the recorded one, and invalidate (with the full cascade) on a change.
 
+use crate::bindings::fingerprint::{Scan, Verdict};
+use crate::bindings::pattern::{canonical_or_same, compile_all};
+use crate::bindings::{Binding, Finding};
 use crate::error::Result;
 use crate::name::CacheName;
-use crate::store::{Invalidation, Store, unsupported};
-use crate::watch::bindings::{Binding, Finding};
-use crate::watch::fingerprint::{Scan, Verdict};
-use crate::watch::pattern::{canonical_or_same, compile_all};
+use crate::store::{Hit, Invalidation, Store};
 
 /// How many times a check compares again after another process recorded a
 /// newer fingerprint first; the last time records its own finding regardless.
@@ -25,6 +25,13 @@ pub fn check_cache(store: &dyn Store, cache: &CacheName) -> Result<Option<Invali
         .into_iter()
         .next()
         .map(|(_, invalidation)| invalidation))
+}
+
+/// A read as every command reading a cache makes it (`get`, `has`, `run`):
+/// [`Store::get`], after [`check_cache`] when the cache's settings ask for a
+/// check before every read.
+pub fn checked_get(store: &dyn Store, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
+    store.get_checked(cache, key, &|cache| check_cache(store, cache).map(drop))
 }
 
 /// What `--check-bindings` does before a read: [`check_cache`], unless the
@@ -73,14 +80,16 @@ fn check_bound(
     store: &dyn Store,
     mut bound: Vec<(CacheName, Binding)>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
-    let Some(skip) = store.directory().map(canonical_or_same) else {
-        return Err(unsupported(&store.location(), "checking file bindings"));
-    };
+    let skip = store.directory().map(canonical_or_same);
     let mut done = Vec::new();
     for attempt in 1..=ATTEMPTS {
         let mut findings = Vec::new();
         for (cache, compared) in bound {
-            let scan = Scan::of(&compile_all(&compared.patterns)?, &skip, &mut |_, _| {});
+            let scan = Scan::of(
+                &compile_all(&compared.patterns)?,
+                skip.as_deref(),
+                &mut |_, _| {},
+            );
             let (fingerprint, changed) = match scan.compare(&compared.fingerprint) {
                 Verdict::Unchanged => continue,
                 Verdict::Settled(fingerprint) => (fingerprint, false),

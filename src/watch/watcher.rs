@@ -3,28 +3,38 @@
 //! due caches' coverage, adding watches before reading each directory, so no
 //! change falls between a scan and a watch, and compares it with the recorded
 //! fingerprint as `check` does: events only say when to look.
+//!
+//! It reaches the store only through the `Store` interface. When the bindings
+//! changed is learnt from a neutral signal: a store kept in a local directory
+//! has it watched too (not its subdirectories), and any change of an entry
+//! directly in it (a local store's manifest is one) reads the bindings again;
+//! a store without a directory has them read again every [`POLL`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use notify::EventKind;
 use notify::event::{ModifyKind, RenameMode};
 
-use crate::local::LocalStore;
+use crate::bindings::fingerprint::{Scan, Verdict};
+use crate::bindings::pattern::{Compiled, Pattern, Relevance, canonical_or_same, compile_all};
+use crate::bindings::{Binding, Finding};
+use crate::error::Result;
 use crate::name::CacheName;
-use crate::store::Invalidation;
-use crate::watch::bindings::{self, Binding, Finding, store_dir};
-use crate::watch::fingerprint::{Scan, Verdict};
-use crate::watch::pattern::{Compiled, Pattern, Relevance, compile_all};
+use crate::store::{Invalidation, Store};
 use crate::watch::pending::{self, Pending};
 use crate::watch::watches::{Added, LastFailure, Problem, Watches, describe};
 
-/// How soon a change that could not be acted on (the manifest could not be
-/// read or written) is tried again.
+/// How soon a change that could not be acted on (the bindings could not be
+/// read or recorded) is tried again.
 const RETRY: Duration = Duration::from_secs(1);
+
+/// How often the bindings of a store without a directory are read again.
+pub const POLL: Duration = Duration::from_secs(1);
 
 /// What the watcher's inbox receives.
 pub enum Message {
@@ -60,28 +70,30 @@ struct Bound {
 }
 
 pub struct Watcher {
-    store: LocalStore,
-    store_root: PathBuf,
-    manifest: PathBuf,
+    store: Arc<dyn Store>,
+    /// The store's directory, made canonical as bound paths are, if it has
+    /// one: left out of every scan, and watched for the bindings changing.
+    store_dir: Option<PathBuf>,
     watches: Watches,
     bound: BTreeMap<CacheName, Bound>,
     pending: Pending,
-    /// When the manifest changed: the bindings are read again at once.
+    /// When the bindings are read again (at once after a change in the
+    /// store's directory).
     reload_at: Option<Instant>,
-    /// Whether the last flush found the manifest gone.
-    manifest_vanished: bool,
+    /// Whether the last flush doubted what it read (see [`Watcher::doubtful`]).
+    doubted: bool,
     /// Reports made between flushes.
     queued: Vec<Report>,
-    /// The last failure to read or change the manifest, reported once.
+    /// The last failure to read or record the bindings, reported once.
     last_error: LastFailure,
 }
 
 impl Watcher {
-    /// Starts watching the store's directory and every binding, with a
-    /// catch-up check of each (for changes made while no watcher ran). A
-    /// system limit met on the way is the error.
+    /// Starts watching the store's directory (if it has one) and every
+    /// binding, with a catch-up check of each (for changes made while no
+    /// watcher ran). A system limit met on the way is the error.
     pub fn start(
-        store: LocalStore,
+        store: Arc<dyn Store>,
         debounce: Duration,
         inbox: Sender<Message>,
     ) -> Result<(Watcher, Vec<Report>), Problem> {
@@ -89,29 +101,19 @@ impl Watcher {
             let _ = inbox.send(Message::Fs(event));
         })
         .map_err(|e| describe(&e, None))?;
-        let store_root = store_dir(&store);
+        let store_dir = store.directory().map(canonical_or_same);
         let mut watches = Watches::new(notify);
-        let ino = std::fs::metadata(&store_root).map(|m| m.ino()).ok();
-        match ino.map(|ino| watches.pin(&store_root, ino)) {
-            Some(Added::Watched | Added::Known) => {}
-            Some(Added::Problem(problem)) => return Err(problem),
-            None | Some(Added::Vanished) => {
-                return Err(Problem {
-                    message: format!("the store {} vanished", store_root.display()),
-                    hint: None,
-                    limit: false,
-                });
-            }
+        if let Some(dir) = &store_dir {
+            pin_store_dir(&mut watches, dir)?;
         }
         let mut watcher = Watcher {
-            manifest: store_root.join("manifest"),
-            store_root,
+            store_dir,
             store,
             watches,
             bound: BTreeMap::new(),
             pending: Pending::new(debounce),
             reload_at: Some(Instant::now()),
-            manifest_vanished: false,
+            doubted: false,
             queued: Vec::new(),
             last_error: LastFailure::default(),
         };
@@ -161,15 +163,17 @@ impl Watcher {
                     self.pending.note(&cache, Some(path), now);
                 }
             }
-            if path.starts_with(&self.store_root) {
-                let own = path == &self.store_root || path.parent() == Some(&self.store_root);
+            if let Some(dir) = self.store_dir.as_ref().filter(|dir| path.starts_with(dir)) {
+                let own = path == dir || path.parent() == Some(dir);
                 store_touched |= own && removal;
-                if path == &self.manifest {
+                // An entry of the store's directory changed: the bindings
+                // may have (the signal for reading them again).
+                if path.parent() == Some(dir) {
                     self.reload_at.get_or_insert(now);
                 }
                 // The store's own files are no change, but the store's
                 // directory appearing or vanishing is one to a tree holding it.
-                if !(path == &self.store_root && structural) {
+                if !(path == dir && structural) {
                     continue;
                 }
             }
@@ -202,23 +206,18 @@ impl Watcher {
 
     /// Reads the bindings again and acts on the caches due at `now` (all of
     /// them with `all`): each changed one is invalidated with its dependents,
-    /// all in one manifest write.
+    /// all in one write of the store.
     pub fn flush(&mut self, now: Instant, all: bool) -> Vec<Report> {
         let mut reports = std::mem::take(&mut self.queued);
-        self.reload_at = None;
-        let vanished = !self.bound.is_empty() && !self.manifest.exists();
-        // A manifest gone while caches are bound is most likely the store
-        // being deleted, which the caller notices within a tick: look again
-        // then, rather than take every binding as gone at once.
-        let read = match vanished && !self.manifest_vanished {
-            true => None,
-            false => Some(bindings::all(&self.store)),
-        };
-        self.manifest_vanished = vanished;
+        self.reload_at = self.store_dir.is_none().then(|| now + POLL);
+        let read = self.store.bindings();
+        let doubtful = self.doubtful(&read);
+        let trusted = !doubtful || self.doubted;
+        self.doubted = doubtful;
         let bindings = match read {
-            Some(Ok(bindings)) => bindings,
+            Ok(bindings) if trusted => bindings,
             failed => {
-                if let Some(Err(e)) = failed {
+                if let (Err(e), true) = (failed, trusted) {
                     self.failed(format!("cannot read the bindings: {e}"), &mut reports);
                 }
                 self.reload_at = Some(now + RETRY);
@@ -253,7 +252,7 @@ impl Watcher {
                 changed,
             });
         }
-        match bindings::record(&self.store, findings, false) {
+        match self.store.record_findings(findings, false) {
             Ok(recorded) => {
                 self.last_error.clear();
                 for (cache, invalidation) in recorded.invalidated {
@@ -283,6 +282,18 @@ impl Watcher {
             reports.push(self.watching());
         }
         reports
+    }
+
+    /// Whether a read of the bindings is to be looked at again before it is
+    /// acted on: while caches are bound, a failure, or every binding gone
+    /// with every cache, is most likely the store being deleted, which the
+    /// caller notices within a tick (rather than take every binding as gone
+    /// at once, or warn about it).
+    fn doubtful(&self, read: &Result<BTreeMap<String, Binding>>) -> bool {
+        let gone = |bindings: &BTreeMap<String, Binding>| {
+            bindings.is_empty() && self.store.cache_names().is_ok_and(|n| n.is_empty())
+        };
+        !self.bound.is_empty() && read.as_ref().map_or(true, gone)
     }
 
     fn watching(&self) -> Report {
@@ -354,14 +365,18 @@ impl Watcher {
         let mut dirs = BTreeSet::new();
         let mut vanished = false;
         let watches = &mut self.watches;
-        let scan = Scan::of(&bound.compiled, &self.store_root, &mut |dir, ino| {
-            dirs.insert(dir.to_path_buf());
-            match watches.ensure(dir, ino) {
-                Added::Problem(problem) => reports.push(Report::Warning(problem)),
-                Added::Vanished => vanished = true,
-                Added::Watched | Added::Known => {}
-            }
-        });
+        let scan = Scan::of(
+            &bound.compiled,
+            self.store_dir.as_deref(),
+            &mut |dir, ino| {
+                dirs.insert(dir.to_path_buf());
+                match watches.ensure(dir, ino) {
+                    Added::Problem(problem) => reports.push(Report::Warning(problem)),
+                    Added::Vanished => vanished = true,
+                    Added::Watched | Added::Known => {}
+                }
+            },
+        );
         watches.want(cache, dirs);
         if vanished {
             self.pending.note(cache, None, now);
@@ -369,7 +384,7 @@ impl Watcher {
         Some(scan)
     }
 
-    /// Reports a failure to use the manifest, unless it was the last one reported.
+    /// Reports a failure to read or record the bindings, unless it was the last one reported.
     fn failed(&mut self, message: String, reports: &mut Vec<Report>) {
         if self.last_error.is_new(&message) {
             reports.push(Report::Warning(Problem {
@@ -378,6 +393,21 @@ impl Watcher {
                 limit: false,
             }));
         }
+    }
+}
+
+/// Watches the store's directory for good (its own entries changing is the
+/// signal that the bindings may have).
+fn pin_store_dir(watches: &mut Watches, dir: &std::path::Path) -> Result<(), Problem> {
+    let ino = std::fs::metadata(dir).map(|m| m.ino()).ok();
+    match ino.map(|ino| watches.pin(dir, ino)) {
+        Some(Added::Watched | Added::Known) => Ok(()),
+        Some(Added::Problem(problem)) => Err(problem),
+        None | Some(Added::Vanished) => Err(Problem {
+            message: format!("the store {} vanished", dir.display()),
+            hint: None,
+            limit: false,
+        }),
     }
 }
 
@@ -397,21 +427,20 @@ fn is_structural(kind: &EventKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::watch::Pattern;
 
     #[test]
     fn a_vanished_manifest_is_looked_at_again_before_the_bindings_count_as_gone() {
         let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path().join("store"));
+        let root = dir.path().join("store");
+        let store = crate::store::open(&root, true).unwrap();
         let cache = CacheName::new("cfg").unwrap();
         let pattern = Pattern::resolve(dir.path().join("a.conf").as_os_str(), dir.path()).unwrap();
-        bindings::bind(&store, &cache, &[pattern]).unwrap();
+        store.bind(&cache, &[pattern]).unwrap();
         let (inbox, _events) = std::sync::mpsc::channel();
-        let (mut watcher, _) =
-            Watcher::start(store.clone(), Duration::from_millis(1), inbox).unwrap();
+        let (mut watcher, _) = Watcher::start(store, Duration::from_millis(1), inbox).unwrap();
         // What `rm -rf STORE` may have done by the time the watcher looks.
-        std::fs::remove_file(store.manifest_path()).unwrap();
-        std::fs::remove_dir_all(store.root().join("caches")).unwrap();
+        std::fs::remove_file(root.join("manifest")).unwrap();
+        std::fs::remove_dir_all(root.join("caches")).unwrap();
         let now = Instant::now();
         assert!(watcher.flush(now, false).is_empty(), "no 'watching 0'");
         assert_eq!(watcher.deadline(), Some(now + RETRY));

@@ -107,3 +107,56 @@ pub fn two_recorders_of_one_change_invalidate_once<E: Engine>() {
     assert_eq!(forced.invalidated.len(), 1, "force records regardless");
     assert_eq!(f.get(&cache, b"k"), None);
 }
+
+pub fn a_checked_read_checks_only_a_cache_whose_settings_ask<E: Engine>() {
+    let f = Fixture::new::<E>();
+    let (asks, plain) = (name("asks"), name("plain"));
+    f.set(&asks, b"k", b"v");
+    f.set(&plain, b"k", b"v");
+    f.store
+        .configure(&asks, &|settings| {
+            settings.check_bindings = true;
+            Ok(())
+        })
+        .unwrap();
+    let checked = std::cell::RefCell::new(Vec::new());
+    let check = |cache: &cacheman::CacheName| {
+        checked.borrow_mut().push(cache.clone());
+        Ok(())
+    };
+    for cache in [&asks, &plain] {
+        let hit = f.store.get_checked(cache, b"k", &check).unwrap();
+        assert_eq!(hit.unwrap().value.into_bytes().unwrap(), b"v");
+    }
+    assert_eq!(*checked.borrow(), vec![asks.clone()], "one check, of asks");
+    assert!(f.store.get(&asks, b"k").unwrap().is_some());
+    assert_eq!(checked.borrow().len(), 1, "a plain get checks nothing");
+}
+
+pub fn a_checked_read_of_a_changed_binding_misses<E: Engine>() {
+    let f = Fixture::new::<E>();
+    let cache = name("cfg");
+    let file = f.dir.path().join("a.conf");
+    std::fs::write(&file, "1").unwrap();
+    f.store.bind(&cache, &[pattern(&f, "a.conf")]).unwrap();
+    f.store
+        .configure(&cache, &|settings| {
+            settings.check_bindings = true;
+            Ok(())
+        })
+        .unwrap();
+    f.set(&cache, b"k", b"v");
+    assert!(
+        cacheman::checked_get(&*f.store, &cache, b"k")
+            .unwrap()
+            .is_some()
+    );
+    std::fs::write(&file, "changed").unwrap();
+    let epoch = f.store.epoch().unwrap();
+    assert!(
+        cacheman::checked_get(&*f.store, &cache, b"k")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(f.store.epoch().unwrap(), epoch + 1, "invalidated once");
+}

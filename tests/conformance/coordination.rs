@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use cacheman::Store;
 use cacheman::Turn;
+use cacheman::WATCHER_LOCK;
 
 use super::{Engine, Fixture};
 
@@ -80,5 +81,25 @@ pub fn a_failed_holder_lets_the_waiter_go_on_without_it<E: Engine>() {
     assert!(
         matches!(f.store.lock("job").unwrap(), Turn::Held(_)),
         "a later taker holds it: the failure was for those waiting then"
+    );
+}
+
+pub fn the_watcher_lock_admits_one_watcher<E: Engine>() {
+    let f = Fixture::new::<E>();
+    let lease = f.store.try_lock(WATCHER_LOCK).unwrap().expect("free");
+    assert!(lease.held());
+    assert!(
+        f.reopen::<E>().try_lock(WATCHER_LOCK).unwrap().is_none(),
+        "one watcher per store"
+    );
+    assert!(
+        f.store.try_lock("another").unwrap().is_some(),
+        "other names are free"
+    );
+    drop(lease);
+    let again = f.reopen::<E>().try_lock(WATCHER_LOCK).unwrap();
+    assert!(
+        again.is_some_and(|lease| lease.held()),
+        "free once released"
     );
 }

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use clap::Args;
 
+use crate::bindings::Pattern;
 use crate::cli::context::Context;
 use crate::error::{IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::name::CacheName;
-use crate::watch::Pattern;
 
 /// Bind a cache to files, directories or globs it mirrors
 #[derive(Debug, Args)]

@@ -7,12 +7,11 @@ use clap::Args;
 
 use crate::cli::context::Context;
 use crate::cli::per_cache::{PerCache, every_cache};
-use crate::cli::progress::{self, Unit};
+use crate::cli::progress::{Activity, Unit};
 use crate::cli::settings::human_bytes;
 use crate::cli::{output, parse};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
-use crate::local::inspect::verify;
 use crate::name::CacheName;
 use crate::reports::{GcLimits, GcReport};
 
@@ -63,15 +62,9 @@ pub fn run(ctx: &Context, args: GcArgs, out: &mut dyn Write) -> Result<ExitCode>
     let mut each = PerCache::default();
     for cache in &caches {
         let collected = each.run(|| {
-            // The collection runs inside the engine: a spinner shows it goes on.
-            let work = match ctx.store.as_local() {
-                Some(local) => local
-                    .find(cache)?
-                    .map_or(0, |c| verify::record_bytes(&c.dir)),
-                None => 0,
-            };
-            let spinner = progress::activity(work, Unit::Bytes, &format!("collecting {cache}"));
-            let report = ctx.store.gc(cache, limits);
+            // The collection runs inside the store: a spinner shows it goes on.
+            let spinner = Activity::new(Unit::Bytes, &format!("collecting {cache}"));
+            let report = ctx.store.gc_reporting(cache, limits, &spinner);
             spinner.finish_and_clear();
             report
         });

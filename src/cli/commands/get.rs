@@ -74,9 +74,7 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
             "add --json to fetch several keys at once",
         ));
     };
-    let hit = ctx
-        .store
-        .get(&cache, key)?
+    let hit = crate::watch::checked_get(&*ctx.store, &cache, key)?
         .filter(|hit| args.stale_ok || !hit.stale);
     if let Some(token) = token {
         writeln!(out, "{token}").map_err(output::stdout_error)?;
@@ -108,9 +106,8 @@ fn many(
     }
     let mut all_hit = true;
     for (n, key) in keys.iter().enumerate() {
-        let hit = store
-            .get(cache, key)?
-            .filter(|hit| args.stale_ok || !hit.stale);
+        let hit =
+            crate::watch::checked_get(store, cache, key)?.filter(|hit| args.stale_ok || !hit.stale);
         let shape = hit.as_ref().map(|hit| Shape::of(&hit.value)).transpose()?;
         let mut item = match &hit {
             Some(hit) => json!({

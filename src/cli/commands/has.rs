@@ -27,8 +27,10 @@ pub struct HasArgs {
 pub fn run(ctx: &Context, args: HasArgs) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     let key = args.key_form.bytes(&args.key)?;
-    Ok(match ctx.store.get(&cache, &key)? {
-        Some(hit) if !hit.stale => ExitCode::Success,
-        _ => ExitCode::Miss,
-    })
+    Ok(
+        match crate::watch::checked_get(&*ctx.store, &cache, &key)? {
+            Some(hit) if !hit.stale => ExitCode::Success,
+            _ => ExitCode::Miss,
+        },
+    )
 }

@@ -6,14 +6,14 @@ use std::io::Write;
 use clap::Args;
 use serde_json::json;
 
+use crate::bindings::pattern::Kind;
+use crate::bindings::{Binding, Pattern};
 use crate::cli::context::Context;
 use crate::cli::settings::{self, autosync_label, human_bytes, human_ttl};
 use crate::cli::{json, output};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::store::CacheSummary;
-use crate::watch::pattern::Kind;
-use crate::watch::{Binding, Pattern};
 
 /// List the caches with entry counts, sizes and settings
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! `cacheman watch`: a foreground process that invalidates caches when their
 //! bound files change, and runs the store's autosync timers meanwhile.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,9 +16,8 @@ use crate::cli::{json, output, parse};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, IoContext, Result, Stream};
 use crate::exit_code::ExitCode;
-use crate::local::fsutil::{self, LockGuard};
 use crate::name::CacheName;
-use crate::store::{Invalidation, SyncResult};
+use crate::store::{Invalidation, SyncResult, WATCHER_LOCK};
 use crate::watch::watcher::{Message, Report, Watcher};
 use crate::watch::watches::{LastFailure, Problem, describe};
 
@@ -96,19 +95,18 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
             args.debounce
         )));
     }
-    let store = crate::store::local(&*ctx.store, "watch")?;
-    fsutil::create_private_dir(store.root())?;
-    let lock_path = store.root().join("watch.lock");
-    let Some(_lock) = LockGuard::try_acquire(&lock_path)? else {
+    let store = &ctx.store;
+    // Held while watching; once it no longer holds (the store was deleted or
+    // replaced), this watcher guards nothing and a second one could start.
+    let Some(lease) = store.try_lock(WATCHER_LOCK)? else {
         return Err(Error::usage_with_hint(
             format!(
                 "another `cacheman watch` is already watching {}",
-                store.root().display()
+                store.location()
             ),
             "one watcher per store is enough; stop the other one first",
         ));
     };
-    let identity = StoreIdentity::of(store.root(), &lock_path)?;
     let (inbox, messages) = mpsc::channel();
     forward_signals(inbox.clone())?;
     let mut watcher = match Watcher::start(store.clone(), debounce, inbox) {
@@ -144,11 +142,11 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
             let _ = jobs.send(SyncJob::Due);
             next_tick = now + TICK;
         }
-        if look_at_store && !identity.intact() {
+        if look_at_store && !lease.held() {
             log.fatal(
                 &format!(
                     "the store {} was deleted or replaced while watching",
-                    store.root().display()
+                    store.location()
                 ),
                 Some("start `cacheman watch` again for the store as it is now"),
             );
@@ -164,35 +162,6 @@ fn watch(ctx: &Context, args: &WatchArgs, log: Log) -> Result<ExitCode> {
     sync_pending(ctx, &log)?;
     log.line("stop", json!({ "signal": signal }), "stopped".into());
     Ok(ExitCode::Success)
-}
-
-/// The store's directory and the watch lock as they were when watching
-/// began: once either is deleted or replaced, this watcher guards nothing
-/// (and a second one could start).
-struct StoreIdentity {
-    paths: [PathBuf; 2],
-    ids: [(u64, u64); 2],
-}
-
-impl StoreIdentity {
-    fn of(root: &Path, lock: &Path) -> Result<StoreIdentity> {
-        let paths = [root.to_path_buf(), lock.to_path_buf()];
-        let [a, b] = &paths;
-        let ids = [id(a).at(a)?, id(b).at(b)?];
-        Ok(StoreIdentity { paths, ids })
-    }
-
-    fn intact(&self) -> bool {
-        self.paths
-            .iter()
-            .zip(&self.ids)
-            .all(|(path, was)| id(path).is_ok_and(|now| now == *was))
-    }
-}
-
-fn id(path: &Path) -> std::io::Result<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).map(|meta| (meta.dev(), meta.ino()))
 }
 
 /// Syncs every cache with pending changes, as a watcher's last act.

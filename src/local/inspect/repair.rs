@@ -14,7 +14,6 @@ use crate::error::Result;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::fsutil::{self, LockGuard, Placement};
 use crate::local::head::Head;
-use crate::local::inspect::Progress;
 use crate::local::inspect::blobs;
 use crate::local::inspect::problem::key_label;
 use crate::local::inspect::scan;
@@ -23,6 +22,7 @@ use crate::local::inspect::verify;
 use crate::local::journal::{self, JournalHeader};
 use crate::local::snapshot::{Snapshot, SnapshotWriter};
 use crate::local::{blob, merge};
+use crate::reporter::Progress;
 
 /// The folder, inside a cache directory (or the store, for the manifest),
 /// that damaged files are moved to.

@@ -14,7 +14,6 @@ use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::counters;
 use crate::local::fsutil;
-use crate::local::inspect::Progress;
 use crate::local::inspect::blobs;
 use crate::local::inspect::problem::{Problem, key_label};
 use crate::local::inspect::repair::QUARANTINE;
@@ -23,6 +22,7 @@ use crate::local::inspect::target;
 use crate::local::manifest::Manifest;
 use crate::local::record::Op;
 use crate::local::snapshot::{self, Snapshot};
+use crate::reporter::Progress;
 
 /// The kinds of problem, in the order `verify` looks for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

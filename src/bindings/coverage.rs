@@ -14,8 +14,8 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use crate::bindings::pattern::Compiled;
 use crate::file_stamp::FileStamp;
-use crate::watch::pattern::Compiled;
 
 /// One covered path and what is there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +37,8 @@ pub enum State {
 pub type WatchDir<'a> = dyn FnMut(&Path, u64) + 'a;
 
 /// The entries `pattern` covers, in a stable order, leaving out `skip` (the
-/// store) and everything under it.
-pub fn entries(pattern: &Compiled, skip: &Path, watch: &mut WatchDir<'_>) -> Vec<Entry> {
+/// store's directory, when it has one) and everything under it.
+pub fn entries(pattern: &Compiled, skip: Option<&Path>, watch: &mut WatchDir<'_>) -> Vec<Entry> {
     let mut walk = Walk {
         pattern,
         skip,
@@ -46,7 +46,7 @@ pub fn entries(pattern: &Compiled, skip: &Path, watch: &mut WatchDir<'_>) -> Vec
         out: Vec::new(),
     };
     let base = &pattern.base;
-    if base.starts_with(skip) {
+    if skip.is_some_and(|skip| base.starts_with(skip)) {
         return Vec::new();
     }
     for (dir, ino) in base.ancestors().skip(1).filter_map(directory) {
@@ -71,7 +71,7 @@ fn directory(path: &Path) -> Option<(&Path, u64)> {
 
 struct Walk<'a, 'w> {
     pattern: &'a Compiled,
-    skip: &'a Path,
+    skip: Option<&'a Path>,
     watch: &'a mut WatchDir<'w>,
     out: Vec<Entry>,
 }
@@ -120,7 +120,7 @@ impl Walk<'_, '_> {
         names.sort();
         for name in names {
             let path = dir.join(&name);
-            if path == self.skip {
+            if Some(path.as_path()) == self.skip {
                 continue;
             }
             // Gone since the listing: the event of its removal follows.
@@ -136,7 +136,7 @@ impl Walk<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::watch::pattern::{Kind, Pattern};
+    use crate::bindings::pattern::{Kind, Pattern};
     use std::os::unix::ffi::OsStrExt;
 
     fn compiled(kind: Kind, path: &Path) -> Compiled {
@@ -148,7 +148,7 @@ mod tests {
         .unwrap()
     }
 
-    fn walk(pattern: &Compiled, skip: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    fn walk(pattern: &Compiled, skip: Option<&Path>) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let mut watched = Vec::new();
         let entries = entries(pattern, skip, &mut |dir, _| watched.push(dir.to_path_buf()));
         (entries.into_iter().map(|e| e.path).collect(), watched)
@@ -165,7 +165,7 @@ mod tests {
         fs::write(tree.join("a"), "").unwrap();
         fs::write(root.join("elsewhere/hidden"), "").unwrap();
         std::os::unix::fs::symlink(root.join("elsewhere"), tree.join("link")).unwrap();
-        let (paths, watched) = walk(&compiled(Kind::Dir, &tree), &tree.join("store"));
+        let (paths, watched) = walk(&compiled(Kind::Dir, &tree), Some(&tree.join("store")));
         let names = ["a", "empty", "link"].map(|n| tree.join(n));
         assert_eq!(paths[0], tree);
         assert_eq!(paths[1..], names);
@@ -183,12 +183,15 @@ mod tests {
         fs::create_dir_all(root.join("sub/deeper")).unwrap();
         fs::write(root.join("x.conf"), "").unwrap();
         fs::write(root.join("sub/y.conf"), "").unwrap();
-        let (paths, watched) = walk(&compiled(Kind::Glob, &root.join("*.conf")), Path::new("/x"));
+        let (paths, watched) = walk(
+            &compiled(Kind::Glob, &root.join("*.conf")),
+            Some(Path::new("/x")),
+        );
         assert_eq!(paths, vec![root.join("x.conf")]);
         assert_eq!(watched.last(), Some(&root), "sub is never read");
         let (paths, watched) = walk(
             &compiled(Kind::Glob, &root.join("**/*.conf")),
-            Path::new("/x"),
+            Some(Path::new("/x")),
         );
         assert_eq!(paths, vec![root.join("sub/y.conf"), root.join("x.conf")]);
         assert!(watched.contains(&root.join("sub/deeper")));
@@ -201,7 +204,10 @@ mod tests {
         fs::create_dir_all(root.join("sub/deeper")).unwrap();
         fs::write(root.join("sub/deeper/x"), "").unwrap();
         fs::write(root.join("top"), "").unwrap();
-        let (paths, watched) = walk(&compiled(Kind::Glob, &root.join("*")), Path::new("/x"));
+        let (paths, watched) = walk(
+            &compiled(Kind::Glob, &root.join("*")),
+            Some(Path::new("/x")),
+        );
         let names = ["sub", "sub/deeper", "sub/deeper/x", "top"];
         assert_eq!(paths, names.map(|n| root.join(n)));
         assert!(watched.ends_with(&[root.clone(), root.join("sub"), root.join("sub/deeper")]));
@@ -213,7 +219,7 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         let pattern = compiled(Kind::File, &root.join("not/yet/a.conf"));
         let mut watched = Vec::new();
-        let found = entries(&pattern, Path::new("/x"), &mut |d, _| {
+        let found = entries(&pattern, Some(Path::new("/x")), &mut |d, _| {
             watched.push(d.to_owned())
         });
         assert_eq!(found[0].state, State::Missing);

@@ -1,6 +1,7 @@
-//! A cache's bindings as the manifest keeps them, and the store operations on
-//! them: bind, unbind, read, and record what scans found (invalidating the
-//! changed caches) in one manifest write.
+//! The local store's bindings family: bind, unbind, read, and record what
+//! scans found (invalidating the changed caches) in one manifest write. The
+//! bindings themselves are the neutral model of `crate::bindings`, which the
+//! manifest serializes.
 //!
 //! Scans run outside the store lock, so a finding is recorded only if the
 //! cache's binding is still the one the scan was compared with: a
@@ -10,63 +11,18 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
+use crate::bindings::fingerprint::Scan;
+use crate::bindings::pattern::{Pattern, canonical_or_same, compile_all};
+use crate::bindings::{Binding, Finding, Rebound, Recorded};
 use crate::error::{Error, Result};
 use crate::local::manifest::Manifest;
 use crate::local::{LocalStore, fsutil, unknown_cache};
 use crate::name::CacheName;
 use crate::store::{CacheSettings, Invalidation, Store};
-use crate::watch::fingerprint::{Fingerprint, Scan};
-use crate::watch::pattern::{Pattern, canonical_or_same, compile_all};
-
-/// The paths a cache is bound to, and their fingerprint when it was last
-/// invalidated, checked or bound.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Binding {
-    /// Sorted and free of duplicates.
-    pub patterns: Vec<Pattern>,
-    /// The bound files' state when the cache was last checked.
-    pub fingerprint: Fingerprint,
-}
-
-/// What `bind` or `unbind` did.
-#[derive(Debug, Default)]
-pub struct Rebound {
-    /// The patterns added or removed.
-    pub changed: Vec<Pattern>,
-    /// The cache's invalidation (with its dependents), when its bound files
-    /// had changed since they were last fingerprinted.
-    pub invalidation: Option<Invalidation>,
-}
-
-/// What a scan found for one bound cache.
-#[derive(Debug)]
-pub struct Finding {
-    /// The bound cache.
-    pub cache: CacheName,
-    /// The binding the scan was compared with, as it was read.
-    pub compared: Binding,
-    /// The fingerprint to record.
-    pub fingerprint: Fingerprint,
-    /// Whether the files changed (else the new fingerprint only spares later
-    /// comparisons reading racy files).
-    pub changed: bool,
-}
-
-/// What [`record`] did.
-#[derive(Debug, Default)]
-pub struct Recorded {
-    /// Each changed cache with its own cascade, in the order found.
-    pub invalidated: Vec<(CacheName, Invalidation)>,
-    /// Changed caches whose binding was no longer the one compared with:
-    /// compare again with the one stored now.
-    pub outdated: Vec<CacheName>,
-}
 
 /// The store's directory, made canonical as bound paths are: what every scan
 /// leaves out.
-pub fn store_dir(store: &LocalStore) -> PathBuf {
+fn store_dir(store: &LocalStore) -> PathBuf {
     canonical_or_same(store.root())
 }
 
@@ -135,7 +91,7 @@ fn rebind(
         let mut scanned = [old_patterns, &patterns].concat();
         scanned.sort();
         scanned.dedup();
-        let scan = Scan::of(&compile_all(&scanned)?, &skip, &mut |_, _| {});
+        let scan = Scan::of(&compile_all(&scanned)?, Some(&skip), &mut |_, _| {});
         let invalidation = match &old {
             Some(old) if !scan.subset(&old.patterns).matches(&old.fingerprint) => {
                 invalidate_in(manifest, std::slice::from_ref(cache))?.pop()
@@ -257,7 +213,7 @@ fn invalidate_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::watch::pattern::Kind;
+    use crate::bindings::pattern::Kind;
 
     #[test]
     fn bindings_live_in_the_manifest_beside_the_caches() {
@@ -298,7 +254,7 @@ mod tests {
         // Two processes scan the same change before either records it.
         let found = || {
             let compiled = compile_all(&compared.patterns).unwrap();
-            let scan = Scan::of(&compiled, &store_dir(&store), &mut |_, _| {});
+            let scan = Scan::of(&compiled, Some(&store_dir(&store)), &mut |_, _| {});
             Finding {
                 cache: cache.clone(),
                 compared: compared.clone(),

@@ -19,8 +19,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::watch::coverage::{self, Entry, State, WatchDir};
-use crate::watch::pattern::{Compiled, Pattern};
+use crate::bindings::coverage::{self, Entry, State, WatchDir};
+use crate::bindings::pattern::{Compiled, Pattern};
 
 /// The stored summary of the bound paths at the last bind, check or invalidation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,9 +67,9 @@ pub fn now_ns() -> u64 {
 
 impl Scan {
     /// Scans what the patterns cover, leaving out the store's directory
-    /// `skip` (its own writes are no change); `watch` is handed every
-    /// directory read, before it is read.
-    pub fn of(patterns: &[Compiled], skip: &Path, watch: &mut WatchDir<'_>) -> Scan {
+    /// `skip`, if it has one (its own writes are no change); `watch` is
+    /// handed every directory read, before it is read.
+    pub fn of(patterns: &[Compiled], skip: Option<&Path>, watch: &mut WatchDir<'_>) -> Scan {
         let taken_ns = now_ns();
         let parts = patterns
             .iter()
@@ -196,7 +196,7 @@ fn hash_bytes(hasher: &mut blake3::Hasher, bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::watch::pattern::Kind;
+    use crate::bindings::pattern::Kind;
     use std::fs;
 
     fn scan(kind: Kind, path: &Path) -> Scan {
@@ -206,7 +206,7 @@ mod tests {
         };
         Scan::of(
             &[pattern.compile().unwrap()],
-            Path::new("/nonexistent"),
+            Some(Path::new("/nonexistent")),
             &mut |_, _| {},
         )
     }
@@ -314,8 +314,8 @@ mod tests {
                 path: p.as_os_str().as_bytes().to_vec(),
             })
             .to_vec();
-        let compiled = crate::watch::pattern::compile_all(&patterns).unwrap();
-        let both = Scan::of(&compiled, Path::new("/x"), &mut |_, _| {});
+        let compiled = crate::bindings::pattern::compile_all(&patterns).unwrap();
+        let both = Scan::of(&compiled, Some(Path::new("/x")), &mut |_, _| {});
         let only_a = scan(Kind::File, &a).fingerprint();
         assert!(both.subset(&patterns[..1]).matches(&only_a));
         assert!(!both.matches(&only_a));
