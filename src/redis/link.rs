@@ -88,7 +88,17 @@ impl Link {
             let empty = T::from_redis_value(redis::Value::Array(Vec::new()));
             return self.map(empty.map_err(redis::RedisError::from));
         }
-        let result = pipe.query(self.lock().like());
+        // Commands are never `ignore`d: a cluster pipeline is built from them.
+        let result = match &mut *self.lock() {
+            Conn::Single(conn) => pipe.query(conn),
+            Conn::Cluster(conn) => {
+                let mut cluster = redis::cluster::cluster_pipe();
+                pipe.cmd_iter().for_each(|cmd| {
+                    cluster.add_command(cmd.clone());
+                });
+                cluster.query(conn)
+            }
+        };
         self.map(result)
     }
 
