@@ -157,6 +157,8 @@ pub(crate) fn backend(display: &str, e: &redis::RedisError) -> Error {
 pub(crate) fn read_only_error(display: &str) -> Error {
     Error::Backend {
         store: display.to_string(),
-        message: "the store is read-only: writes are refused".into(),
+        message: "the store is read-only (asked for, or the server refuses this user's \
+                  writes): writes are refused"
+            .into(),
     }
 }
