@@ -14,7 +14,7 @@ pub(crate) enum Conn {
     /// A single server.
     Single(redis::Connection),
     /// A Redis Cluster, routing each command to the node of its slot.
-    Cluster(ClusterConnection),
+    Cluster(Box<ClusterConnection>),
 }
 
 impl Conn {
@@ -62,7 +62,7 @@ impl Link {
                     .retries(1)
                     .build()
                     .map_err(fail)?;
-                Conn::Cluster(client.get_connection().map_err(fail)?)
+                Conn::Cluster(Box::new(client.get_connection().map_err(fail)?))
             }
         };
         Ok(Link {
