@@ -2,6 +2,7 @@
 //! Cluster, for caches shared between machines. `docs/architecture.md` and
 //! DESIGN's "The shared store" say what it keeps where and why.
 
+mod bindings;
 mod caches;
 mod chunks;
 mod coord;
@@ -14,6 +15,7 @@ mod maintenance;
 mod scripts;
 mod server;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::autosync::Autosync;
@@ -27,6 +29,8 @@ use crate::store::{
     NewValue, SetOptions, SettingsChange, Store, SyncResult, Turn, WriteReport,
 };
 use crate::store_url::RedisTarget;
+use crate::watch::Pattern;
+use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
 use keys::Keys;
 use link::Link;
@@ -202,6 +206,26 @@ impl Store for RedisStore {
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
         let _ = wait;
         self.barrier(cache)
+    }
+
+    fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
+        self.all_bindings()
+    }
+
+    fn binding(&self, cache: &CacheName) -> Result<Option<Binding>> {
+        self.one_binding(cache)
+    }
+
+    fn bind(&self, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+        self.add_binding(cache, patterns)
+    }
+
+    fn unbind(&self, cache: &CacheName, patterns: Option<&[Pattern]>) -> Result<Rebound> {
+        self.remove_binding(cache, patterns)
+    }
+
+    fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+        self.record(findings, force)
     }
 
     fn export(&self, cache: &CacheName) -> Result<Entries<'_>> {

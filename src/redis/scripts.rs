@@ -75,13 +75,18 @@ return 1
 });
 
 /// Compare-and-set of a hash field guarded by a version field `FIELD:v`:
-/// KEYS hash; ARGV field, expected version, value. Returns 1 when set.
+/// KEYS hash; ARGV field, expected version, value ("": the field goes).
+/// Returns 1 when set.
 pub(crate) static CAS: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local v = redis.call('HGET', KEYS[1], ARGV[1] .. ':v') or '0'
 if v ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+end
 redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':v', 1)
 return 1
 "#,
