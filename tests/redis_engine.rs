@@ -353,3 +353,33 @@ fn details_name_the_server_and_its_mode() {
     let details = cluster.details().unwrap();
     assert!(details.contains(&("mode".to_string(), "cluster".to_string())));
 }
+
+#[test]
+fn a_write_into_a_cache_floored_by_an_abandoned_cascade_finishes_it_first() {
+    let cluster = shared_cluster();
+    let ns = fresh_ns("floored");
+    let store = open(&cluster.target(&ns));
+    set(&store, "leaf", b"old", b"v");
+    let epoch = store.epoch().unwrap();
+    // A client logged a cascade, set the leaf's floor, and died.
+    let next = (epoch + 1).to_string();
+    let record = r#"{"until_ms":0,"floors":[["leaf","hard"]]}"#;
+    let port = cluster.ports()[0];
+    cluster.cli(
+        port,
+        &[
+            "-c",
+            "HSET",
+            &format!("cm1:{{{ns}}}:cascades"),
+            &next,
+            record,
+        ],
+    );
+    cluster.cli(port, &["-c", "SET", &format!("cm1:{{{ns}}}:next"), &next]);
+    let meta = format!("cm1:{{{ns}/leaf}}:meta");
+    cluster.cli(port, &["-c", "HSET", &meta, "hard", &next]);
+    assert_eq!(get(&store, "leaf", b"old"), None, "floored");
+    set(&store, "leaf", b"new", b"v");
+    assert_eq!(get(&store, "leaf", b"new").unwrap(), b"v", "not lost");
+    assert_eq!(store.epoch().unwrap(), epoch + 1);
+}

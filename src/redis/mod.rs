@@ -34,7 +34,7 @@ use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
 use keys::Keys;
 use link::Link;
-use server::{Info, ServerClock};
+use server::Info;
 
 /// A store kept on a Redis server or cluster, under one namespace.
 #[derive(Clone)]
@@ -50,20 +50,20 @@ pub struct RedisStore {
 impl RedisStore {
     /// Connects to the store `target` names, reading the time from the server.
     pub fn open(target: &RedisTarget) -> Result<RedisStore> {
-        let link = Link::connect(target)?;
-        let clock = Arc::new(ServerClock::measure(&link)?);
-        RedisStore::on(link, target, clock)
+        RedisStore::on(target, None)
     }
 
     /// Connects to the store `target` names, reading the time from `clock`
     /// (tests drive a manual one).
     pub fn open_with_clock(target: &RedisTarget, clock: Arc<dyn Clock>) -> Result<RedisStore> {
-        RedisStore::on(Link::connect(target)?, target, clock)
+        RedisStore::on(target, Some(clock))
     }
 
-    fn on(link: Link, target: &RedisTarget, clock: Arc<dyn Clock>) -> Result<RedisStore> {
-        let info = Info::read(&link)?;
+    fn on(target: &RedisTarget, clock: Option<Arc<dyn Clock>>) -> Result<RedisStore> {
+        let link = Link::connect(target)?;
+        let (server_clock, info) = server::handshake(&link, target.cluster)?;
         info.check_policy(&target.display)?;
+        let clock = clock.unwrap_or_else(|| Arc::new(server_clock));
         Ok(RedisStore {
             link: Arc::new(link),
             keys: Keys::new(&target.namespace),

@@ -10,7 +10,8 @@ use redis::Script;
 /// entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
 /// then 8 per entry: key, created, expires ("" never, "default" the cache's
 /// `ttl`), length, stale, field, body, px. Creates the cache when absent.
-/// Returns {written or -1, floor, created, durable}.
+/// Returns {written, or -1 (a floor above the token) or -2 (a floor above
+/// the epoch: a cascade not yet published), floor, created, durable}.
 pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
@@ -29,6 +30,12 @@ if ARGV[1] ~= '' then
 end
 local epoch = ARGV[3]
 if epoch == '' then epoch = redis.call('GET', KEYS[4]) or '0' end
+if ARGV[1] == '' then
+  for _, f in ipairs({'hard', 'soft'}) do
+    local floor = tonumber(redis.call('HGET', meta, f) or '0')
+    if floor > tonumber(epoch) then return {-2, floor, created, 0} end
+  end
+end
 local gen = redis.call('HGET', meta, 'gen') or '0'
 local ttl = redis.call('HGET', meta, 'ttl')
 for i = 5, #KEYS do
