@@ -127,6 +127,21 @@ fn a_cascade_on_the_cluster_reaches_dependents_in_other_slots() {
     assert_eq!(other.epoch().unwrap(), done.epoch);
 }
 
+/// Leaves what a client that died mid-cascade leaves: epoch + 1 taken and
+/// a cascade setting `floors` logged, its lease run out. Returns the log's key.
+fn abandon(store: &RedisStore, ns: &str, floors: &str) -> (u64, String) {
+    let cluster = shared_cluster();
+    let epoch = store.epoch().unwrap();
+    let log = format!("cm1:{{{ns}}}:cascades");
+    let record = format!(r#"{{"until_ms":0,"floors":{floors}}}"#);
+    let next = (epoch + 1).to_string();
+    let port = cluster.ports()[0];
+    let answer = cluster.cli(port, &["-c", "HSET", &log, &next, &record]);
+    assert_eq!(answer.trim(), "1");
+    cluster.cli(port, &["-c", "SET", &format!("cm1:{{{ns}}}:next"), &next]);
+    (epoch, log)
+}
+
 #[test]
 fn a_cascade_abandoned_mid_way_is_finished_by_the_next_client() {
     let cluster = shared_cluster();
@@ -134,20 +149,13 @@ fn a_cascade_abandoned_mid_way_is_finished_by_the_next_client() {
     let store = open(&cluster.target(&ns));
     set(&store, "root", b"k", b"v");
     set(&store, "leaf", b"k", b"v");
-    let epoch = store.epoch().unwrap();
-    // A client took epoch + 1 and logged its cascade, then died before
-    // setting any floor or publishing; its lease has run out.
-    let log = format!("cm1:{{{ns}}}:cascades");
-    let record = r#"{"until_ms":0,"floors":[["root","hard"],["leaf","hard"]]}"#;
-    let next = (epoch + 1).to_string();
-    let port = cluster.ports()[0];
-    let answer = cluster.cli(port, &["-c", "HSET", &log, &next, record]);
-    assert!(answer.trim() == "1", "{answer}");
-    cluster.cli(port, &["-c", "SET", &format!("cm1:{{{ns}}}:next"), &next]);
+    // The client died before setting any floor or publishing.
+    let (epoch, log) = abandon(&store, &ns, r#"[["root","hard"],["leaf","hard"]]"#);
     assert_eq!(get(&store, "leaf", b"k").unwrap(), b"v", "not yet");
     assert_eq!(store.epoch().unwrap(), epoch + 1, "finished and published");
     assert_eq!(get(&store, "leaf", b"k"), None);
     assert_eq!(get(&store, "root", b"k"), None);
+    let port = cluster.ports()[0];
     assert_eq!(cluster.cli(port, &["-c", "HLEN", &log]).trim(), "0");
 }
 
@@ -360,24 +368,11 @@ fn a_write_into_a_cache_floored_by_an_abandoned_cascade_finishes_it_first() {
     let ns = fresh_ns("floored");
     let store = open(&cluster.target(&ns));
     set(&store, "leaf", b"old", b"v");
-    let epoch = store.epoch().unwrap();
-    // A client logged a cascade, set the leaf's floor, and died.
-    let next = (epoch + 1).to_string();
-    let record = r#"{"until_ms":0,"floors":[["leaf","hard"]]}"#;
-    let port = cluster.ports()[0];
-    cluster.cli(
-        port,
-        &[
-            "-c",
-            "HSET",
-            &format!("cm1:{{{ns}}}:cascades"),
-            &next,
-            record,
-        ],
-    );
-    cluster.cli(port, &["-c", "SET", &format!("cm1:{{{ns}}}:next"), &next]);
+    // The client died after setting the leaf's floor.
+    let (epoch, _) = abandon(&store, &ns, r#"[["leaf","hard"]]"#);
     let meta = format!("cm1:{{{ns}/leaf}}:meta");
-    cluster.cli(port, &["-c", "HSET", &meta, "hard", &next]);
+    let next = (epoch + 1).to_string();
+    cluster.cli(cluster.ports()[0], &["-c", "HSET", &meta, "hard", &next]);
     assert_eq!(get(&store, "leaf", b"old"), None, "floored");
     set(&store, "leaf", b"new", b"v");
     assert_eq!(get(&store, "leaf", b"new").unwrap(), b"v", "not lost");
