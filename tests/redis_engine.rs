@@ -378,3 +378,103 @@ fn a_write_into_a_cache_floored_by_an_abandoned_cascade_finishes_it_first() {
     assert_eq!(get(&store, "leaf", b"new").unwrap(), b"v", "not lost");
     assert_eq!(store.epoch().unwrap(), epoch + 1);
 }
+
+#[test]
+fn a_full_server_refuses_writes_cleanly_and_still_serves() {
+    let server =
+        RedisServer::start_with(&["--maxmemory", "3mb", "--maxmemory-policy", "noeviction"]);
+    let store = open(&server.target("full"));
+    set(&store, "c", b"first", b"v");
+    let value = vec![1u8; 200_000];
+    let err = (0..100)
+        .find_map(|i| {
+            let key = format!("k{i}");
+            let options = SetOptions::default();
+            let cache = name("c");
+            store
+                .set(&cache, key.as_bytes(), NewValue::Bytes(&value), &options)
+                .err()
+        })
+        .expect("the server fills up");
+    assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
+    assert!(err.to_string().contains("OOM"), "{err}");
+    assert_eq!(get(&store, "c", b"first").unwrap(), b"v");
+}
+
+#[test]
+fn a_dead_holder_delays_a_waiter_by_at_most_its_lease() {
+    let server = shared_server();
+    let ns = fresh_ns("lease");
+    let store = open(&server.target(&ns));
+    // A holder killed with its lease 400 ms from running out: nobody renews it.
+    let key = format!("cm1:{{{ns}:lock:job}}:held");
+    server.cli(&["SET", &key, "dead-holder", "PX", "400"]);
+    assert!(store.try_lock("job").unwrap().is_none(), "held");
+    let start = Instant::now();
+    assert!(matches!(
+        store.lock("job").unwrap(),
+        cacheman::Turn::Held(_)
+    ));
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_held_lease_is_renewed_past_its_length_and_released_by_its_token() {
+    let server = shared_server();
+    let ns = fresh_ns("renewed");
+    let store = open(&server.target(&ns));
+    let lease = store.try_lock("job").unwrap().unwrap();
+    let key = format!("cm1:{{{ns}:lock:job}}:held");
+    let token = server.cli(&["GET", &key]);
+    server.cli(&["SET", &key, "someone-else"]);
+    drop(lease);
+    assert_eq!(
+        server.cli(&["GET", &key]).trim(),
+        "someone-else",
+        "not ours"
+    );
+    server.cli(&["SET", &key, token.trim()]);
+    assert!(store.try_lock("job").unwrap().is_none());
+}
+
+#[test]
+fn a_namespace_that_would_break_the_hash_tags_is_refused() {
+    let err = RedisStore::open(&shared_server().target("a}b"))
+        .err()
+        .expect("refused");
+    assert_eq!(err.exit_code(), cacheman::ExitCode::Usage);
+    assert!(err.to_string().contains("namespace"), "{err}");
+}
+
+#[test]
+fn gc_deletes_what_a_clear_set_aside_and_keeps_what_was_written_since() {
+    let cluster = shared_cluster();
+    let ns = fresh_ns("cleared");
+    let store = open(&cluster.target(&ns));
+    set(&store, "c", b"again", b"old");
+    set(&store, "c", b"gone", b"old");
+    store.clear(&name("c")).unwrap();
+    set(&store, "c", b"again", b"new");
+    let report = store.gc(&name("c"), cacheman::GcLimits::default()).unwrap();
+    assert_eq!(report.entries, 1);
+    assert_eq!(get(&store, "c", b"again").unwrap(), b"new");
+    let pattern = format!("cm1:{{{ns}/c}}:*");
+    let mut left: Vec<String> = cluster
+        .ports()
+        .iter()
+        .flat_map(|p| {
+            cluster
+                .cli(*p, &["--scan", "--pattern", &pattern])
+                .lines()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .map(|k| k.rsplit(':').next().unwrap().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["again", "idx", "lru", "meta", "stats"]);
+}

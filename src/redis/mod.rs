@@ -60,6 +60,12 @@ impl RedisStore {
     }
 
     fn on(target: &RedisTarget, clock: Option<Arc<dyn Clock>>) -> Result<RedisStore> {
+        if target.namespace.is_empty() || target.namespace.contains(['{', '}']) {
+            return Err(Error::usage(format!(
+                "invalid namespace {:?}: it must be non-empty, without '{{' or '}}'",
+                target.namespace
+            )));
+        }
         let link = Link::connect(target)?;
         let (server_clock, info) = server::handshake(&link, target.cluster)?;
         info.check_policy(&target.display)?;
