@@ -54,8 +54,9 @@ impl Engine for Local {
     }
 }
 
-/// The optional families the Redis store does not offer: background work
-/// (a detached process would need the store's URL, password included).
+/// The optional families the Redis store does not offer: background work,
+/// unless the command line tells it how a detached process opens it
+/// (`RedisStore::with_reopen_args`).
 #[cfg(feature = "redis")]
 const REDIS_UNSUPPORTED: &[&str] = &["background work"];
 

@@ -478,3 +478,12 @@ fn gc_deletes_what_a_clear_set_aside_and_keeps_what_was_written_since() {
     left.sort();
     assert_eq!(left, ["again", "idx", "lru", "meta", "stats"]);
 }
+
+#[test]
+fn background_work_reopens_the_store_as_the_command_line_says() {
+    let store = open(&shared_server().target(&fresh_ns("reopen")));
+    assert!(store.reopen_args().is_err(), "unsupported unless told");
+    let args = vec!["--store".into(), "redis://host/0".into()];
+    let told = store.with_reopen_args(args.clone());
+    assert_eq!(told.reopen_args().unwrap(), args);
+}

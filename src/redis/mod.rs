@@ -16,6 +16,7 @@ mod scripts;
 mod server;
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::sync::Arc;
 
 use crate::autosync::Autosync;
@@ -45,6 +46,7 @@ pub struct RedisStore {
     counting: bool,
     info: Arc<Info>,
     cluster: bool,
+    reopen: Option<Vec<OsString>>,
 }
 
 impl RedisStore {
@@ -77,7 +79,17 @@ impl RedisStore {
             counting: true,
             info: Arc::new(info),
             cluster: target.cluster,
+            reopen: None,
         })
+    }
+
+    /// The same store, telling a detached `cacheman` (a background refresher)
+    /// to open it with `args` (the command line's, naming the store).
+    pub fn with_reopen_args(self, args: Vec<OsString>) -> RedisStore {
+        RedisStore {
+            reopen: Some(args),
+            ..self
+        }
     }
 
     /// Refuses a write on a read-only store.
@@ -112,6 +124,12 @@ impl Store for RedisStore {
 
     fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    fn reopen_args(&self) -> Result<Vec<OsString>> {
+        self.reopen
+            .clone()
+            .ok_or_else(|| crate::store::unsupported(&self.link.display, "background work"))
     }
 
     fn details(&self) -> Result<Vec<(String, String)>> {
