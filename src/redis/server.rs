@@ -21,7 +21,7 @@ impl ServerClock {
     /// `after`, was `(secs, micros)`.
     fn from_answer(before: u64, after: u64, (secs, micros): (u64, u64)) -> ServerClock {
         let server = secs * 1000 + micros / 1000;
-        let local = before + (after - before) / 2;
+        let local = before + after.saturating_sub(before) / 2;
         ServerClock {
             offset_ms: server as i64 - local as i64,
         }
