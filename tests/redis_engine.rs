@@ -487,3 +487,19 @@ fn background_work_reopens_the_store_as_the_command_line_says() {
     let told = store.with_reopen_args(args.clone());
     assert_eq!(told.reopen_args().unwrap(), args);
 }
+
+#[test]
+fn a_dropped_cache_leaves_only_its_generation_behind() {
+    let server = shared_server();
+    let ns = fresh_ns("dropped");
+    let store = open(&server.target(&ns));
+    set(&store, "c", b"before-clear", b"v");
+    store.clear(&name("c")).unwrap();
+    set(&store, "c", b"after-clear", b"v");
+    store.drop_cache(&name("c"), false).unwrap();
+    let pattern = format!("cm1:{{{ns}/c}}:*");
+    let left = server.cli(&["--scan", "--pattern", &pattern]);
+    assert_eq!(left.trim(), format!("cm1:{{{ns}/c}}:meta"));
+    set(&store, "c", b"new", b"v");
+    assert_eq!(store.keys(&name("c")).unwrap(), vec![b"new".to_vec()]);
+}

@@ -10,7 +10,7 @@ use crate::store::{
 };
 
 use super::RedisStore;
-use super::data::{BATCH, settings_json};
+use super::data::settings_json;
 use super::entry::Freshness;
 use super::scripts;
 
@@ -170,9 +170,9 @@ impl RedisStore {
         )
     }
 
-    /// Drops a cache: off the list and the graph, its settings gone and its
-    /// generation advanced (so a cache made again under the name starts
-    /// empty), its entries deleted in batches.
+    /// Drops a cache: off the list and the graph, its settings and counters
+    /// gone, a new generation started (so a cache made again under the name
+    /// starts empty), and its entries deleted in batches.
     pub(crate) fn unmake(&self, cache: &CacheName, force: bool) -> Result<()> {
         self.writable()?;
         self.existing(cache)?;
@@ -185,36 +185,29 @@ impl RedisStore {
         pipe.cmd("HDEL")
             .arg(&meta)
             .arg(&["settings", "ttl", "durable"][..]);
-        pipe.cmd("HINCRBY").arg(&meta).arg("gen").arg(1);
-        pipe.cmd("DEL")
-            .arg(self.keys.cache(name, "stats"))
-            .arg(self.keys.cache(name, "lru"));
+        pipe.cmd("DEL").arg(self.keys.cache(name, "stats"));
         self.link.pipe::<()>(&pipe)?;
-        let seen = self.scan(name)?;
-        for batch in seen.chunks(BATCH) {
-            let mut pipe = redis::pipe();
-            for s in batch {
-                pipe.cmd("DEL").arg(self.keys.entry(name, &s.key));
-                pipe.cmd("ZREM")
-                    .arg(self.keys.cache(name, "idx"))
-                    .arg(&s.key);
-            }
-            self.link.pipe::<()>(&pipe)?;
-        }
-        Ok(())
+        self.set_aside(name)?;
+        self.collect_old_generations(name)
     }
 
     pub(crate) fn new_generation(&self, cache: &CacheName) -> Result<WriteReport> {
         self.writable()?;
         self.existing(cache)?;
-        let name = cache.as_str();
+        self.set_aside(cache.as_str())?;
+        Ok(WriteReport::default())
+    }
+
+    /// Starts a new generation, setting the old entries' index aside for
+    /// `gc` (O(1)).
+    fn set_aside(&self, cache: &str) -> Result<()> {
         let keys: Vec<Vec<u8>> = ["meta", "idx", "lru", "olds"]
             .iter()
-            .map(|what| self.keys.cache(name, what))
+            .map(|what| self.keys.cache(cache, what))
             .collect();
         let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
         self.link.run::<i64>(&scripts::CLEAR, &refs, &[])?;
-        Ok(WriteReport::default())
+        Ok(())
     }
 
     pub(crate) fn summaries(&self) -> Result<Vec<CacheSummary>> {

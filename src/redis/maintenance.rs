@@ -175,7 +175,7 @@ impl RedisStore {
     }
 
     /// Deletes the entries of the indexes `clear` set aside, in batches.
-    fn collect_old_generations(&self, cache: &str) -> Result<()> {
+    pub(crate) fn collect_old_generations(&self, cache: &str) -> Result<()> {
         let olds_key = self.keys.cache(cache, "olds");
         let olds: Vec<Vec<u8>> = self.link.query(redis::cmd("SMEMBERS").arg(&olds_key))?;
         let (floors, _) = self.floors(cache)?;
