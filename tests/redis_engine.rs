@@ -499,3 +499,28 @@ fn a_dropped_cache_leaves_only_its_generation_behind() {
     set(&store, "c", b"new", b"v");
     assert_eq!(store.keys(&name("c")).unwrap(), vec![b"new".to_vec()]);
 }
+
+#[test]
+fn a_configured_default_ttl_applies_to_the_next_writes() {
+    let clock = Arc::new(cacheman::ManualClock::new(1_000_000));
+    let target = shared_server().target(&fresh_ns("configured"));
+    let store = RedisStore::open_with_clock(&target, clock.clone()).unwrap();
+    let cache = name("c");
+    store
+        .create(&cache, &CacheSettings::default(), false)
+        .unwrap();
+    let changed = store
+        .configure(&cache, &|s| {
+            s.ttl_ms = Some(500);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(changed.ttl_ms, Some(500));
+    set(&store, "c", b"k", b"v");
+    clock.advance_ms(500);
+    assert_eq!(get(&store, "c", b"k"), None, "expired by the new default");
+    store.configure(&cache, &|s| Ok(s.ttl_ms = None)).unwrap();
+    set(&store, "c", b"k", b"v");
+    clock.advance_ms(1_000_000);
+    assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
+}

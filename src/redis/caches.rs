@@ -68,19 +68,26 @@ impl RedisStore {
         self.check_durable(settings.durable)
     }
 
-    /// Writes the fields the write script reads from the settings.
-    fn settings_fields(&self, cache: &str, settings: &CacheSettings) -> Result<()> {
-        let meta = self.keys.cache(cache, "meta");
-        let mut pipe = redis::pipe();
-        match settings.ttl_ms {
-            Some(ttl) => pipe.cmd("HSET").arg(&meta).arg("ttl").arg(ttl),
-            None => pipe.cmd("HDEL").arg(&meta).arg("ttl"),
-        };
-        pipe.cmd("HSET")
-            .arg(&meta)
-            .arg("durable")
-            .arg(if settings.durable { "1" } else { "0" });
-        self.link.pipe(&pipe)
+    /// Stores a cache's settings with the fields the write script reads
+    /// (`ttl`, `durable`), in one script: creating them (`version` `None`),
+    /// or replacing those at `version`. Returns whether they were stored.
+    fn store_settings(
+        &self,
+        cache: &str,
+        version: Option<&str>,
+        settings: &CacheSettings,
+    ) -> Result<bool> {
+        let ttl = settings.ttl_ms.map(|t| t.to_string()).unwrap_or_default();
+        self.link.run(
+            &scripts::SETTINGS,
+            &[&self.keys.cache(cache, "meta")],
+            &[
+                version.unwrap_or("create").as_bytes(),
+                settings_json(settings).as_bytes(),
+                ttl.as_bytes(),
+                if settings.durable { b"1" } else { b"0" },
+            ],
+        )
     }
 
     pub(crate) fn make(
@@ -92,13 +99,7 @@ impl RedisStore {
         self.writable()?;
         self.check_settings(settings)?;
         let name = cache.as_str();
-        let made: bool = self.link.query(
-            redis::cmd("HSETNX")
-                .arg(self.keys.cache(name, "meta"))
-                .arg("settings")
-                .arg(settings_json(settings)),
-        )?;
-        match (made, exist_ok) {
+        match (self.store_settings(name, None, settings)?, exist_ok) {
             (false, true) => return Ok(false),
             (false, false) => {
                 return Err(Error::CacheExists {
@@ -107,7 +108,6 @@ impl RedisStore {
             }
             (true, _) => {}
         }
-        self.settings_fields(name, settings)?;
         self.list_cache(name)?;
         Ok(true)
     }
@@ -131,17 +131,7 @@ impl RedisStore {
                 ));
             }
             self.check_settings(&new)?;
-            let set: bool = self.link.run(
-                &scripts::CAS,
-                &[&self.keys.cache(name, "meta")],
-                &[
-                    b"settings",
-                    version.as_bytes(),
-                    settings_json(&new).as_bytes(),
-                ],
-            )?;
-            if set {
-                self.settings_fields(name, &new)?;
+            if self.store_settings(name, Some(&version), &new)? {
                 return Ok(new);
             }
         }
