@@ -519,7 +519,11 @@ fn a_configured_default_ttl_applies_to_the_next_writes() {
     set(&store, "c", b"k", b"v");
     clock.advance_ms(500);
     assert_eq!(get(&store, "c", b"k"), None, "expired by the new default");
-    store.configure(&cache, &|s| Ok(s.ttl_ms = None)).unwrap();
+    let never = |s: &mut CacheSettings| {
+        s.ttl_ms = None;
+        Ok(())
+    };
+    store.configure(&cache, &never).unwrap();
     set(&store, "c", b"k", b"v");
     clock.advance_ms(1_000_000);
     assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
