@@ -10,9 +10,9 @@ use crate::store::{
 };
 
 use super::RedisStore;
-use super::data::settings_json;
 use super::entry::Freshness;
 use super::scripts;
+use super::write::settings_json;
 
 impl RedisStore {
     /// Adds a cache to the store-wide list.
