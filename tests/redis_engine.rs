@@ -528,3 +528,34 @@ fn a_configured_default_ttl_applies_to_the_next_writes() {
     clock.advance_ms(1_000_000);
     assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
 }
+
+#[test]
+fn a_check_on_one_machine_invalidates_the_shared_cache_for_everyone() {
+    let (server, ns, store) = on_server("checked");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, "a = 1").unwrap();
+    let pattern = cacheman::Pattern::resolve(file.as_os_str(), dir.path()).unwrap();
+    let (cache, dependent) = (name("cfg"), name("built"));
+    store.bind(&cache, &[pattern]).unwrap();
+    store
+        .depend(&cache, std::slice::from_ref(&dependent))
+        .unwrap();
+    set(&store, "cfg", b"k", b"v");
+    set(&store, "built", b"k", b"v");
+    assert!(
+        cacheman::check_cache(&store, &cache).unwrap().is_none(),
+        "unchanged"
+    );
+    std::fs::write(&file, "a = 22").unwrap();
+    let done = cacheman::check_cache(&store, &cache)
+        .unwrap()
+        .expect("changed");
+    assert_eq!(done.caches, vec![cache.clone(), dependent]);
+    let elsewhere = open(&server.target(&ns));
+    assert_eq!(get(&elsewhere, "built", b"k"), None, "for everyone");
+    assert!(
+        cacheman::check_cache(&store, &cache).unwrap().is_none(),
+        "recorded"
+    );
+}
