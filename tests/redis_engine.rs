@@ -559,3 +559,22 @@ fn a_check_on_one_machine_invalidates_the_shared_cache_for_everyone() {
         "recorded"
     );
 }
+
+#[test]
+fn gc_deletes_the_chunks_no_entry_names_and_keeps_shared_ones() {
+    let (server, ns, store) = on_server("orphans");
+    let shared = Noise::new(11).bytes(2 * 1024 * 1024);
+    let replaced = Noise::new(12).bytes(3 * 1024 * 1024);
+    set(&store, "c", b"one", &shared);
+    set(&store, "c", b"two", &shared);
+    set(&store, "c", b"three", &replaced);
+    set(&store, "c", b"three", b"small now");
+    store.delete(&name("c"), &[b"one"]).unwrap();
+    assert_eq!(chunk_keys(|args| server.cli(args), &ns).len(), 5);
+    let report = store.gc(&name("c"), cacheman::GcLimits::default()).unwrap();
+    assert_eq!(report.orphans.files, 3, "the replaced value's chunks");
+    assert_eq!(chunk_keys(|args| server.cli(args), &ns).len(), 2);
+    assert_eq!(get(&store, "c", b"two").unwrap(), shared, "still named");
+    store.drop_cache(&name("c"), false).unwrap();
+    assert!(chunk_keys(|args| server.cli(args), &ns).is_empty());
+}

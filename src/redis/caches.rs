@@ -178,7 +178,9 @@ impl RedisStore {
         pipe.cmd("DEL").arg(self.keys.cache(name, "stats"));
         self.link.pipe::<()>(&pipe)?;
         self.set_aside(name)?;
-        self.collect_old_generations(name)
+        self.collect_old_generations(name)?;
+        self.sweep_chunks(name)?;
+        Ok(())
     }
 
     pub(crate) fn new_generation(&self, cache: &CacheName) -> Result<WriteReport> {

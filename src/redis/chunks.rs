@@ -50,10 +50,11 @@ impl Chunks {
     }
 }
 
-/// Writes chunks of a value as they come.
+/// Writes chunks of a value of one cache as they come.
 pub(crate) struct ChunkWriter<'a> {
     link: &'a Link,
     keys: &'a Keys,
+    cache: &'a str,
     px: Option<u64>,
     whole: blake3::Hasher,
     ids: Vec<[u8; 32]>,
@@ -61,10 +62,11 @@ pub(crate) struct ChunkWriter<'a> {
 
 impl<'a> ChunkWriter<'a> {
     /// A writer giving its chunks an expiry of `px` ms (`None`: never).
-    pub(crate) fn new(link: &'a Link, keys: &'a Keys, px: Option<u64>) -> Self {
+    pub(crate) fn new(link: &'a Link, keys: &'a Keys, cache: &'a str, px: Option<u64>) -> Self {
         ChunkWriter {
             link,
             keys,
+            cache,
             px,
             whole: blake3::Hasher::new(),
             ids: Vec::new(),
@@ -78,7 +80,7 @@ impl<'a> ChunkWriter<'a> {
         let px = self.px.map(|px| px.to_string()).unwrap_or_default();
         self.link.run::<i64>(
             &scripts::PUT_CHUNK,
-            &[&self.keys.chunk(&id)],
+            &[&self.keys.chunk(self.cache, &id)],
             &[chunk, px.as_bytes()],
         )?;
         self.ids.push(id);
@@ -95,8 +97,14 @@ impl<'a> ChunkWriter<'a> {
 }
 
 /// Stores `value` as chunks.
-pub(crate) fn store(link: &Link, keys: &Keys, value: &[u8], px: Option<u64>) -> Result<Chunks> {
-    let mut writer = ChunkWriter::new(link, keys, px);
+pub(crate) fn store(
+    link: &Link,
+    keys: &Keys,
+    cache: &str,
+    value: &[u8],
+    px: Option<u64>,
+) -> Result<Chunks> {
+    let mut writer = ChunkWriter::new(link, keys, cache, px);
     for chunk in value.chunks(CHUNK) {
         writer.push(chunk)?;
     }
@@ -104,9 +112,9 @@ pub(crate) fn store(link: &Link, keys: &Keys, value: &[u8], px: Option<u64>) -> 
 }
 
 /// Whether every chunk is on the server (a missing one makes the entry a miss).
-pub(crate) fn all_present(link: &Link, keys: &Keys, chunks: &Chunks) -> Result<bool> {
+pub(crate) fn all_present(link: &Link, keys: &Keys, cache: &str, chunks: &Chunks) -> Result<bool> {
     for id in &chunks.ids {
-        let present: bool = link.query(redis::cmd("EXISTS").arg(keys.chunk(id)))?;
+        let present: bool = link.query(redis::cmd("EXISTS").arg(keys.chunk(cache, id)))?;
         if !present {
             return Ok(false);
         }
@@ -118,6 +126,7 @@ pub(crate) fn all_present(link: &Link, keys: &Keys, chunks: &Chunks) -> Result<b
 pub(crate) struct ChunkedValue {
     pub link: Arc<Link>,
     pub keys: Keys,
+    pub cache: String,
     pub chunks: Chunks,
     pub len: u64,
 }
@@ -137,7 +146,7 @@ impl ChunkedValue {
         let id = &self.chunks.ids[i];
         let bytes: Option<Vec<u8>> = self
             .link
-            .query(redis::cmd("GET").arg(self.keys.chunk(id)))?;
+            .query(redis::cmd("GET").arg(self.keys.chunk(&self.cache, id)))?;
         let damaged = |why: &str| Error::Backend {
             store: self.link.display.clone(),
             message: format!(
@@ -225,6 +234,7 @@ pub(crate) enum Gathered {
 pub(crate) fn gather(
     link: &Link,
     keys: &Keys,
+    cache: &str,
     input: &mut dyn Read,
     px: Option<u64>,
 ) -> Result<Gathered> {
@@ -239,7 +249,7 @@ pub(crate) fn gather(
     if first.len() <= INLINE_MAX {
         return Ok(Gathered::Inline(first));
     }
-    let mut writer = ChunkWriter::new(link, keys, px);
+    let mut writer = ChunkWriter::new(link, keys, cache, px);
     let mut len = 0u64;
     let mut buffer = first;
     loop {

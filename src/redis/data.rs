@@ -68,7 +68,7 @@ impl RedisStore {
         let fields: Vec<Option<String>> = redis::from_redis_value(fields).map_err(convert)?;
         let exists: bool = redis::from_redis_value(exists).map_err(convert)?;
         let hash: HashMap<String, Vec<u8>> = redis::from_redis_value(hash).map_err(convert)?;
-        let hit = self.hit(&Floors::from_fields(&fields), hash)?;
+        let hit = self.hit(name, &Floors::from_fields(&fields), hash)?;
         if counting && (hit.is_none() || !exists) {
             let started: bool = redis::from_redis_value(started).unwrap_or(false);
             self.recount(name, exists, started)?;
@@ -98,7 +98,12 @@ impl RedisStore {
     }
 
     /// The hit an entry's hash makes under `floors`, if it is one.
-    fn hit(&self, floors: &Floors, mut hash: HashMap<String, Vec<u8>>) -> Result<Option<Hit>> {
+    fn hit(
+        &self,
+        cache: &str,
+        floors: &Floors,
+        mut hash: HashMap<String, Vec<u8>>,
+    ) -> Result<Option<Hit>> {
         let Some(header) = Header::from_hash(&hash) else {
             return Ok(None);
         };
@@ -106,7 +111,7 @@ impl RedisStore {
             Freshness::Invalid => return Ok(None),
             freshness => freshness == Freshness::Stale,
         };
-        let Some(value) = self.value(&header, &mut hash)? else {
+        let Some(value) = self.value(cache, &header, &mut hash)? else {
             return Ok(None);
         };
         Ok(Some(Hit {
@@ -120,6 +125,7 @@ impl RedisStore {
     /// An entry's value: in hand, or its chunks (`None` when one is missing).
     pub(crate) fn value(
         &self,
+        cache: &str,
         header: &Header,
         hash: &mut HashMap<String, Vec<u8>>,
     ) -> Result<Option<Value>> {
@@ -130,12 +136,13 @@ impl RedisStore {
             .get("k")
             .and_then(|k| Chunks::decode(k))
             .ok_or_else(|| self.damaged("an entry with neither a value nor chunks"))?;
-        if !chunks::all_present(&self.link, &self.keys, &chunks)? {
+        if !chunks::all_present(&self.link, &self.keys, cache, &chunks)? {
             return Ok(None);
         }
         Ok(Some(Value::Stream(Box::new(ChunkedValue {
             link: Arc::clone(&self.link),
             keys: self.keys.clone(),
+            cache: cache.to_string(),
             chunks,
             len: header.len,
         }))))
@@ -179,13 +186,18 @@ impl RedisStore {
 
     /// Every key of a cache's index, sorted, judged now.
     pub(crate) fn scan(&self, cache: &str) -> Result<Vec<Seen>> {
-        let keys: Vec<Vec<u8>> = self.link.query(
+        let keys = self.indexed(cache)?;
+        self.judge_keys(cache, keys)
+    }
+
+    /// Every key of a cache's index, sorted.
+    pub(crate) fn indexed(&self, cache: &str) -> Result<Vec<Vec<u8>>> {
+        self.link.query(
             redis::cmd("ZRANGE")
                 .arg(self.keys.cache(cache, "idx"))
                 .arg(0)
                 .arg(-1),
-        )?;
-        self.judge_keys(cache, keys)
+        )
     }
 
     /// The headers of `keys` in `cache`, judged now, in the order given.

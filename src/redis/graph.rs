@@ -328,12 +328,7 @@ impl RedisStore {
                     .take_while(|k| k.starts_with(prefix))
                     .collect()
             }
-            KeySelector::Glob(_) => self.link.query(
-                redis::cmd("ZRANGE")
-                    .arg(self.keys.cache(cache, "idx"))
-                    .arg(0)
-                    .arg(-1),
-            )?,
+            KeySelector::Glob(_) => self.indexed(cache)?,
         };
         let keys: Vec<Vec<u8>> = keys.into_iter().filter(|k| filter.matches(k)).collect();
         Ok(self

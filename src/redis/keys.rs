@@ -30,7 +30,7 @@ impl Keys {
     }
 
     /// A key of one cache: `cm1:{ns/cache}:what` (`meta`, `idx`, `lru`,
-    /// `stats`, `olds`).
+    /// `stats`, `olds`, `chunks`).
     pub(crate) fn cache(&self, cache: &str, what: &str) -> Vec<u8> {
         format!("{VERSION}:{{{}/{cache}}}:{what}", self.ns).into_bytes()
     }
@@ -42,14 +42,11 @@ impl Keys {
         name
     }
 
-    /// The chunk whose content hashes to `id`: `cm1:ns:c:HEX`, with no hash tag.
-    pub(crate) fn chunk(&self, id: &[u8; 32]) -> Vec<u8> {
-        format!(
-            "{VERSION}:{}:c:{}",
-            self.ns,
-            blake3::Hash::from(*id).to_hex()
-        )
-        .into_bytes()
+    /// The chunk of `cache` whose content hashes to `id`:
+    /// `cm1:ns:c:CACHE:HEX`, with no hash tag.
+    pub(crate) fn chunk(&self, cache: &str, id: &[u8; 32]) -> Vec<u8> {
+        let hex = blake3::Hash::from(*id).to_hex();
+        format!("{VERSION}:{}:c:{cache}:{hex}", self.ns).into_bytes()
     }
 
     /// The key of lock `name` and of its "holder failed" counter (one tag).
@@ -75,7 +72,7 @@ mod tests {
         assert_eq!(tag(&keys.cache("c", "meta")), "ns/c");
         assert_eq!(tag(&keys.entry("c", b"any\xff{key}")), "ns/c");
         assert_eq!(tag(&keys.store("epoch")), "ns");
-        assert!(!keys.chunk(&[7; 32]).contains(&b'{'), "chunks spread");
+        assert!(!keys.chunk("c", &[7; 32]).contains(&b'{'), "chunks spread");
         assert!(keys.store("epoch").starts_with(b"cm1:"));
     }
 }

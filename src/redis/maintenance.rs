@@ -1,7 +1,7 @@
 //! Statistics, `sync` (a persistence barrier), `gc` in bounded batches, and
 //! export and import on Redis.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 
 use crate::error::Result;
@@ -10,6 +10,7 @@ use crate::reports::{Aged, CacheStats, CounterState, GcLimits, GcReport, Origin,
 use crate::store::{Entries, Imported, Importer, Portable, SetOptions, SyncResult, WriteReport};
 
 use super::RedisStore;
+use super::chunks::Chunks;
 use super::data::{BATCH, Seen};
 use super::entry::{Freshness, Header};
 use super::scripts;
@@ -149,7 +150,51 @@ impl RedisStore {
         for batch in doomed.chunks(BATCH) {
             self.delete_seen(name, batch)?;
         }
+        report.blobs.files = self.sweep_chunks(name)?;
+        report.orphans.files = report.blobs.files;
         Ok(report)
+    }
+
+    /// Deletes the chunks of `cache` no entry of it names any more (those of
+    /// values deleted, replaced, invalidated or expired). The set of its
+    /// chunks is read before the entries, so a chunk added since is not
+    /// taken for an orphan; a chunk stored again by a writer racing the
+    /// sweep may go, which makes that entry a miss, never a wrong value.
+    pub(crate) fn sweep_chunks(&self, cache: &str) -> Result<u64> {
+        let set = self.keys.cache(cache, "chunks");
+        let known: Vec<Vec<u8>> = self.link.query(redis::cmd("SMEMBERS").arg(&set))?;
+        if known.is_empty() {
+            return Ok(0);
+        }
+        let keys = self.indexed(cache)?;
+        let mut named = HashSet::new();
+        for batch in keys.chunks(BATCH) {
+            let mut pipe = redis::pipe();
+            for key in batch {
+                pipe.cmd("HGET").arg(self.keys.entry(cache, key)).arg("k");
+            }
+            let descriptors: Vec<Option<Vec<u8>>> = self.link.pipe(&pipe)?;
+            let ids = descriptors
+                .iter()
+                .flatten()
+                .filter_map(|d| Chunks::decode(d));
+            named.extend(ids.flat_map(|chunks| chunks.ids));
+        }
+        let mut freed = 0;
+        for id in known {
+            let Ok(id) = <[u8; 32]>::try_from(id.as_slice()) else {
+                continue;
+            };
+            if named.contains(&id) {
+                continue;
+            }
+            self.link
+                .query::<()>(redis::cmd("DEL").arg(self.keys.chunk(cache, &id)))?;
+            self.link
+                .query::<()>(redis::cmd("SREM").arg(&set).arg(&id[..]))?;
+            freed += 1;
+        }
+        Ok(freed)
     }
 
     /// Deletes entries as they were seen (a concurrent rewrite stays).
@@ -227,7 +272,7 @@ impl RedisStore {
                 let Some(header) = Header::from_hash(&hash) else {
                     continue;
                 };
-                let Some(value) = self.value(&header, &mut hash)? else {
+                let Some(value) = self.value(name, &header, &mut hash)? else {
                     continue;
                 };
                 out.push(Ok(Portable {
@@ -291,7 +336,7 @@ impl Importer for RedisImporter<'_> {
             let expires = entry.expires_ms.map_or(Expiry::Never, Expiry::At);
             batch.push(Item {
                 len: entry.value.len() as u64,
-                body: store.body(&entry.value, chunk_px(expires, now))?,
+                body: store.body(self.cache.as_str(), &entry.value, chunk_px(expires, now))?,
                 key: entry.key,
                 created_ms: entry.created_ms,
                 expires,

@@ -148,7 +148,7 @@ impl Store for RedisStore {
         value: NewValue<'_>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        let item = self.item(key, value, options)?;
+        let item = self.item(cache.as_str(), key, value, options)?;
         self.put(cache, vec![item], options)
     }
 

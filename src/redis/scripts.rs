@@ -13,8 +13,8 @@ fn script(body: &str) -> Script {
 }
 
 /// Writes entries into one cache: KEYS meta, idx, lru, epoch key (the
-/// store's epoch on one server, the meta again on a cluster), then one key per
-/// entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
+/// store's epoch on one server, the meta again on a cluster), the set of the
+/// cache's chunks (each chunked entry's are added), then one key per entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
 /// then 8 per entry: key, created, expires ("" never, "default" the cache's
 /// `ttl`), length, stale, field, body, px. Creates the cache when absent.
 /// Returns {written, or -1 (a floor above the token) or -2 (a floor above
@@ -45,8 +45,8 @@ if ARGV[1] == '' then
 end
 local gen = redis.call('HGET', meta, 'gen') or '0'
 local ttl = redis.call('HGET', meta, 'ttl')
-for i = 5, #KEYS do
-  local a = 4 + (i - 5) * 8
+for i = 6, #KEYS do
+  local a = 4 + (i - 6) * 8
   local e = KEYS[i]
   local x, px = ARGV[a+2], ARGV[a+7]
   if x == 'default' then
@@ -61,12 +61,17 @@ for i = 5, #KEYS do
   if x ~= '' then redis.call('HSET', e, 'x', x) end
   if ARGV[a+4] ~= '' then redis.call('HSET', e, 's', '1') end
   if px ~= '' then redis.call('PEXPIRE', e, px) end
+  if ARGV[a+5] == 'k' then
+    for j = 33, #ARGV[a+6], 32 do
+      redis.call('SADD', KEYS[5], string.sub(ARGV[a+6], j, j + 31))
+    end
+  end
   redis.call('ZADD', KEYS[2], 0, ARGV[a])
   redis.call('ZADD', KEYS[3], ARGV[a+1], ARGV[a])
 end
 local durable = 0
 if redis.call('HGET', meta, 'durable') == '1' then durable = 1 end
-return {#KEYS - 4, 0, created, durable}
+return {#KEYS - 5, 0, created, durable}
 "#,
     )
 });

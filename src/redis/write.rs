@@ -50,9 +50,11 @@ impl RedisStore {
         Ok((now, expiry(options.ttl, now)))
     }
 
-    /// The entry `set` writes: its value inline, or its chunks stored now.
+    /// The entry `set` writes into `cache`: its value inline, or its chunks
+    /// stored now.
     pub(crate) fn item(
         &self,
+        cache: &str,
         key: &[u8],
         value: NewValue<'_>,
         options: &SetOptions,
@@ -60,14 +62,16 @@ impl RedisStore {
         let (now, expires) = self.start_write(options)?;
         let px = chunk_px(expires, now);
         let (body, len) = match value {
-            NewValue::Bytes(bytes) => (self.body(bytes, px)?, bytes.len() as u64),
-            NewValue::Stream(input) => match chunks::gather(&self.link, &self.keys, input, px)? {
-                Gathered::Inline(bytes) => {
-                    let len = bytes.len() as u64;
-                    (Body::Inline(bytes), len)
+            NewValue::Bytes(bytes) => (self.body(cache, bytes, px)?, bytes.len() as u64),
+            NewValue::Stream(input) => {
+                match chunks::gather(&self.link, &self.keys, cache, input, px)? {
+                    Gathered::Inline(bytes) => {
+                        let len = bytes.len() as u64;
+                        (Body::Inline(bytes), len)
+                    }
+                    Gathered::Chunked(chunks, len) => (Body::Chunked(chunks), len),
                 }
-                Gathered::Chunked(chunks, len) => (Body::Chunked(chunks), len),
-            },
+            }
         };
         Ok(Item {
             key: key.to_vec(),
@@ -81,10 +85,10 @@ impl RedisStore {
 
     /// A value as the write script takes it: inline, or chunks stored now
     /// with expiry `px`.
-    pub(crate) fn body(&self, value: &[u8], px: Option<u64>) -> Result<Body> {
+    pub(crate) fn body(&self, cache: &str, value: &[u8], px: Option<u64>) -> Result<Body> {
         Ok(match value.len() <= chunks::INLINE_MAX {
             true => Body::Inline(value.to_vec()),
-            false => Body::Chunked(chunks::store(&self.link, &self.keys, value, px)?),
+            false => Body::Chunked(chunks::store(&self.link, &self.keys, cache, value, px)?),
         })
     }
 
@@ -104,7 +108,7 @@ impl RedisStore {
                 expires,
                 len: value.len() as u64,
                 stale: false,
-                body: self.body(&value, chunk_px(expires, now))?,
+                body: self.body(cache.as_str(), &value, chunk_px(expires, now))?,
             });
             if batch.len() == BATCH {
                 report = self.put(cache, std::mem::take(&mut batch), options)?;
@@ -174,6 +178,7 @@ impl RedisStore {
             .key(self.keys.cache(name, "idx"))
             .key(self.keys.cache(name, "lru"))
             .key(&epoch_key)
+            .key(self.keys.cache(name, "chunks"))
             .arg(&token)
             .arg(&defaults)
             .arg(&epoch);
