@@ -46,6 +46,8 @@ mod graph;
 #[allow(missing_docs)]
 mod local;
 mod name;
+#[cfg(feature = "redis")]
+mod redis;
 mod reporter;
 mod reports;
 mod resolve;
@@ -53,6 +55,7 @@ mod resolve;
 mod run;
 mod scratch;
 mod store;
+pub mod store_url;
 #[allow(missing_docs)]
 mod watch;
 
@@ -64,6 +67,8 @@ pub use exit_code::ExitCode;
 pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 pub use reporter::Progress;
 pub use reports::{Aged, CacheStats, CounterState, Freed, GcLimits, GcReport, Origin, Tally};
 pub use scratch::Scratch;

@@ -9,6 +9,7 @@ pub mod fingerprint;
 mod model;
 #[warn(missing_docs)]
 pub mod pattern;
+pub(crate) mod rebind;
 
 pub use model::{Binding, Finding, Rebound, Recorded};
 pub use pattern::Pattern;

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::bindings::fingerprint::Scan;
-use crate::bindings::pattern::{Pattern, canonical_or_same, compile_all};
+use crate::bindings::pattern::{Pattern, canonical_or_same};
+use crate::bindings::rebind::{Rebinding, plan_rebind, with_added, without};
 use crate::bindings::{Binding, Finding, Rebound, Recorded};
 use crate::error::{Error, Result};
 use crate::local::manifest::Manifest;
@@ -36,17 +36,7 @@ pub fn bind(store: &LocalStore, cache: &CacheName, patterns: &[Pattern]) -> Resu
         ));
     }
     store.create(cache, &CacheSettings::default(), true)?;
-    rebind(store, cache, |current| {
-        let mut added: Vec<Pattern> = Vec::new();
-        for pattern in patterns {
-            if !current.iter().chain(&added).any(|p| p.same_path(pattern)) {
-                added.push(pattern.clone());
-            }
-        }
-        let mut all = [current, &added[..]].concat();
-        all.sort();
-        (all, added)
-    })
+    rebind(store, cache, |current| with_added(current, patterns))
 }
 
 /// Removes the bindings whose paths `patterns` name, whatever kind either was
@@ -56,10 +46,7 @@ pub fn unbind(
     cache: &CacheName,
     patterns: Option<&[Pattern]>,
 ) -> Result<Rebound> {
-    rebind(store, cache, |current| {
-        let gone = |p: &Pattern| patterns.is_none_or(|named| named.iter().any(|n| n.same_path(p)));
-        current.iter().cloned().partition(|p| !gone(p))
-    })
+    rebind(store, cache, |current| without(current, patterns))
 }
 
 /// Applies `edit` (current patterns -> the new ones and those changed) under
@@ -82,32 +69,22 @@ fn rebind(
         if !manifest.caches.contains_key(cache.as_str()) {
             return Err(unknown_cache(cache));
         }
-        let old = manifest.bindings.get(cache.as_str()).cloned();
-        let old_patterns = old.as_ref().map_or(&[][..], |b| &b.patterns[..]);
-        let (patterns, changed) = edit(old_patterns);
-        if changed.is_empty() {
+        let old = manifest.bindings.get(cache.as_str());
+        let Some(Rebinding {
+            new,
+            changed,
+            old_changed,
+        }) = plan_rebind(old, &edit, Some(&skip))?
+        else {
             return Ok(Rebound::default());
-        }
-        let mut scanned = [old_patterns, &patterns].concat();
-        scanned.sort();
-        scanned.dedup();
-        let scan = Scan::of(&compile_all(&scanned)?, Some(&skip), &mut |_, _| {});
-        let invalidation = match &old {
-            Some(old) if !scan.subset(&old.patterns).matches(&old.fingerprint) => {
-                invalidate_in(manifest, std::slice::from_ref(cache))?.pop()
-            }
-            _ => None,
         };
-        let fingerprint = scan.subset(&patterns).fingerprint();
-        match patterns.is_empty() {
-            true => manifest.bindings.remove(cache.as_str()),
-            false => manifest.bindings.insert(
-                cache.to_string(),
-                Binding {
-                    patterns,
-                    fingerprint,
-                },
-            ),
+        let invalidation = match old_changed {
+            true => invalidate_in(manifest, std::slice::from_ref(cache))?.pop(),
+            false => None,
+        };
+        match new {
+            None => manifest.bindings.remove(cache.as_str()),
+            Some(binding) => manifest.bindings.insert(cache.to_string(), binding),
         };
         Ok(Rebound {
             changed,
@@ -213,7 +190,8 @@ fn invalidate_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::pattern::Kind;
+    use crate::bindings::fingerprint::Scan;
+    use crate::bindings::pattern::{Kind, compile_all};
 
     #[test]
     fn bindings_live_in_the_manifest_beside_the_caches() {

@@ -1,6 +1,8 @@
 //! Checking bindings without a watcher: compare the bound files' fingerprint
 //! with the recorded one, and invalidate (with the full cascade) on a change.
 
+use std::path::PathBuf;
+
 use crate::bindings::fingerprint::{Scan, Verdict};
 use crate::bindings::pattern::{canonical_or_same, compile_all};
 use crate::bindings::{Binding, Finding};
@@ -46,6 +48,12 @@ pub fn check_before_read(store: &dyn Store, cache: &CacheName) -> Result<()> {
     Ok(())
 }
 
+/// What a scan of bound files leaves out: the store's own directory (its
+/// writes are no change), or, for a store without one, nothing.
+pub(crate) fn scan_skip(store: &dyn Store) -> Option<PathBuf> {
+    store.directory().map(canonical_or_same)
+}
+
 /// Checks the given caches (every bound cache with `None`) in one pass: the
 /// changed ones are invalidated together, so a dependent of several is
 /// invalidated once. Returns the invalidations made, in name order.
@@ -80,7 +88,7 @@ fn check_bound(
     store: &dyn Store,
     mut bound: Vec<(CacheName, Binding)>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
-    let skip = store.directory().map(canonical_or_same);
+    let skip = scan_skip(store);
     let mut done = Vec::new();
     for attempt in 1..=ATTEMPTS {
         let mut findings = Vec::new();
