@@ -48,6 +48,7 @@ mod resolve;
 #[allow(missing_docs)]
 mod run;
 mod store;
+mod store_url;
 #[allow(missing_docs)]
 mod watch;
 
@@ -64,6 +65,7 @@ pub use store::{
     Invalidation, KeySelector, Lease, NewValue, Portable, SetOptions, SettingsChange, Store,
     SyncResult, Ttl, Turn, Value, ValueStream, WriteReport, open,
 };
+pub use store_url::{RedisTarget, StoreSpec};
 pub use watch::bindings::{Binding, Finding, Rebound, Recorded};
 pub use watch::{Pattern, check_cache};
 

@@ -19,6 +19,7 @@ use crate::graph::Graph;
 use crate::local::LocalStore;
 use crate::name::CacheName;
 use crate::reports::{CacheStats, GcLimits, GcReport};
+use crate::store_url::{RedisTarget, StoreSpec};
 use crate::watch::Pattern;
 use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
@@ -350,16 +351,28 @@ pub enum SyncResult {
     },
 }
 
-/// Opens the store a command line names: the one place that chooses an engine
-/// (today the local directory at `root`; a store URL next). Due syncs are left
-/// to the caller; with `counting` false, reads leave the hit and miss counters
-/// alone.
-pub fn open(root: &Path, counting: bool) -> Result<Arc<dyn Store>> {
+/// Opens the store a command line names: the one place that chooses an engine.
+/// Due syncs are left to the caller; with `counting` false, reads leave the
+/// hit and miss counters alone.
+pub fn open(spec: &StoreSpec, counting: bool) -> Result<Arc<dyn Store>> {
+    let root = match spec {
+        StoreSpec::Local(root) => root,
+        StoreSpec::Redis(target) => return open_redis(target, counting),
+    };
     let store = LocalStore::open(root)?.with_deferred_sync();
     Ok(match counting {
         true => Arc::new(store),
         false => Arc::new(store.without_counting()),
     })
+}
+
+/// The Redis engine, which this build lacks.
+fn open_redis(target: &RedisTarget, counting: bool) -> Result<Arc<dyn Store>> {
+    let _ = (target, counting);
+    Err(Error::usage_with_hint(
+        "this cacheman was built without Redis support",
+        "build it with the default features (cargo feature \"redis\"), or name a local store with --dir or file:///path",
+    ))
 }
 
 /// The local engine behind `store`, for the commands that are by nature about

@@ -30,6 +30,7 @@ mod repair;
 mod run;
 mod security;
 mod stats;
+mod store_url;
 mod transfer;
 mod verify;
 mod volatile;

@@ -1,0 +1,27 @@
+//! Store URLs: which store a command line names, and how to reach it.
+
+use std::time::Duration;
+
+/// Where a Redis store is and how to talk to it (parsed from a store URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisTarget {
+    /// Connection URLs for the redis crate (`redis://`, `rediss://`,
+    /// `redis+unix://`), password included: the server, or a cluster's seed nodes.
+    pub nodes: Vec<String>,
+    /// A Redis Cluster (`cluster=1` in the URL).
+    pub cluster: bool,
+    /// The namespace every key starts with (`ns=`, default `cacheman`).
+    pub namespace: String,
+    /// Read-only (`readonly=1`): reads, hits and replays work; writes are refused.
+    pub read_only: bool,
+    /// How long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// How long to wait for one command's answer.
+    pub command_timeout: Duration,
+    /// The URL with any password masked, for `info`, `-v` and errors.
+    pub display: String,
+}
+
+mod parse;
+
+pub use parse::{PASSWORD_ENV, StoreSpec, parse};
