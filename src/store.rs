@@ -408,6 +408,12 @@ pub trait Store: Send + Sync {
     /// Where the store is, for `info` and diagnostics.
     fn location(&self) -> String;
 
+    /// Facts about the store for `info` (a server's version, mode,
+    /// persistence, eviction policy), as name and value.
+    fn details(&self) -> Result<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+
     /// Whether the store exists yet (a local one is made by its first write).
     fn exists(&self) -> bool {
         true

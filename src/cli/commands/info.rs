@@ -1,4 +1,5 @@
-//! `cacheman info`: which store is in use, and why.
+//! `cacheman info`: which store is in use, and why; for a shared store, the
+//! server's details too.
 
 use std::io::Write;
 
@@ -9,6 +10,7 @@ use crate::cli::context::Context;
 use crate::cli::output;
 use crate::error::Result;
 use crate::exit_code::ExitCode;
+use crate::store_url::StoreSpec;
 
 /// Show which store is in use and why
 #[derive(Debug, Args)]
@@ -16,7 +18,7 @@ use crate::exit_code::ExitCode;
   cacheman info
   du -sh \"$(cacheman info --path)\"")]
 pub struct InfoArgs {
-    /// Print only the store's path
+    /// Print only the store's path (for a shared store, its URL, password masked)
     #[arg(long, conflicts_with = "json")]
     pub path: bool,
     /// Print a JSON object
@@ -25,30 +27,61 @@ pub struct InfoArgs {
 }
 
 pub fn run(ctx: &Context, args: InfoArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let path = ctx.location.path.display().to_string();
+    let name = ctx.location.name();
     if args.path {
-        writeln!(out, "{path}").map_err(output::stdout_error)?;
+        writeln!(out, "{name}").map_err(output::stdout_error)?;
         return Ok(ExitCode::Success);
     }
     let caches = ctx.store.list()?.len();
-    let exists = ctx.location.path.is_dir();
+    let (exists, namespace) = match &ctx.location.spec {
+        StoreSpec::Local(path) => (path.is_dir(), None),
+        StoreSpec::Redis(target) => (true, Some(target.namespace.as_str())),
+    };
+    let details = ctx.store.details()?;
     if args.json {
-        let info = json!({
-            "store": path,
+        let mut info = json!({
+            "store": name,
             "source": ctx.location.source.to_string(),
             "exists": exists,
             "caches": caches,
             "version": env!("CARGO_PKG_VERSION"),
         });
+        if let Some(namespace) = namespace {
+            info["namespace"] = json!(namespace);
+        }
+        if !details.is_empty() {
+            let fields: serde_json::Map<_, _> =
+                details.into_iter().map(|(k, v)| (k, json!(v))).collect();
+            info["details"] = fields.into();
+        }
         writeln!(out, "{info}").map_err(output::stdout_error)?;
-    } else {
-        let state = if exists { "" } else { " (not created yet)" };
-        let text = format!(
-            "store:   {path}{state}\nfrom:    {}\ncaches:  {caches}\nversion: {}\n",
-            ctx.location.source,
-            env!("CARGO_PKG_VERSION")
-        );
-        output::write_all(out, text.as_bytes())?;
+        return Ok(ExitCode::Success);
     }
+    let state = if exists { "" } else { " (not created yet)" };
+    let mut lines = vec![
+        ("store".to_string(), format!("{name}{state}")),
+        ("from".to_string(), ctx.location.source.to_string()),
+    ];
+    if let Some(namespace) = namespace {
+        lines.push(("namespace".to_string(), namespace.to_string()));
+    }
+    lines.push(("caches".to_string(), caches.to_string()));
+    lines.push(("version".to_string(), env!("CARGO_PKG_VERSION").to_string()));
+    lines.extend(details);
+    output::write_all(out, aligned(&lines).as_bytes())?;
     Ok(ExitCode::Success)
+}
+
+/// `name: value` lines, the values in one column (at least 9 characters in).
+fn aligned(lines: &[(String, String)]) -> String {
+    let width = lines
+        .iter()
+        .map(|(name, _)| name.len() + 2)
+        .max()
+        .unwrap_or(0);
+    let width = width.max(9);
+    lines
+        .iter()
+        .map(|(name, value)| format!("{:<width$}{value}\n", format!("{name}:")))
+        .collect()
 }
