@@ -42,13 +42,15 @@ mod graph;
 #[allow(missing_docs)]
 mod local;
 mod name;
+#[cfg(feature = "redis")]
+mod redis;
 mod reporter;
 mod reports;
 mod resolve;
 #[allow(missing_docs)]
 mod run;
 mod store;
-mod store_url;
+pub mod store_url;
 #[allow(missing_docs)]
 mod watch;
 
@@ -59,6 +61,8 @@ pub use exit_code::ExitCode;
 pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 pub use reports::{Aged, CacheStats, CounterState, Freed, GcLimits, GcReport, Origin, Tally};
 pub use store::{
     CacheSettings, CacheSummary, CopyError, Entries, Hit, Imported, Importer, InvalidateOptions,

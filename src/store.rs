@@ -366,7 +366,18 @@ pub fn open(spec: &StoreSpec, counting: bool) -> Result<Arc<dyn Store>> {
     })
 }
 
+/// The Redis engine, its reads counted or not.
+#[cfg(feature = "redis")]
+fn open_redis(target: &RedisTarget, counting: bool) -> Result<Arc<dyn Store>> {
+    let store = crate::redis::RedisStore::open(target)?;
+    Ok(match counting {
+        true => Arc::new(store),
+        false => store.uncounted(),
+    })
+}
+
 /// The Redis engine, which this build lacks.
+#[cfg(not(feature = "redis"))]
 fn open_redis(target: &RedisTarget, counting: bool) -> Result<Arc<dyn Store>> {
     let _ = (target, counting);
     Err(Error::usage_with_hint(
@@ -382,6 +393,15 @@ pub fn local<'s>(store: &'s dyn Store, what: &str) -> Result<&'s LocalStore> {
     store
         .as_local()
         .ok_or_else(|| unsupported(&store.location(), what))
+}
+
+/// Every cache's file bindings, or none in a store that cannot bind files:
+/// for the listings (`ls`, `graph`) that show bindings beside other things.
+pub fn bindings_if_any(store: &dyn Store) -> Result<BTreeMap<String, Binding>> {
+    match store.bindings() {
+        Err(Error::Unsupported { .. }) => Ok(BTreeMap::new()),
+        other => other,
+    }
 }
 
 /// The error of an operation the store at `location` cannot do (exit 2:

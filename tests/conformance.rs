@@ -54,6 +54,44 @@ impl Engine for Local {
     }
 }
 
+/// The optional families the Redis store does not offer: background work is
+/// the command line's (a store URL), and bindings are per machine.
+#[cfg(feature = "redis")]
+const REDIS_UNSUPPORTED: &[&str] = &["background work", "file bindings", "bind", "unbind"];
+
+/// A single Redis server (shared by the run, a namespace per directory).
+#[cfg(feature = "redis")]
+pub struct RedisSingle;
+
+#[cfg(feature = "redis")]
+impl Engine for RedisSingle {
+    const UNSUPPORTED: &'static [&'static str] = REDIS_UNSUPPORTED;
+
+    fn open(dir: &Path, clock: Arc<ManualClock>) -> Arc<dyn Store> {
+        let target = crate::common::redis::shared_server().target(&redis_namespace(dir));
+        Arc::new(cacheman::RedisStore::open_with_clock(&target, clock).unwrap())
+    }
+}
+
+/// A 3-node Redis Cluster (shared by the run, a namespace per directory).
+#[cfg(feature = "redis")]
+pub struct RedisCluster;
+
+#[cfg(feature = "redis")]
+impl Engine for RedisCluster {
+    const UNSUPPORTED: &'static [&'static str] = REDIS_UNSUPPORTED;
+
+    fn open(dir: &Path, clock: Arc<ManualClock>) -> Arc<dyn Store> {
+        let target = crate::common::redis::shared_cluster().target(&redis_namespace(dir));
+        Arc::new(cacheman::RedisStore::open_with_clock(&target, clock).unwrap())
+    }
+}
+
+#[cfg(feature = "redis")]
+fn redis_namespace(dir: &Path) -> String {
+    crate::common::redis::namespace(dir)
+}
+
 /// One test's store, with its directory and the clock it reads.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
@@ -151,4 +189,10 @@ macro_rules! suite {
 
 suite! {
     local => super::Local,
+}
+
+#[cfg(feature = "redis")]
+suite! {
+    redis => super::RedisSingle,
+    cluster => super::RedisCluster,
 }

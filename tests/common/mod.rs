@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod redis;
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_cacheman");
 

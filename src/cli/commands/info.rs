@@ -67,7 +67,12 @@ pub fn run(ctx: &Context, args: InfoArgs, out: &mut dyn Write) -> Result<ExitCod
     }
     lines.push(("caches".to_string(), caches.to_string()));
     lines.push(("version".to_string(), env!("CARGO_PKG_VERSION").to_string()));
-    lines.extend(details);
+    // What the store says of itself, less what is already shown.
+    for (name, value) in details {
+        if !lines.iter().any(|(shown, _)| *shown == name) {
+            lines.push((name, value));
+        }
+    }
     output::write_all(out, aligned(&lines).as_bytes())?;
     Ok(ExitCode::Success)
 }

@@ -200,3 +200,16 @@ fn flags_take_yes_and_no() {
     assert!(!redis("redis://h?readonly=0", None).read_only);
     assert!(redis("redis://h?readonly=yes", None).read_only);
 }
+
+/// A build without the `redis` feature (`.ci/run` tests one) refuses a Redis
+/// URL, saying why, instead of failing to connect.
+#[cfg(not(feature = "redis"))]
+#[test]
+fn without_the_redis_feature_a_redis_url_is_refused() {
+    let spec = parse("redis://127.0.0.1:1", None).unwrap();
+    let Err(e) = crate::store::open(&spec, true) else {
+        panic!("opened a Redis store without Redis support")
+    };
+    assert_eq!(e.exit_code(), crate::ExitCode::Usage);
+    assert!(e.to_string().contains("built without Redis support"), "{e}");
+}

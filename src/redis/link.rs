@@ -1,0 +1,152 @@
+//! The one connection a process keeps to a Redis server or cluster, behind a
+//! mutex, and the mapping of its failures onto the store's errors.
+
+use std::sync::{Mutex, MutexGuard};
+
+use redis::cluster::{ClusterClientBuilder, ClusterConnection};
+use redis::{Cmd, ConnectionLike, FromRedisValue, Pipeline, Script, ScriptInvocation};
+
+use crate::error::{Error, Result};
+use crate::store_url::RedisTarget;
+
+/// A connection to one server or to a cluster.
+pub(crate) enum Conn {
+    /// A single server.
+    Single(redis::Connection),
+    /// A Redis Cluster, routing each command to the node of its slot.
+    Cluster(ClusterConnection),
+}
+
+impl Conn {
+    fn like(&mut self) -> &mut dyn ConnectionLike {
+        match self {
+            Conn::Single(conn) => conn,
+            Conn::Cluster(conn) => conn,
+        }
+    }
+}
+
+/// The shared connection, and the masked URL its errors name.
+pub(crate) struct Link {
+    conn: Mutex<Conn>,
+    /// The URL with the password masked.
+    pub(crate) display: String,
+    /// Whether writes are refused (asked for, or found by a NOPERM answer).
+    pub(crate) read_only: std::sync::atomic::AtomicBool,
+}
+
+impl Link {
+    /// Connects to `target` within its timeouts.
+    pub(crate) fn connect(target: &RedisTarget) -> Result<Link> {
+        let fail = |e: redis::RedisError| backend(&target.display, &e);
+        let conn = match target.cluster {
+            false => {
+                let url = target.nodes.first().ok_or_else(|| Error::Backend {
+                    store: target.display.clone(),
+                    message: "no server named".into(),
+                })?;
+                let client = redis::Client::open(url.as_str()).map_err(fail)?;
+                let conn = client
+                    .get_connection_with_timeout(target.connect_timeout)
+                    .map_err(fail)?;
+                conn.set_read_timeout(Some(target.command_timeout))
+                    .map_err(fail)?;
+                conn.set_write_timeout(Some(target.command_timeout))
+                    .map_err(fail)?;
+                Conn::Single(conn)
+            }
+            true => {
+                let client = ClusterClientBuilder::new(target.nodes.clone())
+                    .connection_timeout(target.connect_timeout)
+                    .response_timeout(target.command_timeout)
+                    .retries(1)
+                    .build()
+                    .map_err(fail)?;
+                Conn::Cluster(client.get_connection().map_err(fail)?)
+            }
+        };
+        Ok(Link {
+            conn: Mutex::new(conn),
+            display: target.display.clone(),
+            read_only: target.read_only.into(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Conn> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs one command.
+    pub(crate) fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
+        let result = cmd.query(self.lock().like());
+        self.map(result)
+    }
+
+    /// Runs a pipeline whose commands all go to one slot.
+    pub(crate) fn pipe<T: FromRedisValue>(&self, pipe: &Pipeline) -> Result<T> {
+        if pipe.is_empty() {
+            let empty = T::from_redis_value(redis::Value::Array(Vec::new()));
+            return self.map(empty.map_err(redis::RedisError::from));
+        }
+        let result = pipe.query(self.lock().like());
+        self.map(result)
+    }
+
+    /// Runs a script (EVALSHA, loaded again on NOSCRIPT).
+    pub(crate) fn eval<T: FromRedisValue>(&self, call: &ScriptInvocation<'_>) -> Result<T> {
+        let result = call.invoke(self.lock().like());
+        self.map(result)
+    }
+
+    /// Runs `script` with `keys` and `args`.
+    pub(crate) fn run<T: FromRedisValue>(
+        &self,
+        script: &Script,
+        keys: &[&[u8]],
+        args: &[&[u8]],
+    ) -> Result<T> {
+        let mut call = script.prepare_invoke();
+        for key in keys {
+            call.key(*key);
+        }
+        for arg in args {
+            call.arg(*arg);
+        }
+        self.eval(&call)
+    }
+
+    /// Maps a client error, noticing a server that refuses writes.
+    fn map<T>(&self, result: redis::RedisResult<T>) -> Result<T> {
+        result.map_err(|e| {
+            if e.code() == Some("NOPERM") || e.code() == Some("READONLY") {
+                self.read_only
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                return read_only_error(&self.display);
+            }
+            backend(&self.display, &e)
+        })
+    }
+}
+
+/// A failure of the server or of the connection to it.
+pub(crate) fn backend(display: &str, e: &redis::RedisError) -> Error {
+    let message = match () {
+        _ if e.is_timeout() => format!("the server did not answer in time ({e})"),
+        _ if e.is_connection_dropped() || e.is_io_error() => {
+            format!("cannot reach the server ({e})")
+        }
+        _ => e.to_string(),
+    };
+    Error::Backend {
+        store: display.to_string(),
+        message,
+    }
+}
+
+/// A write refused because the store is read-only.
+pub(crate) fn read_only_error(display: &str) -> Error {
+    Error::Backend {
+        store: display.to_string(),
+        message: "the store is read-only: writes are refused".into(),
+    }
+}

@@ -1,0 +1,227 @@
+//! The Lua the engine sends: compare-and-set and bookkeeping only (Rust
+//! computes everything else), each as EVALSHA reloaded on NOSCRIPT.
+
+use std::sync::LazyLock;
+
+use redis::Script;
+
+/// Writes entries into one cache: KEYS meta, idx, lru, epoch key (the
+/// store's epoch on one server, the meta again on a cluster), then one key per
+/// entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
+/// then 8 per entry: key, created, expires ("" never, "default" the cache's
+/// `ttl`), length, stale, field, body, px. Creates the cache when absent.
+/// Returns {written or -1, floor, created, durable}.
+pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local meta = KEYS[1]
+local created = 0
+if redis.call('HEXISTS', meta, 'settings') == 0 then
+  redis.call('HSET', meta, 'settings', ARGV[2])
+  created = 1
+end
+if ARGV[1] ~= '' then
+  local token = tonumber(ARGV[1])
+  for _, f in ipairs({'hard', 'soft', 'keys'}) do
+    local floor = tonumber(redis.call('HGET', meta, f) or '0')
+    if floor > token then return {-1, floor, created, 0} end
+  end
+end
+local epoch = ARGV[3]
+if epoch == '' then epoch = redis.call('GET', KEYS[4]) or '0' end
+local gen = redis.call('HGET', meta, 'gen') or '0'
+local ttl = redis.call('HGET', meta, 'ttl')
+for i = 5, #KEYS do
+  local a = 4 + (i - 5) * 8
+  local e = KEYS[i]
+  local x, px = ARGV[a+2], ARGV[a+7]
+  if x == 'default' then
+    x, px = '', ''
+    if ttl then
+      x = string.format('%.0f', tonumber(ARGV[a+1]) + tonumber(ttl))
+      px = string.format('%.0f', tonumber(ttl) + 3600000)
+    end
+  end
+  redis.call('DEL', e)
+  redis.call('HSET', e, 'c', ARGV[a+1], 'p', epoch, 'g', gen, 'n', ARGV[a+3], ARGV[a+5], ARGV[a+6])
+  if x ~= '' then redis.call('HSET', e, 'x', x) end
+  if ARGV[a+4] ~= '' then redis.call('HSET', e, 's', '1') end
+  if px ~= '' then redis.call('PEXPIRE', e, px) end
+  redis.call('ZADD', KEYS[2], 0, ARGV[a])
+  redis.call('ZADD', KEYS[3], ARGV[a+1], ARGV[a])
+end
+local durable = 0
+if redis.call('HGET', meta, 'durable') == '1' then durable = 1 end
+return {#KEYS - 4, 0, created, durable}
+"#,
+    )
+});
+
+/// Stores a chunk, keeping the longer of its expiry and the one asked for
+/// (`""`: never expires): KEYS chunk; ARGV content, px.
+pub(crate) static PUT_CHUNK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local t = redis.call('PTTL', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+if ARGV[2] == '' or t == -1 then
+  redis.call('PERSIST', KEYS[1])
+elseif t == -2 or t < tonumber(ARGV[2]) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 1
+"#,
+    )
+});
+
+/// Compare-and-set of a hash field guarded by a version field `FIELD:v`:
+/// KEYS hash; ARGV field, expected version, value. Returns 1 when set.
+pub(crate) static CAS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local v = redis.call('HGET', KEYS[1], ARGV[1] .. ':v') or '0'
+if v ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':v', 1)
+return 1
+"#,
+    )
+});
+
+/// Raises floors to an epoch (never lowers them): KEYS metas; ARGV epoch,
+/// then one floor field per meta.
+pub(crate) static FLOORS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+for i = 1, #KEYS do
+  local f = ARGV[i + 1]
+  if tonumber(redis.call('HGET', KEYS[i], f) or '0') < tonumber(ARGV[1]) then
+    redis.call('HSET', KEYS[i], f, ARGV[1])
+  end
+end
+return 1
+"#,
+    )
+});
+
+/// A new epoch, taken only if the graph is still at the version the cascade
+/// was planned on: KEYS state, epoch, next, cascades; ARGV graph version,
+/// then (cluster) the cascade's log record, or nothing (one server: the
+/// caller publishes in the same script, see CASCADE). Returns -1 on a changed graph.
+pub(crate) static BEGIN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+local new = redis.call('INCR', KEYS[3])
+if new <= epoch then new = epoch + 1; redis.call('SET', KEYS[3], new) end
+redis.call('HSET', KEYS[4], new, ARGV[2])
+return new
+"#,
+    )
+});
+
+/// Publishes a cluster cascade's epoch once its floors are set, if the
+/// graph is still at the version it was planned on: KEYS state, epoch,
+/// cascades; ARGV graph version ("" to skip the check), epoch. Returns the
+/// store's epoch, or -1 on a changed graph.
+pub(crate) static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if ARGV[1] ~= '' and (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[2]) > epoch then epoch = tonumber(ARGV[2]); redis.call('SET', KEYS[2], epoch) end
+redis.call('HDEL', KEYS[3], ARGV[2])
+return epoch
+"#,
+    )
+});
+
+/// The whole cascade on one server: KEYS state, epoch, next, then the metas;
+/// ARGV graph version, then one floor field per meta. Returns the new epoch,
+/// or -1 on a changed graph.
+pub(crate) static CASCADE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+local new = redis.call('INCR', KEYS[3])
+if new <= epoch then new = epoch + 1; redis.call('SET', KEYS[3], new) end
+for i = 4, #KEYS do
+  local f = ARGV[i - 2]
+  if tonumber(redis.call('HGET', KEYS[i], f) or '0') < new then
+    redis.call('HSET', KEYS[i], f, new)
+  end
+end
+redis.call('SET', KEYS[2], new)
+return new
+"#,
+    )
+});
+
+/// Starts a new generation of a cache (`clear`): KEYS meta, idx, lru, olds;
+/// the old index is kept (renamed) for `gc` to delete its entries.
+pub(crate) static CLEAR: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local old = redis.call('HGET', KEYS[1], 'gen') or '0'
+local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  local name = KEYS[2] .. ':' .. old
+  redis.call('RENAME', KEYS[2], name)
+  redis.call('SADD', KEYS[4], name)
+end
+redis.call('DEL', KEYS[3])
+return gen
+"#,
+    )
+});
+
+/// Deletes entries still as they were seen: KEYS idx, lru, then entries;
+/// ARGV[1] a generation, then the key, created and epoch per entry ("" created:
+/// only if its generation is below ARGV[1]). A key whose entry is gone
+/// leaves the indexes. Returns how many entries went.
+pub(crate) static DELETE_SEEN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+local n = 0
+for i = 3, #KEYS do
+  local a = 2 + (i - 3) * 3
+  local e = KEYS[i]
+  local c, p, g = unpack(redis.call('HMGET', e, 'c', 'p', 'g'))
+  local same
+  if c == false then
+    redis.call('ZREM', KEYS[1], ARGV[a])
+    redis.call('ZREM', KEYS[2], ARGV[a])
+  elseif ARGV[a + 1] == '' then
+    same = tonumber(g) < tonumber(ARGV[1])
+  else
+    same = c == ARGV[a + 1] and p == ARGV[a + 2]
+  end
+  if same then
+    n = n + redis.call('DEL', e)
+    redis.call('ZREM', KEYS[1], ARGV[a])
+    redis.call('ZREM', KEYS[2], ARGV[a])
+  end
+end
+return n
+"#,
+    )
+});
+
+/// Releases, renews or fails a lease held with a token: KEYS lock, failed
+/// counter; ARGV token, action (`release`, `renew`, `fail`), lease ms.
+pub(crate) static LEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == 'renew' then return redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+redis.call('DEL', KEYS[1])
+if ARGV[2] == 'fail' then
+  redis.call('INCR', KEYS[2])
+  redis.call('PEXPIRE', KEYS[2], 3600000)
+end
+return 1
+"#,
+    )
+});

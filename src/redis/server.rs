@@ -1,0 +1,116 @@
+//! What the engine learns about the server at connect: its version, its
+//! clock (an offset to `TIME`), its persistence and eviction settings, and
+//! the refusal of an eviction policy that could drop the bookkeeping.
+
+use std::collections::BTreeMap;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+
+use super::link::Link;
+
+/// The server's clock: the local one moved by the offset to `TIME` measured
+/// at connect, so every machine sharing the store reads the same time.
+#[derive(Debug)]
+pub(crate) struct ServerClock {
+    offset_ms: i64,
+}
+
+impl ServerClock {
+    /// Measures the offset to the server's `TIME`.
+    pub(crate) fn measure(link: &Link) -> Result<ServerClock> {
+        let before = SystemClock.now_ms();
+        let (secs, micros): (u64, u64) = link.query(&redis::cmd("TIME"))?;
+        let after = SystemClock.now_ms();
+        let server = secs * 1000 + micros / 1000;
+        let local = before + (after - before) / 2;
+        Ok(ServerClock {
+            offset_ms: server as i64 - local as i64,
+        })
+    }
+}
+
+impl Clock for ServerClock {
+    fn now_ms(&self) -> u64 {
+        SystemClock.now_ms().saturating_add_signed(self.offset_ms)
+    }
+}
+
+/// `INFO` as fields, every section.
+#[derive(Debug, Default)]
+pub(crate) struct Info(pub BTreeMap<String, String>);
+
+impl Info {
+    /// Reads `INFO` (on a cluster, from the node that answers).
+    pub(crate) fn read(link: &Link) -> Result<Info> {
+        let answer: redis::Value = link.query(&redis::cmd("INFO"))?;
+        let text = first_text(&answer).unwrap_or_default();
+        Ok(Info(
+            text.lines()
+                .filter_map(|line| line.trim_end().split_once(':'))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ))
+    }
+
+    /// One field, or `"?"`.
+    pub(crate) fn get(&self, field: &str) -> &str {
+        self.0.get(field).map_or("?", String::as_str)
+    }
+
+    /// The server's version as (major, minor).
+    pub(crate) fn version(&self) -> (u32, u32) {
+        let mut parts = self.get("redis_version").split('.').map(|p| p.parse());
+        let major = parts.next().and_then(|p| p.ok()).unwrap_or(0);
+        let minor = parts.next().and_then(|p| p.ok()).unwrap_or(0);
+        (major, minor)
+    }
+
+    /// Whether the server has `WAITAOF` (Redis 7.2+).
+    pub(crate) fn has_waitaof(&self) -> bool {
+        self.version() >= (7, 2)
+    }
+
+    /// Persistence, in a few words.
+    pub(crate) fn persistence(&self) -> String {
+        let aof = match self.get("aof_enabled") {
+            "1" => "appendonly yes",
+            _ => "appendonly no",
+        };
+        format!(
+            "{aof}; last RDB save {}",
+            match self.get("rdb_last_save_time") {
+                "?" => "unknown".to_string(),
+                t => format!("at unix time {t}"),
+            }
+        )
+    }
+
+    /// Refuses an eviction policy that may evict the store's bookkeeping.
+    pub(crate) fn check_policy(&self, display: &str) -> Result<()> {
+        let policy = self.get("maxmemory_policy");
+        match policy.starts_with("allkeys-") {
+            true => Err(Error::Backend {
+                store: display.to_string(),
+                message: format!(
+                    "the server's maxmemory-policy is {policy}, which may evict the store's \
+                     epochs and floors and bring invalidated entries back; \
+                     set it to volatile-lru (CONFIG SET maxmemory-policy volatile-lru)"
+                ),
+            }),
+            false => Ok(()),
+        }
+    }
+}
+
+/// The first text in an answer (a cluster may answer with one per node).
+fn first_text(value: &redis::Value) -> Option<String> {
+    match value {
+        redis::Value::BulkString(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        redis::Value::VerbatimString { text, .. } => Some(text.clone()),
+        redis::Value::SimpleString(text) => Some(text.clone()),
+        redis::Value::Array(items) | redis::Value::Set(items) => items.iter().find_map(first_text),
+        redis::Value::Map(pairs) => pairs.iter().find_map(|(_, v)| first_text(v)),
+        _ => None,
+    }
+}
