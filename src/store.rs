@@ -366,11 +366,12 @@ pub fn open(spec: &StoreSpec, counting: bool) -> Result<Arc<dyn Store>> {
     })
 }
 
-/// The Redis engine, its reads counted or not.
+/// The Redis engine, its reads counted or not (never on a read-only store,
+/// which writes nothing, counters included).
 #[cfg(feature = "redis")]
 fn open_redis(target: &RedisTarget, counting: bool) -> Result<Arc<dyn Store>> {
     let store = crate::redis::RedisStore::open(target)?;
-    Ok(match counting {
+    Ok(match counting && !target.read_only {
         true => Arc::new(store),
         false => store.uncounted(),
     })

@@ -26,6 +26,7 @@ mod model;
 mod one_door;
 mod reclaim;
 mod recover;
+mod redis_cli;
 mod repair;
 mod run;
 mod security;

@@ -40,6 +40,7 @@ pub const TOUR: &[Step] = &[
     (&["create", "thumbs"], None),
     (&["config", "thumbs", "--max-bytes", "1GiB"], None),
     (&["drop", "thumbs"], None),
+    (&["ls", "--json"], None),
     (&["get", "nosuch", "k"], None),
     (&["clear", "users"], None),
     (&["keys", "users"], None),
@@ -64,7 +65,6 @@ pub const TOUR: &[Step] = &[
     (&["get", "copy", "a"], None),
     (&["undepend", "config", "parsed"], None),
     (&["drop", "config"], None),
-    (&["ls", "--json"], None),
 ];
 
 /// What one step did: its status and both streams.
