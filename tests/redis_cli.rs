@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::redis::{RedisServer, namespace, shared_server};
+use crate::common::redis::{RedisServer, namespace, shared_cluster, shared_server};
 use crate::common::{Env, StoreVia, assert_error_form};
 use crate::store_url::{Answer, answer, assert_same_answers, tour};
 
@@ -33,11 +33,13 @@ fn without_pending(answer: &mut Answer) {
     if answer.0 != "ls --json" {
         return;
     }
-    let mut caches: serde_json::Value = serde_json::from_str(&answer.2).unwrap();
-    for cache in caches.as_array_mut().unwrap() {
-        cache.as_object_mut().unwrap().remove("pending");
+    let Ok(serde_json::Value::Array(mut caches)) = serde_json::from_str(&answer.2) else {
+        return;
+    };
+    for cache in &mut caches {
+        cache.as_object_mut().map(|c| c.remove("pending"));
     }
-    answer.2 = caches.to_string();
+    answer.2 = serde_json::Value::Array(caches).to_string();
 }
 
 #[test]
@@ -49,6 +51,26 @@ fn the_tour_answers_on_redis_exactly_as_on_the_local_store() {
         .chain(&mut on_redis)
         .for_each(without_pending);
     assert_same_answers(&expected, &on_redis, "redis");
+}
+
+#[test]
+fn the_tour_answers_on_a_cluster_named_by_one_node_as_on_the_local_store() {
+    let ports = shared_cluster().ports();
+    let url = format!(
+        "redis://127.0.0.1:{}?cluster=1&node=127.0.0.1:{}",
+        ports[0], ports[1]
+    );
+    let env = env_on(&url);
+    let mut expected = tour(&Env::new(), &[]);
+    let mut on_cluster = tour(&env, &[]);
+    expected
+        .iter_mut()
+        .chain(&mut on_cluster)
+        .for_each(without_pending);
+    assert_same_answers(&expected, &on_cluster, "cluster");
+    let info = env.cmd(["info", "--json"]).any_stdout().run().stdout;
+    let info: serde_json::Value = serde_json::from_slice(&info).unwrap();
+    assert_eq!(info["details"]["mode"], "cluster", "{info}");
 }
 
 #[test]
