@@ -27,6 +27,7 @@ mod one_door;
 mod reclaim;
 mod recover;
 mod redis_cli;
+mod redis_engine;
 mod repair;
 mod run;
 mod security;

@@ -1,6 +1,7 @@
 //! The command line on a Redis store, against real servers: the README's tour
 //! answers as on the local store; a server down or stalled fails in time with
 //! exit 3; a read-only URL reads and never writes; no password is printed.
+#![cfg(feature = "redis")]
 
 use std::time::{Duration, Instant};
 

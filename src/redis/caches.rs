@@ -73,14 +73,13 @@ impl RedisStore {
         let meta = self.keys.cache(cache, "meta");
         let mut pipe = redis::pipe();
         match settings.ttl_ms {
-            Some(ttl) => pipe.cmd("HSET").arg(&meta).arg("ttl").arg(ttl).ignore(),
-            None => pipe.cmd("HDEL").arg(&meta).arg("ttl").ignore(),
+            Some(ttl) => pipe.cmd("HSET").arg(&meta).arg("ttl").arg(ttl),
+            None => pipe.cmd("HDEL").arg(&meta).arg("ttl"),
         };
         pipe.cmd("HSET")
             .arg(&meta)
             .arg("durable")
-            .arg(if settings.durable { "1" } else { "0" })
-            .ignore();
+            .arg(if settings.durable { "1" } else { "0" });
         self.link.pipe(&pipe)
     }
 
@@ -185,23 +184,20 @@ impl RedisStore {
         let mut pipe = redis::pipe();
         pipe.cmd("HDEL")
             .arg(&meta)
-            .arg(&["settings", "ttl", "durable"][..])
-            .ignore();
-        pipe.cmd("HINCRBY").arg(&meta).arg("gen").arg(1).ignore();
+            .arg(&["settings", "ttl", "durable"][..]);
+        pipe.cmd("HINCRBY").arg(&meta).arg("gen").arg(1);
         pipe.cmd("DEL")
             .arg(self.keys.cache(name, "stats"))
-            .arg(self.keys.cache(name, "lru"))
-            .ignore();
+            .arg(self.keys.cache(name, "lru"));
         self.link.pipe::<()>(&pipe)?;
         let seen = self.scan(name)?;
         for batch in seen.chunks(BATCH) {
             let mut pipe = redis::pipe();
             for s in batch {
-                pipe.cmd("DEL").arg(self.keys.entry(name, &s.key)).ignore();
+                pipe.cmd("DEL").arg(self.keys.entry(name, &s.key));
                 pipe.cmd("ZREM")
                     .arg(self.keys.cache(name, "idx"))
-                    .arg(&s.key)
-                    .ignore();
+                    .arg(&s.key);
             }
             self.link.pipe::<()>(&pipe)?;
         }

@@ -36,7 +36,7 @@ impl Chunks {
 
     /// A descriptor from its bytes; `None` when they are not one.
     pub(crate) fn decode(bytes: &[u8]) -> Option<Chunks> {
-        if bytes.len() < 32 || bytes.len() % 32 != 0 {
+        if bytes.len() < 32 || !bytes.len().is_multiple_of(32) {
             return None;
         }
         let mut ids = bytes

@@ -131,16 +131,11 @@ impl RedisStore {
     fn count(&self, cache: &str, hit: bool) -> Result<()> {
         let stats = self.keys.cache(cache, "stats");
         let mut pipe = redis::pipe();
-        pipe.cmd("HSETNX")
-            .arg(&stats)
-            .arg("since")
-            .arg(self.now())
-            .ignore();
+        pipe.cmd("HSETNX").arg(&stats).arg("since").arg(self.now());
         pipe.cmd("HINCRBY")
             .arg(&stats)
             .arg(if hit { "hits" } else { "misses" })
-            .arg(1)
-            .ignore();
+            .arg(1);
         // A read-only store still serves: its counters are simply not kept.
         match self.link.pipe::<()>(&pipe) {
             Err(_) if self.read_only() => Ok(()),
@@ -329,12 +324,9 @@ impl RedisStore {
         for batch in keys.chunks(BATCH) {
             let mut pipe = redis::pipe();
             for key in batch {
-                pipe.cmd("DEL").arg(self.keys.entry(name, key)).ignore();
+                pipe.cmd("DEL").arg(self.keys.entry(name, key));
                 for index in ["idx", "lru"] {
-                    pipe.cmd("ZREM")
-                        .arg(self.keys.cache(name, index))
-                        .arg(*key)
-                        .ignore();
+                    pipe.cmd("ZREM").arg(self.keys.cache(name, index)).arg(*key);
                 }
             }
             self.link.pipe::<()>(&pipe)?;

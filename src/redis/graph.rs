@@ -288,16 +288,12 @@ impl RedisStore {
                         pipe.cmd("HSET")
                             .arg(self.keys.entry(cache, key))
                             .arg("s")
-                            .arg("1")
-                            .ignore();
+                            .arg("1");
                     }
                     (_, false) => {
-                        pipe.cmd("DEL").arg(self.keys.entry(cache, key)).ignore();
+                        pipe.cmd("DEL").arg(self.keys.entry(cache, key));
                         for index in ["idx", "lru"] {
-                            pipe.cmd("ZREM")
-                                .arg(self.keys.cache(cache, index))
-                                .arg(key)
-                                .ignore();
+                            pipe.cmd("ZREM").arg(self.keys.cache(cache, index)).arg(key);
                         }
                     }
                 }

@@ -14,7 +14,7 @@ pub(crate) enum Conn {
     /// A single server.
     Single(redis::Connection),
     /// A Redis Cluster, routing each command to the node of its slot.
-    Cluster(ClusterConnection),
+    Cluster(Box<ClusterConnection>),
 }
 
 impl Conn {
@@ -62,7 +62,7 @@ impl Link {
                     .retries(1)
                     .build()
                     .map_err(fail)?;
-                Conn::Cluster(client.get_connection().map_err(fail)?)
+                Conn::Cluster(Box::new(client.get_connection().map_err(fail)?))
             }
         };
         Ok(Link {
@@ -88,7 +88,17 @@ impl Link {
             let empty = T::from_redis_value(redis::Value::Array(Vec::new()));
             return self.map(empty.map_err(redis::RedisError::from));
         }
-        let result = pipe.query(self.lock().like());
+        // Commands are never `ignore`d: a cluster pipeline is built from them.
+        let result = match &mut *self.lock() {
+            Conn::Single(conn) => pipe.query(conn),
+            Conn::Cluster(conn) => {
+                let mut cluster = redis::cluster::cluster_pipe();
+                pipe.cmd_iter().for_each(|cmd| {
+                    cluster.add_command(cmd.clone());
+                });
+                cluster.query(conn)
+            }
+        };
         self.map(result)
     }
 
@@ -147,6 +157,8 @@ pub(crate) fn backend(display: &str, e: &redis::RedisError) -> Error {
 pub(crate) fn read_only_error(display: &str) -> Error {
     Error::Backend {
         store: display.to_string(),
-        message: "the store is read-only: writes are refused".into(),
+        message: "the store is read-only (asked for, or the server refuses this user's \
+                  writes): writes are refused"
+            .into(),
     }
 }

@@ -66,7 +66,7 @@ impl RedisStore {
         self.existing(cache)?;
         let stats = self.keys.cache(cache.as_str(), "stats");
         let mut pipe = redis::pipe();
-        pipe.cmd("DEL").arg(&stats).ignore();
+        pipe.cmd("DEL").arg(&stats);
         pipe.cmd("HSET")
             .arg(&stats)
             .arg("hits")
@@ -76,8 +76,7 @@ impl RedisStore {
             .arg("since")
             .arg(self.now())
             .arg("origin")
-            .arg(Origin::Reset.code())
-            .ignore();
+            .arg(Origin::Reset.code());
         self.link.pipe(&pipe)
     }
 
@@ -200,7 +199,7 @@ impl RedisStore {
                 // Keys whose entry was written again in a newer generation stay
                 // in the new index; out of the old one they go.
                 let mut pipe = redis::pipe();
-                pipe.cmd("ZREM").arg(&old).arg(&keys).ignore();
+                pipe.cmd("ZREM").arg(&old).arg(&keys);
                 self.link.pipe::<()>(&pipe)?;
             }
             self.link

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+#[cfg(feature = "redis")]
 pub mod redis;
 
 /// The binary under test.

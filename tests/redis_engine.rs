@@ -1,0 +1,355 @@
+//! The Redis engine against real servers, beyond the conformance suite:
+//! chunk placement on a cluster, missing and damaged chunks, the cluster
+//! cascade and its recovery, flushed scripts, a server killed or paused, a
+//! read-only store, and the refusals (eviction policy, durability, volatile).
+
+#![cfg(feature = "redis")]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cacheman::store_url::RedisTarget;
+use cacheman::{
+    CacheName, CacheSettings, InvalidateOptions, NewValue, RedisStore, SetOptions, Store,
+};
+
+use crate::common::Noise;
+use crate::common::redis::{RedisServer, shared_cluster, shared_server};
+
+fn name(name: &str) -> CacheName {
+    CacheName::new(name).unwrap()
+}
+
+/// A namespace no other test uses.
+fn fresh_ns(test: &str) -> String {
+    format!("{test}-{}", std::process::id())
+}
+
+fn open(target: &RedisTarget) -> RedisStore {
+    RedisStore::open(target).unwrap()
+}
+
+fn set(store: &dyn Store, cache: &str, key: &[u8], value: &[u8]) {
+    store
+        .set(
+            &name(cache),
+            key,
+            NewValue::Bytes(value),
+            &SetOptions::default(),
+        )
+        .unwrap();
+}
+
+fn get(store: &dyn Store, cache: &str, key: &[u8]) -> Option<Vec<u8>> {
+    let hit = store.get(&name(cache), key).unwrap()?;
+    Some(hit.value.into_bytes().unwrap())
+}
+
+/// The chunk keys of namespace `ns` on a server reached by `cli`.
+fn chunk_keys(cli: impl Fn(&[&str]) -> String, ns: &str) -> Vec<String> {
+    let pattern = format!("cm1:{ns}:c:*");
+    cli(&["--scan", "--pattern", &pattern])
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn chunks_spread_over_the_cluster_nodes() {
+    let cluster = shared_cluster();
+    let ns = fresh_ns("spread");
+    let store = open(&cluster.target(&ns));
+    let value = Noise::new(7).bytes(12 * 1024 * 1024 + 5);
+    set(&store, "big", b"k", &value);
+    assert_eq!(get(&store, "big", b"k").unwrap(), value);
+    let holding: Vec<usize> = cluster
+        .ports()
+        .iter()
+        .map(|port| chunk_keys(|args| cluster.cli(*port, args), &ns).len())
+        .collect();
+    assert_eq!(holding.iter().sum::<usize>(), 13, "{holding:?}");
+    assert!(
+        holding.iter().filter(|&&n| n > 0).count() >= 2,
+        "chunks on more than one node: {holding:?}"
+    );
+}
+
+#[test]
+fn a_missing_chunk_is_a_miss_and_a_damaged_one_is_never_served() {
+    let server = shared_server();
+    let ns = fresh_ns("chunks");
+    let store = open(&server.target(&ns));
+    let value = Noise::new(3).bytes(3 * 1024 * 1024);
+    set(&store, "c", b"gone", &value);
+    let chunks = chunk_keys(|args| server.cli(args), &ns);
+    assert_eq!(chunks.len(), 3);
+    server.cli(&["DEL", &chunks[1]]);
+    assert!(store.get(&name("c"), b"gone").unwrap().is_none(), "a miss");
+    set(
+        &store,
+        "c",
+        b"damaged",
+        &Noise::new(4).bytes(2 * 1024 * 1024),
+    );
+    let mut now = chunk_keys(|args| server.cli(args), &ns);
+    now.retain(|k| !chunks.contains(k));
+    server.cli(&["SETRANGE", &now[0], "10", "X"]);
+    let hit = store.get(&name("c"), b"damaged").unwrap().expect("found");
+    let err = hit.value.into_bytes().unwrap_err();
+    assert!(err.to_string().contains("damaged"), "{err}");
+    assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
+}
+
+#[test]
+fn a_cascade_on_the_cluster_reaches_dependents_in_other_slots() {
+    let cluster = shared_cluster();
+    let ns = fresh_ns("cascade");
+    let store = open(&cluster.target(&ns));
+    let names: Vec<String> = (0..12).map(|i| format!("c{i}")).collect();
+    for pair in names.windows(2) {
+        store.depend(&name(&pair[0]), &[name(&pair[1])]).unwrap();
+    }
+    for cache in &names {
+        set(&store, cache, b"k", b"v");
+    }
+    let before = store.epoch().unwrap();
+    let cascade = InvalidateOptions {
+        cascade: true,
+        ..InvalidateOptions::default()
+    };
+    let done = store.invalidate(&[name("c3")], &cascade).unwrap();
+    assert_eq!(done.caches.len(), 9);
+    assert_eq!(done.epoch, before + 1);
+    let other = open(&cluster.target(&ns));
+    for (i, cache) in names.iter().enumerate() {
+        assert_eq!(get(&other, cache, b"k").is_some(), i < 3, "{cache}");
+    }
+    assert_eq!(other.epoch().unwrap(), done.epoch);
+}
+
+#[test]
+fn a_cascade_abandoned_mid_way_is_finished_by_the_next_client() {
+    let cluster = shared_cluster();
+    let ns = fresh_ns("abandoned");
+    let store = open(&cluster.target(&ns));
+    set(&store, "root", b"k", b"v");
+    set(&store, "leaf", b"k", b"v");
+    let epoch = store.epoch().unwrap();
+    // A client took epoch + 1 and logged its cascade, then died before
+    // setting any floor or publishing; its lease has run out.
+    let log = format!("cm1:{{{ns}}}:cascades");
+    let record = r#"{"until_ms":0,"floors":[["root","hard"],["leaf","hard"]]}"#;
+    let next = (epoch + 1).to_string();
+    let port = cluster.ports()[0];
+    let answer = cluster.cli(port, &["-c", "HSET", &log, &next, record]);
+    assert!(answer.trim() == "1", "{answer}");
+    cluster.cli(port, &["-c", "SET", &format!("cm1:{{{ns}}}:next"), &next]);
+    assert_eq!(get(&store, "leaf", b"k").unwrap(), b"v", "not yet");
+    assert_eq!(store.epoch().unwrap(), epoch + 1, "finished and published");
+    assert_eq!(get(&store, "leaf", b"k"), None);
+    assert_eq!(get(&store, "root", b"k"), None);
+    assert_eq!(cluster.cli(port, &["-c", "HLEN", &log]).trim(), "0");
+}
+
+#[test]
+fn flushed_scripts_are_loaded_again() {
+    let server = shared_server();
+    let store = open(&server.target(&fresh_ns("flush")));
+    set(&store, "c", b"a", b"1");
+    server.cli(&["SCRIPT", "FLUSH"]);
+    set(&store, "c", b"b", b"2");
+    assert_eq!(get(&store, "c", b"a").unwrap(), b"1");
+    let cluster = shared_cluster();
+    let clustered = open(&cluster.target(&fresh_ns("flush")));
+    set(&clustered, "c", b"a", b"1");
+    for port in cluster.ports() {
+        cluster.cli(port, &["SCRIPT", "FLUSH"]);
+    }
+    set(&clustered, "c", b"b", b"2");
+    assert_eq!(get(&clustered, "c", b"b").unwrap(), b"2");
+}
+
+/// A target whose commands give up after `ms`.
+fn impatient(target: RedisTarget, ms: u64) -> RedisTarget {
+    RedisTarget {
+        command_timeout: Duration::from_millis(ms),
+        connect_timeout: Duration::from_millis(ms),
+        ..target
+    }
+}
+
+#[test]
+fn a_killed_server_is_a_clean_store_error_not_a_hang() {
+    let mut server = RedisServer::start();
+    let store = open(&impatient(server.target("killed"), 2_000));
+    set(&store, "c", b"k", b"v");
+    server.kill();
+    let start = Instant::now();
+    let err = store.get(&name("c"), b"k").unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
+    assert!(err.to_string().contains(&server.url()), "{err}");
+    let again = RedisStore::open(&server.target("killed"))
+        .err()
+        .expect("refused");
+    assert_eq!(again.exit_code(), cacheman::ExitCode::Store);
+}
+
+#[test]
+fn a_paused_server_times_out() {
+    let server = RedisServer::start();
+    let store = open(&impatient(server.target("paused"), 300));
+    set(&store, "c", b"k", b"v");
+    server.cli(&["CLIENT", "PAUSE", "3000", "ALL"]);
+    let start = Instant::now();
+    let err = store.get(&name("c"), b"k").unwrap_err();
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(err.to_string().contains("did not answer in time"), "{err}");
+}
+
+#[test]
+fn a_password_is_never_in_an_error() {
+    let mut server = RedisServer::start_with(&["--requirepass", "s3cret-pw"]);
+    let url = format!("redis+unix://{}?pass=s3cret-pw", server.socket().display());
+    let target = RedisTarget {
+        nodes: vec![url],
+        display: format!("redis+unix://{}?pass=****", server.socket().display()),
+        ..impatient(server.target("pw"), 2_000)
+    };
+    let store = open(&target);
+    set(&store, "c", b"k", b"v");
+    server.kill();
+    let err = store.get(&name("c"), b"k").unwrap_err().to_string();
+    assert!(!err.contains("s3cret"), "{err}");
+    assert!(err.contains("****"), "{err}");
+}
+
+#[test]
+fn a_read_only_store_serves_and_refuses_writes() {
+    let server = shared_server();
+    let ns = fresh_ns("readonly");
+    let writer = open(&server.target(&ns));
+    set(&writer, "c", b"k", b"v");
+    let target = RedisTarget {
+        read_only: true,
+        ..server.target(&ns)
+    };
+    let reader = open(&target);
+    assert_eq!(get(&reader, "c", b"k").unwrap(), b"v");
+    let err = reader
+        .set(
+            &name("c"),
+            b"k",
+            NewValue::Bytes(b"poison"),
+            &SetOptions::default(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert!(reader.clear(&name("c")).is_err());
+    assert!(
+        reader
+            .invalidate(&[name("c")], &InvalidateOptions::default())
+            .is_err()
+    );
+    assert_eq!(get(&writer, "c", b"k").unwrap(), b"v", "nothing written");
+}
+
+#[test]
+fn a_server_refusing_writes_makes_the_store_read_only() {
+    let server = RedisServer::start();
+    let store = open(&server.target("acl"));
+    set(&store, "c", b"k", b"v");
+    server.cli(&[
+        "ACL",
+        "SETUSER",
+        "reader",
+        "on",
+        ">rpw",
+        "~*",
+        "+@read",
+        "+@connection",
+        "+info",
+        "+time",
+        "+evalsha",
+        "+eval",
+    ]);
+    let url = format!(
+        "redis+unix://{}?user=reader&pass=rpw",
+        server.socket().display()
+    );
+    let target = RedisTarget {
+        nodes: vec![url],
+        ..server.target("acl")
+    };
+    let reader = open(&target);
+    assert_eq!(get(&reader, "c", b"k").unwrap(), b"v", "reads work");
+    let err = reader
+        .set(
+            &name("c"),
+            b"k",
+            NewValue::Bytes(b"x"),
+            &SetOptions::default(),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
+}
+
+#[test]
+fn an_allkeys_eviction_policy_is_refused_at_open() {
+    let server = RedisServer::start_with(&["--maxmemory-policy", "allkeys-lru"]);
+    let err = RedisStore::open(&server.target("policy"))
+        .err()
+        .expect("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("allkeys-lru") && text.contains("volatile-lru"),
+        "{text}"
+    );
+}
+
+#[test]
+fn durable_and_volatile_are_refused_where_the_server_cannot_promise_them() {
+    let server = shared_server();
+    let store = open(&server.target(&fresh_ns("refusals")));
+    let volatile = CacheSettings {
+        volatile: true,
+        ..CacheSettings::default()
+    };
+    let err = store.create(&name("v"), &volatile, false).unwrap_err();
+    assert!(err.to_string().contains("not supported"), "{err}");
+    let version = server.cli(&["INFO", "server"]);
+    if version.contains("redis_version:7.0") || version.contains("redis_version:6.") {
+        let options = SetOptions {
+            durable: true,
+            ..SetOptions::default()
+        };
+        let err = store
+            .set(&name("d"), b"k", NewValue::Bytes(b"v"), &options)
+            .unwrap_err();
+        assert!(err.to_string().contains("WAITAOF"), "{err}");
+        assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
+        assert!(
+            store.settings(&name("d")).unwrap().is_none(),
+            "nothing written"
+        );
+    }
+}
+
+#[test]
+fn details_name_the_server_and_its_mode() {
+    let store: Arc<dyn Store> = Arc::new(open(&shared_server().target(&fresh_ns("details"))));
+    let details = store.details().unwrap();
+    let field = |f: &str| details.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone());
+    assert!(field("server").unwrap().starts_with("Redis "));
+    assert_eq!(field("mode").unwrap(), "single");
+    assert!(field("persistence").unwrap().contains("appendonly no"));
+    assert_eq!(field("maxmemory-policy").unwrap(), "noeviction");
+    let cluster = open(&shared_cluster().target(&fresh_ns("details")));
+    let details = cluster.details().unwrap();
+    assert!(details.contains(&("mode".to_string(), "cluster".to_string())));
+}
