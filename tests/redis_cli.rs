@@ -234,13 +234,29 @@ fn no_password_is_printed_by_info_verbose_ls_or_a_failed_login() {
     let (status, printed) = answer(&wrong, &["-v", "get", "c", "k"]);
     assert_eq!(status, Some(3), "{printed}");
     assert!(!printed.contains("sesame"), "{printed}");
-    server.cli(&[
-        "-a",
-        "sesame-in-env",
-        "--no-auth-warning",
-        "CONFIG",
-        "SET",
-        "requirepass",
-        "",
-    ]);
+}
+
+#[test]
+fn a_password_in_a_tcp_url_is_used_and_never_printed() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port().to_string()
+    };
+    let server = RedisServer::start_with(&["--port", &port]);
+    server.cli(&["CONFIG", "SET", "requirepass", "p@ss/in-url"]);
+    let url = format!("redis://:p%40ss%2Fin-url@127.0.0.1:{port}/0");
+    let env = env_on(&url).var("CACHEMAN_REDIS_PASSWORD", "in-env-ignored");
+    env.set("c", "k", "v");
+    for args in [&["info"][..], &["-v", "ls"], &["-v", "keys", "c"]] {
+        let (status, printed) = answer(&env, args);
+        assert_eq!(status, Some(0), "{args:?}: {printed}");
+        assert!(printed.contains(":***@127.0.0.1"), "{args:?}: {printed}");
+        for secret in ["in-url", "p%40ss", "in-env"] {
+            assert!(!printed.contains(secret), "{args:?} printed:\n{printed}");
+        }
+    }
+    let wrong = env.var("CACHEMAN_STORE", url.replace("in-url", "wrong-in-url"));
+    let (status, printed) = answer(&wrong, &["-v", "get", "c", "k"]);
+    assert_eq!(status, Some(3), "{printed}");
+    assert!(!printed.contains("in-url"), "{printed}");
 }
