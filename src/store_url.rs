@@ -22,6 +22,8 @@ pub struct RedisTarget {
     pub display: String,
 }
 
+mod options;
 mod parse;
+mod percent;
 
 pub use parse::{PASSWORD_ENV, StoreSpec, parse};

@@ -5,25 +5,18 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use super::RedisTarget;
+use super::options::Options;
+use super::percent::{decode, encode};
 use crate::error::{Error, Result};
-use crate::name::CacheName;
 
 /// The environment variable a Redis password is read from when the URL has none.
 pub const PASSWORD_ENV: &str = "CACHEMAN_REDIS_PASSWORD";
-/// The namespace of a URL without `ns=`.
-pub const DEFAULT_NAMESPACE: &str = "cacheman";
-/// How long to wait for a connection, unless `connect_timeout=` says otherwise.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long to wait for a command's answer, unless `timeout=` says otherwise.
-pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
 const DEFAULT_PORT: u16 = 6379;
 const FORMS: &str = "the forms are redis://[user[:password]@]host[:port][/db][?ns=NAME&...], \
                      rediss://... (TLS), redis+unix:///path[?db=N&...] and file:///path";
-const KNOWN: &str = "ns, cluster, node, readonly, connect_timeout, timeout";
 
 /// The store a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,12 +52,12 @@ pub fn parse(url: &str, env_password: Option<&str>) -> Result<StoreSpec> {
 }
 
 /// A usage error about the URL, with the forms as its hint.
-fn bad(what: &str) -> Error {
+pub(super) fn bad(what: &str) -> Error {
     Error::usage_with_hint(format!("invalid store URL: {what}"), FORMS)
 }
 
 /// `text` with anything but printable ASCII escaped, for an error message.
-fn printable(text: &str) -> String {
+pub(super) fn printable(text: &str) -> String {
     text.escape_debug().to_string()
 }
 
@@ -170,7 +163,7 @@ fn login(userinfo: &str, env: Option<&str>) -> Result<Login> {
 }
 
 /// The database number of a URL's path (`""` is 0).
-fn database(path: &str) -> Result<u32> {
+pub(super) fn database(path: &str) -> Result<u32> {
     if path.is_empty() {
         return Ok(0);
     }
@@ -248,184 +241,6 @@ fn unix(body: &str, query: Option<&str>, env: Option<&str>) -> Result<RedisTarge
     }
     let display = format!("redis+unix://{socket}{}", options.query(false));
     options.target(vec![node], display)
-}
-
-/// The query parameters of a Redis URL.
-struct Options {
-    namespace: String,
-    cluster: bool,
-    nodes: Vec<String>,
-    read_only: bool,
-    connect_timeout: Duration,
-    command_timeout: Duration,
-    /// `db=` (unix sockets only; a TCP URL names it in its path).
-    db: u32,
-}
-
-impl Options {
-    /// Parses `name=value&...`; `unix` allows `db=`. Unknown or repeated
-    /// names are refused.
-    fn parse(query: Option<&str>, unix: bool) -> Result<Options> {
-        let mut options = Options {
-            namespace: DEFAULT_NAMESPACE.to_string(),
-            cluster: false,
-            nodes: Vec::new(),
-            read_only: false,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            command_timeout: DEFAULT_COMMAND_TIMEOUT,
-            db: 0,
-        };
-        let mut seen: Vec<&str> = Vec::new();
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = pair.split_once('=').ok_or_else(|| {
-                bad(&format!(
-                    "query parameter '{}' has no value",
-                    printable(pair)
-                ))
-            })?;
-            if name != "node" && seen.contains(&name) {
-                return Err(bad(&format!("'{}' is given twice", printable(name))));
-            }
-            seen.push(name);
-            options.set(name, value, unix)?;
-        }
-        Ok(options)
-    }
-
-    fn set(&mut self, name: &str, value: &str, unix: bool) -> Result<()> {
-        match name {
-            "ns" => self.namespace = namespace(value)?,
-            "cluster" => self.cluster = flag(name, value)?,
-            "node" => self.nodes.push(value.to_string()),
-            "readonly" => self.read_only = flag(name, value)?,
-            "connect_timeout" => self.connect_timeout = timeout(name, value)?,
-            "timeout" => self.command_timeout = timeout(name, value)?,
-            "db" if unix => self.db = database(value)?,
-            _ => {
-                let known = match unix {
-                    true => format!("{KNOWN}, db"),
-                    false => KNOWN.to_string(),
-                };
-                return Err(bad(&format!(
-                    "unknown query parameter '{}' (known: {known})",
-                    printable(name)
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// The canonical query for display: the namespace, then what differs
-    /// from the defaults.
-    fn query(&self, tcp: bool) -> String {
-        let mut query = String::new();
-        if !tcp {
-            query.push_str(&format!("?db={}&", self.db));
-        } else {
-            query.push('?');
-        }
-        query.push_str(&format!("ns={}", self.namespace));
-        if self.cluster {
-            query.push_str("&cluster=1");
-        }
-        for node in &self.nodes {
-            query.push_str(&format!("&node={node}"));
-        }
-        if self.read_only {
-            query.push_str("&readonly=1");
-        }
-        let mut time = |name: &str, value: Duration, default: Duration| {
-            if value != default {
-                query.push_str(&format!("&{name}={}", humantime::format_duration(value)));
-            }
-        };
-        time(
-            "connect_timeout",
-            self.connect_timeout,
-            DEFAULT_CONNECT_TIMEOUT,
-        );
-        time("timeout", self.command_timeout, DEFAULT_COMMAND_TIMEOUT);
-        query
-    }
-
-    fn target(self, nodes: Vec<String>, display: String) -> Result<RedisTarget> {
-        Ok(RedisTarget {
-            nodes,
-            cluster: self.cluster,
-            namespace: self.namespace,
-            read_only: self.read_only,
-            connect_timeout: self.connect_timeout,
-            command_timeout: self.command_timeout,
-            display,
-        })
-    }
-}
-
-/// A namespace: the same characters as a cache name.
-fn namespace(value: &str) -> Result<String> {
-    match CacheName::new(value) {
-        Ok(_) => Ok(value.to_string()),
-        Err(Error::InvalidName { why, .. }) => Err(bad(&format!(
-            "namespace '{}': {why} (letters, digits, '.', '_' and '-')",
-            printable(value)
-        ))),
-        Err(e) => Err(e),
-    }
-}
-
-/// A yes/no query value.
-fn flag(name: &str, value: &str) -> Result<bool> {
-    match value {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(bad(&format!("{name}='{}': say 1 or 0", printable(value)))),
-    }
-}
-
-/// A timeout such as `2s` or `500ms`, more than zero.
-fn timeout(name: &str, value: &str) -> Result<Duration> {
-    match humantime::parse_duration(value) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(bad(&format!(
-            "{name}='{}' is not a duration more than 0 (like 2s or 500ms)",
-            printable(value)
-        ))),
-    }
-}
-
-/// Percent-decodes `text` (the `what` of a URL).
-fn decode(text: &str, what: &str) -> Result<Vec<u8>> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] != b'%' {
-            out.push(bytes[at]);
-            at += 1;
-            continue;
-        }
-        let byte = text
-            .get(at + 1..at + 3)
-            .filter(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-            .ok_or_else(|| bad(&format!("a bad percent-escape in the {what}")))?;
-        out.push(byte);
-        at += 3;
-    }
-    Ok(out)
-}
-
-/// Percent-encodes all but unreserved characters and those in `keep`.
-fn encode(bytes: &[u8], keep: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -27,54 +27,91 @@ pub struct InfoArgs {
 }
 
 pub fn run(ctx: &Context, args: InfoArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let name = ctx.location.name();
     if args.path {
-        writeln!(out, "{name}").map_err(output::stdout_error)?;
+        writeln!(out, "{}", ctx.location.name()).map_err(output::stdout_error)?;
         return Ok(ExitCode::Success);
     }
-    let caches = ctx.store.list()?.len();
-    let (exists, namespace) = match &ctx.location.spec {
-        StoreSpec::Local(path) => (path.is_dir(), None),
-        StoreSpec::Redis(target) => (true, Some(target.namespace.as_str())),
-    };
-    let details = ctx.store.details()?;
-    if args.json {
+    let facts = Facts::of(ctx)?;
+    match args.json {
+        true => writeln!(out, "{}", facts.json()).map_err(output::stdout_error)?,
+        false => output::write_all(out, facts.text().as_bytes())?,
+    }
+    Ok(ExitCode::Success)
+}
+
+/// What `info` says.
+struct Facts {
+    name: String,
+    source: String,
+    exists: bool,
+    /// A shared store's namespace.
+    namespace: Option<String>,
+    caches: usize,
+    /// What the store says of itself (a server's version, mode, ...).
+    details: Vec<(String, String)>,
+}
+
+impl Facts {
+    fn of(ctx: &Context) -> Result<Facts> {
+        let (exists, namespace) = match &ctx.location.spec {
+            StoreSpec::Local(path) => (path.is_dir(), None),
+            StoreSpec::Redis(target) => (true, Some(target.namespace.clone())),
+        };
+        Ok(Facts {
+            name: ctx.location.name(),
+            source: ctx.location.source.to_string(),
+            exists,
+            namespace,
+            caches: ctx.store.list()?.len(),
+            details: ctx.store.details()?,
+        })
+    }
+
+    fn json(&self) -> serde_json::Value {
         let mut info = json!({
-            "store": name,
-            "source": ctx.location.source.to_string(),
-            "exists": exists,
-            "caches": caches,
+            "store": self.name,
+            "source": self.source,
+            "exists": self.exists,
+            "caches": self.caches,
             "version": env!("CARGO_PKG_VERSION"),
         });
-        if let Some(namespace) = namespace {
+        if let Some(namespace) = &self.namespace {
             info["namespace"] = json!(namespace);
         }
-        if !details.is_empty() {
-            let fields: serde_json::Map<_, _> =
-                details.into_iter().map(|(k, v)| (k, json!(v))).collect();
-            info["details"] = fields.into();
+        if !self.details.is_empty() {
+            let details: serde_json::Map<_, _> = self
+                .details
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            info["details"] = details.into();
         }
-        writeln!(out, "{info}").map_err(output::stdout_error)?;
-        return Ok(ExitCode::Success);
+        info
     }
-    let state = if exists { "" } else { " (not created yet)" };
-    let mut lines = vec![
-        ("store".to_string(), format!("{name}{state}")),
-        ("from".to_string(), ctx.location.source.to_string()),
-    ];
-    if let Some(namespace) = namespace {
-        lines.push(("namespace".to_string(), namespace.to_string()));
-    }
-    lines.push(("caches".to_string(), caches.to_string()));
-    lines.push(("version".to_string(), env!("CARGO_PKG_VERSION").to_string()));
-    // What the store says of itself, less what is already shown.
-    for (name, value) in details {
-        if !lines.iter().any(|(shown, _)| *shown == name) {
-            lines.push((name, value));
+
+    fn text(&self) -> String {
+        let state = if self.exists {
+            ""
+        } else {
+            " (not created yet)"
+        };
+        let mut lines = vec![
+            ("store".to_string(), format!("{}{state}", self.name)),
+            ("from".to_string(), self.source.clone()),
+        ];
+        if let Some(namespace) = &self.namespace {
+            lines.push(("namespace".to_string(), namespace.clone()));
         }
+        lines.push(("caches".to_string(), self.caches.to_string()));
+        lines.push(("version".to_string(), env!("CARGO_PKG_VERSION").to_string()));
+        // What the store says of itself, less what is already shown.
+        for (name, value) in &self.details {
+            if !lines.iter().any(|(shown, _)| shown == name) {
+                lines.push((name.clone(), value.clone()));
+            }
+        }
+        aligned(&lines)
     }
-    output::write_all(out, aligned(&lines).as_bytes())?;
-    Ok(ExitCode::Success)
 }
 
 /// `name: value` lines, the values in one column (at least 9 characters in).

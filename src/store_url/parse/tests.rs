@@ -1,5 +1,7 @@
 //! Store URLs: every form, every option, and every refusal.
 
+use std::time::Duration;
+
 use super::*;
 
 fn redis(url: &str, env: Option<&str>) -> RedisTarget {
