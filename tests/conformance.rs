@@ -54,10 +54,11 @@ impl Engine for Local {
     }
 }
 
-/// The optional families the Redis store does not offer: background work is
-/// the command line's (a store URL), and bindings are per machine.
+/// The optional families the Redis store does not offer: background work,
+/// unless the command line tells it how a detached process opens it
+/// (`RedisStore::with_reopen_args`).
 #[cfg(feature = "redis")]
-const REDIS_UNSUPPORTED: &[&str] = &["background work", "file bindings", "bind", "unbind"];
+const REDIS_UNSUPPORTED: &[&str] = &["background work"];
 
 /// A single Redis server (shared by the run, a namespace per directory).
 #[cfg(feature = "redis")]

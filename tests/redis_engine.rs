@@ -127,6 +127,21 @@ fn a_cascade_on_the_cluster_reaches_dependents_in_other_slots() {
     assert_eq!(other.epoch().unwrap(), done.epoch);
 }
 
+/// Leaves what a client that died mid-cascade leaves: epoch + 1 taken and
+/// a cascade setting `floors` logged, its lease run out. Returns the log's key.
+fn abandon(store: &RedisStore, ns: &str, floors: &str) -> (u64, String) {
+    let cluster = shared_cluster();
+    let epoch = store.epoch().unwrap();
+    let log = format!("cm1:{{{ns}}}:cascades");
+    let record = format!(r#"{{"until_ms":0,"floors":{floors}}}"#);
+    let next = (epoch + 1).to_string();
+    let port = cluster.ports()[0];
+    let answer = cluster.cli(port, &["-c", "HSET", &log, &next, &record]);
+    assert_eq!(answer.trim(), "1");
+    cluster.cli(port, &["-c", "SET", &format!("cm1:{{{ns}}}:next"), &next]);
+    (epoch, log)
+}
+
 #[test]
 fn a_cascade_abandoned_mid_way_is_finished_by_the_next_client() {
     let cluster = shared_cluster();
@@ -134,20 +149,13 @@ fn a_cascade_abandoned_mid_way_is_finished_by_the_next_client() {
     let store = open(&cluster.target(&ns));
     set(&store, "root", b"k", b"v");
     set(&store, "leaf", b"k", b"v");
-    let epoch = store.epoch().unwrap();
-    // A client took epoch + 1 and logged its cascade, then died before
-    // setting any floor or publishing; its lease has run out.
-    let log = format!("cm1:{{{ns}}}:cascades");
-    let record = r#"{"until_ms":0,"floors":[["root","hard"],["leaf","hard"]]}"#;
-    let next = (epoch + 1).to_string();
-    let port = cluster.ports()[0];
-    let answer = cluster.cli(port, &["-c", "HSET", &log, &next, record]);
-    assert!(answer.trim() == "1", "{answer}");
-    cluster.cli(port, &["-c", "SET", &format!("cm1:{{{ns}}}:next"), &next]);
+    // The client died before setting any floor or publishing.
+    let (epoch, log) = abandon(&store, &ns, r#"[["root","hard"],["leaf","hard"]]"#);
     assert_eq!(get(&store, "leaf", b"k").unwrap(), b"v", "not yet");
     assert_eq!(store.epoch().unwrap(), epoch + 1, "finished and published");
     assert_eq!(get(&store, "leaf", b"k"), None);
     assert_eq!(get(&store, "root", b"k"), None);
+    let port = cluster.ports()[0];
     assert_eq!(cluster.cli(port, &["-c", "HLEN", &log]).trim(), "0");
 }
 
@@ -352,4 +360,130 @@ fn details_name_the_server_and_its_mode() {
     let cluster = open(&shared_cluster().target(&fresh_ns("details")));
     let details = cluster.details().unwrap();
     assert!(details.contains(&("mode".to_string(), "cluster".to_string())));
+}
+
+#[test]
+fn a_write_into_a_cache_floored_by_an_abandoned_cascade_finishes_it_first() {
+    let cluster = shared_cluster();
+    let ns = fresh_ns("floored");
+    let store = open(&cluster.target(&ns));
+    set(&store, "leaf", b"old", b"v");
+    // The client died after setting the leaf's floor.
+    let (epoch, _) = abandon(&store, &ns, r#"[["leaf","hard"]]"#);
+    let meta = format!("cm1:{{{ns}/leaf}}:meta");
+    let next = (epoch + 1).to_string();
+    cluster.cli(cluster.ports()[0], &["-c", "HSET", &meta, "hard", &next]);
+    assert_eq!(get(&store, "leaf", b"old"), None, "floored");
+    set(&store, "leaf", b"new", b"v");
+    assert_eq!(get(&store, "leaf", b"new").unwrap(), b"v", "not lost");
+    assert_eq!(store.epoch().unwrap(), epoch + 1);
+}
+
+#[test]
+fn a_full_server_refuses_writes_cleanly_and_still_serves() {
+    let server =
+        RedisServer::start_with(&["--maxmemory", "3mb", "--maxmemory-policy", "noeviction"]);
+    let store = open(&server.target("full"));
+    set(&store, "c", b"first", b"v");
+    let value = vec![1u8; 200_000];
+    let err = (0..100)
+        .find_map(|i| {
+            let key = format!("k{i}");
+            let options = SetOptions::default();
+            let cache = name("c");
+            store
+                .set(&cache, key.as_bytes(), NewValue::Bytes(&value), &options)
+                .err()
+        })
+        .expect("the server fills up");
+    assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
+    assert!(err.to_string().contains("OOM"), "{err}");
+    assert_eq!(get(&store, "c", b"first").unwrap(), b"v");
+}
+
+#[test]
+fn a_dead_holder_delays_a_waiter_by_at_most_its_lease() {
+    let server = shared_server();
+    let ns = fresh_ns("lease");
+    let store = open(&server.target(&ns));
+    // A holder killed with its lease 400 ms from running out: nobody renews it.
+    let key = format!("cm1:{{{ns}:lock:job}}:held");
+    server.cli(&["SET", &key, "dead-holder", "PX", "400"]);
+    assert!(store.try_lock("job").unwrap().is_none(), "held");
+    let start = Instant::now();
+    assert!(matches!(
+        store.lock("job").unwrap(),
+        cacheman::Turn::Held(_)
+    ));
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_held_lease_is_renewed_past_its_length_and_released_by_its_token() {
+    let server = shared_server();
+    let ns = fresh_ns("renewed");
+    let store = open(&server.target(&ns));
+    let lease = store.try_lock("job").unwrap().unwrap();
+    let key = format!("cm1:{{{ns}:lock:job}}:held");
+    let token = server.cli(&["GET", &key]);
+    server.cli(&["SET", &key, "someone-else"]);
+    drop(lease);
+    assert_eq!(
+        server.cli(&["GET", &key]).trim(),
+        "someone-else",
+        "not ours"
+    );
+    server.cli(&["SET", &key, token.trim()]);
+    assert!(store.try_lock("job").unwrap().is_none());
+}
+
+#[test]
+fn a_namespace_that_would_break_the_hash_tags_is_refused() {
+    let err = RedisStore::open(&shared_server().target("a}b"))
+        .err()
+        .expect("refused");
+    assert_eq!(err.exit_code(), cacheman::ExitCode::Usage);
+    assert!(err.to_string().contains("namespace"), "{err}");
+}
+
+#[test]
+fn gc_deletes_what_a_clear_set_aside_and_keeps_what_was_written_since() {
+    let cluster = shared_cluster();
+    let ns = fresh_ns("cleared");
+    let store = open(&cluster.target(&ns));
+    set(&store, "c", b"again", b"old");
+    set(&store, "c", b"gone", b"old");
+    store.clear(&name("c")).unwrap();
+    set(&store, "c", b"again", b"new");
+    let report = store.gc(&name("c"), cacheman::GcLimits::default()).unwrap();
+    assert_eq!(report.entries, 1);
+    assert_eq!(get(&store, "c", b"again").unwrap(), b"new");
+    let pattern = format!("cm1:{{{ns}/c}}:*");
+    let mut left: Vec<String> = cluster
+        .ports()
+        .iter()
+        .flat_map(|p| {
+            cluster
+                .cli(*p, &["--scan", "--pattern", &pattern])
+                .lines()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .map(|k| k.rsplit(':').next().unwrap().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["again", "idx", "lru", "meta", "stats"]);
+}
+
+#[test]
+fn background_work_reopens_the_store_as_the_command_line_says() {
+    let store = open(&shared_server().target(&fresh_ns("reopen")));
+    assert!(store.reopen_args().is_err(), "unsupported unless told");
+    let args = vec!["--store".into(), "redis://host/0".into()];
+    let told = store.with_reopen_args(args.clone());
+    assert_eq!(told.reopen_args().unwrap(), args);
 }

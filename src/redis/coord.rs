@@ -18,8 +18,12 @@ use super::scripts;
 /// How long a lease lasts unless renewed.
 const LEASE_MS: u64 = 15_000;
 
-/// How often a waiter asks again.
-const POLL: Duration = Duration::from_millis(20);
+/// How soon a waiter asks again at first; it waits twice as long each time,
+/// up to `POLL_MAX`.
+const POLL: Duration = Duration::from_millis(10);
+
+/// The longest a waiter waits before asking again.
+const POLL_MAX: Duration = Duration::from_millis(250);
 
 /// A held lease, renewed until dropped.
 struct RedisLease {
@@ -111,6 +115,7 @@ impl RedisStore {
             Ok(count.unwrap_or(0))
         };
         let before = failures()?;
+        let mut pause = POLL;
         loop {
             if failures()? > before {
                 return Ok(Turn::HolderFailed);
@@ -118,7 +123,8 @@ impl RedisStore {
             if let Some(lease) = self.take_lock(name)? {
                 return Ok(Turn::Held(lease));
             }
-            thread::sleep(POLL);
+            thread::sleep(pause);
+            pause = (pause * 2).min(POLL_MAX);
         }
     }
 }

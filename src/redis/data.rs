@@ -67,20 +67,64 @@ impl RedisStore {
         Ok((Floors::from_fields(&fields), exists))
     }
 
+    /// A `get`: one pipeline, which counts a hit at once when counting; a
+    /// miss (rarer on a warm cache) costs a second call to correct it.
     pub(crate) fn read(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
+        let counting = self.counting && !self.read_only();
+        match self.read_counting(cache, key, counting) {
+            // A server refusing this user's writes: read without counting.
+            Err(_) if counting && self.read_only() => self.read_counting(cache, key, false),
+            other => other,
+        }
+    }
+
+    fn read_counting(&self, cache: &CacheName, key: &[u8], counting: bool) -> Result<Option<Hit>> {
         let name = cache.as_str();
         let meta = self.keys.cache(name, "meta");
+        let stats = self.keys.cache(name, "stats");
         let mut pipe = redis::pipe();
         pipe.cmd("HMGET").arg(&meta).arg(&FLOOR_FIELDS[..]);
         pipe.cmd("HEXISTS").arg(&meta).arg("settings");
         pipe.cmd("HGETALL").arg(self.keys.entry(name, key));
-        let (fields, exists, hash): (Vec<Option<String>>, bool, HashMap<String, Vec<u8>>) =
-            self.link.pipe(&pipe)?;
+        if counting {
+            pipe.cmd("HSETNX").arg(&stats).arg("since").arg(self.now());
+            pipe.cmd("HINCRBY").arg(&stats).arg("hits").arg(1);
+        }
+        let answers: Vec<redis::Value> = self.link.pipe(&pipe)?;
+        let mut answers = answers.into_iter();
+        let mut next = || answers.next().unwrap_or(redis::Value::Nil);
+        let (fields, exists, hash, started) = (next(), next(), next(), next());
+        let convert = |e: redis::ParsingError| self.damaged(e);
+        let fields: Vec<Option<String>> = redis::from_redis_value(fields).map_err(convert)?;
+        let exists: bool = redis::from_redis_value(exists).map_err(convert)?;
+        let hash: HashMap<String, Vec<u8>> = redis::from_redis_value(hash).map_err(convert)?;
         let hit = self.hit(&Floors::from_fields(&fields), hash)?;
-        if self.counting && exists {
-            self.count(name, hit.is_some())?;
+        if counting && (hit.is_none() || !exists) {
+            let started: bool = redis::from_redis_value(started).unwrap_or(false);
+            self.recount(name, exists, started)?;
         }
         Ok(hit)
+    }
+
+    /// Turns the hit counted in advance into a miss (or, for a cache that
+    /// does not exist, takes it back).
+    fn recount(&self, cache: &str, exists: bool, started: bool) -> Result<()> {
+        let stats = self.keys.cache(cache, "stats");
+        let mut pipe = redis::pipe();
+        match (exists, started) {
+            (false, true) => pipe.cmd("DEL").arg(&stats),
+            (false, false) => pipe.cmd("HINCRBY").arg(&stats).arg("hits").arg(-1),
+            (true, _) => pipe
+                .cmd("HINCRBY")
+                .arg(&stats)
+                .arg("hits")
+                .arg(-1)
+                .cmd("HINCRBY")
+                .arg(&stats)
+                .arg("misses")
+                .arg(1),
+        };
+        self.link.pipe(&pipe)
     }
 
     /// The hit an entry's hash makes under `floors`, if it is one.
@@ -125,22 +169,6 @@ impl RedisStore {
             chunks,
             len: header.len,
         }))))
-    }
-
-    /// Counts a hit or a miss.
-    fn count(&self, cache: &str, hit: bool) -> Result<()> {
-        let stats = self.keys.cache(cache, "stats");
-        let mut pipe = redis::pipe();
-        pipe.cmd("HSETNX").arg(&stats).arg("since").arg(self.now());
-        pipe.cmd("HINCRBY")
-            .arg(&stats)
-            .arg(if hit { "hits" } else { "misses" })
-            .arg(1);
-        // A read-only store still serves: its counters are simply not kept.
-        match self.link.pipe::<()>(&pipe) {
-            Err(_) if self.read_only() => Ok(()),
-            other => other,
-        }
     }
 
     pub(crate) fn read_only(&self) -> bool {
@@ -245,12 +273,30 @@ impl RedisStore {
     }
 
     /// Writes `items` into `cache` in one script call, creating the cache.
+    /// On a cluster, a cache already floored by a cascade not yet published
+    /// would make the write invalid at once: an abandoned cascade is then
+    /// finished and the write tried again; one in progress overtakes it.
     pub(crate) fn put(
         &self,
         cache: &CacheName,
         items: Vec<Item>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        match self.put_once(cache, &items, options)? {
+            Some(report) => Ok(report),
+            None => {
+                self.finish_abandoned()?;
+                Ok(self.put_once(cache, &items, options)?.unwrap_or_default())
+            }
+        }
+    }
+
+    fn put_once(
+        &self,
+        cache: &CacheName,
+        items: &[Item],
+        options: &SetOptions,
+    ) -> Result<Option<WriteReport>> {
         let name = cache.as_str();
         let meta = self.keys.cache(name, "meta");
         let epoch_key = match self.cluster {
@@ -259,7 +305,7 @@ impl RedisStore {
         };
         let epoch = match (options.if_epoch, self.cluster) {
             (Some(token), _) => token.to_string(),
-            (None, true) => self.current_epoch()?.to_string(),
+            (None, true) => self.published_epoch()?.to_string(),
             (None, false) => String::new(),
         };
         let token = options.if_epoch.map(|t| t.to_string()).unwrap_or_default();
@@ -273,7 +319,7 @@ impl RedisStore {
             .arg(&defaults)
             .arg(&epoch);
         let now = self.now();
-        for item in &items {
+        for item in items {
             let (expires, px) = match item.expires {
                 Expiry::Default => ("default".to_string(), String::new()),
                 Expiry::Never => (String::new(), String::new()),
@@ -297,6 +343,9 @@ impl RedisStore {
                 .arg(px);
         }
         let (written, floor, created, durable): (i64, u64, bool, bool) = self.link.eval(&call)?;
+        if written == -2 {
+            return Ok(None);
+        }
         if written < 0 {
             return Err(Error::Conflict {
                 cache: name.to_string(),
@@ -310,7 +359,7 @@ impl RedisStore {
         if durable || options.durable {
             self.wait_aof()?;
         }
-        Ok(WriteReport::default())
+        Ok(Some(WriteReport::default()))
     }
 
     pub(crate) fn remove(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<usize> {

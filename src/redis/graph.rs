@@ -110,10 +110,16 @@ impl RedisStore {
         })
     }
 
+    /// The epoch, once any abandoned cascade is finished.
     pub(crate) fn current_epoch(&self) -> Result<u64> {
         if self.cluster {
             self.finish_abandoned()?;
         }
+        self.published_epoch()
+    }
+
+    /// The epoch as published.
+    pub(crate) fn published_epoch(&self) -> Result<u64> {
         let epoch: Option<u64> = self
             .link
             .query(redis::cmd("GET").arg(self.keys.store("epoch")))?;

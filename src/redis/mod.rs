@@ -2,6 +2,7 @@
 //! Cluster, for caches shared between machines. `docs/architecture.md` and
 //! DESIGN's "The shared store" say what it keeps where and why.
 
+mod bindings;
 mod caches;
 mod chunks;
 mod coord;
@@ -14,6 +15,8 @@ mod maintenance;
 mod scripts;
 mod server;
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::sync::Arc;
 
 use crate::autosync::Autosync;
@@ -27,10 +30,12 @@ use crate::store::{
     NewValue, SetOptions, SettingsChange, Store, SyncResult, Turn, WriteReport,
 };
 use crate::store_url::RedisTarget;
+use crate::watch::Pattern;
+use crate::watch::bindings::{Binding, Finding, Rebound, Recorded};
 
 use keys::Keys;
 use link::Link;
-use server::{Info, ServerClock};
+use server::Info;
 
 /// A store kept on a Redis server or cluster, under one namespace.
 #[derive(Clone)]
@@ -41,25 +46,32 @@ pub struct RedisStore {
     counting: bool,
     info: Arc<Info>,
     cluster: bool,
+    reopen: Option<Vec<OsString>>,
 }
 
 impl RedisStore {
     /// Connects to the store `target` names, reading the time from the server.
     pub fn open(target: &RedisTarget) -> Result<RedisStore> {
-        let link = Link::connect(target)?;
-        let clock = Arc::new(ServerClock::measure(&link)?);
-        RedisStore::on(link, target, clock)
+        RedisStore::on(target, None)
     }
 
     /// Connects to the store `target` names, reading the time from `clock`
     /// (tests drive a manual one).
     pub fn open_with_clock(target: &RedisTarget, clock: Arc<dyn Clock>) -> Result<RedisStore> {
-        RedisStore::on(Link::connect(target)?, target, clock)
+        RedisStore::on(target, Some(clock))
     }
 
-    fn on(link: Link, target: &RedisTarget, clock: Arc<dyn Clock>) -> Result<RedisStore> {
-        let info = Info::read(&link)?;
+    fn on(target: &RedisTarget, clock: Option<Arc<dyn Clock>>) -> Result<RedisStore> {
+        if target.namespace.is_empty() || target.namespace.contains(['{', '}']) {
+            return Err(Error::usage(format!(
+                "invalid namespace {:?}: it must be non-empty, without '{{' or '}}'",
+                target.namespace
+            )));
+        }
+        let link = Link::connect(target)?;
+        let (server_clock, info) = server::handshake(&link, target.cluster)?;
         info.check_policy(&target.display)?;
+        let clock = clock.unwrap_or_else(|| Arc::new(server_clock));
         Ok(RedisStore {
             link: Arc::new(link),
             keys: Keys::new(&target.namespace),
@@ -67,7 +79,17 @@ impl RedisStore {
             counting: true,
             info: Arc::new(info),
             cluster: target.cluster,
+            reopen: None,
         })
+    }
+
+    /// The same store, telling a detached `cacheman` (a background refresher)
+    /// to open it with `args` (the command line's, naming the store).
+    pub fn with_reopen_args(self, args: Vec<OsString>) -> RedisStore {
+        RedisStore {
+            reopen: Some(args),
+            ..self
+        }
     }
 
     /// Refuses a write on a read-only store.
@@ -102,6 +124,12 @@ impl Store for RedisStore {
 
     fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    fn reopen_args(&self) -> Result<Vec<OsString>> {
+        self.reopen
+            .clone()
+            .ok_or_else(|| crate::store::unsupported(&self.link.display, "background work"))
     }
 
     fn details(&self) -> Result<Vec<(String, String)>> {
@@ -202,6 +230,26 @@ impl Store for RedisStore {
     fn sync(&self, cache: &CacheName, wait: bool) -> Result<(SyncResult, WriteReport)> {
         let _ = wait;
         self.barrier(cache)
+    }
+
+    fn bindings(&self) -> Result<BTreeMap<String, Binding>> {
+        self.all_bindings()
+    }
+
+    fn binding(&self, cache: &CacheName) -> Result<Option<Binding>> {
+        self.one_binding(cache)
+    }
+
+    fn bind(&self, cache: &CacheName, patterns: &[Pattern]) -> Result<Rebound> {
+        self.add_binding(cache, patterns)
+    }
+
+    fn unbind(&self, cache: &CacheName, patterns: Option<&[Pattern]>) -> Result<Rebound> {
+        self.remove_binding(cache, patterns)
+    }
+
+    fn record_findings(&self, findings: Vec<Finding>, force: bool) -> Result<Recorded> {
+        self.record(findings, force)
     }
 
     fn export(&self, cache: &CacheName) -> Result<Entries<'_>> {

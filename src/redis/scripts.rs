@@ -5,14 +5,22 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
+/// A script with a `#!lua` shebang: the server then treats it as one that
+/// writes, and refuses it at once when out of memory (without one, a write
+/// after the script's first is let through, to keep the script atomic).
+fn script(body: &str) -> Script {
+    Script::new(&format!("#!lua\n{body}"))
+}
+
 /// Writes entries into one cache: KEYS meta, idx, lru, epoch key (the
 /// store's epoch on one server, the meta again on a cluster), then one key per
 /// entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
 /// then 8 per entry: key, created, expires ("" never, "default" the cache's
 /// `ttl`), length, stale, field, body, px. Creates the cache when absent.
-/// Returns {written or -1, floor, created, durable}.
+/// Returns {written, or -1 (a floor above the token) or -2 (a floor above
+/// the epoch: a cascade not yet published), floor, created, durable}.
 pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 local meta = KEYS[1]
 local created = 0
@@ -29,6 +37,12 @@ if ARGV[1] ~= '' then
 end
 local epoch = ARGV[3]
 if epoch == '' then epoch = redis.call('GET', KEYS[4]) or '0' end
+if ARGV[1] == '' then
+  for _, f in ipairs({'hard', 'soft'}) do
+    local floor = tonumber(redis.call('HGET', meta, f) or '0')
+    if floor > tonumber(epoch) then return {-2, floor, created, 0} end
+  end
+end
 local gen = redis.call('HGET', meta, 'gen') or '0'
 local ttl = redis.call('HGET', meta, 'ttl')
 for i = 5, #KEYS do
@@ -60,7 +74,7 @@ return {#KEYS - 4, 0, created, durable}
 /// Stores a chunk, keeping the longer of its expiry and the one asked for
 /// (`""`: never expires): KEYS chunk; ARGV content, px.
 pub(crate) static PUT_CHUNK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 local t = redis.call('PTTL', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
@@ -75,13 +89,18 @@ return 1
 });
 
 /// Compare-and-set of a hash field guarded by a version field `FIELD:v`:
-/// KEYS hash; ARGV field, expected version, value. Returns 1 when set.
+/// KEYS hash; ARGV field, expected version, value ("": the field goes).
+/// Returns 1 when set.
 pub(crate) static CAS: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 local v = redis.call('HGET', KEYS[1], ARGV[1] .. ':v') or '0'
 if v ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+end
 redis.call('HINCRBY', KEYS[1], ARGV[1] .. ':v', 1)
 return 1
 "#,
@@ -91,7 +110,7 @@ return 1
 /// Raises floors to an epoch (never lowers them): KEYS metas; ARGV epoch,
 /// then one floor field per meta.
 pub(crate) static FLOORS: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 for i = 1, #KEYS do
   local f = ARGV[i + 1]
@@ -109,7 +128,7 @@ return 1
 /// then (cluster) the cascade's log record, or nothing (one server: the
 /// caller publishes in the same script, see CASCADE). Returns -1 on a changed graph.
 pub(crate) static BEGIN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 if (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
 local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -126,7 +145,7 @@ return new
 /// cascades; ARGV graph version ("" to skip the check), epoch. Returns the
 /// store's epoch, or -1 on a changed graph.
 pub(crate) static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 if ARGV[1] ~= '' and (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
 local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -141,7 +160,7 @@ return epoch
 /// ARGV graph version, then one floor field per meta. Returns the new epoch,
 /// or -1 on a changed graph.
 pub(crate) static CASCADE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 if (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
 local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -162,7 +181,7 @@ return new
 /// Starts a new generation of a cache (`clear`): KEYS meta, idx, lru, olds;
 /// the old index is kept (renamed) for `gc` to delete its entries.
 pub(crate) static CLEAR: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 local old = redis.call('HGET', KEYS[1], 'gen') or '0'
 local gen = redis.call('HINCRBY', KEYS[1], 'gen', 1)
@@ -182,7 +201,7 @@ return gen
 /// only if its generation is below ARGV[1]). A key whose entry is gone
 /// leaves the indexes. Returns how many entries went.
 pub(crate) static DELETE_SEEN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 local n = 0
 for i = 3, #KEYS do
@@ -212,7 +231,7 @@ return n
 /// Releases, renews or fails a lease held with a token: KEYS lock, failed
 /// counter; ARGV token, action (`release`, `renew`, `fail`), lease ms.
 pub(crate) static LEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r#"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] == 'renew' then return redis.call('PEXPIRE', KEYS[1], ARGV[3]) end

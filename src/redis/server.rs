@@ -17,17 +17,34 @@ pub(crate) struct ServerClock {
 }
 
 impl ServerClock {
-    /// Measures the offset to the server's `TIME`.
-    pub(crate) fn measure(link: &Link) -> Result<ServerClock> {
-        let before = SystemClock.now_ms();
-        let (secs, micros): (u64, u64) = link.query(&redis::cmd("TIME"))?;
-        let after = SystemClock.now_ms();
+    /// The clock whose `TIME` answer, asked at local times `before` and
+    /// `after`, was `(secs, micros)`.
+    fn from_answer(before: u64, after: u64, (secs, micros): (u64, u64)) -> ServerClock {
         let server = secs * 1000 + micros / 1000;
-        let local = before + (after - before) / 2;
-        Ok(ServerClock {
+        let local = before + after.saturating_sub(before) / 2;
+        ServerClock {
             offset_ms: server as i64 - local as i64,
-        })
+        }
     }
+}
+
+/// What the engine asks the server once at connect, in one round trip: its
+/// clock and its `INFO`.
+pub(crate) fn handshake(link: &Link, cluster: bool) -> Result<(ServerClock, Info)> {
+    let before = SystemClock.now_ms();
+    let (time, info): ((u64, u64), redis::Value) = match cluster {
+        // A cluster pipeline takes no keyless command.
+        true => (
+            link.query(&redis::cmd("TIME"))?,
+            link.query(&redis::cmd("INFO"))?,
+        ),
+        false => link.pipe(redis::pipe().cmd("TIME").cmd("INFO"))?,
+    };
+    let after = SystemClock.now_ms();
+    Ok((
+        ServerClock::from_answer(before, after, time),
+        Info::parse(&info),
+    ))
 }
 
 impl Clock for ServerClock {
@@ -43,14 +60,18 @@ pub(crate) struct Info(pub BTreeMap<String, String>);
 impl Info {
     /// Reads `INFO` (on a cluster, from the node that answers).
     pub(crate) fn read(link: &Link) -> Result<Info> {
-        let answer: redis::Value = link.query(&redis::cmd("INFO"))?;
-        let text = first_text(&answer).unwrap_or_default();
-        Ok(Info(
+        Ok(Info::parse(&link.query(&redis::cmd("INFO"))?))
+    }
+
+    /// `INFO`'s answer as fields.
+    fn parse(answer: &redis::Value) -> Info {
+        let text = first_text(answer).unwrap_or_default();
+        Info(
             text.lines()
                 .filter_map(|line| line.trim_end().split_once(':'))
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-        ))
+        )
     }
 
     /// One field, or `"?"`.

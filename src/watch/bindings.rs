@@ -8,7 +8,7 @@
 //! recorded first, and the caller compares again with what it recorded.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -80,17 +80,34 @@ pub fn bind(store: &LocalStore, cache: &CacheName, patterns: &[Pattern]) -> Resu
         ));
     }
     store.create(cache, &CacheSettings::default(), true)?;
-    rebind(store, cache, |current| {
-        let mut added: Vec<Pattern> = Vec::new();
-        for pattern in patterns {
-            if !current.iter().chain(&added).any(|p| p.same_path(pattern)) {
-                added.push(pattern.clone());
-            }
+    rebind(store, cache, |current| with_added(current, patterns))
+}
+
+/// `current` with `patterns` added (those naming a path already bound
+/// left out), sorted, and the patterns added.
+pub(crate) fn with_added(
+    current: &[Pattern],
+    patterns: &[Pattern],
+) -> (Vec<Pattern>, Vec<Pattern>) {
+    let mut added: Vec<Pattern> = Vec::new();
+    for pattern in patterns {
+        if !current.iter().chain(&added).any(|p| p.same_path(pattern)) {
+            added.push(pattern.clone());
         }
-        let mut all = [current, &added[..]].concat();
-        all.sort();
-        (all, added)
-    })
+    }
+    let mut all = [current, &added[..]].concat();
+    all.sort();
+    (all, added)
+}
+
+/// `current` without the patterns naming the paths `patterns` name (all of
+/// them with `None`), and the patterns removed.
+pub(crate) fn without(
+    current: &[Pattern],
+    patterns: Option<&[Pattern]>,
+) -> (Vec<Pattern>, Vec<Pattern>) {
+    let gone = |p: &Pattern| patterns.is_none_or(|named| named.iter().any(|n| n.same_path(p)));
+    current.iter().cloned().partition(|p| !gone(p))
 }
 
 /// Removes the bindings whose paths `patterns` name, whatever kind either was
@@ -100,10 +117,7 @@ pub fn unbind(
     cache: &CacheName,
     patterns: Option<&[Pattern]>,
 ) -> Result<Rebound> {
-    rebind(store, cache, |current| {
-        let gone = |p: &Pattern| patterns.is_none_or(|named| named.iter().any(|n| n.same_path(p)));
-        current.iter().cloned().partition(|p| !gone(p))
-    })
+    rebind(store, cache, |current| without(current, patterns))
 }
 
 /// Applies `edit` (current patterns -> the new ones and those changed) under
@@ -126,38 +140,71 @@ fn rebind(
         if !manifest.caches.contains_key(cache.as_str()) {
             return Err(unknown_cache(cache));
         }
-        let old = manifest.bindings.get(cache.as_str()).cloned();
-        let old_patterns = old.as_ref().map_or(&[][..], |b| &b.patterns[..]);
-        let (patterns, changed) = edit(old_patterns);
-        if changed.is_empty() {
+        let old = manifest.bindings.get(cache.as_str());
+        let Some(Rebinding {
+            new,
+            changed,
+            old_changed,
+        }) = plan_rebind(old, &edit, &skip)?
+        else {
             return Ok(Rebound::default());
-        }
-        let mut scanned = [old_patterns, &patterns].concat();
-        scanned.sort();
-        scanned.dedup();
-        let scan = Scan::of(&compile_all(&scanned)?, &skip, &mut |_, _| {});
-        let invalidation = match &old {
-            Some(old) if !scan.subset(&old.patterns).matches(&old.fingerprint) => {
-                invalidate_in(manifest, std::slice::from_ref(cache))?.pop()
-            }
-            _ => None,
         };
-        let fingerprint = scan.subset(&patterns).fingerprint();
-        match patterns.is_empty() {
-            true => manifest.bindings.remove(cache.as_str()),
-            false => manifest.bindings.insert(
-                cache.to_string(),
-                Binding {
-                    patterns,
-                    fingerprint,
-                },
-            ),
+        let invalidation = match old_changed {
+            true => invalidate_in(manifest, std::slice::from_ref(cache))?.pop(),
+            false => None,
+        };
+        match new {
+            None => manifest.bindings.remove(cache.as_str()),
+            Some(binding) => manifest.bindings.insert(cache.to_string(), binding),
         };
         Ok(Rebound {
             changed,
             invalidation: invalidation.map(|(_, inv)| inv),
         })
     })
+}
+
+/// An edit of a binding's patterns: the current ones -> the new ones and
+/// those changed.
+pub(crate) type Edit<'a> = dyn Fn(&[Pattern]) -> (Vec<Pattern>, Vec<Pattern>) + 'a;
+
+/// What a rebinding comes to.
+pub(crate) struct Rebinding {
+    /// The new binding (`None`: no pattern is left).
+    pub new: Option<Binding>,
+    /// The patterns added or removed.
+    pub changed: Vec<Pattern>,
+    /// Whether the old binding's files changed since its fingerprint.
+    pub old_changed: bool,
+}
+
+/// Applies `edit` (current patterns -> the new ones and those changed) to
+/// `old`, scanning old and new patterns (leaving out `skip`); `None` when
+/// nothing changes.
+pub(crate) fn plan_rebind(
+    old: Option<&Binding>,
+    edit: &Edit<'_>,
+    skip: &Path,
+) -> Result<Option<Rebinding>> {
+    let old_patterns = old.map_or(&[][..], |b| &b.patterns[..]);
+    let (patterns, changed) = edit(old_patterns);
+    if changed.is_empty() {
+        return Ok(None);
+    }
+    let mut scanned = [old_patterns, &patterns].concat();
+    scanned.sort();
+    scanned.dedup();
+    let scan = Scan::of(&compile_all(&scanned)?, skip, &mut |_, _| {});
+    let old_changed = old.is_some_and(|old| !scan.subset(&old.patterns).matches(&old.fingerprint));
+    let new = (!patterns.is_empty()).then(|| Binding {
+        fingerprint: scan.subset(&patterns).fingerprint(),
+        patterns,
+    });
+    Ok(Some(Rebinding {
+        new,
+        changed,
+        old_changed,
+    }))
 }
 
 /// Every cache's bindings.
