@@ -45,6 +45,11 @@ pub struct Location {
     pub source: Source,
     /// The store itself.
     pub spec: StoreSpec,
+    /// For a shared store, the global arguments with which a detached
+    /// `cacheman` opens it: none when it inherits the environment that named
+    /// it (a password in `CACHEMAN_STORE` must not reach a process listing),
+    /// else `--store URL` as given.
+    pub reopen_args: Option<Vec<OsString>>,
 }
 
 impl Location {
@@ -62,6 +67,7 @@ impl Location {
             spec: StoreSpec::Local(path.clone()),
             path,
             source,
+            reopen_args: None,
         }
     }
 }
@@ -146,7 +152,16 @@ fn from_url(
         StoreSpec::Local(path) => path.clone(),
         StoreSpec::Redis(target) => platform_dir()?.join("shared").join(slug(&target.display)),
     };
-    Ok(Location { path, source, spec })
+    let reopen_args = match source {
+        Source::StoreFlag => vec!["--store".into(), url.into()],
+        _ => Vec::new(),
+    };
+    Ok(Location {
+        path,
+        source,
+        spec,
+        reopen_args: Some(reopen_args),
+    })
 }
 
 /// The platform cache directory (`~/.cache/cacheman` on Linux).

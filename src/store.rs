@@ -353,11 +353,17 @@ pub enum SyncResult {
 
 /// Opens the store a command line names: the one place that chooses an engine.
 /// Due syncs are left to the caller; with `counting` false, reads leave the
-/// hit and miss counters alone.
-pub fn open(spec: &StoreSpec, counting: bool) -> Result<Arc<dyn Store>> {
+/// hit and miss counters alone. `reopen_args` are the global arguments with
+/// which a detached `cacheman` (a background refresher) opens the same shared
+/// store; a local store names itself.
+pub fn open(
+    spec: &StoreSpec,
+    reopen_args: Option<Vec<OsString>>,
+    counting: bool,
+) -> Result<Arc<dyn Store>> {
     let root = match spec {
         StoreSpec::Local(root) => root,
-        StoreSpec::Redis(target) => return open_redis(target, counting),
+        StoreSpec::Redis(target) => return open_redis(target, reopen_args, counting),
     };
     let store = LocalStore::open(root)?.with_deferred_sync();
     Ok(match counting {
@@ -369,8 +375,15 @@ pub fn open(spec: &StoreSpec, counting: bool) -> Result<Arc<dyn Store>> {
 /// The Redis engine, its reads counted or not (never on a read-only store,
 /// which writes nothing, counters included).
 #[cfg(feature = "redis")]
-fn open_redis(target: &RedisTarget, counting: bool) -> Result<Arc<dyn Store>> {
-    let store = crate::redis::RedisStore::open(target)?;
+fn open_redis(
+    target: &RedisTarget,
+    reopen_args: Option<Vec<OsString>>,
+    counting: bool,
+) -> Result<Arc<dyn Store>> {
+    let mut store = crate::redis::RedisStore::open(target)?;
+    if let Some(args) = reopen_args {
+        store = store.with_reopen_args(args);
+    }
     Ok(match counting && !target.read_only {
         true => Arc::new(store),
         false => store.uncounted(),
@@ -379,8 +392,12 @@ fn open_redis(target: &RedisTarget, counting: bool) -> Result<Arc<dyn Store>> {
 
 /// The Redis engine, which this build lacks.
 #[cfg(not(feature = "redis"))]
-fn open_redis(target: &RedisTarget, counting: bool) -> Result<Arc<dyn Store>> {
-    let _ = (target, counting);
+fn open_redis(
+    target: &RedisTarget,
+    reopen_args: Option<Vec<OsString>>,
+    counting: bool,
+) -> Result<Arc<dyn Store>> {
+    let _ = (target, reopen_args, counting);
     Err(Error::usage_with_hint(
         "this cacheman was built without Redis support",
         "build it with the default features (cargo feature \"redis\"), or name a local store with --dir or file:///path",

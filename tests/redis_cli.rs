@@ -257,3 +257,30 @@ fn a_password_in_a_tcp_url_is_used_and_never_printed() {
     assert_eq!(status, Some(3), "{printed}");
     assert!(!printed.contains("in-url"), "{printed}");
 }
+
+/// A stale result is served while a detached `cacheman` refreshes it: that
+/// process opens the same shared store, named by the environment it inherits
+/// or by `--store` as given.
+#[test]
+fn a_background_refresh_opens_the_same_shared_store() {
+    let url = format!("{}?ns=", shared_server().url());
+    let run = ["run", "--ttl", "1s", "--stale", "1h", "--"];
+    let count = ["sh", "-c", "echo x >> runs; wc -l < runs"];
+    let by_env = env_on(&shared_server().url());
+    let by_flag = Env::new().store_via(StoreVia::Nothing);
+    let flag_url = format!("{url}{}", namespace(by_flag.root()));
+    for (env, global) in [
+        (&by_env, vec![]),
+        (&by_flag, vec!["--store", flag_url.as_str()]),
+    ] {
+        let line = |expected: &str| {
+            let args = global.iter().chain(&run).chain(&count);
+            env.cmd(args).stdout(expected).run();
+        };
+        line("1\n");
+        std::thread::sleep(Duration::from_millis(1100));
+        line("1\n");
+        env.wait_for_background();
+        line("2\n");
+    }
+}

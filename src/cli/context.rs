@@ -59,7 +59,7 @@ impl Context {
         }
         let no_stats =
             global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty());
-        let store = store::open(&location.spec, !no_stats)?;
+        let store = store::open(&location.spec, location.reopen_args.clone(), !no_stats)?;
         Ok(Context {
             location,
             store,

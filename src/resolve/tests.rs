@@ -98,3 +98,22 @@ fn errors_say_which_setting_holds_the_bad_url() {
     let flag = resolve(named(Some("redis://"), None), env(&[]), tmp.path()).unwrap_err();
     assert!(flag.to_string().starts_with("--store: "), "{flag}");
 }
+
+#[test]
+fn a_detached_process_reopens_a_shared_store_without_a_password_in_its_arguments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = env(&[("CACHEMAN_STORE", "redis://:hunter2@h?ns=a")]);
+    let by_env = resolve(named(None, None), secret, tmp.path()).unwrap();
+    assert_eq!(by_env.reopen_args, Some(Vec::new()));
+    let url = "redis://h?ns=a";
+    let by_flag = resolve(named(Some(url), None), env(&[]), tmp.path()).unwrap();
+    assert_eq!(
+        by_flag.reopen_args,
+        Some(vec!["--store".into(), url.into()])
+    );
+    let local = resolve(named(Some("file:///s"), None), env(&[]), tmp.path()).unwrap();
+    assert_eq!(
+        local.reopen_args,
+        Some(vec!["--store".into(), "file:///s".into()])
+    );
+}

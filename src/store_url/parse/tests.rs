@@ -209,7 +209,7 @@ fn flags_take_yes_and_no() {
 #[test]
 fn without_the_redis_feature_a_redis_url_is_refused() {
     let spec = parse("redis://127.0.0.1:1", None).unwrap();
-    let Err(e) = crate::store::open(&spec, true) else {
+    let Err(e) = crate::store::open(&spec, None, true) else {
         panic!("opened a Redis store without Redis support")
     };
     assert_eq!(e.exit_code(), crate::ExitCode::Usage);
