@@ -448,7 +448,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         'cacheman;info' {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
-            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Print only the store''s path')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Print only the store''s path (for a shared store, its URL, password masked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON object')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')

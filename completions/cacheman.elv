@@ -414,7 +414,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;info'= {
             cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
-            cand --path 'Print only the store''s path'
+            cand --path 'Print only the store''s path (for a shared store, its URL, password masked)'
             cand --json 'Print a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'

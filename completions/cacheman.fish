@@ -295,7 +295,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l no-stats -d '
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path (for a shared store, its URL, password masked)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
