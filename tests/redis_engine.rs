@@ -14,7 +14,7 @@ use cacheman::{
 };
 
 use crate::common::Noise;
-use crate::common::redis::{RedisServer, shared_cluster, shared_server};
+use crate::common::redis::{RedisCluster, RedisServer, shared_cluster, shared_server};
 
 fn name(name: &str) -> CacheName {
     CacheName::new(name).unwrap()
@@ -27,6 +27,20 @@ fn fresh_ns(test: &str) -> String {
 
 fn open(target: &RedisTarget) -> RedisStore {
     RedisStore::open(target).unwrap()
+}
+
+/// The shared server, a namespace of the test's own, and the store there.
+fn on_server(test: &str) -> (&'static RedisServer, String, RedisStore) {
+    let (server, ns) = (shared_server(), fresh_ns(test));
+    let store = open(&server.target(&ns));
+    (server, ns, store)
+}
+
+/// The shared cluster, a namespace of the test's own, and the store there.
+fn on_cluster(test: &str) -> (&'static RedisCluster, String, RedisStore) {
+    let (cluster, ns) = (shared_cluster(), fresh_ns(test));
+    let store = open(&cluster.target(&ns));
+    (cluster, ns, store)
 }
 
 fn set(store: &dyn Store, cache: &str, key: &[u8], value: &[u8]) {
@@ -56,9 +70,7 @@ fn chunk_keys(cli: impl Fn(&[&str]) -> String, ns: &str) -> Vec<String> {
 
 #[test]
 fn chunks_spread_over_the_cluster_nodes() {
-    let cluster = shared_cluster();
-    let ns = fresh_ns("spread");
-    let store = open(&cluster.target(&ns));
+    let (cluster, ns, store) = on_cluster("spread");
     let value = Noise::new(7).bytes(12 * 1024 * 1024 + 5);
     set(&store, "big", b"k", &value);
     assert_eq!(get(&store, "big", b"k").unwrap(), value);
@@ -76,9 +88,7 @@ fn chunks_spread_over_the_cluster_nodes() {
 
 #[test]
 fn a_missing_chunk_is_a_miss_and_a_damaged_one_is_never_served() {
-    let server = shared_server();
-    let ns = fresh_ns("chunks");
-    let store = open(&server.target(&ns));
+    let (server, ns, store) = on_server("chunks");
     let value = Noise::new(3).bytes(3 * 1024 * 1024);
     set(&store, "c", b"gone", &value);
     let chunks = chunk_keys(|args| server.cli(args), &ns);
@@ -102,9 +112,7 @@ fn a_missing_chunk_is_a_miss_and_a_damaged_one_is_never_served() {
 
 #[test]
 fn a_cascade_on_the_cluster_reaches_dependents_in_other_slots() {
-    let cluster = shared_cluster();
-    let ns = fresh_ns("cascade");
-    let store = open(&cluster.target(&ns));
+    let (cluster, ns, store) = on_cluster("cascade");
     let names: Vec<String> = (0..12).map(|i| format!("c{i}")).collect();
     for pair in names.windows(2) {
         store.depend(&name(&pair[0]), &[name(&pair[1])]).unwrap();
@@ -144,9 +152,7 @@ fn abandon(store: &RedisStore, ns: &str, floors: &str) -> (u64, String) {
 
 #[test]
 fn a_cascade_abandoned_mid_way_is_finished_by_the_next_client() {
-    let cluster = shared_cluster();
-    let ns = fresh_ns("abandoned");
-    let store = open(&cluster.target(&ns));
+    let (cluster, ns, store) = on_cluster("abandoned");
     set(&store, "root", b"k", b"v");
     set(&store, "leaf", b"k", b"v");
     // The client died before setting any floor or publishing.
@@ -364,9 +370,7 @@ fn details_name_the_server_and_its_mode() {
 
 #[test]
 fn a_write_into_a_cache_floored_by_an_abandoned_cascade_finishes_it_first() {
-    let cluster = shared_cluster();
-    let ns = fresh_ns("floored");
-    let store = open(&cluster.target(&ns));
+    let (cluster, ns, store) = on_cluster("floored");
     set(&store, "leaf", b"old", b"v");
     // The client died after setting the leaf's floor.
     let (epoch, _) = abandon(&store, &ns, r#"[["leaf","hard"]]"#);
@@ -403,9 +407,7 @@ fn a_full_server_refuses_writes_cleanly_and_still_serves() {
 
 #[test]
 fn a_dead_holder_delays_a_waiter_by_at_most_its_lease() {
-    let server = shared_server();
-    let ns = fresh_ns("lease");
-    let store = open(&server.target(&ns));
+    let (server, ns, store) = on_server("lease");
     // A holder killed with its lease 400 ms from running out: nobody renews it.
     let key = format!("cm1:{{{ns}:lock:job}}:held");
     server.cli(&["SET", &key, "dead-holder", "PX", "400"]);
@@ -424,9 +426,7 @@ fn a_dead_holder_delays_a_waiter_by_at_most_its_lease() {
 
 #[test]
 fn a_held_lease_is_renewed_past_its_length_and_released_by_its_token() {
-    let server = shared_server();
-    let ns = fresh_ns("renewed");
-    let store = open(&server.target(&ns));
+    let (server, ns, store) = on_server("renewed");
     let lease = store.try_lock("job").unwrap().unwrap();
     let key = format!("cm1:{{{ns}:lock:job}}:held");
     let token = server.cli(&["GET", &key]);
@@ -452,9 +452,7 @@ fn a_namespace_that_would_break_the_hash_tags_is_refused() {
 
 #[test]
 fn gc_deletes_what_a_clear_set_aside_and_keeps_what_was_written_since() {
-    let cluster = shared_cluster();
-    let ns = fresh_ns("cleared");
-    let store = open(&cluster.target(&ns));
+    let (cluster, ns, store) = on_cluster("cleared");
     set(&store, "c", b"again", b"old");
     set(&store, "c", b"gone", b"old");
     store.clear(&name("c")).unwrap();
@@ -486,4 +484,78 @@ fn background_work_reopens_the_store_as_the_command_line_says() {
     let args = vec!["--store".into(), "redis://host/0".into()];
     let told = store.with_reopen_args(args.clone());
     assert_eq!(told.reopen_args().unwrap(), args);
+}
+
+#[test]
+fn a_dropped_cache_leaves_only_its_generation_behind() {
+    let (server, ns, store) = on_server("dropped");
+    set(&store, "c", b"before-clear", b"v");
+    store.clear(&name("c")).unwrap();
+    set(&store, "c", b"after-clear", b"v");
+    store.drop_cache(&name("c"), false).unwrap();
+    let pattern = format!("cm1:{{{ns}/c}}:*");
+    let left = server.cli(&["--scan", "--pattern", &pattern]);
+    assert_eq!(left.trim(), format!("cm1:{{{ns}/c}}:meta"));
+    set(&store, "c", b"new", b"v");
+    assert_eq!(store.keys(&name("c")).unwrap(), vec![b"new".to_vec()]);
+}
+
+#[test]
+fn a_configured_default_ttl_applies_to_the_next_writes() {
+    let clock = Arc::new(cacheman::ManualClock::new(1_000_000));
+    let target = shared_server().target(&fresh_ns("configured"));
+    let store = RedisStore::open_with_clock(&target, clock.clone()).unwrap();
+    let cache = name("c");
+    store
+        .create(&cache, &CacheSettings::default(), false)
+        .unwrap();
+    let changed = store
+        .configure(&cache, &|s| {
+            s.ttl_ms = Some(500);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(changed.ttl_ms, Some(500));
+    set(&store, "c", b"k", b"v");
+    clock.advance_ms(500);
+    assert_eq!(get(&store, "c", b"k"), None, "expired by the new default");
+    let never = |s: &mut CacheSettings| {
+        s.ttl_ms = None;
+        Ok(())
+    };
+    store.configure(&cache, &never).unwrap();
+    set(&store, "c", b"k", b"v");
+    clock.advance_ms(1_000_000);
+    assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
+}
+
+#[test]
+fn a_check_on_one_machine_invalidates_the_shared_cache_for_everyone() {
+    let (server, ns, store) = on_server("checked");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, "a = 1").unwrap();
+    let pattern = cacheman::Pattern::resolve(file.as_os_str(), dir.path()).unwrap();
+    let (cache, dependent) = (name("cfg"), name("built"));
+    store.bind(&cache, &[pattern]).unwrap();
+    store
+        .depend(&cache, std::slice::from_ref(&dependent))
+        .unwrap();
+    set(&store, "cfg", b"k", b"v");
+    set(&store, "built", b"k", b"v");
+    assert!(
+        cacheman::check_cache(&store, &cache).unwrap().is_none(),
+        "unchanged"
+    );
+    std::fs::write(&file, "a = 22").unwrap();
+    let done = cacheman::check_cache(&store, &cache)
+        .unwrap()
+        .expect("changed");
+    assert_eq!(done.caches, vec![cache.clone(), dependent]);
+    let elsewhere = open(&server.target(&ns));
+    assert_eq!(get(&elsewhere, "built", b"k"), None, "for everyone");
+    assert!(
+        cacheman::check_cache(&store, &cache).unwrap().is_none(),
+        "recorded"
+    );
 }

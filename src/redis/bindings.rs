@@ -4,7 +4,6 @@
 //! machine invalidates the shared caches for everyone.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use crate::error::Result;
 use crate::name::CacheName;
@@ -12,14 +11,11 @@ use crate::store::{CacheSettings, InvalidateOptions, Invalidation};
 use crate::watch::bindings::{
     Binding, Finding, Rebinding, Rebound, Recorded, plan_rebind, with_added, without,
 };
+use crate::watch::check::scan_skip;
 use crate::watch::pattern::Pattern;
 
 use super::RedisStore;
 use super::scripts;
-
-/// What a scan leaves out: this store has no directory of its own, and no
-/// path has a NUL in it.
-const NO_DIRECTORY: &str = "\0";
 
 /// This machine's name, as bindings are kept under.
 fn host() -> String {
@@ -107,12 +103,12 @@ impl RedisStore {
     ) -> Result<Rebound> {
         loop {
             let (old, version) = self.versioned_binding(cache.as_str())?;
-            let skip = Path::new(NO_DIRECTORY);
+            let skip = scan_skip(self);
             let Some(Rebinding {
                 new,
                 changed,
                 old_changed,
-            }) = plan_rebind(old.as_ref(), &edit, skip)?
+            }) = plan_rebind(old.as_ref(), &edit, &skip)?
             else {
                 return Ok(Rebound::default());
             };

@@ -10,9 +10,9 @@ use crate::store::{
 };
 
 use super::RedisStore;
-use super::data::{BATCH, settings_json};
 use super::entry::Freshness;
 use super::scripts;
+use super::write::settings_json;
 
 impl RedisStore {
     /// Adds a cache to the store-wide list.
@@ -68,19 +68,26 @@ impl RedisStore {
         self.check_durable(settings.durable)
     }
 
-    /// Writes the fields the write script reads from the settings.
-    fn settings_fields(&self, cache: &str, settings: &CacheSettings) -> Result<()> {
-        let meta = self.keys.cache(cache, "meta");
-        let mut pipe = redis::pipe();
-        match settings.ttl_ms {
-            Some(ttl) => pipe.cmd("HSET").arg(&meta).arg("ttl").arg(ttl),
-            None => pipe.cmd("HDEL").arg(&meta).arg("ttl"),
-        };
-        pipe.cmd("HSET")
-            .arg(&meta)
-            .arg("durable")
-            .arg(if settings.durable { "1" } else { "0" });
-        self.link.pipe(&pipe)
+    /// Stores a cache's settings with the fields the write script reads
+    /// (`ttl`, `durable`), in one script: creating them (`version` `None`),
+    /// or replacing those at `version`. Returns whether they were stored.
+    fn store_settings(
+        &self,
+        cache: &str,
+        version: Option<&str>,
+        settings: &CacheSettings,
+    ) -> Result<bool> {
+        let ttl = settings.ttl_ms.map(|t| t.to_string()).unwrap_or_default();
+        self.link.run(
+            &scripts::SETTINGS,
+            &[&self.keys.cache(cache, "meta")],
+            &[
+                version.unwrap_or("create").as_bytes(),
+                settings_json(settings).as_bytes(),
+                ttl.as_bytes(),
+                if settings.durable { b"1" } else { b"0" },
+            ],
+        )
     }
 
     pub(crate) fn make(
@@ -92,13 +99,7 @@ impl RedisStore {
         self.writable()?;
         self.check_settings(settings)?;
         let name = cache.as_str();
-        let made: bool = self.link.query(
-            redis::cmd("HSETNX")
-                .arg(self.keys.cache(name, "meta"))
-                .arg("settings")
-                .arg(settings_json(settings)),
-        )?;
-        match (made, exist_ok) {
+        match (self.store_settings(name, None, settings)?, exist_ok) {
             (false, true) => return Ok(false),
             (false, false) => {
                 return Err(Error::CacheExists {
@@ -107,7 +108,6 @@ impl RedisStore {
             }
             (true, _) => {}
         }
-        self.settings_fields(name, settings)?;
         self.list_cache(name)?;
         Ok(true)
     }
@@ -131,17 +131,7 @@ impl RedisStore {
                 ));
             }
             self.check_settings(&new)?;
-            let set: bool = self.link.run(
-                &scripts::CAS,
-                &[&self.keys.cache(name, "meta")],
-                &[
-                    b"settings",
-                    version.as_bytes(),
-                    settings_json(&new).as_bytes(),
-                ],
-            )?;
-            if set {
-                self.settings_fields(name, &new)?;
+            if self.store_settings(name, Some(&version), &new)? {
                 return Ok(new);
             }
         }
@@ -170,9 +160,9 @@ impl RedisStore {
         )
     }
 
-    /// Drops a cache: off the list and the graph, its settings gone and its
-    /// generation advanced (so a cache made again under the name starts
-    /// empty), its entries deleted in batches.
+    /// Drops a cache: off the list and the graph, its settings and counters
+    /// gone, a new generation started (so a cache made again under the name
+    /// starts empty), and its entries deleted in batches.
     pub(crate) fn unmake(&self, cache: &CacheName, force: bool) -> Result<()> {
         self.writable()?;
         self.existing(cache)?;
@@ -185,36 +175,29 @@ impl RedisStore {
         pipe.cmd("HDEL")
             .arg(&meta)
             .arg(&["settings", "ttl", "durable"][..]);
-        pipe.cmd("HINCRBY").arg(&meta).arg("gen").arg(1);
-        pipe.cmd("DEL")
-            .arg(self.keys.cache(name, "stats"))
-            .arg(self.keys.cache(name, "lru"));
+        pipe.cmd("DEL").arg(self.keys.cache(name, "stats"));
         self.link.pipe::<()>(&pipe)?;
-        let seen = self.scan(name)?;
-        for batch in seen.chunks(BATCH) {
-            let mut pipe = redis::pipe();
-            for s in batch {
-                pipe.cmd("DEL").arg(self.keys.entry(name, &s.key));
-                pipe.cmd("ZREM")
-                    .arg(self.keys.cache(name, "idx"))
-                    .arg(&s.key);
-            }
-            self.link.pipe::<()>(&pipe)?;
-        }
-        Ok(())
+        self.set_aside(name)?;
+        self.collect_old_generations(name)
     }
 
     pub(crate) fn new_generation(&self, cache: &CacheName) -> Result<WriteReport> {
         self.writable()?;
         self.existing(cache)?;
-        let name = cache.as_str();
+        self.set_aside(cache.as_str())?;
+        Ok(WriteReport::default())
+    }
+
+    /// Starts a new generation, setting the old entries' index aside for
+    /// `gc` (O(1)).
+    fn set_aside(&self, cache: &str) -> Result<()> {
         let keys: Vec<Vec<u8>> = ["meta", "idx", "lru", "olds"]
             .iter()
-            .map(|what| self.keys.cache(name, what))
+            .map(|what| self.keys.cache(cache, what))
             .collect();
         let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
         self.link.run::<i64>(&scripts::CLEAR, &refs, &[])?;
-        Ok(WriteReport::default())
+        Ok(())
     }
 
     pub(crate) fn summaries(&self) -> Result<Vec<CacheSummary>> {

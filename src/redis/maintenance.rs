@@ -10,10 +10,10 @@ use crate::reports::{Aged, CacheStats, CounterState, GcLimits, GcReport, Origin,
 use crate::store::{Entries, Imported, Importer, Portable, SetOptions, SyncResult, WriteReport};
 
 use super::RedisStore;
-use super::chunks;
-use super::data::{BATCH, Body, Expiry, Item, Seen, chunk_px};
+use super::data::{BATCH, Seen};
 use super::entry::{Freshness, Header};
 use super::scripts;
+use super::write::{Expiry, Item, chunk_px};
 
 impl RedisStore {
     pub(crate) fn cache_stats(&self, cache: &CacheName) -> Result<CacheStats> {
@@ -175,7 +175,7 @@ impl RedisStore {
     }
 
     /// Deletes the entries of the indexes `clear` set aside, in batches.
-    fn collect_old_generations(&self, cache: &str) -> Result<()> {
+    pub(crate) fn collect_old_generations(&self, cache: &str) -> Result<()> {
         let olds_key = self.keys.cache(cache, "olds");
         let olds: Vec<Vec<u8>> = self.link.query(redis::cmd("SMEMBERS").arg(&olds_key))?;
         let (floors, _) = self.floors(cache)?;
@@ -289,23 +289,13 @@ impl Importer for RedisImporter<'_> {
                 continue;
             }
             let expires = entry.expires_ms.map_or(Expiry::Never, Expiry::At);
-            let len = entry.value.len() as u64;
-            let body = match entry.value.len() <= chunks::INLINE_MAX {
-                true => Body::Inline(entry.value),
-                false => Body::Chunked(chunks::store(
-                    &store.link,
-                    &store.keys,
-                    &entry.value,
-                    chunk_px(expires, now),
-                )?),
-            };
             batch.push(Item {
+                len: entry.value.len() as u64,
+                body: store.body(&entry.value, chunk_px(expires, now))?,
                 key: entry.key,
                 created_ms: entry.created_ms,
                 expires,
-                len,
                 stale: entry.stale,
-                body,
             });
             if batch.len() == BATCH {
                 land(std::mem::take(&mut batch))?;

@@ -14,6 +14,7 @@ mod link;
 mod maintenance;
 mod scripts;
 mod server;
+mod write;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -147,7 +148,8 @@ impl Store for RedisStore {
         value: NewValue<'_>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        self.write_one(cache, key, value, options)
+        let item = self.item(key, value, options)?;
+        self.put(cache, vec![item], options)
     }
 
     fn set_many(

@@ -107,6 +107,30 @@ return 1
     )
 });
 
+/// Stores a cache's settings: KEYS meta; ARGV "create" (only if it has none)
+/// or the version they must be at, the settings, the default TTL ("" none),
+/// durable ("1"/"0"). Returns 1 when stored.
+pub(crate) static SETTINGS: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local exists = redis.call('HEXISTS', KEYS[1], 'settings') == 1
+if ARGV[1] == 'create' then
+  if exists then return 0 end
+elseif not exists or (redis.call('HGET', KEYS[1], 'settings:v') or '0') ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'settings', ARGV[2], 'durable', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'settings:v', 1)
+if ARGV[3] == '' then
+  redis.call('HDEL', KEYS[1], 'ttl')
+else
+  redis.call('HSET', KEYS[1], 'ttl', ARGV[3])
+end
+return 1
+"#,
+    )
+});
+
 /// Raises floors to an epoch (never lowers them): KEYS metas; ARGV epoch,
 /// then one floor field per meta.
 pub(crate) static FLOORS: LazyLock<Script> = LazyLock::new(|| {

@@ -1,9 +1,11 @@
 //! Checking bindings without a watcher: compare the bound files' fingerprint
 //! with the recorded one, and invalidate (with the full cascade) on a change.
 
+use std::path::PathBuf;
+
 use crate::error::Result;
 use crate::name::CacheName;
-use crate::store::{Invalidation, Store, unsupported};
+use crate::store::{Invalidation, Store};
 use crate::watch::bindings::{Binding, Finding};
 use crate::watch::fingerprint::{Scan, Verdict};
 use crate::watch::pattern::{canonical_or_same, compile_all};
@@ -37,6 +39,15 @@ pub fn check_before_read(store: &dyn Store, cache: &CacheName) -> Result<()> {
         check_cache(store, cache)?;
     }
     Ok(())
+}
+
+/// What a scan of bound files leaves out: the store's own directory (its
+/// writes are no change), or, for a store without one, nothing (no path has
+/// a NUL in it).
+pub(crate) fn scan_skip(store: &dyn Store) -> PathBuf {
+    store
+        .directory()
+        .map_or_else(|| PathBuf::from("\0"), canonical_or_same)
 }
 
 /// Checks the given caches (every bound cache with `None`) in one pass: the
@@ -73,9 +84,7 @@ fn check_bound(
     store: &dyn Store,
     mut bound: Vec<(CacheName, Binding)>,
 ) -> Result<Vec<(CacheName, Invalidation)>> {
-    let Some(skip) = store.directory().map(canonical_or_same) else {
-        return Err(unsupported(&store.location(), "checking file bindings"));
-    };
+    let skip = scan_skip(store);
     let mut done = Vec::new();
     for attempt in 1..=ATTEMPTS {
         let mut findings = Vec::new();

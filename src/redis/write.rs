@@ -1,0 +1,248 @@
+//! The write path on Redis: `set` and `set_many` (values above the inline
+//! limit stored as chunks first), landed by one script per batch in the
+//! cache's slot, which also creates the cache and checks an epoch token.
+
+use crate::error::{Error, Result};
+use crate::name::CacheName;
+use crate::store::{CacheSettings, NewValue, SetOptions, Ttl, WriteReport};
+
+use super::RedisStore;
+use super::chunks::{self, Chunks, Gathered};
+use super::data::BATCH;
+use super::scripts;
+
+/// How much longer than its entry the server keeps an expiring entry (and,
+/// twice that, its chunks), so that a clock a little behind still finds it.
+pub(crate) const GRACE_MS: u64 = 3_600_000;
+
+/// When an entry to write expires.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Expiry {
+    /// The cache's default TTL, applied by the server.
+    Default,
+    Never,
+    At(u64),
+}
+
+/// An entry's value as the write script takes it.
+pub(crate) enum Body {
+    Inline(Vec<u8>),
+    Chunked(Chunks),
+}
+
+/// One entry to write.
+pub(crate) struct Item {
+    pub key: Vec<u8>,
+    pub created_ms: u64,
+    pub expires: Expiry,
+    pub len: u64,
+    pub stale: bool,
+    pub body: Body,
+}
+
+impl RedisStore {
+    /// Checks that a write may go ahead (the store writable, its durability
+    /// promised); returns the time and the expiry of what it writes.
+    fn start_write(&self, options: &SetOptions) -> Result<(u64, Expiry)> {
+        self.writable()?;
+        self.check_durable(options.durable)?;
+        let now = self.now();
+        Ok((now, expiry(options.ttl, now)))
+    }
+
+    /// The entry `set` writes: its value inline, or its chunks stored now.
+    pub(crate) fn item(
+        &self,
+        key: &[u8],
+        value: NewValue<'_>,
+        options: &SetOptions,
+    ) -> Result<Item> {
+        let (now, expires) = self.start_write(options)?;
+        let px = chunk_px(expires, now);
+        let (body, len) = match value {
+            NewValue::Bytes(bytes) => (self.body(bytes, px)?, bytes.len() as u64),
+            NewValue::Stream(input) => match chunks::gather(&self.link, &self.keys, input, px)? {
+                Gathered::Inline(bytes) => {
+                    let len = bytes.len() as u64;
+                    (Body::Inline(bytes), len)
+                }
+                Gathered::Chunked(chunks, len) => (Body::Chunked(chunks), len),
+            },
+        };
+        Ok(Item {
+            key: key.to_vec(),
+            created_ms: now,
+            expires,
+            len,
+            stale: false,
+            body,
+        })
+    }
+
+    /// A value as the write script takes it: inline, or chunks stored now
+    /// with expiry `px`.
+    pub(crate) fn body(&self, value: &[u8], px: Option<u64>) -> Result<Body> {
+        Ok(match value.len() <= chunks::INLINE_MAX {
+            true => Body::Inline(value.to_vec()),
+            false => Body::Chunked(chunks::store(&self.link, &self.keys, value, px)?),
+        })
+    }
+
+    pub(crate) fn write_many(
+        &self,
+        cache: &CacheName,
+        items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
+        let (now, expires) = self.start_write(options)?;
+        let mut batch = Vec::new();
+        let mut report = WriteReport::default();
+        for (key, value) in items {
+            batch.push(Item {
+                key,
+                created_ms: now,
+                expires,
+                len: value.len() as u64,
+                stale: false,
+                body: self.body(&value, chunk_px(expires, now))?,
+            });
+            if batch.len() == BATCH {
+                report = self.put(cache, std::mem::take(&mut batch), options)?;
+            }
+        }
+        if !batch.is_empty() {
+            report = self.put(cache, batch, options)?;
+        }
+        Ok(report)
+    }
+
+    /// Refuses a durable write the server cannot promise.
+    pub(crate) fn check_durable(&self, durable: bool) -> Result<()> {
+        match durable && !self.info.has_waitaof() {
+            true => Err(Error::Backend {
+                store: self.link.display.clone(),
+                message: format!(
+                    "durable writes need WAITAOF (Redis 7.2 or later); this server is {}: \
+                     leave --durable off, or use a newer server with appendonly yes",
+                    self.info.get("redis_version")
+                ),
+            }),
+            false => Ok(()),
+        }
+    }
+
+    /// Writes `items` into `cache` in one script call, creating the cache.
+    /// On a cluster, a cache already floored by a cascade not yet published
+    /// would make the write invalid at once: an abandoned cascade is then
+    /// finished and the write tried again; one in progress overtakes it.
+    pub(crate) fn put(
+        &self,
+        cache: &CacheName,
+        items: Vec<Item>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
+        match self.put_once(cache, &items, options)? {
+            Some(report) => Ok(report),
+            None => {
+                self.finish_abandoned()?;
+                Ok(self.put_once(cache, &items, options)?.unwrap_or_default())
+            }
+        }
+    }
+
+    fn put_once(
+        &self,
+        cache: &CacheName,
+        items: &[Item],
+        options: &SetOptions,
+    ) -> Result<Option<WriteReport>> {
+        let name = cache.as_str();
+        let meta = self.keys.cache(name, "meta");
+        let epoch_key = match self.cluster {
+            true => meta.clone(),
+            false => self.keys.store("epoch"),
+        };
+        let epoch = match (options.if_epoch, self.cluster) {
+            (Some(token), _) => token.to_string(),
+            (None, true) => self.published_epoch()?.to_string(),
+            (None, false) => String::new(),
+        };
+        let token = options.if_epoch.map(|t| t.to_string()).unwrap_or_default();
+        let defaults = settings_json(&CacheSettings::default());
+        let mut call = scripts::PUT.prepare_invoke();
+        call.key(&meta)
+            .key(self.keys.cache(name, "idx"))
+            .key(self.keys.cache(name, "lru"))
+            .key(&epoch_key)
+            .arg(&token)
+            .arg(&defaults)
+            .arg(&epoch);
+        let now = self.now();
+        for item in items {
+            let (expires, px) = match item.expires {
+                Expiry::Default => ("default".to_string(), String::new()),
+                Expiry::Never => (String::new(), String::new()),
+                Expiry::At(at) => (
+                    at.to_string(),
+                    (at.saturating_sub(now) + GRACE_MS).to_string(),
+                ),
+            };
+            let (field, body) = match &item.body {
+                Body::Inline(bytes) => ("v", bytes.clone()),
+                Body::Chunked(chunks) => ("k", chunks.encode()),
+            };
+            call.key(self.keys.entry(name, &item.key))
+                .arg(&item.key)
+                .arg(item.created_ms)
+                .arg(expires)
+                .arg(item.len)
+                .arg(if item.stale { "1" } else { "" })
+                .arg(field)
+                .arg(body)
+                .arg(px);
+        }
+        let (written, floor, created, durable): (i64, u64, bool, bool) = self.link.eval(&call)?;
+        if written == -2 {
+            return Ok(None);
+        }
+        if written < 0 {
+            return Err(Error::Conflict {
+                cache: name.to_string(),
+                invalidated: floor,
+                token: options.if_epoch.unwrap_or(0),
+            });
+        }
+        if created {
+            self.list_cache(name)?;
+        }
+        if durable || options.durable {
+            self.wait_aof()?;
+        }
+        Ok(Some(WriteReport::default()))
+    }
+}
+
+/// When an entry written at `now` with `ttl` expires.
+pub(crate) fn expiry(ttl: Ttl, now: u64) -> Expiry {
+    match ttl {
+        Ttl::CacheDefault => Expiry::Default,
+        Ttl::Never => Expiry::Never,
+        Ttl::After(d) => {
+            Expiry::At(now.saturating_add(d.as_millis().try_into().unwrap_or(u64::MAX)))
+        }
+    }
+}
+
+/// How long the server keeps the chunks of an entry expiring as `expires`
+/// says: longer than the entry (never, when its expiry is not known yet).
+pub(crate) fn chunk_px(expires: Expiry, now: u64) -> Option<u64> {
+    match expires {
+        Expiry::At(at) => Some(at.saturating_sub(now) + 2 * GRACE_MS),
+        Expiry::Default | Expiry::Never => None,
+    }
+}
+
+/// Settings as the `meta` hash keeps them.
+pub(crate) fn settings_json(settings: &CacheSettings) -> String {
+    serde_json::to_string(settings).unwrap_or_default()
+}
