@@ -74,6 +74,45 @@ fn the_tour_answers_on_a_cluster_named_by_one_node_as_on_the_local_store() {
     assert_eq!(info["details"]["mode"], "cluster", "{info}");
 }
 
+/// What `stats CACHE --json` says of hits, misses, entries and bytes.
+fn counts(env: &Env) -> Vec<serde_json::Value> {
+    let out = env.cmd(["stats", "c", "--json"]).any_stdout().run().stdout;
+    let stats: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    [
+        "hits",
+        "misses",
+        "hit_ratio",
+        "entries",
+        "bytes",
+        "counters",
+    ]
+    .iter()
+    .map(|field| stats[field].clone())
+    .collect()
+}
+
+#[test]
+fn stats_count_as_on_the_local_store() {
+    let (local, on_redis) = (Env::new(), env_on(&shared_server().url()));
+    for env in [&local, &on_redis] {
+        env.set("c", "k", "value");
+        env.cmd(["get", "c", "k"]).stdout("value").run();
+        env.cmd(["get", "c", "k"]).stdout("value").run();
+        env.cmd(["get", "c", "nope"]).status(1).run();
+        env.cmd(["--no-stats", "get", "c", "k"])
+            .stdout("value")
+            .run();
+    }
+    assert_eq!(counts(&local), counts(&on_redis));
+    assert_eq!(counts(&local)[..2], [2, 1]);
+    on_redis
+        .cmd(["stats", "c", "--reset"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    assert_eq!(counts(&on_redis)[..2], [0, 0]);
+}
+
 #[test]
 fn info_names_the_server_and_its_settings() {
     let server = shared_server();

@@ -52,7 +52,10 @@ pub const TOUR: &[Step] = &[
     (&["get", "parsed", "k"], None),
     (&["invalidate", "config"], None),
     (&["get", "parsed", "k"], None),
+    (&["epoch"], None),
     (&["set", "parsed", "k", "v2", "--if-epoch", "0"], None),
+    (&["set", "parsed", "k", "v3", "--if-epoch", "1"], None),
+    (&["get", "parsed", "k"], None),
     (
         &["batch"],
         Some("set users alice 1\nget users alice\nhas users bob\n"),
