@@ -187,6 +187,12 @@ impl<'a> Records<'a> {
         self.torn.as_ref()
     }
 
+    /// The file offset reading has reached: after a whole iteration that
+    /// found no torn tail, the end of the valid records.
+    pub fn end(&self) -> u64 {
+        self.base + self.at as u64
+    }
+
     /// Ends the iteration at the invalid frame at `bad`, inside an append
     /// that started at `start` with `whole` records before `bad`: damage when a
     /// valid frame follows, else a torn tail from `start`.

@@ -17,7 +17,7 @@ use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
 use crate::local::lock::{self, KeyLock};
-use crate::local::manifest::Freshness;
+use crate::local::manifest::Freshness::{self, Invalid};
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
 use crate::local::transfer::LocalImport;
@@ -260,6 +260,31 @@ impl LocalStore {
     }
 }
 
+/// What a lookup found, judged at `now`: its freshness (`Invalid` for a
+/// miss) and the hit to serve, if any.
+fn judged(cache: &Cache, found: Lookup, now: u64) -> (Freshness, Option<Hit>) {
+    let Lookup::Found(entry, blob) = found else {
+        return (Invalid, None);
+    };
+    let freshness = cache.invalidated.judge(&entry, now);
+    if freshness == Invalid {
+        return (freshness, None);
+    }
+    let value = match (entry.value, blob) {
+        (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
+        (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
+        // Opened whenever the entry is valid, which it is here.
+        (StoredValue::Blob { .. }, None) => return (freshness, None),
+    };
+    let hit = Hit {
+        created_ms: entry.created_ms,
+        expires_ms: entry.expires_ms,
+        stale: freshness == Freshness::Stale,
+        value,
+    };
+    (freshness, Some(hit))
+}
+
 pub(super) fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
     format!(
         "cut a torn journal tail in {}: {} bytes at offset {} ({}{}); the writes before it are intact",
@@ -278,6 +303,18 @@ impl Store for LocalStore {
 
     fn get(&self, cache: &CacheName, key: &[u8]) -> Result<Option<Hit>> {
         check_key(key)?;
+        let kept = self.views.with(self, cache, |view| {
+            let now = self.clock.now_ms();
+            let found = view.lookup(key, |e| view.cache.invalidated.judge(e, now) != Invalid)?;
+            let (freshness, hit) = judged(&view.cache, found, now);
+            if self.counting {
+                view.count(key, freshness != Invalid, now);
+            }
+            Ok(hit)
+        });
+        if let Some(hit) = kept {
+            return Ok(hit);
+        }
         let Some(mut cache) = self.find(cache)? else {
             return Ok(None);
         };
@@ -288,34 +325,16 @@ impl Store for LocalStore {
             cache = self.existing(&cache.name)?;
         }
         let now = self.clock.now_ms();
-        let valid = |entry: &Entry| cache.invalidated.judge(entry, now) != Freshness::Invalid;
-        let (entry, blob) = match cache.dir.lookup(key, valid)? {
+        let valid = |entry: &Entry| cache.invalidated.judge(entry, now) != Invalid;
+        let found = match cache.dir.lookup(key, valid)? {
             Lookup::NoFiles => return Ok(None),
-            Lookup::Missing => (None, None),
-            Lookup::Found(entry, blob) => (Some(entry), blob),
+            found => found,
         };
-        let freshness = entry
-            .as_ref()
-            .map_or(Freshness::Invalid, |e| cache.invalidated.judge(e, now));
+        let (freshness, hit) = judged(&cache, found, now);
         if self.counting {
-            counters::record_lookup(&cache.dir, key, freshness != Freshness::Invalid, now);
+            counters::record_lookup(&cache.dir, key, freshness != Invalid, now);
         }
-        let Some(entry) = entry.filter(|_| freshness != Freshness::Invalid) else {
-            return Ok(None);
-        };
-        let stale = freshness == Freshness::Stale;
-        let value = match (entry.value, blob) {
-            (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
-            (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
-            // Opened whenever the entry is valid, which it is here.
-            (StoredValue::Blob { .. }, None) => return Ok(None),
-        };
-        Ok(Some(Hit {
-            created_ms: entry.created_ms,
-            expires_ms: entry.expires_ms,
-            stale,
-            value,
-        }))
+        Ok(hit)
     }
 
     fn set(
