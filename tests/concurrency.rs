@@ -400,7 +400,7 @@ fn a_batch_session_reads_what_other_processes_left() {
                 expected.clear();
             }
             6 => {
-                let soft = seed % 2 == 0;
+                let soft = seed.is_multiple_of(2);
                 let args = ["invalidate", "c", "--quiet"].into_iter();
                 let args: Vec<&str> = args.chain(soft.then_some("--soft")).collect();
                 env.cmd(args).any_stdout().any_stderr().run();

@@ -33,6 +33,9 @@ use crate::name::CacheName;
 /// file was replaced meanwhile: counting is best-effort, reading is not.
 const COUNTERS_RECHECK_MS: u64 = 1000;
 
+/// The most caches a handle keeps views of: each holds a few files open.
+const MAX_KEPT: usize = 64;
+
 /// The views a store handle keeps, one per cache it read. A cache's view is
 /// made on its second read, so a process that reads once (a CLI `get`) pays
 /// nothing for it.
@@ -65,13 +68,16 @@ impl Views {
         read: impl FnOnce(&mut Lasting) -> Result<T>,
     ) -> Option<T> {
         let mut caches = self.caches.lock().ok()?;
-        let kept = match caches.get_mut(name.as_str()) {
-            None => {
-                caches.insert(name.to_string(), Kept::Seen);
-                return None;
+        if !caches.contains_key(name.as_str()) {
+            if caches.len() >= MAX_KEPT {
+                // Keeps open files bounded: one view (any) makes way.
+                let any = caches.keys().next().cloned();
+                any.map(|name| caches.remove(&name));
             }
-            Some(kept) => kept,
-        };
+            caches.insert(name.to_string(), Kept::Seen);
+            return None;
+        }
+        let kept = caches.get_mut(name.as_str())?;
         let current = match kept {
             Kept::Ready(view) => view.refresh().unwrap_or(false),
             Kept::Seen => false,
@@ -287,4 +293,55 @@ fn read_open(path: &Path) -> Result<(File, Vec<u8>)> {
     let mut bytes = vec![0; usize::try_from(meta.len()).unwrap_or(0)];
     file.read_exact_at(&mut bytes, 0).at(path)?;
     Ok((file, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{InvalidateOptions, NewValue, SetOptions, Store};
+
+    fn value(store: &LocalStore, cache: &CacheName) -> Option<Vec<u8>> {
+        let hit = store.get(cache, b"k").unwrap()?;
+        Some(hit.value.into_bytes().unwrap())
+    }
+
+    fn kept(store: &LocalStore, cache: &CacheName) -> bool {
+        let caches = store.views.caches.lock().unwrap();
+        matches!(caches.get(cache.as_str()), Some(Kept::Ready(_)))
+    }
+
+    /// Another handle (as another process would) writes, clears, syncs and
+    /// invalidates: the reader's kept view serves each change at once.
+    #[test]
+    fn a_kept_view_serves_what_another_handle_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let reader = LocalStore::new(dir.path());
+        let writer = LocalStore::new(dir.path()).with_deferred_sync();
+        let cache = CacheName::new("c").unwrap();
+        let set = |value: &[u8]| {
+            let options = SetOptions::default();
+            writer
+                .set(&cache, b"k", NewValue::Bytes(value), &options)
+                .unwrap();
+        };
+        set(b"1");
+        assert_eq!(value(&reader, &cache).as_deref(), Some(&b"1"[..]));
+        assert_eq!(value(&reader, &cache).as_deref(), Some(&b"1"[..]));
+        assert!(kept(&reader, &cache), "the second read keeps a view");
+        set(b"2");
+        assert_eq!(value(&reader, &cache).as_deref(), Some(&b"2"[..]));
+        writer.sync(&cache, true).unwrap();
+        set(b"3");
+        assert_eq!(value(&reader, &cache).as_deref(), Some(&b"3"[..]));
+        writer.clear(&cache).unwrap();
+        assert_eq!(value(&reader, &cache), None);
+        set(&[b'4'; 10_000]);
+        assert_eq!(value(&reader, &cache), Some(vec![b'4'; 10_000]));
+        let options = InvalidateOptions::default();
+        writer
+            .invalidate(std::slice::from_ref(&cache), &options)
+            .unwrap();
+        assert_eq!(value(&reader, &cache), None);
+        assert!(kept(&reader, &cache));
+    }
 }

@@ -172,6 +172,15 @@ impl LocalStore {
         }
     }
 
+    /// A cache to write to: its row as the kept view holds it (checked
+    /// against the manifest as for a read), else found or created.
+    fn writable(&self, name: &CacheName) -> Result<Cache> {
+        match self.views.with(self, name, |view| Ok(view.cache.clone())) {
+            Some(cache) => Ok(cache),
+            None => self.existing_or_created(name),
+        }
+    }
+
     /// Refuses a token newer than the store's epoch, before anything is created.
     fn check_token(&self, options: &SetOptions) -> Result<()> {
         let Some(token) = options.if_epoch else {
@@ -346,7 +355,7 @@ impl Store for LocalStore {
     ) -> Result<WriteReport> {
         check_key(key)?;
         self.check_token(options)?;
-        let cache = self.existing_or_created(cache)?;
+        let cache = self.writable(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let (value, staged) = self.stored_value(&cache.dir, value, durable)?;
@@ -365,7 +374,7 @@ impl Store for LocalStore {
         options: &SetOptions,
     ) -> Result<WriteReport> {
         self.check_token(options)?;
-        let cache = self.existing_or_created(cache)?;
+        let cache = self.writable(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let chunk: Vec<_> = items.take(SET_MANY_CHUNK + 1).collect();

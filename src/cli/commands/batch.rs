@@ -44,7 +44,9 @@ the commands, `set` needs a VALUE or --file here and `import` a FILE; `run`,
 
 The batch exits 0 if every command succeeded or missed, else with the highest
 status seen. It checks the autosync rules every second and syncs in the
-background, so it suits scripts that do thousands of operations.
+background, so it suits scripts that do thousands of operations. Plain
+`set CACHE KEY VALUE` lines to one cache that arrive together are written as
+one journal append; each is answered once its write is stored.
 
 Example:
   printf 'set users alice 1\\nget users alice\\n' | cacheman batch"
@@ -56,6 +58,8 @@ pub struct BatchArgs {
 }
 
 pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    // Answers go out in one write per flush, not one per line.
+    let out = &mut std::io::BufWriter::with_capacity(64 << 10, out);
     let (jobs, queue) = mpsc::channel();
     let syncer = ctx.spawn_syncer(queue);
     let batch = ctx.with_syncer(jobs.clone());

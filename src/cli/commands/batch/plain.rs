@@ -76,7 +76,11 @@ impl Set {
 
     /// A plain set line's cache, key and value.
     fn words(line: &[u8]) -> Option<(CacheName, Vec<u8>, Vec<u8>)> {
-        let words = shlex::bytes::split(super::trimmed(line)?)?;
+        let line = super::trimmed(line)?;
+        if !line.starts_with(b"set ") {
+            return None;
+        }
+        let words = shlex::bytes::split(line)?;
         let Some(Command::Set(args)) = command(&words) else {
             return None;
         };
