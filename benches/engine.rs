@@ -176,8 +176,9 @@ fn get_hit_pending(c: &mut Criterion, fixtures: &[Fixture]) {
     group.throughput(Throughput::Elements(1));
     for f in fixtures {
         let keys = f.hit_keys();
-        let report = f.overwrite(&keys, COMPACT_RECORDS - 1);
-        assert!(!report.sync_due, "a journal one record short of due is due");
+        // Not synced even when an autosync rule calls for it (a kept store
+        // last synced long ago): the point is a journal this long.
+        f.overwrite(&keys, COMPACT_RECORDS - 1);
         group.bench_with_input(BenchmarkId::from_parameter(f.entries), &keys, |b, keys| {
             let mut i = 0;
             b.iter(|| {

@@ -429,3 +429,31 @@ fn a_batch_session_reads_what_other_processes_left() {
     drop(to_batch);
     assert!(session.wait().unwrap().success());
 }
+
+/// Plain sets that reach a batch together are written as one append, yet
+/// each line is answered for itself: a bad line among them fails alone, the
+/// others are stored, and the answers keep the lines' order.
+#[test]
+fn a_batch_answers_each_set_of_a_group() {
+    let env = Env::new();
+    let long_key = "k".repeat(70_000);
+    let mut lines: Vec<String> = (0..300).map(|i| format!("set c k{i} v{i}")).collect();
+    lines.insert(150, format!("set c {long_key} v"));
+    lines.push("get c k299".into());
+    let mut input = lines.join("\n");
+    input.push('\n');
+    let out = env.cmd(["batch"]).stdin(input).status(2).any_stdout().run();
+    let answers: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 302);
+    for (n, answer) in answers.iter().enumerate() {
+        assert_eq!(answer["line"], n + 1, "{answer}");
+        let status = if n == 150 { 2 } else { 0 };
+        assert_eq!(answer["status"], status, "{answer}");
+    }
+    assert_eq!(answers[301]["output"], "v299");
+    assert_eq!(env.keys("c").len(), 300);
+}
