@@ -67,6 +67,26 @@ impl Views {
         name: &CacheName,
         read: impl FnOnce(&mut Lasting) -> Result<T>,
     ) -> Option<T> {
+        self.kept(store, name, Lasting::refresh, read)
+    }
+
+    /// The cache's manifest row, as [`Views::with`] would see it, for a
+    /// write: only the manifest is checked (what the journals hold is brought
+    /// up to date by the next read).
+    pub fn row(&self, store: &LocalStore, name: &CacheName) -> Option<Cache> {
+        let current = |view: &mut Lasting| Ok(!view.manifest.replaced()?);
+        self.kept(store, name, current, |view| Ok(view.cache.clone()))
+    }
+
+    /// Runs `read` on the kept view of cache `name` once `current` says it
+    /// is current (else it is made again); see [`Views::with`].
+    fn kept<T>(
+        &self,
+        store: &LocalStore,
+        name: &CacheName,
+        current: impl FnOnce(&mut Lasting) -> Result<bool>,
+        read: impl FnOnce(&mut Lasting) -> Result<T>,
+    ) -> Option<T> {
         let mut caches = self.caches.lock().ok()?;
         if !caches.contains_key(name.as_str()) {
             if caches.len() >= MAX_KEPT {
@@ -79,7 +99,7 @@ impl Views {
         }
         let kept = caches.get_mut(name.as_str())?;
         let current = match kept {
-            Kept::Ready(view) => view.refresh().unwrap_or(false),
+            Kept::Ready(view) => current(view).unwrap_or(false),
             Kept::Seen => false,
         };
         if !current {
@@ -337,11 +357,31 @@ mod tests {
         assert_eq!(value(&reader, &cache), None);
         set(&[b'4'; 10_000]);
         assert_eq!(value(&reader, &cache), Some(vec![b'4'; 10_000]));
-        let options = InvalidateOptions::default();
-        writer
-            .invalidate(std::slice::from_ref(&cache), &options)
-            .unwrap();
+        let invalidate = || {
+            let options = InvalidateOptions::default();
+            writer
+                .invalidate(std::slice::from_ref(&cache), &options)
+                .unwrap();
+        };
+        invalidate();
         assert_eq!(value(&reader, &cache), None);
         assert!(kept(&reader, &cache));
+        // The reader writes through its kept row (in the store's new epoch,
+        // else its own write would read as invalidated), then reads what it
+        // and the other handle wrote since.
+        let own = |value: &[u8]| {
+            let options = SetOptions::default();
+            reader
+                .set(&cache, b"k", NewValue::Bytes(value), &options)
+                .unwrap();
+        };
+        own(b"5");
+        assert_eq!(value(&reader, &cache).as_deref(), Some(&b"5"[..]));
+        invalidate();
+        own(b"6");
+        own(b"7");
+        assert_eq!(value(&reader, &cache).as_deref(), Some(&b"7"[..]));
+        set(b"8");
+        assert_eq!(value(&reader, &cache).as_deref(), Some(&b"8"[..]));
     }
 }

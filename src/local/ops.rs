@@ -175,7 +175,7 @@ impl LocalStore {
     /// A cache to write to: its row as the kept view holds it (checked
     /// against the manifest as for a read), else found or created.
     fn writable(&self, name: &CacheName) -> Result<Cache> {
-        match self.views.with(self, name, |view| Ok(view.cache.clone())) {
+        match self.views.row(self, name) {
             Some(cache) => Ok(cache),
             None => self.existing_or_created(name),
         }
