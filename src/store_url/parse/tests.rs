@@ -30,7 +30,10 @@ fn a_plain_server_gets_every_default() {
             read_only: false,
             connect_timeout: Duration::from_secs(2),
             command_timeout: Duration::from_secs(5),
+            lease: Duration::from_secs(15),
             display: "redis://cache.example:6379/0?ns=cacheman".into(),
+            host: None,
+            sidecar_base: None,
         }
     );
 }
