@@ -46,7 +46,8 @@ and its stdout and stderr closed: a background process left holding them
 (sh -c 'daemon &') holds the run and the lock, so redirect its output. When the
 caller stops reading, the command's pipe closes too and nothing is stored; a
 failed write otherwise (a full disk) exits 125. CACHEMAN_DISABLE=1 (anything
-but empty or 0) makes every run a plain run.
+but empty or 0) makes every run a plain run, and so does a store that cannot
+be reached (a shared store's server down), with a warning, unless --strict.
 
 Exit status: the command's own; 125 when cacheman itself fails (bad arguments
 included), 126 when the command cannot be executed, 127 when it is not found,
