@@ -384,6 +384,15 @@ fn bindings_are_recorded_per_host_before_they_are_compared() {
         b"2\n",
         "a change found on B invalidated the cache for A too"
     );
+    let unbound = output(cacheman(&b, &["unbind", "build", "--all"]));
+    assert!(unbound.status.success(), "{unbound:?}");
+    std::thread::sleep(Duration::from_millis(20));
+    checkout(&a, b"int c;\n");
+    assert_eq!(
+        check(&a).status.code(),
+        Some(1),
+        "A's binding is its own: B's unbind left it"
+    );
 }
 
 #[test]

@@ -40,8 +40,7 @@ fn a_plain_server_gets_every_default() {
 
 #[test]
 fn user_password_port_db_and_options() {
-    let url =
-        "rediss://ci:s3cret@10.0.0.7:6380/3?ns=builds&readonly=1&connect_timeout=500ms&timeout=10s&lease=2s";
+    let url = "rediss://ci:s3cret@10.0.0.7:6380/3?ns=builds&readonly=1&connect_timeout=500ms&timeout=10s&lease=2s";
     let target = redis(url, Some("ignored"));
     assert_eq!(target.nodes, ["rediss://ci:s3cret@10.0.0.7:6380/3"]);
     assert_eq!(target.namespace, "builds");
