@@ -210,25 +210,28 @@ fn a_stale_result_is_served_and_refreshed_once_by_a_process_that_reopens_the_sto
     let counter = env.path("count");
     let env = env.var("COUNTER", counter);
     let args = ["--store", &url, "run", "--ttl", "1s", "--stale", "1h"];
-    let run = |env: &Env| {
+    // Once `hold` exists, a run of the command waits for `go`: the refresh
+    // is held while the stale result is served.
+    let script = "echo run >> \"$COUNTER\"; if [ -e hold ]; then \
+                  while [ ! -e go ]; do sleep 0.01; done; fi; wc -l < \"$COUNTER\" | tr -d ' '";
+    let call = |env: &Env| {
         let mut cmd = cacheman(env, &args);
-        cmd.args(["--", "sh", "-c", COUNTED]);
-        output(cmd)
+        cmd.args(["--", "sh", "-c", script]);
+        cmd
     };
-    assert_eq!(run(&env).stdout, b"1\n");
+    assert_eq!(output(call(&env)).stdout, b"1\n");
+    fs::write(env.path("checkout/hold"), "").unwrap();
     std::thread::sleep(Duration::from_millis(1100));
-    let served: Vec<Child> = (0..5)
-        .map(|_| {
-            let mut cmd = cacheman(&env, &args);
-            cmd.args(["--", "sh", "-c", COUNTED]);
-            spawn(cmd)
-        })
-        .collect();
+    let served: Vec<Child> = (0..5).map(|_| spawn(call(&env))).collect();
     for child in served {
         assert_eq!(child.wait_with_output().unwrap().stdout, b"1\n", "stale");
     }
+    eventually(Duration::from_secs(60), "the refresh to start", || {
+        runs(&env) == 2
+    });
+    fs::write(env.path("checkout/go"), "").unwrap();
     eventually(Duration::from_secs(60), "the refreshed result", || {
-        run(&env).stdout == b"2\n"
+        output(call(&env)).stdout == b"2\n"
     });
     env.wait_for_background();
     assert_eq!(runs(&env), 2, "exactly one refresher ran");
