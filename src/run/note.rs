@@ -79,7 +79,7 @@ mod tests {
     fn a_note_round_trips_through_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::open(
-            &crate::StoreSpec::Local(dir.path().to_path_buf()),
+            &crate::store_url::StoreSpec::Local(dir.path().into()),
             None,
             true,
         )
@@ -124,7 +124,7 @@ mod tests {
     fn a_damaged_note_is_passed_over_with_a_warning_to_the_reporter() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::open(
-            &crate::StoreSpec::Local(dir.path().to_path_buf()),
+            &crate::store_url::StoreSpec::Local(dir.path().into()),
             None,
             true,
         )
