@@ -121,6 +121,11 @@ impl RedisStore {
                 return Ok(Turn::HolderFailed);
             }
             if let Some(lease) = self.take_lock(name)? {
+                // A holder that failed between the two looks failed all the same.
+                if failures()? > before {
+                    drop(lease);
+                    return Ok(Turn::HolderFailed);
+                }
                 return Ok(Turn::Held(lease));
             }
             thread::sleep(pause);
