@@ -291,6 +291,12 @@ fn a_server_that_is_down_means_a_plain_run_or_exit_3_with_strict() {
     assert_eq!(stderr.matches("cacheman: warning:").count(), 1, "{stderr}");
     assert!(stderr.contains("cannot reach the server"), "{stderr}");
     assert!(stderr.ends_with("oops\n"), "{stderr}");
+    let off = output(run_sh(&env, &["--no-cache"], "echo off"));
+    assert_eq!(
+        (off.stdout, off.stderr),
+        (b"off\n".to_vec(), Vec::new()),
+        "no cache asked: no warning"
+    );
     let strict = output(run_sh(&env, &["--strict"], COUNTED));
     assert_eq!(strict.status.code(), Some(3));
     assert!(strict.stdout.is_empty());

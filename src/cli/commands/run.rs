@@ -147,6 +147,9 @@ pub fn without_store(args: &RunArgs, error: Error, out: &mut dyn Write) -> Resul
     if args.print_key || args.refresh {
         return Err(error);
     }
+    if args.no_cache || disabled() {
+        return run_plain(&request, out);
+    }
     if args.strict {
         return Ok(crate::cli::report(&error.into()));
     }
