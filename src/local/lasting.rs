@@ -338,12 +338,13 @@ mod tests {
         let reader = LocalStore::new(dir.path());
         let writer = LocalStore::new(dir.path()).with_deferred_sync();
         let cache = CacheName::new("c").unwrap();
-        let set = |value: &[u8]| {
+        let put = |store: &LocalStore, value: &[u8]| {
             let options = SetOptions::default();
-            writer
+            store
                 .set(&cache, b"k", NewValue::Bytes(value), &options)
                 .unwrap();
         };
+        let set = |value: &[u8]| put(&writer, value);
         set(b"1");
         assert_eq!(value(&reader, &cache).as_deref(), Some(&b"1"[..]));
         assert_eq!(value(&reader, &cache).as_deref(), Some(&b"1"[..]));
@@ -369,12 +370,7 @@ mod tests {
         // The reader writes through its kept row (in the store's new epoch,
         // else its own write would read as invalidated), then reads what it
         // and the other handle wrote since.
-        let own = |value: &[u8]| {
-            let options = SetOptions::default();
-            reader
-                .set(&cache, b"k", NewValue::Bytes(value), &options)
-                .unwrap();
-        };
+        let own = |value: &[u8]| put(&reader, value);
         own(b"5");
         assert_eq!(value(&reader, &cache).as_deref(), Some(&b"5"[..]));
         invalidate();
