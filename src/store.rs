@@ -368,6 +368,15 @@ pub enum SyncResult {
     },
 }
 
+/// What a store's own check of one cache found (see [`Store::verify_cache`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheCheck {
+    /// Entries read.
+    pub entries: u64,
+    /// Every problem, one line each, naming the key it is about.
+    pub problems: Vec<String>,
+}
+
 /// Opens the store a command line names: the one place that chooses an engine.
 /// Due syncs are left to the caller; with `counting` false, reads leave the
 /// hit and miss counters alone. `reopen_args` are the global arguments with
@@ -734,6 +743,27 @@ pub trait Store: Send + Sync {
     fn reset_counters(&self, cache: &CacheName) -> Result<()> {
         let _ = cache;
         Err(unsupported(&self.location(), "stats --reset"))
+    }
+
+    /// The problems of what the store keeps beside its caches (the graph, a
+    /// cascade left unfinished), read-only: the verification family of a
+    /// store that is not local files (those have `verify`'s own code path).
+    fn verify_store(&self) -> Result<Vec<String>> {
+        Err(unsupported(&self.location(), "verify"))
+    }
+
+    /// Checks one cache (which must exist), read-only, telling `progress`
+    /// of each entry read.
+    fn verify_cache(&self, cache: &CacheName, progress: &dyn Progress) -> Result<CacheCheck> {
+        let _ = (cache, progress);
+        Err(unsupported(&self.location(), "verify"))
+    }
+
+    /// Mends one cache (which must exist) from what is intact, and says what
+    /// it did, one line each (none: it was sound).
+    fn repair_cache(&self, cache: &CacheName, progress: &dyn Progress) -> Result<Vec<String>> {
+        let _ = (cache, progress);
+        Err(unsupported(&self.location(), "repair"))
     }
 
     /// The same store, its reads leaving the hit and miss counters alone.

@@ -14,6 +14,7 @@ mod link;
 mod maintenance;
 mod scripts;
 mod server;
+mod verify;
 mod write;
 
 use std::collections::BTreeMap;
@@ -28,11 +29,13 @@ use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::name::CacheName;
+use crate::reporter::Progress;
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::scratch::Scratch;
 use crate::store::{
-    CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, Lease,
-    NewValue, SetOptions, SettingsChange, Store, SyncResult, Turn, WriteReport,
+    CacheCheck, CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions,
+    Invalidation, Lease, NewValue, SetOptions, SettingsChange, Store, SyncResult, Turn,
+    WriteReport,
 };
 use crate::store_url::RedisTarget;
 
@@ -312,6 +315,18 @@ impl Store for RedisStore {
 
     fn reset_counters(&self, cache: &CacheName) -> Result<()> {
         self.zero_counters(cache)
+    }
+
+    fn verify_store(&self) -> Result<Vec<String>> {
+        self.check_store()
+    }
+
+    fn verify_cache(&self, cache: &CacheName, progress: &dyn Progress) -> Result<CacheCheck> {
+        self.check_cache(cache, progress)
+    }
+
+    fn repair_cache(&self, cache: &CacheName, progress: &dyn Progress) -> Result<Vec<String>> {
+        self.mend_cache(cache, progress)
     }
 
     fn uncounted(&self) -> Arc<dyn Store> {

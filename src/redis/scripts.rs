@@ -277,3 +277,10 @@ return 1
 "#,
     )
 });
+
+/// One step of a SCAN on the node of a cache's slot (a cluster routes a
+/// script by its key): KEYS meta; ARGV cursor, pattern, count. Returns
+/// {next cursor, names}.
+pub(crate) static SCAN: LazyLock<Script> = LazyLock::new(|| {
+    script("return redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])")
+});

@@ -27,6 +27,7 @@ pub mod repair;
 pub mod run;
 pub mod set;
 pub mod stats;
+pub mod store_check;
 pub mod sync;
 pub mod verify;
 pub mod watch;

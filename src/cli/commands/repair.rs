@@ -57,6 +57,9 @@ pub fn run(ctx: &Context, args: RepairArgs, out: &mut dyn Write) -> Result<ExitC
 }
 
 fn repair_cache(ctx: &Context, name: &CacheName) -> Result<String> {
+    if ctx.store.as_local().is_none() {
+        return super::store_check::repair(ctx, name);
+    }
     let local = crate::store::local(&*ctx.store, "repair")?;
     let cache = local.find(name)?.ok_or_else(|| unknown_cache(name))?;
     // A volatile cache's files are gone after a reboot by design.

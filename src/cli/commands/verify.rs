@@ -57,6 +57,9 @@ pub fn run(ctx: &Context, args: VerifyArgs, out: &mut dyn Write) -> Result<ExitC
     if names.is_empty() && !store_exists(ctx, "nothing to verify") {
         return Ok(ExitCode::Success);
     }
+    if ctx.store.as_local().is_none() {
+        return super::store_check::verify(ctx, names, out);
+    }
     let local = crate::store::local(&*ctx.store, "verify")?;
     let manifest = match recover::read_manifest(local)? {
         Ok(manifest) => manifest,

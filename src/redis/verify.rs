@@ -1,0 +1,365 @@
+//! `verify` and `repair` on Redis: each entry of a cache read back in bounded
+//! pipelines (its header, then its chunks one at a time against their
+//! hashes), the key index against the entries a scan finds, the settings,
+//! the graph and the log of cluster cascades.
+
+use std::collections::BTreeSet;
+
+use redis::Value as Reply;
+use serde::Deserialize;
+
+use crate::error::Result;
+use crate::graph::Graph;
+use crate::name::CacheName;
+use crate::reporter::Progress;
+use crate::store::{CacheCheck, CacheSettings};
+
+use super::RedisStore;
+use super::chunks::Chunks;
+use super::data::BATCH;
+use super::entry::{Floors, Freshness, Header};
+use super::scripts;
+use super::write::settings_json;
+
+/// The fields verify reads of an entry: its header, then its chunk list.
+const FIELDS: [&str; 7] = ["c", "x", "p", "g", "n", "s", "k"];
+
+/// Names asked of the server per step of a scan.
+const SCAN_COUNT: &str = "1000";
+
+/// What a logged cascade says of its client's lease (the rest is not read).
+#[derive(Deserialize)]
+struct Leased {
+    until_ms: u64,
+}
+
+/// What a survey of one cache found.
+struct Survey {
+    /// The keys that have an entry.
+    entries: BTreeSet<Vec<u8>>,
+    /// Each damaged entry's key and what is wrong with it.
+    damaged: Vec<(Vec<u8>, String)>,
+    /// Keys with an entry the key index lacks, with their creation time.
+    unindexed: Vec<(Vec<u8>, u64)>,
+    /// What is wrong with the settings, if anything.
+    settings: Option<String>,
+}
+
+impl RedisStore {
+    /// The graph and the cascade log, checked.
+    pub(crate) fn check_store(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let json: Option<String> = self.link.query(
+            redis::cmd("HGET")
+                .arg(self.keys.store("state"))
+                .arg("graph"),
+        )?;
+        if let Some(Err(e)) = json.map(|j| serde_json::from_str::<Graph>(&j)) {
+            problems.push(format!("the dependency graph does not decode: {e}"));
+        }
+        for (epoch, leased) in self.cascade_log()? {
+            problems.push(match leased {
+                Some(until) if until > self.now() => continue,
+                Some(_) => format!(
+                    "the cascade logged at epoch {epoch} was left unfinished (its client's lease ran out): `cacheman repair CACHE` finishes it"
+                ),
+                None => format!("the cascade logged at epoch {epoch} does not decode"),
+            });
+        }
+        Ok(problems)
+    }
+
+    /// Each logged cascade's epoch and the end of its lease (`None`: the
+    /// record does not decode).
+    fn cascade_log(&self) -> Result<Vec<(String, Option<u64>)>> {
+        let log: Vec<(String, String)> = self
+            .link
+            .query(redis::cmd("HGETALL").arg(self.keys.store("cascades")))?;
+        Ok(log
+            .into_iter()
+            .map(|(epoch, record)| {
+                let leased = serde_json::from_str::<Leased>(&record).ok();
+                (epoch, leased.map(|l| l.until_ms))
+            })
+            .collect())
+    }
+
+    /// Checks one cache: its settings, every entry, and its key index.
+    pub(crate) fn check_cache(
+        &self,
+        cache: &CacheName,
+        progress: &dyn Progress,
+    ) -> Result<CacheCheck> {
+        let survey = self.survey(cache, progress)?;
+        let mut problems: Vec<String> = survey.settings.into_iter().collect();
+        for (key, problem) in &survey.damaged {
+            problems.push(format!("key {}: {problem}", shown(key)));
+        }
+        for (key, _) in &survey.unindexed {
+            problems.push(format!(
+                "key {}: it has an entry, but the key index lacks it",
+                shown(key)
+            ));
+        }
+        Ok(CacheCheck {
+            entries: survey.entries.len() as u64,
+            problems,
+        })
+    }
+
+    /// Mends one cache: finishes the cascades whose client's lease ran out,
+    /// drops the damaged entries (as a miss would), puts back in the key
+    /// index the entries it lacks, and resets damaged settings to the
+    /// defaults. Says what it did.
+    pub(crate) fn mend_cache(
+        &self,
+        cache: &CacheName,
+        progress: &dyn Progress,
+    ) -> Result<Vec<String>> {
+        self.writable()?;
+        let mut done = self.finish_cascades()?;
+        let survey = self.survey(cache, progress)?;
+        let name = cache.as_str();
+        if let Some(problem) = survey.settings {
+            let json = settings_json(&CacheSettings::default());
+            self.link.query::<()>(
+                redis::cmd("HSET")
+                    .arg(self.keys.cache(name, "meta"))
+                    .arg("settings")
+                    .arg(json),
+            )?;
+            done.push(format!("{problem}: reset them to the defaults"));
+        }
+        for batch in survey.damaged.chunks(BATCH) {
+            let mut pipe = redis::pipe();
+            for (key, _) in batch {
+                pipe.cmd("DEL").arg(self.keys.entry(name, key));
+                for index in ["idx", "lru"] {
+                    pipe.cmd("ZREM").arg(self.keys.cache(name, index)).arg(key);
+                }
+            }
+            self.link.pipe::<()>(&pipe)?;
+        }
+        for (key, problem) in &survey.damaged {
+            done.push(format!("dropped key {}: {problem}", shown(key)));
+        }
+        for batch in survey.unindexed.chunks(BATCH) {
+            let mut pipe = redis::pipe();
+            for (key, created) in batch {
+                let idx = self.keys.cache(name, "idx");
+                pipe.cmd("ZADD").arg(idx).arg(0).arg(key);
+                let lru = self.keys.cache(name, "lru");
+                pipe.cmd("ZADD").arg(lru).arg(*created).arg(key);
+            }
+            self.link.pipe::<()>(&pipe)?;
+        }
+        for (key, _) in &survey.unindexed {
+            done.push(format!("put key {} back in the key index", shown(key)));
+        }
+        Ok(done)
+    }
+
+    /// Finishes the logged cascades whose client's lease ran out; says which.
+    fn finish_cascades(&self) -> Result<Vec<String>> {
+        let due: Vec<String> = self
+            .cascade_log()?
+            .into_iter()
+            .filter(|(_, until)| until.is_some_and(|u| u <= self.now()))
+            .map(|(epoch, _)| epoch)
+            .collect();
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.finish_abandoned()?;
+        Ok(due
+            .iter()
+            .map(|epoch| format!("finished the cascade abandoned at epoch {epoch}"))
+            .collect())
+    }
+
+    /// Reads back every entry of a cache (those in its key index and those
+    /// a scan finds), and its settings.
+    fn survey(&self, cache: &CacheName, progress: &dyn Progress) -> Result<Survey> {
+        let name = cache.as_str();
+        let meta = self.keys.cache(name, "meta");
+        let settings: Option<String> = self
+            .link
+            .query(redis::cmd("HGET").arg(&meta).arg("settings"))?;
+        let settings = match settings.map(|s| serde_json::from_str::<CacheSettings>(&s)) {
+            None => Some("its settings are missing".to_string()),
+            Some(Err(e)) => Some(format!("its settings do not decode ({e})")),
+            Some(Ok(_)) => None,
+        };
+        let indexed: BTreeSet<Vec<u8>> = self.indexed(name)?.into_iter().collect();
+        let scanned = self.scan_entries(name)?;
+        let every: Vec<Vec<u8>> = indexed.union(&scanned).cloned().collect();
+        let (floors, _) = self.floors(name)?;
+        let mut survey = Survey {
+            entries: BTreeSet::new(),
+            damaged: Vec::new(),
+            unindexed: Vec::new(),
+            settings,
+        };
+        for batch in every.chunks(BATCH) {
+            self.survey_batch(name, batch, &floors, &indexed, &mut survey)?;
+            progress.inc(batch.len() as u64);
+        }
+        Ok(survey)
+    }
+
+    /// Reads the headers of `batch` in one pipeline, then checks each entry.
+    fn survey_batch(
+        &self,
+        cache: &str,
+        batch: &[Vec<u8>],
+        floors: &Floors,
+        indexed: &BTreeSet<Vec<u8>>,
+        survey: &mut Survey,
+    ) -> Result<()> {
+        let mut pipe = redis::pipe();
+        for key in batch {
+            let entry = self.keys.entry(cache, key);
+            pipe.cmd("HMGET").arg(&entry).arg(&FIELDS[..]);
+            pipe.cmd("HSTRLEN").arg(&entry).arg("v");
+        }
+        let replies: Vec<Reply> = self.link.pipe(&pipe)?;
+        for (key, pair) in batch.iter().zip(replies.chunks(2)) {
+            let fields: Vec<Option<Vec<u8>>> =
+                redis::from_redis_value(pair[0].clone()).map_err(|e| self.damaged(e))?;
+            let inline: u64 =
+                redis::from_redis_value(pair[1].clone()).map_err(|e| self.damaged(e))?;
+            if fields.iter().all(Option::is_none) {
+                continue; // indexed, but expired (gc drops it from the index)
+            }
+            survey.entries.insert(key.clone());
+            let created = match self.check_entry(cache, &fields, inline, floors)? {
+                Ok(created) => created,
+                Err(problem) => {
+                    survey.damaged.push((key.clone(), problem));
+                    continue;
+                }
+            };
+            if !indexed.contains(key) {
+                survey.unindexed.push((key.clone(), created));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks one entry: its header decodes, and (unless it is invalid
+    /// anyway) its value is whole. Its creation time, or what is wrong.
+    fn check_entry(
+        &self,
+        cache: &str,
+        fields: &[Option<Vec<u8>>],
+        inline: u64,
+        floors: &Floors,
+    ) -> Result<std::result::Result<u64, String>> {
+        let header = match strict_header(fields) {
+            Ok(header) => header,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        if header.judge(floors, self.now()) == Freshness::Invalid {
+            return Ok(Ok(header.created_ms));
+        }
+        let problem = match &fields[6] {
+            None if inline != header.len => Some(format!(
+                "its value is {inline} bytes, its header says {}",
+                header.len
+            )),
+            None => None,
+            Some(list) => match Chunks::decode(list) {
+                None => Some("its list of chunks does not decode".to_string()),
+                Some(chunks) => self.check_chunks(cache, &chunks, header.len)?,
+            },
+        };
+        Ok(problem.map_or(Ok(header.created_ms), Err))
+    }
+
+    /// Reads a value's chunks one at a time, each against its hash, and
+    /// the whole against the value's hash and length.
+    fn check_chunks(&self, cache: &str, chunks: &Chunks, len: u64) -> Result<Option<String>> {
+        let mut whole = blake3::Hasher::new();
+        let mut read = 0;
+        for id in &chunks.ids {
+            let hex = blake3::Hash::from(*id).to_hex();
+            let bytes: Option<Vec<u8>> = self
+                .link
+                .query(redis::cmd("GET").arg(self.keys.chunk(cache, id)))?;
+            let Some(bytes) = bytes else {
+                return Ok(Some(format!("chunk {hex} is missing")));
+            };
+            if blake3::hash(&bytes).as_bytes() != id {
+                return Ok(Some(format!(
+                    "chunk {hex} is damaged (its content hashes to something else)"
+                )));
+            }
+            whole.update(&bytes);
+            read += bytes.len() as u64;
+        }
+        Ok(
+            match (read == len, whole.finalize().as_bytes() == &chunks.whole) {
+                (false, _) => Some(format!(
+                    "its chunks hold {read} bytes, its header says {len}"
+                )),
+                (true, false) => Some("its chunks do not make the value it names".to_string()),
+                (true, true) => None,
+            },
+        )
+    }
+
+    /// The keys of every entry of a cache on the server, found by a scan
+    /// of its slot's node.
+    fn scan_entries(&self, cache: &str) -> Result<BTreeSet<Vec<u8>>> {
+        let prefix = self.keys.entry(cache, b"");
+        let mut pattern = Vec::with_capacity(prefix.len() + 1);
+        for &byte in &prefix {
+            if matches!(byte, b'*' | b'?' | b'[' | b']' | b'\\') {
+                pattern.push(b'\\');
+            }
+            pattern.push(byte);
+        }
+        pattern.push(b'*');
+        let meta = self.keys.cache(cache, "meta");
+        let mut found = BTreeSet::new();
+        let mut cursor = "0".to_string();
+        loop {
+            let (next, names): (String, Vec<Vec<u8>>) = self.link.run(
+                &scripts::SCAN,
+                &[&meta],
+                &[cursor.as_bytes(), &pattern, SCAN_COUNT.as_bytes()],
+            )?;
+            found.extend(
+                names
+                    .into_iter()
+                    .filter_map(|n| n.strip_prefix(prefix.as_slice()).map(<[u8]>::to_vec)),
+            );
+            if next == "0" {
+                return Ok(found);
+            }
+            cursor = next;
+        }
+    }
+}
+
+/// A header whose every field decodes, or what is wrong with it.
+fn strict_header(fields: &[Option<Vec<u8>>]) -> std::result::Result<Header, String> {
+    let number = |i: usize, required: bool| -> std::result::Result<Option<u64>, String> {
+        let text = fields[i].as_deref().map(std::str::from_utf8);
+        match text {
+            None if required => Err(format!("its header lacks field '{}'", FIELDS[i])),
+            None => Ok(None),
+            Some(Ok(t)) if t.parse::<u64>().is_ok() => Ok(t.parse().ok()),
+            Some(_) => Err(format!("its header field '{}' does not decode", FIELDS[i])),
+        }
+    };
+    for (i, required) in [(0, true), (1, false), (2, true), (3, true), (4, true)] {
+        number(i, required)?;
+    }
+    Header::from_fields(&fields[..6]).ok_or_else(|| "its header does not decode".to_string())
+}
+
+/// A key as a problem names it.
+fn shown(key: &[u8]) -> String {
+    format!("{:?}", String::from_utf8_lossy(key))
+}
