@@ -29,6 +29,7 @@ mod recover;
 mod redis_cli;
 mod redis_engine;
 mod redis_run;
+mod redis_verify;
 mod repair;
 mod run;
 mod security;

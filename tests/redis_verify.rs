@@ -1,0 +1,126 @@
+//! `verify` and `repair` on a Redis store, against a real server: a clean
+//! store verifies; a chunk deleted or overwritten and a key lost from the
+//! index are reported naming cache and key, and `repair` mends them.
+#![cfg(feature = "redis")]
+
+use crate::common::redis::{RedisServer, namespace, shared_server};
+use crate::common::{Env, Noise, StoreVia};
+
+/// A world on the shared server under a namespace of its own, and that namespace.
+fn env_on_server() -> (Env, String) {
+    let env = Env::new().store_via(StoreVia::Nothing);
+    let ns = namespace(env.root());
+    let store = format!("{}?ns={ns}", shared_server().url());
+    (env.var("CACHEMAN_STORE", store), ns)
+}
+
+/// A cache `c` with a small entry `small` and a chunked one `big`.
+fn filled() -> (Env, String) {
+    let (env, ns) = env_on_server();
+    env.set("c", "small", "tiny");
+    let big = env.path("big.bin");
+    std::fs::write(&big, Noise::new(7).bytes(3 << 20)).unwrap();
+    env.cmd(["set", "c", "big", "--file"]).arg(&big).run();
+    (env, ns)
+}
+
+/// The server's chunk keys of cache `c` in namespace `ns`.
+fn chunk_keys(server: &RedisServer, ns: &str) -> Vec<String> {
+    let pattern = format!("cm1:{ns}:c:c:*");
+    let mut keys: Vec<String> = server
+        .cli(&["KEYS", &pattern])
+        .lines()
+        .map(String::from)
+        .collect();
+    keys.sort();
+    assert_eq!(keys.len(), 3, "a 3 MiB value is three chunks: {keys:?}");
+    keys
+}
+
+/// Runs `verify`; its stdout.
+fn verify(env: &Env, status: i32) -> String {
+    let out = env
+        .cmd(["verify"])
+        .status(status)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_clean_redis_store_verifies() {
+    let (env, _) = filled();
+    env.cmd(["verify"]).stdout("c: ok (2 entries)\n").run();
+    env.cmd(["verify", "c"]).stdout("c: ok (2 entries)\n").run();
+    env.cmd(["repair", "c"])
+        .stdout("c: nothing to repair\n")
+        .run();
+    env.cmd(["verify", "nope"]).usage_error("nope").run();
+}
+
+#[test]
+fn a_deleted_chunk_is_reported_and_repair_drops_its_entry() {
+    let (env, ns) = filled();
+    let server = shared_server();
+    server.cli(&["DEL", &chunk_keys(server, &ns)[1]]);
+    let report = verify(&env, 1);
+    assert!(report.starts_with("c: 1 problem:\n"), "{report}");
+    assert!(
+        report.contains("key \"big\": chunk ") && report.contains("is missing"),
+        "{report}"
+    );
+    let repaired = env.cmd(["repair", "c"]).any_stdout().run().stdout;
+    let repaired = String::from_utf8(repaired).unwrap();
+    assert!(
+        repaired.starts_with("c: dropped key \"big\": chunk "),
+        "{repaired}"
+    );
+    env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
+    assert_eq!(env.get("c", "big"), None);
+    assert_eq!(env.get("c", "small").as_deref(), Some(&b"tiny"[..]));
+}
+
+#[test]
+fn a_chunk_overwritten_with_other_bytes_is_reported() {
+    let (env, ns) = filled();
+    let server = shared_server();
+    server.cli(&["SET", &chunk_keys(server, &ns)[0], "other bytes"]);
+    let report = verify(&env, 1);
+    assert!(
+        report.contains("key \"big\": chunk ") && report.contains("is damaged"),
+        "{report}"
+    );
+    env.cmd(["repair", "c"]).any_stdout().run();
+    env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
+}
+
+#[test]
+fn a_key_lost_from_the_index_is_reported_and_put_back() {
+    let (env, ns) = filled();
+    let idx = format!("cm1:{{{ns}/c}}:idx");
+    shared_server().cli(&["ZREM", &idx, "small"]);
+    assert_eq!(env.keys("c"), vec![b"big".to_vec()]);
+    let report = verify(&env, 1);
+    assert!(
+        report.contains("key \"small\": it has an entry, but the key index lacks it"),
+        "{report}"
+    );
+    env.cmd(["repair", "c"])
+        .stdout("c: put key \"small\" back in the key index\n")
+        .run();
+    env.cmd(["verify"]).stdout("c: ok (2 entries)\n").run();
+    assert_eq!(env.keys("c"), vec![b"big".to_vec(), b"small".to_vec()]);
+}
+
+#[test]
+fn a_damaged_header_is_reported() {
+    let (env, ns) = filled();
+    let entry = format!("cm1:{{{ns}/c}}:e:small");
+    shared_server().cli(&["HSET", &entry, "c", "not a number"]);
+    let report = verify(&env, 1);
+    assert!(
+        report.contains("key \"small\": its header field 'c' does not decode"),
+        "{report}"
+    );
+}
