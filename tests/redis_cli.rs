@@ -151,11 +151,7 @@ fn commands_about_local_files_say_so_naming_the_store() {
     env.set("c", "k", "v");
     for (args, what) in [
         (
-            vec!["verify"],
-            "verify is not supported by this store (redis+unix://",
-        ),
-        (
-            vec!["repair", "c"],
+            vec!["repair", "--manifest"],
             "repair is not supported by this store (redis+unix://",
         ),
         (

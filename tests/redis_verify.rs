@@ -3,7 +3,7 @@
 //! index are reported naming cache and key, and `repair` mends them.
 #![cfg(feature = "redis")]
 
-use crate::common::redis::{RedisServer, namespace, shared_server};
+use crate::common::redis::{RedisServer, namespace, shared_cluster, shared_server};
 use crate::common::{Env, Noise, StoreVia};
 
 /// A world on the shared server under a namespace of its own, and that namespace.
@@ -123,4 +123,45 @@ fn a_damaged_header_is_reported() {
         report.contains("key \"small\": its header field 'c' does not decode"),
         "{report}"
     );
+}
+
+#[test]
+fn a_cluster_store_verifies_and_its_index_is_rebuilt() {
+    let env = Env::new().store_via(StoreVia::Nothing);
+    let ns = namespace(env.root());
+    let port = shared_cluster().ports()[0];
+    let env = env.var(
+        "CACHEMAN_STORE",
+        format!("redis://127.0.0.1:{port}?cluster=1&ns={ns}"),
+    );
+    env.set("c", "a", "1");
+    env.set("c", "b", "2");
+    env.cmd(["verify"]).stdout("c: ok (2 entries)\n").run();
+    let idx = format!("cm1:{{{ns}/c}}:idx");
+    shared_cluster().cli(port, &["-c", "ZREM", &idx, "a"]);
+    assert!(verify(&env, 1).contains("key \"a\": it has an entry"));
+    env.cmd(["repair", "c"])
+        .stdout("c: put key \"a\" back in the key index\n")
+        .run();
+    env.cmd(["verify"]).stdout("c: ok (2 entries)\n").run();
+}
+
+#[test]
+fn a_cascade_left_unfinished_is_reported_and_repair_finishes_it() {
+    let (env, ns) = env_on_server();
+    env.set("c", "k", "v");
+    let log = format!("cm1:{{{ns}}}:cascades");
+    let record = r#"{"until_ms":0,"floors":[["c","hard"]]}"#;
+    shared_server().cli(&["HSET", &log, "5", record]);
+    let report = verify(&env, 1);
+    assert!(
+        report
+            .starts_with("store: 1 problem:\n  the cascade logged at epoch 5 was left unfinished"),
+        "{report}"
+    );
+    env.cmd(["repair", "c"])
+        .stdout("c: finished the cascade abandoned at epoch 5\n")
+        .run();
+    env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
+    assert_eq!(env.get("c", "k"), None, "the cascade's floor was set");
 }
