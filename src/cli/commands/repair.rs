@@ -26,6 +26,10 @@ A file it cannot read (a permission refused, an I/O error) may be intact: it
 stops with exit 3 and changes nothing. A cache whose HEAD is gone gets it
 back from its journals and snapshots.
 
+On a Redis store, `repair CACHE` finishes a cascade left unfinished, drops the
+entries whose chunks are missing or damaged, and puts back in the key index the
+entries it lost (`--manifest` is about local files).
+
 --manifest rebuilds a store manifest that no longer reads back (every command
 then fails) from its parts still intact and the directories under caches/; the
 damaged file goes to STORE/quarantine/. What was damaged is lost, and said:

@@ -39,6 +39,10 @@ cannot be read (a permission refused, an I/O error) is no damage: exit 3.
 A damaged counters file is a note, not a problem (exit 0): hit and miss
 counting is best-effort, no entry is lost, and the next counted read replaces it.
 
+On a Redis store it checks each cache's settings, every entry's header and
+chunks (each against its hash), the key index against the entries, the graph
+and the log of cluster cascades; exit 0 or 1 alike.
+
 Examples:
   cacheman verify
   cacheman verify users || cacheman repair users"
