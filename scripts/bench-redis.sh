@@ -4,7 +4,8 @@
 # Starts its own redis-server (a free port, no persistence, a temp directory)
 # and stops it on exit. Times `cacheman get` of one key beside `redis-cli get`
 # of a plain key holding the same value (and `cacheman get` on the local store,
-# for reference), and `cacheman batch` of OPS `set` lines beside
+# for reference), a `cacheman run` hit on Redis beside the same hit on the
+# local store, and `cacheman batch` of OPS `set` lines beside
 # `redis-cli --pipe` of the same OPS SETs. Prints medians and ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,10 @@ value=$(head -c 100 /dev/zero | tr '\0' v)
 CACHEMAN_STORE=$url "$bin" set hot key "$value"
 redis-cli -p "$port" set plain-key "$value" >/dev/null
 CACHEMAN_DIR="$work/local" "$bin" set hot key "$value"
+# A stored `run` result on each store (the sidecar under the temp directory).
+on_redis="env XDG_CACHE_HOME=$work/xdg CACHEMAN_STORE=$url"
+on_local="env XDG_CACHE_HOME=$work/xdg CACHEMAN_DIR=$work/local"
+for on in "$on_redis" "$on_local"; do $on "$bin" run -- echo hello >/dev/null; done
 
 # The same OPS sets, as batch lines and as RESP for redis-cli --pipe.
 python3 - "$ops" "$work" <<'PY'
@@ -52,6 +57,8 @@ hyperfine -N --warmup 3 --min-runs 30 --export-json "$work/t.json" \
     -n "cacheman get (redis)" "env CACHEMAN_STORE=$url $bin get hot key" \
     -n "redis-cli get" "redis-cli -p $port get plain-key" \
     -n "cacheman get (local)" "env CACHEMAN_DIR=$work/local $bin get hot key" \
+    -n "cacheman run hit (redis)" "$on_redis $bin run -- echo hello" \
+    -n "cacheman run hit (local)" "$on_local $bin run -- echo hello" \
     -n "cacheman batch (redis)" "sh -c 'CACHEMAN_STORE=\"$url\" $bin batch < $work/sets > /dev/null'" \
     -n "redis-cli --pipe" "sh -c 'redis-cli -p $port --pipe < $work/sets.resp > /dev/null'" >&2
 
@@ -63,8 +70,10 @@ for name, median in results.items():
     print(f"{name:24} median {median * 1000:9.2f} ms")
 get = results["cacheman get (redis)"] / results["redis-cli get"]
 local = results["cacheman get (redis)"] / results["cacheman get (local)"]
+run = results["cacheman run hit (redis)"] / results["cacheman run hit (local)"]
 batch = results["redis-cli --pipe"] / results["cacheman batch (redis)"]
 print(f"cacheman get on Redis / redis-cli get:        {get:.2f}  (time; goal at most 1.0)")
 print(f"cacheman get on Redis / on the local store:   {local:.2f}  (time)")
+print(f"cacheman run hit on Redis / on the local store: {run:.2f}  (time)")
 print(f"cacheman batch on Redis / redis-cli --pipe:   {batch:.2f}  (throughput, {ops} sets; goal at least 0.5)")
 PY
