@@ -34,6 +34,7 @@ mod bindings;
 #[allow(missing_docs)]
 mod cli;
 mod clock;
+mod counter;
 mod detach;
 mod entry;
 mod error;

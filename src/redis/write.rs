@@ -30,6 +30,17 @@ pub(crate) enum Body {
     Chunked(Chunks),
 }
 
+/// What the first entry a write script writes must find first.
+pub(crate) enum Guard {
+    /// Nothing: the write goes ahead.
+    None,
+    /// No live entry of the key (`set` only if absent).
+    Absent,
+    /// A live entry created then, with this inline value (`incr`'s
+    /// compare-and-set).
+    Same { created_ms: u64, value: Vec<u8> },
+}
+
 /// One entry to write.
 pub(crate) struct Item {
     pub key: Vec<u8>,
@@ -98,6 +109,7 @@ impl RedisStore {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        crate::store::one_at_a_time(options)?;
         let (now, expires) = self.start_write(options)?;
         let mut batch = Vec::new();
         let mut report = WriteReport::default();
@@ -145,11 +157,29 @@ impl RedisStore {
         items: Vec<Item>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        match self.put_once(cache, &items, options)? {
+        let guard = match options.if_absent {
+            true => Guard::Absent,
+            false => Guard::None,
+        };
+        self.put_guarded(cache, items, options, &guard)
+    }
+
+    /// [`RedisStore::put`], the first entry written only if `guard` holds
+    /// ([`Error::Exists`] otherwise).
+    pub(crate) fn put_guarded(
+        &self,
+        cache: &CacheName,
+        items: Vec<Item>,
+        options: &SetOptions,
+        guard: &Guard,
+    ) -> Result<WriteReport> {
+        match self.put_once(cache, &items, options, guard)? {
             Some(report) => Ok(report),
             None => {
                 self.finish_abandoned()?;
-                Ok(self.put_once(cache, &items, options)?.unwrap_or_default())
+                Ok(self
+                    .put_once(cache, &items, options, guard)?
+                    .unwrap_or_default())
             }
         }
     }
@@ -159,6 +189,7 @@ impl RedisStore {
         cache: &CacheName,
         items: &[Item],
         options: &SetOptions,
+        guard: &Guard,
     ) -> Result<Option<WriteReport>> {
         let name = cache.as_str();
         let meta = self.keys.cache(name, "meta");
@@ -183,6 +214,11 @@ impl RedisStore {
             .arg(&defaults)
             .arg(&epoch);
         let now = self.now();
+        match guard {
+            Guard::None => call.arg("").arg("").arg(""),
+            Guard::Absent => call.arg(now).arg("").arg(""),
+            Guard::Same { created_ms, value } => call.arg(now).arg(created_ms).arg(value),
+        };
         for item in items {
             let (expires, px) = match item.expires {
                 Expiry::Default => ("default".to_string(), String::new()),
@@ -209,6 +245,12 @@ impl RedisStore {
         let (written, floor, created, durable): (i64, u64, bool, bool) = self.link.eval(&call)?;
         if written == -2 {
             return Ok(None);
+        }
+        if written == -3 {
+            return Err(Error::Exists {
+                cache: name.to_string(),
+                key: String::from_utf8_lossy(&items[0].key).into_owned(),
+            });
         }
         if written < 0 {
             return Err(Error::Conflict {

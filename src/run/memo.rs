@@ -415,6 +415,7 @@ impl Memo<'_> {
             ttl,
             durable: false,
             if_epoch: Some(token),
+            if_absent: false,
         };
         let report = self.store.set(
             &keyed.request.cache,
