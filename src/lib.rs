@@ -47,6 +47,7 @@ mod graph;
 #[allow(missing_docs)]
 mod local;
 mod name;
+mod or_create;
 #[cfg(feature = "redis")]
 mod redis;
 mod reporter;
@@ -68,6 +69,7 @@ pub use exit_code::ExitCode;
 pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
+pub use or_create::{Found, Got, Recipe, get_or_create};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 pub use reporter::Progress;

@@ -405,7 +405,9 @@ pub fn unsupported(location: &str, what: &str) -> Error {
 /// Refuses [`SetOptions::if_absent`] in a [`Store::set_many`] (exit 2).
 pub fn one_at_a_time(options: &SetOptions) -> Result<()> {
     match options.if_absent {
-        true => Err(Error::usage("a write only if absent stores one key at a time")),
+        true => Err(Error::usage(
+            "a write only if absent stores one key at a time",
+        )),
         false => Ok(()),
     }
 }

@@ -30,7 +30,8 @@ impl RedisStore {
                 .link
                 .query(redis::cmd("HGETALL").arg(self.keys.entry(cache.as_str(), key)))?;
             let now = self.now();
-            let live = Header::from_hash(&hash).filter(|h| h.judge(&floors, now) == Freshness::Fresh);
+            let live =
+                Header::from_hash(&hash).filter(|h| h.judge(&floors, now) == Freshness::Fresh);
             let stored = match (&live, hash.get("v")) {
                 (None, _) => None,
                 (Some(_), Some(value)) => Some(value.as_slice()),

@@ -218,13 +218,18 @@ fn check_env_name(name: &OsString) -> Result<()> {
 /// The arguments of a `cacheman run` that refreshes this one's result: this
 /// process's own, with `--refresh` (and `--merged-streams` when `merged`).
 fn refresher_args(merged: bool) -> Vec<OsString> {
-    let argv: Vec<OsString> = std::env::args_os().collect();
-    let after_run = args::subcommand_index(&argv).map_or(argv.len(), |at| at + 1);
     let merged = merged.then_some("--merged-streams");
-    ["run", "--refresh"]
+    this_again(["run", "--refresh"].into_iter().chain(merged))
+}
+
+/// This process's subcommand and its arguments, `first` in their place:
+/// the arguments of a detached refresher (which names the store itself).
+pub fn this_again<'a>(first: impl IntoIterator<Item = &'a str>) -> Vec<OsString> {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let after_sub = args::subcommand_index(&argv).map_or(argv.len(), |at| at + 1);
+    first
         .into_iter()
-        .chain(merged)
         .map(OsString::from)
-        .chain(argv.into_iter().skip(after_run))
+        .chain(argv.into_iter().skip(after_sub))
         .collect()
 }

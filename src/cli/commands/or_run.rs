@@ -1,0 +1,120 @@
+//! `cacheman get --or-run`: a key's value, or the one a command prints,
+//! stored (see [`crate::or_create`]); a stale value is printed at once while
+//! a detached `cacheman get --refresh` rebuilds it.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::cli::commands::get::GetArgs;
+use crate::cli::context::Context;
+use crate::cli::{output, parse};
+use crate::error::{Error, IoContext, Result};
+use crate::exit_code::ExitCode;
+use crate::name::CacheName;
+use crate::or_create::{Found, Got, Recipe};
+use crate::run::capture::{self, Outcome};
+use crate::store::Ttl;
+
+/// Why no value came: the store failed, or the command did (its status).
+enum Failure {
+    Store(Error),
+    Command(u8),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Store(e)
+    }
+}
+
+pub fn run(
+    ctx: &Context,
+    args: &GetArgs,
+    cache: &CacheName,
+    key: &[u8],
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let recipe = Recipe {
+        cache,
+        key,
+        ttl: ttl(args)?,
+        stale: stale(args)?,
+        validate: None,
+    };
+    if args.command[0].is_empty() {
+        return Err(Error::usage("the command name is empty"));
+    }
+    let store = &*ctx.store;
+    let build = || build(&args.command, key);
+    let got = if args.refresh {
+        recipe.refresh(store, build).map(|_| ())
+    } else {
+        match recipe.lookup(store)? {
+            Some(Found::Fresh(value)) => return print(out, &value),
+            Some(Found::Stale(value)) => {
+                if recipe.idle(store)? {
+                    let again = super::run::this_again(["get", "--refresh"]);
+                    crate::detach::spawn(&store.reopen_args()?, &again, Stdio::null())?;
+                }
+                return print(out, &value);
+            }
+            None => recipe.build_waiting(store, build).map(|got| {
+                if let Got::NotStored(_, e) = &got {
+                    say!("cacheman: warning: {e}");
+                }
+                let _ = print(out, &got.into_value());
+            }),
+        }
+    };
+    match got {
+        Ok(()) => Ok(ExitCode::Success),
+        Err(Failure::Store(e)) => Err(e),
+        Err(Failure::Command(code)) => Ok(ExitCode::Command(code)),
+    }
+}
+
+fn print(out: &mut dyn Write, value: &[u8]) -> Result<ExitCode> {
+    output::write_all(out, value)?;
+    Ok(ExitCode::Success)
+}
+
+/// Runs the command with the key in `CACHEMAN_KEY`: its stdout on exit 0.
+fn build(argv: &[OsString], key: &[u8]) -> Result<Vec<u8>, Failure> {
+    let mut command = Command::new(&argv[0]);
+    command
+        .args(&argv[1..])
+        .env("CACHEMAN_KEY", OsStr::from_bytes(key));
+    let (outcome, value) =
+        capture::run_stdout(&mut command, &output::Stderr).at(Path::new(&argv[0]))?;
+    match outcome {
+        Outcome::Exited(0) => Ok(value),
+        outcome => Err(Failure::Command(outcome.code())),
+    }
+}
+
+fn ttl(args: &GetArgs) -> Result<Ttl> {
+    Ok(args
+        .ttl
+        .as_deref()
+        .map(parse::ttl)
+        .transpose()?
+        .unwrap_or(Ttl::CacheDefault))
+}
+
+fn stale(args: &GetArgs) -> Result<Option<std::time::Duration>> {
+    let stale = args
+        .stale
+        .as_deref()
+        .map(|text| parse::duration("--stale", text))
+        .transpose()?;
+    if stale.is_some() && !matches!(ttl(args)?, Ttl::After(_)) {
+        return Err(Error::usage_with_hint(
+            "--stale needs a --ttl duration to start from",
+            "for example: --ttl 5s --stale 1h",
+        ));
+    }
+    Ok(stale)
+}
