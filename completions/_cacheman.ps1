@@ -21,6 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'cacheman' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -66,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;get' {
             [CompletionResult]::new('--default', '--default', [CompletionResultType]::ParameterName, 'On a miss, print VALUE and exit 0')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array with one object per key (exit 1 if any missed)')
             [CompletionResult]::new('--stale-ok', '--stale-ok', [CompletionResultType]::ParameterName, 'Serve a soft-invalidated (stale) value instead of missing')
@@ -83,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Read the value from this file')
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Expire the entry after this long (30s, 10m, 2h, 1day) or ''never''; default: the cache''s TTL')
             [CompletionResult]::new('--if-epoch', '--if-epoch', [CompletionResultType]::ParameterName, 'Store only if the cache was not invalidated since TOKEN (from `cacheman epoch` or `get --with-token`), else exit 1: a value computed before an invalidation never lands after it')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync before returning, so the write survives power loss')
             [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
@@ -94,6 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;del' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -104,6 +108,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;has' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -114,6 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;keys' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array of keys')
             [CompletionResult]::new('-0', '-0', [CompletionResultType]::ParameterName, 'End each key with NUL instead of a newline')
@@ -133,6 +139,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Extra text that is part of the key (repeatable)')
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'Replay a result for this long (30s, 10m, 2h) or ''never'' expire; default: the cache''s TTL')
             [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'For this long after the TTL, replay the old result and refresh it in the background (one refresher at a time)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Read stdin, make it part of the key, and pass it to the command')
             [CompletionResult]::new('--no-cwd', '--no-cwd', [CompletionResultType]::ParameterName, 'Leave the working directory out of the key')
@@ -150,6 +157,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;ls' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array with one object per cache')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -166,6 +174,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--autosync', '--autosync', [CompletionResultType]::ParameterName, 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync every write before the command returns')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--volatile', '--volatile', [CompletionResultType]::ParameterName, 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Succeed without changes if the cache already exists')
@@ -184,6 +193,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--autosync', '--autosync', [CompletionResultType]::ParameterName, 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync every write before the command returns')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the settings as a JSON object')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -194,6 +204,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;drop' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Drop it even though other caches depend on it, removing those edges')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -204,6 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;clear' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -213,6 +225,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;sync' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success')
@@ -224,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;depend' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -233,6 +247,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;undepend' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -244,6 +259,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         'cacheman;invalidate' {
             [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Only keys that start with PREFIX')
             [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys that match GLOB (as in `keys`)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--soft', '--soft', [CompletionResultType]::ParameterName, 'Mark entries stale instead of dropping them')
             [CompletionResult]::new('--no-cascade', '--no-cascade', [CompletionResultType]::ParameterName, 'Invalidate the named caches only, not their dependents')
@@ -259,6 +275,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;graph' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--dot', '--dot', [CompletionResultType]::ParameterName, 'Print Graphviz DOT')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}')
@@ -270,6 +287,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;epoch' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -279,6 +297,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;bind' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -288,6 +307,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;unbind' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Remove every binding of the cache')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -299,6 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;watch' {
             [CompletionResult]::new('--debounce', '--debounce', [CompletionResultType]::ParameterName, 'How long bound files must stay quiet before their caches are invalidated')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Log actions as JSON lines')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log warnings only')
@@ -311,6 +332,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;check' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array of {"cache", "invalidated": [...], "epoch"}')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Exit 1 when some cache was invalidated')
@@ -324,6 +346,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;stats' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per cache, one per line')
             [CompletionResult]::new('--reset', '--reset', [CompletionResultType]::ParameterName, 'Zero the hit and miss counters instead of printing')
@@ -335,6 +358,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;inspect' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--entries', '--entries', [CompletionResultType]::ParameterName, 'Also list the entries: key, size, created, expiry, epoch and state')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines: one object per file, blob folder and entry')
@@ -346,6 +370,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;verify' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -355,6 +380,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;repair' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'Rebuild the store''s manifest instead')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -367,6 +393,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         'cacheman;gc' {
             [CompletionResult]::new('--max-entries', '--max-entries', [CompletionResultType]::ParameterName, 'Keep at most N entries, evicting the least recently used')
             [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -377,6 +404,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;export' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The output format')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -387,6 +415,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;import' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The input format [default: csv for a .csv file, else jsonl]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -396,6 +425,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;batch' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--stop-on-error', '--stop-on-error', [CompletionResultType]::ParameterName, 'Stop at the first command that fails with status 2 or more')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -406,6 +436,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;init' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -415,8 +446,9 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;info' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
-            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Print only the store''s path')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Print only the store''s path (for a shared store, its URL, password masked)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON object')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -426,6 +458,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;completions' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')

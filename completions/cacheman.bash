@@ -221,12 +221,16 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --dir --verbose --no-stats --help --version get set del has keys run ls create config drop clear sync depend undepend invalidate graph epoch bind unbind watch check stats inspect verify repair gc export import batch init info completions help"
+            opts="-v -h -V --store --dir --verbose --no-stats --help --version get set del has keys run ls create config drop clear sync depend undepend invalidate graph epoch bind unbind watch check stats inspect verify repair gc export import batch init info completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -239,12 +243,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__batch)
-            opts="-v -h --stop-on-error --dir --verbose --no-stats --help"
+            opts="-v -h --stop-on-error --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -257,12 +265,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__bind)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -275,12 +287,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__check)
-            opts="-q -v -h --json --status --quiet --dir --verbose --no-stats --help"
+            opts="-q -v -h --json --status --quiet --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -293,12 +309,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__clear)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -311,12 +331,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__completions)
-            opts="-v -h --dir --verbose --no-stats --help bash elvish fish powershell zsh"
+            opts="-v -h --store --dir --verbose --no-stats --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -329,7 +353,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__config)
-            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --json --dir --verbose --no-stats --help"
+            opts="-v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +381,10 @@ _cacheman() {
                     ;;
                 --check-bindings)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -371,7 +399,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__create)
-            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --volatile --exist-ok --dir --verbose --no-stats --help"
+            opts="-p -v -h --ttl --max-entries --max-bytes --autosync --durable --check-bindings --volatile --exist-ok --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -401,6 +429,10 @@ _cacheman() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -413,12 +445,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__del)
-            opts="-v -h --key-base64 --dir --verbose --no-stats --help"
+            opts="-v -h --key-base64 --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -431,12 +467,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__depend)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -449,12 +489,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__drop)
-            opts="-v -h --force --dir --verbose --no-stats --help"
+            opts="-v -h --force --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -467,12 +511,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__epoch)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -485,7 +533,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__export)
-            opts="-v -h --format --dir --verbose --no-stats --help"
+            opts="-v -h --format --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,6 +541,10 @@ _cacheman() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -507,7 +559,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__gc)
-            opts="-v -h --max-entries --max-bytes --dir --verbose --no-stats --help"
+            opts="-v -h --max-entries --max-bytes --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -518,6 +570,10 @@ _cacheman() {
                     return 0
                     ;;
                 --max-bytes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -533,13 +589,17 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__get)
-            opts="-v -h --default --json --stale-ok --with-token --check-bindings --key-base64 --dir --verbose --no-stats --help"
+            opts="-v -h --default --json --stale-ok --with-token --check-bindings --key-base64 --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --default)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -555,12 +615,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__graph)
-            opts="-v -h --dot --json --dir --verbose --no-stats --help"
+            opts="-v -h --dot --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -573,12 +637,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__has)
-            opts="-v -h --key-base64 --dir --verbose --no-stats --help"
+            opts="-v -h --key-base64 --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1067,7 +1135,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__import)
-            opts="-v -h --format --dir --verbose --no-stats --help"
+            opts="-v -h --format --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1143,10 @@ _cacheman() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "jsonl csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -1089,12 +1161,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__info)
-            opts="-v -h --path --json --dir --verbose --no-stats --help"
+            opts="-v -h --path --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1107,12 +1183,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__init)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1125,12 +1205,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__inspect)
-            opts="-v -h --entries --json --dir --verbose --no-stats --help"
+            opts="-v -h --entries --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1143,7 +1227,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__invalidate)
-            opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --dir --verbose --no-stats --help"
+            opts="-q -v -h --soft --no-cascade --dry-run --prefix --match --quiet --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1154,6 +1238,10 @@ _cacheman() {
                     return 0
                     ;;
                 --match)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1169,12 +1257,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__keys)
-            opts="-0 -v -h --json --null --dir --verbose --no-stats --help"
+            opts="-0 -v -h --json --null --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1187,12 +1279,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__ls)
-            opts="-v -h --json --dir --verbose --no-stats --help"
+            opts="-v -h --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1205,12 +1301,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__repair)
-            opts="-v -h --manifest --dir --verbose --no-stats --help"
+            opts="-v -h --manifest --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1223,7 +1323,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__run)
-            opts="-v -h --cache --input --output --env --key --stdin --no-cwd --ttl --stale --force --cache-failures --no-cache --explain --print-key --check-bindings --dir --verbose --no-stats --help"
+            opts="-v -h --cache --input --output --env --key --stdin --no-cwd --ttl --stale --force --cache-failures --no-cache --explain --print-key --check-bindings --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1257,6 +1357,10 @@ _cacheman() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1269,7 +1373,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__set)
-            opts="-v -h --file --ttl --durable --if-epoch --key-base64 --dir --verbose --no-stats --help"
+            opts="-v -h --file --ttl --durable --if-epoch --key-base64 --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,6 +1391,10 @@ _cacheman() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1299,12 +1407,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__stats)
-            opts="-v -h --json --reset --dir --verbose --no-stats --help"
+            opts="-v -h --json --reset --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1317,12 +1429,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__sync)
-            opts="-q -v -h --quiet --dir --verbose --no-stats --help"
+            opts="-q -v -h --quiet --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1335,12 +1451,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__unbind)
-            opts="-v -h --all --dir --verbose --no-stats --help"
+            opts="-v -h --all --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1353,12 +1473,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__undepend)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1371,12 +1495,16 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__verify)
-            opts="-v -h --dir --verbose --no-stats --help"
+            opts="-v -h --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1389,13 +1517,17 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__watch)
-            opts="-q -v -h --debounce --json --quiet --dir --verbose --no-stats --help"
+            opts="-q -v -h --debounce --json --quiet --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --debounce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,6 +18,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
     }
     var completions = [
         &'cacheman'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -62,6 +63,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array with one object per key (exit 1 if any missed)'
             cand --stale-ok 'Serve a soft-invalidated (stale) value instead of missing'
@@ -78,6 +80,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --file 'Read the value from this file'
             cand --ttl 'Expire the entry after this long (30s, 10m, 2h, 1day) or ''never''; default: the cache''s TTL'
             cand --if-epoch 'Store only if the cache was not invalidated since TOKEN (from `cacheman epoch` or `get --with-token`), else exit 1: a value computed before an invalidation never lands after it'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --durable 'fsync before returning, so the write survives power loss'
             cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
@@ -88,6 +91,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;del'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -97,6 +101,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;has'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -106,6 +111,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;keys'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array of keys'
             cand -0 'End each key with NUL instead of a newline'
@@ -124,6 +130,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --key 'Extra text that is part of the key (repeatable)'
             cand --ttl 'Replay a result for this long (30s, 10m, 2h) or ''never'' expire; default: the cache''s TTL'
             cand --stale 'For this long after the TTL, replay the old result and refresh it in the background (one refresher at a time)'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --stdin 'Read stdin, make it part of the key, and pass it to the command'
             cand --no-cwd 'Leave the working directory out of the key'
@@ -140,6 +147,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;ls'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array with one object per cache'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -155,6 +163,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
             cand --check-bindings 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --volatile 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
             cand -p 'Succeed without changes if the cache already exists'
@@ -172,6 +181,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --autosync 'Autosync rules SECONDS:CHANGES[,...] or ''off''; ''default'' follows the store''s rules'
             cand --durable 'fsync every write before the command returns'
             cand --check-bindings 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print the settings as a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -181,6 +191,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;drop'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --force 'Drop it even though other caches depend on it, removing those edges'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -190,6 +201,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;clear'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -198,6 +210,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;sync'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -q 'Print nothing on success'
             cand --quiet 'Print nothing on success'
@@ -208,6 +221,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;depend'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -216,6 +230,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;undepend'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -226,6 +241,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;invalidate'= {
             cand --prefix 'Only keys that start with PREFIX'
             cand --match 'Only keys that match GLOB (as in `keys`)'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --soft 'Mark entries stale instead of dropping them'
             cand --no-cascade 'Invalidate the named caches only, not their dependents'
@@ -240,6 +256,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;graph'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --dot 'Print Graphviz DOT'
             cand --json 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}'
@@ -250,6 +267,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;epoch'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -258,6 +276,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;bind'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -266,6 +285,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;unbind'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --all 'Remove every binding of the cache'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -276,6 +296,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;watch'= {
             cand --debounce 'How long bound files must stay quiet before their caches are invalidated'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Log actions as JSON lines'
             cand -q 'Log warnings only'
@@ -287,6 +308,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;check'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array of {"cache", "invalidated": [...], "epoch"}'
             cand --status 'Exit 1 when some cache was invalidated'
@@ -299,6 +321,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;stats'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print one JSON object per cache, one per line'
             cand --reset 'Zero the hit and miss counters instead of printing'
@@ -309,6 +332,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;inspect'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --entries 'Also list the entries: key, size, created, expiry, epoch and state'
             cand --json 'Print JSON Lines: one object per file, blob folder and entry'
@@ -319,6 +343,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;verify'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -327,6 +352,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;repair'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --manifest 'Rebuild the store''s manifest instead'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -338,6 +364,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;gc'= {
             cand --max-entries 'Keep at most N entries, evicting the least recently used'
             cand --max-bytes 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB)'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -347,6 +374,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;export'= {
             cand --format 'The output format'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -356,6 +384,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;import'= {
             cand --format 'The input format [default: csv for a .csv file, else jsonl]'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -364,6 +393,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'cacheman;batch'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --stop-on-error 'Stop at the first command that fails with status 2 or more'
             cand -v 'Say which store is in use, and why, on stderr'
@@ -373,6 +403,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;init'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -381,8 +412,9 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;info'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
-            cand --path 'Print only the store''s path'
+            cand --path 'Print only the store''s path (for a shared store, its URL, password masked)'
             cand --json 'Print a JSON object'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -391,6 +423,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --help 'Print help'
         }
         &'cacheman;completions'= {
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'

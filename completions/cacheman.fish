@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cacheman_global_optspecs
-    string join \n dir= v/verbose no-stats h/help V/version
+    string join \n store= dir= v/verbose no-stats h/help V/version
 end
 
 function __fish_cacheman_needs_command
@@ -24,6 +24,7 @@ function __fish_cacheman_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c cacheman -n "__fish_cacheman_needs_command" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_needs_command" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_needs_command" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_needs_command" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
@@ -63,6 +64,7 @@ complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "info" -d 'Show wh
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c cacheman -n "__fish_cacheman_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l default -d 'On a miss, print VALUE and exit 0' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l json -d 'Print a JSON array with one object per key (exit 1 if any missed)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand get" -l stale-ok -d 'Serve a soft-invalidated (stale) value instead of missing'
@@ -75,22 +77,26 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand get" -s h -l help -d '
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l file -d 'Read the value from this file' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l ttl -d 'Expire the entry after this long (30s, 10m, 2h, 1day) or \'never\'; default: the cache\'s TTL' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l if-epoch -d 'Store only if the cache was not invalidated since TOKEN (from `cacheman epoch` or `get --with-token`), else exit 1: a value computed before an invalidation never lands after it' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l durable -d 'fsync before returning, so the write survives power loss'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l key-base64 -d 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand set" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l key-base64 -d 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand del" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l key-base64 -d 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand has" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -l json -d 'Print a JSON array of keys'
 complete -c cacheman -n "__fish_cacheman_using_subcommand keys" -s 0 -l null -d 'End each key with NUL instead of a newline'
@@ -104,6 +110,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l env -d 'An env
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l key -d 'Extra text that is part of the key (repeatable)' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l ttl -d 'Replay a result for this long (30s, 10m, 2h) or \'never\' expire; default: the cache\'s TTL' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stale -d 'For this long after the TTL, replay the old result and refresh it in the background (one refresher at a time)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l stdin -d 'Read stdin, make it part of the key, and pass it to the command'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cwd -d 'Leave the working directory out of the key'
@@ -116,6 +123,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -l json -d 'Print a JSON array with one object per cache'
 complete -c cacheman -n "__fish_cacheman_using_subcommand ls" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
@@ -129,6 +137,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l durable -d 
 false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file' -r -f -a "true\t''
 false\t''"
+complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -l volatile -d 'Keep it in the runtime directory (tmpfs): fast, and gone after a reboot'
 complete -c cacheman -n "__fish_cacheman_using_subcommand create" -s p -l exist-ok -d 'Succeed without changes if the cache already exists'
@@ -143,35 +152,42 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l durable -d 
 false\t''"
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l check-bindings -d 'Check the files bound to the cache (`cacheman bind`) before every `get` and `has`, at the cost of a stat of each bound file' -r -f -a "true\t''
 false\t''"
+complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l json -d 'Print the settings as a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand config" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l force -d 'Drop it even though other caches depend on it, removing those edges'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand drop" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand clear" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s q -l quiet -d 'Print nothing on success'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand sync" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand depend" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand undepend" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l prefix -d 'Only keys that start with PREFIX' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l match -d 'Only keys that match GLOB (as in `keys`)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l soft -d 'Mark entries stale instead of dropping them'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l no-cascade -d 'Invalidate the named caches only, not their dependents'
@@ -181,32 +197,38 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l json -d
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand invalidate" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l dot -d 'Print Graphviz DOT'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l json -d 'Print {"caches": [...], "edges": [{"root": .., "dependent": ..}]}'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand graph" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand epoch" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand bind" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l all -d 'Remove every binding of the cache'
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand unbind" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l debounce -d 'How long bound files must stay quiet before their caches are invalidated' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l json -d 'Log actions as JSON lines'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s q -l quiet -d 'Log warnings only'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l json -d 'Print a JSON array of {"cache", "invalidated": [...], "epoch"}'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l status -d 'Exit 1 when some cache was invalidated'
@@ -214,22 +236,26 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s q -l quiet -
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand check" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l json -d 'Print one JSON object per cache, one per line'
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l reset -d 'Zero the hit and miss counters instead of printing'
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand stats" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l entries -d 'Also list the entries: key, size, created, expiry, epoch and state'
 complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l json -d 'Print JSON Lines: one object per file, blob folder and entry'
 complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l manifest -d 'Rebuild the store\'s manifest instead'
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
@@ -237,37 +263,44 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -l no-stats -d
 complete -c cacheman -n "__fish_cacheman_using_subcommand repair" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l max-entries -d 'Keep at most N entries, evicting the least recently used' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l max-bytes -d 'Keep at most this many key and value bytes (4096, 64K = 64 KiB, 10MB = 10^7, 1GiB)' -r
+complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand gc" -s h -l help -d 'Print help'
 complete -c cacheman -n "__fish_cacheman_using_subcommand export" -l format -d 'The output format' -r -f -a "jsonl\t'JSON Lines, binary-safe'
 csv\t'CSV with a header row; binary keys and values as base64'"
+complete -c cacheman -n "__fish_cacheman_using_subcommand export" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand export" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand export" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand export" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l format -d 'The input format [default: csv for a .csv file, else jsonl]' -r -f -a "jsonl\t'JSON Lines, binary-safe'
 csv\t'CSV with a header row; binary keys and values as base64'"
+complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l stop-on-error -d 'Stop at the first command that fails with status 2 or more'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand batch" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand init" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
-complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path'
+complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l path -d 'Print only the store\'s path (for a shared store, its URL, password masked)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l json -d 'Print a JSON object'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand info" -s h -l help -d 'Print help'
+complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l store -d 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]' -r
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l dir -d 'The store directory [env: CACHEMAN_DIR]' -r -F
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand completions" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'

@@ -81,6 +81,7 @@ pub use store::{
     Invalidation, KeySelector, Lease, NewValue, Portable, ReadCheck, SetOptions, SettingsChange,
     Store, SyncResult, Ttl, Turn, Value, ValueStream, WATCHER_LOCK, WriteReport, open,
 };
+pub use store_url::{RedisTarget, StoreSpec};
 pub use watch::{check_cache, checked_get};
 
 /// Runs the command-line interface on the process's arguments: the whole of the

@@ -23,6 +23,7 @@ use crate::reporter::Progress;
 use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::scratch::Scratch;
 use crate::scratch::notes::KeepNotes;
+use crate::store_url::{RedisTarget, StoreSpec};
 
 /// A cache's settings, chosen at `create` (or the defaults, when a write creates it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -372,16 +373,57 @@ pub enum SyncResult {
     },
 }
 
-/// Opens the store a command line names: the one place that chooses an engine
-/// (today the local directory at `root`; a store URL next). Due syncs are left
-/// to the caller; with `counting` false, reads leave the hit and miss counters
-/// alone.
-pub fn open(root: &Path, counting: bool) -> Result<Arc<dyn Store>> {
+/// Opens the store a command line names: the one place that chooses an engine.
+/// Due syncs are left to the caller; with `counting` false, reads leave the
+/// hit and miss counters alone. `reopen_args` are the global arguments with
+/// which a detached `cacheman` (a background refresher) opens the same shared
+/// store; a local store names itself.
+pub fn open(
+    spec: &StoreSpec,
+    reopen_args: Option<Vec<OsString>>,
+    counting: bool,
+) -> Result<Arc<dyn Store>> {
+    let root = match spec {
+        StoreSpec::Local(root) => root,
+        StoreSpec::Redis(target) => return open_redis(target, reopen_args, counting),
+    };
     let store = LocalStore::open(root)?.with_deferred_sync();
     Ok(match counting {
         true => Arc::new(store),
         false => Arc::new(store.without_counting()),
     })
+}
+
+/// The Redis engine, its reads counted or not (never on a read-only store,
+/// which writes nothing, counters included).
+#[cfg(feature = "redis")]
+fn open_redis(
+    target: &RedisTarget,
+    reopen_args: Option<Vec<OsString>>,
+    counting: bool,
+) -> Result<Arc<dyn Store>> {
+    let mut store = crate::redis::RedisStore::open(target)?;
+    if let Some(args) = reopen_args {
+        store = store.with_reopen_args(args);
+    }
+    Ok(match counting && !target.read_only {
+        true => Arc::new(store),
+        false => store.uncounted(),
+    })
+}
+
+/// The Redis engine, which this build lacks.
+#[cfg(not(feature = "redis"))]
+fn open_redis(
+    target: &RedisTarget,
+    reopen_args: Option<Vec<OsString>>,
+    counting: bool,
+) -> Result<Arc<dyn Store>> {
+    let _ = (target, reopen_args, counting);
+    Err(Error::usage_with_hint(
+        "this cacheman was built without Redis support",
+        "build it with the default features (cargo feature \"redis\"), or name a local store with --dir or file:///path",
+    ))
 }
 
 /// The local engine behind `store`, for the commands that are by nature about
@@ -391,6 +433,15 @@ pub fn local<'s>(store: &'s dyn Store, what: &str) -> Result<&'s LocalStore> {
     store
         .as_local()
         .ok_or_else(|| unsupported(&store.location(), what))
+}
+
+/// Every cache's file bindings, or none in a store that cannot bind files:
+/// for the listings (`ls`, `graph`) that show bindings beside other things.
+pub fn bindings_if_any(store: &dyn Store) -> Result<BTreeMap<String, Binding>> {
+    match store.bindings() {
+        Err(Error::Unsupported { .. }) => Ok(BTreeMap::new()),
+        other => other,
+    }
 }
 
 /// The error of an operation the store at `location` cannot do (exit 2:

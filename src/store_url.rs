@@ -21,3 +21,9 @@ pub struct RedisTarget {
     /// The URL with any password masked, for `info`, `-v` and errors.
     pub display: String,
 }
+
+mod options;
+mod parse;
+mod percent;
+
+pub use parse::{PASSWORD_ENV, StoreSpec, parse};

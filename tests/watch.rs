@@ -614,7 +614,7 @@ fn a_second_watcher_on_the_same_store_is_refused() {
 #[test]
 fn the_one_watcher_rule_is_the_stores_watcher_lock() {
     let env = Env::new();
-    let store = cacheman::open(&env.store(), true).unwrap();
+    let store = cacheman::open(&cacheman::StoreSpec::Local(env.store()), None, true).unwrap();
     let lease = store.try_lock(cacheman::WATCHER_LOCK).unwrap().unwrap();
     env.cmd(["watch"])
         .usage_error("another `cacheman watch` is already watching")

@@ -22,8 +22,10 @@ Exit status:
 `run` exits with its command's status, or 125 when cacheman fails (bad arguments
 included), 126 when the command cannot be executed, 127 when it is not found.
 
-The store is the first of: --dir, $CACHEMAN_DIR, the nearest .cacheman/ above the
-working directory (see `cacheman init`), the platform cache directory.
+The store is the first of: --store URL, --dir, $CACHEMAN_STORE, $CACHEMAN_DIR, the
+nearest .cacheman/ above the working directory (see `cacheman init`), the platform
+cache directory. A URL is redis://, rediss:// (TLS), redis+unix:// (a shared Redis
+store; the password may come from $CACHEMAN_REDIS_PASSWORD) or file:///path.
 
 Durability: a write that exits 0 survives any crash of any process; after a sync
 it survives power loss too; --durable (or a durable cache) fsyncs before exiting.
@@ -106,6 +108,9 @@ pub fn subcommand_index(args: &[OsString]) -> Option<usize> {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "dir")]
+    pub store: Option<String>,
     /// The store directory [env: CACHEMAN_DIR]
     #[arg(long, global = true, value_name = "PATH")]
     pub dir: Option<PathBuf>,

@@ -45,21 +45,21 @@ impl Context {
     /// unless `own_log` (the command names it in its own log's format).
     pub fn new(global: &GlobalArgs, own_log: bool) -> Result<Context> {
         let cwd = std::env::current_dir().at(Path::new("."))?;
-        let location = resolve::resolve(
-            global.dir.as_deref(),
-            std::env::var_os("CACHEMAN_DIR"),
-            &cwd,
-        )?;
+        let named = resolve::Named {
+            store: global.store.as_deref(),
+            dir: global.dir.as_deref(),
+        };
+        let location = resolve::resolve(named, |name| std::env::var_os(name), &cwd)?;
         if global.verbose && !own_log {
             say!(
                 "cacheman: store: {} (from {})",
-                location.path.display(),
+                location.name(),
                 location.source
             );
         }
         let no_stats =
             global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty());
-        let store = store::open(&location.path, !no_stats)?;
+        let store = store::open(&location.spec, location.reopen_args.clone(), !no_stats)?;
         Ok(Context {
             location,
             store,

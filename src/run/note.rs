@@ -78,7 +78,12 @@ mod tests {
     #[test]
     fn a_note_round_trips_through_the_store() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::open(dir.path(), true).unwrap();
+        let store = crate::store::open(
+            &crate::store_url::StoreSpec::Local(dir.path().into()),
+            None,
+            true,
+        )
+        .unwrap();
         let cache = CacheName::new("c").unwrap();
         let note = Note {
             parts: Parts {
@@ -118,7 +123,12 @@ mod tests {
     #[test]
     fn a_damaged_note_is_passed_over_with_a_warning_to_the_reporter() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::open(dir.path(), true).unwrap();
+        let store = crate::store::open(
+            &crate::store_url::StoreSpec::Local(dir.path().into()),
+            None,
+            true,
+        )
+        .unwrap();
         let cache = CacheName::new("c").unwrap();
         let id = [7; 32];
         store.set_note(&cache, &id, b"not a note").unwrap();

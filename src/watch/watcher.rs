@@ -432,7 +432,12 @@ mod tests {
     fn a_vanished_manifest_is_looked_at_again_before_the_bindings_count_as_gone() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("store");
-        let store = crate::store::open(&root, true).unwrap();
+        let store = crate::store::open(
+            &crate::store_url::StoreSpec::Local(root.clone()),
+            None,
+            true,
+        )
+        .unwrap();
         let cache = CacheName::new("cfg").unwrap();
         let pattern = Pattern::resolve(dir.path().join("a.conf").as_os_str(), dir.path()).unwrap();
         store.bind(&cache, &[pattern]).unwrap();

@@ -257,9 +257,9 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
             };
         }
     };
-    if cli.global.dir.is_some() || cli.global.verbose {
+    if cli.global.dir.is_some() || cli.global.store.is_some() || cli.global.verbose {
         return Err(Error::usage(
-            "--dir and --verbose apply to the whole batch, not to one line",
+            "--store, --dir and --verbose apply to the whole batch, not to one line",
         ));
     }
     if cli.global.no_stats {

@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: GraphArgs, out: &mut dyn Write) -> Result<ExitCo
             (all, tops)
         }
     };
-    let mut bound = ctx.store.bindings()?;
+    let mut bound = crate::store::bindings_if_any(&*ctx.store)?;
     bound.retain(|cache, _| caches.contains(cache));
     let edges: Vec<(&str, &str)> = graph
         .edges()

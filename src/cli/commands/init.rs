@@ -23,7 +23,10 @@ pub struct InitArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn run(_ctx: &Context, args: InitArgs) -> Result<ExitCode> {
+pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
+    // With a shared store named (--store, CACHEMAN_STORE), a project store
+    // would never be used: say so rather than make it.
+    crate::store::local(&*ctx.store, "init")?;
     let base = match args.dir {
         Some(dir) => dir,
         None => std::env::current_dir().at(&PathBuf::from("."))?,

@@ -28,7 +28,7 @@ pub struct LsArgs {
 
 pub fn run(ctx: &Context, args: LsArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let caches = ctx.store.list()?;
-    let bound = ctx.store.bindings()?;
+    let bound = crate::store::bindings_if_any(&*ctx.store)?;
     let bound_to = |cache: &CacheSummary| bound_paths(&bound, cache);
     if args.json {
         let list: Vec<_> = caches

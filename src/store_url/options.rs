@@ -1,0 +1,161 @@
+//! The query of a Redis store URL: `ns=`, `cluster=`, `node=`, `readonly=`,
+//! `connect_timeout=`, `timeout=` (and `db=` on a unix socket).
+
+use std::time::Duration;
+
+use super::RedisTarget;
+use super::parse::{bad, database, printable};
+use crate::error::{Error, Result};
+use crate::name::CacheName;
+
+/// The namespace of a URL without `ns=`.
+pub const DEFAULT_NAMESPACE: &str = "cacheman";
+/// How long to wait for a connection, unless `connect_timeout=` says otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long to wait for a command's answer, unless `timeout=` says otherwise.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+const KNOWN: &str = "ns, cluster, node, readonly, connect_timeout, timeout";
+
+/// The query parameters of a Redis URL.
+pub(super) struct Options {
+    pub namespace: String,
+    pub cluster: bool,
+    pub nodes: Vec<String>,
+    pub read_only: bool,
+    pub connect_timeout: Duration,
+    pub command_timeout: Duration,
+    /// `db=` (unix sockets only; a TCP URL names it in its path).
+    pub db: u32,
+}
+
+impl Options {
+    /// Parses `name=value&...`; `unix` allows `db=`. Unknown or repeated
+    /// names are refused.
+    pub fn parse(query: Option<&str>, unix: bool) -> Result<Options> {
+        let mut options = Options {
+            namespace: DEFAULT_NAMESPACE.to_string(),
+            cluster: false,
+            nodes: Vec::new(),
+            read_only: false,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            db: 0,
+        };
+        let mut seen: Vec<&str> = Vec::new();
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').ok_or_else(|| {
+                bad(&format!(
+                    "query parameter '{}' has no value",
+                    printable(pair)
+                ))
+            })?;
+            if name != "node" && seen.contains(&name) {
+                return Err(bad(&format!("'{}' is given twice", printable(name))));
+            }
+            seen.push(name);
+            options.set(name, value, unix)?;
+        }
+        Ok(options)
+    }
+
+    fn set(&mut self, name: &str, value: &str, unix: bool) -> Result<()> {
+        match name {
+            "ns" => self.namespace = namespace(value)?,
+            "cluster" => self.cluster = flag(name, value)?,
+            "node" => self.nodes.push(value.to_string()),
+            "readonly" => self.read_only = flag(name, value)?,
+            "connect_timeout" => self.connect_timeout = timeout(name, value)?,
+            "timeout" => self.command_timeout = timeout(name, value)?,
+            "db" if unix => self.db = database(value)?,
+            _ => {
+                let known = match unix {
+                    true => format!("{KNOWN}, db"),
+                    false => KNOWN.to_string(),
+                };
+                return Err(bad(&format!(
+                    "unknown query parameter '{}' (known: {known})",
+                    printable(name)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The canonical query for display: the namespace, then what differs
+    /// from the defaults.
+    pub fn query(&self, tcp: bool) -> String {
+        let mut query = String::new();
+        if !tcp {
+            query.push_str(&format!("?db={}&", self.db));
+        } else {
+            query.push('?');
+        }
+        query.push_str(&format!("ns={}", self.namespace));
+        if self.cluster {
+            query.push_str("&cluster=1");
+        }
+        for node in &self.nodes {
+            query.push_str(&format!("&node={node}"));
+        }
+        if self.read_only {
+            query.push_str("&readonly=1");
+        }
+        let mut time = |name: &str, value: Duration, default: Duration| {
+            if value != default {
+                query.push_str(&format!("&{name}={}", humantime::format_duration(value)));
+            }
+        };
+        time(
+            "connect_timeout",
+            self.connect_timeout,
+            DEFAULT_CONNECT_TIMEOUT,
+        );
+        time("timeout", self.command_timeout, DEFAULT_COMMAND_TIMEOUT);
+        query
+    }
+
+    pub fn target(self, nodes: Vec<String>, display: String) -> Result<RedisTarget> {
+        Ok(RedisTarget {
+            nodes,
+            cluster: self.cluster,
+            namespace: self.namespace,
+            read_only: self.read_only,
+            connect_timeout: self.connect_timeout,
+            command_timeout: self.command_timeout,
+            display,
+        })
+    }
+}
+
+/// A namespace: the same characters as a cache name.
+fn namespace(value: &str) -> Result<String> {
+    match CacheName::new(value) {
+        Ok(_) => Ok(value.to_string()),
+        Err(Error::InvalidName { why, .. }) => Err(bad(&format!(
+            "namespace '{}': {why} (letters, digits, '.', '_' and '-')",
+            printable(value)
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// A yes/no query value.
+fn flag(name: &str, value: &str) -> Result<bool> {
+    match value {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(bad(&format!("{name}='{}': say 1 or 0", printable(value)))),
+    }
+}
+
+/// A timeout such as `2s` or `500ms`, more than zero.
+fn timeout(name: &str, value: &str) -> Result<Duration> {
+    match humantime::parse_duration(value) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(bad(&format!(
+            "{name}='{}' is not a duration more than 0 (like 2s or 500ms)",
+            printable(value)
+        ))),
+    }
+}
