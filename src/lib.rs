@@ -69,7 +69,7 @@ pub use exit_code::ExitCode;
 pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
-pub use or_create::{Found, Got, Recipe, get_or_create};
+pub use or_create::{Found, Got, Recipe, Validator, get_or_create};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 pub use reporter::Progress;

@@ -10,6 +10,9 @@ use crate::error::{Error, Result};
 use crate::name::CacheName;
 use crate::store::{Lease, NewValue, SetOptions, Store, Ttl, Turn};
 
+/// A caller's check on a found value: false rejects it (it is rebuilt).
+pub type Validator<'a> = &'a dyn Fn(&[u8]) -> bool;
+
 /// What to get or create: a key, how long a value stays fresh, and which
 /// found values may be used.
 #[derive(Clone, Copy)]
@@ -26,7 +29,7 @@ pub struct Recipe<'a> {
     /// duration to start from.
     pub stale: Option<Duration>,
     /// A check on a found value: one it rejects is rebuilt.
-    pub validate: Option<&'a dyn Fn(&[u8]) -> bool>,
+    pub validate: Option<Validator<'a>>,
 }
 
 /// A usable value found in the store.
@@ -227,6 +230,7 @@ pub fn get_or_create<E: From<Error>>(
     Ok(got.into_value())
 }
 
-fn millis(duration: Duration) -> u64 {
+/// A duration in whole milliseconds (saturating).
+pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

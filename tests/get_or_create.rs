@@ -126,7 +126,10 @@ fn a_value_computed_across_an_invalidation_of_the_root_is_not_served_as_valid() 
         eventually(Duration::from_secs(20), "the command to start", || {
             started.exists()
         });
-        env.cmd(["invalidate", "src"]).any_stdout().any_stderr().run();
+        env.cmd(["invalidate", "src"])
+            .any_stdout()
+            .any_stderr()
+            .run();
         let answers = finish(slow);
         assert_eq!(answers[0], (0, "built-before\n".to_string()), "{world}");
         assert_eq!(

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, IoContext, Result, Stream};
 use crate::name::CacheName;
+use crate::or_create::millis;
 use crate::reporter::Reporter;
 use crate::run::capture::{self, Capture, Outcome};
 use crate::run::explain;
@@ -488,10 +489,6 @@ fn lifetimes(request: &Request) -> (u64, Ttl) {
         }
         ttl => (u64::MAX, ttl),
     }
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A stored result that is not what `run` wrote, found part way through

@@ -16,7 +16,6 @@ use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::or_create::{Found, Got, Recipe};
 use crate::run::capture::{self, Outcome};
-use crate::store::Ttl;
 
 /// Why no value came: the store failed, or the command did (its status).
 enum Failure {
@@ -37,11 +36,12 @@ pub fn run(
     key: &[u8],
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
+    let (ttl, stale) = parse::ttl_and_stale(args.ttl.as_deref(), args.stale.as_deref())?;
     let recipe = Recipe {
         cache,
         key,
-        ttl: ttl(args)?,
-        stale: stale(args)?,
+        ttl,
+        stale,
         validate: None,
     };
     if args.command[0].is_empty() {
@@ -93,28 +93,4 @@ fn build(argv: &[OsString], key: &[u8]) -> Result<Vec<u8>, Failure> {
         Outcome::Exited(0) => Ok(value),
         outcome => Err(Failure::Command(outcome.code())),
     }
-}
-
-fn ttl(args: &GetArgs) -> Result<Ttl> {
-    Ok(args
-        .ttl
-        .as_deref()
-        .map(parse::ttl)
-        .transpose()?
-        .unwrap_or(Ttl::CacheDefault))
-}
-
-fn stale(args: &GetArgs) -> Result<Option<std::time::Duration>> {
-    let stale = args
-        .stale
-        .as_deref()
-        .map(|text| parse::duration("--stale", text))
-        .transpose()?;
-    if stale.is_some() && !matches!(ttl(args)?, Ttl::After(_)) {
-        return Err(Error::usage_with_hint(
-            "--stale needs a --ttl duration to start from",
-            "for example: --ttl 5s --stale 1h",
-        ));
-    }
-    Ok(stale)
 }

@@ -14,7 +14,6 @@ use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::run::capture;
 use crate::run::memo::{self, Memo, Request};
-use crate::store::Ttl;
 
 /// Run a command, or replay its stored result when its inputs are unchanged
 #[derive(Debug, Args)]
@@ -156,23 +155,7 @@ fn disabled() -> bool {
 }
 
 fn request(args: &RunArgs) -> Result<Request> {
-    let ttl = args
-        .ttl
-        .as_deref()
-        .map(parse::ttl)
-        .transpose()?
-        .unwrap_or(Ttl::CacheDefault);
-    let stale = args
-        .stale
-        .as_deref()
-        .map(|text| parse::duration("--stale", text))
-        .transpose()?;
-    if stale.is_some() && !matches!(ttl, Ttl::After(_)) {
-        return Err(Error::usage_with_hint(
-            "--stale needs a --ttl duration to start from",
-            "for example: --ttl 5s --stale 1h",
-        ));
-    }
+    let (ttl, stale) = parse::ttl_and_stale(args.ttl.as_deref(), args.stale.as_deref())?;
     for name in &args.env {
         check_env_name(name)?;
     }
