@@ -20,7 +20,12 @@ need_hyperfine() {
 }
 
 # Builds the release binaries; sets BIN (cacheman) and FILL (examples/fill).
+# With both BIN and FILL already set (to compare another build), builds nothing.
 build_release() {
+    if [ -n "${BIN:-}" ] && [ -n "${FILL:-}" ]; then
+        [ -x "$BIN" ] && [ -x "$FILL" ] || die "BIN or FILL is not an executable"
+        return
+    fi
     echo "== building (release)" >&2
     cargo build --release --bin cacheman --example fill >&2
     local target_dir host

@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+use crate::name::CacheName;
+
 /// Edges from each root to the caches that depend on it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Graph {
@@ -47,6 +50,31 @@ impl Graph {
             self.edges.remove(root);
         }
         removed
+    }
+
+    /// Adds `root -> dependent` for each dependent, refusing a cycle with its
+    /// path. Returns how many edges are new.
+    pub(crate) fn add_all(&mut self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
+        let mut added = 0;
+        for dependent in dependents {
+            let new = self
+                .add(root.as_str(), dependent.as_str())
+                .map_err(|cycle| Error::Cycle {
+                    root: root.to_string(),
+                    dependent: dependent.to_string(),
+                    cycle: cycle.0,
+                })?;
+            added += usize::from(new);
+        }
+        Ok(added)
+    }
+
+    /// Removes `root -> dependent` for each dependent; returns how many existed.
+    pub(crate) fn remove_all(&mut self, root: &CacheName, dependents: &[CacheName]) -> usize {
+        dependents
+            .iter()
+            .filter(|dependent| self.remove(root.as_str(), dependent.as_str()))
+            .count()
     }
 
     /// Removes every edge that touches `cache`.

@@ -338,3 +338,122 @@ fn verify_during_a_cache_creation_reports_nothing() {
     assert_eq!(out.status.code(), Some(0), "{said}");
     assert!(said.contains("x: ok"), "{said}");
 }
+
+/// A long `batch` session keeps its view of a cache between lines while other
+/// processes write, delete, clear, invalidate and sync it: every read the
+/// session answers agrees with what the last finished command left.
+#[test]
+fn a_batch_session_reads_what_other_processes_left() {
+    use std::collections::BTreeMap;
+    use std::io::{BufRead, BufReader, Write};
+
+    let env = Env::new();
+    env.set("c", "k0", "first");
+    let mut session = env
+        .std_command()
+        .arg("batch")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut to_batch = session.stdin.take().unwrap();
+    let mut from_batch = BufReader::new(session.stdout.take().unwrap());
+    let mut ask = |line: String| -> Value {
+        writeln!(to_batch, "{line}").unwrap();
+        to_batch.flush().unwrap();
+        let mut answer = String::new();
+        from_batch.read_line(&mut answer).unwrap();
+        serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"))
+    };
+    let keys: Vec<String> = (0..6).map(|i| format!("k{i}")).collect();
+    let mut expected = BTreeMap::from([("k0".to_string(), "first".to_string())]);
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    for step in 0..120 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let key = keys[(seed >> 8) as usize % keys.len()].clone();
+        // Now and then a value over 4 KiB, which lives in a blob.
+        let value = match seed % 5 {
+            0 => format!("big-{step}-").repeat(600),
+            _ => format!("v{step}"),
+        };
+        let what = (seed >> 20) % 10;
+        match what {
+            0..=3 => {
+                env.set("c", &key, &value);
+                expected.insert(key, value);
+            }
+            4 => {
+                let status = match expected.remove(&key) {
+                    Some(_) => 0,
+                    None => 1,
+                };
+                env.cmd(["del", "c", &key])
+                    .status(status)
+                    .any_stdout()
+                    .run();
+            }
+            5 => {
+                env.cmd(["clear", "c"]).any_stdout().any_stderr().run();
+                expected.clear();
+            }
+            6 => {
+                let soft = seed.is_multiple_of(2);
+                let args = ["invalidate", "c", "--quiet"].into_iter();
+                let args: Vec<&str> = args.chain(soft.then_some("--soft")).collect();
+                env.cmd(args).any_stdout().any_stderr().run();
+                expected.clear();
+            }
+            7 => {
+                env.cmd(["sync", "c"]).any_stdout().any_stderr().run();
+            }
+            _ => {
+                let answer = ask(format!("set c {key} {value}"));
+                assert_eq!(answer["status"], 0, "step {step}: {answer}");
+                expected.insert(key, value);
+            }
+        }
+        for key in &keys {
+            let answer = ask(format!("get c {key}"));
+            match expected.get(key) {
+                Some(value) => {
+                    assert_eq!(answer["status"], 0, "step {step} ({what}), {key}: {answer}");
+                    assert_eq!(answer["output"], *value, "step {step} ({what}), {key}");
+                }
+                None => assert_eq!(answer["status"], 1, "step {step} ({what}), {key}: {answer}"),
+            }
+        }
+    }
+    drop(to_batch);
+    assert!(session.wait().unwrap().success());
+}
+
+/// Plain sets that reach a batch together are written as one append, yet
+/// each line is answered for itself: a bad line among them fails alone, the
+/// others are stored, and the answers keep the lines' order.
+#[test]
+fn a_batch_answers_each_set_of_a_group() {
+    let env = Env::new();
+    let long_key = "k".repeat(70_000);
+    let mut lines: Vec<String> = (0..300).map(|i| format!("set c k{i} v{i}")).collect();
+    lines.insert(150, format!("set c {long_key} v"));
+    lines.push("get c k299".into());
+    let mut input = lines.join("\n");
+    input.push('\n');
+    let out = env.cmd(["batch"]).stdin(input).status(2).any_stdout().run();
+    let answers: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 302);
+    for (n, answer) in answers.iter().enumerate() {
+        assert_eq!(answer["line"], n + 1, "{answer}");
+        let status = if n == 150 { 2 } else { 0 };
+        assert_eq!(answer["status"], status, "{answer}");
+    }
+    assert_eq!(answers[301]["output"], "v299");
+    assert_eq!(env.keys("c").len(), 300);
+}

@@ -242,6 +242,15 @@ fn a_password_is_never_in_an_error() {
     assert!(err.contains("****"), "{err}");
 }
 
+/// Asserts that `store` refuses a `set` as read-only.
+fn assert_refused_as_read_only(store: &RedisStore) {
+    let value = NewValue::Bytes(b"poison");
+    let err = store
+        .set(&name("c"), b"k", value, &SetOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+}
+
 #[test]
 fn a_read_only_store_serves_and_refuses_writes() {
     let server = shared_server();
@@ -254,15 +263,7 @@ fn a_read_only_store_serves_and_refuses_writes() {
     };
     let reader = open(&target);
     assert_eq!(get(&reader, "c", b"k").unwrap(), b"v");
-    let err = reader
-        .set(
-            &name("c"),
-            b"k",
-            NewValue::Bytes(b"poison"),
-            &SetOptions::default(),
-        )
-        .unwrap_err();
-    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_refused_as_read_only(&reader);
     assert!(reader.clear(&name("c")).is_err());
     assert!(
         reader
@@ -301,15 +302,7 @@ fn a_server_refusing_writes_makes_the_store_read_only() {
     };
     let reader = open(&target);
     assert_eq!(get(&reader, "c", b"k").unwrap(), b"v", "reads work");
-    let err = reader
-        .set(
-            &name("c"),
-            b"k",
-            NewValue::Bytes(b"x"),
-            &SetOptions::default(),
-        )
-        .unwrap_err();
-    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_refused_as_read_only(&reader);
     assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
 }
 

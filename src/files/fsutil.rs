@@ -180,9 +180,11 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     };
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // Through `take`: a file's own `read_to_end` would stat it again for the
-    // size that `meta` already holds (two system calls a `get` need not pay).
+    // size that `meta` already holds, and read once more to find its end (three
+    // system calls a `get` need not pay). Store files are replaced whole or
+    // only appended to, so what lies past that size is a later append.
     (&mut file)
-        .take(u64::MAX)
+        .take(meta.len())
         .read_to_end(&mut bytes)
         .at(path)?;
     Ok(Some(bytes))

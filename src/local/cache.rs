@@ -10,7 +10,7 @@ use crate::local::blob::{self, BlobReader};
 use crate::local::format::FileKind;
 use crate::local::fsutil::{self, LockGuard};
 use crate::local::head::Head;
-use crate::local::journal::{self, Appender, JournalData, JournalHeader, SetTotals, Torn};
+use crate::local::journal::{self, Appender, JournalData, JournalHeader, Records, SetTotals, Torn};
 use crate::local::record::{Op, OpKind, OpView};
 use crate::local::snapshot::Snapshot;
 use crate::local::{counters, document, temp, trusted};
@@ -24,7 +24,7 @@ pub const COMPACT_BYTES: u64 = 256 << 10;
 /// overwritten blobs never pile up for long.
 pub const COMPACT_SET_BYTES: u64 = 64 << 20;
 /// How often a reader retries when a sync replaced the files it was opening.
-const READ_RETRIES: usize = 16;
+pub(crate) const READ_RETRIES: usize = 16;
 
 /// What [`CacheDir::lookup`] found.
 pub enum Lookup {
@@ -230,19 +230,7 @@ impl CacheDir {
 
     /// Opens the snapshot and journals a head names.
     pub fn view_of(&self, head: Head) -> Result<View> {
-        let snapshot = if head.has_snapshot() {
-            let snapshot = Snapshot::open(&self.snapshot_path(head.generation))?;
-            if snapshot.header.generation != head.generation {
-                return Err(Error::corrupt(
-                    &snapshot.path,
-                    16,
-                    "snapshot generation does not match its name",
-                ));
-            }
-            Some(snapshot)
-        } else {
-            None
-        };
+        let snapshot = self.snapshot_of(head)?;
         let journals = head
             .journals()
             .map(|n| JournalData::read(&self.journal_path(n)))
@@ -252,6 +240,22 @@ impl CacheDir {
             snapshot,
             journals,
         })
+    }
+
+    /// Opens the snapshot a head names, if it names one.
+    pub fn snapshot_of(&self, head: Head) -> Result<Option<Snapshot>> {
+        if !head.has_snapshot() {
+            return Ok(None);
+        }
+        let snapshot = Snapshot::open(&self.snapshot_path(head.generation))?;
+        if snapshot.header.generation != head.generation {
+            return Err(Error::corrupt(
+                &snapshot.path,
+                16,
+                "snapshot generation does not match its name",
+            ));
+        }
+        Ok(Some(snapshot))
     }
 
     /// Lays out a new cache's files: its directory, its first journal, HEAD.
@@ -447,6 +451,15 @@ impl Overlay {
         }
     }
 
+    /// Replays every valid record `records` hands on, from a journal at `path`.
+    pub fn replay(&mut self, records: &mut Records<'_>, path: &Path) -> Result<()> {
+        for record in records {
+            let (offset, view) = record?;
+            self.apply(view.op().map_err(|r| Error::corrupt(path, offset, r))?);
+        }
+        Ok(())
+    }
+
     /// Whether the journals changed `key` (or cleared every key), so that the
     /// snapshot's entry for it is no longer current.
     pub fn shadows(&self, key: &[u8]) -> bool {
@@ -496,13 +509,7 @@ impl View {
     pub fn overlay(&self) -> Result<Overlay> {
         let mut overlay = Overlay::default();
         for journal in &self.journals {
-            for record in journal.records() {
-                let (offset, view) = record?;
-                overlay.apply(
-                    view.op()
-                        .map_err(|r| Error::corrupt(&journal.path, offset, r))?,
-                );
-            }
+            overlay.replay(&mut journal.records(), &journal.path)?;
         }
         Ok(overlay)
     }

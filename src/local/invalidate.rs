@@ -15,14 +15,14 @@ use crate::store::{CacheSettings, InvalidateOptions, Invalidation, KeySelector};
 impl LocalStore {
     pub(super) fn add_edges(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
         // Refuse a cycle before touching the disk (the store may not exist yet).
-        add_all(&mut self.read_manifest()?.graph, root, dependents)?;
+        self.read_manifest()?.graph.add_all(root, dependents)?;
         self.update_manifest(|manifest| {
             for name in std::iter::once(root).chain(dependents) {
                 if !manifest.caches.contains_key(name.as_str()) {
                     self.add_cache(manifest, name, CacheSettings::default())?;
                 }
             }
-            add_all(&mut manifest.graph, root, dependents)
+            manifest.graph.add_all(root, dependents)
         })
     }
 
@@ -31,12 +31,7 @@ impl LocalStore {
         for name in std::iter::once(root).chain(dependents) {
             require(&manifest, name)?;
         }
-        self.update_manifest(|manifest| {
-            Ok(dependents
-                .iter()
-                .filter(|dependent| manifest.graph.remove(root.as_str(), dependent.as_str()))
-                .count())
-        })
+        self.update_manifest(|manifest| Ok(manifest.graph.remove_all(root, dependents)))
     }
 
     pub(super) fn read_graph(&self) -> Result<Graph> {
@@ -205,22 +200,6 @@ fn keys_only(
             .filter(|name| !options.cascade || !downstream_of_another(name))
             .map(|name| name.to_string()),
     )
-}
-
-/// Adds `root -> dependent` for each dependent, refusing a cycle with its path.
-fn add_all(graph: &mut Graph, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
-    let mut added = 0;
-    for dependent in dependents {
-        let new = graph
-            .add(root.as_str(), dependent.as_str())
-            .map_err(|cycle| Error::Cycle {
-                root: root.to_string(),
-                dependent: dependent.to_string(),
-                cycle: cycle.0,
-            })?;
-        added += usize::from(new);
-    }
-    Ok(added)
 }
 
 fn require(manifest: &Manifest, cache: &CacheName) -> Result<()> {

@@ -187,6 +187,12 @@ impl<'a> Records<'a> {
         self.torn.as_ref()
     }
 
+    /// The file offset reading has reached: after a whole iteration that
+    /// found no torn tail, the end of the valid records.
+    pub fn end(&self) -> u64 {
+        self.base + self.at as u64
+    }
+
     /// Ends the iteration at the invalid frame at `bad`, inside an append
     /// that started at `start` with `whole` records before `bad`: damage when a
     /// valid frame follows, else a torn tail from `start`.
@@ -394,9 +400,10 @@ impl Appender {
             .lock()
             .ok()
             .and_then(|checked| checked.get(&key).copied());
-        let (from, mut next_seq, mut sets) = match known {
-            Some(c) if c.len == len && c.mtime == mtime => (len, c.next_seq, c.sets),
-            _ => (HEADER_LEN as u64, header.first_seq, SetTotals::default()),
+        let current = known.filter(|c| c.len == len && c.mtime == mtime);
+        let (from, mut next_seq, mut sets) = match current {
+            Some(c) => (len, c.next_seq, c.sets),
+            None => (HEADER_LEN as u64, header.first_seq, SetTotals::default()),
         };
         let mut unchecked = vec![0; (len - from) as usize];
         file.read_exact_at(&mut unchecked, from).at(path)?;
@@ -430,7 +437,10 @@ impl Appender {
             next_seq,
             sets,
         };
-        appender.remember();
+        // A journal checked as it is needs no new note (nor the `fstat` for it).
+        if current.is_none() || torn.is_some() {
+            appender.remember();
+        }
         Ok((appender, torn))
     }
 

@@ -11,6 +11,7 @@ pub mod head;
 pub mod inspect;
 mod invalidate;
 pub mod journal;
+mod lasting;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
@@ -54,6 +55,8 @@ pub struct LocalStore {
     /// Count hits and misses of `get` in each cache's counters file.
     counting: bool,
     clock: Arc<dyn Clock>,
+    /// What this handle keeps of the caches it reads, shared by its clones.
+    views: Arc<lasting::Views>,
 }
 
 /// A cache found in the manifest: its settings, the autosync rules in force for
@@ -78,6 +81,7 @@ impl LocalStore {
             inline_sync: true,
             counting: true,
             clock: Arc::new(SystemClock),
+            views: Arc::default(),
         }
     }
 

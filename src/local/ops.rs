@@ -19,7 +19,7 @@ use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
 use crate::local::lock;
-use crate::local::manifest::Freshness;
+use crate::local::manifest::Freshness::{self, Invalid};
 use crate::local::merge::{self, MergeRules};
 use crate::local::record::Op;
 use crate::local::transfer::LocalImport;
@@ -61,6 +61,19 @@ impl LocalStore {
         check: Option<ReadCheck<'_>>,
     ) -> Result<Option<Hit>> {
         check_key(key)?;
+        // A kept view (never of a cache whose settings ask for a check).
+        let kept = self.views.with(self, cache, |view| {
+            let now = self.clock.now_ms();
+            let found = view.lookup(key, |e| view.cache.invalidated.judge(e, now) != Invalid)?;
+            let (freshness, hit) = judged(&view.cache, found, now);
+            if self.counting {
+                view.count(key, freshness != Invalid, now);
+            }
+            Ok(hit)
+        });
+        if let Some(hit) = kept {
+            return Ok(hit);
+        }
         let Some(mut cache) = self.find(cache)? else {
             return Ok(None);
         };
@@ -71,34 +84,16 @@ impl LocalStore {
             cache = self.existing(&cache.name)?;
         }
         let now = self.clock.now_ms();
-        let valid = |entry: &Entry| cache.invalidated.judge(entry, now) != Freshness::Invalid;
-        let (entry, blob) = match cache.dir.lookup(key, valid)? {
+        let valid = |entry: &Entry| cache.invalidated.judge(entry, now) != Invalid;
+        let found = match cache.dir.lookup(key, valid)? {
             Lookup::NoFiles => return Ok(None),
-            Lookup::Missing => (None, None),
-            Lookup::Found(entry, blob) => (Some(entry), blob),
+            found => found,
         };
-        let freshness = entry
-            .as_ref()
-            .map_or(Freshness::Invalid, |e| cache.invalidated.judge(e, now));
+        let (freshness, hit) = judged(&cache, found, now);
         if self.counting {
-            counters::record_lookup(&cache.dir, key, freshness != Freshness::Invalid, now);
+            counters::record_lookup(&cache.dir, key, freshness != Invalid, now);
         }
-        let Some(entry) = entry.filter(|_| freshness != Freshness::Invalid) else {
-            return Ok(None);
-        };
-        let stale = freshness == Freshness::Stale;
-        let value = match (entry.value, blob) {
-            (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
-            (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
-            // Opened whenever the entry is valid, which it is here.
-            (StoredValue::Blob { .. }, None) => return Ok(None),
-        };
-        Ok(Some(Hit {
-            created_ms: entry.created_ms,
-            expires_ms: entry.expires_ms,
-            stale,
-            value,
-        }))
+        Ok(hit)
     }
 
     /// [`Store::set_many`] of more than one journal write holds: every item is
@@ -223,6 +218,15 @@ impl LocalStore {
         }
     }
 
+    /// A cache to write to: its row as the kept view holds it (checked
+    /// against the manifest as for a read), else found or created.
+    fn writable(&self, name: &CacheName) -> Result<Cache> {
+        match self.views.row(self, name) {
+            Some(cache) => Ok(cache),
+            None => self.existing_or_created(name),
+        }
+    }
+
     /// Refuses a token newer than the store's epoch, before anything is created.
     fn check_token(&self, options: &SetOptions) -> Result<()> {
         let Some(token) = options.if_epoch else {
@@ -311,6 +315,31 @@ impl LocalStore {
     }
 }
 
+/// What a lookup found, judged at `now`: its freshness (`Invalid` for a
+/// miss) and the hit to serve, if any.
+fn judged(cache: &Cache, found: Lookup, now: u64) -> (Freshness, Option<Hit>) {
+    let Lookup::Found(entry, blob) = found else {
+        return (Invalid, None);
+    };
+    let freshness = cache.invalidated.judge(&entry, now);
+    if freshness == Invalid {
+        return (freshness, None);
+    }
+    let value = match (entry.value, blob) {
+        (StoredValue::Inline(bytes), _) => Value::Bytes(bytes),
+        (StoredValue::Blob { .. }, Some(blob)) => Value::Stream(Box::new(blob)),
+        // Opened whenever the entry is valid, which it is here.
+        (StoredValue::Blob { .. }, None) => return (freshness, None),
+    };
+    let hit = Hit {
+        created_ms: entry.created_ms,
+        expires_ms: entry.expires_ms,
+        stale: freshness == Freshness::Stale,
+        value,
+    };
+    (freshness, Some(hit))
+}
+
 pub(super) fn describe_cut(dir: &CacheDir, torn: &Torn) -> String {
     format!(
         "cut a torn journal tail in {}: {} bytes at offset {} ({}{}); the writes before it are intact",
@@ -349,7 +378,7 @@ impl Store for LocalStore {
     ) -> Result<WriteReport> {
         check_key(key)?;
         self.check_token(options)?;
-        let cache = self.existing_or_created(cache)?;
+        let cache = self.writable(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let (value, staged) = self.stored_value(&cache.dir, value, durable)?;
@@ -370,7 +399,7 @@ impl Store for LocalStore {
     ) -> Result<WriteReport> {
         crate::store::one_at_a_time(options)?;
         self.check_token(options)?;
-        let cache = self.existing_or_created(cache)?;
+        let cache = self.writable(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let chunk: Vec<_> = items.take(SET_MANY_CHUNK + 1).collect();

@@ -11,6 +11,8 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use memmap2::Mmap;
+
 use crate::entry::Entry;
 use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
@@ -160,6 +162,9 @@ fn slot_check(slot: &[u8]) -> u8 {
 /// An open snapshot.
 pub struct Snapshot {
     file: File,
+    /// The whole file mapped, for a view that lasts (see [`Snapshot::mapped`]);
+    /// otherwise lookups read it with `pread`.
+    map: Option<Mmap>,
     pub path: PathBuf,
     pub header: SnapshotHeader,
 }
@@ -193,9 +198,34 @@ impl Snapshot {
         }
         Ok(Snapshot {
             file,
+            map: None,
             path: path.to_path_buf(),
             header,
         })
+    }
+
+    /// This snapshot with its file mapped, so lookups make no system call: for
+    /// a view kept across many operations. Snapshots are immutable and only
+    /// ever replaced whole (a new generation), never cut in place.
+    pub fn mapped(mut self) -> Result<Snapshot> {
+        // SAFETY: a snapshot file is written aside and renamed in place, and
+        // never changed or truncated after; deleting it leaves the map valid.
+        let map = unsafe { Mmap::map(&self.file) }.at(&self.path)?;
+        self.map = Some(map);
+        Ok(self)
+    }
+
+    /// Fills `buf` from offset `at`: from the map when there is one.
+    fn read_at(&self, buf: &mut [u8], at: u64) -> Result<()> {
+        let Some(map) = &self.map else {
+            return self.file.read_exact_at(buf, at).at(&self.path);
+        };
+        let bytes = usize::try_from(at)
+            .ok()
+            .and_then(|at| map.get(at..at.checked_add(buf.len())?))
+            .ok_or_else(|| Error::corrupt(&self.path, at, "a read past the end of the file"))?;
+        buf.copy_from_slice(bytes);
+        Ok(())
     }
 
     /// Looks a key up by probing the hash table.
@@ -209,7 +239,7 @@ impl Snapshot {
             let count = PROBE_BATCH.min(slots - index).min(slots - probed);
             let buf = &mut batch[..count as usize * SLOT_LEN];
             let at = self.header.table_offset + index * SLOT_LEN as u64;
-            self.file.read_exact_at(buf, at).at(&self.path)?;
+            self.read_at(buf, at)?;
             for (i, bytes) in buf.chunks_exact(SLOT_LEN).enumerate() {
                 let slot_at = at + (i * SLOT_LEN) as u64;
                 let slot = Slot::decode(bytes)
@@ -240,7 +270,7 @@ impl Snapshot {
             ));
         }
         let mut buf = vec![0; frame_len as usize];
-        self.file.read_exact_at(&mut buf, offset).at(&self.path)?;
+        self.read_at(&mut buf, offset)?;
         let corrupt = |reason: &str| Error::corrupt(&self.path, offset, reason);
         match frame::parse(&buf, 0) {
             Parsed::Record { body, end } if end == buf.len() => KeyedView::parse(body)

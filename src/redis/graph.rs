@@ -68,29 +68,11 @@ impl RedisStore {
         for cache in std::iter::once(root).chain(dependents) {
             self.make(cache, &default, true)?;
         }
-        self.change_graph(|graph| {
-            let mut new = 0;
-            for dependent in dependents {
-                let added = graph
-                    .add(root.as_str(), dependent.as_str())
-                    .map_err(|cycle| Error::Cycle {
-                        root: root.to_string(),
-                        dependent: dependent.to_string(),
-                        cycle: cycle.0,
-                    })?;
-                new += usize::from(added);
-            }
-            Ok(new)
-        })
+        self.change_graph(|graph| graph.add_all(root, dependents))
     }
 
     pub(crate) fn remove_edges(&self, root: &CacheName, dependents: &[CacheName]) -> Result<usize> {
-        self.change_graph(|graph| {
-            Ok(dependents
-                .iter()
-                .filter(|d| graph.remove(root.as_str(), d.as_str()))
-                .count())
-        })
+        self.change_graph(|graph| Ok(graph.remove_all(root, dependents)))
     }
 
     /// Takes a cache being dropped out of the graph; one others depend on

@@ -17,14 +17,19 @@ use super::scripts;
 use super::write::{Expiry, Item, chunk_px};
 
 impl RedisStore {
-    pub(crate) fn cache_stats(&self, cache: &CacheName) -> Result<CacheStats> {
+    /// The entries of an existing cache that are not invalid (fresh or
+    /// stale), sorted by key.
+    fn live(&self, cache: &CacheName) -> Result<Vec<Seen>> {
         self.existing(cache)?;
-        let name = cache.as_str();
-        let live: Vec<Seen> = self
-            .scan(name)?
+        Ok(self
+            .scan(cache.as_str())?
             .into_iter()
             .filter(|s| s.freshness != Freshness::Invalid)
-            .collect();
+            .collect())
+    }
+
+    pub(crate) fn cache_stats(&self, cache: &CacheName) -> Result<CacheStats> {
+        let live = self.live(cache)?;
         let aged = |s: &Seen| Aged {
             key: s.key.clone(),
             created_ms: s.header.as_ref().map_or(0, |h| h.created_ms),
@@ -42,7 +47,7 @@ impl RedisStore {
             journal_bytes: 0,
             oldest: live.iter().min_by_key(by_age).map(aged),
             newest: live.iter().max_by_key(by_age).map(aged),
-            counters: self.counters(name)?,
+            counters: self.counters(cache.as_str())?,
         })
     }
 
@@ -254,13 +259,8 @@ impl RedisStore {
     }
 
     pub(crate) fn entries(&self, cache: &CacheName) -> Result<Entries<'_>> {
-        self.existing(cache)?;
+        let live = self.live(cache)?;
         let name = cache.as_str();
-        let live: Vec<Seen> = self
-            .scan(name)?
-            .into_iter()
-            .filter(|s| s.freshness != Freshness::Invalid)
-            .collect();
         let mut out = Vec::with_capacity(live.len());
         for batch in live.chunks(BATCH) {
             let mut pipe = redis::pipe();

@@ -153,35 +153,40 @@ return 1
 
 /// Raises floors to an epoch (never lowers them): KEYS metas; ARGV epoch,
 /// then one floor field per meta.
-pub(crate) static FLOORS: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
-for i = 1, #KEYS do
-  local f = ARGV[i + 1]
-  if tonumber(redis.call('HGET', KEYS[i], f) or '0') < tonumber(ARGV[1]) then
-    redis.call('HSET', KEYS[i], f, ARGV[1])
+pub(crate) static FLOORS: LazyLock<Script> =
+    LazyLock::new(|| script(&[RAISE, "raise(1, 1, ARGV[1])\nreturn 1\n"].concat()));
+
+/// Lua that defines `raise(first, shift, value)`: sets the floor field
+/// ARGV[i + shift] of each meta KEYS[i], from `first` on, to `value` where
+/// it is below.
+const RAISE: &str = r#"
+local function raise(first, shift, value)
+  for i = first, #KEYS do
+    local f = ARGV[i + shift]
+    if tonumber(redis.call('HGET', KEYS[i], f) or '0') < tonumber(value) then
+      redis.call('HSET', KEYS[i], f, value)
+    end
   end
 end
-return 1
-"#,
-    )
-});
+"#;
+
+/// Lua that returns -1 if the graph (KEYS[1] state) is no longer at version
+/// ARGV[1], and else takes `new`, an epoch above the store's (KEYS[2]), from
+/// the counter KEYS[3].
+const NEW_EPOCH: &str = r#"
+if (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
+local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
+local new = redis.call('INCR', KEYS[3])
+if new <= epoch then new = epoch + 1; redis.call('SET', KEYS[3], new) end
+"#;
 
 /// A new epoch, taken only if the graph is still at the version the cascade
 /// was planned on: KEYS state, epoch, next, cascades; ARGV graph version,
 /// then (cluster) the cascade's log record, or nothing (one server: the
 /// caller publishes in the same script, see CASCADE). Returns -1 on a changed graph.
 pub(crate) static BEGIN: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
-if (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
-local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
-local new = redis.call('INCR', KEYS[3])
-if new <= epoch then new = epoch + 1; redis.call('SET', KEYS[3], new) end
-redis.call('HSET', KEYS[4], new, ARGV[2])
-return new
-"#,
-    )
+    let tail = "redis.call('HSET', KEYS[4], new, ARGV[2])\nreturn new\n";
+    script(&[NEW_EPOCH, tail].concat())
 });
 
 /// Publishes a cluster cascade's epoch once its floors are set, if the
@@ -204,22 +209,8 @@ return epoch
 /// ARGV graph version, then one floor field per meta. Returns the new epoch,
 /// or -1 on a changed graph.
 pub(crate) static CASCADE: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
-if (redis.call('HGET', KEYS[1], 'graph:v') or '0') ~= ARGV[1] then return -1 end
-local epoch = tonumber(redis.call('GET', KEYS[2]) or '0')
-local new = redis.call('INCR', KEYS[3])
-if new <= epoch then new = epoch + 1; redis.call('SET', KEYS[3], new) end
-for i = 4, #KEYS do
-  local f = ARGV[i - 2]
-  if tonumber(redis.call('HGET', KEYS[i], f) or '0') < new then
-    redis.call('HSET', KEYS[i], f, new)
-  end
-end
-redis.call('SET', KEYS[2], new)
-return new
-"#,
-    )
+    let tail = "raise(4, -2, new)\nredis.call('SET', KEYS[2], new)\nreturn new\n";
+    script(&[RAISE, NEW_EPOCH, tail].concat())
 });
 
 /// Starts a new generation of a cache (`clear`): KEYS meta, idx, lru, olds;

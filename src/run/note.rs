@@ -75,15 +75,16 @@ mod tests {
     use super::*;
     use crate::reporter::NotStarted;
 
+    /// A local store in `dir`, opened as the commands open one.
+    fn local_store(dir: &tempfile::TempDir) -> std::sync::Arc<dyn Store> {
+        let spec = crate::store_url::StoreSpec::Local(dir.path().into());
+        crate::store::open(&spec, None, true).unwrap()
+    }
+
     #[test]
     fn a_note_round_trips_through_the_store() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::open(
-            &crate::store_url::StoreSpec::Local(dir.path().into()),
-            None,
-            true,
-        )
-        .unwrap();
+        let store = local_store(&dir);
         let cache = CacheName::new("c").unwrap();
         let note = Note {
             parts: Parts {
@@ -123,12 +124,7 @@ mod tests {
     #[test]
     fn a_damaged_note_is_passed_over_with_a_warning_to_the_reporter() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::open(
-            &crate::store_url::StoreSpec::Local(dir.path().into()),
-            None,
-            true,
-        )
-        .unwrap();
+        let store = local_store(&dir);
         let cache = CacheName::new("c").unwrap();
         let id = [7; 32];
         store.set_note(&cache, &id, b"not a note").unwrap();

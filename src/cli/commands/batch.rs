@@ -25,6 +25,8 @@ use crate::exit_code::ExitCode;
 use crate::scratch::Spill;
 use crate::store::{CopyError, Store};
 
+mod plain;
+
 /// How often the autosync rules are checked while the batch runs.
 const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
 
@@ -42,7 +44,9 @@ the commands, `set` needs a VALUE or --file here and `import` a FILE; `run`,
 
 The batch exits 0 if every command succeeded or missed, else with the highest
 status seen. It checks the autosync rules every second and syncs in the
-background, so it suits scripts that do thousands of operations.
+background, so it suits scripts that do thousands of operations. Plain
+`set CACHE KEY VALUE` lines to one cache that arrive together are written as
+one journal append; each is answered once its write is stored.
 
 Example:
   printf 'set users alice 1\\nget users alice\\n' | cacheman batch"
@@ -54,6 +58,8 @@ pub struct BatchArgs {
 }
 
 pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    // Answers go out in one write per flush, not one per line.
+    let out = &mut std::io::BufWriter::with_capacity(64 << 10, out);
     let (jobs, queue) = mpsc::channel();
     let syncer = ctx.spawn_syncer(queue);
     let batch = ctx.with_syncer(jobs.clone());
@@ -61,26 +67,44 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
     let mut worst = ExitCode::Success;
     let mut next_check = Instant::now() + AUTOSYNC_TICK;
     let mut number = 0u64;
-    loop {
-        match lines.recv_timeout(next_check.saturating_duration_since(Instant::now())) {
+    // A line read ahead of its turn, while gathering a group of sets.
+    let mut ahead = None;
+    'lines: loop {
+        let received = match ahead.take() {
+            Some(line) => Ok(line),
+            None => lines.recv_timeout(next_check.saturating_duration_since(Instant::now())),
+        };
+        match received {
             Ok(line) => {
-                number += 1;
-                let Some(answer) = answer(&batch, &line.on(Stream::Stdin)?) else {
-                    continue;
-                };
-                let Answer {
-                    mut reply,
-                    output,
-                    status,
-                } = answer;
-                reply.insert("line".into(), json!(number));
-                write_reply(out, &reply, output)?;
-                out.flush().map_err(output::stdout_error)?;
-                if status.code() > worst.code() {
-                    worst = status;
+                let (answered, to_run) =
+                    gather(&batch, line.on(Stream::Stdin)?, &lines, &mut ahead);
+                let ran = to_run.iter().map(|line| answer(&batch, line));
+                for answer in answered.into_iter().chain(ran) {
+                    number += 1;
+                    let Some(Answer {
+                        mut reply,
+                        output,
+                        status,
+                    }) = answer
+                    else {
+                        continue;
+                    };
+                    reply.insert("line".into(), json!(number));
+                    write_reply(out, &reply, output)?;
+                    if status.code() > worst.code() {
+                        worst = status;
+                    }
+                    if args.stop_on_error && status.code() >= ExitCode::Usage.code() {
+                        out.flush().map_err(output::stdout_error)?;
+                        break 'lines;
+                    }
                 }
-                if args.stop_on_error && status.code() >= ExitCode::Usage.code() {
-                    break;
+                // Answers wait in the buffer only while more lines are ready.
+                if ahead.is_none() {
+                    ahead = lines.try_recv().ok();
+                }
+                if ahead.is_none() {
+                    out.flush().map_err(output::stdout_error)?;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -99,6 +123,51 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
     } else {
         worst
     })
+}
+
+/// Gathers `line` and, when it is a plain set, the plain sets to the same
+/// cache that follow it and are already read, and writes those as one append.
+/// Returns the answers of the lines written, and the lines still to run one
+/// by one (`line` when it is no plain set; the group when its write failed,
+/// which wrote nothing). The first line that cannot join is left in `ahead`.
+fn gather(
+    ctx: &Context,
+    line: Vec<u8>,
+    lines: &Receiver<std::io::Result<Vec<u8>>>,
+    ahead: &mut Option<std::io::Result<Vec<u8>>>,
+) -> (Vec<Option<Answer>>, Vec<Vec<u8>>) {
+    let first = match plain::Set::parse(line) {
+        Ok(set) => set,
+        Err(line) => return (Vec::new(), vec![line]),
+    };
+    let mut group = vec![first];
+    while group.len() < plain::GROUP_MAX {
+        match lines.try_recv() {
+            Ok(Ok(bytes)) => match plain::Set::parse(bytes) {
+                Ok(set) if set.cache == group[0].cache => group.push(set),
+                Ok(set) => {
+                    *ahead = Some(Ok(set.line));
+                    break;
+                }
+                Err(bytes) => {
+                    *ahead = Some(Ok(bytes));
+                    break;
+                }
+            },
+            Ok(Err(e)) => {
+                *ahead = Some(Err(e));
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    match plain::write(ctx, &group) {
+        Ok(()) => (
+            group.iter().map(|_| Some(stored(ctx))).collect(),
+            Vec::new(),
+        ),
+        Err(_) => (Vec::new(), group.into_iter().map(|set| set.line).collect()),
+    }
 }
 
 /// Reads stdin on its own thread, so the main loop can wake for the timer.
@@ -208,17 +277,8 @@ struct Answer {
 
 /// Runs one line and returns its answer, or `None` for a blank or comment line.
 fn answer(ctx: &Context, line: &[u8]) -> Option<Answer> {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let trimmed = line.trim_ascii_start();
-    if trimmed.is_empty() || trimmed.starts_with(b"#") {
-        return None;
-    }
-    Some(match run_line(ctx, trimmed) {
-        Ok((status, output)) => Answer {
-            reply: json::fields(json!({ "status": status.code() })),
-            output: Some(output),
-            status,
-        },
+    Some(match run_line(ctx, trimmed(line)?) {
+        Ok((status, output)) => success(status, output),
         Err(e) => {
             let status = e.exit_code();
             let reply =
@@ -232,9 +292,37 @@ fn answer(ctx: &Context, line: &[u8]) -> Option<Answer> {
     })
 }
 
+/// A line without its line ending and leading blanks, or `None` for a blank
+/// or comment line.
+fn trimmed(line: &[u8]) -> Option<&[u8]> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let trimmed = line.trim_ascii_start();
+    (!trimmed.is_empty() && !trimmed.starts_with(b"#")).then_some(trimmed)
+}
+
+/// The answer of a command that ran and ended with `status`.
+fn success(status: ExitCode, output: Captured) -> Answer {
+    Answer {
+        reply: json::fields(json!({ "status": status.code() })),
+        output: Some(output),
+        status,
+    }
+}
+
+/// The answer of a set written in a group: what its own run would answer.
+fn stored(ctx: &Context) -> Answer {
+    let output = Captured::new(&ctx.store, Vec::new());
+    success(ExitCode::Success, output)
+}
+
 fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
     let words = shlex::bytes::split(line)
         .ok_or_else(|| Error::usage("unterminated quote or trailing backslash"))?;
+    if let Some(command) = plain::command(&words) {
+        let mut output = Captured::new(&ctx.store, Vec::new());
+        let code = commands::dispatch(ctx, command, &mut output)?;
+        return Ok((code, output));
+    }
     let argv: Vec<OsString> = std::iter::once(OsString::from("cacheman"))
         .chain(words.into_iter().map(OsString::from_vec))
         .collect();
