@@ -61,11 +61,13 @@ pub fn run(
                 }
                 return print(out, &value);
             }
-            None => recipe.build_waiting(store, build).map(|got| {
+            None => recipe.build_waiting(store, build).and_then(|got| {
                 if let Got::NotStored(_, e) = &got {
                     say!("cacheman: warning: {e}");
                 }
-                let _ = print(out, &got.into_value());
+                print(out, &got.into_value())
+                    .map(drop)
+                    .map_err(Failure::Store)
             }),
         }
     };
