@@ -191,29 +191,7 @@ impl Recipe<'_> {
 /// detached process as `get --or-run` does). `build`'s error is returned
 /// as is, and nothing is stored.
 ///
-/// ```
-/// use std::time::Duration;
-/// use cacheman::{CacheName, LocalStore, Recipe, Ttl, get_or_create};
-///
-/// let dir = tempfile::tempdir().unwrap();
-/// let store = LocalStore::new(dir.path());
-/// let dns = CacheName::new("dns").unwrap();
-/// let recipe = Recipe {
-///     cache: &dns,
-///     key: b"example.com",
-///     ttl: Ttl::After(Duration::from_secs(3600)),
-///     stale: None,
-///     validate: Some(&|ip: &[u8]| !ip.is_empty()),
-/// };
-/// let lookup = || -> cacheman::Result<Vec<u8>> { Ok(b"93.184.215.14".to_vec()) };
-/// let ip = get_or_create(&store, &recipe, lookup).unwrap();
-/// assert_eq!(ip, b"93.184.215.14");
-/// // Found now: the builder does not run again.
-/// let again = get_or_create(&store, &recipe, || -> cacheman::Result<Vec<u8>> {
-///     unreachable!()
-/// });
-/// assert_eq!(again.unwrap(), ip);
-/// ```
+/// The crate's documentation has a runnable example.
 pub fn get_or_create<E: From<Error>>(
     store: &dyn Store,
     recipe: &Recipe<'_>,
