@@ -167,6 +167,7 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Run the command without looking up or storing anything')
             [CompletionResult]::new('--explain', '--explain', [CompletionResultType]::ParameterName, 'When the command runs on a miss, say on stderr what changed since the last stored result of it')
             [CompletionResult]::new('--print-key', '--print-key', [CompletionResultType]::ParameterName, 'Print the key and exit without running')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'When the store cannot be reached, fail (exit 3) instead of running the command without it')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'First invalidate the cache if its bound files changed (see `cacheman bind`)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')

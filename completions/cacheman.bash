@@ -1427,7 +1427,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__run)
-            opts="-v -h --cache --input --output --env --key --stdin --no-cwd --ttl --stale --force --cache-failures --no-cache --explain --print-key --check-bindings --store --dir --verbose --no-stats --help"
+            opts="-v -h --cache --input --output --env --key --stdin --no-cwd --ttl --stale --force --cache-failures --no-cache --explain --print-key --strict --check-bindings --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

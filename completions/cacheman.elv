@@ -157,6 +157,7 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --no-cache 'Run the command without looking up or storing anything'
             cand --explain 'When the command runs on a miss, say on stderr what changed since the last stored result of it'
             cand --print-key 'Print the key and exit without running'
+            cand --strict 'When the store cannot be reached, fail (exit 3) instead of running the command without it'
             cand --check-bindings 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'

@@ -133,6 +133,7 @@ complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l cache-failures
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-cache -d 'Run the command without looking up or storing anything'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l explain -d 'When the command runs on a miss, say on stderr what changed since the last stored result of it'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l print-key -d 'Print the key and exit without running'
+complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l strict -d 'When the store cannot be reached, fail (exit 3) instead of running the command without it'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l check-bindings -d 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -s v -l verbose -d 'Say which store is in use, and why, on stderr'
 complete -c cacheman -n "__fish_cacheman_using_subcommand run" -l no-stats -d 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'

@@ -1,5 +1,6 @@
 //! Store URLs: which store a command line names, and how to reach it.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where a Redis store is and how to talk to it (parsed from a store URL).
@@ -18,8 +19,18 @@ pub struct RedisTarget {
     pub connect_timeout: Duration,
     /// How long to wait for one command's answer.
     pub command_timeout: Duration,
+    /// How long a lock's lease lasts unless renewed (`lease=`, default 15s):
+    /// how long others wait for a holder that was killed.
+    pub lease: Duration,
     /// The URL with any password masked, for `info`, `-v` and errors.
     pub display: String,
+    /// The machine name bindings are kept under; `None`: the host name. Not
+    /// in the URL: the CLI sets it from `CACHEMAN_HOST`.
+    pub host: Option<String>,
+    /// The folder this machine's sidecar directories go in (see
+    /// [`Scratch`](crate::scratch::Scratch)); `None`: the user's cache
+    /// directory. Not in the URL: set by whoever opens the store.
+    pub sidecar_base: Option<PathBuf>,
 }
 
 mod options;

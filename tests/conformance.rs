@@ -72,7 +72,7 @@ impl Engine for RedisSingle {
 
     fn open(dir: &Path, clock: Arc<ManualClock>) -> Arc<dyn Store> {
         let target = crate::common::redis::shared_server().target(&redis_namespace(dir));
-        Arc::new(cacheman::RedisStore::open_with_clock(&target, clock).unwrap())
+        open_redis(target, dir, clock)
     }
 }
 
@@ -86,8 +86,23 @@ impl Engine for RedisCluster {
 
     fn open(dir: &Path, clock: Arc<ManualClock>) -> Arc<dyn Store> {
         let target = crate::common::redis::shared_cluster().target(&redis_namespace(dir));
-        Arc::new(cacheman::RedisStore::open_with_clock(&target, clock).unwrap())
+        open_redis(target, dir, clock)
     }
+}
+
+/// A Redis store whose sidecar is in the test's directory, never under the
+/// real home.
+#[cfg(feature = "redis")]
+fn open_redis(
+    target: cacheman::RedisTarget,
+    dir: &Path,
+    clock: Arc<ManualClock>,
+) -> Arc<dyn Store> {
+    let target = cacheman::RedisTarget {
+        sidecar_base: Some(dir.join("sidecar")),
+        ..target
+    };
+    Arc::new(cacheman::RedisStore::open_with_clock(&target, clock).unwrap())
 }
 
 #[cfg(feature = "redis")]

@@ -29,6 +29,7 @@ mod reclaim;
 mod recover;
 mod redis_cli;
 mod redis_engine;
+mod redis_run;
 mod repair;
 mod run;
 mod security;

@@ -571,3 +571,27 @@ fn gc_deletes_the_chunks_no_entry_names_and_keeps_shared_ones() {
     store.drop_cache(&name("c"), false).unwrap();
     assert!(chunk_keys(|args| server.cli(args), &ns).is_empty());
 }
+
+#[test]
+fn a_key_written_twice_in_one_set_many_keeps_only_its_last_value() {
+    let (_, _, store) = on_server("twice");
+    let big = vec![b'b'; 256 * 1024 + 1];
+    let items = vec![
+        (b"inline-last".to_vec(), big.clone()),
+        (b"chunked-last".to_vec(), b"small".to_vec()),
+        (b"inline-last".to_vec(), b"small".to_vec()),
+        (b"chunked-last".to_vec(), big.clone()),
+    ];
+    store
+        .set_many(&name("c"), &mut items.into_iter(), &SetOptions::default())
+        .unwrap();
+    assert_eq!(get(&store, "c", b"inline-last").unwrap(), b"small");
+    let chunked = get(&store, "c", b"chunked-last").unwrap();
+    assert!(chunked == big, "the big value written last is served");
+    let mut keys = store.keys(&name("c")).unwrap();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![b"chunked-last".to_vec(), b"inline-last".to_vec()]
+    );
+}

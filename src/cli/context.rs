@@ -11,7 +11,13 @@ use crate::cli::args::GlobalArgs;
 use crate::error::{Error, IoContext, Result};
 use crate::name::CacheName;
 use crate::resolve::{self, Location};
+use crate::scratch::Scratch;
 use crate::store::{self, Store, SyncResult, WriteReport};
+use crate::store_url::{RedisTarget, StoreSpec};
+
+/// The variable naming the machine a shared store keeps this machine's
+/// bindings under (default: the host name).
+pub const HOST_ENV: &str = "CACHEMAN_HOST";
 
 #[derive(Clone)]
 pub struct Context {
@@ -49,7 +55,10 @@ impl Context {
             store: global.store.as_deref(),
             dir: global.dir.as_deref(),
         };
-        let location = resolve::resolve(named, |name| std::env::var_os(name), &cwd)?;
+        let mut location = resolve::resolve(named, |name| std::env::var_os(name), &cwd)?;
+        if let StoreSpec::Redis(target) = &mut location.spec {
+            machine(target)?;
+        }
         if global.verbose && !own_log {
             say!(
                 "cacheman: store: {} (from {})",
@@ -136,4 +145,17 @@ impl Context {
         let args = ["sync", "--background", cache.as_str()];
         crate::detach::spawn(&self.store.reopen_args()?, &args, Stdio::null())
     }
+}
+
+/// What a shared store is told of this machine: its name for bindings
+/// (`CACHEMAN_HOST`, when set and not empty) and where its sidecar goes.
+fn machine(target: &mut RedisTarget) -> Result<()> {
+    if let Some(host) = std::env::var_os(HOST_ENV).filter(|h| !h.is_empty()) {
+        let host = host
+            .into_string()
+            .map_err(|_| Error::usage(format!("{HOST_ENV} is not UTF-8")))?;
+        target.host = Some(host);
+    }
+    target.sidecar_base = Scratch::default_base();
+    Ok(())
 }

@@ -65,8 +65,13 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     let is_run = matches!(cli.command, args::Command::Run(_));
     let json_log = matches!(&cli.command, args::Command::Watch(watch) if watch.json);
     let mut stdout = std::io::stdout().lock();
-    let code = Context::new(&cli.global, json_log)
-        .and_then(|ctx| commands::dispatch(&ctx, cli.command, &mut stdout))?;
+    let code = match (Context::new(&cli.global, json_log), cli.command) {
+        (Ok(ctx), command) => commands::dispatch(&ctx, command, &mut stdout)?,
+        (Err(e), args::Command::Run(run)) if commands::run::store_down(&e) => {
+            commands::run::without_store(&run, e, &mut stdout)?
+        }
+        (Err(e), _) => return Err(e.into()),
+    };
     match output::flush(&mut stdout) {
         // `run` already chose the status of a run whose caller left.
         Err(e) if is_run && output::is_broken_pipe(&e) => Ok(code),

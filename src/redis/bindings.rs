@@ -16,8 +16,9 @@ use crate::watch::check::scan_skip;
 use super::RedisStore;
 use super::scripts;
 
-/// This machine's name, as bindings are kept under.
-fn host() -> String {
+/// This machine's host name (`localhost` when unknown): the name its
+/// bindings are kept under unless the store was opened with another.
+pub(super) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .ok()
@@ -27,7 +28,7 @@ fn host() -> String {
 
 impl RedisStore {
     fn bindings_key(&self) -> Vec<u8> {
-        self.keys.store(&format!("bindings:{}", host()))
+        self.keys.store(&format!("bindings:{}", self.host))
     }
 
     /// One cache's binding on this machine, and its version.

@@ -15,9 +15,6 @@ use super::RedisStore;
 use super::link::Link;
 use super::scripts;
 
-/// How long a lease lasts unless renewed.
-const LEASE_MS: u64 = 15_000;
-
 /// How soon a waiter asks again at first; it waits twice as long each time,
 /// up to `POLL_MAX`.
 const POLL: Duration = Duration::from_millis(10);
@@ -31,6 +28,7 @@ struct RedisLease {
     key: Vec<u8>,
     failed: Vec<u8>,
     token: String,
+    lease_ms: u64,
     stop: Option<(Sender<()>, JoinHandle<()>)>,
 }
 
@@ -48,7 +46,7 @@ impl RedisLease {
             &[
                 self.token.as_bytes(),
                 action.as_bytes(),
-                LEASE_MS.to_string().as_bytes(),
+                self.lease_ms.to_string().as_bytes(),
             ],
         );
     }
@@ -79,7 +77,7 @@ impl RedisStore {
                 .arg(&token)
                 .arg("NX")
                 .arg("PX")
-                .arg(LEASE_MS),
+                .arg(self.lease_ms),
         )?;
         if taken.is_none() {
             return Ok(None);
@@ -87,14 +85,15 @@ impl RedisStore {
         let (stop, stopped) = mpsc::channel::<()>();
         let renewer = {
             let (link, key, token) = (Arc::clone(&self.link), key.clone(), token.clone());
+            let lease_ms = self.lease_ms;
             thread::spawn(move || {
                 while let Err(RecvTimeoutError::Timeout) =
-                    stopped.recv_timeout(Duration::from_millis(LEASE_MS / 3))
+                    stopped.recv_timeout(Duration::from_millis(lease_ms / 3))
                 {
                     let _ = link.run::<i64>(
                         &scripts::LEASE,
                         &[&key, &key],
-                        &[token.as_bytes(), b"renew", LEASE_MS.to_string().as_bytes()],
+                        &[token.as_bytes(), b"renew", lease_ms.to_string().as_bytes()],
                     );
                 }
             })
@@ -104,6 +103,7 @@ impl RedisStore {
             key,
             failed: self.keys.lock(name, "failed"),
             token,
+            lease_ms: self.lease_ms,
             stop: Some((stop, renewer)),
         })))
     }
@@ -121,6 +121,11 @@ impl RedisStore {
                 return Ok(Turn::HolderFailed);
             }
             if let Some(lease) = self.take_lock(name)? {
+                // A holder that failed between the two looks failed all the same.
+                if failures()? > before {
+                    drop(lease);
+                    return Ok(Turn::HolderFailed);
+                }
                 return Ok(Turn::Held(lease));
             }
             thread::sleep(pause);

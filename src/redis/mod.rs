@@ -19,7 +19,8 @@ mod write;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use crate::autosync::Autosync;
 use crate::bindings::Pattern;
@@ -29,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::name::CacheName;
 use crate::reports::{CacheStats, GcLimits, GcReport};
+use crate::scratch::Scratch;
 use crate::store::{
     CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions, Invalidation, Lease,
     NewValue, SetOptions, SettingsChange, Store, SyncResult, Ttl, Turn, WriteReport,
@@ -49,6 +51,14 @@ pub struct RedisStore {
     info: Arc<Info>,
     cluster: bool,
     reopen: Option<Vec<OsString>>,
+    /// How long a lock's lease lasts unless renewed (ms).
+    lease_ms: u64,
+    /// The machine name this machine's bindings are kept under.
+    host: Arc<str>,
+    /// The folder of the sidecar, `None` for the user's cache directory.
+    sidecar_base: Option<PathBuf>,
+    /// The sidecar, once made.
+    scratch: Arc<Mutex<Option<Scratch>>>,
 }
 
 impl RedisStore {
@@ -82,6 +92,14 @@ impl RedisStore {
             info: Arc::new(info),
             cluster: target.cluster,
             reopen: None,
+            lease_ms: u64::try_from(target.lease.as_millis()).unwrap_or(u64::MAX),
+            host: target
+                .host
+                .clone()
+                .unwrap_or_else(bindings::host_name)
+                .into(),
+            sidecar_base: target.sidecar_base.clone(),
+            scratch: Arc::default(),
         })
     }
 
@@ -132,6 +150,20 @@ impl Store for RedisStore {
         self.reopen
             .clone()
             .ok_or_else(|| crate::store::unsupported(&self.link.display, "background work"))
+    }
+
+    /// The sidecar, made on first use and kept for the store's life.
+    fn scratch(&self) -> Result<Scratch> {
+        let mut made = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(scratch) = &*made {
+            return Ok(scratch.clone());
+        }
+        let location = self.location();
+        let scratch = match &self.sidecar_base {
+            Some(base) => Scratch::sidecar_in(base, &location)?,
+            None => Scratch::sidecar(&location)?,
+        };
+        Ok(made.insert(scratch).clone())
     }
 
     fn details(&self) -> Result<Vec<(String, String)>> {

@@ -60,6 +60,16 @@ if ARGV[4] ~= '' then
   end
 end
 local ttl = redis.call('HGET', meta, 'ttl')
+local function bulk(head, args)
+  for i = 1, #args, 4000 do
+    local part = {unpack(head)}
+    for j = i, math.min(i + 3999, #args) do part[#part + 1] = args[j] end
+    redis.call(unpack(part))
+  end
+end
+local olds, idx, lru, seen, n = {}, {}, {}, {}, 0
+for i = 6, #KEYS do olds[#olds + 1] = KEYS[i] end
+bulk({'DEL'}, olds)
 for i = 6, #KEYS do
   local a = 7 + (i - 6) * 8
   local e = KEYS[i]
@@ -71,7 +81,8 @@ for i = 6, #KEYS do
       px = string.format('%.0f', tonumber(ttl) + 3600000)
     end
   end
-  redis.call('DEL', e)
+  if seen[e] then redis.call('DEL', e) end
+  seen[e] = true
   redis.call('HSET', e, 'c', ARGV[a+1], 'p', epoch, 'g', gen, 'n', ARGV[a+3], ARGV[a+5], ARGV[a+6])
   if x ~= '' then redis.call('HSET', e, 'x', x) end
   if ARGV[a+4] ~= '' then redis.call('HSET', e, 's', '1') end
@@ -81,9 +92,11 @@ for i = 6, #KEYS do
       redis.call('SADD', KEYS[5], string.sub(ARGV[a+6], j, j + 31))
     end
   end
-  redis.call('ZADD', KEYS[2], 0, ARGV[a])
-  redis.call('ZADD', KEYS[3], ARGV[a+1], ARGV[a])
+  idx[n + 1], idx[n + 2], lru[n + 1], lru[n + 2] = '0', ARGV[a], ARGV[a+1], ARGV[a]
+  n = n + 2
 end
+bulk({'ZADD', KEYS[2]}, idx)
+bulk({'ZADD', KEYS[3]}, lru)
 local durable = 0
 if redis.call('HGET', meta, 'durable') == '1' then durable = 1 end
 return {#KEYS - 5, 0, created, durable}

@@ -2,6 +2,8 @@
 //! limit stored as chunks first), landed by one script per batch in the
 //! cache's slot, which also creates the cache and checks an epoch token.
 
+use redis::ScriptInvocation;
+
 use crate::error::{Error, Result};
 use crate::name::CacheName;
 use crate::store::{CacheSettings, NewValue, SetOptions, Ttl, WriteReport};
@@ -14,6 +16,12 @@ use super::scripts;
 /// How much longer than its entry the server keeps an expiring entry (and,
 /// twice that, its chunks), so that a clock a little behind still finds it.
 pub(crate) const GRACE_MS: u64 = 3_600_000;
+
+/// The most write script calls of one `set_many` sent in one pipeline.
+const PIPELINED: usize = 16;
+
+/// The write script's answer: written (or -1, -2), floor, created, durable.
+type Answer = (i64, u64, bool, bool);
 
 /// When an entry to write expires.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +111,8 @@ impl RedisStore {
         })
     }
 
+    /// Writes `items` into `cache`: batches of [`BATCH`] entries, up to
+    /// [`PIPELINED`] of them sent together (each still one script call).
     pub(crate) fn write_many(
         &self,
         cache: &CacheName,
@@ -111,9 +121,9 @@ impl RedisStore {
     ) -> Result<WriteReport> {
         crate::store::one_at_a_time(options)?;
         let (now, expires) = self.start_write(options)?;
-        let mut batch = Vec::new();
-        let mut report = WriteReport::default();
+        let mut batches = vec![Vec::new()];
         for (key, value) in items {
+            let batch = batches.last_mut().expect("never empty");
             batch.push(Item {
                 key,
                 created_ms: now,
@@ -123,13 +133,14 @@ impl RedisStore {
                 body: self.body(cache.as_str(), &value, chunk_px(expires, now))?,
             });
             if batch.len() == BATCH {
-                report = self.put(cache, std::mem::take(&mut batch), options)?;
+                if batches.len() == PIPELINED {
+                    self.put_all(cache, std::mem::take(&mut batches), options)?;
+                }
+                batches.push(Vec::new());
             }
         }
-        if !batch.is_empty() {
-            report = self.put(cache, batch, options)?;
-        }
-        Ok(report)
+        batches.retain(|batch| !batch.is_empty());
+        self.put_all(cache, batches, options)
     }
 
     /// Refuses a durable write the server cannot promise.
@@ -184,6 +195,38 @@ impl RedisStore {
         }
     }
 
+    /// Writes each of `batches` into `cache`, one script call each: the
+    /// first alone (it loads the script and creates the cache), the others
+    /// in one pipeline, each answer then taken as [`RedisStore::put`] would.
+    fn put_all(
+        &self,
+        cache: &CacheName,
+        mut batches: Vec<Vec<Item>>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
+        if batches.is_empty() {
+            return Ok(WriteReport::default());
+        }
+        let rest = batches.split_off(1);
+        let mut report = self.put(cache, batches.remove(0), options)?;
+        let calls = rest
+            .iter()
+            .map(|items| self.call(cache, items, options, &Guard::None))
+            .collect::<Result<Vec<_>>>()?;
+        let mut pipe = redis::pipe();
+        calls.iter().for_each(|call| {
+            pipe.invoke_script(call);
+        });
+        let answers: Vec<Answer> = self.link.pipe(&pipe)?;
+        for (items, answer) in rest.into_iter().zip(answers) {
+            report = match self.settle(cache, &items, answer, options)? {
+                Some(report) => report,
+                None => self.put(cache, items, options)?,
+            };
+        }
+        Ok(report)
+    }
+
     fn put_once(
         &self,
         cache: &CacheName,
@@ -191,6 +234,19 @@ impl RedisStore {
         options: &SetOptions,
         guard: &Guard,
     ) -> Result<Option<WriteReport>> {
+        let answer = self.link.eval(&self.call(cache, items, options, guard)?)?;
+        self.settle(cache, items, answer, options)
+    }
+
+    /// The script call writing `items` into `cache`, the first only if
+    /// `guard` holds.
+    fn call(
+        &self,
+        cache: &CacheName,
+        items: &[Item],
+        options: &SetOptions,
+        guard: &Guard,
+    ) -> Result<ScriptInvocation<'static>> {
         let name = cache.as_str();
         let meta = self.keys.cache(name, "meta");
         let epoch_key = match self.cluster {
@@ -242,7 +298,19 @@ impl RedisStore {
                 .arg(body)
                 .arg(px);
         }
-        let (written, floor, created, durable): (i64, u64, bool, bool) = self.link.eval(&call)?;
+        Ok(call)
+    }
+
+    /// Takes the write script's answer: `None` when a cascade not yet
+    /// published floors the cache (the write is to be tried again).
+    fn settle(
+        &self,
+        cache: &CacheName,
+        items: &[Item],
+        (written, floor, created, durable): Answer,
+        options: &SetOptions,
+    ) -> Result<Option<WriteReport>> {
+        let name = cache.as_str();
         if written == -2 {
             return Ok(None);
         }

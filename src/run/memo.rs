@@ -71,6 +71,9 @@ pub struct Memo<'a> {
     pub refresher_args: &'a dyn Fn() -> Vec<OsString>,
     /// Where warnings and `--explain` lines go.
     pub reporter: &'a dyn Reporter,
+    /// The store refuses writes (`readonly=1`): a hit replays, a miss runs
+    /// the command plainly and stores nothing.
+    pub read_only: bool,
 }
 
 /// A request with its key worked out.
@@ -108,17 +111,36 @@ impl Memo<'_> {
         }
         if !request.force {
             let found = self.counted_lookup(&keyed)?;
-            if let Some(Found::Stale(_)) = &found {
+            if let Some(Found::Stale(_)) = &found
+                && !self.read_only
+            {
                 self.start_refresher(&keyed, &lock_name)?;
             }
             if let Some(Found::Fresh(hit) | Found::Stale(hit)) = found {
                 return match self.replay(&keyed, hit, out)? {
                     Some(code) => Ok(code),
+                    None if self.read_only => self.run_unstored(&keyed, out),
                     None => self.run_locked(&keyed, &lock_name, out, false),
                 };
             }
         }
-        self.run_locked(&keyed, &lock_name, out, !request.force)
+        match self.read_only {
+            true => self.run_unstored(&keyed, out),
+            false => self.run_locked(&keyed, &lock_name, out, !request.force),
+        }
+    }
+
+    /// A miss on a read-only store: says so once, and runs the command
+    /// plainly (its output goes straight to the caller), storing nothing.
+    fn run_unstored(&self, keyed: &Keyed<'_>, out: &mut dyn Write) -> Result<u8> {
+        self.reporter.warning(&format_args!(
+            "the store is read-only: running the command without storing its result"
+        ));
+        out.flush().on(Stream::Stdout)?;
+        let mut command = self.command(keyed)?;
+        capture::run_plain(&mut command, self.reporter)
+            .map(Outcome::code)
+            .at(Path::new(&keyed.request.argv[0]))
     }
 
     /// Runs the command under the key's lock. With `recheck`, first looks again
@@ -276,7 +298,7 @@ impl Memo<'_> {
     fn counted_lookup(&self, keyed: &Keyed<'_>) -> Result<Option<Found>> {
         let found = self.lookup(keyed, self.store)?;
         let cache = &keyed.request.cache;
-        if found.is_some() || self.store.settings(cache)?.is_some() {
+        if found.is_some() || self.read_only || self.store.settings(cache)?.is_some() {
             return Ok(found);
         }
         self.store.create(cache, &CacheSettings::default(), true)?;

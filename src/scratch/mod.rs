@@ -35,13 +35,17 @@ impl Scratch {
     /// `<user cache dir>/cacheman/sidecar/<blake3 of location>/`, made if
     /// missing and checked as a store directory is.
     pub fn sidecar(location: &str) -> Result<Scratch> {
-        let base = directories::BaseDirs::new()
-            .map(|dirs| dirs.cache_dir().join("cacheman/sidecar"))
-            .ok_or_else(|| Error::Backend {
-                store: location.to_string(),
-                message: "no home directory to keep this store's sidecar directory in".into(),
-            })?;
+        let base = Scratch::default_base().ok_or_else(|| Error::Backend {
+            store: location.to_string(),
+            message: "no home directory to keep this store's sidecar directory in".into(),
+        })?;
         Scratch::sidecar_in(&base, location)
+    }
+
+    /// The folder sidecars go in by default: `<user cache dir>/cacheman/sidecar`
+    /// (`None` without a home directory).
+    pub fn default_base() -> Option<PathBuf> {
+        directories::BaseDirs::new().map(|dirs| dirs.cache_dir().join("cacheman/sidecar"))
     }
 
     /// The sidecar of the store at `location` in the folder `base` (made if
@@ -50,7 +54,7 @@ impl Scratch {
     /// mode 0700, never through a link, and refused if someone else owns it
     /// or could change it; every file in it is then opened from the
     /// descriptor it was checked on.
-    fn sidecar_in(base: &Path, location: &str) -> Result<Scratch> {
+    pub(crate) fn sidecar_in(base: &Path, location: &str) -> Result<Scratch> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)

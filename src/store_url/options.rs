@@ -1,5 +1,5 @@
 //! The query of a Redis store URL: `ns=`, `cluster=`, `node=`, `readonly=`,
-//! `connect_timeout=`, `timeout=` (and `db=` on a unix socket).
+//! `connect_timeout=`, `timeout=`, `lease=` (and `db=` on a unix socket).
 
 use std::time::Duration;
 
@@ -14,8 +14,10 @@ pub const DEFAULT_NAMESPACE: &str = "cacheman";
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long to wait for a command's answer, unless `timeout=` says otherwise.
 pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a lock's lease lasts, unless `lease=` says otherwise.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
 
-const KNOWN: &str = "ns, cluster, node, readonly, connect_timeout, timeout";
+const KNOWN: &str = "ns, cluster, node, readonly, connect_timeout, timeout, lease";
 
 /// The query parameters of a Redis URL.
 pub(super) struct Options {
@@ -25,6 +27,7 @@ pub(super) struct Options {
     pub read_only: bool,
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
+    pub lease: Duration,
     /// `db=` (unix sockets only; a TCP URL names it in its path).
     pub db: u32,
 }
@@ -40,6 +43,7 @@ impl Options {
             read_only: false,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
+            lease: DEFAULT_LEASE,
             db: 0,
         };
         let mut seen: Vec<&str> = Vec::new();
@@ -67,6 +71,7 @@ impl Options {
             "readonly" => self.read_only = flag(name, value)?,
             "connect_timeout" => self.connect_timeout = timeout(name, value)?,
             "timeout" => self.command_timeout = timeout(name, value)?,
+            "lease" => self.lease = timeout(name, value)?,
             "db" if unix => self.db = database(value)?,
             _ => {
                 let known = match unix {
@@ -112,6 +117,7 @@ impl Options {
             DEFAULT_CONNECT_TIMEOUT,
         );
         time("timeout", self.command_timeout, DEFAULT_COMMAND_TIMEOUT);
+        time("lease", self.lease, DEFAULT_LEASE);
         query
     }
 
@@ -123,7 +129,10 @@ impl Options {
             read_only: self.read_only,
             connect_timeout: self.connect_timeout,
             command_timeout: self.command_timeout,
+            lease: self.lease,
             display,
+            host: None,
+            sidecar_base: None,
         })
     }
 }

@@ -102,6 +102,9 @@ fn target(nodes: Vec<String>, cluster: bool, ns: &str) -> RedisTarget {
         read_only: false,
         connect_timeout: Duration::from_secs(5),
         command_timeout: Duration::from_secs(5),
+        lease: Duration::from_secs(15),
+        host: None,
+        sidecar_base: None,
     }
 }
 

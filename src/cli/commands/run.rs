@@ -14,6 +14,7 @@ use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::run::capture;
 use crate::run::memo::{self, Memo, Request};
+use crate::store_url::StoreSpec;
 
 /// Run a command, or replay its stored result when its inputs are unchanged
 #[derive(Debug, Args)]
@@ -44,7 +45,8 @@ and its stdout and stderr closed: a background process left holding them
 (sh -c 'daemon &') holds the run and the lock, so redirect its output. When the
 caller stops reading, the command's pipe closes too and nothing is stored; a
 failed write otherwise (a full disk) exits 125. CACHEMAN_DISABLE=1 (anything
-but empty or 0) makes every run a plain run.
+but empty or 0) makes every run a plain run, and so does a store that cannot
+be reached (a shared store's server down), with a warning, unless --strict.
 
 Exit status: the command's own; 125 when cacheman itself fails (bad arguments
 included), 126 when the command cannot be executed, 127 when it is not found,
@@ -99,6 +101,10 @@ pub struct RunArgs {
     /// Print the key and exit without running
     #[arg(long)]
     pub print_key: bool,
+    /// When the store cannot be reached, fail (exit 3) instead of running the
+    /// command without it
+    #[arg(long)]
+    pub strict: bool,
     /// First invalidate the cache if its bound files changed (see `cacheman bind`)
     #[arg(long)]
     pub check_bindings: bool,
@@ -122,9 +128,51 @@ pub struct RunArgs {
 pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let request = request(&args)?;
     if !args.print_key && (args.no_cache || disabled()) {
-        output::flush(out)?;
-        return memo::run_plain(&request.argv, &output::Stderr).map(ExitCode::Command);
+        return run_plain(&request, out);
     }
+    match memoized(ctx, &args, &request, out) {
+        Err(e) if store_down(&e) => without_store(&args, e, out),
+        done => done,
+    }
+}
+
+/// `run` when its store cannot be used (it cannot be reached, or stopped
+/// answering before the command started): a warning, and the command run
+/// plainly; with `--strict`, the error (exit 3). A build never fails because
+/// its cache is down, unless it asked to.
+pub fn without_store(args: &RunArgs, error: Error, out: &mut dyn Write) -> Result<ExitCode> {
+    let request = request(args)?;
+    // A key cannot be printed, and a refresher has no one to serve, without it.
+    if args.print_key || args.refresh {
+        return Err(error);
+    }
+    if args.no_cache || disabled() {
+        return run_plain(&request, out);
+    }
+    if args.strict {
+        return Ok(crate::cli::report(&error.into()));
+    }
+    say!("cacheman: warning: {error}; running the command without the cache");
+    run_plain(&request, out)
+}
+
+/// Whether an error is the store's being unusable (a server unreachable,
+/// gone or refusing), after which the command may still run without it.
+pub fn store_down(error: &Error) -> bool {
+    matches!(error, Error::Backend { .. })
+}
+
+fn run_plain(request: &Request, out: &mut dyn Write) -> Result<ExitCode> {
+    output::flush(out)?;
+    memo::run_plain(&request.argv, &output::Stderr).map(ExitCode::Command)
+}
+
+fn memoized(
+    ctx: &Context,
+    args: &RunArgs,
+    request: &Request,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
     let cwd = std::env::current_dir().at(Path::new("."))?;
     let after_write = |cache: &CacheName, report: &_| ctx.after_write(cache, report);
     let quiet = ctx.store.uncounted();
@@ -137,16 +185,17 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
         after_write: &after_write,
         refresher_args: &refresher_args,
         reporter: &output::Stderr,
+        read_only: matches!(&ctx.location.spec, StoreSpec::Redis(target) if target.read_only),
     };
     if args.print_key {
-        let key = memo.print_key(&request, &cwd)?;
+        let key = memo.print_key(request, &cwd)?;
         writeln!(out, "{key}").map_err(output::stdout_error)?;
         return Ok(ExitCode::Success);
     }
     if args.check_bindings {
         crate::watch::check_before_read(&*ctx.store, &request.cache)?;
     }
-    memo.run(&request, &cwd, out).map(ExitCode::Command)
+    memo.run(request, &cwd, out).map(ExitCode::Command)
 }
 
 /// True when `CACHEMAN_DISABLE` is set to anything but empty or `0`.

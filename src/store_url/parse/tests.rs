@@ -30,24 +30,27 @@ fn a_plain_server_gets_every_default() {
             read_only: false,
             connect_timeout: Duration::from_secs(2),
             command_timeout: Duration::from_secs(5),
+            lease: Duration::from_secs(15),
             display: "redis://cache.example:6379/0?ns=cacheman".into(),
+            host: None,
+            sidecar_base: None,
         }
     );
 }
 
 #[test]
 fn user_password_port_db_and_options() {
-    let url =
-        "rediss://ci:s3cret@10.0.0.7:6380/3?ns=builds&readonly=1&connect_timeout=500ms&timeout=10s";
+    let url = "rediss://ci:s3cret@10.0.0.7:6380/3?ns=builds&readonly=1&connect_timeout=500ms&timeout=10s&lease=2s";
     let target = redis(url, Some("ignored"));
     assert_eq!(target.nodes, ["rediss://ci:s3cret@10.0.0.7:6380/3"]);
     assert_eq!(target.namespace, "builds");
     assert!(target.read_only);
     assert_eq!(target.connect_timeout, Duration::from_millis(500));
     assert_eq!(target.command_timeout, Duration::from_secs(10));
+    assert_eq!(target.lease, Duration::from_secs(2));
     assert_eq!(
         target.display,
-        "rediss://ci:***@10.0.0.7:6380/3?ns=builds&readonly=1&connect_timeout=500ms&timeout=10s"
+        "rediss://ci:***@10.0.0.7:6380/3?ns=builds&readonly=1&connect_timeout=500ms&timeout=10s&lease=2s"
     );
 }
 
@@ -165,6 +168,7 @@ fn bad_urls_are_refused_in_one_line() {
         ("redis://h?ns=a&ns=b", "'ns' is given twice"),
         ("redis://h?readonly=maybe", "readonly='maybe'"),
         ("redis://h?timeout=0s", "timeout='0s'"),
+        ("redis://h?lease=0s", "lease='0s'"),
         ("redis://h?connect_timeout=soon", "connect_timeout='soon'"),
         ("redis://h?verbose", "'verbose' has no value"),
         ("redis://h?password=x", "unknown query parameter 'password'"),
