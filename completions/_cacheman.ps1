@@ -32,10 +32,12 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a value; exit 1 on a miss')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a value (from VALUE, --file, or stdin)')
+            [CompletionResult]::new('incr', 'incr', [CompletionResultType]::ParameterValue, 'Add to a key''s integer value (atomically) and print the new value')
             [CompletionResult]::new('del', 'del', [CompletionResultType]::ParameterValue, 'Delete keys; exit 1 if none of them existed')
             [CompletionResult]::new('has', 'has', [CompletionResultType]::ParameterValue, 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List the live keys of a cache, sorted')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command, or replay its stored result when its inputs are unchanged')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Run a command while holding a named lock of the store')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the caches with entry counts, sizes and settings')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a cache with settings (writing to a missing cache creates it with defaults)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change a cache''s settings, or (without CACHE) the store''s autosync rules')
@@ -67,12 +69,15 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         }
         'cacheman;get' {
             [CompletionResult]::new('--default', '--default', [CompletionResultType]::ParameterName, 'On a miss, print VALUE and exit 0')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'With --or-run: a value is fresh for this long (30s, 10m, 2h) or ''never'' expires; default: the cache''s TTL')
+            [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'With --or-run: for this long after the TTL, print the old value and refresh it in the background (one refresher at a time)')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array with one object per key (exit 1 if any missed)')
             [CompletionResult]::new('--stale-ok', '--stale-ok', [CompletionResultType]::ParameterName, 'Serve a soft-invalidated (stale) value instead of missing')
             [CompletionResult]::new('--with-token', '--with-token', [CompletionResultType]::ParameterName, 'Print the store''s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'First invalidate the cache if its bound files changed (see `cacheman bind`)')
+            [CompletionResult]::new('--or-run', '--or-run', [CompletionResultType]::ParameterName, 'On a miss, run COMMAND (after --, with CACHEMAN_KEY set to the key), store what it prints if it exits 0, and print it; concurrent misses run it once')
             [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -88,6 +93,20 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--durable', '--durable', [CompletionResultType]::ParameterName, 'fsync before returning, so the write survives power loss')
+            [CompletionResult]::new('--if-absent', '--if-absent', [CompletionResultType]::ParameterName, 'Store only if the key has no live entry, else exit 1 and write nothing (atomic against concurrent writers: exactly one of them wins)')
+            [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cacheman;incr' {
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'Add N instead of 1 (may be negative)')
+            [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'When the entry is created, expire it after this long (30s, 10m, 2h) or ''never''; default: the cache''s TTL')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('--key-base64', '--key-base64', [CompletionResultType]::ParameterName, 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
@@ -150,6 +169,17 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             [CompletionResult]::new('--print-key', '--print-key', [CompletionResultType]::ParameterName, 'Print the key and exit without running')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'When the store cannot be reached, fail (exit 3) instead of running the command without it')
             [CompletionResult]::new('--check-bindings', '--check-bindings', [CompletionResultType]::ParameterName, 'First invalidate the cache if its bound files changed (see `cacheman bind`)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
+            [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cacheman;lock' {
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait up to this long (30s, 10m) for a held lock')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The store directory [env: CACHEMAN_DIR]')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say which store is in use, and why, on stderr')
             [CompletionResult]::new('--no-stats', '--no-stats', [CompletionResultType]::ParameterName, 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)')
@@ -471,10 +501,12 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         'cacheman;help' {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Print a value; exit 1 on a miss')
             [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Store a value (from VALUE, --file, or stdin)')
+            [CompletionResult]::new('incr', 'incr', [CompletionResultType]::ParameterValue, 'Add to a key''s integer value (atomically) and print the new value')
             [CompletionResult]::new('del', 'del', [CompletionResultType]::ParameterValue, 'Delete keys; exit 1 if none of them existed')
             [CompletionResult]::new('has', 'has', [CompletionResultType]::ParameterValue, 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'List the live keys of a cache, sorted')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a command, or replay its stored result when its inputs are unchanged')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Run a command while holding a named lock of the store')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the caches with entry counts, sizes and settings')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a cache with settings (writing to a missing cache creates it with defaults)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show or change a cache''s settings, or (without CACHE) the store''s autosync rules')
@@ -510,6 +542,9 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
         'cacheman;help;set' {
             break
         }
+        'cacheman;help;incr' {
+            break
+        }
         'cacheman;help;del' {
             break
         }
@@ -520,6 +555,9 @@ Register-ArgumentCompleter -Native -CommandName 'cacheman' -ScriptBlock {
             break
         }
         'cacheman;help;run' {
+            break
+        }
+        'cacheman;help;lock' {
             break
         }
         'cacheman;help;ls' {

@@ -70,6 +70,9 @@ _cacheman() {
             cacheman,import)
                 cmd="cacheman__subcmd__import"
                 ;;
+            cacheman,incr)
+                cmd="cacheman__subcmd__incr"
+                ;;
             cacheman,info)
                 cmd="cacheman__subcmd__info"
                 ;;
@@ -84,6 +87,9 @@ _cacheman() {
                 ;;
             cacheman,keys)
                 cmd="cacheman__subcmd__keys"
+                ;;
+            cacheman,lock)
+                cmd="cacheman__subcmd__lock"
                 ;;
             cacheman,ls)
                 cmd="cacheman__subcmd__ls"
@@ -169,6 +175,9 @@ _cacheman() {
             cacheman__subcmd__help,import)
                 cmd="cacheman__subcmd__help__subcmd__import"
                 ;;
+            cacheman__subcmd__help,incr)
+                cmd="cacheman__subcmd__help__subcmd__incr"
+                ;;
             cacheman__subcmd__help,info)
                 cmd="cacheman__subcmd__help__subcmd__info"
                 ;;
@@ -183,6 +192,9 @@ _cacheman() {
                 ;;
             cacheman__subcmd__help,keys)
                 cmd="cacheman__subcmd__help__subcmd__keys"
+                ;;
+            cacheman__subcmd__help,lock)
+                cmd="cacheman__subcmd__help__subcmd__lock"
                 ;;
             cacheman__subcmd__help,ls)
                 cmd="cacheman__subcmd__help__subcmd__ls"
@@ -221,7 +233,7 @@ _cacheman() {
 
     case "${cmd}" in
         cacheman)
-            opts="-v -h -V --store --dir --verbose --no-stats --help --version get set del has keys run ls create config drop clear sync depend undepend invalidate graph epoch bind unbind watch check stats inspect verify repair gc export import batch init info completions help"
+            opts="-v -h -V --store --dir --verbose --no-stats --help --version get set incr del has keys run lock ls create config drop clear sync depend undepend invalidate graph epoch bind unbind watch check stats inspect verify repair gc export import batch init info completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -589,13 +601,21 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__get)
-            opts="-v -h --default --json --stale-ok --with-token --check-bindings --key-base64 --store --dir --verbose --no-stats --help"
+            opts="-v -h --default --json --stale-ok --with-token --check-bindings --or-run --ttl --stale --key-base64 --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --default)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stale)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -659,7 +679,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__help)
-            opts="get set del has keys run ls create config drop clear sync depend undepend invalidate graph epoch bind unbind watch check stats inspect verify repair gc export import batch init info completions help"
+            opts="get set incr del has keys run lock ls create config drop clear sync depend undepend invalidate graph epoch bind unbind watch check stats inspect verify repair gc export import batch init info completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -924,6 +944,20 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__help__subcmd__incr)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__help__subcmd__info)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -981,6 +1015,20 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__help__subcmd__keys)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cacheman__subcmd__help__subcmd__lock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1160,6 +1208,36 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__incr)
+            opts="-v -h --by --ttl --key-base64 --store --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__info)
             opts="-v -h --path --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1278,6 +1356,32 @@ _cacheman() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cacheman__subcmd__lock)
+            opts="-v -h --wait --store --dir --verbose --no-stats --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cacheman__subcmd__ls)
             opts="-v -h --json --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1373,7 +1477,7 @@ _cacheman() {
             return 0
             ;;
         cacheman__subcmd__set)
-            opts="-v -h --file --ttl --durable --if-epoch --key-base64 --store --dir --verbose --no-stats --help"
+            opts="-v -h --file --ttl --durable --if-epoch --if-absent --key-base64 --store --dir --verbose --no-stats --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -29,10 +29,12 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --version 'Print version'
             cand get 'Print a value; exit 1 on a miss'
             cand set 'Store a value (from VALUE, --file, or stdin)'
+            cand incr 'Add to a key''s integer value (atomically) and print the new value'
             cand del 'Delete keys; exit 1 if none of them existed'
             cand has 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing'
             cand keys 'List the live keys of a cache, sorted'
             cand run 'Run a command, or replay its stored result when its inputs are unchanged'
+            cand lock 'Run a command while holding a named lock of the store'
             cand ls 'List the caches with entry counts, sizes and settings'
             cand create 'Create a cache with settings (writing to a missing cache creates it with defaults)'
             cand config 'Show or change a cache''s settings, or (without CACHE) the store''s autosync rules'
@@ -63,12 +65,15 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;get'= {
             cand --default 'On a miss, print VALUE and exit 0'
+            cand --ttl 'With --or-run: a value is fresh for this long (30s, 10m, 2h) or ''never'' expires; default: the cache''s TTL'
+            cand --stale 'With --or-run: for this long after the TTL, print the old value and refresh it in the background (one refresher at a time)'
             cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --json 'Print a JSON array with one object per key (exit 1 if any missed)'
             cand --stale-ok 'Serve a soft-invalidated (stale) value instead of missing'
             cand --with-token 'Print the store''s epoch first (on its own line, or as "token" in JSON), taken before the read, for `set --if-epoch`'
             cand --check-bindings 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
+            cand --or-run 'On a miss, run COMMAND (after --, with CACHEMAN_KEY set to the key), store what it prints if it exits 0, and print it; concurrent misses run it once'
             cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -83,6 +88,19 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
             cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --durable 'fsync before returning, so the write survives power loss'
+            cand --if-absent 'Store only if the key has no live entry, else exit 1 and write nothing (atomic against concurrent writers: exactly one of them wins)'
+            cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;incr'= {
+            cand --by 'Add N instead of 1 (may be negative)'
+            cand --ttl 'When the entry is created, expire it after this long (30s, 10m, 2h) or ''never''; default: the cache''s TTL'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand --key-base64 'The keys are given in base64 (as `{"bytes": ...}` shows them), for keys an argument cannot hold, such as those with NUL bytes'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
@@ -141,6 +159,16 @@ set edit:completion:arg-completer[cacheman] = {|@words|
             cand --print-key 'Print the key and exit without running'
             cand --strict 'When the store cannot be reached, fail (exit 3) instead of running the command without it'
             cand --check-bindings 'First invalidate the cache if its bound files changed (see `cacheman bind`)'
+            cand -v 'Say which store is in use, and why, on stderr'
+            cand --verbose 'Say which store is in use, and why, on stderr'
+            cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'cacheman;lock'= {
+            cand --wait 'Wait up to this long (30s, 10m) for a held lock'
+            cand --store 'The store: redis://, rediss://, redis+unix:// or file:// [env: CACHEMAN_STORE]'
+            cand --dir 'The store directory [env: CACHEMAN_DIR]'
             cand -v 'Say which store is in use, and why, on stderr'
             cand --verbose 'Say which store is in use, and why, on stderr'
             cand --no-stats 'Leave the hit and miss counters alone (as does CACHEMAN_NO_STATS=1)'
@@ -435,10 +463,12 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;help'= {
             cand get 'Print a value; exit 1 on a miss'
             cand set 'Store a value (from VALUE, --file, or stdin)'
+            cand incr 'Add to a key''s integer value (atomically) and print the new value'
             cand del 'Delete keys; exit 1 if none of them existed'
             cand has 'Exit 0 if the key has a fresh value (not expired, invalidated or stale), 1 if not; print nothing'
             cand keys 'List the live keys of a cache, sorted'
             cand run 'Run a command, or replay its stored result when its inputs are unchanged'
+            cand lock 'Run a command while holding a named lock of the store'
             cand ls 'List the caches with entry counts, sizes and settings'
             cand create 'Create a cache with settings (writing to a missing cache creates it with defaults)'
             cand config 'Show or change a cache''s settings, or (without CACHE) the store''s autosync rules'
@@ -471,6 +501,8 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         }
         &'cacheman;help;set'= {
         }
+        &'cacheman;help;incr'= {
+        }
         &'cacheman;help;del'= {
         }
         &'cacheman;help;has'= {
@@ -478,6 +510,8 @@ set edit:completion:arg-completer[cacheman] = {|@words|
         &'cacheman;help;keys'= {
         }
         &'cacheman;help;run'= {
+        }
+        &'cacheman;help;lock'= {
         }
         &'cacheman;help;ls'= {
         }

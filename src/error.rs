@@ -75,6 +75,15 @@ pub enum Error {
         /// The epoch the write was conditional on.
         token: u64,
     },
+    /// A write only if absent was refused: `key` of `cache` has a live
+    /// entry. Nothing was changed.
+    #[error("not stored: key {key} of cache '{cache}' already has a live entry")]
+    Exists {
+        /// The cache written to.
+        cache: String,
+        /// The key, as text (invalid UTF-8 replaced).
+        key: String,
+    },
     /// A file failed a magic, version or checksum check.
     #[error("{}: damaged at offset {offset}: {reason}", path.display())]
     Corrupt {
@@ -193,7 +202,7 @@ impl Error {
             | Error::HasDependents { .. }
             | Error::Cycle { .. }
             | Error::Unsupported { .. } => ExitCode::Usage,
-            Error::Conflict { .. } => ExitCode::Miss,
+            Error::Conflict { .. } | Error::Exists { .. } => ExitCode::Miss,
             Error::Corrupt { .. }
             | Error::Io { .. }
             | Error::Stream { .. }

@@ -16,6 +16,34 @@
 //! let hit = store.get(&cache, b"en").unwrap().unwrap();
 //! assert_eq!(hit.value.into_bytes().unwrap(), b"hello");
 //! ```
+//!
+//! Get or create ([`get_or_create`]): the value of a key, or the one a
+//! closure builds, stored; callers missing at once build once, a value built
+//! across an invalidation is not stored, a validator may reject a found value.
+//!
+//! ```
+//! use std::time::Duration;
+//! use cacheman::{CacheName, LocalStore, Recipe, Ttl, get_or_create};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = LocalStore::new(dir.path());
+//! let dns = CacheName::new("dns").unwrap();
+//! let recipe = Recipe {
+//!     cache: &dns,
+//!     key: b"example.com",
+//!     ttl: Ttl::After(Duration::from_secs(3600)),
+//!     stale: None,
+//!     validate: Some(&|ip: &[u8]| !ip.is_empty()),
+//! };
+//! let lookup = || -> cacheman::Result<Vec<u8>> { Ok(b"93.184.215.14".to_vec()) };
+//! let ip = get_or_create(&store, &recipe, lookup).unwrap();
+//! assert_eq!(ip, b"93.184.215.14");
+//! // Found now: the builder does not run again.
+//! let again = get_or_create(&store, &recipe, || -> cacheman::Result<Vec<u8>> {
+//!     unreachable!()
+//! });
+//! assert_eq!(again.unwrap(), ip);
+//! ```
 
 /// Prints one line on stderr as `eprintln!` does, but a stderr that cannot be
 /// written to (a full disk, a closed pipe) is no reason to fail or panic.
@@ -34,6 +62,7 @@ mod bindings;
 #[allow(missing_docs)]
 mod cli;
 mod clock;
+mod counter;
 mod detach;
 mod entry;
 mod error;
@@ -46,6 +75,7 @@ mod graph;
 #[allow(missing_docs)]
 mod local;
 mod name;
+mod or_create;
 #[cfg(feature = "redis")]
 mod redis;
 mod reporter;
@@ -67,6 +97,7 @@ pub use exit_code::ExitCode;
 pub use graph::{Cycle, Graph};
 pub use local::LocalStore;
 pub use name::CacheName;
+pub use or_create::{Found, Got, Recipe, Validator, get_or_create};
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
 pub use reporter::Progress;

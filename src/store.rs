@@ -93,6 +93,11 @@ pub struct SetOptions {
     /// one, and refuse if the cache was invalidated since: a value computed before
     /// an invalidation never lands as valid after it.
     pub if_epoch: Option<u64>,
+    /// Write only if the key has no live entry (a fresh one: an expired,
+    /// invalidated or soft-invalidated entry is replaced), decided atomically
+    /// against concurrent writers; else [`Error::Exists`] and nothing written.
+    /// For [`Store::set`] only: [`Store::set_many`] refuses it.
+    pub if_absent: bool,
 }
 
 /// A value to store: bytes in hand, or a stream read in bounded memory.
@@ -457,6 +462,16 @@ pub fn unsupported(location: &str, what: &str) -> Error {
     }
 }
 
+/// Refuses [`SetOptions::if_absent`] in a [`Store::set_many`] (exit 2).
+pub fn one_at_a_time(options: &SetOptions) -> Result<()> {
+    match options.if_absent {
+        true => Err(Error::usage(
+            "a write only if absent stores one key at a time",
+        )),
+        false => Ok(()),
+    }
+}
+
 /// The error for a cache the store does not have.
 pub fn unknown_cache(name: &CacheName) -> Error {
     Error::UnknownCache {
@@ -558,6 +573,17 @@ pub trait Store: Send + Sync {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport>;
+
+    /// Adds `by` to the decimal integer value of a key and returns the new
+    /// value, atomically: concurrent increments never lose one. A missing,
+    /// expired or invalidated entry counts as 0 and is created with `ttl`; an
+    /// existing one keeps its expiry. A value that is not a decimal integer,
+    /// or a sum that overflows an `i64`, is refused ([`Error::Usage`]) and
+    /// nothing changes. Returns the new value and what the write reported.
+    fn incr(&self, cache: &CacheName, key: &[u8], by: i64, ttl: Ttl) -> Result<(i64, WriteReport)> {
+        let _ = (cache, key, by, ttl);
+        Err(unsupported(&self.location(), "incr"))
+    }
 
     /// Deletes keys and returns how many existed.
     fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)>;

@@ -3,7 +3,7 @@
 //!
 //! Each behaviour is a function `fn name<E: Engine>()` in one of the submodules
 //! (`data`, `model`, `invalidation`, `bindings`, `coordination`, `notes`,
-//! `statistics`, `maintenance`); the [`suite!`] macro turns each into one `#[test]` per
+//! `statistics`, `maintenance`, `atomic`); the [`suite!`] macro turns each into one `#[test]` per
 //! engine, named `conformance::ENGINE::name`. To run the suite on another
 //! engine, implement [`Engine`] for it and add one line to the invocation at
 //! the bottom of this file:
@@ -26,6 +26,7 @@ use cacheman::ManualClock;
 use cacheman::Ttl;
 use cacheman::{CacheName, LocalStore, NewValue, SetOptions, Store};
 
+mod atomic;
 mod bindings;
 mod coordination;
 mod data;
@@ -199,6 +200,13 @@ macro_rules! suite {
                 maintenance::export_then_import_round_trips,
                 maintenance::gc_drops_the_dead_and_evicts_to_the_limits,
                 maintenance::families_are_supported_as_declared,
+                atomic::set_if_absent_writes_only_over_no_live_entry,
+                atomic::incr_counts_from_zero_and_refuses_what_is_not_an_integer,
+                atomic::incr_applies_its_ttl_only_when_it_creates_the_entry,
+                atomic::concurrent_increments_and_claims_lose_nothing,
+                atomic::get_or_create_builds_once_and_never_stores_across_an_invalidation,
+                atomic::get_or_create_serves_a_stale_value_while_another_rebuilds,
+                atomic::concurrent_misses_build_once,
             );
         }
     )+};

@@ -19,6 +19,7 @@ mod faults;
 mod full_disk;
 mod gc;
 mod generated;
+mod get_or_create;
 mod graph;
 mod inspect;
 mod invalidation;

@@ -8,8 +8,8 @@ use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use crate::cli::commands::{
     batch, bind, check, clear, completions, config, create, del, depend, drop, epoch, export, gc,
-    get, graph, has, import, info, init, inspect, invalidate, keys, ls, repair, run, set, stats,
-    sync, verify, watch,
+    get, graph, has, import, incr, info, init, inspect, invalidate, keys, lock, ls, repair, run,
+    set, stats, sync, verify, watch,
 };
 
 const AFTER_HELP: &str = "\
@@ -146,10 +146,12 @@ macro_rules! subcommands {
 subcommands! {
     Get(get::GetArgs) = "get",
     Set(set::SetArgs) = "set",
+    Incr(incr::IncrArgs) = "incr",
     Del(del::DelArgs) = "del",
     Has(has::HasArgs) = "has",
     Keys(keys::KeysArgs) = "keys",
     Run(run::RunArgs) = "run",
+    Lock(lock::LockArgs) = "lock",
     Ls(ls::LsArgs) = "ls",
     Create(create::CreateArgs) = "create",
     Config(config::ConfigArgs) = "config",
@@ -199,7 +201,7 @@ mod tests {
             );
             names += 1;
         }
-        assert_eq!(names, 32);
+        assert_eq!(names, 34);
     }
 
     /// A subcommand's place in its parent's help list is all that differs.

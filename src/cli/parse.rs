@@ -140,6 +140,20 @@ pub fn count(option: &str, text: &str) -> Result<u64> {
     }
 }
 
+/// `--ttl` (default: the cache's) and `--stale`, which needs a `--ttl`
+/// duration to start from.
+pub fn ttl_and_stale(ttl: Option<&str>, stale: Option<&str>) -> Result<(Ttl, Option<Duration>)> {
+    let ttl = ttl.map(self::ttl).transpose()?.unwrap_or(Ttl::CacheDefault);
+    let stale = stale.map(|text| duration("--stale", text)).transpose()?;
+    if stale.is_some() && !matches!(ttl, Ttl::After(_)) {
+        return Err(Error::usage_with_hint(
+            "--stale needs a --ttl duration to start from",
+            "for example: --ttl 5s --stale 1h",
+        ));
+    }
+    Ok((ttl, stale))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The local directory store: one directory per cache under `caches/`, a manifest
 //! of settings, and the engine files described in `docs/format.md`.
 
+mod atomic;
 mod bindings;
 pub mod blob;
 pub mod cache;

@@ -194,7 +194,7 @@ impl LocalStore {
 
     /// A new entry written now in `epoch`, with its TTL resolved against the
     /// cache's default.
-    fn new_entry(
+    pub(super) fn new_entry(
         &self,
         cache: &Cache,
         options: &SetOptions,
@@ -382,9 +382,10 @@ impl Store for LocalStore {
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let (value, staged) = self.stored_value(&cache.dir, value, durable)?;
-        let entry = self.new_entry(&cache, options, epoch, key.to_vec(), value);
+        let mut entry = self.new_entry(&cache, options, epoch, key.to_vec(), value);
         let mut writer = cache.dir.writer(self.clock.now_ms())?;
         self.recheck_under_lock(&cache, options)?;
+        self.claim_absent(&cache, &writer, &mut entry, options)?;
         staged.map(|blob| writer.place(blob)).transpose()?;
         writer.append(&[Op::Set(entry)], durable)?;
         Ok(self.settle(&cache, writer))
@@ -396,6 +397,7 @@ impl Store for LocalStore {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        crate::store::one_at_a_time(options)?;
         self.check_token(options)?;
         let cache = self.writable(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
@@ -425,6 +427,10 @@ impl Store for LocalStore {
         }
         writer.append(&ops, durable)?;
         Ok(self.settle(&cache, writer))
+    }
+
+    fn incr(&self, cache: &CacheName, key: &[u8], by: i64, ttl: Ttl) -> Result<(i64, WriteReport)> {
+        self.increment(cache, key, by, ttl)
     }
 
     fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)> {

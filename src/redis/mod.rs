@@ -2,6 +2,7 @@
 //! Cluster, for caches shared between machines. `docs/architecture.md` and
 //! DESIGN's "The shared store" say what it keeps where and why.
 
+mod atomic;
 mod bindings;
 mod caches;
 mod chunks;
@@ -34,7 +35,7 @@ use crate::reports::{CacheStats, GcLimits, GcReport};
 use crate::scratch::Scratch;
 use crate::store::{
     CacheCheck, CacheSettings, CacheSummary, Entries, Hit, Importer, InvalidateOptions,
-    Invalidation, Lease, NewValue, SetOptions, SettingsChange, Store, SyncResult, Turn,
+    Invalidation, Lease, NewValue, SetOptions, SettingsChange, Store, SyncResult, Ttl, Turn,
     WriteReport,
 };
 use crate::store_url::RedisTarget;
@@ -194,6 +195,10 @@ impl Store for RedisStore {
         options: &SetOptions,
     ) -> Result<WriteReport> {
         self.write_many(cache, items, options)
+    }
+
+    fn incr(&self, cache: &CacheName, key: &[u8], by: i64, ttl: Ttl) -> Result<(i64, WriteReport)> {
+        self.increment(cache, key, by, ttl)
     }
 
     fn delete(&self, cache: &CacheName, keys: &[&[u8]]) -> Result<(usize, WriteReport)> {

@@ -15,10 +15,13 @@ fn script(body: &str) -> Script {
 /// Writes entries into one cache: KEYS meta, idx, lru, epoch key (the
 /// store's epoch on one server, the meta again on a cluster), the set of the
 /// cache's chunks (each chunked entry's are added), then one key per entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
-/// then 8 per entry: key, created, expires ("" never, "default" the cache's
+/// a guard on the first entry: the time now ("" no guard), the created time
+/// it must have ("" none: it must have no live entry) and its value, then
+/// 8 per entry: key, created, expires ("" never, "default" the cache's
 /// `ttl`), length, stale, field, body, px. Creates the cache when absent.
 /// Returns {written, or -1 (a floor above the token) or -2 (a floor above
-/// the epoch: a cascade not yet published), floor, created, durable}.
+/// the epoch: a cascade not yet published) or -3 (the guard failed), floor,
+/// created, durable}.
 pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
@@ -44,6 +47,18 @@ if ARGV[1] == '' then
   end
 end
 local gen = redis.call('HGET', meta, 'gen') or '0'
+if ARGV[4] ~= '' then
+  local c, x, p, g, s, v = unpack(redis.call('HMGET', KEYS[6], 'c', 'x', 'p', 'g', 's', 'v'))
+  local live = c and (g or '0') == gen and not s and (not x or tonumber(x) > tonumber(ARGV[4]))
+  for _, f in ipairs({'hard', 'soft'}) do
+    if live and tonumber(p or '0') < tonumber(redis.call('HGET', meta, f) or '0') then live = false end
+  end
+  if ARGV[5] == '' then
+    if live then return {-3, 0, created, 0} end
+  elseif not live or c ~= ARGV[5] or v ~= ARGV[6] then
+    return {-3, 0, created, 0}
+  end
+end
 local ttl = redis.call('HGET', meta, 'ttl')
 local function bulk(head, args)
   for i = 1, #args, 4000 do
@@ -56,7 +71,7 @@ local olds, idx, lru, seen, n = {}, {}, {}, {}, 0
 for i = 6, #KEYS do olds[#olds + 1] = KEYS[i] end
 bulk({'DEL'}, olds)
 for i = 6, #KEYS do
-  local a = 4 + (i - 6) * 8
+  local a = 7 + (i - 6) * 8
   local e = KEYS[i]
   local x, px = ARGV[a+2], ARGV[a+7]
   if x == 'default' then

@@ -38,6 +38,17 @@ pub(crate) enum Body {
     Chunked(Chunks),
 }
 
+/// What the first entry a write script writes must find first.
+pub(crate) enum Guard {
+    /// Nothing: the write goes ahead.
+    None,
+    /// No live entry of the key (`set` only if absent).
+    Absent,
+    /// A live entry created then, with this inline value (`incr`'s
+    /// compare-and-set).
+    Same { created_ms: u64, value: Vec<u8> },
+}
+
 /// One entry to write.
 pub(crate) struct Item {
     pub key: Vec<u8>,
@@ -108,6 +119,7 @@ impl RedisStore {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        crate::store::one_at_a_time(options)?;
         let (now, expires) = self.start_write(options)?;
         let mut batches = vec![Vec::new()];
         for (key, value) in items {
@@ -156,11 +168,29 @@ impl RedisStore {
         items: Vec<Item>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
-        match self.put_once(cache, &items, options)? {
+        let guard = match options.if_absent {
+            true => Guard::Absent,
+            false => Guard::None,
+        };
+        self.put_guarded(cache, items, options, &guard)
+    }
+
+    /// [`RedisStore::put`], the first entry written only if `guard` holds
+    /// ([`Error::Exists`] otherwise).
+    pub(crate) fn put_guarded(
+        &self,
+        cache: &CacheName,
+        items: Vec<Item>,
+        options: &SetOptions,
+        guard: &Guard,
+    ) -> Result<WriteReport> {
+        match self.put_once(cache, &items, options, guard)? {
             Some(report) => Ok(report),
             None => {
                 self.finish_abandoned()?;
-                Ok(self.put_once(cache, &items, options)?.unwrap_or_default())
+                Ok(self
+                    .put_once(cache, &items, options, guard)?
+                    .unwrap_or_default())
             }
         }
     }
@@ -181,7 +211,7 @@ impl RedisStore {
         let mut report = self.put(cache, batches.remove(0), options)?;
         let calls = rest
             .iter()
-            .map(|items| self.call(cache, items, options))
+            .map(|items| self.call(cache, items, options, &Guard::None))
             .collect::<Result<Vec<_>>>()?;
         let mut pipe = redis::pipe();
         calls.iter().for_each(|call| {
@@ -189,7 +219,7 @@ impl RedisStore {
         });
         let answers: Vec<Answer> = self.link.pipe(&pipe)?;
         for (items, answer) in rest.into_iter().zip(answers) {
-            report = match self.settle(cache, answer, options)? {
+            report = match self.settle(cache, &items, answer, options)? {
                 Some(report) => report,
                 None => self.put(cache, items, options)?,
             };
@@ -202,17 +232,20 @@ impl RedisStore {
         cache: &CacheName,
         items: &[Item],
         options: &SetOptions,
+        guard: &Guard,
     ) -> Result<Option<WriteReport>> {
-        let answer = self.link.eval(&self.call(cache, items, options)?)?;
-        self.settle(cache, answer, options)
+        let answer = self.link.eval(&self.call(cache, items, options, guard)?)?;
+        self.settle(cache, items, answer, options)
     }
 
-    /// The script call writing `items` into `cache`.
+    /// The script call writing `items` into `cache`, the first only if
+    /// `guard` holds.
     fn call(
         &self,
         cache: &CacheName,
         items: &[Item],
         options: &SetOptions,
+        guard: &Guard,
     ) -> Result<ScriptInvocation<'static>> {
         let name = cache.as_str();
         let meta = self.keys.cache(name, "meta");
@@ -237,6 +270,11 @@ impl RedisStore {
             .arg(&defaults)
             .arg(&epoch);
         let now = self.now();
+        match guard {
+            Guard::None => call.arg("").arg("").arg(""),
+            Guard::Absent => call.arg(now).arg("").arg(""),
+            Guard::Same { created_ms, value } => call.arg(now).arg(created_ms).arg(value),
+        };
         for item in items {
             let (expires, px) = match item.expires {
                 Expiry::Default => ("default".to_string(), String::new()),
@@ -268,12 +306,19 @@ impl RedisStore {
     fn settle(
         &self,
         cache: &CacheName,
+        items: &[Item],
         (written, floor, created, durable): Answer,
         options: &SetOptions,
     ) -> Result<Option<WriteReport>> {
         let name = cache.as_str();
         if written == -2 {
             return Ok(None);
+        }
+        if written == -3 {
+            return Err(Error::Exists {
+                cache: name.to_string(),
+                key: String::from_utf8_lossy(&items[0].key).into_owned(),
+            });
         }
         if written < 0 {
             return Err(Error::Conflict {

@@ -101,6 +101,33 @@ pub fn run_plain(command: &mut Command, reporter: &dyn Reporter) -> io::Result<O
     }
 }
 
+/// Runs with stdout read to its end (a value, for `get --or-run`), the
+/// caller's stderr and no stdin, passing signals on meanwhile.
+pub fn run_stdout(
+    command: &mut Command,
+    reporter: &dyn Reporter,
+) -> io::Result<(Outcome, Vec<u8>)> {
+    let mut relay = Relay::install()?;
+    command.stdin(Stdio::null()).stdout(Stdio::piped());
+    let mut child = match start(command, reporter) {
+        Ok(child) => child,
+        Err(outcome) => return Ok((outcome, Vec::new())),
+    };
+    let mut stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| io::Error::other("no stdout pipe"))?;
+    let reader = std::thread::spawn(move || {
+        let mut value = Vec::new();
+        stdout.read_to_end(&mut value).map(|_| value)
+    });
+    let status = wait_relaying(&mut child, &mut relay)?;
+    let value = reader
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the stdout reader panicked")))?;
+    Ok((Outcome::of(status), value))
+}
+
 /// Waits for the command to exit, passing signals on meanwhile (where a
 /// pidfd tells when it exits; elsewhere it just waits).
 fn wait_relaying(child: &mut Child, relay: &mut Relay) -> io::Result<ExitStatus> {

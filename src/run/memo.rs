@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, IoContext, Result, Stream};
 use crate::name::CacheName;
+use crate::or_create::millis;
 use crate::reporter::Reporter;
 use crate::run::capture::{self, Capture, Outcome};
 use crate::run::explain;
@@ -437,6 +438,7 @@ impl Memo<'_> {
             ttl,
             durable: false,
             if_epoch: Some(token),
+            if_absent: false,
         };
         let report = self.store.set(
             &keyed.request.cache,
@@ -509,10 +511,6 @@ fn lifetimes(request: &Request) -> (u64, Ttl) {
         }
         ttl => (u64::MAX, ttl),
     }
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// A stored result that is not what `run` wrote, found part way through

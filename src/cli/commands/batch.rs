@@ -378,6 +378,12 @@ fn refusal(command: &Command) -> Option<Error> {
         Command::Run(_) => Some(Error::usage(
             "a batch cannot run commands; call `cacheman run` directly",
         )),
+        Command::Get(get) if get.or_run => Some(Error::usage(
+            "a batch cannot run commands: get --or-run starts one on a miss and holds a lock; call `cacheman get --or-run` directly",
+        )),
+        Command::Lock(_) => Some(Error::usage(
+            "a batch cannot run commands: `cacheman lock` runs one; call it directly",
+        )),
         Command::Watch(_) => Some(Error::usage(
             "a batch cannot watch: `cacheman watch` runs until stopped; start it on its own",
         )),
@@ -389,6 +395,7 @@ fn refusal(command: &Command) -> Option<Error> {
         }
         Command::Import(_)
         | Command::Set(_)
+        | Command::Incr(_)
         | Command::Get(_)
         | Command::Del(_)
         | Command::Has(_)

@@ -23,6 +23,13 @@ use crate::store::{CopyError, Store};
   cacheman get users alice --default '{}'
   cacheman get users alice bob --json
   cacheman get objects main.o --stale-ok        # a soft-invalidated value is fine
+  cacheman get dns example.com --or-run --ttl 1h -- sh -c 'dig +short \"$CACHEMAN_KEY\"'
+
+With --or-run, a miss runs the command once however many callers miss at once
+(the others wait and print its value); its stderr passes through; a failing
+command stores nothing and its exit status is returned (failures are never
+stored: a value is what a command printed on success). The value is stored only
+if the cache was not invalidated while the command ran.
 
 A value computed after a miss can be stored only if nothing was invalidated
 meanwhile: --with-token prints the store's epoch on a first line, for
@@ -50,6 +57,35 @@ pub struct GetArgs {
     /// First invalidate the cache if its bound files changed (see `cacheman bind`)
     #[arg(long)]
     pub check_bindings: bool,
+    /// On a miss, run COMMAND (after --, with CACHEMAN_KEY set to the key),
+    /// store what it prints if it exits 0, and print it; concurrent misses
+    /// run it once
+    #[arg(long, requires = "command", conflicts_with_all = ["json", "default", "with_token", "stale_ok"])]
+    pub or_run: bool,
+    /// With --or-run: a value is fresh for this long (30s, 10m, 2h) or
+    /// 'never' expires; default: the cache's TTL
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "or_run",
+        allow_hyphen_values = true
+    )]
+    pub ttl: Option<String>,
+    /// With --or-run: for this long after the TTL, print the old value and
+    /// refresh it in the background (one refresher at a time)
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "ttl",
+        allow_hyphen_values = true
+    )]
+    pub stale: Option<String>,
+    /// Be the background refresher of a stale value (started by --stale)
+    #[arg(long, hide = true, requires = "or_run")]
+    pub refresh: bool,
+    /// The command --or-run runs (directly, not through a shell)
+    #[arg(last = true, value_name = "COMMAND", value_parser = clap::value_parser!(OsString), requires = "or_run")]
+    pub command: Vec<OsString>,
     #[command(flatten)]
     pub key_form: KeyForm,
 }
@@ -63,6 +99,12 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
         .collect::<Result<Vec<_>>>()?;
     if args.check_bindings {
         crate::watch::check_before_read(&*ctx.store, &cache)?;
+    }
+    if args.or_run {
+        let [key] = keys.as_slice() else {
+            return Err(Error::usage("--or-run takes one key"));
+        };
+        return super::or_run::run(ctx, &args, &cache, key, out);
     }
     let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {

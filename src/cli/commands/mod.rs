@@ -17,12 +17,15 @@ pub mod get;
 pub mod graph;
 pub mod has;
 pub mod import;
+pub mod incr;
 pub mod info;
 pub mod init;
 pub mod inspect;
 pub mod invalidate;
 pub mod keys;
+pub mod lock;
 pub mod ls;
+pub mod or_run;
 pub mod repair;
 pub mod run;
 pub mod set;
@@ -44,6 +47,8 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
     match command {
         Command::Get(args) => get::run(ctx, args, out),
         Command::Set(args) => set::run(ctx, args),
+        Command::Incr(args) => incr::run(ctx, args, out),
+        Command::Lock(args) => lock::run(ctx, args),
         Command::Del(args) => del::run(ctx, args),
         Command::Has(args) => has::run(ctx, args),
         Command::Keys(args) => keys::run(ctx, args, out),

@@ -14,7 +14,6 @@ use crate::exit_code::ExitCode;
 use crate::name::CacheName;
 use crate::run::capture;
 use crate::run::memo::{self, Memo, Request};
-use crate::store::Ttl;
 use crate::store_url::StoreSpec;
 
 /// Run a command, or replay its stored result when its inputs are unchanged
@@ -205,23 +204,7 @@ fn disabled() -> bool {
 }
 
 fn request(args: &RunArgs) -> Result<Request> {
-    let ttl = args
-        .ttl
-        .as_deref()
-        .map(parse::ttl)
-        .transpose()?
-        .unwrap_or(Ttl::CacheDefault);
-    let stale = args
-        .stale
-        .as_deref()
-        .map(|text| parse::duration("--stale", text))
-        .transpose()?;
-    if stale.is_some() && !matches!(ttl, Ttl::After(_)) {
-        return Err(Error::usage_with_hint(
-            "--stale needs a --ttl duration to start from",
-            "for example: --ttl 5s --stale 1h",
-        ));
-    }
+    let (ttl, stale) = parse::ttl_and_stale(args.ttl.as_deref(), args.stale.as_deref())?;
     for name in &args.env {
         check_env_name(name)?;
     }
@@ -267,13 +250,18 @@ fn check_env_name(name: &OsString) -> Result<()> {
 /// The arguments of a `cacheman run` that refreshes this one's result: this
 /// process's own, with `--refresh` (and `--merged-streams` when `merged`).
 fn refresher_args(merged: bool) -> Vec<OsString> {
-    let argv: Vec<OsString> = std::env::args_os().collect();
-    let after_run = args::subcommand_index(&argv).map_or(argv.len(), |at| at + 1);
     let merged = merged.then_some("--merged-streams");
-    ["run", "--refresh"]
+    this_again(["run", "--refresh"].into_iter().chain(merged))
+}
+
+/// This process's subcommand and its arguments, `first` in their place:
+/// the arguments of a detached refresher (which names the store itself).
+pub fn this_again<'a>(first: impl IntoIterator<Item = &'a str>) -> Vec<OsString> {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let after_sub = args::subcommand_index(&argv).map_or(argv.len(), |at| at + 1);
+    first
         .into_iter()
-        .chain(merged)
         .map(OsString::from)
-        .chain(argv.into_iter().skip(after_run))
+        .chain(argv.into_iter().skip(after_sub))
         .collect()
 }

@@ -22,7 +22,8 @@ use crate::store::{NewValue, SetOptions, Ttl};
   cacheman set users alice '{\"id\": 1}'
   curl -s https://example.com | cacheman set pages example --ttl 10m
   cacheman set builds app.tar --file target/app.tar
-  token=$(cacheman epoch); v=$(compute); cacheman set objects k \"$v\" --if-epoch $token")]
+  token=$(cacheman epoch); v=$(compute); cacheman set objects k \"$v\" --if-epoch $token
+  cacheman set jobs nightly \"$HOSTNAME\" --if-absent --ttl 1day   # the first one wins")]
 pub struct SetArgs {
     /// The cache to write (created with default settings if it does not exist)
     pub cache: String,
@@ -46,6 +47,10 @@ pub struct SetArgs {
     /// invalidation never lands after it
     #[arg(long, value_name = "TOKEN", allow_hyphen_values = true, value_parser = parse::token)]
     pub if_epoch: Option<u64>,
+    /// Store only if the key has no live entry, else exit 1 and write nothing
+    /// (atomic against concurrent writers: exactly one of them wins)
+    #[arg(long)]
+    pub if_absent: bool,
     #[command(flatten)]
     pub key_form: KeyForm,
 }
@@ -61,6 +66,7 @@ pub fn run(ctx: &Context, args: SetArgs) -> Result<ExitCode> {
             .unwrap_or(Ttl::CacheDefault),
         durable: args.durable,
         if_epoch: args.if_epoch,
+        if_absent: args.if_absent,
     };
     let key = &args.key_form.bytes(&args.key)?;
     let report = match (&args.value, &args.file) {
