@@ -269,9 +269,10 @@ fn lock_returns_the_status_refuses_a_held_lock_and_survives_kill_9() {
             .stdout("next\n")
             .run();
         // The command the killed holder ran is still going: stop it.
-        let _ = Command::new("kill")
-            .args(["-9", &format!("-{}", holder.id())])
-            .status();
+        // (Never `kill -9 -PID` through procps's kill: it reads `-PID` as
+        // options and signals every process, kill(-1).)
+        let group = rustix::process::Pid::from_child(&holder);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         let _ = world;
     }
 }
