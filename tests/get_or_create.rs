@@ -291,6 +291,17 @@ fn bad_inputs_exit_2_with_one_line_and_change_nothing() {
             &[
                 "get", "c", "k", "--or-run", "--stale", "1h", "--ttl", "never", "--", "true",
             ],
+            &[
+                "get",
+                "c",
+                "YQBi",
+                "--key-base64",
+                "--or-run",
+                "--",
+                "sh",
+                "-c",
+                "echo ran > ran",
+            ],
         ] {
             let out = env.cmd(args).status(2).any_stderr().run();
             let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -303,6 +314,10 @@ fn bad_inputs_exit_2_with_one_line_and_change_nothing() {
             i64::MAX.to_string().as_bytes()
         );
         assert_eq!(env.get("c", "n"), None, "{world}");
+        assert!(
+            !env.path("ran").exists(),
+            "{world}: a NUL key ran the command"
+        );
     }
 }
 

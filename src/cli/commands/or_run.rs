@@ -47,6 +47,11 @@ pub fn run(
     if args.command[0].is_empty() {
         return Err(Error::usage("the command name is empty"));
     }
+    if key.contains(&0) {
+        return Err(Error::usage(
+            "a key with a NUL byte cannot be passed to the command in CACHEMAN_KEY",
+        ));
+    }
     let store = &*ctx.store;
     let build = || build(&args.command, key);
     let got = if args.refresh {
