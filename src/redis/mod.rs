@@ -184,6 +184,7 @@ impl Store for RedisStore {
         value: NewValue<'_>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        crate::store::check_token(options, || self.current_epoch())?;
         let item = self.item(cache.as_str(), key, value, options)?;
         self.put(cache, vec![item], options)
     }
@@ -194,6 +195,7 @@ impl Store for RedisStore {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        crate::store::check_token(options, || self.current_epoch())?;
         self.write_many(cache, items, options)
     }
 
