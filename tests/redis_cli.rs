@@ -319,3 +319,99 @@ fn a_background_refresh_opens_the_same_shared_store() {
         line("2\n");
     }
 }
+/// A free TCP port on the loopback.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Runs `args` and checks the failure: exit 3, one error line naming the
+/// store and saying `says`, and a hint saying `hint`.
+fn refused(env: &Env, args: &[&str], says: &str, hint: &str) {
+    let (status, printed) = answer(env, args);
+    assert_eq!(status, Some(3), "{args:?}: {printed}");
+    assert_error_form(&printed);
+    let mut lines = printed.lines();
+    let error = lines.next().unwrap();
+    assert!(error.contains(says), "{args:?}: {printed}");
+    assert!(!error.contains("Pipeline"), "{printed}");
+    let shown = lines.next().unwrap_or_default();
+    assert!(
+        shown.starts_with("hint: ") && shown.contains(hint),
+        "{args:?}: {printed}"
+    );
+}
+
+#[test]
+fn a_login_refused_says_so_and_where_the_password_goes() {
+    let server = RedisServer::start();
+    server.cli(&["CONFIG", "SET", "requirepass", "sesame"]);
+    let none = env_on(&server.url());
+    refused(
+        &none,
+        &["get", "c", "k"],
+        "needs a password",
+        "CACHEMAN_REDIS_PASSWORD",
+    );
+    let wrong = none.var("CACHEMAN_REDIS_PASSWORD", "not-sesame");
+    refused(
+        &wrong,
+        &["get", "c", "k"],
+        "refused the login",
+        "CACHEMAN_REDIS_PASSWORD",
+    );
+}
+
+#[test]
+fn a_url_naming_the_wrong_kind_of_server_says_what_to_change() {
+    let port = free_port().to_string();
+    let _single = RedisServer::start_with(&["--port", &port]);
+    let single = Env::new().store_via(StoreVia::Nothing);
+    let url = format!("redis://127.0.0.1:{port}?cluster=1&ns=x&connect_timeout=2s");
+    refused(
+        &single,
+        &["--store", &url, "get", "c", "k"],
+        &format!("redis://127.0.0.1:{port}"),
+        "remove cluster=1",
+    );
+    let node = shared_cluster().ports()[0];
+    let url = format!("redis://127.0.0.1:{node}?ns=x");
+    refused(
+        &single,
+        &["--store", &url, "get", "c", "k"],
+        "is a node of a Redis Cluster",
+        "add cluster=1",
+    );
+    let tls = format!("rediss://127.0.0.1:{port}?ns=x&connect_timeout=2s&timeout=2s");
+    refused(
+        &single,
+        &["--store", &tls, "get", "c", "k"],
+        "TLS",
+        "rediss://",
+    );
+}
+
+#[test]
+fn a_url_naming_something_that_is_not_redis_says_so() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // An HTTP server, as a wrong port might find.
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            use std::io::{Read, Write};
+            let mut stream = stream.unwrap();
+            let mut buf = [0u8; 512];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let env = Env::new().store_via(StoreVia::Nothing);
+    let url = format!("redis://127.0.0.1:{port}?ns=x&connect_timeout=2s&timeout=2s");
+    refused(
+        &env,
+        &["--store", &url, "get", "c", "k"],
+        "did not answer as Redis does",
+        "host and port",
+    );
+}
+

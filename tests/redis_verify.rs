@@ -165,3 +165,33 @@ fn a_cascade_left_unfinished_is_reported_and_repair_finishes_it() {
     env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
     assert_eq!(env.get("c", "k"), None, "the cascade's floor was set");
 }
+#[test]
+fn an_entry_key_of_another_type_is_damage_never_a_driver_message() {
+    let (env, ns) = filled();
+    let entry = format!("cm1:{{{ns}/c}}:e:small");
+    shared_server().cli(&["DEL", &entry]);
+    shared_server().cli(&["SET", &entry, "a string"]);
+    let damage = "damaged store data";
+    for args in [&["get", "c", "small"][..], &["incr", "c", "small"]] {
+        let out = env.cmd(args).store_error(damage).run();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!stderr.contains("Pipeline"), "{stderr}");
+        assert!(stderr.contains("hint: `cacheman verify`"), "{stderr}");
+    }
+    let report = verify(&env, 1);
+    assert!(
+        report.contains("key \"small\": it is not an entry (its key holds another type of value)"),
+        "{report}"
+    );
+    let repaired = env.cmd(["repair", "c"]).any_stdout().run().stdout;
+    let repaired = String::from_utf8(repaired).unwrap();
+    assert!(
+        repaired.starts_with("c: dropped key \"small\": it is not an entry"),
+        "{repaired}"
+    );
+    env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
+    assert_eq!(env.get("c", "small"), None);
+    env.set("c", "small", "again");
+    assert_eq!(env.get("c", "small").as_deref(), Some(&b"again"[..]));
+}
+

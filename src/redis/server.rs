@@ -107,6 +107,20 @@ impl Info {
         )
     }
 
+    /// Refuses a node of a Redis Cluster named without `cluster=1`: each
+    /// command for a slot the node does not serve would fail (MOVED).
+    pub(crate) fn check_mode(&self, display: &str, cluster: bool) -> Result<()> {
+        match !cluster && self.get("cluster_enabled") == "1" {
+            true => Err(Error::Unavailable {
+                store: display.to_string(),
+                message: "the server is a node of a Redis Cluster, and the URL does not say so"
+                    .into(),
+                hint: Some(super::refusal::CLUSTER_HINT.into()),
+            }),
+            false => Ok(()),
+        }
+    }
+
     /// Refuses an eviction policy that may evict the store's bookkeeping.
     pub(crate) fn check_policy(&self, display: &str) -> Result<()> {
         let policy = self.get("maxmemory_policy");

@@ -222,8 +222,14 @@ impl RedisStore {
             pipe.cmd("HMGET").arg(&entry).arg(&FIELDS[..]);
             pipe.cmd("HSTRLEN").arg(&entry).arg("v");
         }
-        let replies: Vec<Reply> = self.link.pipe(&pipe)?;
+        let replies = self.link.pipe_each(&pipe)?;
         for (key, pair) in batch.iter().zip(replies.chunks(2)) {
+            let display = &self.link.display;
+            if let Some(problem) = pair.iter().find_map(|r| server_error(r, display)) {
+                survey.entries.insert(key.clone());
+                survey.damaged.push((key.clone(), problem?));
+                continue;
+            }
             let fields: Vec<Option<Vec<u8>>> =
                 redis::from_redis_value(pair[0].clone()).map_err(|e| self.damaged(e))?;
             let inline: u64 =
@@ -357,6 +363,21 @@ fn strict_header(fields: &[Option<Vec<u8>>]) -> std::result::Result<Header, Stri
         number(i, required)?;
     }
     Header::from_fields(&fields[..6]).ok_or_else(|| "its header does not decode".to_string())
+}
+
+/// What is wrong with an entry whose key holds another type of value, or
+/// the error of another failed read.
+fn server_error(reply: &Reply, display: &str) -> Option<Result<String>> {
+    match reply {
+        Reply::ServerError(e) if e.code() == "WRONGTYPE" => Some(Ok(
+            "it is not an entry (its key holds another type of value)".to_string(),
+        )),
+        Reply::ServerError(e) => Some(Err(super::link::backend(
+            display,
+            &redis::RedisError::from(e.clone()),
+        ))),
+        _ => None,
+    }
 }
 
 /// A key as a problem names it.

@@ -159,7 +159,10 @@ pub fn without_store(args: &RunArgs, error: Error, out: &mut dyn Write) -> Resul
 /// Whether an error is the store's being unusable (a server unreachable,
 /// gone or refusing), after which the command may still run without it.
 pub fn store_down(error: &Error) -> bool {
-    matches!(error, Error::Backend { .. })
+    matches!(
+        error,
+        Error::Backend { .. } | Error::Unavailable { .. } | Error::Damaged { .. }
+    )
 }
 
 fn run_plain(request: &Request, out: &mut dyn Write) -> Result<ExitCode> {
