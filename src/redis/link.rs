@@ -82,6 +82,12 @@ impl Link {
         self.map(result)
     }
 
+    /// Runs one command whose refusal means nothing to the store (a
+    /// question about the server): `None` when it fails.
+    pub(crate) fn ask<T: FromRedisValue>(&self, cmd: &Cmd) -> Option<T> {
+        cmd.query(self.lock().like()).ok()
+    }
+
     /// Runs a pipeline whose commands all go to one slot.
     pub(crate) fn pipe<T: FromRedisValue>(&self, pipe: &Pipeline) -> Result<T> {
         if pipe.is_empty() {

@@ -92,14 +92,24 @@ impl Info {
         self.version() >= (7, 2)
     }
 
-    /// Persistence, in a few words.
-    pub(crate) fn persistence(&self) -> String {
-        let aof = match self.get("aof_enabled") {
-            "1" => "appendonly yes",
-            _ => "appendonly no",
+    /// Persistence, in a few words, given the server's RDB save points
+    /// (`CONFIG GET save`; `None` when it would not say). A server that
+    /// neither appends nor saves is said plainly to keep nothing.
+    pub(crate) fn persistence(&self, save: Option<&str>) -> String {
+        let aof = self.get("aof_enabled") == "1";
+        if !aof && save == Some("") {
+            return "none: appendonly no and no RDB save points (save \"\"); \
+                    a restart of the server loses the store"
+                .to_string();
+        }
+        let saves = match save {
+            Some("") => "no RDB save points".to_string(),
+            Some(points) => format!("RDB save points \"{points}\""),
+            None => "RDB save points unknown".to_string(),
         };
         format!(
-            "{aof}; last RDB save {}",
+            "appendonly {}; {saves}; last RDB save {}",
+            if aof { "yes" } else { "no" },
             match self.get("rdb_last_save_time") {
                 "?" => "unknown".to_string(),
                 t => format!("at unix time {t}"),
@@ -136,6 +146,13 @@ impl Info {
             false => Ok(()),
         }
     }
+}
+
+/// The server's RDB save points (`CONFIG GET save`), or `None` when it
+/// refuses to say (`CONFIG` disabled or not allowed to this user).
+pub(crate) fn save_points(link: &Link) -> Option<String> {
+    let answer: Vec<String> = link.ask(redis::cmd("CONFIG").arg("GET").arg("save"))?;
+    answer.into_iter().nth(1)
 }
 
 /// The first text in an answer (a cluster may answer with one per node).
