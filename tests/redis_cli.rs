@@ -319,6 +319,23 @@ fn a_background_refresh_opens_the_same_shared_store() {
         line("2\n");
     }
 }
+#[test]
+fn info_names_the_sidecar_where_runs_keep_their_local_files() {
+    let env = env_on(&shared_server().url());
+    env.cmd(["run", "--cache", "c", "--", "true"]).run();
+    let json = env.cmd(["info", "--json"]).any_stdout().run().stdout;
+    let info: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let sidecar = std::path::PathBuf::from(info["sidecar"].as_str().unwrap());
+    assert!(sidecar.starts_with(env.root().join("home")), "{sidecar:?}");
+    assert!(
+        sidecar.join("run-notes/c").is_dir(),
+        "the run's notes are in the directory info names: {sidecar:?}"
+    );
+    let text = env.cmd(["info"]).any_stdout().run().stdout;
+    let line = format!("sidecar:          {}\n", sidecar.display());
+    assert!(String::from_utf8(text).unwrap().contains(&line), "{line}");
+}
+
 /// A free TCP port on the loopback.
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
