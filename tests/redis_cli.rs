@@ -320,6 +320,32 @@ fn a_background_refresh_opens_the_same_shared_store() {
     }
 }
 #[test]
+fn commands_that_need_no_store_work_with_the_server_down() {
+    let mut server = RedisServer::start();
+    let env = env_on(&server.url());
+    env.set("c", "k", "v");
+    server.kill();
+    let out = env.cmd(["completions", "bash"]).any_stdout().run().stdout;
+    assert!(
+        out.starts_with(b"_cacheman()"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    env.cmd(["-v", "completions", "zsh"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    env.cmd(["init"])
+        .usage_error("init is not supported by this store (redis+unix://")
+        .run();
+    let file = env.path("not-cacheman");
+    std::fs::write(&file, "plain text").unwrap();
+    let (status, printed) = answer(&env, &["inspect", file.to_str().unwrap()]);
+    assert!(!printed.contains("cannot reach"), "{printed}");
+    assert_ne!(status, Some(3), "{printed}");
+}
+
+#[test]
 fn info_names_the_sidecar_where_runs_keep_their_local_files() {
     let env = env_on(&shared_server().url());
     env.cmd(["run", "--cache", "c", "--", "true"]).run();
