@@ -417,3 +417,47 @@ fn a_redis_store_keeps_its_sidecar_where_it_is_told_and_makes_it_once() {
     assert!(scratch.dir().is_dir());
     assert_eq!(store.scratch().unwrap().dir(), scratch.dir());
 }
+
+/// A server that refuses writes (out of memory) still answers: `run` runs
+/// the command, passes its status through and says why nothing was kept,
+/// even with `--strict` (which is for a store that cannot be reached).
+#[test]
+fn a_full_server_runs_the_command_and_says_why_the_result_was_not_kept() {
+    let server = RedisServer::start();
+    let env = machine(
+        &format!("{}?ns={}", server.url(), namespace(Path::new("full"))),
+        "m",
+    );
+    server.cli(&["CONFIG", "SET", "maxmemory", "1"]);
+    for strict in [&[][..], &["--strict"]] {
+        let out = output(run_sh(&env, strict, "echo ran; exit 7"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{strict:?}: {stderr}");
+        assert_eq!(out.stdout, b"ran\n");
+        assert!(
+            stderr.starts_with("cacheman: warning: the result cannot be kept: ")
+                && stderr.contains("out of memory")
+                && stderr.contains("running the command without storing it"),
+            "{strict:?}: {stderr}"
+        );
+    }
+}
+
+/// A server that cannot be reached is the case `--strict` fails on (exit 3).
+#[test]
+fn strict_fails_only_when_the_server_cannot_be_reached() {
+    let mut server = RedisServer::start();
+    let env = machine(&format!("{}?ns=gone", server.url()), "m");
+    server.kill();
+    let out = output(run_sh(&env, &["--strict"], "echo ran"));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let out = output(run_sh(&env, &[], "echo ran; exit 4"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("cannot reach the server"), "{stderr}");
+    assert!(
+        stderr.contains("running the command without the cache"),
+        "{stderr}"
+    );
+}

@@ -74,7 +74,7 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         command => match (Context::new(&cli.global, json_log), command) {
             (Ok(ctx), command) => commands::dispatch(&ctx, command, &mut stdout)?,
-            (Err(e), args::Command::Run(run)) if commands::run::store_down(&e) => {
+            (Err(e), args::Command::Run(run)) if commands::run::unusable(&e) => {
                 commands::run::without_store(&run, e, &mut stdout)?
             }
             (Err(e), _) => return Err(e.into()),
