@@ -206,6 +206,16 @@ fn a_stalled_server_fails_the_command_after_its_timeout_not_a_hang() {
     server.cli(&["CLIENT", "UNPAUSE"]);
 }
 
+/// `writer`'s world with its store named read-only.
+fn read_only(server: &RedisServer, writer: Env) -> Env {
+    let url = format!(
+        "{}?ns={}&readonly=1",
+        server.url(),
+        namespace(writer.root())
+    );
+    writer.var("CACHEMAN_STORE", url)
+}
+
 #[test]
 fn a_read_only_url_reads_and_refuses_every_write_changing_nothing() {
     let server = RedisServer::start();
@@ -213,12 +223,7 @@ fn a_read_only_url_reads_and_refuses_every_write_changing_nothing() {
     writer.set("c", "k", "v");
     writer.cmd(["depend", "c", "d"]).run();
     let before = server_keys(&server);
-    let read_only = format!(
-        "{}?ns={}&readonly=1",
-        server.url(),
-        namespace(writer.root())
-    );
-    let reader = writer.var("CACHEMAN_STORE", read_only);
+    let reader = read_only(&server, writer);
     reader.cmd(["get", "c", "k"]).stdout("v").run();
     reader.cmd(["has", "c", "k"]).run();
     reader.cmd(["keys", "c"]).stdout("k\n").run();
@@ -319,6 +324,7 @@ fn a_background_refresh_opens_the_same_shared_store() {
         line("2\n");
     }
 }
+
 #[test]
 fn commands_that_need_no_store_work_with_the_server_down() {
     let mut server = RedisServer::start();
@@ -458,3 +464,47 @@ fn a_url_naming_something_that_is_not_redis_says_so() {
     );
 }
 
+#[test]
+fn get_or_run_on_a_read_only_store_serves_old_values_and_builds_plainly() {
+    let server = RedisServer::start();
+    let writer = env_on(&server.url());
+    let or_run = ["--or-run", "--ttl", "1s", "--stale", "1h", "--"];
+    let get = |env: &Env, key: &str, value: &str| {
+        let mut args = vec!["get", "c", key];
+        args.extend(or_run);
+        args.extend(["echo", value]);
+        env.cmd(args).any_stdout().any_stderr().run()
+    };
+    assert_eq!(get(&writer, "k", "old").stdout, b"old\n");
+    std::thread::sleep(Duration::from_millis(1200));
+    let before = server_keys(&server);
+    let reader = read_only(&server, writer);
+    assert_eq!(
+        get(&reader, "k", "new").stdout,
+        b"old\n",
+        "stale: the old value"
+    );
+    let built = get(&reader, "other", "built");
+    assert_eq!(built.stdout, b"built\n");
+    let said = String::from_utf8_lossy(&built.stderr);
+    assert!(said.contains("read-only"), "{said}");
+    assert_eq!(server_keys(&server), before, "nothing written");
+}
+
+#[test]
+fn get_or_run_with_the_server_down_warns_and_runs_the_command() {
+    let mut server = RedisServer::start();
+    let env = env_on(&server.url());
+    server.kill();
+    let out = env
+        .cmd(["get", "c", "k", "--or-run", "--", "echo", "built"])
+        .stdout("built\n")
+        .any_stderr()
+        .run();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with("cacheman: warning: ")
+            && said.contains("running the command without the cache"),
+        "{said}"
+    );
+}

@@ -77,6 +77,9 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             (Err(e), args::Command::Run(run)) if commands::run::unusable(&e) => {
                 commands::run::without_store(&run, e, &mut stdout)?
             }
+            (Err(e), args::Command::Get(get)) if get.or_run && commands::run::store_down(&e) => {
+                commands::get::without_store(&get, e, &mut stdout)?
+            }
             (Err(e), _) => return Err(e.into()),
         },
     };
