@@ -33,13 +33,16 @@ struct Leased {
     until_ms: u64,
 }
 
+/// A damaged entry: its key, what is wrong with it, and how it was seen
+/// (see [`seen`]; `None`: its key holds another type of value).
+type Damage = (Vec<u8>, String, Option<Vec<u8>>);
+
 /// What a survey of one cache found.
 struct Survey {
     /// The keys that have an entry.
     entries: BTreeSet<Vec<u8>>,
-    /// Each damaged entry's key, what is wrong with it, and how it was
-    /// seen (see [`seen`]).
-    damaged: Vec<(Vec<u8>, String, Option<Vec<u8>>)>,
+    /// The damaged entries.
+    damaged: Vec<Damage>,
     /// Keys with an entry the key index lacks, with their creation time.
     unindexed: Vec<(Vec<u8>, u64)>,
     /// What is wrong with the settings, if anything.
@@ -156,7 +159,7 @@ impl RedisStore {
     /// Drops damaged entries, each only if it is still as the survey saw it:
     /// one a writer replaced since is left alone (compare-and-delete, as
     /// `gc` deletes).
-    fn drop_seen(&self, cache: &str, batch: &[(Vec<u8>, String, Option<Vec<u8>>)]) -> Result<()> {
+    fn drop_seen(&self, cache: &str, batch: &[Damage]) -> Result<()> {
         let mut call = scripts::DROP_SEEN.prepare_invoke();
         call.key(self.keys.cache(cache, "idx"))
             .key(self.keys.cache(cache, "lru"));
