@@ -442,22 +442,3 @@ fn a_full_server_runs_the_command_and_says_why_the_result_was_not_kept() {
         );
     }
 }
-
-/// A server that cannot be reached is the case `--strict` fails on (exit 3).
-#[test]
-fn strict_fails_only_when_the_server_cannot_be_reached() {
-    let mut server = RedisServer::start();
-    let env = machine(&format!("{}?ns=gone", server.url()), "m");
-    server.kill();
-    let out = output(run_sh(&env, &["--strict"], "echo ran"));
-    assert_eq!(out.status.code(), Some(3));
-    assert!(out.stdout.is_empty());
-    let out = output(run_sh(&env, &[], "echo ran; exit 4"));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{stderr}");
-    assert!(stderr.contains("cannot reach the server"), "{stderr}");
-    assert!(
-        stderr.contains("running the command without the cache"),
-        "{stderr}"
-    );
-}

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::store_url::RedisTarget;
 
 /// What a key of the wrong type is said to be.
-pub(crate) const WRONG_TYPE: &str =
+const WRONG_TYPE: &str =
     "a key of the store holds another type of value than the store put there (WRONGTYPE)";
 
 /// The store's error for the client's `e`, at the store named `display`.
@@ -25,7 +25,7 @@ pub(crate) fn explain(display: &str, e: &RedisError) -> Error {
     }
     let message = match () {
         _ if has_code(e, "OOM") => format!(
-            "the server is out of memory (maxmemory reached) and refuses writes ({})",
+            "the server is out of memory (maxmemory reached) and refuses writes (OOM {})",
             one_line(&detail(e))
         ),
         _ => one_line(&e.to_string()),
@@ -170,7 +170,7 @@ fn tls_mismatch(e: &RedisError) -> bool {
 
 /// Whether the server answered with the error `code` (alone or in a
 /// pipeline).
-pub(crate) fn has_code(e: &RedisError, code: &str) -> bool {
+fn has_code(e: &RedisError, code: &str) -> bool {
     e.code() == Some(code)
         || e.clone()
             .into_server_errors()
