@@ -442,3 +442,18 @@ fn a_full_server_runs_the_command_and_says_why_the_result_was_not_kept() {
         );
     }
 }
+
+/// A store refused at open (an eviction policy that could drop its
+/// bookkeeping) cannot be used at all: `--strict` fails as for a server down.
+#[test]
+fn strict_fails_on_a_store_refused_at_open() {
+    let server = RedisServer::start_with(&["--maxmemory-policy", "allkeys-lru"]);
+    let env = machine(&format!("{}?ns=policy", server.url()), "m");
+    let out = output(run_sh(&env, &["--strict"], "echo ran"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("allkeys-lru"), "{stderr}");
+    let plain = output(run_sh(&env, &[], "echo ran"));
+    assert_eq!(plain.stdout, b"ran\n");
+}

@@ -131,12 +131,14 @@ impl Info {
         }
     }
 
-    /// Refuses an eviction policy that may evict the store's bookkeeping.
+    /// Refuses an eviction policy that may evict the store's bookkeeping:
+    /// the store cannot be used at all (as if down, for `run --strict`).
     pub(crate) fn check_policy(&self, display: &str) -> Result<()> {
         let policy = self.get("maxmemory_policy");
         match policy.starts_with("allkeys-") {
-            true => Err(Error::Backend {
+            true => Err(Error::Unavailable {
                 store: display.to_string(),
+                hint: None,
                 message: format!(
                     "the server's maxmemory-policy is {policy}, which may evict the store's \
                      epochs and floors and bring invalidated entries back; \
