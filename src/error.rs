@@ -120,6 +120,27 @@ pub enum Error {
         /// The store's location.
         store: String,
     },
+    /// A store other than the local one holds something not in its layout
+    /// (a key of the wrong type, a field that does not decode).
+    #[error("{store}: damaged store data: {message}")]
+    Damaged {
+        /// The store's location.
+        store: String,
+        /// What is damaged.
+        message: String,
+    },
+    /// A store other than the local one cannot be used at all: it cannot
+    /// be reached or stopped answering in time, or it refuses this client
+    /// (a wrong password, a URL naming another kind of server).
+    #[error("{store}: {message}")]
+    Unavailable {
+        /// The store's location.
+        store: String,
+        /// What went wrong.
+        message: String,
+        /// What the user can do about it, for the command line to show.
+        hint: Option<String>,
+    },
     /// A store other than the local one (a service, a remote) failed.
     #[error("{store}: {message}")]
     Backend {
@@ -206,6 +227,8 @@ impl Error {
             Error::Corrupt { .. }
             | Error::Io { .. }
             | Error::Stream { .. }
+            | Error::Damaged { .. }
+            | Error::Unavailable { .. }
             | Error::Backend { .. } => ExitCode::Store,
         }
     }

@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::scratch::Scratch;
 use crate::store_url::{self, PASSWORD_ENV, StoreSpec};
 
 /// The name of a per-project store directory, as `cacheman init` creates it.
@@ -40,7 +41,8 @@ impl fmt::Display for Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// This machine's directory for the store: a local store's own, or for a
-    /// shared store the one its machine-local scratch files go in.
+    /// shared store its sidecar, where its machine-local files (`run`'s
+    /// notes and spool) go.
     pub path: PathBuf,
     pub source: Source,
     /// The store itself.
@@ -150,7 +152,10 @@ fn from_url(
     })?;
     let path = match &spec {
         StoreSpec::Local(path) => path.clone(),
-        StoreSpec::Redis(target) => platform_dir()?.join("shared").join(slug(&target.display)),
+        StoreSpec::Redis(target) => {
+            let base = Scratch::default_base().ok_or(Error::NoDefaultStore)?;
+            Scratch::sidecar_dir(&base, &target.display)
+        }
     };
     let reopen_args = match source {
         Source::StoreFlag => vec!["--store".into(), url.into()],
@@ -169,17 +174,6 @@ fn platform_dir() -> Result<PathBuf> {
     let platform =
         directories::ProjectDirs::from("", "", "cacheman").ok_or(Error::NoDefaultStore)?;
     Ok(platform.cache_dir().to_path_buf())
-}
-
-/// A masked store URL as one safe file name.
-fn slug(display: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    let slug: String = display
-        .chars()
-        .map(|c| if safe(c) { c } else { '_' })
-        .take(200)
-        .collect();
-    slug
 }
 
 #[cfg(test)]

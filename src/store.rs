@@ -472,6 +472,21 @@ pub fn one_at_a_time(options: &SetOptions) -> Result<()> {
     }
 }
 
+/// Refuses an epoch token newer than the store's epoch (`epoch` reads it,
+/// only when there is a token): no epoch of this store gave it (exit 2).
+pub fn check_token(options: &SetOptions, epoch: impl FnOnce() -> Result<u64>) -> Result<()> {
+    let Some(token) = options.if_epoch else {
+        return Ok(());
+    };
+    let epoch = epoch()?;
+    match token > epoch {
+        true => Err(Error::usage(format!(
+            "--if-epoch {token} is newer than the store's epoch {epoch}; tokens come from `cacheman epoch` or `get --with-token`"
+        ))),
+        false => Ok(()),
+    }
+}
+
 /// The error for a cache the store does not have.
 pub fn unknown_cache(name: &CacheName) -> Error {
     Error::UnknownCache {

@@ -184,6 +184,7 @@ macro_rules! suite {
                 invalidation::key_selectors_take_a_prefix_or_a_glob,
                 invalidation::dry_run_changes_nothing,
                 invalidation::an_epoch_token_older_than_an_invalidation_is_refused,
+                invalidation::an_epoch_token_newer_than_the_store_is_refused,
                 bindings::bind_and_unbind_round_trip,
                 bindings::two_recorders_of_one_change_invalidate_once,
                 bindings::a_checked_read_checks_only_a_cache_whose_settings_ask,

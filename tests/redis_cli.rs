@@ -206,6 +206,16 @@ fn a_stalled_server_fails_the_command_after_its_timeout_not_a_hang() {
     server.cli(&["CLIENT", "UNPAUSE"]);
 }
 
+/// `writer`'s world with its store named read-only.
+fn read_only(server: &RedisServer, writer: Env) -> Env {
+    let url = format!(
+        "{}?ns={}&readonly=1",
+        server.url(),
+        namespace(writer.root())
+    );
+    writer.var("CACHEMAN_STORE", url)
+}
+
 #[test]
 fn a_read_only_url_reads_and_refuses_every_write_changing_nothing() {
     let server = RedisServer::start();
@@ -213,12 +223,7 @@ fn a_read_only_url_reads_and_refuses_every_write_changing_nothing() {
     writer.set("c", "k", "v");
     writer.cmd(["depend", "c", "d"]).run();
     let before = server_keys(&server);
-    let read_only = format!(
-        "{}?ns={}&readonly=1",
-        server.url(),
-        namespace(writer.root())
-    );
-    let reader = writer.var("CACHEMAN_STORE", read_only);
+    let reader = read_only(&server, writer);
     reader.cmd(["get", "c", "k"]).stdout("v").run();
     reader.cmd(["has", "c", "k"]).run();
     reader.cmd(["keys", "c"]).stdout("k\n").run();
@@ -318,4 +323,188 @@ fn a_background_refresh_opens_the_same_shared_store() {
         env.wait_for_background();
         line("2\n");
     }
+}
+
+#[test]
+fn commands_that_need_no_store_work_with_the_server_down() {
+    let mut server = RedisServer::start();
+    let env = env_on(&server.url());
+    env.set("c", "k", "v");
+    server.kill();
+    let out = env.cmd(["completions", "bash"]).any_stdout().run().stdout;
+    assert!(
+        out.starts_with(b"_cacheman()"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    env.cmd(["-v", "completions", "zsh"])
+        .any_stdout()
+        .any_stderr()
+        .run();
+    env.cmd(["init"])
+        .usage_error("init is not supported by this store (redis+unix://")
+        .run();
+    let file = env.path("not-cacheman");
+    std::fs::write(&file, "plain text").unwrap();
+    let (status, printed) = answer(&env, &["inspect", file.to_str().unwrap()]);
+    assert!(!printed.contains("cannot reach"), "{printed}");
+    assert_ne!(status, Some(3), "{printed}");
+}
+
+#[test]
+fn info_names_the_sidecar_where_runs_keep_their_local_files() {
+    let env = env_on(&shared_server().url());
+    env.cmd(["run", "--cache", "c", "--", "true"]).run();
+    let json = env.cmd(["info", "--json"]).any_stdout().run().stdout;
+    let info: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let sidecar = std::path::PathBuf::from(info["sidecar"].as_str().unwrap());
+    assert!(sidecar.starts_with(env.root().join("home")), "{sidecar:?}");
+    assert!(
+        sidecar.join("run-notes/c").is_dir(),
+        "the run's notes are in the directory info names: {sidecar:?}"
+    );
+    let text = env.cmd(["info"]).any_stdout().run().stdout;
+    let line = format!("sidecar:          {}\n", sidecar.display());
+    assert!(String::from_utf8(text).unwrap().contains(&line), "{line}");
+}
+
+/// A free TCP port on the loopback.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Runs `args` and checks the failure: exit 3, one error line naming the
+/// store and saying `says`, and a hint saying `hint`.
+fn refused(env: &Env, args: &[&str], says: &str, hint: &str) {
+    let (status, printed) = answer(env, args);
+    assert_eq!(status, Some(3), "{args:?}: {printed}");
+    assert_error_form(&printed);
+    let mut lines = printed.lines();
+    let error = lines.next().unwrap();
+    assert!(error.contains(says), "{args:?}: {printed}");
+    assert!(!error.contains("Pipeline"), "{printed}");
+    let shown = lines.next().unwrap_or_default();
+    assert!(
+        shown.starts_with("hint: ") && shown.contains(hint),
+        "{args:?}: {printed}"
+    );
+}
+
+#[test]
+fn a_login_refused_says_so_and_where_the_password_goes() {
+    let server = RedisServer::start();
+    server.cli(&["CONFIG", "SET", "requirepass", "sesame"]);
+    let none = env_on(&server.url());
+    refused(
+        &none,
+        &["get", "c", "k"],
+        "needs a password",
+        "CACHEMAN_REDIS_PASSWORD",
+    );
+    let wrong = none.var("CACHEMAN_REDIS_PASSWORD", "not-sesame");
+    refused(
+        &wrong,
+        &["get", "c", "k"],
+        "refused the login",
+        "CACHEMAN_REDIS_PASSWORD",
+    );
+}
+
+#[test]
+fn a_url_naming_the_wrong_kind_of_server_says_what_to_change() {
+    let port = free_port().to_string();
+    let _single = RedisServer::start_with(&["--port", &port]);
+    let single = Env::new().store_via(StoreVia::Nothing);
+    let url = format!("redis://127.0.0.1:{port}?cluster=1&ns=x&connect_timeout=2s");
+    refused(
+        &single,
+        &["--store", &url, "get", "c", "k"],
+        &format!("redis://127.0.0.1:{port}"),
+        "remove cluster=1",
+    );
+    let node = shared_cluster().ports()[0];
+    let url = format!("redis://127.0.0.1:{node}?ns=x");
+    refused(
+        &single,
+        &["--store", &url, "get", "c", "k"],
+        "is a node of a Redis Cluster",
+        "add cluster=1",
+    );
+    let tls = format!("rediss://127.0.0.1:{port}?ns=x&connect_timeout=2s&timeout=2s");
+    refused(
+        &single,
+        &["--store", &tls, "get", "c", "k"],
+        "TLS",
+        "rediss://",
+    );
+}
+
+#[test]
+fn a_url_naming_something_that_is_not_redis_says_so() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // An HTTP server, as a wrong port might find.
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(4) {
+            use std::io::{Read, Write};
+            let mut stream = stream.unwrap();
+            let mut buf = [0u8; 512];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        }
+    });
+    let env = Env::new().store_via(StoreVia::Nothing);
+    let url = format!("redis://127.0.0.1:{port}?ns=x&connect_timeout=2s&timeout=2s");
+    refused(
+        &env,
+        &["--store", &url, "get", "c", "k"],
+        "did not answer as Redis does",
+        "host and port",
+    );
+}
+
+#[test]
+fn get_or_run_on_a_read_only_store_serves_old_values_and_builds_plainly() {
+    let server = RedisServer::start();
+    let writer = env_on(&server.url());
+    let or_run = ["--or-run", "--ttl", "1s", "--stale", "1h", "--"];
+    let get = |env: &Env, key: &str, value: &str| {
+        let mut args = vec!["get", "c", key];
+        args.extend(or_run);
+        args.extend(["echo", value]);
+        env.cmd(args).any_stdout().any_stderr().run()
+    };
+    assert_eq!(get(&writer, "k", "old").stdout, b"old\n");
+    std::thread::sleep(Duration::from_millis(1200));
+    let before = server_keys(&server);
+    let reader = read_only(&server, writer);
+    assert_eq!(
+        get(&reader, "k", "new").stdout,
+        b"old\n",
+        "stale: the old value"
+    );
+    let built = get(&reader, "other", "built");
+    assert_eq!(built.stdout, b"built\n");
+    let said = String::from_utf8_lossy(&built.stderr);
+    assert!(said.contains("read-only"), "{said}");
+    assert_eq!(server_keys(&server), before, "nothing written");
+}
+
+#[test]
+fn get_or_run_with_the_server_down_warns_and_runs_the_command() {
+    let mut server = RedisServer::start();
+    let env = env_on(&server.url());
+    server.kill();
+    let out = env
+        .cmd(["get", "c", "k", "--or-run", "--", "echo", "built"])
+        .stdout("built\n")
+        .any_stderr()
+        .run();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.starts_with("cacheman: warning: ")
+            && said.contains("running the command without the cache"),
+        "{said}"
+    );
 }

@@ -595,3 +595,21 @@ fn a_key_written_twice_in_one_set_many_keeps_only_its_last_value() {
         vec![b"chunked-last".to_vec(), b"inline-last".to_vec()]
     );
 }
+
+#[test]
+fn persistence_says_plainly_when_the_server_keeps_nothing() {
+    let persistence = |target: &RedisTarget| {
+        let details = open(target).details().unwrap();
+        let field = details.into_iter().find(|(k, _)| k == "persistence");
+        field.unwrap().1
+    };
+    let none = persistence(&shared_server().target(&fresh_ns("persist")));
+    assert!(
+        none.starts_with("none: ") && none.contains("a restart of the server loses the store"),
+        "{none}"
+    );
+    let saving = RedisServer::start_with(&["--save", "3600 1"]);
+    let kept = persistence(&saving.target(&fresh_ns("persist")));
+    assert!(kept.contains("RDB save points \"3600 1\""), "{kept}");
+    assert!(!kept.contains("loses"), "{kept}");
+}

@@ -417,3 +417,43 @@ fn a_redis_store_keeps_its_sidecar_where_it_is_told_and_makes_it_once() {
     assert!(scratch.dir().is_dir());
     assert_eq!(store.scratch().unwrap().dir(), scratch.dir());
 }
+
+/// A server that refuses writes (out of memory) still answers: `run` runs
+/// the command, passes its status through and says why nothing was kept,
+/// even with `--strict` (which is for a store that cannot be reached).
+#[test]
+fn a_full_server_runs_the_command_and_says_why_the_result_was_not_kept() {
+    let server = RedisServer::start();
+    let env = machine(
+        &format!("{}?ns={}", server.url(), namespace(Path::new("full"))),
+        "m",
+    );
+    server.cli(&["CONFIG", "SET", "maxmemory", "1"]);
+    for strict in [&[][..], &["--strict"]] {
+        let out = output(run_sh(&env, strict, "echo ran; exit 7"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{strict:?}: {stderr}");
+        assert_eq!(out.stdout, b"ran\n");
+        assert!(
+            stderr.starts_with("cacheman: warning: the result cannot be kept: ")
+                && stderr.contains("out of memory")
+                && stderr.contains("running the command without storing it"),
+            "{strict:?}: {stderr}"
+        );
+    }
+}
+
+/// A store refused at open (an eviction policy that could drop its
+/// bookkeeping) cannot be used at all: `--strict` fails as for a server down.
+#[test]
+fn strict_fails_on_a_store_refused_at_open() {
+    let server = RedisServer::start_with(&["--maxmemory-policy", "allkeys-lru"]);
+    let env = machine(&format!("{}?ns=policy", server.url()), "m");
+    let out = output(run_sh(&env, &["--strict"], "echo ran"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("allkeys-lru"), "{stderr}");
+    let plain = output(run_sh(&env, &[], "echo ran"));
+    assert_eq!(plain.stdout, b"ran\n");
+}

@@ -3,6 +3,10 @@
 //! index are reported naming cache and key, and `repair` mends them.
 #![cfg(feature = "redis")]
 
+use std::cell::Cell;
+
+use cacheman::{CacheName, NewValue, Progress, RedisStore, RedisTarget, SetOptions, Store};
+
 use crate::common::redis::{RedisServer, namespace, shared_cluster, shared_server};
 use crate::common::{Env, Noise, StoreVia};
 
@@ -164,4 +168,88 @@ fn a_cascade_left_unfinished_is_reported_and_repair_finishes_it() {
         .run();
     env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
     assert_eq!(env.get("c", "k"), None, "the cascade's floor was set");
+}
+
+#[test]
+fn an_entry_key_of_another_type_is_damage_never_a_driver_message() {
+    let (env, ns) = filled();
+    let entry = format!("cm1:{{{ns}/c}}:e:small");
+    shared_server().cli(&["DEL", &entry]);
+    shared_server().cli(&["SET", &entry, "a string"]);
+    let damage = "damaged store data";
+    for args in [&["get", "c", "small"][..], &["incr", "c", "small"]] {
+        let out = env.cmd(args).store_error(damage).run();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!stderr.contains("Pipeline"), "{stderr}");
+        assert!(stderr.contains("hint: `cacheman verify`"), "{stderr}");
+    }
+    let report = verify(&env, 1);
+    assert!(
+        report.contains("key \"small\": it is not an entry (its key holds another type of value)"),
+        "{report}"
+    );
+    let repaired = env.cmd(["repair", "c"]).any_stdout().run().stdout;
+    let repaired = String::from_utf8(repaired).unwrap();
+    assert!(
+        repaired.starts_with("c: dropped key \"small\": it is not an entry"),
+        "{repaired}"
+    );
+    env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
+    assert_eq!(env.get("c", "small"), None);
+    env.set("c", "small", "again");
+    assert_eq!(env.get("c", "small").as_deref(), Some(&b"again"[..]));
+}
+
+/// Writes a fresh value over a damaged entry the first time a survey step
+/// ends: a writer racing `repair` between what it read and what it drops.
+struct Racer<'a> {
+    store: &'a dyn Store,
+    raced: Cell<bool>,
+}
+
+impl Progress for Racer<'_> {
+    fn position(&self) -> u64 {
+        0
+    }
+
+    fn set_position(&self, _: u64) {}
+
+    fn inc(&self, _: u64) {
+        if !self.raced.replace(true) {
+            let options = SetOptions::default();
+            let value = NewValue::Bytes(b"fresh");
+            self.store
+                .set(&CacheName::new("c").unwrap(), b"small", value, &options)
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_repair_racing_a_writer_never_drops_the_fresh_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let ns = namespace(dir.path());
+    let target = RedisTarget {
+        sidecar_base: Some(dir.path().join("sidecar")),
+        ..shared_server().target(&ns)
+    };
+    let store = RedisStore::open(&target).unwrap();
+    let cache = CacheName::new("c").unwrap();
+    let options = SetOptions::default();
+    store
+        .set(&cache, b"small", NewValue::Bytes(b"tiny"), &options)
+        .unwrap();
+    let entry = format!("cm1:{{{ns}/c}}:e:small");
+    shared_server().cli(&["HSET", &entry, "c", "not a number"]);
+    let racer = Racer {
+        store: &store,
+        raced: Cell::new(false),
+    };
+    store.repair_cache(&cache, &racer).unwrap();
+    assert!(racer.raced.get(), "the survey reported progress");
+    let hit = store
+        .get(&cache, b"small")
+        .unwrap()
+        .expect("the fresh entry stays");
+    assert_eq!(hit.value.into_bytes().unwrap(), b"fresh");
 }

@@ -50,6 +50,21 @@ impl Context {
     /// The context of one command. With `-v`, the store is named on stderr,
     /// unless `own_log` (the command names it in its own log's format).
     pub fn new(global: &GlobalArgs, own_log: bool) -> Result<Context> {
+        let location = Context::locate(global, own_log)?;
+        let no_stats =
+            global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty());
+        let store = store::open(&location.spec, location.reopen_args.clone(), !no_stats)?;
+        Ok(Context {
+            location,
+            store,
+            verbose: global.verbose,
+            syncer: None,
+        })
+    }
+
+    /// Where the store of one command is, found without opening it (nor
+    /// connecting to a server); named on stderr with `-v` unless `own_log`.
+    pub fn locate(global: &GlobalArgs, own_log: bool) -> Result<Location> {
         let cwd = std::env::current_dir().at(Path::new("."))?;
         let named = resolve::Named {
             store: global.store.as_deref(),
@@ -66,15 +81,7 @@ impl Context {
                 location.source
             );
         }
-        let no_stats =
-            global.no_stats || std::env::var_os("CACHEMAN_NO_STATS").is_some_and(|v| !v.is_empty());
-        let store = store::open(&location.spec, location.reopen_args.clone(), !no_stats)?;
-        Ok(Context {
-            location,
-            store,
-            verbose: global.verbose,
-            syncer: None,
-        })
+        Ok(location)
     }
 
     /// The same context, handing due syncs to a sync thread.

@@ -13,7 +13,9 @@ pub const MANIFEST_HINT: &str = "`cacheman repair --manifest` rebuilds it from w
 /// A suggestion printed on its own `hint:` line, if there is one.
 pub fn hint(error: &Error) -> Option<Cow<'_, str>> {
     match error {
-        Error::Usage { hint, .. } => hint.as_deref().map(Cow::Borrowed),
+        Error::Usage { hint, .. } | Error::Unavailable { hint, .. } => {
+            hint.as_deref().map(Cow::Borrowed)
+        }
         Error::UnknownCache { .. } => Some(Cow::Borrowed(
             "`cacheman ls` lists the caches; `cacheman create NAME` makes one",
         )),
@@ -34,6 +36,9 @@ pub fn hint(error: &Error) -> Option<Cow<'_, str>> {
             "the value may be out of date; recompute it with a fresh token",
         )),
         Error::Corrupt { path, .. } => damage_hint(path),
+        Error::Damaged { .. } => Some(Cow::Borrowed(
+            "`cacheman verify` lists the damage; `cacheman repair CACHE` drops the damaged entries",
+        )),
         _ => io_hint(error.io_kind()?).map(Cow::Borrowed),
     }
 }

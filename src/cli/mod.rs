@@ -65,12 +65,23 @@ fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     let is_run = matches!(cli.command, args::Command::Run(_));
     let json_log = matches!(&cli.command, args::Command::Watch(watch) if watch.json);
     let mut stdout = std::io::stdout().lock();
-    let code = match (Context::new(&cli.global, json_log), cli.command) {
-        (Ok(ctx), command) => commands::dispatch(&ctx, command, &mut stdout)?,
-        (Err(e), args::Command::Run(run)) if commands::run::store_down(&e) => {
-            commands::run::without_store(&run, e, &mut stdout)?
+    // The commands that need no store open none (nor connect to a server).
+    let code = match cli.command {
+        args::Command::Completions(args) => commands::completions::run(args, &mut stdout)?,
+        args::Command::Inspect(args) => commands::inspect::run(args, &mut stdout)?,
+        args::Command::Init(args) => {
+            commands::init::run(&Context::locate(&cli.global, false)?, args)?
         }
-        (Err(e), _) => return Err(e.into()),
+        command => match (Context::new(&cli.global, json_log), command) {
+            (Ok(ctx), command) => commands::dispatch(&ctx, command, &mut stdout)?,
+            (Err(e), args::Command::Run(run)) if commands::run::unusable(&e) => {
+                commands::run::without_store(&run, e, &mut stdout)?
+            }
+            (Err(e), args::Command::Get(get)) if get.or_run && commands::run::store_down(&e) => {
+                commands::get::without_store(&get, e, &mut stdout)?
+            }
+            (Err(e), _) => return Err(e.into()),
+        },
     };
     match output::flush(&mut stdout) {
         // `run` already chose the status of a run whose caller left.

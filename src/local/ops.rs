@@ -229,16 +229,7 @@ impl LocalStore {
 
     /// Refuses a token newer than the store's epoch, before anything is created.
     fn check_token(&self, options: &SetOptions) -> Result<()> {
-        let Some(token) = options.if_epoch else {
-            return Ok(());
-        };
-        let epoch = self.current_epoch()?;
-        if token > epoch {
-            return Err(Error::usage(format!(
-                "--if-epoch {token} is newer than the store's epoch {epoch}; tokens come from `cacheman epoch` or `get --with-token`"
-            )));
-        }
-        Ok(())
+        crate::store::check_token(options, || self.current_epoch())
     }
 
     /// The epoch a write goes in: the current one, or the token it was given,

@@ -275,7 +275,10 @@ impl RedisStore {
                 format!("Redis {}", info.get("redis_version")),
             ),
             ("mode".into(), mode.into()),
-            ("persistence".into(), info.persistence()),
+            (
+                "persistence".into(),
+                info.persistence(super::server::save_points(&self.link).as_deref()),
+            ),
             (
                 "maxmemory-policy".into(),
                 info.get("maxmemory_policy").into(),

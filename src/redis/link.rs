@@ -38,7 +38,7 @@ pub(crate) struct Link {
 impl Link {
     /// Connects to `target` within its timeouts.
     pub(crate) fn connect(target: &RedisTarget) -> Result<Link> {
-        let fail = |e: redis::RedisError| backend(&target.display, &e);
+        let fail = |e: redis::RedisError| super::refusal::at_connect(target, &e);
         let conn = match target.cluster {
             false => {
                 let url = target.nodes.first().ok_or_else(|| Error::Backend {
@@ -82,6 +82,12 @@ impl Link {
         self.map(result)
     }
 
+    /// Runs one command whose refusal means nothing to the store (a
+    /// question about the server): `None` when it fails.
+    pub(crate) fn ask<T: FromRedisValue>(&self, cmd: &Cmd) -> Option<T> {
+        cmd.query(self.lock().like()).ok()
+    }
+
     /// Runs a pipeline whose commands all go to one slot.
     pub(crate) fn pipe<T: FromRedisValue>(&self, pipe: &Pipeline) -> Result<T> {
         if pipe.is_empty() {
@@ -99,6 +105,19 @@ impl Link {
                 cluster.query(conn)
             }
         };
+        self.map(result)
+    }
+
+    /// Runs a pipeline whose commands all go to one slot, each command's
+    /// error answered in its place (a `Value::ServerError`) instead of
+    /// failing the whole.
+    pub(crate) fn pipe_each(&self, pipe: &Pipeline) -> Result<Vec<redis::Value>> {
+        let packed = pipe.get_packed_pipeline();
+        // A cluster routes the whole to the slot of the first command's key.
+        let result = self
+            .lock()
+            .like()
+            .req_packed_commands(&packed, 0, pipe.len());
         self.map(result)
     }
 
@@ -138,19 +157,10 @@ impl Link {
     }
 }
 
-/// A failure of the server or of the connection to it.
+/// A failure of the server or of the connection to it, said as the user
+/// can act on it (see [`refusal`](super::refusal)).
 pub(crate) fn backend(display: &str, e: &redis::RedisError) -> Error {
-    let message = match () {
-        _ if e.is_timeout() => format!("the server did not answer in time ({e})"),
-        _ if e.is_connection_dropped() || e.is_io_error() => {
-            format!("cannot reach the server ({e})")
-        }
-        _ => e.to_string(),
-    };
-    Error::Backend {
-        store: display.to_string(),
-        message,
-    }
+    super::refusal::explain(display, e)
 }
 
 /// A write refused because the store is read-only.

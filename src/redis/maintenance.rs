@@ -108,7 +108,8 @@ impl RedisStore {
             true => self.wait_aof()?,
             false => report.notices.push(format!(
                 "the server persists by its own rules ({})",
-                self.info.persistence()
+                self.info
+                    .persistence(super::server::save_points(&self.link).as_deref())
             )),
         }
         Ok((result, report))

@@ -13,6 +13,7 @@ mod graph;
 mod keys;
 mod link;
 mod maintenance;
+mod refusal;
 mod scripts;
 mod server;
 mod verify;
@@ -84,7 +85,11 @@ impl RedisStore {
             )));
         }
         let link = Link::connect(target)?;
-        let (server_clock, info) = server::handshake(&link, target.cluster)?;
+        let (server_clock, info) = match server::handshake(&link, target.cluster) {
+            Err(e) if target.cluster => return Err(refusal::cluster_failed(target, e)),
+            answer => answer?,
+        };
+        info.check_mode(&target.display, target.cluster)?;
         info.check_policy(&target.display)?;
         let clock = clock.unwrap_or_else(|| Arc::new(server_clock));
         Ok(RedisStore {
@@ -129,9 +134,9 @@ impl RedisStore {
 
     /// A failure of the server to keep to the store's layout.
     fn damaged(&self, what: impl std::fmt::Display) -> Error {
-        Error::Backend {
+        Error::Damaged {
             store: self.link.display.clone(),
-            message: format!("damaged store data: {what}"),
+            message: what.to_string(),
         }
     }
 
@@ -184,6 +189,7 @@ impl Store for RedisStore {
         value: NewValue<'_>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        crate::store::check_token(options, || self.current_epoch())?;
         let item = self.item(cache.as_str(), key, value, options)?;
         self.put(cache, vec![item], options)
     }
@@ -194,6 +200,7 @@ impl Store for RedisStore {
         items: &mut dyn Iterator<Item = (Vec<u8>, Vec<u8>)>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        crate::store::check_token(options, || self.current_epoch())?;
         self.write_many(cache, items, options)
     }
 

@@ -276,6 +276,34 @@ return n
     )
 });
 
+/// Drops the damaged entries `repair` found, each only if it is still as
+/// seen (a writer may have replaced it since): KEYS idx, lru, then one key
+/// per entry; ARGV 3 per entry: key, `hash` and its fields c, p, g as seen
+/// joined by ':' (absent ones empty), or `other` and "" (a key holding
+/// another type of value). Returns how many were dropped.
+pub(crate) static DROP_SEEN: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local function as_seen(e, kind, fields)
+  local t = redis.call('TYPE', e)['ok']
+  if kind ~= 'hash' then return t ~= 'hash' and t ~= 'none' end
+  if t ~= 'hash' then return false end
+  local c, p, g = unpack(redis.call('HMGET', e, 'c', 'p', 'g'))
+  return (c or '') .. ':' .. (p or '') .. ':' .. (g or '') == fields
+end
+local n = 0
+for i = 3, #KEYS do
+  local a = 1 + (i - 3) * 3
+  if as_seen(KEYS[i], ARGV[a + 1], ARGV[a + 2]) then
+    n = n + redis.call('DEL', KEYS[i])
+    for j = 1, 2 do redis.call('ZREM', KEYS[j], ARGV[a]) end
+  end
+end
+return n
+"#,
+    )
+});
+
 /// Releases, renews or fails a lease held with a token: KEYS lock, failed
 /// counter; ARGV token, action (`release`, `renew`, `fail`), lease ms.
 pub(crate) static LEASE: LazyLock<Script> = LazyLock::new(|| {

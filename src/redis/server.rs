@@ -92,14 +92,24 @@ impl Info {
         self.version() >= (7, 2)
     }
 
-    /// Persistence, in a few words.
-    pub(crate) fn persistence(&self) -> String {
-        let aof = match self.get("aof_enabled") {
-            "1" => "appendonly yes",
-            _ => "appendonly no",
+    /// Persistence, in a few words, given the server's RDB save points
+    /// (`CONFIG GET save`; `None` when it would not say). A server that
+    /// neither appends nor saves is said plainly to keep nothing.
+    pub(crate) fn persistence(&self, save: Option<&str>) -> String {
+        let aof = self.get("aof_enabled") == "1";
+        if !aof && save == Some("") {
+            return "none: appendonly no and no RDB save points (save \"\"); \
+                    a restart of the server loses the store"
+                .to_string();
+        }
+        let saves = match save {
+            Some("") => "no RDB save points".to_string(),
+            Some(points) => format!("RDB save points \"{points}\""),
+            None => "RDB save points unknown".to_string(),
         };
         format!(
-            "{aof}; last RDB save {}",
+            "appendonly {}; {saves}; last RDB save {}",
+            if aof { "yes" } else { "no" },
             match self.get("rdb_last_save_time") {
                 "?" => "unknown".to_string(),
                 t => format!("at unix time {t}"),
@@ -107,12 +117,28 @@ impl Info {
         )
     }
 
-    /// Refuses an eviction policy that may evict the store's bookkeeping.
+    /// Refuses a node of a Redis Cluster named without `cluster=1`: each
+    /// command for a slot the node does not serve would fail (MOVED).
+    pub(crate) fn check_mode(&self, display: &str, cluster: bool) -> Result<()> {
+        match !cluster && self.get("cluster_enabled") == "1" {
+            true => Err(Error::Unavailable {
+                store: display.to_string(),
+                message: "the server is a node of a Redis Cluster, and the URL does not say so"
+                    .into(),
+                hint: Some(super::refusal::CLUSTER_HINT.into()),
+            }),
+            false => Ok(()),
+        }
+    }
+
+    /// Refuses an eviction policy that may evict the store's bookkeeping:
+    /// the store cannot be used at all (as if down, for `run --strict`).
     pub(crate) fn check_policy(&self, display: &str) -> Result<()> {
         let policy = self.get("maxmemory_policy");
         match policy.starts_with("allkeys-") {
-            true => Err(Error::Backend {
+            true => Err(Error::Unavailable {
                 store: display.to_string(),
+                hint: None,
                 message: format!(
                     "the server's maxmemory-policy is {policy}, which may evict the store's \
                      epochs and floors and bring invalidated entries back; \
@@ -122,6 +148,13 @@ impl Info {
             false => Ok(()),
         }
     }
+}
+
+/// The server's RDB save points (`CONFIG GET save`), or `None` when it
+/// refuses to say (`CONFIG` disabled or not allowed to this user).
+pub(crate) fn save_points(link: &Link) -> Option<String> {
+    let answer: Vec<String> = link.ask(redis::cmd("CONFIG").arg("GET").arg("save"))?;
+    answer.into_iter().nth(1)
 }
 
 /// The first text in an answer (a cluster may answer with one per node).

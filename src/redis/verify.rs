@@ -33,12 +33,16 @@ struct Leased {
     until_ms: u64,
 }
 
+/// A damaged entry: its key, what is wrong with it, and how it was seen
+/// (see [`seen`]; `None`: its key holds another type of value).
+type Damage = (Vec<u8>, String, Option<Vec<u8>>);
+
 /// What a survey of one cache found.
 struct Survey {
     /// The keys that have an entry.
     entries: BTreeSet<Vec<u8>>,
-    /// Each damaged entry's key and what is wrong with it.
-    damaged: Vec<(Vec<u8>, String)>,
+    /// The damaged entries.
+    damaged: Vec<Damage>,
     /// Keys with an entry the key index lacks, with their creation time.
     unindexed: Vec<(Vec<u8>, u64)>,
     /// What is wrong with the settings, if anything.
@@ -92,7 +96,7 @@ impl RedisStore {
     ) -> Result<CacheCheck> {
         let survey = self.survey(cache, progress)?;
         let mut problems: Vec<String> = survey.settings.into_iter().collect();
-        for (key, problem) in &survey.damaged {
+        for (key, problem, _) in &survey.damaged {
             problems.push(format!("key {}: {problem}", shown(key)));
         }
         for (key, _) in &survey.unindexed {
@@ -131,16 +135,9 @@ impl RedisStore {
             done.push(format!("{problem}: reset them to the defaults"));
         }
         for batch in survey.damaged.chunks(BATCH) {
-            let mut pipe = redis::pipe();
-            for (key, _) in batch {
-                pipe.cmd("DEL").arg(self.keys.entry(name, key));
-                for index in ["idx", "lru"] {
-                    pipe.cmd("ZREM").arg(self.keys.cache(name, index)).arg(key);
-                }
-            }
-            self.link.pipe::<()>(&pipe)?;
+            self.drop_seen(name, batch)?;
         }
-        for (key, problem) in &survey.damaged {
+        for (key, problem, _) in &survey.damaged {
             done.push(format!("dropped key {}: {problem}", shown(key)));
         }
         for batch in survey.unindexed.chunks(BATCH) {
@@ -157,6 +154,23 @@ impl RedisStore {
             done.push(format!("put key {} back in the key index", shown(key)));
         }
         Ok(done)
+    }
+
+    /// Drops damaged entries, each only if it is still as the survey saw it:
+    /// one a writer replaced since is left alone (compare-and-delete, as
+    /// `gc` deletes).
+    fn drop_seen(&self, cache: &str, batch: &[Damage]) -> Result<()> {
+        let mut call = scripts::DROP_SEEN.prepare_invoke();
+        call.key(self.keys.cache(cache, "idx"))
+            .key(self.keys.cache(cache, "lru"));
+        for (key, _, seen) in batch {
+            call.key(self.keys.entry(cache, key)).arg(key);
+            match seen {
+                Some(fields) => call.arg("hash").arg(fields),
+                None => call.arg("other").arg(""),
+            };
+        }
+        self.link.eval::<u64>(&call).map(drop)
     }
 
     /// Finishes the logged cascades whose client's lease ran out; says which.
@@ -222,8 +236,14 @@ impl RedisStore {
             pipe.cmd("HMGET").arg(&entry).arg(&FIELDS[..]);
             pipe.cmd("HSTRLEN").arg(&entry).arg("v");
         }
-        let replies: Vec<Reply> = self.link.pipe(&pipe)?;
+        let replies = self.link.pipe_each(&pipe)?;
         for (key, pair) in batch.iter().zip(replies.chunks(2)) {
+            let display = &self.link.display;
+            if let Some(problem) = pair.iter().find_map(|r| server_error(r, display)) {
+                survey.entries.insert(key.clone());
+                survey.damaged.push((key.clone(), problem?, None));
+                continue;
+            }
             let fields: Vec<Option<Vec<u8>>> =
                 redis::from_redis_value(pair[0].clone()).map_err(|e| self.damaged(e))?;
             let inline: u64 =
@@ -235,7 +255,9 @@ impl RedisStore {
             let created = match self.check_entry(cache, &fields, inline, floors)? {
                 Ok(created) => created,
                 Err(problem) => {
-                    survey.damaged.push((key.clone(), problem));
+                    survey
+                        .damaged
+                        .push((key.clone(), problem, Some(seen(&fields))));
                     continue;
                 }
             };
@@ -357,6 +379,29 @@ fn strict_header(fields: &[Option<Vec<u8>>]) -> std::result::Result<Header, Stri
         number(i, required)?;
     }
     Header::from_fields(&fields[..6]).ok_or_else(|| "its header does not decode".to_string())
+}
+
+/// What is wrong with an entry whose key holds another type of value, or
+/// the error of another failed read.
+fn server_error(reply: &Reply, display: &str) -> Option<Result<String>> {
+    match reply {
+        Reply::ServerError(e) if e.code() == "WRONGTYPE" => Some(Ok(
+            "it is not an entry (its key holds another type of value)".to_string(),
+        )),
+        Reply::ServerError(e) => Some(Err(super::link::backend(
+            display,
+            &redis::RedisError::from(e.clone()),
+        ))),
+        _ => None,
+    }
+}
+
+/// An entry hash as `repair` compares it before dropping it: its fields
+/// `c`, `p` and `g` joined by ':' (absent ones empty), as `DROP_SEEN` joins them.
+fn seen(fields: &[Option<Vec<u8>>]) -> Vec<u8> {
+    [0, 2, 3]
+        .map(|i| fields[i].clone().unwrap_or_default())
+        .join(&b':')
 }
 
 /// A key as a problem names it.

@@ -80,8 +80,12 @@ fn a_redis_url_gets_a_local_directory_of_its_own_and_the_env_password() {
     };
     assert_eq!(target.nodes, ["redis://:hunter2@h:6379/1"]);
     assert_eq!(location.name(), "redis://:***@h:6379/1?ns=team");
-    let dir = location.path.file_name().unwrap().to_str().unwrap();
-    assert_eq!(dir, "redis________h_6379_1_ns_team");
+    let base = Scratch::default_base().unwrap();
+    assert_eq!(
+        location.path,
+        Scratch::sidecar_dir(&base, &location.name()),
+        "its directory is its sidecar, where its local files are"
+    );
     assert!(!location.path.to_string_lossy().contains("hunter2"));
 }
 

@@ -48,6 +48,12 @@ impl Scratch {
         directories::BaseDirs::new().map(|dirs| dirs.cache_dir().join("cacheman/sidecar"))
     }
 
+    /// Where the sidecar of the store at `location` is in the folder `base`
+    /// (named by a hash of the location, so no password shows in the name).
+    pub fn sidecar_dir(base: &Path, location: &str) -> PathBuf {
+        base.join(blake3::hash(location.as_bytes()).to_hex().as_str())
+    }
+
     /// The sidecar of the store at `location` in the folder `base` (made if
     /// missing, links on the way to it followed: it is the user's own, and
     /// must be writable by no one else). The sidecar itself is made with
@@ -63,7 +69,7 @@ impl Scratch {
         let base = base.canonicalize().at(base)?;
         // Someone who could change the folder could swap the sidecar for a link.
         trusted::check_dir(fsutil::open_dir(&base)?, &base)?;
-        let dir = base.join(blake3::hash(location.as_bytes()).to_hex().as_str());
+        let dir = Scratch::sidecar_dir(&base, location);
         fsutil::create_private_dir(&dir)?;
         trusted::open_root(&dir).map(Scratch::at)
     }

@@ -1,7 +1,7 @@
 //! The graph and invalidation family: dependencies and cycle refusal, hard and
 //! soft cascades, key selectors, dry runs, and the epoch token.
 
-use cacheman::{CacheName, NewValue, SetOptions};
+use cacheman::{CacheName, ExitCode, NewValue, SetOptions};
 use cacheman::{InvalidateOptions, KeySelector};
 
 use super::{Engine, Fixture, name};
@@ -195,4 +195,29 @@ pub fn an_epoch_token_older_than_an_invalidation_is_refused<E: Engine>() {
     let now = f.store.epoch().unwrap();
     write(&c, now).expect("a token taken after the invalidation is accepted");
     assert!(f.get(&c, b"computed").is_some());
+}
+
+pub fn an_epoch_token_newer_than_the_store_is_refused<E: Engine>() {
+    let f = Fixture::new::<E>();
+    let fresh = name("fresh");
+    let ahead = f.store.epoch().unwrap() + 5;
+    let options = SetOptions {
+        if_epoch: Some(ahead),
+        ..SetOptions::default()
+    };
+    let refused = f
+        .store
+        .set(&fresh, b"k", NewValue::Bytes(b"v"), &options)
+        .expect_err("a token no epoch of this store gave is refused");
+    assert_eq!(refused.exit_code(), ExitCode::Usage, "{refused}");
+    let many = f
+        .store
+        .set_many(
+            &fresh,
+            &mut std::iter::once((b"k".to_vec(), b"v".to_vec())),
+            &options,
+        )
+        .expect_err("set_many refuses it too");
+    assert_eq!(many.exit_code(), ExitCode::Usage, "{many}");
+    assert!(f.store.list().unwrap().is_empty(), "nothing was created");
 }

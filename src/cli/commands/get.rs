@@ -90,6 +90,26 @@ pub struct GetArgs {
     pub key_form: KeyForm,
 }
 
+/// The one key `--or-run` takes.
+fn one_key<'k>(keys: &'k [Cow<'_, [u8]>]) -> Result<&'k [u8]> {
+    match keys {
+        [key] => Ok(key),
+        _ => Err(Error::usage("--or-run takes one key")),
+    }
+}
+
+/// `get --or-run` whose store could not be opened (its server down): the
+/// command run plainly, with a warning, as `run` does.
+pub fn without_store(args: &GetArgs, error: Error, out: &mut dyn Write) -> Result<ExitCode> {
+    CacheName::new(&args.cache)?;
+    let keys = args
+        .keys
+        .iter()
+        .map(|key| args.key_form.bytes(key))
+        .collect::<Result<Vec<_>>>()?;
+    super::or_run::without_store(args, one_key(&keys)?, error, out)
+}
+
 pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let cache = CacheName::new(&args.cache)?;
     let keys = args
@@ -101,10 +121,7 @@ pub fn run(ctx: &Context, args: GetArgs, out: &mut dyn Write) -> Result<ExitCode
         crate::watch::check_before_read(&*ctx.store, &cache)?;
     }
     if args.or_run {
-        let [key] = keys.as_slice() else {
-            return Err(Error::usage("--or-run takes one key"));
-        };
-        return super::or_run::run(ctx, &args, &cache, key, out);
+        return super::or_run::run(ctx, &args, &cache, one_key(&keys)?, out);
     }
     let token = args.with_token.then(|| ctx.store.epoch()).transpose()?;
     if args.json {

@@ -46,6 +46,8 @@ struct Facts {
     exists: bool,
     /// A shared store's namespace.
     namespace: Option<String>,
+    /// A shared store's sidecar: this machine's directory for its local files.
+    sidecar: Option<String>,
     caches: usize,
     /// What the store says of itself (a server's version, mode, ...).
     details: Vec<(String, String)>,
@@ -53,15 +55,20 @@ struct Facts {
 
 impl Facts {
     fn of(ctx: &Context) -> Result<Facts> {
-        let (exists, namespace) = match &ctx.location.spec {
-            StoreSpec::Local(path) => (path.is_dir(), None),
-            StoreSpec::Redis(target) => (true, Some(target.namespace.clone())),
+        let (exists, namespace, sidecar) = match &ctx.location.spec {
+            StoreSpec::Local(path) => (path.is_dir(), None, None),
+            StoreSpec::Redis(target) => (
+                true,
+                Some(target.namespace.clone()),
+                Some(ctx.location.path.display().to_string()),
+            ),
         };
         Ok(Facts {
             name: ctx.location.name(),
             source: ctx.location.source.to_string(),
             exists,
             namespace,
+            sidecar,
             caches: ctx.store.list()?.len(),
             details: ctx.store.details()?,
         })
@@ -77,6 +84,9 @@ impl Facts {
         });
         if let Some(namespace) = &self.namespace {
             info["namespace"] = json!(namespace);
+        }
+        if let Some(sidecar) = &self.sidecar {
+            info["sidecar"] = json!(sidecar);
         }
         if !self.details.is_empty() {
             let details: serde_json::Map<_, _> = self
@@ -101,6 +111,9 @@ impl Facts {
         ];
         if let Some(namespace) = &self.namespace {
             lines.push(("namespace".to_string(), namespace.clone()));
+        }
+        if let Some(sidecar) = &self.sidecar {
+            lines.push(("sidecar".to_string(), sidecar.clone()));
         }
         lines.push(("caches".to_string(), self.caches.to_string()));
         lines.push(("version".to_string(), env!("CARGO_PKG_VERSION").to_string()));

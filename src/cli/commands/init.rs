@@ -4,11 +4,11 @@
 use clap::Args;
 use std::path::PathBuf;
 
-use crate::cli::context::Context;
 use crate::error::{Error, IoContext, Result};
 use crate::exit_code::ExitCode;
 use crate::local::{fsutil, trusted};
-use crate::resolve::PROJECT_DIR;
+use crate::resolve::{Location, PROJECT_DIR};
+use crate::store_url::StoreSpec;
 
 /// Create a .cacheman/ store in DIR, used by every command run below it
 #[derive(Debug, Args)]
@@ -23,10 +23,12 @@ pub struct InitArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn run(ctx: &Context, args: InitArgs) -> Result<ExitCode> {
+pub fn run(location: &Location, args: InitArgs) -> Result<ExitCode> {
     // With a shared store named (--store, CACHEMAN_STORE), a project store
-    // would never be used: say so rather than make it.
-    crate::store::local(&*ctx.store, "init")?;
+    // would never be used: say so rather than make it (without connecting).
+    if let StoreSpec::Redis(target) = &location.spec {
+        return Err(crate::store::unsupported(&target.display, "init"));
+    }
     let base = match args.dir {
         Some(dir) => dir,
         None => std::env::current_dir().at(&PathBuf::from("."))?,

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde_json::{Map, Value, json};
 
-use crate::cli::context::Context;
 use crate::cli::settings::human_bytes;
 use crate::cli::{json, output};
+use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
 use crate::exit_code::ExitCode;
 use crate::local::LocalStore;
@@ -45,7 +45,7 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-pub fn run(ctx: &Context, args: InspectArgs, out: &mut dyn Write) -> Result<ExitCode> {
+pub fn run(args: InspectArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let targets = args
         .paths
         .iter()
@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: InspectArgs, out: &mut dyn Write) -> Result<Exit
         out,
         json: args.json,
         entries: args.entries,
-        now_ms: ctx.store.clock().now_ms(),
+        now_ms: SystemClock.now_ms(),
         damaged: false,
     };
     for target in targets {

@@ -58,7 +58,7 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Drop(args) => drop::run(ctx, args),
         Command::Clear(args) => clear::run(ctx, args),
         Command::Sync(args) => sync::run(ctx, args),
-        Command::Init(args) => init::run(ctx, args),
+        Command::Init(args) => init::run(&ctx.location, args),
         Command::Info(args) => info::run(ctx, args, out),
         Command::Depend(args) => depend::depend(ctx, args),
         Command::Undepend(args) => depend::undepend(ctx, args),
@@ -76,7 +76,7 @@ pub fn dispatch(ctx: &Context, command: Command, out: &mut dyn Write) -> Result<
         Command::Export(args) => export::run(ctx, args, out),
         Command::Import(args) => import::run(ctx, args),
         Command::Run(args) => run::run(ctx, args, out),
-        Command::Inspect(args) => inspect::run(ctx, args, out),
+        Command::Inspect(args) => inspect::run(args, out),
         Command::Verify(args) => verify::run(ctx, args, out),
         Command::Repair(args) => repair::run(ctx, args, out),
     }

@@ -131,15 +131,17 @@ pub fn run(ctx: &Context, args: RunArgs, out: &mut dyn Write) -> Result<ExitCode
         return run_plain(&request, out);
     }
     match memoized(ctx, &args, &request, out) {
-        Err(e) if store_down(&e) => without_store(&args, e, out),
+        Err(e) if unusable(&e) => without_store(&args, e, out),
         done => done,
     }
 }
 
-/// `run` when its store cannot be used (it cannot be reached, or stopped
-/// answering before the command started): a warning, and the command run
-/// plainly; with `--strict`, the error (exit 3). A build never fails because
-/// its cache is down, unless it asked to.
+/// `run` when its store cannot be used: it cannot be reached or refuses
+/// this client (a warning, and the command run plainly; with `--strict`,
+/// the error, exit 3: a build never fails because its cache is down, unless
+/// it asked to), or it cannot serve or keep this result (damage, a write
+/// refused: the command runs, with a warning saying why, whatever
+/// `--strict` says, as when a result cannot be stored after a run).
 pub fn without_store(args: &RunArgs, error: Error, out: &mut dyn Write) -> Result<ExitCode> {
     let request = request(args)?;
     // A key cannot be printed, and a refresher has no one to serve, without it.
@@ -149,17 +151,34 @@ pub fn without_store(args: &RunArgs, error: Error, out: &mut dyn Write) -> Resul
     if args.no_cache || disabled() {
         return run_plain(&request, out);
     }
-    if args.strict {
+    let down = store_down(&error);
+    if args.strict && down {
         return Ok(crate::cli::report(&error.into()));
     }
-    say!("cacheman: warning: {error}; running the command without the cache");
+    match down {
+        true => say!("cacheman: warning: {error}; running the command without the cache"),
+        false => say!(
+            "cacheman: warning: the result cannot be kept: {error}; running the command without storing it"
+        ),
+    }
+    if let Some(hint) = crate::cli::hint::hint(&error) {
+        say!("hint: {hint}");
+    }
     run_plain(&request, out)
 }
 
 /// Whether an error is the store's being unusable (a server unreachable,
-/// gone or refusing), after which the command may still run without it.
+/// gone, or refusing this client), after which the command may still run
+/// without it.
 pub fn store_down(error: &Error) -> bool {
-    matches!(error, Error::Backend { .. })
+    matches!(error, Error::Unavailable { .. })
+}
+
+/// Whether an error leaves the command to run without the store: the store
+/// is down ([`store_down`]), or fails to serve or keep a result while it
+/// answers (damage, a write refused: out of memory, not permitted).
+pub fn unusable(error: &Error) -> bool {
+    store_down(error) || matches!(error, Error::Damaged { .. } | Error::Backend { .. })
 }
 
 fn run_plain(request: &Request, out: &mut dyn Write) -> Result<ExitCode> {
