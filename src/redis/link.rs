@@ -9,6 +9,8 @@ use redis::{Cmd, ConnectionLike, FromRedisValue, Pipeline, Script, ScriptInvocat
 use crate::error::{Error, Result};
 use crate::store_url::RedisTarget;
 
+use super::tls;
+
 /// A connection to one server or to a cluster.
 pub(crate) enum Conn {
     /// A single server.
@@ -38,14 +40,18 @@ pub(crate) struct Link {
 impl Link {
     /// Connects to `target` within its timeouts.
     pub(crate) fn connect(target: &RedisTarget) -> Result<Link> {
-        let fail = |e: redis::RedisError| backend(&target.display, &e);
+        let fail = |e: redis::RedisError| tls::connect_error(target, &e);
         let conn = match target.cluster {
             false => {
                 let url = target.nodes.first().ok_or_else(|| Error::Backend {
                     store: target.display.clone(),
                     message: "no server named".into(),
                 })?;
-                let client = redis::Client::open(url.as_str()).map_err(fail)?;
+                let client = match tls::certificates(&target.tls)? {
+                    Some(certs) => redis::Client::build_with_tls(url.as_str(), certs),
+                    None => redis::Client::open(url.as_str()),
+                }
+                .map_err(fail)?;
                 let conn = client
                     .get_connection_with_timeout(target.connect_timeout)
                     .map_err(fail)?;
@@ -56,7 +62,11 @@ impl Link {
                 Conn::Single(conn)
             }
             true => {
-                let client = ClusterClientBuilder::new(target.nodes.clone())
+                let mut builder = ClusterClientBuilder::new(target.nodes.clone());
+                if let Some(certs) = tls::certificates(&target.tls)? {
+                    builder = builder.certs(certs);
+                }
+                let client = builder
                     .connection_timeout(target.connect_timeout)
                     .response_timeout(target.command_timeout)
                     .retries(1)

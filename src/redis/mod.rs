@@ -15,6 +15,7 @@ mod link;
 mod maintenance;
 mod scripts;
 mod server;
+mod tls;
 mod verify;
 mod write;
 
