@@ -4,6 +4,7 @@
 use std::sync::{Mutex, MutexGuard};
 
 use redis::cluster::{ClusterClientBuilder, ClusterConnection};
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, ConnectionLike, FromRedisValue, Pipeline, Script, ScriptInvocation};
 
 use crate::error::{Error, Result};
@@ -89,6 +90,19 @@ impl Link {
     /// Runs one command.
     pub(crate) fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
         let result = cmd.query(self.lock().like());
+        self.map(result)
+    }
+
+    /// Runs a keyless command on one node, any that answers: the redis
+    /// crate would send `INFO` to every primary of a cluster, and fail while
+    /// any one of them is down.
+    pub(crate) fn query_one_node<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
+        let result = match &mut *self.lock() {
+            Conn::Single(conn) => cmd.query(conn),
+            Conn::Cluster(conn) => conn
+                .route_command(cmd, RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random))
+                .and_then(|value| T::from_redis_value(value).map_err(Into::into)),
+        };
         self.map(result)
     }
 
