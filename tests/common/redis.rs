@@ -151,11 +151,12 @@ impl RedisServer {
         server
     }
 
-    /// Waits for an answer: any will do (one that needs a password says NOAUTH).
+    /// Waits for an answer with the data loaded: any will do (one that
+    /// needs a password says NOAUTH) but LOADING.
     fn wait_ready(&self) {
         wait_for("redis-server to answer PING", || {
             self.try_cli(&["PING"])
-                .is_some_and(|o| !o.stdout.is_empty())
+                .is_some_and(|o| !o.stdout.is_empty() && !o.stdout.starts_with(b"LOADING"))
         });
     }
 
