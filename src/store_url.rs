@@ -24,8 +24,9 @@ pub struct RedisTarget {
     pub lease: Duration,
     /// The URL with any password masked, for `info`, `-v` and errors.
     pub display: String,
-    /// Certificates for `rediss://` beyond the public roots (`ca=`, `cert=`, `key=`).
-    pub tls: TlsFiles,
+    /// Certificates for `rediss://` beyond the public roots (`ca=`, `cert=`,
+    /// `key=`); boxed, as most URLs name none.
+    pub tls: Box<TlsFiles>,
     /// The machine name bindings are kept under; `None`: the host name. Not
     /// in the URL: the CLI sets it from `CACHEMAN_HOST`.
     pub host: Option<String>,

@@ -144,7 +144,7 @@ impl Options {
 
     /// The TLS files, checked: only over TLS, and a client certificate
     /// with its key.
-    fn tls(&self, tls: bool) -> Result<TlsFiles> {
+    fn tls(&self, tls: bool) -> Result<Box<TlsFiles>> {
         let named = self.ca.is_some() || self.cert.is_some() || self.key.is_some();
         if named && !tls {
             return Err(bad("ca=, cert= and key= are for a TLS server: rediss://"));
@@ -154,10 +154,10 @@ impl Options {
             (None, None) => None,
             _ => return Err(bad("cert= and key= go together (mutual TLS)")),
         };
-        Ok(TlsFiles {
+        Ok(Box::new(TlsFiles {
             ca: self.ca.clone(),
             client,
-        })
+        }))
     }
 
     /// The target; `tls` says whether the URL is `rediss://`.

@@ -33,7 +33,7 @@ fn a_plain_server_gets_every_default() {
             command_timeout: Duration::from_secs(5),
             lease: Duration::from_secs(15),
             display: "redis://cache.example:6379/0?ns=cacheman".into(),
-            tls: TlsFiles::default(),
+            tls: Box::default(),
             host: None,
             sidecar_base: None,
         }
@@ -113,7 +113,7 @@ fn tls_files_name_a_private_ca_and_a_client_certificate() {
     let url = "rediss://h?ca=/etc/team%20ca/ca.pem&cert=/c.pem&key=/k.pem&cluster=1";
     let target = redis(url, None);
     assert_eq!(
-        target.tls,
+        *target.tls,
         TlsFiles {
             ca: Some("/etc/team ca/ca.pem".into()),
             client: Some(("/c.pem".into(), "/k.pem".into())),
@@ -124,7 +124,7 @@ fn tls_files_name_a_private_ca_and_a_client_certificate() {
         target.display,
         "rediss://h:6379?ns=cacheman&cluster=1&ca=/etc/team%20ca/ca.pem&cert=/c.pem&key=/k.pem"
     );
-    assert_eq!(redis("rediss://h", None).tls, TlsFiles::default());
+    assert_eq!(*redis("rediss://h", None).tls, TlsFiles::default());
     assert!(refusal("redis://h?ca=/ca.pem").contains("for a TLS server: rediss://"));
     assert!(refusal("redis+unix:///s?ca=/ca.pem").contains("for a TLS server"));
     assert!(refusal("rediss://h?cert=/c.pem").contains("go together"));
