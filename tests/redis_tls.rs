@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use tempfile::TempDir;
 
-use crate::common::redis::{RedisServer, free_port};
+use crate::common::redis::{RedisCluster, RedisServer, free_port};
 use crate::common::{Env, StoreVia, assert_error_form};
 use crate::store_url::answer;
 
@@ -55,28 +55,29 @@ impl Pki {
         self.dir.path().join(name)
     }
 
-    /// A server on a TLS port (and no plain TCP port); `auth_clients` is
-    /// `yes` when it asks every client for a certificate.
+    /// The server's TLS settings; `auth_clients` is `yes` when it asks
+    /// every client for a certificate.
+    fn server_args(&self, auth_clients: &str) -> Vec<String> {
+        let mut args = Vec::new();
+        for (name, file) in [
+            ("--tls-cert-file", "server.pem"),
+            ("--tls-key-file", "server.key"),
+            ("--tls-ca-cert-file", "ca.pem"),
+        ] {
+            args.push(name.to_string());
+            args.push(self.file(file).display().to_string());
+        }
+        args.extend(["--tls-auth-clients".into(), auth_clients.into()]);
+        args
+    }
+
+    /// A server on a TLS port (and no plain TCP port).
     fn server(&self, auth_clients: &str) -> (RedisServer, u16) {
         let port = free_port();
-        let files: Vec<String> = ["server.pem", "server.key", "ca.pem"]
-            .iter()
-            .map(|f| self.file(f).display().to_string())
-            .collect();
-        let port_text = port.to_string();
-        let server = RedisServer::start_with(&[
-            "--tls-port",
-            &port_text,
-            "--tls-cert-file",
-            &files[0],
-            "--tls-key-file",
-            &files[1],
-            "--tls-ca-cert-file",
-            &files[2],
-            "--tls-auth-clients",
-            auth_clients,
-        ]);
-        (server, port)
+        let mut args = vec!["--tls-port".to_string(), port.to_string()];
+        args.extend(self.server_args(auth_clients));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        (RedisServer::start_with(&args), port)
     }
 }
 
@@ -192,4 +193,40 @@ fn tls_and_plain_tcp_mismatched_fail_clearly() {
     assert_refused(&to_tls, &["get", "c", "k"], "TLS");
     let to_plain = env_on(&format!("rediss://127.0.0.1:{plain_port}?ns=tls&{ca}"));
     assert_refused(&to_plain, &["get", "c", "k"], "TLS");
+}
+
+#[test]
+fn a_cluster_over_tls_with_the_private_ca() {
+    let pki = Pki::new();
+    let server = pki.server_args("no");
+    let server: Vec<&str> = server.iter().map(String::as_str).collect();
+    let ca_file = pki.file("ca.pem").display().to_string();
+    let cluster = RedisCluster::start_tls(&server, &["--tls", "--cacert", &ca_file]);
+    let ports = cluster.ports();
+    let url = format!(
+        "rediss://127.0.0.1:{}?ns=tls&cluster=1&{}",
+        ports[0],
+        ca(&pki.file("ca.pem"))
+    );
+    let env = env_on(&url);
+    for (i, cache) in ["a", "b", "c", "d", "e", "f"].iter().enumerate() {
+        env.set(cache, "k", i.to_string());
+    }
+    env.cmd(["depend", "a", "b", "c", "d", "e", "f"]).run();
+    env.cmd(["invalidate", "a"]).any_stderr().run();
+    env.cmd(["get", "f", "k"]).status(1).run();
+    let info = env.cmd(["info", "--json"]).any_stdout().run().stdout;
+    let info: serde_json::Value = serde_json::from_slice(&info).unwrap();
+    assert_eq!(info["details"]["mode"], "cluster", "{info}");
+    let holding = ports
+        .iter()
+        .filter(|p| {
+            !cluster
+                .cli(**p, &["--scan", "--pattern", "cm1:{tls/*"])
+                .is_empty()
+        })
+        .count();
+    assert!(holding >= 2, "the caches are on {holding} nodes");
+    let without_ca = env_on(&format!("rediss://127.0.0.1:{}?ns=tls&cluster=1", ports[0]));
+    assert_refused(&without_ca, &["get", "a", "k"], "not trusted");
 }

@@ -215,6 +215,8 @@ impl Drop for RedisServer {
 pub struct RedisCluster {
     nodes: Vec<(u16, Child)>,
     extra: Vec<String>,
+    /// `redis-cli`'s TLS arguments, for a cluster on TLS ports; else empty.
+    cli_tls: Vec<String>,
     dir: TempDir,
 }
 
@@ -238,6 +240,18 @@ impl RedisCluster {
     /// Starts a cluster whose nodes have extra `redis-server` arguments
     /// (such as [`PERSISTENT`]).
     pub fn start_with(extra: &[&str]) -> RedisCluster {
+        RedisCluster::start_on(extra, &[])
+    }
+
+    /// Starts a cluster on TLS ports only, its nodes talking TLS to each
+    /// other too: `extra` names the server's certificate files, `cli` what
+    /// `redis-cli` needs (`--tls`, `--cacert`...).
+    pub fn start_tls(extra: &[&str], cli: &[&str]) -> RedisCluster {
+        assert!(!cli.is_empty(), "redis-cli needs --tls");
+        RedisCluster::start_on(extra, cli)
+    }
+
+    fn start_on(extra: &[&str], cli_tls: &[&str]) -> RedisCluster {
         let dir = tempfile::Builder::new()
             .prefix("cacheman-cluster-")
             .tempdir()
@@ -245,6 +259,7 @@ impl RedisCluster {
         let mut cluster = RedisCluster {
             nodes: Vec::new(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            cli_tls: cli_tls.iter().map(|s| s.to_string()).collect(),
             dir,
         };
         for _ in 0..3 {
@@ -262,6 +277,7 @@ impl RedisCluster {
             .map(|p| format!("127.0.0.1:{p}"))
             .collect();
         let created = tool("redis-cli")
+            .args(&cluster.cli_tls)
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
@@ -281,16 +297,25 @@ impl RedisCluster {
     /// and any append-only file are).
     fn spawn_node(&self, port: u16) -> Child {
         let port_text = port.to_string();
-        let mut args = vec![
-            "--port",
-            &port_text,
+        let mut args = match self.cli_tls.is_empty() {
+            true => vec!["--port", &port_text],
+            false => vec![
+                "--port",
+                "0",
+                "--tls-port",
+                &port_text,
+                "--tls-cluster",
+                "yes",
+            ],
+        };
+        args.extend([
             "--cluster-enabled",
             "yes",
             "--cluster-config-file",
             "nodes.conf",
             "--cluster-node-timeout",
             "5000",
-        ];
+        ]);
         args.extend(self.extra.iter().map(String::as_str));
         let node_dir = self.dir.path().join(port.to_string());
         spawn_tied(server_command(&node_dir, &args))
@@ -375,6 +400,7 @@ impl RedisCluster {
     /// Runs `redis-cli` against one node; returns its output.
     pub fn cli(&self, port: u16, args: &[&str]) -> String {
         tool("redis-cli")
+            .args(&self.cli_tls)
             .args(["-p", &port.to_string()])
             .args(args)
             .output()
