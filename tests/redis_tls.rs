@@ -193,6 +193,11 @@ fn tls_and_plain_tcp_mismatched_fail_clearly() {
     assert_refused(&to_tls, &["get", "c", "k"], "TLS");
     let to_plain = env_on(&format!("rediss://127.0.0.1:{plain_port}?ns=tls&{ca}"));
     assert_refused(&to_plain, &["get", "c", "k"], "TLS");
+    // A port where nothing listens is not taken for a TLS one.
+    let to_nothing = env_on(&format!("redis://127.0.0.1:{}?ns=tls", free_port()));
+    assert_refused(&to_nothing, &["get", "c", "k"], "cannot reach the server");
+    let (_, printed) = answer(&to_nothing, &["get", "c", "k"]);
+    assert!(!printed.contains("TLS"), "{printed}");
 }
 
 #[test]

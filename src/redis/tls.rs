@@ -70,6 +70,9 @@ fn unusable(name: &str, path: &Path, why: &str) -> Error {
 pub(crate) fn connect_error(target: &RedisTarget, e: &redis::RedisError) -> Error {
     let text = e.to_string();
     let tls = target.nodes.iter().any(|n| n.starts_with("rediss://"));
+    // ECONNRESET: what a TLS port answers plain text with (the redis crate
+    // keeps the io::Error's kind to itself).
+    let reset = e.is_connection_dropped() && text.contains("reset by peer");
     let why = match () {
         _ if text.contains("invalid peer certificate") && target.tls.ca.is_some() => {
             "the server's TLS certificate is not signed by the CA in ca="
@@ -84,7 +87,7 @@ pub(crate) fn connect_error(target: &RedisTarget, e: &redis::RedisError) -> Erro
         _ if tls && (e.is_timeout() || text.contains("corrupt message")) => {
             "no TLS handshake in time: a plain (not TLS) port is named redis://"
         }
-        _ if !tls && e.is_connection_dropped() => {
+        _ if !tls && reset && target.nodes.iter().any(|n| n.starts_with("redis://")) => {
             "the server dropped the connection: a TLS port is named rediss://"
         }
         _ => return backend(&target.display, e),
