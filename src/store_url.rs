@@ -24,6 +24,9 @@ pub struct RedisTarget {
     pub lease: Duration,
     /// The URL with any password masked, for `info`, `-v` and errors.
     pub display: String,
+    /// Certificates for `rediss://` beyond the public roots (`ca=`, `cert=`,
+    /// `key=`); boxed, as most URLs name none.
+    pub tls: Box<TlsFiles>,
     /// The machine name bindings are kept under; `None`: the host name. Not
     /// in the URL: the CLI sets it from `CACHEMAN_HOST`.
     pub host: Option<String>,
@@ -31,6 +34,18 @@ pub struct RedisTarget {
     /// [`Scratch`](crate::scratch::Scratch)); `None`: the user's cache
     /// directory. Not in the URL: set by whoever opens the store.
     pub sidecar_base: Option<PathBuf>,
+}
+
+/// The certificate files of a TLS connection (`rediss://` only), read when
+/// the store is opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The CA certificates (PEM) to trust instead of the public web roots
+    /// (`ca=`): the private CA a team's server certificate is signed by.
+    pub ca: Option<PathBuf>,
+    /// A client certificate (PEM) and its private key, for a server that
+    /// asks for one (mutual TLS: `cert=` and `key=`).
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
 mod options;

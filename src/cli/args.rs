@@ -24,8 +24,9 @@ included), 126 when the command cannot be executed, 127 when it is not found.
 
 The store is the first of: --store URL, --dir, $CACHEMAN_STORE, $CACHEMAN_DIR, the
 nearest .cacheman/ above the working directory (see `cacheman init`), the platform
-cache directory. A URL is redis://, rediss:// (TLS), redis+unix:// (a shared Redis
-store; the password may come from $CACHEMAN_REDIS_PASSWORD) or file:///path.
+cache directory. A URL is redis://, rediss:// (TLS; ?ca=FILE trusts a private CA),
+redis+unix:// (a shared Redis store; the password may come from
+$CACHEMAN_REDIS_PASSWORD) or file:///path.
 
 Durability: a write that exits 0 survives any crash of any process; after a sync
 it survives power loss too; --durable (or a durable cache) fsyncs before exiting.

@@ -4,10 +4,13 @@
 use std::sync::{Mutex, MutexGuard};
 
 use redis::cluster::{ClusterClientBuilder, ClusterConnection};
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Cmd, ConnectionLike, FromRedisValue, Pipeline, Script, ScriptInvocation};
 
 use crate::error::{Error, Result};
 use crate::store_url::RedisTarget;
+
+use super::tls;
 
 /// A connection to one server or to a cluster.
 pub(crate) enum Conn {
@@ -38,14 +41,18 @@ pub(crate) struct Link {
 impl Link {
     /// Connects to `target` within its timeouts.
     pub(crate) fn connect(target: &RedisTarget) -> Result<Link> {
-        let fail = |e: redis::RedisError| super::refusal::at_connect(target, &e);
+        let fail = |e: redis::RedisError| tls::connect_error(target, &e);
         let conn = match target.cluster {
             false => {
                 let url = target.nodes.first().ok_or_else(|| Error::Backend {
                     store: target.display.clone(),
                     message: "no server named".into(),
                 })?;
-                let client = redis::Client::open(url.as_str()).map_err(fail)?;
+                let client = match tls::certificates(&target.tls)? {
+                    Some(certs) => redis::Client::build_with_tls(url.as_str(), certs),
+                    None => redis::Client::open(url.as_str()),
+                }
+                .map_err(fail)?;
                 let conn = client
                     .get_connection_with_timeout(target.connect_timeout)
                     .map_err(fail)?;
@@ -56,7 +63,11 @@ impl Link {
                 Conn::Single(conn)
             }
             true => {
-                let client = ClusterClientBuilder::new(target.nodes.clone())
+                let mut builder = ClusterClientBuilder::new(target.nodes.clone());
+                if let Some(certs) = tls::certificates(&target.tls)? {
+                    builder = builder.certs(certs);
+                }
+                let client = builder
                     .connection_timeout(target.connect_timeout)
                     .response_timeout(target.command_timeout)
                     .retries(1)
@@ -86,6 +97,19 @@ impl Link {
     /// question about the server): `None` when it fails.
     pub(crate) fn ask<T: FromRedisValue>(&self, cmd: &Cmd) -> Option<T> {
         cmd.query(self.lock().like()).ok()
+    }
+
+    /// Runs a keyless command on one node, any that answers: the redis
+    /// crate would send `INFO` to every primary of a cluster, and fail while
+    /// any one of them is down.
+    pub(crate) fn query_one_node<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
+        let result = match &mut *self.lock() {
+            Conn::Single(conn) => cmd.query(conn),
+            Conn::Cluster(conn) => conn
+                .route_command(cmd, RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random))
+                .and_then(|value| T::from_redis_value(value).map_err(Into::into)),
+        };
+        self.map(result)
     }
 
     /// Runs a pipeline whose commands all go to one slot.

@@ -16,6 +16,7 @@ mod maintenance;
 mod refusal;
 mod scripts;
 mod server;
+mod tls;
 mod verify;
 mod write;
 

@@ -36,7 +36,7 @@ pub(crate) fn handshake(link: &Link, cluster: bool) -> Result<(ServerClock, Info
         // A cluster pipeline takes no keyless command.
         true => (
             link.query(&redis::cmd("TIME"))?,
-            link.query(&redis::cmd("INFO"))?,
+            link.query_one_node(&redis::cmd("INFO"))?,
         ),
         false => link.pipe(redis::pipe().cmd("TIME").cmd("INFO"))?,
     };
@@ -60,7 +60,7 @@ pub(crate) struct Info(pub BTreeMap<String, String>);
 impl Info {
     /// Reads `INFO` (on a cluster, from the node that answers).
     pub(crate) fn read(link: &Link) -> Result<Info> {
-        Ok(Info::parse(&link.query(&redis::cmd("INFO"))?))
+        Ok(Info::parse(&link.query_one_node(&redis::cmd("INFO"))?))
     }
 
     /// `INFO`'s answer as fields.

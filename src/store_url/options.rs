@@ -1,10 +1,15 @@
 //! The query of a Redis store URL: `ns=`, `cluster=`, `node=`, `readonly=`,
-//! `connect_timeout=`, `timeout=`, `lease=` (and `db=` on a unix socket).
+//! `connect_timeout=`, `timeout=`, `lease=`, the TLS files `ca=`, `cert=`,
+//! `key=` (`rediss://` only), and `db=` on a unix socket.
 
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::RedisTarget;
 use super::parse::{bad, database, printable};
+use super::percent::{decode, encode};
+use super::{RedisTarget, TlsFiles};
 use crate::error::{Error, Result};
 use crate::name::CacheName;
 
@@ -17,7 +22,7 @@ pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a lock's lease lasts, unless `lease=` says otherwise.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(15);
 
-const KNOWN: &str = "ns, cluster, node, readonly, connect_timeout, timeout, lease";
+const KNOWN: &str = "ns, cluster, node, readonly, connect_timeout, timeout, lease, ca, cert, key";
 
 /// The query parameters of a Redis URL.
 pub(super) struct Options {
@@ -28,6 +33,10 @@ pub(super) struct Options {
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
     pub lease: Duration,
+    /// `ca=`, `cert=`, `key=`: certificate files for TLS.
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
     /// `db=` (unix sockets only; a TCP URL names it in its path).
     pub db: u32,
 }
@@ -44,6 +53,9 @@ impl Options {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             command_timeout: DEFAULT_COMMAND_TIMEOUT,
             lease: DEFAULT_LEASE,
+            ca: None,
+            cert: None,
+            key: None,
             db: 0,
         };
         let mut seen: Vec<&str> = Vec::new();
@@ -72,6 +84,9 @@ impl Options {
             "connect_timeout" => self.connect_timeout = timeout(name, value)?,
             "timeout" => self.command_timeout = timeout(name, value)?,
             "lease" => self.lease = timeout(name, value)?,
+            "ca" => self.ca = Some(path(name, value)?),
+            "cert" => self.cert = Some(path(name, value)?),
+            "key" => self.key = Some(path(name, value)?),
             "db" if unix => self.db = database(value)?,
             _ => {
                 let known = match unix {
@@ -118,10 +133,36 @@ impl Options {
         );
         time("timeout", self.command_timeout, DEFAULT_COMMAND_TIMEOUT);
         time("lease", self.lease, DEFAULT_LEASE);
+        for (name, path) in [("ca", &self.ca), ("cert", &self.cert), ("key", &self.key)] {
+            if let Some(path) = path {
+                let bytes = path.as_os_str().as_encoded_bytes();
+                query.push_str(&format!("&{name}={}", encode(bytes, b"/")));
+            }
+        }
         query
     }
 
-    pub fn target(self, nodes: Vec<String>, display: String) -> Result<RedisTarget> {
+    /// The TLS files, checked: only over TLS, and a client certificate
+    /// with its key.
+    fn tls(&self, tls: bool) -> Result<Box<TlsFiles>> {
+        let named = self.ca.is_some() || self.cert.is_some() || self.key.is_some();
+        if named && !tls {
+            return Err(bad("ca=, cert= and key= are for a TLS server: rediss://"));
+        }
+        let client = match (&self.cert, &self.key) {
+            (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+            (None, None) => None,
+            _ => return Err(bad("cert= and key= go together (mutual TLS)")),
+        };
+        Ok(Box::new(TlsFiles {
+            ca: self.ca.clone(),
+            client,
+        }))
+    }
+
+    /// The target; `tls` says whether the URL is `rediss://`.
+    pub fn target(self, nodes: Vec<String>, display: String, tls: bool) -> Result<RedisTarget> {
+        let tls = self.tls(tls)?;
         Ok(RedisTarget {
             nodes,
             cluster: self.cluster,
@@ -131,6 +172,7 @@ impl Options {
             command_timeout: self.command_timeout,
             lease: self.lease,
             display,
+            tls,
             host: None,
             sidecar_base: None,
         })
@@ -147,6 +189,15 @@ fn namespace(value: &str) -> Result<String> {
         ))),
         Err(e) => Err(e),
     }
+}
+
+/// A file named by a query value (percent-decoded).
+fn path(name: &str, value: &str) -> Result<PathBuf> {
+    let bytes = decode(value, name)?;
+    if bytes.is_empty() {
+        return Err(bad(&format!("{name}= names no file")));
+    }
+    Ok(PathBuf::from(OsString::from_vec(bytes)))
 }
 
 /// A yes/no query value.

@@ -16,7 +16,7 @@ pub const PASSWORD_ENV: &str = "CACHEMAN_REDIS_PASSWORD";
 
 const DEFAULT_PORT: u16 = 6379;
 const FORMS: &str = "the forms are redis://[user[:password]@]host[:port][/db][?ns=NAME&...], \
-                     rediss://... (TLS), redis+unix:///path[?db=N&...] and file:///path";
+                     rediss://...[?ca=CA.pem] (TLS), redis+unix:///path[?db=N&...] and file:///path";
 
 /// The store a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +140,7 @@ fn tcp(scheme: &str, body: &str, query: Option<&str>, env: Option<&str>) -> Resu
         seeds[0],
         options.query(true)
     );
-    options.target(nodes, display)
+    options.target(nodes, display, scheme == "rediss")
 }
 
 /// The user and password of `userinfo` (percent-encoded `user[:password]`).
@@ -240,7 +240,7 @@ fn unix(body: &str, query: Option<&str>, env: Option<&str>) -> Result<RedisTarge
         node.push_str(&format!("&pass={}", encode(password.as_bytes(), b"")));
     }
     let display = format!("redis+unix://{socket}{}", options.query(false));
-    options.target(vec![node], display)
+    options.target(vec![node], display, false)
 }
 
 #[cfg(test)]

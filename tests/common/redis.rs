@@ -65,8 +65,9 @@ fn spawn_tied(command: Command) -> Child {
     rx.recv().unwrap().expect("start redis-server")
 }
 
-/// `redis-server` with the test settings: no persistence, its own directory.
-fn server_command(dir: &Path, extra: &[&str]) -> Command {
+/// `redis-server` with the test settings: no persistence (unless `extra`
+/// says otherwise: later settings win), its own directory.
+fn server_command(dir: &Path, extra: &[impl AsRef<std::ffi::OsStr>]) -> Command {
     let mut command = tool("redis-server");
     command
         .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
@@ -103,16 +104,22 @@ fn target(nodes: Vec<String>, cluster: bool, ns: &str) -> RedisTarget {
         connect_timeout: Duration::from_secs(5),
         command_timeout: Duration::from_secs(5),
         lease: Duration::from_secs(15),
+        tls: Default::default(),
         host: None,
         sidecar_base: None,
     }
 }
 
+/// Settings that keep a server's data across a kill and a restart: an
+/// append-only file written through on every command.
+pub const PERSISTENT: &[&str] = &["--appendonly", "yes", "--appendfsync", "always"];
+
 /// One `redis-server` on a unix socket.
 pub struct RedisServer {
     child: Child,
     socket: PathBuf,
-    _dir: TempDir,
+    args: Vec<String>,
+    dir: TempDir,
 }
 
 impl RedisServer {
@@ -128,24 +135,37 @@ impl RedisServer {
             .tempdir()
             .unwrap();
         let socket = dir.path().join("redis.sock");
-        let mut args = vec!["--port", "0", "--unixsocket"];
-        let socket_text = socket.to_str().unwrap().to_string();
-        args.push(&socket_text);
+        let socket_text = socket.to_str().unwrap();
+        let mut args = vec!["--port", "0", "--unixsocket", socket_text];
         args.extend_from_slice(&["--unixsocketperm", "700"]);
         args.extend_from_slice(extra);
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
         let child = spawn_tied(server_command(dir.path(), &args));
         let server = RedisServer {
             child,
             socket,
-            _dir: dir,
+            args,
+            dir,
         };
-        // Any answer will do: one that needs a password says NOAUTH.
-        wait_for("redis-server to answer PING", || {
-            server
-                .try_cli(&["PING"])
-                .is_some_and(|o| !o.stdout.is_empty())
-        });
+        server.wait_ready();
         server
+    }
+
+    /// Waits for an answer with the data loaded: any will do (one that
+    /// needs a password says NOAUTH) but LOADING.
+    fn wait_ready(&self) {
+        wait_for("redis-server to answer PING", || {
+            self.try_cli(&["PING"])
+                .is_some_and(|o| !o.stdout.is_empty() && !o.stdout.starts_with(b"LOADING"))
+        });
+    }
+
+    /// Starts the server again, killed first if it runs, in its directory
+    /// with its settings: started with [`PERSISTENT`], it has its data back.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn_tied(server_command(self.dir.path(), &self.args));
+        self.wait_ready();
     }
 
     /// The URL the client connects with.
@@ -194,11 +214,14 @@ impl Drop for RedisServer {
 /// A 3-node Redis Cluster with no replicas.
 pub struct RedisCluster {
     nodes: Vec<(u16, Child)>,
-    _dir: TempDir,
+    extra: Vec<String>,
+    /// `redis-cli`'s TLS arguments, for a cluster on TLS ports; else empty.
+    cli_tls: Vec<String>,
+    dir: TempDir,
 }
 
 /// A port that is free, with its cluster bus port (+10000) free too.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     loop {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
@@ -211,33 +234,42 @@ fn free_port() -> u16 {
 impl RedisCluster {
     /// Starts three nodes and joins them into a cluster.
     pub fn start() -> RedisCluster {
+        RedisCluster::start_with(&[])
+    }
+
+    /// Starts a cluster whose nodes have extra `redis-server` arguments
+    /// (such as [`PERSISTENT`]).
+    pub fn start_with(extra: &[&str]) -> RedisCluster {
+        RedisCluster::start_on(extra, &[])
+    }
+
+    /// Starts a cluster on TLS ports only, its nodes talking TLS to each
+    /// other too: `extra` names the server's certificate files, `cli` what
+    /// `redis-cli` needs (`--tls`, `--cacert`...).
+    pub fn start_tls(extra: &[&str], cli: &[&str]) -> RedisCluster {
+        assert!(!cli.is_empty(), "redis-cli needs --tls");
+        RedisCluster::start_on(extra, cli)
+    }
+
+    fn start_on(extra: &[&str], cli_tls: &[&str]) -> RedisCluster {
         let dir = tempfile::Builder::new()
             .prefix("cacheman-cluster-")
             .tempdir()
             .unwrap();
-        let mut nodes = Vec::new();
+        let mut cluster = RedisCluster {
+            nodes: Vec::new(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            cli_tls: cli_tls.iter().map(|s| s.to_string()).collect(),
+            dir,
+        };
         for _ in 0..3 {
             let port = free_port();
-            let node_dir = dir.path().join(port.to_string());
-            std::fs::create_dir(&node_dir).unwrap();
-            let port_text = port.to_string();
-            let args = [
-                "--port",
-                &port_text,
-                "--cluster-enabled",
-                "yes",
-                "--cluster-config-file",
-                "nodes.conf",
-                "--cluster-node-timeout",
-                "5000",
-            ];
-            nodes.push((port, spawn_tied(server_command(&node_dir, &args))));
+            std::fs::create_dir(cluster.dir.path().join(port.to_string())).unwrap();
+            let child = cluster.spawn_node(port);
+            cluster.nodes.push((port, child));
         }
-        let cluster = RedisCluster { nodes, _dir: dir };
-        for (port, _) in &cluster.nodes {
-            wait_for("a cluster node to answer PING", || {
-                cluster.cli(*port, &["PING"]).starts_with("PONG")
-            });
+        for port in cluster.ports() {
+            cluster.wait_node(port);
         }
         let addresses: Vec<String> = cluster
             .ports()
@@ -245,6 +277,7 @@ impl RedisCluster {
             .map(|p| format!("127.0.0.1:{p}"))
             .collect();
         let created = tool("redis-cli")
+            .args(&cluster.cli_tls)
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
@@ -256,14 +289,97 @@ impl RedisCluster {
             "redis-cli --cluster create: {}",
             String::from_utf8_lossy(&created.stdout)
         );
-        for port in cluster.ports() {
+        cluster.wait_ok();
+        cluster
+    }
+
+    /// Starts the node of `port` in its directory (where its `nodes.conf`
+    /// and any append-only file are).
+    fn spawn_node(&self, port: u16) -> Child {
+        let port_text = port.to_string();
+        let mut args = match self.cli_tls.is_empty() {
+            true => vec!["--port", &port_text],
+            false => vec![
+                "--port",
+                "0",
+                "--tls-port",
+                &port_text,
+                "--tls-cluster",
+                "yes",
+            ],
+        };
+        args.extend([
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-node-timeout",
+            "5000",
+        ]);
+        args.extend(self.extra.iter().map(String::as_str));
+        let node_dir = self.dir.path().join(port.to_string());
+        spawn_tied(server_command(&node_dir, &args))
+    }
+
+    fn wait_node(&self, port: u16) {
+        wait_for("a cluster node to answer PING", || {
+            self.cli(port, &["PING"]).starts_with("PONG")
+        });
+    }
+
+    /// Waits until every node says `cluster_state:ok`.
+    pub fn wait_ok(&self) {
+        for port in self.ports() {
             wait_for("cluster_state:ok on every node", || {
-                cluster
-                    .cli(port, &["CLUSTER", "INFO"])
+                self.cli(port, &["CLUSTER", "INFO"])
                     .contains("cluster_state:ok")
             });
         }
-        cluster
+    }
+
+    fn child(&mut self, port: u16) -> &mut Child {
+        let node = self.nodes.iter_mut().find(|(p, _)| *p == port);
+        &mut node.expect("a node of this cluster").1
+    }
+
+    /// Kills the node of `port` at once (SIGKILL).
+    pub fn kill_node(&mut self, port: u16) {
+        let child = self.child(port);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts the killed node of `port` again on its port, with its data
+    /// when the cluster was started with [`PERSISTENT`], and waits until the
+    /// cluster is whole.
+    pub fn restart_node(&mut self, port: u16) {
+        self.kill_node(port);
+        *self.child(port) = self.spawn_node(port);
+        self.wait_node(port);
+        self.wait_ok();
+    }
+
+    /// The port of the node that holds the slot of `key`.
+    pub fn port_of(&self, key: &str) -> u16 {
+        let some = self.ports()[0];
+        let slot: u16 = self
+            .cli(some, &["CLUSTER", "KEYSLOT", key])
+            .trim()
+            .parse()
+            .unwrap();
+        let nodes = self.cli(some, &["CLUSTER", "NODES"]);
+        for line in nodes.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let serves = fields.iter().skip(8).any(|range| {
+                let (low, high) = range.split_once('-').unwrap_or((range, range));
+                matches!((low.parse::<u16>(), high.parse::<u16>()), (Ok(l), Ok(h)) if (l..=h).contains(&slot))
+            });
+            if serves {
+                let address = fields[1].split('@').next().unwrap();
+                return address.rsplit(':').next().unwrap().parse().unwrap();
+            }
+        }
+        panic!("no node serves slot {slot}:\n{nodes}");
     }
 
     /// The nodes' ports.
@@ -284,6 +400,7 @@ impl RedisCluster {
     /// Runs `redis-cli` against one node; returns its output.
     pub fn cli(&self, port: u16, args: &[&str]) -> String {
         tool("redis-cli")
+            .args(&self.cli_tls)
             .args(["-p", &port.to_string()])
             .args(args)
             .output()

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::store_url::TlsFiles;
 
 fn redis(url: &str, env: Option<&str>) -> RedisTarget {
     match parse(url, env) {
@@ -32,6 +33,7 @@ fn a_plain_server_gets_every_default() {
             command_timeout: Duration::from_secs(5),
             lease: Duration::from_secs(15),
             display: "redis://cache.example:6379/0?ns=cacheman".into(),
+            tls: Box::default(),
             host: None,
             sidecar_base: None,
         }
@@ -104,6 +106,31 @@ fn a_cluster_has_seed_nodes_and_no_database() {
     assert!(refusal("redis://n1/2?cluster=1").contains("only database 0"));
     assert!(refusal("redis://n1?node=n2").contains("add cluster=1"));
     assert!(refusal("redis://n1?cluster=1&node=n2:x").contains("port 'x'"));
+}
+
+#[test]
+fn tls_files_name_a_private_ca_and_a_client_certificate() {
+    let url = "rediss://h?ca=/etc/team%20ca/ca.pem&cert=/c.pem&key=/k.pem&cluster=1";
+    let target = redis(url, None);
+    assert_eq!(
+        *target.tls,
+        TlsFiles {
+            ca: Some("/etc/team ca/ca.pem".into()),
+            client: Some(("/c.pem".into(), "/k.pem".into())),
+        }
+    );
+    assert_eq!(target.nodes, ["rediss://h:6379"]);
+    assert_eq!(
+        target.display,
+        "rediss://h:6379?ns=cacheman&cluster=1&ca=/etc/team%20ca/ca.pem&cert=/c.pem&key=/k.pem"
+    );
+    assert_eq!(*redis("rediss://h", None).tls, TlsFiles::default());
+    assert!(refusal("redis://h?ca=/ca.pem").contains("for a TLS server: rediss://"));
+    assert!(refusal("redis+unix:///s?ca=/ca.pem").contains("for a TLS server"));
+    assert!(refusal("rediss://h?cert=/c.pem").contains("go together"));
+    assert!(refusal("rediss://h?key=/k.pem").contains("go together"));
+    assert!(refusal("rediss://h?ca=").contains("names no file"));
+    assert!(refusal("rediss://h?ca=/a&ca=/b").contains("given twice"));
 }
 
 #[test]
