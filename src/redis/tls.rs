@@ -11,7 +11,6 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use crate::error::{Error, Result};
 use crate::store_url::{RedisTarget, TlsFiles};
 
-
 /// The certificates `files` name; `None` when they name none (the public
 /// web roots are trusted then).
 pub(crate) fn certificates(files: &TlsFiles) -> Result<Option<TlsCertificates>> {
@@ -72,28 +71,32 @@ pub(crate) fn connect_error(target: &RedisTarget, e: &redis::RedisError) -> Erro
     // ECONNRESET: what a TLS port answers plain text with (the redis crate
     // keeps the io::Error's kind to itself).
     let reset = e.is_connection_dropped() && text.contains("reset by peer");
-    let why = match () {
-        _ if text.contains("invalid peer certificate") && target.tls.ca.is_some() => {
-            "the server's TLS certificate is not signed by the CA in ca="
-        }
-        _ if text.contains("invalid peer certificate") => {
-            "the server's TLS certificate is not trusted: name the CA that signed it \
-             with ca=/path/to/ca.pem"
-        }
-        _ if text.contains("CertificateRequired") => {
-            "the server asks for a TLS client certificate: name one with cert= and key="
-        }
-        _ if tls && (e.is_timeout() || text.contains("corrupt message")) => {
-            "no TLS handshake in time: a plain (not TLS) port is named redis://"
-        }
-        _ if !tls && reset && target.nodes.iter().any(|n| n.starts_with("redis://")) => {
-            "the server dropped the connection: a TLS port is named rediss://"
-        }
+    let (why, hint) = match () {
+        _ if text.contains("invalid peer certificate") && target.tls.ca.is_some() => (
+            "the server's TLS certificate is not signed by the CA in ca=",
+            "name in ca= the CA that signed the server's certificate",
+        ),
+        _ if text.contains("invalid peer certificate") => (
+            "the server's TLS certificate is not trusted",
+            "name the CA that signed it with ca=/path/to/ca.pem",
+        ),
+        _ if text.contains("CertificateRequired") => (
+            "the server asks for a TLS client certificate",
+            "name one with cert=FILE&key=FILE in the URL",
+        ),
+        _ if tls && (e.is_timeout() || text.contains("corrupt message")) => (
+            "no TLS handshake in time: the port does not speak TLS",
+            "use redis:// for a plain (not TLS) port, rediss:// only for a TLS one",
+        ),
+        _ if !tls && reset && target.nodes.iter().any(|n| n.starts_with("redis://")) => (
+            "the server dropped the connection: it may be a TLS port",
+            "use rediss:// for a TLS port",
+        ),
         _ => return super::refusal::at_connect(target, e),
     };
     Error::Unavailable {
         store: target.display.clone(),
         message: format!("{why} ({text})"),
-        hint: None,
+        hint: Some(hint.to_string()),
     }
 }
