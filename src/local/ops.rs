@@ -416,7 +416,10 @@ impl Store for LocalStore {
         let mut staged = Vec::new();
         for (key, value) in chunk {
             check_key(&key)?;
-            let (value, blob) = self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
+            let (value, blob) = match value.len() <= INLINE_MAX {
+                true => (StoredValue::Inline(value), None),
+                false => self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?,
+            };
             staged.extend(blob);
             ops.push(Op::Set(self.new_entry(&cache, options, epoch, key, value)));
         }
