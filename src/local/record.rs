@@ -262,6 +262,29 @@ mod tests {
         }
     }
 
+    /// The payload encoded from a borrowed entry is byte for byte the owned
+    /// `Payload`'s encoding, which every stored record was written with.
+    #[test]
+    fn a_borrowed_payload_encodes_as_the_owned_one() {
+        let blob = StoredValue::Blob {
+            hash: [7; 32],
+            len: 9,
+        };
+        for value in [StoredValue::Inline(b"v\0\xff".to_vec()), blob] {
+            let entry = entry(b"k", value);
+            let owned = codec::encode(&Payload {
+                value: entry.value.clone(),
+                created_ms: entry.created_ms,
+                expires_ms: entry.expires_ms,
+                epoch: entry.epoch,
+                stale: entry.stale,
+            });
+            let mut borrowed = Vec::new();
+            push_payload(&entry, &mut borrowed);
+            assert_eq!(borrowed, owned);
+        }
+    }
+
     #[test]
     fn ops_round_trip() {
         let ops = [

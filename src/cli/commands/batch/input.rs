@@ -3,7 +3,7 @@
 //! and can still wake for the autosync timer while stdin is quiet.
 
 use std::io::{ErrorKind, Read};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
@@ -56,16 +56,12 @@ impl Input {
     }
 
     /// Whether another chunk is already read (answers may then wait in a
-    /// buffer; otherwise they are flushed). The end of stdin counts as one.
+    /// buffer; otherwise they are flushed, also at the end of stdin).
     pub fn waiting(&mut self) -> bool {
         if self.early.is_none() {
-            match self.chunks.try_recv() {
-                Ok(chunk) => self.early = Some(chunk),
-                Err(TryRecvError::Empty) => return false,
-                Err(TryRecvError::Disconnected) => return true,
-            }
+            self.early = self.chunks.try_recv().ok();
         }
-        true
+        self.early.is_some()
     }
 }
 

@@ -14,7 +14,7 @@ use crate::cli::context::Context;
 use crate::cli::json::KeyForm;
 use crate::error::{Error, Result};
 use crate::name::CacheName;
-use crate::store::SetOptions;
+use crate::store::{NewValue, SetOptions};
 
 /// The most sets written as one append (the library's `set_many` writes up
 /// to this many as one journal append).
@@ -84,17 +84,29 @@ fn split(line: &[u8]) -> impl Iterator<Item = &[u8]> {
     words.filter(|word| !word.is_empty())
 }
 
-/// Exactly `N` words of `line`, or `None` (split in place when unquoted).
+/// Exactly `N` words of `line`, or `None`: split in place, in one pass,
+/// unless something in a word is quoted, escaped or commented.
 fn exactly<const N: usize>(line: &[u8]) -> Option<[Cow<'_, [u8]>; N]> {
-    if !unquoted(line) {
-        return words(line)?.try_into().ok();
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let mut found = [(0, 0); N];
+    let mut count = 0;
+    let mut at = 0;
+    while at < line.len() {
+        if blank(line[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < line.len() && !blank(line[at]) {
+            if matches!(line[at], b'"' | b'\'' | b'\\' | b'#') {
+                return words(line)?.try_into().ok();
+            }
+            at += 1;
+        }
+        *found.get_mut(count)? = (start, at);
+        count += 1;
     }
-    let mut found = split(line);
-    let words = std::array::from_fn(|_| found.next().map(Cow::Borrowed));
-    if found.next().is_some() || words.iter().any(Option::is_none) {
-        return None;
-    }
-    Some(words.map(|word| word.expect("checked above")))
+    (count == N).then(|| found.map(|(start, end)| Cow::Borrowed(&line[start..end])))
 }
 
 /// The words of a plain line of `verb` (the verb and `N - 1` more, none
@@ -159,12 +171,19 @@ pub fn write(ctx: &Context, group: &[Set<'_>]) -> Result<()> {
     let name = std::str::from_utf8(&group[0].cache)
         .map_err(|_| Error::usage("the cache name is not UTF-8"))?;
     let cache = CacheName::new(name)?;
-    let mut items = group
-        .iter()
-        .map(|set| (set.key.to_vec(), set.value.to_vec()));
-    let report = ctx
-        .store
-        .set_many(&cache, &mut items, &SetOptions::default())?;
+    let options = SetOptions::default();
+    let report = match group {
+        // A lone set is written as its own command writes it.
+        [set] => ctx
+            .store
+            .set(&cache, &set.key, NewValue::Bytes(&set.value), &options)?,
+        _ => {
+            let mut items = group
+                .iter()
+                .map(|set| (set.key.to_vec(), set.value.to_vec()));
+            ctx.store.set_many(&cache, &mut items, &options)?
+        }
+    };
     ctx.after_write(&cache, &report);
     Ok(())
 }
@@ -193,6 +212,27 @@ mod tests {
                 .map(Cow::into_owned)
                 .collect();
             assert_eq!(ours, shlex::bytes::split(line).unwrap(), "{line:?}");
+        }
+    }
+
+    /// Four words taken in one pass are the four `sh` reads, and a line of
+    /// any other count has none.
+    #[test]
+    fn exactly_four_words_are_what_shlex_reads() {
+        for line in [
+            &b"set c k v"[..],
+            b" set\tc k  v ",
+            b"set c k v #comment",
+            b"set c k v''",
+            b"set c 'k 1' v",
+            b"set c k v x",
+            b"set c k",
+            b"set c k v x #y",
+            b"set c k #v w",
+        ] {
+            let ours = exactly::<4>(line).map(|words| words.map(Cow::into_owned).to_vec());
+            let theirs = shlex::bytes::split(line).filter(|words| words.len() == 4);
+            assert_eq!(ours, theirs, "{line:?}");
         }
     }
 
