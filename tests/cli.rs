@@ -2,6 +2,8 @@
 //! subcommand, negative and sized option values, `init`'s target, and keys
 //! given in base64.
 
+use std::os::unix::ffi::OsStrExt;
+
 use crate::common;
 
 use common::{Env, json};
@@ -42,6 +44,104 @@ fn a_batch_refuses_what_would_block_or_read_its_stdin() {
             .contains("needs a VALUE")
     );
     assert_eq!(answers[7]["output"], "v");
+}
+
+/// Batch lines are read as `sh` reads words, whichever way a line is taken
+/// (split in place when nothing in it is quoted, by the quoting rules when
+/// something is; alone or in a group of sets): quotes, escapes, tabs, blanks
+/// around, CRLF, comments, bytes that are not UTF-8, a value stored as a
+/// blob, a line longer than one read of stdin, and a last line with no
+/// newline all come out as they would one command at a time.
+#[test]
+fn a_batch_reads_every_form_of_line_as_sh_would() {
+    let env = Env::new();
+    let blob = "b".repeat(5000);
+    let huge = "h".repeat(300_000);
+    let mut script: Vec<u8> = Vec::new();
+    for line in [
+        "set c plain v1".to_string(),
+        "set c 'quoted key' \"v 2\"".into(),
+        "set c esc\\ aped v\\\\3".into(),
+        "   set c blanks v4   ".into(),
+        "set\tc\ttabs\tv5".into(),
+        "set c crlf v6\r".into(),
+        "".into(),
+        "# set c comment x".into(),
+        "   # set c indented x".into(),
+        "set c hash#in v7".into(),
+        "set c k8 #v8".into(),
+        "set c \"unterminated v9".into(),
+        format!("set c blob {blob}"),
+        format!("set c huge {huge}"),
+        "set other o v10".into(),
+    ] {
+        script.extend_from_slice(line.as_bytes());
+        script.push(b'\n');
+    }
+    script.extend_from_slice(b"set c bin\xff \xfe\x01\n");
+    script.extend_from_slice(b"get c 'quoted key'\r\nget c bin\xff\nget c plain");
+    let out = env
+        .cmd(["batch"])
+        .stdin(script)
+        .status(2)
+        .any_stdout()
+        .any_stderr()
+        .run();
+    let answers = answers(&out.stdout);
+    let statuses: Vec<u64> = answers
+        .iter()
+        .map(|a| a["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 0, 0, 0],
+        "{answers:?}"
+    );
+    let numbers: Vec<u64> = answers
+        .iter()
+        .map(|a| a["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        [1, 2, 3, 4, 5, 6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]
+    );
+    assert!(
+        answers[7]["error"]
+            .as_str()
+            .unwrap()
+            .contains("needs a VALUE")
+    );
+    assert!(
+        answers[8]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unterminated")
+    );
+    assert_eq!(answers[13]["output"], "v 2");
+    assert_eq!(answers[14]["output"]["bytes"], "/gE=");
+    assert_eq!(answers[15]["output"], "v1");
+    for (key, value) in [
+        ("plain", "v1"),
+        ("quoted key", "v 2"),
+        ("esc aped", "v\\3"),
+        ("blanks", "v4"),
+        ("tabs", "v5"),
+        ("crlf", "v6"),
+        ("hash#in", "v7"),
+        ("blob", blob.as_str()),
+        ("huge", huge.as_str()),
+    ] {
+        assert_eq!(
+            env.get("c", key).as_deref(),
+            Some(value.as_bytes()),
+            "{key}"
+        );
+    }
+    assert_eq!(env.get("c", "k8"), None);
+    assert_eq!(env.get("c", "unterminated"), None);
+    assert_eq!(env.get("other", "o").as_deref(), Some(&b"v10"[..]));
+    let bin = std::ffi::OsStr::from_bytes(b"bin\xff");
+    assert_eq!(env.get("c", bin).as_deref(), Some(&b"\xfe\x01"[..]));
 }
 
 #[test]

@@ -457,3 +457,27 @@ fn a_batch_answers_each_set_of_a_group() {
     assert_eq!(answers[301]["output"], "v299");
     assert_eq!(env.keys("c").len(), 300);
 }
+
+/// A group whose write fails runs its lines one by one, so `--stop-on-error`
+/// stops at the bad line: the lines before it are stored, the ones after it
+/// never run.
+#[test]
+fn a_failed_group_stops_at_its_bad_line_with_stop_on_error() {
+    let env = Env::new();
+    let long_key = "k".repeat(70_000);
+    let input = format!("set c a 1\nset c {long_key} v\nset c b 2\nset c d 3\n");
+    let out = env
+        .cmd(["batch", "--stop-on-error"])
+        .stdin(input)
+        .status(2)
+        .any_stdout()
+        .run();
+    let answers: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let statuses: Vec<_> = answers.iter().map(|a| a["status"].clone()).collect();
+    assert_eq!(statuses, [0, 2]);
+    assert_eq!(env.keys("c"), [b"a".to_vec()]);
+}

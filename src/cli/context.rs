@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Receiver;
 use std::thread;
 
 use crate::cli::args::GlobalArgs;
@@ -12,7 +12,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::name::CacheName;
 use crate::resolve::{self, Location};
 use crate::scratch::Scratch;
-use crate::store::{self, Store, SyncResult, WriteReport};
+use crate::store::{self, Store, WriteReport};
 use crate::store_url::{RedisTarget, StoreSpec};
 
 /// The variable naming the machine a shared store keeps this machine's
@@ -26,9 +26,6 @@ pub struct Context {
     pub store: Arc<dyn Store>,
     /// `-v`: say which store is in use.
     pub verbose: bool,
-    /// Where due syncs go in a long-running process; without it, each one is a
-    /// detached `cacheman sync --background`.
-    syncer: Option<Sender<SyncJob>>,
 }
 
 /// What a sync thread did with one job.
@@ -38,10 +35,10 @@ pub enum SyncOutcome {
     Failed(Error),
 }
 
-/// Work for a long-running process's sync thread.
+/// Work for a long-running process's sync thread. (A sync that a write asks
+/// for goes to a detached process, as after a lone command: see
+/// [`Context::after_write`].)
 pub enum SyncJob {
-    /// Sync this cache, unless another process already is.
-    Cache(CacheName),
     /// Sync every cache whose autosync rules fire now.
     Due,
 }
@@ -58,7 +55,6 @@ impl Context {
             location,
             store,
             verbose: global.verbose,
-            syncer: None,
         })
     }
 
@@ -84,14 +80,6 @@ impl Context {
         Ok(location)
     }
 
-    /// The same context, handing due syncs to a sync thread.
-    pub fn with_syncer(&self, syncer: Sender<SyncJob>) -> Context {
-        Context {
-            syncer: Some(syncer),
-            ..self.clone()
-        }
-    }
-
     /// Starts the thread that runs a long-running process's syncs, so that no
     /// command waits for one; it ends when every sender of `queue` is gone. A
     /// failure is printed as a warning.
@@ -112,15 +100,8 @@ impl Context {
         let store = Arc::clone(&self.store);
         thread::spawn(move || {
             for job in queue {
-                let result = match job {
-                    SyncJob::Cache(cache) => {
-                        store.sync(&cache, false).map(|(result, _)| match result {
-                            SyncResult::Synced { .. } => vec![cache],
-                            SyncResult::Busy | SyncResult::Clean => Vec::new(),
-                        })
-                    }
-                    SyncJob::Due => store.autosync_due(),
-                };
+                let SyncJob::Due = job;
+                let result = store.autosync_due();
                 report(match result {
                     Ok(synced) => SyncOutcome::Synced(synced),
                     Err(e) => SyncOutcome::Failed(e),
@@ -137,11 +118,7 @@ impl Context {
         if !report.sync_due {
             return;
         }
-        let started = match &self.syncer {
-            Some(syncer) => syncer.send(SyncJob::Cache(cache.clone())).is_ok(),
-            None => self.spawn_background_sync(cache).is_ok(),
-        };
-        if !started {
+        if self.spawn_background_sync(cache).is_err() {
             say!("cacheman: warning: could not start a background sync of '{cache}'");
         }
     }

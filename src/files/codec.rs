@@ -18,6 +18,12 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
         .expect("encoding a plain data type into memory cannot fail")
 }
 
+/// Encodes a value at the end of `out`: the bytes [`encode`] gives.
+pub fn encode_into<T: Serialize>(value: &T, out: &mut Vec<u8>) {
+    bincode::serde::encode_into_std_write(value, out, config::standard())
+        .expect("encoding a plain data type into memory cannot fail");
+}
+
 /// Decodes a value that must fill `bytes` exactly.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     let (value, used) = bincode::serde::decode_from_slice(bytes, decode_config())

@@ -19,10 +19,20 @@ pub fn push(body: &[u8], out: &mut Vec<u8>) {
 
 /// Appends one framed body to `out`, its checksum salted.
 pub fn push_salted(salt: u32, body: &[u8], out: &mut Vec<u8>) {
-    let len = u32::try_from(body.len()).expect("record bodies are bounded well below 4 GiB");
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&checksum(salt, len, body).to_le_bytes());
-    out.extend_from_slice(body);
+    push_salted_with(salt, out, |out| out.extend_from_slice(body));
+}
+
+/// Appends one frame to `out`, its checksum salted, whose body `body` writes
+/// straight into `out` (no copy of the body on its way).
+pub fn push_salted_with(salt: u32, out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
+    let start = out.len();
+    out.extend_from_slice(&[0; 8]);
+    body(out);
+    let len =
+        u32::try_from(out.len() - start - 8).expect("record bodies are bounded well below 4 GiB");
+    let crc = checksum(salt, len, &out[start + 8..]);
+    out[start..start + 4].copy_from_slice(&len.to_le_bytes());
+    out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
     out.extend_from_slice(&len.to_le_bytes());
 }
 

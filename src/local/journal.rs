@@ -12,7 +12,7 @@ use crate::error::{Error, IoContext, Result};
 use crate::local::format::{self, FileKind, PREAMBLE_LEN};
 use crate::local::frame::{self, Parsed, u32_at, u64_at};
 use crate::local::fsutil;
-use crate::local::record::{Op, OpKind, OpView, encode_op};
+use crate::local::record::{Op, OpKind, OpView, push_op};
 
 /// Preamble, salt, number, first sequence number, creation time, CRC.
 pub const HEADER_LEN: usize = PREAMBLE_LEN + 4 + 8 + 8 + 8 + 4;
@@ -465,13 +465,11 @@ impl Appender {
     /// the write is cut short, none. On failure (a full disk, say) the journal
     /// is cut back to where it was.
     pub fn append(&mut self, ops: &[Op], durable: bool) -> Result<()> {
-        let mut buf = Vec::new();
+        let mut buf = Vec::with_capacity(ops.iter().map(Op::size_hint).sum());
         for (i, op) in ops.iter().enumerate() {
-            frame::push_salted(
-                self.header.salt,
-                &encode_op(self.next_seq + i as u64, op, i + 1 < ops.len()),
-                &mut buf,
-            );
+            frame::push_salted_with(self.header.salt, &mut buf, |body| {
+                push_op(self.next_seq + i as u64, op, i + 1 < ops.len(), body);
+            });
         }
         let written = self.file.write_all_at(&buf, self.len).and_then(|()| {
             if durable {

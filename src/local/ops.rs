@@ -390,7 +390,10 @@ impl Store for LocalStore {
     ) -> Result<WriteReport> {
         crate::store::one_at_a_time(options)?;
         self.check_token(options)?;
-        let cache = self.writable(cache)?;
+        // One read of the manifest per group: making a kept view here (a
+        // replay of every pending record) would cost a large group more than
+        // it saves, and a process that only writes never reads it.
+        let cache = self.existing_or_created(cache)?;
         let epoch = self.write_epoch(&cache, options)?;
         let durable = options.durable || cache.settings.durable;
         let chunk: Vec<_> = items.take(SET_MANY_CHUNK + 1).collect();
@@ -407,7 +410,10 @@ impl Store for LocalStore {
         let mut staged = Vec::new();
         for (key, value) in chunk {
             check_key(&key)?;
-            let (value, blob) = self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?;
+            let (value, blob) = match value.len() <= INLINE_MAX {
+                true => (StoredValue::Inline(value), None),
+                false => self.stored_value(&cache.dir, NewValue::Bytes(&value), durable)?,
+            };
             staged.extend(blob);
             ops.push(Op::Set(self.new_entry(&cache, options, epoch, key, value)));
         }

@@ -20,10 +20,37 @@ pub enum Op {
     Clear,
 }
 
+impl Op {
+    /// About the bytes this op's framed journal record takes (enough for
+    /// most, so a group's records go into one buffer without regrowing).
+    pub fn size_hint(&self) -> usize {
+        const FIXED: usize = 64;
+        match self {
+            Op::Set(entry) => match &entry.value {
+                StoredValue::Inline(value) => FIXED + entry.key.len() + value.len(),
+                StoredValue::Blob { .. } => FIXED + 48 + entry.key.len(),
+            },
+            Op::Del(key) => FIXED + key.len(),
+            Op::Clear => FIXED,
+        }
+    }
+}
+
 /// What the payload of an entry holds besides its key.
 #[derive(Serialize, Deserialize)]
 struct Payload {
     value: StoredValue,
+    created_ms: u64,
+    expires_ms: Option<u64>,
+    epoch: u64,
+    stale: bool,
+}
+
+/// A [`Payload`] borrowed from its entry, to encode without copying the value
+/// (serde encodes a reference as what it refers to: the same bytes).
+#[derive(Serialize)]
+struct PayloadOf<'a> {
+    value: &'a StoredValue,
     created_ms: u64,
     expires_ms: Option<u64>,
     epoch: u64,
@@ -51,27 +78,30 @@ const OP_CLEAR: u8 = 3;
 /// an append whose last record is missing is incomplete, and so not applied.
 const MORE_FOLLOW: u8 = 0x80;
 
-fn push_keyed(key: &[u8], payload: &[u8], out: &mut Vec<u8>) {
+/// Appends a key and, after it, what `payload` writes.
+fn push_keyed(key: &[u8], out: &mut Vec<u8>, payload: impl FnOnce(&mut Vec<u8>)) {
     let len = u32::try_from(key.len()).expect("keys are bounded by MAX_KEY_LEN");
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(key);
-    out.extend_from_slice(payload);
+    payload(out);
 }
 
-fn payload_of(entry: &Entry) -> Vec<u8> {
-    codec::encode(&Payload {
-        value: entry.value.clone(),
+/// Appends an entry's payload, encoded, to `out`.
+fn push_payload(entry: &Entry, out: &mut Vec<u8>) {
+    let payload = PayloadOf {
+        value: &entry.value,
         created_ms: entry.created_ms,
         expires_ms: entry.expires_ms,
         epoch: entry.epoch,
         stale: entry.stale,
-    })
+    };
+    codec::encode_into(&payload, out);
 }
 
 /// The body of a snapshot record.
 pub fn encode_entry(entry: &Entry) -> Vec<u8> {
     let mut out = Vec::with_capacity(entry.key.len() + 32);
-    push_keyed(&entry.key, &payload_of(entry), &mut out);
+    push_keyed(&entry.key, &mut out, |out| push_payload(entry, out));
     out
 }
 
@@ -79,23 +109,28 @@ pub fn encode_entry(entry: &Entry) -> Vec<u8> {
 /// multi-record append but its last.
 pub fn encode_op(seq: u64, op: &Op, more_follow: bool) -> Vec<u8> {
     let mut out = Vec::new();
+    push_op(seq, op, more_follow, &mut out);
+    out
+}
+
+/// Appends the body of a journal record (see [`encode_op`]) to `out`.
+pub fn push_op(seq: u64, op: &Op, more_follow: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(&seq.to_le_bytes());
     let flag = if more_follow { MORE_FOLLOW } else { 0 };
     match op {
         Op::Set(entry) => {
             out.push(OP_SET | flag);
-            push_keyed(&entry.key, &payload_of(entry), &mut out);
+            push_keyed(&entry.key, out, |out| push_payload(entry, out));
         }
         Op::Del(key) => {
             out.push(OP_DEL | flag);
-            push_keyed(key, &[], &mut out);
+            push_keyed(key, out, |_| {});
         }
         Op::Clear => {
             out.push(OP_CLEAR | flag);
-            push_keyed(&[], &[], &mut out);
+            push_keyed(&[], out, |_| {});
         }
     }
-    out
 }
 
 /// A key and its still-encoded payload, borrowed from a record body.
@@ -224,6 +259,29 @@ mod tests {
             expires_ms: Some(1_700_000_060_000),
             epoch: 7,
             stale: true,
+        }
+    }
+
+    /// The payload encoded from a borrowed entry is byte for byte the owned
+    /// `Payload`'s encoding, which every stored record was written with.
+    #[test]
+    fn a_borrowed_payload_encodes_as_the_owned_one() {
+        let blob = StoredValue::Blob {
+            hash: [7; 32],
+            len: 9,
+        };
+        for value in [StoredValue::Inline(b"v\0\xff".to_vec()), blob] {
+            let entry = entry(b"k", value);
+            let owned = codec::encode(&Payload {
+                value: entry.value.clone(),
+                created_ms: entry.created_ms,
+                expires_ms: entry.expires_ms,
+                epoch: entry.epoch,
+                stale: entry.stale,
+            });
+            let mut borrowed = Vec::new();
+            push_payload(&entry, &mut borrowed);
+            assert_eq!(borrowed, owned);
         }
     }
 

@@ -3,12 +3,11 @@
 //! While it runs, a sync thread applies the autosync rules on a timer.
 
 use std::ffi::OsString;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, CommandFactory, FromArgMatches};
@@ -25,7 +24,11 @@ use crate::exit_code::ExitCode;
 use crate::scratch::Spill;
 use crate::store::{CopyError, Store};
 
+mod input;
 mod plain;
+mod reply;
+
+use input::{Input, Next};
 
 /// How often the autosync rules are checked while the batch runs.
 const AUTOSYNC_TICK: Duration = Duration::from_secs(1);
@@ -60,63 +63,45 @@ pub struct BatchArgs {
 pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCode> {
     // Answers go out in one write per flush, not one per line.
     let out = &mut std::io::BufWriter::with_capacity(64 << 10, out);
+    // The sync thread runs the autosync rules on a timer. A sync a write asks
+    // for (a long journal) goes, as after a lone command, to a detached
+    // `cacheman sync --background`: neither the answers nor the batch's exit
+    // wait for a merge.
     let (jobs, queue) = mpsc::channel();
     let syncer = ctx.spawn_syncer(queue);
-    let batch = ctx.with_syncer(jobs.clone());
-    let lines = spawn_reader();
-    let mut worst = ExitCode::Success;
+    let mut input = Input::spawn(std::io::stdin());
+    let mut session = Session {
+        ctx,
+        out,
+        stop_on_error: args.stop_on_error,
+        number: 0,
+        worst: ExitCode::Success,
+        reply: Vec::new(),
+    };
     let mut next_check = Instant::now() + AUTOSYNC_TICK;
-    let mut number = 0u64;
-    // A line read ahead of its turn, while gathering a group of sets.
-    let mut ahead = None;
-    'lines: loop {
-        let received = match ahead.take() {
-            Some(line) => Ok(line),
-            None => lines.recv_timeout(next_check.saturating_duration_since(Instant::now())),
-        };
-        match received {
-            Ok(line) => {
-                let (answered, to_run) =
-                    gather(&batch, line.on(Stream::Stdin)?, &lines, &mut ahead);
-                let ran = to_run.iter().map(|line| answer(&batch, line));
-                for answer in answered.into_iter().chain(ran) {
-                    number += 1;
-                    let Some(Answer {
-                        mut reply,
-                        output,
-                        status,
-                    }) = answer
-                    else {
-                        continue;
-                    };
-                    reply.insert("line".into(), json!(number));
-                    write_reply(out, &reply, output)?;
-                    if status.code() > worst.code() {
-                        worst = status;
-                    }
-                    if args.stop_on_error && status.code() >= ExitCode::Usage.code() {
-                        out.flush().map_err(output::stdout_error)?;
-                        break 'lines;
-                    }
+    loop {
+        match input.next(next_check.saturating_duration_since(Instant::now())) {
+            Next::Chunk(chunk) => {
+                if !session.chunk(&chunk.on(Stream::Stdin)?)? {
+                    session.out.flush().map_err(output::stdout_error)?;
+                    break;
                 }
                 // Answers wait in the buffer only while more lines are ready.
-                if ahead.is_none() {
-                    ahead = lines.try_recv().ok();
-                }
-                if ahead.is_none() {
-                    out.flush().map_err(output::stdout_error)?;
+                if !input.waiting() {
+                    session.out.flush().map_err(output::stdout_error)?;
                 }
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
+            Next::Quiet => {}
+            Next::End => break,
         }
         if Instant::now() >= next_check {
             let _ = jobs.send(SyncJob::Due);
             next_check = Instant::now() + AUTOSYNC_TICK;
         }
     }
+    let worst = session.worst;
     let _ = jobs.send(SyncJob::Due);
-    drop((jobs, batch));
+    drop(jobs);
     let _ = syncer.join();
     Ok(if worst == ExitCode::Miss {
         ExitCode::Success
@@ -125,62 +110,99 @@ pub fn run(ctx: &Context, args: BatchArgs, out: &mut dyn Write) -> Result<ExitCo
     })
 }
 
-/// Gathers `line` and, when it is a plain set, the plain sets to the same
-/// cache that follow it and are already read, and writes those as one append.
-/// Returns the answers of the lines written, and the lines still to run one
-/// by one (`line` when it is no plain set; the group when its write failed,
-/// which wrote nothing). The first line that cannot join is left in `ahead`.
-fn gather(
-    ctx: &Context,
-    line: Vec<u8>,
-    lines: &Receiver<std::io::Result<Vec<u8>>>,
-    ahead: &mut Option<std::io::Result<Vec<u8>>>,
-) -> (Vec<Option<Answer>>, Vec<Vec<u8>>) {
-    let first = match plain::Set::parse(line) {
-        Ok(set) => set,
-        Err(line) => return (Vec::new(), vec![line]),
-    };
-    let mut group = vec![first];
-    while group.len() < plain::GROUP_MAX {
-        match lines.try_recv() {
-            Ok(Ok(bytes)) => match plain::Set::parse(bytes) {
-                Ok(set) if set.cache == group[0].cache => group.push(set),
-                Ok(set) => {
-                    *ahead = Some(Ok(set.line));
-                    break;
-                }
-                Err(bytes) => {
-                    *ahead = Some(Ok(bytes));
-                    break;
-                }
-            },
-            Ok(Err(e)) => {
-                *ahead = Some(Err(e));
-                break;
-            }
-            Err(_) => break,
-        }
-    }
-    match plain::write(ctx, &group) {
-        Ok(()) => (
-            group.iter().map(|_| Some(stored(ctx))).collect(),
-            Vec::new(),
-        ),
-        Err(_) => (Vec::new(), group.into_iter().map(|set| set.line).collect()),
-    }
+/// A batch as it runs: where answers go, and what it has seen so far.
+struct Session<'a> {
+    ctx: &'a Context,
+    out: &'a mut dyn Write,
+    stop_on_error: bool,
+    /// The number of the last line taken.
+    number: u64,
+    worst: ExitCode,
+    /// Where a directly written answer is put together.
+    reply: Vec<u8>,
 }
 
-/// Reads stdin on its own thread, so the main loop can wake for the timer.
-fn spawn_reader() -> Receiver<std::io::Result<Vec<u8>>> {
-    let (send, receive) = mpsc::channel();
-    thread::spawn(move || {
-        for line in std::io::stdin().lock().split(b'\n') {
-            if send.send(line).is_err() {
-                break;
+impl Session<'_> {
+    /// Runs and answers the lines of a chunk; `false` once `--stop-on-error`
+    /// stops the batch. Plain sets to one cache that follow each other are
+    /// written as one append, and answered each once it is stored; if that
+    /// write fails (it then wrote nothing), they run one by one.
+    fn chunk(&mut self, chunk: &[u8]) -> Result<bool> {
+        let mut lines = input::lines(chunk).peekable();
+        while let Some(line) = lines.next() {
+            let Some(first) = plain::Set::parse(line) else {
+                if !self.answer_line(line)? {
+                    return Ok(false);
+                }
+                continue;
+            };
+            let mut group = vec![first];
+            while group.len() < plain::GROUP_MAX
+                && let Some(set) = lines.peek().and_then(|line| plain::Set::parse(line))
+                && set.joins(&group[0])
+            {
+                group.push(set);
+                lines.next();
+            }
+            if plain::write(self.ctx, &group).is_ok() {
+                for _ in &group {
+                    self.number += 1;
+                    reply::stored(self.number, &mut self.reply);
+                    output::write_all(self.out, &self.reply)?;
+                }
+                continue;
+            }
+            for set in &group {
+                if !self.answer(answer(self.ctx, set.line))? {
+                    return Ok(false);
+                }
             }
         }
-    });
-    receive
+        Ok(true)
+    }
+
+    /// Runs a line that is no plain set and writes its answer; `false` when
+    /// `--stop-on-error` stops the batch here. A plain get is answered
+    /// directly; any other line is answered as its own command would be.
+    fn answer_line(&mut self, line: &[u8]) -> Result<bool> {
+        let Some(get) = plain::Get::parse(line) else {
+            return self.answer(answer(self.ctx, line));
+        };
+        match reply::got(self.ctx, &get, self.number + 1, &mut self.reply) {
+            Ok(status) => {
+                self.number += 1;
+                output::write_all(self.out, &self.reply)?;
+                self.saw(status);
+                Ok(true)
+            }
+            Err(e) => self.answer(Some(failure(e))),
+        }
+    }
+
+    /// Keeps the highest status seen.
+    fn saw(&mut self, status: ExitCode) {
+        if status.code() > self.worst.code() {
+            self.worst = status;
+        }
+    }
+
+    /// Writes the answer of the next line (none for a blank or comment
+    /// line); `false` when `--stop-on-error` stops the batch here.
+    fn answer(&mut self, answer: Option<Answer>) -> Result<bool> {
+        self.number += 1;
+        let Some(Answer {
+            mut reply,
+            output,
+            status,
+        }) = answer
+        else {
+            return Ok(true);
+        };
+        reply.insert("line".into(), json!(self.number));
+        write_reply(self.out, &reply, output)?;
+        self.saw(status);
+        Ok(!(self.stop_on_error && status.code() >= ExitCode::Usage.code()))
+    }
 }
 
 /// Writes a reply line, the command's output (if it ran) streamed into it.
@@ -279,17 +301,19 @@ struct Answer {
 fn answer(ctx: &Context, line: &[u8]) -> Option<Answer> {
     Some(match run_line(ctx, trimmed(line)?) {
         Ok((status, output)) => success(status, output),
-        Err(e) => {
-            let status = e.exit_code();
-            let reply =
-                json!({ "status": status.code(), "error": e.to_string(), "hint": hint(&e) });
-            Answer {
-                reply: json::fields(reply),
-                output: None,
-                status,
-            }
-        }
+        Err(e) => failure(e),
     })
+}
+
+/// The answer of a line that failed with `e`.
+fn failure(e: Error) -> Answer {
+    let status = e.exit_code();
+    let reply = json!({ "status": status.code(), "error": e.to_string(), "hint": hint(&e) });
+    Answer {
+        reply: json::fields(reply),
+        output: None,
+        status,
+    }
 }
 
 /// A line without its line ending and leading blanks, or `None` for a blank
@@ -309,14 +333,8 @@ fn success(status: ExitCode, output: Captured) -> Answer {
     }
 }
 
-/// The answer of a set written in a group: what its own run would answer.
-fn stored(ctx: &Context) -> Answer {
-    let output = Captured::new(&ctx.store, Vec::new());
-    success(ExitCode::Success, output)
-}
-
 fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
-    let words = shlex::bytes::split(line)
+    let words = plain::words(line)
         .ok_or_else(|| Error::usage("unterminated quote or trailing backslash"))?;
     if let Some(command) = plain::command(&words) {
         let mut output = Captured::new(&ctx.store, Vec::new());
@@ -324,7 +342,11 @@ fn run_line(ctx: &Context, line: &[u8]) -> Result<(ExitCode, Captured)> {
         return Ok((code, output));
     }
     let argv: Vec<OsString> = std::iter::once(OsString::from("cacheman"))
-        .chain(words.into_iter().map(OsString::from_vec))
+        .chain(
+            words
+                .into_iter()
+                .map(|word| OsString::from_vec(word.into_owned())),
+        )
         .collect();
     let parsed = Cli::parse_line(&argv).map_or_else(
         || {
