@@ -102,6 +102,27 @@ impl Link {
         self.map(result)
     }
 
+    /// Runs `work` on the connection to a single server, held from its
+    /// first command to its last (a WATCH with its EXEC, never with another
+    /// thread's commands between them); `None` on a cluster. A WATCH left
+    /// by a `work` the server answered with an error is dropped.
+    pub(crate) fn exclusive<T>(
+        &self,
+        work: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>,
+    ) -> Option<Result<T>> {
+        let mut conn = self.lock();
+        let Conn::Single(conn) = &mut *conn else {
+            return None;
+        };
+        let result = work(conn);
+        if let Err(e) = &result
+            && !(e.is_timeout() || e.is_connection_dropped() || e.is_io_error())
+        {
+            let _ = redis::cmd("UNWATCH").exec(conn);
+        }
+        Some(self.map(result))
+    }
+
     /// Runs a script (EVALSHA, loaded again on NOSCRIPT).
     pub(crate) fn eval<T: FromRedisValue>(&self, call: &ScriptInvocation<'_>) -> Result<T> {
         let result = call.invoke(self.lock().like());

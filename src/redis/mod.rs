@@ -16,6 +16,7 @@ mod maintenance;
 mod scripts;
 mod server;
 mod verify;
+mod watched;
 mod write;
 
 use std::collections::BTreeMap;
