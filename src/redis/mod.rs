@@ -13,6 +13,7 @@ mod graph;
 mod keys;
 mod link;
 mod maintenance;
+mod resp;
 mod scripts;
 mod server;
 mod verify;

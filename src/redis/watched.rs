@@ -3,16 +3,21 @@
 //! bookkeeping meanwhile (an invalidation, a clear, a drop) aborts, and tried
 //! again. The same checks and the same writes as the write script's, at the
 //! cost of plain commands (a script pays to marshal every argument into Lua).
+//! Each EXEC is followed by the WATCH and the read of the next transaction,
+//! kept on the connection, so a batch of many pays one round trip for each.
 
 use std::collections::HashSet;
 
-use redis::{Pipeline, RedisResult, Value};
+use redis::{ConnectionLike, RedisResult, Value};
 
+use crate::error::Result;
 use crate::name::CacheName;
 use crate::store::{CacheSettings, SetOptions};
 
 use super::RedisStore;
 use super::entry::number;
+use super::link::Memo;
+use super::resp::Resp;
 use super::write::{Answer, Body, Expiry, GRACE_MS, Item, settings_json};
 
 /// How many times a transaction aborted by a concurrent change is tried
@@ -43,55 +48,53 @@ impl RedisStore {
         cache: &CacheName,
         items: &[Item],
         options: &SetOptions,
-    ) -> crate::error::Result<Option<Answer>> {
-        for _ in 0..TRIES {
-            let answer = self
-                .link
-                .exclusive(|conn| self.attempt(conn, cache.as_str(), items, options));
-            match answer {
-                None => return Ok(None),
-                Some(answer) => {
-                    if let Some(answer) = answer? {
-                        return Ok(Some(answer));
-                    }
+    ) -> Result<Option<Answer>> {
+        let meta = self.keys.cache(cache.as_str(), "meta");
+        let answer = self.link.exclusive(|conn, memo| {
+            for _ in 0..TRIES {
+                let found = match remembered(memo.take(), &meta) {
+                    // A refusal is only ever made on a fresh read.
+                    Some(found) if refusal(&found, options.if_epoch).is_none() => found,
+                    _ => self.watch(conn, &meta)?,
+                };
+                if let Some(refused) = refusal(&found, options.if_epoch) {
+                    redis::cmd("UNWATCH").exec(conn)?;
+                    return Ok(Some(refused));
+                }
+                let pipe = self.transaction(cache.as_str(), &meta, items, &found, options);
+                let answers = conn.req_packed_commands(&pipe.bytes, 0, pipe.count)?;
+                if let Some(error) = answers.iter().find_map(server_error) {
+                    return Err(error);
+                }
+                let mut answers = answers.into_iter().rev();
+                let (epoch, fields) = (answers.next(), answers.next());
+                if let (Some(epoch), Some(fields)) = (epoch, fields) {
+                    *memo = Some((meta.clone(), vec![fields, epoch]));
+                }
+                answers.next(); // the WATCH's
+                if answers.next() != Some(Value::Nil) {
+                    return Ok(Some((items.len() as i64, 0, found.created, found.durable)));
                 }
             }
-        }
-        Ok(None)
+            Ok(None)
+        });
+        answer.transpose().map(Option::flatten)
     }
 
-    /// One try: WATCH and read, check, then MULTI … EXEC (`None`: aborted).
-    fn attempt(
-        &self,
-        conn: &mut redis::Connection,
-        cache: &str,
-        items: &[Item],
-        options: &SetOptions,
-    ) -> RedisResult<Option<Answer>> {
-        let meta = self.keys.cache(cache, "meta");
+    /// Watches `meta` and the store's epoch and reads them.
+    fn watch(&self, conn: &mut redis::Connection, meta: &[u8]) -> RedisResult<Found> {
         let mut read = redis::pipe();
-        read.cmd("WATCH").arg(&meta).arg(self.keys.store("epoch"));
-        read.cmd("HMGET").arg(&meta).arg(&READ[..]);
+        read.cmd("UNWATCH");
+        read.cmd("WATCH").arg(meta).arg(self.keys.store("epoch"));
+        read.cmd("HMGET").arg(meta).arg(&READ[..]);
         read.cmd("GET").arg(self.keys.store("epoch"));
-        let ((), fields, epoch): ((), Vec<Option<String>>, Option<String>) = read.query(conn)?;
-        let found = Found::read(&fields, epoch.as_deref());
-        if let Some(refused) = refusal(&found, options.if_epoch) {
-            redis::cmd("UNWATCH").exec(conn)?;
-            return Ok(Some(refused));
-        }
-        let pipe = self.transaction(cache, &meta, items, &found, options);
-        let mut answers: Vec<Value> = pipe.query(conn)?;
-        if let Some(error) = answers.iter().find_map(server_error) {
-            return Err(error);
-        }
-        Ok(match answers.pop() {
-            Some(Value::Nil) => None,
-            _ => Some((items.len() as i64, 0, found.created, found.durable)),
-        })
+        let ((), (), fields, epoch): ((), (), Vec<Option<String>>, Option<String>) =
+            read.query(conn)?;
+        Ok(Found::read(&fields, epoch.as_deref()))
     }
 
-    /// MULTI, the writes the write script makes, EXEC: as one pipeline whose
-    /// answers are all kept (an error queued is found by the caller).
+    /// MULTI, the writes the write script makes, EXEC, then the WATCH and
+    /// the read of the next transaction.
     fn transaction(
         &self,
         cache: &str,
@@ -99,65 +102,93 @@ impl RedisStore {
         items: &[Item],
         found: &Found,
         options: &SetOptions,
-    ) -> Pipeline {
+    ) -> Resp {
         let epoch = options.if_epoch.unwrap_or(found.epoch);
         let entries: Vec<Vec<u8>> = items
             .iter()
             .map(|item| self.keys.entry(cache, &item.key))
             .collect();
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors().cmd("MULTI");
+        let size: usize = entries.iter().map(|e| 2 * e.len() + 100).sum();
+        let values: usize = items.iter().map(|i| i.len.min(1024) as usize).sum();
+        let mut pipe = Resp::with_capacity(size + values + 4096);
+        pipe.command(1).arg(b"MULTI");
         if found.created {
             let defaults = settings_json(&CacheSettings::default());
-            pipe.cmd("HSET").arg(meta).arg("settings").arg(defaults);
+            pipe.command(4).arg(b"HSET").arg(meta);
+            pipe.arg(b"settings").arg(defaults.as_bytes());
         }
         if !entries.is_empty() {
-            pipe.cmd("DEL").arg(&entries);
+            pipe.command(1 + entries.len()).arg(b"DEL");
+            entries.iter().for_each(|entry| {
+                pipe.arg(entry);
+            });
         }
         let mut seen = HashSet::with_capacity(items.len());
-        let mut idx = redis::cmd("ZADD");
-        idx.arg(self.keys.cache(cache, "idx"));
-        let mut chunks = redis::cmd("SADD");
-        chunks.arg(self.keys.cache(cache, "chunks"));
-        let mut chunked = false;
         for (item, entry) in items.iter().zip(&entries) {
             if !seen.insert(entry.as_slice()) {
-                pipe.cmd("DEL").arg(entry);
+                pipe.command(2).arg(b"DEL").arg(entry);
             }
             let (expires, px) = found.expiry(item);
-            let hset = pipe.cmd("HSET").arg(entry);
-            hset.arg("c").arg(item.created_ms).arg("p").arg(epoch);
-            hset.arg("g").arg(&found.generation).arg("n").arg(item.len);
+            let fields = 5 + usize::from(expires.is_some()) + usize::from(item.stale);
+            pipe.command(2 + 2 * fields).arg(b"HSET").arg(entry);
+            pipe.arg(b"c").number(item.created_ms).arg(b"p").number(epoch);
+            pipe.arg(b"g").arg(found.generation.as_bytes());
+            pipe.arg(b"n").number(item.len);
             match &item.body {
-                Body::Inline(bytes) => hset.arg("v").arg(bytes),
-                Body::Chunked(list) => {
-                    chunked = true;
-                    list.ids.iter().for_each(|id| {
-                        chunks.arg(&id[..]);
-                    });
-                    hset.arg("k").arg(list.encode())
-                }
+                Body::Inline(bytes) => pipe.arg(b"v").arg(bytes),
+                Body::Chunked(chunks) => pipe.arg(b"k").arg(&chunks.encode()),
             };
             if let Some(at) = expires {
-                hset.arg("x").arg(at);
+                pipe.arg(b"x").number(at);
             }
             if item.stale {
-                hset.arg("s").arg("1");
+                pipe.arg(b"s").arg(b"1");
             }
             if let Some(px) = px {
-                pipe.cmd("PEXPIRE").arg(entry).arg(px);
+                pipe.command(3).arg(b"PEXPIRE").arg(entry).number(px);
             }
-            idx.arg(0).arg(&item.key);
         }
-        if chunked {
-            pipe.add_command(chunks);
+        let ids: Vec<&[u8; 32]> = items
+            .iter()
+            .filter_map(|item| match &item.body {
+                Body::Chunked(chunks) => Some(&chunks.ids),
+                Body::Inline(_) => None,
+            })
+            .flatten()
+            .collect();
+        if !ids.is_empty() {
+            pipe.command(2 + ids.len()).arg(b"SADD");
+            pipe.arg(&self.keys.cache(cache, "chunks"));
+            ids.iter().for_each(|id| {
+                pipe.arg(&id[..]);
+            });
         }
         if !items.is_empty() {
-            pipe.add_command(idx);
+            pipe.command(2 + 2 * items.len()).arg(b"ZADD");
+            pipe.arg(&self.keys.cache(cache, "idx"));
+            items.iter().for_each(|item| {
+                pipe.arg(b"0").arg(&item.key);
+            });
         }
-        pipe.cmd("EXEC");
+        pipe.command(1).arg(b"EXEC");
+        let epoch_key = self.keys.store("epoch");
+        pipe.command(3).arg(b"WATCH").arg(meta).arg(&epoch_key);
+        pipe.command(2 + READ.len()).arg(b"HMGET").arg(meta);
+        READ.iter().for_each(|field| {
+            pipe.arg(field.as_bytes());
+        });
+        pipe.command(2).arg(b"GET").arg(&epoch_key);
         pipe
     }
+}
+
+/// What the memo says of `meta`, if it is of `meta` and readable.
+fn remembered(memo: Memo, meta: &[u8]) -> Option<Found> {
+    let (key, answers) = memo?;
+    let [fields, epoch] = <[Value; 2]>::try_from(answers).ok()?;
+    let fields: Vec<Option<String>> = redis::from_redis_value(fields).ok()?;
+    let epoch: Option<String> = redis::from_redis_value(epoch).ok()?;
+    (key == meta).then(|| Found::read(&fields, epoch.as_deref()))
 }
 
 impl Found {

@@ -142,7 +142,7 @@ pub fn the_limits_hold_after_a_set_many<E: Engine>() {
         ..cacheman::CacheSettings::default()
     };
     assert!(f.store.create(&cache, &settings, false).unwrap());
-    let mut write = |keys: &[&str]| {
+    let write = |keys: &[&str]| {
         let mut items = keys
             .iter()
             .map(|k| (k.as_bytes().to_vec(), b"v".to_vec()));
