@@ -412,7 +412,10 @@ fn a_full_server_refuses_writes_cleanly_and_still_serves() {
     assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
     assert!(err.to_string().contains("OOM"), "{err}");
     let keys = store.keys(&name("c")).unwrap();
-    assert!(!keys.contains(&b"b0".to_vec()), "nothing of the batch landed");
+    assert!(
+        !keys.contains(&b"b0".to_vec()),
+        "nothing of the batch landed"
+    );
 }
 
 #[test]

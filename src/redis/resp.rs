@@ -73,12 +73,18 @@ mod tests {
     fn commands_are_written_as_the_server_reads_them() {
         let mut resp = Resp::default();
         resp.command(3).arg(b"SET").arg(b"k").number(0);
-        resp.command(2).arg(b"GET").number(18_446_744_073_709_551_615);
+        resp.command(2)
+            .arg(b"GET")
+            .number(18_446_744_073_709_551_615);
         assert_eq!(resp.count, 2);
         let expected = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n0\r\n\
                          *2\r\n$3\r\nGET\r\n$20\r\n18446744073709551615\r\n";
         assert_eq!(resp.bytes, expected);
         let cmd = redis::cmd("SET").arg("k").arg(0).get_packed_command();
-        assert_eq!(&resp.bytes[..cmd.len()], cmd.as_slice(), "as the client writes it");
+        assert_eq!(
+            &resp.bytes[..cmd.len()],
+            cmd.as_slice(),
+            "as the client writes it"
+        );
     }
 }

@@ -131,7 +131,10 @@ impl RedisStore {
             let (expires, px) = found.expiry(item);
             let fields = 5 + usize::from(expires.is_some()) + usize::from(item.stale);
             pipe.command(2 + 2 * fields).arg(b"HSET").arg(entry);
-            pipe.arg(b"c").number(item.created_ms).arg(b"p").number(epoch);
+            pipe.arg(b"c")
+                .number(item.created_ms)
+                .arg(b"p")
+                .number(epoch);
             pipe.arg(b"g").arg(found.generation.as_bytes());
             pipe.arg(b"n").number(item.len);
             match &item.body {

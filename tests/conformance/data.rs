@@ -121,7 +121,9 @@ pub fn set_many_keeps_the_epoch_token_generation_and_default_ttl<E: Engine>() {
     };
     let before = f.store.epoch().unwrap();
     let hard = cacheman::InvalidateOptions::default();
-    f.store.invalidate(std::slice::from_ref(&cache), &hard).unwrap();
+    f.store
+        .invalidate(std::slice::from_ref(&cache), &hard)
+        .unwrap();
     let err = set_many(&f, &cache, &["a", "b"], &token(before)).unwrap_err();
     assert!(matches!(err, cacheman::Error::Conflict { .. }), "{err}");
     assert_eq!(f.get(&cache, b"a"), None, "the refused batch did not land");
@@ -135,7 +137,9 @@ pub fn set_many_keeps_the_epoch_token_generation_and_default_ttl<E: Engine>() {
         soft: true,
         ..cacheman::InvalidateOptions::default()
     };
-    f.store.invalidate(std::slice::from_ref(&cache), &soft).unwrap();
+    f.store
+        .invalidate(std::slice::from_ref(&cache), &soft)
+        .unwrap();
     let never = SetOptions {
         ttl: Ttl::Never,
         ..SetOptions::default()

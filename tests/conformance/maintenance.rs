@@ -143,9 +143,7 @@ pub fn the_limits_hold_after_a_set_many<E: Engine>() {
     };
     assert!(f.store.create(&cache, &settings, false).unwrap());
     let write = |keys: &[&str]| {
-        let mut items = keys
-            .iter()
-            .map(|k| (k.as_bytes().to_vec(), b"v".to_vec()));
+        let mut items = keys.iter().map(|k| (k.as_bytes().to_vec(), b"v".to_vec()));
         f.store
             .set_many(&cache, &mut items, &cacheman::SetOptions::default())
             .unwrap();
