@@ -24,6 +24,10 @@ const PIPELINED: usize = 16;
 /// Entries per transaction of `set_many` on one server.
 const TRANSACTION: usize = 4096;
 
+/// The most bytes of keys and inline values in one batch of `set_many`
+/// (far below what the server takes in one request).
+const BATCH_BYTES: usize = 8 << 20;
+
 /// The write script's answer: written (or -1, -2), floor, created, durable.
 pub(crate) type Answer = (i64, u64, bool, bool);
 
@@ -118,7 +122,7 @@ impl RedisStore {
     /// Writes `items` into `cache`: on one server, batches of
     /// [`TRANSACTION`] entries, each one transaction; on a cluster, batches
     /// of [`BATCH`], up to [`PIPELINED`] of them sent together (each one
-    /// script call).
+    /// script call). A batch ends early at [`BATCH_BYTES`].
     pub(crate) fn write_many(
         &self,
         cache: &CacheName,
@@ -127,12 +131,14 @@ impl RedisStore {
     ) -> Result<WriteReport> {
         crate::store::one_at_a_time(options)?;
         let (now, expires) = self.start_write(options)?;
-        let size = match self.cluster {
-            true => BATCH,
-            false => TRANSACTION,
+        let (size, pipelined) = match self.cluster {
+            true => (BATCH, PIPELINED),
+            false => (TRANSACTION, 1),
         };
         let mut batches = vec![Vec::new()];
+        let mut bytes = 0;
         for (key, value) in items {
+            bytes += key.len() + value.len().min(chunks::INLINE_MAX);
             let batch = batches.last_mut().expect("never empty");
             batch.push(Item {
                 key,
@@ -142,8 +148,9 @@ impl RedisStore {
                 stale: false,
                 body: self.body(cache.as_str(), &value, chunk_px(expires, now))?,
             });
-            if batch.len() == size {
-                if batches.len() == PIPELINED {
+            if batch.len() == size || bytes >= BATCH_BYTES {
+                bytes = 0;
+                if batches.len() == pipelined {
                     self.put_all(cache, std::mem::take(&mut batches), options)?;
                 }
                 batches.push(Vec::new());
