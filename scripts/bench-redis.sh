@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # cacheman on Redis beside Redis's own client, in one hyperfine run:
 #   scripts/bench-redis.sh [OPS]      (default 10000 set lines per batch)
+#   BIN=path/to/cacheman scripts/bench-redis.sh   (another build; none is made)
 # Starts its own redis-server (a free port, no persistence, a temp directory)
 # and stops it on exit. Times `cacheman get` of one key beside `redis-cli get`
 # of a plain key holding the same value (and `cacheman get` on the local store,
@@ -15,9 +16,14 @@ source scripts/lib.sh
 ops=${1:-10000}
 need_hyperfine
 command -v redis-server >/dev/null || die "redis-server is missing (apt-get install redis-server)"
-echo "== building (release)" >&2
-cargo build --release --quiet --bin cacheman
-bin="$PWD/target/$(rustc --print host-tuple)/release/cacheman"
+if [ -n "${BIN:-}" ]; then
+    [ -x "$BIN" ] || die "BIN is not an executable: $BIN"
+    bin=$(realpath "$BIN")
+else
+    echo "== building (release)" >&2
+    cargo build --release --quiet --bin cacheman
+    bin="$PWD/target/$(rustc --print host-tuple)/release/cacheman"
+fi
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

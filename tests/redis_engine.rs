@@ -304,6 +304,15 @@ fn a_server_refusing_writes_makes_the_store_read_only() {
     assert_eq!(get(&reader, "c", b"k").unwrap(), b"v", "reads work");
     assert_refused_as_read_only(&reader);
     assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
+    // A batch is the first write of another reader: refused the same way.
+    let batch = open(&target);
+    let mut items = vec![(b"k".to_vec(), b"poison".to_vec())].into_iter();
+    let err = batch
+        .set_many(&name("c"), &mut items, &SetOptions::default())
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_refused_as_read_only(&batch);
+    assert_eq!(get(&store, "c", b"k").unwrap(), b"v");
 }
 
 #[test]
@@ -396,6 +405,17 @@ fn a_full_server_refuses_writes_cleanly_and_still_serves() {
     assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
     assert!(err.to_string().contains("OOM"), "{err}");
     assert_eq!(get(&store, "c", b"first").unwrap(), b"v");
+    let mut items = (0..3).map(|i| (format!("b{i}").into_bytes(), value.clone()));
+    let err = store
+        .set_many(&name("c"), &mut items, &SetOptions::default())
+        .unwrap_err();
+    assert_eq!(err.exit_code(), cacheman::ExitCode::Store);
+    assert!(err.to_string().contains("OOM"), "{err}");
+    let keys = store.keys(&name("c")).unwrap();
+    assert!(
+        !keys.contains(&b"b0".to_vec()),
+        "nothing of the batch landed"
+    );
 }
 
 #[test]
@@ -467,7 +487,7 @@ fn gc_deletes_what_a_clear_set_aside_and_keeps_what_was_written_since() {
         .map(|k| k.rsplit(':').next().unwrap().to_string())
         .collect();
     left.sort();
-    assert_eq!(left, ["again", "idx", "lru", "meta", "stats"]);
+    assert_eq!(left, ["again", "idx", "meta", "stats"]);
 }
 
 #[test]
@@ -612,4 +632,122 @@ fn persistence_says_plainly_when_the_server_keeps_nothing() {
     let kept = persistence(&saving.target(&fresh_ns("persist")));
     assert!(kept.contains("RDB save points \"3600 1\""), "{kept}");
     assert!(!kept.contains("loses"), "{kept}");
+}
+
+/// Raises its flag when dropped, a failed assertion's unwinding included,
+/// so that the threads racing a test stop and the test fails, never hangs.
+struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// `count` entries `ROUND-i` for `set_many`, each valued by its key.
+fn round_items(round: usize, count: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+    (0..count)
+        .map(|i| format!("{round}-{i}").into_bytes())
+        .map(|key| (key.clone(), key))
+        .collect()
+}
+
+#[test]
+fn set_many_loses_nothing_to_invalidations_elsewhere_or_readers_on_its_connection() {
+    // Another machine's invalidations move the store's epoch (aborting the
+    // batch's transactions, which are tried again) while a thread of the
+    // batch's own process reads on the same connection.
+    let (server, ns, store) = on_server("race-elsewhere");
+    let other = open(&server.target(&ns));
+    set(&store, "fixed", b"k", b"v");
+    set(&other, "other", b"k", b"v");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let stopped = || stop.load(std::sync::atomic::Ordering::Relaxed);
+    let (rounds, count) = (12, 300);
+    let invalidations = std::thread::scope(|s| {
+        let invalidating = s.spawn(|| {
+            let mut n = 0;
+            while !stopped() {
+                let caches = [name("other")];
+                other
+                    .invalidate(&caches, &InvalidateOptions::default())
+                    .unwrap();
+                n += 1;
+            }
+            n
+        });
+        let reader = store.clone();
+        let reading = s.spawn(move || {
+            while !stopped() {
+                assert_eq!(get(&reader, "fixed", b"k").unwrap(), b"v");
+            }
+        });
+        let stopping = StopOnDrop(&stop);
+        for round in 0..rounds {
+            let mut items = round_items(round, count).into_iter();
+            store
+                .set_many(&name("c"), &mut items, &SetOptions::default())
+                .unwrap();
+            for i in [0, count / 2, count - 1] {
+                let key = format!("{round}-{i}");
+                let value = get(&store, "c", key.as_bytes());
+                assert_eq!(value.as_deref(), Some(key.as_bytes()), "{key}");
+            }
+        }
+        drop(stopping);
+        reading.join().unwrap();
+        invalidating.join().unwrap()
+    });
+    assert!(invalidations > 0);
+    assert_eq!(store.keys(&name("c")).unwrap().len(), rounds * count);
+}
+
+#[test]
+fn set_many_racing_invalidations_of_its_cache_lands_whole_at_its_token_or_not_at_all() {
+    let (server, ns, store) = on_server("race-token");
+    let other = open(&server.target(&ns));
+    set(&store, "c", b"seed", b"v");
+    let field = |key: &str, field: &str| {
+        let entry = format!("cm1:{{{ns}/c}}:e:{key}");
+        server.cli(&["HGET", &entry, field]).trim().to_string()
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (mut landed, mut refused) = (0, 0);
+    std::thread::scope(|s| {
+        let invalidating = s.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let caches = [name("c")];
+                other
+                    .invalidate(&caches, &InvalidateOptions::default())
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(3));
+            }
+        });
+        let stopping = StopOnDrop(&stop);
+        for round in 0..40 {
+            let token = store.epoch().unwrap();
+            let options = SetOptions {
+                if_epoch: Some(token),
+                ..SetOptions::default()
+            };
+            let mut items = round_items(round, 200).into_iter();
+            let written = store.set_many(&name("c"), &mut items, &options);
+            for key in [format!("{round}-0"), format!("{round}-199")] {
+                match &written {
+                    Ok(_) => assert_eq!(field(&key, "p"), token.to_string(), "{key}"),
+                    Err(cacheman::Error::Conflict { .. }) => {
+                        assert_eq!(field(&key, "c"), "", "{key}: nothing written")
+                    }
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            match written {
+                Ok(_) => landed += 1,
+                Err(_) => refused += 1,
+            }
+        }
+        drop(stopping);
+        invalidating.join().unwrap();
+    });
+    assert!(landed > 0, "{landed} landed, {refused} refused");
 }

@@ -29,9 +29,19 @@ impl Conn {
     }
 }
 
+/// What a transaction read after its EXEC, under a new WATCH, for the next
+/// one on the same key: the key and the answers read.
+pub(crate) type Memo = Option<(Vec<u8>, Vec<redis::Value>)>;
+
+/// The connection and the memo left on it.
+struct Held {
+    conn: Conn,
+    memo: Memo,
+}
+
 /// The shared connection, and the masked URL its errors name.
 pub(crate) struct Link {
-    conn: Mutex<Conn>,
+    conn: Mutex<Held>,
     /// The URL with the password masked.
     pub(crate) display: String,
     /// Whether writes are refused (asked for, or found by a NOPERM answer).
@@ -77,33 +87,33 @@ impl Link {
             }
         };
         Ok(Link {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Held { conn, memo: None }),
             display: target.display.clone(),
             read_only: target.read_only.into(),
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Conn> {
+    fn lock(&self) -> MutexGuard<'_, Held> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs one command.
     pub(crate) fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
-        let result = cmd.query(self.lock().like());
+        let result = cmd.query(self.lock().conn.like());
         self.map(result)
     }
 
     /// Runs one command whose refusal means nothing to the store (a
     /// question about the server): `None` when it fails.
     pub(crate) fn ask<T: FromRedisValue>(&self, cmd: &Cmd) -> Option<T> {
-        cmd.query(self.lock().like()).ok()
+        cmd.query(self.lock().conn.like()).ok()
     }
 
     /// Runs a keyless command on one node, any that answers: the redis
     /// crate would send `INFO` to every primary of a cluster, and fail while
     /// any one of them is down.
     pub(crate) fn query_one_node<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
-        let result = match &mut *self.lock() {
+        let result = match &mut self.lock().conn {
             Conn::Single(conn) => cmd.query(conn),
             Conn::Cluster(conn) => conn
                 .route_command(cmd, RoutingInfo::SingleNode(SingleNodeRoutingInfo::Random))
@@ -119,7 +129,7 @@ impl Link {
             return self.map(empty.map_err(redis::RedisError::from));
         }
         // Commands are never `ignore`d: a cluster pipeline is built from them.
-        let result = match &mut *self.lock() {
+        let result = match &mut self.lock().conn {
             Conn::Single(conn) => pipe.query(conn),
             Conn::Cluster(conn) => {
                 let mut cluster = redis::cluster::cluster_pipe();
@@ -140,14 +150,42 @@ impl Link {
         // A cluster routes the whole to the slot of the first command's key.
         let result = self
             .lock()
+            .conn
             .like()
             .req_packed_commands(&packed, 0, pipe.len());
         self.map(result)
     }
 
+    /// Runs `work` on the connection to a single server and the memo the
+    /// last `work` left, both held from its first command to its last (a
+    /// WATCH with its EXEC, never with another thread's commands between
+    /// them); `None` on a cluster. After a failed `work` the memo is gone and
+    /// a WATCH it left is dropped.
+    pub(crate) fn exclusive<T>(
+        &self,
+        work: impl FnOnce(&mut redis::Connection, &mut Memo) -> redis::RedisResult<T>,
+    ) -> Option<Result<T>> {
+        let mut held = self.lock();
+        let Held {
+            conn: Conn::Single(conn),
+            memo,
+        } = &mut *held
+        else {
+            return None;
+        };
+        let result = work(conn, memo);
+        if let Err(e) = &result {
+            *memo = None;
+            if !(e.is_timeout() || e.is_connection_dropped() || e.is_io_error()) {
+                let _ = redis::cmd("UNWATCH").exec(conn);
+            }
+        }
+        Some(self.map(result))
+    }
+
     /// Runs a script (EVALSHA, loaded again on NOSCRIPT).
     pub(crate) fn eval<T: FromRedisValue>(&self, call: &ScriptInvocation<'_>) -> Result<T> {
-        let result = call.invoke(self.lock().like());
+        let result = call.invoke(self.lock().conn.like());
         self.map(result)
     }
 

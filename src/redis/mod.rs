@@ -14,10 +14,12 @@ mod keys;
 mod link;
 mod maintenance;
 mod refusal;
+mod resp;
 mod scripts;
 mod server;
 mod tls;
 mod verify;
+mod watched;
 mod write;
 
 use std::collections::BTreeMap;

@@ -12,9 +12,9 @@ fn script(body: &str) -> Script {
     Script::new(&format!("#!lua\n{body}"))
 }
 
-/// Writes entries into one cache: KEYS meta, idx, lru, epoch key (the
-/// store's epoch on one server, the meta again on a cluster), the set of the
-/// cache's chunks (each chunked entry's are added), then one key per entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
+/// Writes entries into one cache: KEYS meta, idx, epoch key (the store's
+/// epoch on one server, the meta again on a cluster), the set of the cache's
+/// chunks (each chunked entry's are added), then one key per entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
 /// a guard on the first entry: the time now ("" no guard), the created time
 /// it must have ("" none: it must have no live entry) and its value, then
 /// 8 per entry: key, created, expires ("" never, "default" the cache's
@@ -39,7 +39,7 @@ if ARGV[1] ~= '' then
   end
 end
 local epoch = ARGV[3]
-if epoch == '' then epoch = redis.call('GET', KEYS[4]) or '0' end
+if epoch == '' then epoch = redis.call('GET', KEYS[3]) or '0' end
 if ARGV[1] == '' then
   for _, f in ipairs({'hard', 'soft'}) do
     local floor = tonumber(redis.call('HGET', meta, f) or '0')
@@ -48,7 +48,7 @@ if ARGV[1] == '' then
 end
 local gen = redis.call('HGET', meta, 'gen') or '0'
 if ARGV[4] ~= '' then
-  local c, x, p, g, s, v = unpack(redis.call('HMGET', KEYS[6], 'c', 'x', 'p', 'g', 's', 'v'))
+  local c, x, p, g, s, v = unpack(redis.call('HMGET', KEYS[5], 'c', 'x', 'p', 'g', 's', 'v'))
   local live = c and (g or '0') == gen and not s and (not x or tonumber(x) > tonumber(ARGV[4]))
   for _, f in ipairs({'hard', 'soft'}) do
     if live and tonumber(p or '0') < tonumber(redis.call('HGET', meta, f) or '0') then live = false end
@@ -67,11 +67,11 @@ local function bulk(head, args)
     redis.call(unpack(part))
   end
 end
-local olds, idx, lru, seen, n = {}, {}, {}, {}, 0
-for i = 6, #KEYS do olds[#olds + 1] = KEYS[i] end
+local olds, idx, seen, n = {}, {}, {}, 0
+for i = 5, #KEYS do olds[#olds + 1] = KEYS[i] end
 bulk({'DEL'}, olds)
-for i = 6, #KEYS do
-  local a = 7 + (i - 6) * 8
+for i = 5, #KEYS do
+  local a = 7 + (i - 5) * 8
   local e = KEYS[i]
   local x, px = ARGV[a+2], ARGV[a+7]
   if x == 'default' then
@@ -89,17 +89,16 @@ for i = 6, #KEYS do
   if px ~= '' then redis.call('PEXPIRE', e, px) end
   if ARGV[a+5] == 'k' then
     for j = 33, #ARGV[a+6], 32 do
-      redis.call('SADD', KEYS[5], string.sub(ARGV[a+6], j, j + 31))
+      redis.call('SADD', KEYS[4], string.sub(ARGV[a+6], j, j + 31))
     end
   end
-  idx[n + 1], idx[n + 2], lru[n + 1], lru[n + 2] = '0', ARGV[a], ARGV[a+1], ARGV[a]
+  idx[n + 1], idx[n + 2] = '0', ARGV[a]
   n = n + 2
 end
 bulk({'ZADD', KEYS[2]}, idx)
-bulk({'ZADD', KEYS[3]}, lru)
 local durable = 0
 if redis.call('HGET', meta, 'durable') == '1' then durable = 1 end
-return {#KEYS - 5, 0, created, durable}
+return {#KEYS - 4, 0, created, durable}
 "#,
     )
 });

@@ -43,8 +43,8 @@ struct Survey {
     entries: BTreeSet<Vec<u8>>,
     /// The damaged entries.
     damaged: Vec<Damage>,
-    /// Keys with an entry the key index lacks, with their creation time.
-    unindexed: Vec<(Vec<u8>, u64)>,
+    /// Keys with an entry the key index lacks.
+    unindexed: Vec<Vec<u8>>,
     /// What is wrong with the settings, if anything.
     settings: Option<String>,
 }
@@ -99,7 +99,7 @@ impl RedisStore {
         for (key, problem, _) in &survey.damaged {
             problems.push(format!("key {}: {problem}", shown(key)));
         }
-        for (key, _) in &survey.unindexed {
+        for key in &survey.unindexed {
             problems.push(format!(
                 "key {}: it has an entry, but the key index lacks it",
                 shown(key)
@@ -142,15 +142,13 @@ impl RedisStore {
         }
         for batch in survey.unindexed.chunks(BATCH) {
             let mut pipe = redis::pipe();
-            for (key, created) in batch {
+            for key in batch {
                 let idx = self.keys.cache(name, "idx");
                 pipe.cmd("ZADD").arg(idx).arg(0).arg(key);
-                let lru = self.keys.cache(name, "lru");
-                pipe.cmd("ZADD").arg(lru).arg(*created).arg(key);
             }
             self.link.pipe::<()>(&pipe)?;
         }
-        for (key, _) in &survey.unindexed {
+        for key in &survey.unindexed {
             done.push(format!("put key {} back in the key index", shown(key)));
         }
         Ok(done)
@@ -252,37 +250,34 @@ impl RedisStore {
                 continue; // indexed, but expired (gc drops it from the index)
             }
             survey.entries.insert(key.clone());
-            let created = match self.check_entry(cache, &fields, inline, floors)? {
-                Ok(created) => created,
-                Err(problem) => {
-                    survey
-                        .damaged
-                        .push((key.clone(), problem, Some(seen(&fields))));
-                    continue;
-                }
-            };
+            if let Err(problem) = self.check_entry(cache, &fields, inline, floors)? {
+                survey
+                    .damaged
+                    .push((key.clone(), problem, Some(seen(&fields))));
+                continue;
+            }
             if !indexed.contains(key) {
-                survey.unindexed.push((key.clone(), created));
+                survey.unindexed.push(key.clone());
             }
         }
         Ok(())
     }
 
     /// Checks one entry: its header decodes, and (unless it is invalid
-    /// anyway) its value is whole. Its creation time, or what is wrong.
+    /// anyway) its value is whole; what is wrong, if anything.
     fn check_entry(
         &self,
         cache: &str,
         fields: &[Option<Vec<u8>>],
         inline: u64,
         floors: &Floors,
-    ) -> Result<std::result::Result<u64, String>> {
+    ) -> Result<std::result::Result<(), String>> {
         let header = match strict_header(fields) {
             Ok(header) => header,
             Err(problem) => return Ok(Err(problem)),
         };
         if header.judge(floors, self.now()) == Freshness::Invalid {
-            return Ok(Ok(header.created_ms));
+            return Ok(Ok(()));
         }
         let problem = match &fields[6] {
             None if inline != header.len => Some(format!(
@@ -295,7 +290,7 @@ impl RedisStore {
                 Some(chunks) => self.check_chunks(cache, &chunks, header.len)?,
             },
         };
-        Ok(problem.map_or(Ok(header.created_ms), Err))
+        Ok(problem.map_or(Ok(()), Err))
     }
 
     /// Reads a value's chunks one at a time, each against its hash, and

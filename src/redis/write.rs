@@ -1,6 +1,7 @@
 //! The write path on Redis: `set` and `set_many` (values above the inline
 //! limit stored as chunks first), landed by one script per batch in the
-//! cache's slot, which also creates the cache and checks an epoch token.
+//! cache's slot, which also creates the cache and checks an epoch token
+//! (`set_many` on one server: a transaction instead, see `watched.rs`).
 
 use redis::ScriptInvocation;
 
@@ -20,8 +21,15 @@ pub(crate) const GRACE_MS: u64 = 3_600_000;
 /// The most write script calls of one `set_many` sent in one pipeline.
 const PIPELINED: usize = 16;
 
+/// Entries per transaction of `set_many` on one server.
+const TRANSACTION: usize = 4096;
+
+/// The most bytes of keys and inline values in one batch of `set_many`
+/// (far below what the server takes in one request).
+const BATCH_BYTES: usize = 8 << 20;
+
 /// The write script's answer: written (or -1, -2), floor, created, durable.
-type Answer = (i64, u64, bool, bool);
+pub(crate) type Answer = (i64, u64, bool, bool);
 
 /// When an entry to write expires.
 #[derive(Debug, Clone, Copy)]
@@ -111,8 +119,10 @@ impl RedisStore {
         })
     }
 
-    /// Writes `items` into `cache`: batches of [`BATCH`] entries, up to
-    /// [`PIPELINED`] of them sent together (each still one script call).
+    /// Writes `items` into `cache`: on one server, batches of
+    /// [`TRANSACTION`] entries, each one transaction; on a cluster, batches
+    /// of [`BATCH`], up to [`PIPELINED`] of them sent together (each one
+    /// script call). A batch ends early at [`BATCH_BYTES`].
     pub(crate) fn write_many(
         &self,
         cache: &CacheName,
@@ -121,8 +131,14 @@ impl RedisStore {
     ) -> Result<WriteReport> {
         crate::store::one_at_a_time(options)?;
         let (now, expires) = self.start_write(options)?;
+        let (size, pipelined) = match self.cluster {
+            true => (BATCH, PIPELINED),
+            false => (TRANSACTION, 1),
+        };
         let mut batches = vec![Vec::new()];
+        let mut bytes = 0;
         for (key, value) in items {
+            bytes += key.len() + value.len().min(chunks::INLINE_MAX);
             let batch = batches.last_mut().expect("never empty");
             batch.push(Item {
                 key,
@@ -132,8 +148,9 @@ impl RedisStore {
                 stale: false,
                 body: self.body(cache.as_str(), &value, chunk_px(expires, now))?,
             });
-            if batch.len() == BATCH {
-                if batches.len() == PIPELINED {
+            if batch.len() == size || bytes >= BATCH_BYTES {
+                bytes = 0;
+                if batches.len() == pipelined {
                     self.put_all(cache, std::mem::take(&mut batches), options)?;
                 }
                 batches.push(Vec::new());
@@ -195,15 +212,19 @@ impl RedisStore {
         }
     }
 
-    /// Writes each of `batches` into `cache`, one script call each: the
-    /// first alone (it loads the script and creates the cache), the others
-    /// in one pipeline, each answer then taken as [`RedisStore::put`] would.
+    /// Writes each of `batches` into `cache`: on one server one transaction
+    /// each; on a cluster one script call each, the first alone (it loads
+    /// the script and creates the cache), the others in one pipeline, each
+    /// answer then taken as [`RedisStore::put`] would.
     fn put_all(
         &self,
         cache: &CacheName,
         mut batches: Vec<Vec<Item>>,
         options: &SetOptions,
     ) -> Result<WriteReport> {
+        if !self.cluster {
+            return self.put_each(cache, batches, options);
+        }
         if batches.is_empty() {
             return Ok(WriteReport::default());
         }
@@ -220,6 +241,29 @@ impl RedisStore {
         let answers: Vec<Answer> = self.link.pipe(&pipe)?;
         for (items, answer) in rest.into_iter().zip(answers) {
             report = match self.settle(cache, &items, answer, options)? {
+                Some(report) => report,
+                None => self.put(cache, items, options)?,
+            };
+        }
+        Ok(report)
+    }
+
+    /// Writes each of `batches` into `cache` as one transaction, taken as
+    /// [`RedisStore::put`] would take the script's answer; the script
+    /// itself when the transaction keeps being aborted.
+    fn put_each(
+        &self,
+        cache: &CacheName,
+        batches: Vec<Vec<Item>>,
+        options: &SetOptions,
+    ) -> Result<WriteReport> {
+        let mut report = WriteReport::default();
+        for items in batches {
+            let settled = match self.put_watched(cache, &items, options)? {
+                Some(answer) => self.settle(cache, &items, answer, options)?,
+                None => None,
+            };
+            report = match settled {
                 Some(report) => report,
                 None => self.put(cache, items, options)?,
             };
@@ -263,7 +307,6 @@ impl RedisStore {
         let mut call = scripts::PUT.prepare_invoke();
         call.key(&meta)
             .key(self.keys.cache(name, "idx"))
-            .key(self.keys.cache(name, "lru"))
             .key(&epoch_key)
             .key(self.keys.cache(name, "chunks"))
             .arg(&token)

@@ -93,3 +93,61 @@ pub fn a_cache_default_ttl_applies<E: Engine>() {
     assert_eq!(f.get(&cache, b"default"), None);
     assert!(f.get(&cache, b"never").is_some(), "--ttl never overrides");
 }
+
+/// `set_many` of `keys` (each its own value) into `cache` with `options`.
+fn set_many(
+    f: &Fixture,
+    cache: &cacheman::CacheName,
+    keys: &[&str],
+    options: &SetOptions,
+) -> cacheman::Result<cacheman::WriteReport> {
+    let mut items = keys
+        .iter()
+        .map(|k| (k.as_bytes().to_vec(), format!("v-{k}").into_bytes()));
+    f.store.set_many(cache, &mut items, options)
+}
+
+pub fn set_many_keeps_the_epoch_token_generation_and_default_ttl<E: Engine>() {
+    let f = Fixture::new::<E>();
+    let cache = name("many");
+    let settings = CacheSettings {
+        ttl_ms: Some(1_000),
+        ..CacheSettings::default()
+    };
+    assert!(f.store.create(&cache, &settings, false).unwrap());
+    let token = |t: u64| SetOptions {
+        if_epoch: Some(t),
+        ..SetOptions::default()
+    };
+    let before = f.store.epoch().unwrap();
+    let hard = cacheman::InvalidateOptions::default();
+    f.store
+        .invalidate(std::slice::from_ref(&cache), &hard)
+        .unwrap();
+    let err = set_many(&f, &cache, &["a", "b"], &token(before)).unwrap_err();
+    assert!(matches!(err, cacheman::Error::Conflict { .. }), "{err}");
+    assert_eq!(f.get(&cache, b"a"), None, "the refused batch did not land");
+    assert!(f.store.keys(&cache).unwrap().is_empty());
+    set_many(&f, &cache, &["a", "b"], &token(f.store.epoch().unwrap())).unwrap();
+    assert_eq!(f.get(&cache, b"a"), Some((b"v-a".to_vec(), false)));
+    let hit = f.store.get(&cache, b"b").unwrap().unwrap();
+    assert_eq!(hit.expires_ms, Some(START_MS + 1_000), "the cache's TTL");
+    f.store.clear(&cache).unwrap();
+    let soft = cacheman::InvalidateOptions {
+        soft: true,
+        ..cacheman::InvalidateOptions::default()
+    };
+    f.store
+        .invalidate(std::slice::from_ref(&cache), &soft)
+        .unwrap();
+    let never = SetOptions {
+        ttl: Ttl::Never,
+        ..SetOptions::default()
+    };
+    set_many(&f, &cache, &["c", "c"], &never).unwrap();
+    assert_eq!(f.get(&cache, b"a"), None, "cleared");
+    assert_eq!(f.get(&cache, b"c"), Some((b"v-c".to_vec(), false)), "fresh");
+    f.clock.advance_ms(5_000);
+    assert!(f.get(&cache, b"c").is_some(), "--ttl never overrides");
+    assert_eq!(f.store.keys(&cache).unwrap(), vec![b"c".to_vec()]);
+}

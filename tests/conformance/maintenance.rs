@@ -133,3 +133,26 @@ pub fn gc_drops_the_dead_and_evicts_to_the_limits<E: Engine>() {
     assert_eq!(f.store.keys(&cache).unwrap(), newest, "the oldest went");
     assert_eq!(f.reopen::<E>().keys(&cache).unwrap().len(), 2);
 }
+
+pub fn the_limits_hold_after_a_set_many<E: Engine>() {
+    let f = Fixture::new::<E>();
+    let cache = name("limited");
+    let settings = cacheman::CacheSettings {
+        max_entries: Some(3),
+        ..cacheman::CacheSettings::default()
+    };
+    assert!(f.store.create(&cache, &settings, false).unwrap());
+    let write = |keys: &[&str]| {
+        let mut items = keys.iter().map(|k| (k.as_bytes().to_vec(), b"v".to_vec()));
+        f.store
+            .set_many(&cache, &mut items, &cacheman::SetOptions::default())
+            .unwrap();
+    };
+    write(&["a", "b", "c", "d", "e"]);
+    f.clock.advance_ms(10);
+    write(&["x", "y", "z"]);
+    let report = f.store.gc(&cache, GcLimits::default()).unwrap();
+    assert_eq!((report.evicted, report.entries), (5, 3));
+    let newest = vec![b"x".to_vec(), b"y".to_vec(), b"z".to_vec()];
+    assert_eq!(f.store.keys(&cache).unwrap(), newest, "the oldest went");
+}
