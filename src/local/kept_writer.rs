@@ -54,11 +54,21 @@ impl KeptWriter {
 
     /// Appends `ops` as one write under the lock, held for this only. `None`
     /// when nothing was written and the ordinary path must do the write (and
-    /// report what is wrong): the lock file is no longer the cache's, or
-    /// HEAD or the journal cannot be read.
-    pub fn append(&mut self, dir: &CacheDir, ops: &[Op], durable: bool) -> Option<Result<Written>> {
+    /// report what is wrong): `row_current`, asked under the lock, says the
+    /// manifest changed, the lock file is no longer the cache's, or HEAD or
+    /// the journal cannot be read.
+    pub fn append(
+        &mut self,
+        dir: &CacheDir,
+        ops: &[Op],
+        durable: bool,
+        row_current: impl FnOnce() -> bool,
+    ) -> Option<Result<Written>> {
         self.lock.lock().ok()?;
-        let written = self.append_locked(dir, ops, durable);
+        let written = match row_current() {
+            true => self.append_locked(dir, ops, durable),
+            false => None,
+        };
         let _ = self.lock.unlock();
         written
     }

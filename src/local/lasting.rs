@@ -289,10 +289,6 @@ impl Lasting {
         if !self.manifest_current()? {
             return Ok(false);
         }
-        if self.cache_word.is_none() {
-            // A cache no writer of this version locked yet has no word.
-            self.cache_word = Word::open(&self.cache.dir.write_lock_path());
-        }
         let word = self.cache_word.as_ref().map(Word::load);
         if word.is_some() && word == self.seen_cache {
             return Ok(true);
@@ -314,6 +310,11 @@ impl Lasting {
             self.active.end = self
                 .active
                 .replay(&bytes, self.active.end, &mut self.overlay)?;
+            if self.cache_word.is_none() {
+                // A cache no writer of this version had locked had no word:
+                // one that appended since may have made it.
+                self.cache_word = Word::open(&self.cache.dir.write_lock_path());
+            }
         }
         self.seen_cache = word.filter(|&word| generation::settled(word));
         Ok(true)
@@ -335,11 +336,18 @@ impl Lasting {
 
     /// Appends `ops` through the kept writer (see [`KeptWriter::append`]).
     pub fn append(&mut self, ops: &[Op], durable: bool) -> Option<Result<Written>> {
+        if self.store_word.is_none() || self.seen_store.is_none() {
+            // Without a settled word, the row cannot be checked under the lock.
+            return None;
+        }
         if self.writer.is_none() {
             self.writer = Some(KeptWriter::open(&self.cache.dir).ok()?);
         }
         let writer = self.writer.as_mut()?;
-        writer.append(&self.cache.dir, ops, durable)
+        let (store_word, seen_store) = (&self.store_word, self.seen_store);
+        // Checked again under the lock: the cache was not dropped meanwhile.
+        let row_current = || store_word.as_ref().map(Word::load) == seen_store;
+        writer.append(&self.cache.dir, ops, durable, row_current)
     }
 
     /// The entry for `key`, with its blob opened when `wanted` says its value is.
