@@ -233,12 +233,32 @@ impl LocalStore {
         if options.if_epoch.is_some() || options.if_absent || bytes.len() > INLINE_MAX {
             return None;
         }
-        self.views.write(self, name, |view| {
-            let cache = &view.cache;
-            let durable = options.durable || cache.settings.durable;
+        self.append_kept(name, options, |cache| {
             let value = StoredValue::Inline(bytes.to_vec());
-            let entry = self.new_entry(cache, options, cache.epoch, key.to_vec(), value);
-            let written = view.append(&[Op::Set(entry)], durable)?;
+            vec![Op::Set(self.new_entry(
+                cache,
+                options,
+                cache.epoch,
+                key.to_vec(),
+                value,
+            ))]
+        })
+    }
+
+    /// Appends the operations `make` builds from the cache's kept row (in its
+    /// current epoch: no token) as one write through the kept view's writer,
+    /// with `options`' durability; `None` when the ordinary path must write
+    /// them (nothing was written then).
+    fn append_kept(
+        &self,
+        name: &CacheName,
+        options: &SetOptions,
+        make: impl FnOnce(&Cache) -> Vec<Op>,
+    ) -> Option<Result<WriteReport>> {
+        self.views.write(self, name, |view| {
+            let durable = options.durable || view.cache.settings.durable;
+            let ops = make(&view.cache);
+            let written = view.append(&ops, durable)?;
             Some(written.map(|written| self.report(&view.cache, written)))
         })
     }
