@@ -60,6 +60,15 @@ impl Word {
         })
     }
 
+    /// [`Word::open`], first giving a lock file that has no word yet (one an
+    /// older version made) its word, by taking the lock once as a holder does.
+    pub fn open_made(path: &Path) -> Option<Word> {
+        Word::open(path).or_else(|| {
+            drop(Changing::acquire(path).ok()?);
+            Word::open(path)
+        })
+    }
+
     fn cell(&self) -> &AtomicU64 {
         let ptr = match &self.map {
             Map::Read(map) => map.as_ptr(),

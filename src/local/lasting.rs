@@ -261,7 +261,7 @@ impl Lasting {
         };
         let records = &journal.bytes()[HEADER_LEN..];
         active.end = active.replay(records, HEADER_LEN as u64, &mut overlay)?;
-        let cache_word = Word::open(&cache.dir.write_lock_path());
+        let cache_word = Word::open_made(&cache.dir.write_lock_path());
         Ok(Some(Lasting {
             cache,
             manifest: Held::new(
@@ -274,7 +274,7 @@ impl Lasting {
             active,
             counters: None,
             counters_opened_ms: 0,
-            store_word: Word::open(&store.store_lock_path()),
+            store_word: Word::open_made(&store.store_lock_path()),
             cache_word,
             seen_store: None,
             seen_cache: None,
