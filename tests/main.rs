@@ -23,6 +23,7 @@ mod get_or_create;
 mod graph;
 mod inspect;
 mod invalidation;
+mod lasting;
 mod model;
 mod one_door;
 mod reclaim;

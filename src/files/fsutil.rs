@@ -341,6 +341,8 @@ fn copy_into(from: &Path, to: &Path) -> Result<()> {
 /// file in its place (a directory, a link) is damage that `repair` replaces.
 pub struct LockGuard {
     file: File,
+    /// The file's length when it was opened.
+    len: u64,
 }
 
 impl LockGuard {
@@ -373,12 +375,27 @@ impl LockGuard {
     fn still_named(file: File, held: &fs::Metadata, path: &Path) -> Result<Self> {
         use std::os::unix::fs::MetadataExt;
         match fs::symlink_metadata(path) {
-            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => Ok(LockGuard { file }),
+            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => Ok(LockGuard {
+                file,
+                len: held.len(),
+            }),
             _ => Err(io::Error::other(
                 "the cache was dropped while this command waited for its lock; run it again",
             ))
             .at(path),
         }
+    }
+}
+
+impl LockGuard {
+    /// The locked file.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// The locked file's length when it was opened.
+    pub fn opened_len(&self) -> u64 {
+        self.len
     }
 }
 

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::local::blob::{self, BlobReader};
 use crate::local::format::FileKind;
 use crate::local::fsutil::{self, LockGuard};
+use crate::local::generation::Changing;
 use crate::local::head::Head;
 use crate::local::journal::{self, Appender, JournalData, JournalHeader, Records, SetTotals, Torn};
 use crate::local::record::{Op, OpKind, OpView};
@@ -279,7 +280,7 @@ impl CacheDir {
                 Err(e) => return Err(e),
             },
         }
-        let lock = LockGuard::acquire(&self.write_lock_path())?;
+        let lock = Changing::acquire(&self.write_lock_path())?;
         let head = match self.read_head()? {
             Some(head) => head,
             None => match self.headless(true)? {
@@ -363,7 +364,7 @@ pub struct Writer<'a> {
     pub appender: Appender,
     /// A torn tail cut when the journal was opened.
     pub cut: Option<Torn>,
-    _lock: LockGuard,
+    _lock: Changing,
 }
 
 impl Writer<'_> {
@@ -385,26 +386,40 @@ impl Writer<'_> {
     /// Releases the lock and says what the caller should know: a cut tail,
     /// whether the journal is long, and the state the autosync rules look at.
     pub fn finish(self) -> Result<Written> {
-        let first_seq = if self.head.generation == self.head.last_journal {
-            self.appender.header().first_seq
-        } else {
-            journal::read_state(&self.dir.journal_path(self.head.generation))?
-                .0
-                .first_seq
-        };
-        let sets = self.appender.sets();
-        Ok(Written {
-            cut: self.cut,
-            compaction_due: self.appender.records() >= COMPACT_RECORDS
-                || self.appender.len() >= COMPACT_BYTES
+        let first_seq = self.dir.first_unsynced_seq(self.head, &self.appender)?;
+        Ok(Written::now(self.head, &self.appender, first_seq, self.cut))
+    }
+}
+
+impl CacheDir {
+    /// The sequence number of the first change the last sync left out: the
+    /// first record of the oldest journal `head` names.
+    pub fn first_unsynced_seq(&self, head: Head, appender: &Appender) -> Result<u64> {
+        if head.generation == head.last_journal {
+            return Ok(appender.header().first_seq);
+        }
+        let oldest = journal::read_state(&self.journal_path(head.generation))?;
+        Ok(oldest.0.first_seq)
+    }
+}
+
+impl Written {
+    /// What a write that left `appender` as it is says, under `head`, with
+    /// `first_seq` from [`CacheDir::first_unsynced_seq`].
+    pub fn now(head: Head, appender: &Appender, first_seq: u64, cut: Option<Torn>) -> Written {
+        let sets = appender.sets();
+        Written {
+            cut,
+            compaction_due: appender.records() >= COMPACT_RECORDS
+                || appender.len() >= COMPACT_BYTES
                 || sets.bytes >= COMPACT_SET_BYTES,
-            head: self.head,
+            head,
             sets,
             state: SyncState {
-                pending: self.appender.next_seq().saturating_sub(first_seq),
-                last_sync_ms: self.head.last_sync_ms,
+                pending: appender.next_seq().saturating_sub(first_seq),
+                last_sync_ms: head.last_sync_ms,
             },
-        })
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use crate::local::LocalStore;
 use crate::local::blob;
 use crate::local::cache::CacheDir;
 use crate::local::fsutil::{self, Freed, LockGuard};
+use crate::local::generation::Changing;
 use crate::local::inspect::verify;
 use crate::local::merge::{self, MergeRules};
 use crate::local::reclaim;
@@ -93,7 +94,7 @@ pub(crate) fn sweep(dir: &CacheDir) -> Result<Freed> {
     let named = reclaim::named_by_files(&view)?;
     let listed = blob::files(&dir.blobs_path())?;
     let candidates = listed.iter().filter_map(|path| blob::hash_named(path));
-    let _write = LockGuard::acquire(&dir.write_lock_path())?;
+    let _write = Changing::acquire(&dir.write_lock_path())?;
     let freed = reclaim::remove_unnamed(dir, candidates, &named)?;
     reclaim::swept(dir);
     Ok(freed)

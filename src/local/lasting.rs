@@ -1,7 +1,8 @@
 //! Views that last: what a long-lived process (a batch, a library user) keeps
 //! of a cache between reads (its manifest row, its snapshot mapped, its pending
 //! journal records indexed, its counters mapped), checked before each use with
-//! one `fstat` of each file it was read from.
+//! two atomic loads of generation words (see [`crate::local::generation`]), or,
+//! when those moved, one `fstat` of each file it was read from.
 //!
 //! Every file a view depends on is either replaced whole by a rename (the
 //! manifest, HEAD, a snapshot) or only appended to (the active journal; a
@@ -19,12 +20,15 @@ use std::sync::Mutex;
 use crate::entry::{Entry, StoredValue};
 use crate::error::{IoContext, Result};
 use crate::local::blob::BlobReader;
-use crate::local::cache::{Lookup, Overlay, READ_RETRIES};
+use crate::local::cache::{Lookup, Overlay, READ_RETRIES, Written};
 use crate::local::counters::Counters;
 use crate::local::format::FileKind;
+use crate::local::generation::{self, Word};
 use crate::local::head::Head;
 use crate::local::journal::{HEADER_LEN, JournalData, Records};
+use crate::local::kept_writer::KeptWriter;
 use crate::local::manifest::Manifest;
+use crate::local::record::Op;
 use crate::local::snapshot::Snapshot;
 use crate::local::{Cache, LocalStore, check_folder, document, fsutil};
 use crate::name::CacheName;
@@ -74,8 +78,28 @@ impl Views {
     /// write: only the manifest is checked (what the journals hold is brought
     /// up to date by the next read).
     pub fn row(&self, store: &LocalStore, name: &CacheName) -> Option<Cache> {
-        let current = |view: &mut Lasting| Ok(!view.manifest.replaced()?);
-        self.kept(store, name, current, |view| Ok(view.cache.clone()))
+        self.kept(store, name, Lasting::manifest_current, |view| {
+            Ok(view.cache.clone())
+        })
+    }
+
+    /// Runs `write` on the view of cache `name` with its manifest row checked
+    /// (as for [`Views::row`]); `None` as for [`Views::with`], or when `write`
+    /// says the ordinary path must do the write. A cache not seen before is
+    /// left for that path, which marks it seen (a one-shot write keeps nothing).
+    pub fn write<T>(
+        &self,
+        store: &LocalStore,
+        name: &CacheName,
+        write: impl FnOnce(&mut Lasting) -> Option<T>,
+    ) -> Option<T> {
+        if !self.caches.lock().ok()?.contains_key(name.as_str()) {
+            return None;
+        }
+        self.kept(store, name, Lasting::manifest_current, |view| {
+            Ok(write(view))
+        })
+        .flatten()
     }
 
     /// Runs `read` on the kept view of cache `name` once `current` says it
@@ -136,6 +160,16 @@ pub struct Lasting {
     active: Active,
     counters: Option<Counters>,
     counters_opened_ms: u64,
+    /// The generation words of `store.lock` (the manifest) and of the
+    /// cache's `write.lock` (HEAD and journals), when they have one.
+    store_word: Option<Word>,
+    cache_word: Option<Word>,
+    /// Each word's value, when settled, at the last check that found the
+    /// files it covers unchanged: while it reads the same, nothing changed.
+    seen_store: Option<u64>,
+    seen_cache: Option<u64>,
+    /// The cache's write lock and active journal, once this view wrote.
+    writer: Option<KeptWriter>,
 }
 
 /// A file kept open to see whether it was replaced, with its length and
@@ -189,7 +223,7 @@ impl Lasting {
         check_folder(&cache.settings, &cache.dir, false)?;
         let mut last_error = None;
         for _ in 0..READ_RETRIES {
-            match Lasting::open(cache.clone(), &manifest, &path) {
+            match Lasting::open(store, cache.clone(), &manifest, &path) {
                 Err(e) if e.is_not_found() => last_error = Some(e),
                 opened => return opened,
             }
@@ -198,7 +232,12 @@ impl Lasting {
     }
 
     /// Opens the files HEAD names now; `None` when there is no HEAD.
-    fn open(cache: Cache, manifest: &File, manifest_path: &Path) -> Result<Option<Lasting>> {
+    fn open(
+        store: &LocalStore,
+        cache: Cache,
+        manifest: &File,
+        manifest_path: &Path,
+    ) -> Result<Option<Lasting>> {
         let head_path = cache.dir.head_path();
         let (head_file, bytes) = match read_open(&head_path) {
             Err(e) if e.is_not_found() => return Ok(None),
@@ -222,6 +261,7 @@ impl Lasting {
         };
         let records = &journal.bytes()[HEADER_LEN..];
         active.end = active.replay(records, HEADER_LEN as u64, &mut overlay)?;
+        let cache_word = Word::open_made(&cache.dir.write_lock_path());
         Ok(Some(Lasting {
             cache,
             manifest: Held::new(
@@ -234,6 +274,11 @@ impl Lasting {
             active,
             counters: None,
             counters_opened_ms: 0,
+            store_word: Word::open_made(&store.store_lock_path()),
+            cache_word,
+            seen_store: None,
+            seen_cache: None,
+            writer: None,
         }))
     }
 
@@ -241,7 +286,14 @@ impl Lasting {
     /// replaced, or the active journal shrank or was replaced (the view must
     /// be made again); otherwise what was appended is replayed.
     fn refresh(&mut self) -> Result<bool> {
-        if self.manifest.replaced()? || self.head.replaced()? {
+        if !self.manifest_current()? {
+            return Ok(false);
+        }
+        let word = self.cache_word.as_ref().map(Word::load);
+        if word.is_some() && word == self.seen_cache {
+            return Ok(true);
+        }
+        if self.head.replaced()? {
             return Ok(false);
         }
         let meta = self.active.file.metadata().at(&self.active.path)?;
@@ -258,8 +310,44 @@ impl Lasting {
             self.active.end = self
                 .active
                 .replay(&bytes, self.active.end, &mut self.overlay)?;
+            if self.cache_word.is_none() {
+                // A cache no writer of this version had locked had no word:
+                // one that appended since may have made it.
+                self.cache_word = Word::open(&self.cache.dir.write_lock_path());
+            }
         }
+        self.seen_cache = word.filter(|&word| generation::settled(word));
         Ok(true)
+    }
+
+    /// Whether the manifest row is still current: its word says nothing
+    /// changed, or else the manifest was not replaced.
+    fn manifest_current(&mut self) -> Result<bool> {
+        let word = self.store_word.as_ref().map(Word::load);
+        if word.is_some() && word == self.seen_store {
+            return Ok(true);
+        }
+        if self.manifest.replaced()? {
+            return Ok(false);
+        }
+        self.seen_store = word.filter(|&word| generation::settled(word));
+        Ok(true)
+    }
+
+    /// Appends `ops` through the kept writer (see [`KeptWriter::append`]).
+    pub fn append(&mut self, ops: &[Op], durable: bool) -> Option<Result<Written>> {
+        if self.store_word.is_none() || self.seen_store.is_none() {
+            // Without a settled word, the row cannot be checked under the lock.
+            return None;
+        }
+        if self.writer.is_none() {
+            self.writer = Some(KeptWriter::open(&self.cache.dir).ok()?);
+        }
+        let writer = self.writer.as_mut()?;
+        let (store_word, seen_store) = (&self.store_word, self.seen_store);
+        // Checked again under the lock: the cache was not dropped meanwhile.
+        let row_current = || store_word.as_ref().map(Word::load) == seen_store;
+        writer.append(&self.cache.dir, ops, durable, row_current)
     }
 
     /// The entry for `key`, with its blob opened when `wanted` says its value is.

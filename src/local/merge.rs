@@ -15,6 +15,7 @@ use crate::local::blob;
 use crate::local::cache::{CacheDir, Overlay, View};
 use crate::local::counters::Counters;
 use crate::local::fsutil::{self, Freed, LockGuard};
+use crate::local::generation::Changing;
 use crate::local::head::Head;
 use crate::local::journal::{self, SetTotals, Torn};
 use crate::local::manifest::{Freshness, Invalidated};
@@ -397,7 +398,7 @@ fn install(
     blobs: &MergedBlobs,
     sweeping: bool,
 ) -> Result<Freed> {
-    let _lock = LockGuard::acquire(&dir.write_lock_path())?;
+    let _lock = Changing::acquire(&dir.write_lock_path())?;
     let current = dir.read_head()?.ok_or_else(|| {
         Error::corrupt(
             &dir.head_path(),

@@ -7,10 +7,12 @@ pub mod blob;
 pub mod cache;
 pub mod counters;
 pub mod gc;
+pub mod generation;
 pub mod head;
 pub mod inspect;
 mod invalidate;
 pub mod journal;
+pub mod kept_writer;
 mod lasting;
 pub mod lock;
 pub mod manifest;
@@ -36,7 +38,7 @@ use crate::autosync::Autosync;
 use crate::clock::{Clock, SystemClock, unique_suffix};
 use crate::error::{Error, IoContext, Result};
 use crate::local::cache::CacheDir;
-use crate::local::fsutil::LockGuard;
+use crate::local::generation::Changing;
 use crate::local::manifest::{CacheRecord, Invalidated, Manifest};
 use crate::name::CacheName;
 use crate::store::CacheSettings;
@@ -238,10 +240,15 @@ impl LocalStore {
     }
 
     /// The store lock, which every manifest change holds.
-    fn store_lock(&self) -> Result<LockGuard> {
+    fn store_lock(&self) -> Result<Changing> {
         fsutil::create_private_dir(&self.root)?;
         trusted::adopt(&self.root)?;
-        LockGuard::acquire(&self.root.join("store.lock"))
+        Changing::acquire(&self.store_lock_path())
+    }
+
+    /// The store lock's file, whose generation word covers the manifest.
+    pub fn store_lock_path(&self) -> PathBuf {
+        self.root.join("store.lock")
     }
 
     fn write_manifest(&self, manifest: &Manifest) -> Result<()> {

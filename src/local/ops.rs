@@ -46,10 +46,12 @@ impl LocalStore {
         writer
             .finish()
             .and_then(|written| self.after_write(cache, written))
-            .unwrap_or_else(|e| WriteReport {
-                sync_due: false,
-                notices: vec![format!("the write is stored, but: {e}")],
-            })
+            .unwrap_or_else(stored_but)
+    }
+
+    /// [`LocalStore::settle`] of a write that finished through a kept writer.
+    fn report(&self, cache: &Cache, written: Written) -> WriteReport {
+        self.after_write(cache, written).unwrap_or_else(stored_but)
     }
 
     /// [`Store::get`], with `check` run first on a cache whose settings ask
@@ -218,6 +220,49 @@ impl LocalStore {
         }
     }
 
+    /// [`Store::set`] of an inline value with no condition, through the kept
+    /// view's writer (see [`crate::local::kept_writer`]); `None` when the
+    /// ordinary path must do it (nothing was written then).
+    fn set_kept(
+        &self,
+        name: &CacheName,
+        key: &[u8],
+        bytes: &[u8],
+        options: &SetOptions,
+    ) -> Option<Result<WriteReport>> {
+        if options.if_epoch.is_some() || options.if_absent || bytes.len() > INLINE_MAX {
+            return None;
+        }
+        self.append_kept(name, options, |cache| {
+            let value = StoredValue::Inline(bytes.to_vec());
+            vec![Op::Set(self.new_entry(
+                cache,
+                options,
+                cache.epoch,
+                key.to_vec(),
+                value,
+            ))]
+        })
+    }
+
+    /// Appends the operations `make` builds from the cache's kept row (in its
+    /// current epoch: no token) as one write through the kept view's writer,
+    /// with `options`' durability; `None` when the ordinary path must write
+    /// them (nothing was written then).
+    fn append_kept(
+        &self,
+        name: &CacheName,
+        options: &SetOptions,
+        make: impl FnOnce(&Cache) -> Vec<Op>,
+    ) -> Option<Result<WriteReport>> {
+        self.views.write(self, name, |view| {
+            let durable = options.durable || view.cache.settings.durable;
+            let ops = make(&view.cache);
+            let written = view.append(&ops, durable)?;
+            Some(written.map(|written| self.report(&view.cache, written)))
+        })
+    }
+
     /// A cache to write to: its row as the kept view holds it (checked
     /// against the manifest as for a read), else found or created.
     fn writable(&self, name: &CacheName) -> Result<Cache> {
@@ -306,6 +351,14 @@ impl LocalStore {
     }
 }
 
+/// The report of a write that landed though what followed it failed.
+fn stored_but(e: Error) -> WriteReport {
+    WriteReport {
+        sync_due: false,
+        notices: vec![format!("the write is stored, but: {e}")],
+    }
+}
+
 /// What a lookup found, judged at `now`: its freshness (`Invalid` for a
 /// miss) and the hit to serve, if any.
 fn judged(cache: &Cache, found: Lookup, now: u64) -> (Freshness, Option<Hit>) {
@@ -368,6 +421,11 @@ impl Store for LocalStore {
         options: &SetOptions,
     ) -> Result<WriteReport> {
         check_key(key)?;
+        if let NewValue::Bytes(bytes) = value
+            && let Some(report) = self.set_kept(cache, key, bytes, options)
+        {
+            return report;
+        }
         self.check_token(options)?;
         let cache = self.writable(cache)?;
         let epoch = self.write_epoch(&cache, options)?;

@@ -13,6 +13,7 @@ use crate::entry::{Entry, StoredValue};
 use crate::error::Result;
 use crate::local::cache::{CacheDir, Overlay};
 use crate::local::fsutil::{self, LockGuard, Placement};
+use crate::local::generation::Changing;
 use crate::local::head::Head;
 use crate::local::inspect::blobs;
 use crate::local::inspect::problem::key_label;
@@ -41,7 +42,7 @@ pub fn repair_cache(dir: &CacheDir, now_ms: u64, progress: &dyn Progress) -> Res
         return Ok(set_aside);
     }
     let _sync = LockGuard::acquire(&dir.sync_lock_path())?;
-    let _write = LockGuard::acquire(&dir.write_lock_path())?;
+    let _write = Changing::acquire(&dir.write_lock_path())?;
     let checked = verify::verify_locked(dir, progress)?;
     if checked.findings.is_sound() {
         return Ok(set_aside);
