@@ -118,7 +118,12 @@ impl RedisStore {
     }
 
     /// An entry's value: in hand, or its chunks (`None` when one is missing).
-    pub(crate) fn value(&self, cache: &str, header: &Header, body: Stored) -> Result<Option<Value>> {
+    pub(crate) fn value(
+        &self,
+        cache: &str,
+        header: &Header,
+        body: Stored,
+    ) -> Result<Option<Value>> {
         let list = match body {
             Stored::Inline(bytes) => return Ok(Some(Value::Bytes(bytes))),
             Stored::Chunks(list) => list,

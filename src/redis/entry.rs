@@ -179,14 +179,21 @@ mod tests {
             let decoded = decode(bytes.clone()).unwrap();
             assert_eq!(decoded.0, header(7, stale));
             let body = b"value".to_vec();
-            let expected = if chunked { Stored::Chunks(body) } else { Stored::Inline(body) };
+            let expected = if chunked {
+                Stored::Chunks(body)
+            } else {
+                Stored::Inline(body)
+            };
             assert_eq!(decoded.1, expected);
             let mut damaged = bytes.clone();
             damaged[0] = 9;
             assert!(decode(damaged).is_none());
             assert!(decode(bytes[..HEADER_LEN - 1].to_vec()).is_none());
         }
-        let never = Header { expires_ms: None, ..header(1, false) };
+        let never = Header {
+            expires_ms: None,
+            ..header(1, false)
+        };
         assert_eq!(Header::decode(&never.encode(false)).unwrap().0, never);
     }
 }
