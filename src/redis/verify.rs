@@ -282,7 +282,7 @@ impl RedisStore {
         if header.judge(floors, self.now()) == Freshness::Invalid {
             return Ok(Ok(()));
         }
-        let inline = whole - HEADER_LEN as u64;
+        let inline = whole.saturating_sub(HEADER_LEN as u64);
         let problem = match chunked {
             false if inline != header.len => Some(format!(
                 "its value is {inline} bytes, its header says {}",
