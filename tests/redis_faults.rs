@@ -106,8 +106,8 @@ const LAYOUT: &str = "LVLVLVLLLL";
 /// A chain `root` → dependents laid out on the nodes as [`LAYOUT`] says,
 /// with the victim holding neither the root nor the store-wide slot.
 fn chain(cluster: &RedisCluster) -> (u16, Vec<String>) {
-    let node_of = |cache: &str| cluster.port_of(&format!("cm1:{{{NS}/{cache}}}:meta"));
-    let (root, store) = (node_of("root"), cluster.port_of(&format!("cm1:{{{NS}}}:x")));
+    let node_of = |cache: &str| cluster.port_of(&format!("cm2:{{{NS}/{cache}}}:meta"));
+    let (root, store) = (node_of("root"), cluster.port_of(&format!("cm2:{{{NS}}}:x")));
     let victim = *cluster
         .ports()
         .iter()
@@ -212,7 +212,7 @@ fn a_cluster_node_killed_mid_cascade_fails_cleanly_and_the_cascade_is_finished_l
         "after `cacheman epoch` finished the cascade",
     );
     assert!(after.iter().all(|s| *s == Seen::Invalid), "{after:?}");
-    let log = cluster.cli(ports[0], &["-c", "HLEN", &format!("cm1:{{{NS}}}:cascades")]);
+    let log = cluster.cli(ports[0], &["-c", "HLEN", &format!("cm2:{{{NS}}}:cascades")]);
     assert_eq!(log.trim(), "0", "the log is empty");
 }
 
@@ -222,7 +222,7 @@ fn floors_at(server: &RedisServer, epoch: u64) -> usize {
         for _, k in ipairs(redis.call('KEYS', ARGV[1])) do \
           if redis.call('HGET', k, 'hard') == ARGV[2] then n = n + 1 end \
         end return n";
-    let pattern = format!("cm1:{{{NS}/*}}:meta");
+    let pattern = format!("cm2:{{{NS}/*}}:meta");
     let out = server.cli(&["EVAL", COUNT, "0", &pattern, &epoch.to_string()]);
     out.trim().parse().unwrap()
 }

@@ -83,7 +83,7 @@ fn checkout(env: &Env, source: &[u8]) {
 /// The keys of namespace `url`'s store on the shared server matching `what`.
 fn server_keys(url: &str, what: &str) -> Vec<String> {
     let ns = url.split("ns=").nth(1).unwrap().split('&').next().unwrap();
-    let pattern = format!("cm1:{ns}:{what}");
+    let pattern = format!("cm2:{ns}:{what}");
     shared_server()
         .cli(&["--scan", "--pattern", &pattern])
         .lines()

@@ -227,7 +227,7 @@ fn a_cluster_over_tls_with_the_private_ca() {
         .iter()
         .filter(|p| {
             !cluster
-                .cli(**p, &["--scan", "--pattern", "cm1:{tls/*"])
+                .cli(**p, &["--scan", "--pattern", "cm2:{tls/*"])
                 .is_empty()
         })
         .count();

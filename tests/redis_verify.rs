@@ -30,7 +30,7 @@ fn filled() -> (Env, String) {
 
 /// The server's chunk keys of cache `c` in namespace `ns`.
 fn chunk_keys(server: &RedisServer, ns: &str) -> Vec<String> {
-    let pattern = format!("cm1:{ns}:c:c:*");
+    let pattern = format!("cm2:{ns}:c:c:*");
     let mut keys: Vec<String> = server
         .cli(&["KEYS", &pattern])
         .lines()
@@ -102,7 +102,7 @@ fn a_chunk_overwritten_with_other_bytes_is_reported() {
 #[test]
 fn a_key_lost_from_the_index_is_reported_and_put_back() {
     let (env, ns) = filled();
-    let idx = format!("cm1:{{{ns}/c}}:idx");
+    let idx = format!("cm2:{{{ns}/c}}:idx");
     shared_server().cli(&["ZREM", &idx, "small"]);
     assert_eq!(env.keys("c"), vec![b"big".to_vec()]);
     let report = verify(&env, 1);
@@ -118,13 +118,34 @@ fn a_key_lost_from_the_index_is_reported_and_put_back() {
 }
 
 #[test]
-fn a_damaged_header_is_reported() {
+fn a_damaged_header_is_reported_and_repaired() {
     let (env, ns) = filled();
-    let entry = format!("cm1:{{{ns}/c}}:e:small");
-    shared_server().cli(&["HSET", &entry, "c", "not a number"]);
+    let entry = format!("cm2:{{{ns}/c}}:e:small");
+    // The version byte: the header no longer decodes.
+    shared_server().cli(&["SETRANGE", &entry, "0", "X"]);
     let report = verify(&env, 1);
     assert!(
-        report.contains("key \"small\": its header field 'c' does not decode"),
+        report.contains("key \"small\": its header does not decode (43 bytes, version byte 88)"),
+        "{report}"
+    );
+    assert_eq!(env.get("c", "small"), None, "a miss, never a wrong value");
+    let repaired = env.cmd(["repair", "c"]).any_stdout().run().stdout;
+    let repaired = String::from_utf8(repaired).unwrap();
+    assert!(
+        repaired.starts_with("c: dropped key \"small\": its header does not decode"),
+        "{repaired}"
+    );
+    env.cmd(["verify"]).stdout("c: ok (1 entry)\n").run();
+}
+
+#[test]
+fn a_truncated_entry_is_reported() {
+    let (env, ns) = filled();
+    let entry = format!("cm2:{{{ns}/c}}:e:small");
+    shared_server().cli(&["SET", &entry, "short"]);
+    let report = verify(&env, 1);
+    assert!(
+        report.contains("key \"small\": its header does not decode (5 bytes, a header is 43)"),
         "{report}"
     );
 }
@@ -141,7 +162,7 @@ fn a_cluster_store_verifies_and_its_index_is_rebuilt() {
     env.set("c", "a", "1");
     env.set("c", "b", "2");
     env.cmd(["verify"]).stdout("c: ok (2 entries)\n").run();
-    let idx = format!("cm1:{{{ns}/c}}:idx");
+    let idx = format!("cm2:{{{ns}/c}}:idx");
     shared_cluster().cli(port, &["-c", "ZREM", &idx, "a"]);
     assert!(verify(&env, 1).contains("key \"a\": it has an entry"));
     env.cmd(["repair", "c"])
@@ -154,7 +175,7 @@ fn a_cluster_store_verifies_and_its_index_is_rebuilt() {
 fn a_cascade_left_unfinished_is_reported_and_repair_finishes_it() {
     let (env, ns) = env_on_server();
     env.set("c", "k", "v");
-    let log = format!("cm1:{{{ns}}}:cascades");
+    let log = format!("cm2:{{{ns}}}:cascades");
     let record = r#"{"until_ms":0,"floors":[["c","hard"]]}"#;
     shared_server().cli(&["HSET", &log, "5", record]);
     let report = verify(&env, 1);
@@ -173,9 +194,9 @@ fn a_cascade_left_unfinished_is_reported_and_repair_finishes_it() {
 #[test]
 fn an_entry_key_of_another_type_is_damage_never_a_driver_message() {
     let (env, ns) = filled();
-    let entry = format!("cm1:{{{ns}/c}}:e:small");
+    let entry = format!("cm2:{{{ns}/c}}:e:small");
     shared_server().cli(&["DEL", &entry]);
-    shared_server().cli(&["SET", &entry, "a string"]);
+    shared_server().cli(&["HSET", &entry, "c", "1"]);
     let damage = "damaged store data";
     for args in [&["get", "c", "small"][..], &["incr", "c", "small"]] {
         let out = env.cmd(args).store_error(damage).run();
@@ -239,8 +260,8 @@ fn a_repair_racing_a_writer_never_drops_the_fresh_entry() {
     store
         .set(&cache, b"small", NewValue::Bytes(b"tiny"), &options)
         .unwrap();
-    let entry = format!("cm1:{{{ns}/c}}:e:small");
-    shared_server().cli(&["HSET", &entry, "c", "not a number"]);
+    let entry = format!("cm2:{{{ns}/c}}:e:small");
+    shared_server().cli(&["SETRANGE", &entry, "0", "X"]);
     let racer = Racer {
         store: &store,
         raced: Cell::new(false),

@@ -2,15 +2,13 @@
 //! only if the entry is still the one read (a compare-and-set, tried again
 //! when another writer got there first), so no increment is ever lost.
 
-use std::collections::HashMap;
-
 use crate::counter;
 use crate::error::{Error, Result};
 use crate::name::{CacheName, check_key};
 use crate::store::{SetOptions, Ttl, WriteReport};
 
 use super::RedisStore;
-use super::entry::{Freshness, Header};
+use super::entry::{self, Freshness, Stored};
 use super::write::{Body, Expiry, Guard, Item, expiry};
 
 impl RedisStore {
@@ -26,16 +24,17 @@ impl RedisStore {
         self.writable()?;
         loop {
             let (floors, _) = self.floors(cache.as_str())?;
-            let hash: HashMap<String, Vec<u8>> = self
+            let entry: Option<Vec<u8>> = self
                 .link
-                .query(redis::cmd("HGETALL").arg(self.keys.entry(cache.as_str(), key)))?;
+                .query(redis::cmd("GET").arg(self.keys.entry(cache.as_str(), key)))?;
             let now = self.now();
-            let live =
-                Header::from_hash(&hash).filter(|h| h.judge(&floors, now) == Freshness::Fresh);
-            let stored = match (&live, hash.get("v")) {
-                (None, _) => None,
-                (Some(_), Some(value)) => Some(value.as_slice()),
-                (Some(header), None) => {
+            let live = entry
+                .and_then(entry::decode)
+                .filter(|(h, _)| h.judge(&floors, now) == Freshness::Fresh);
+            let stored = match &live {
+                None => None,
+                Some((_, Stored::Inline(value))) => Some(value.as_slice()),
+                Some((header, Stored::Chunks(_))) => {
                     let why = format!("a value of {} bytes is not a decimal integer", header.len);
                     return Err(counter::refuse(cache, key, why));
                 }
@@ -43,7 +42,7 @@ impl RedisStore {
             let sum = counter::add(cache, key, stored, by)?;
             let body = sum.to_string().into_bytes();
             let (expires, guard) = match (&live, stored) {
-                (Some(header), Some(value)) => (
+                (Some((header, _)), Some(value)) => (
                     header.expires_ms.map_or(Expiry::Never, Expiry::At),
                     Guard::Same {
                         created_ms: header.created_ms,

@@ -27,7 +27,7 @@ pub(crate) struct Chunks {
 }
 
 impl Chunks {
-    /// The descriptor's bytes, as the entry's `k` field holds them.
+    /// The descriptor's bytes, as an entry holds them after its header.
     pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = self.whole.to_vec();
         self.ids.iter().for_each(|id| out.extend_from_slice(id));

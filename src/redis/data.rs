@@ -2,7 +2,6 @@
 //! `delete`, `keys`, and the scan of a cache's sorted key index the other
 //! families build on. Writes are in `write.rs`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Result;
@@ -11,7 +10,7 @@ use crate::store::{Hit, Value};
 
 use super::RedisStore;
 use super::chunks::{self, ChunkedValue, Chunks};
-use super::entry::{FLOOR_FIELDS, Floors, Freshness, HEADER, Header};
+use super::entry::{self, FLOOR_FIELDS, Floors, Freshness, HEADER_LEN, Header, Stored};
 
 /// Entries per script call or pipeline.
 pub(crate) const BATCH: usize = 500;
@@ -55,7 +54,7 @@ impl RedisStore {
         let mut pipe = redis::pipe();
         pipe.cmd("HMGET").arg(&meta).arg(&FLOOR_FIELDS[..]);
         pipe.cmd("HEXISTS").arg(&meta).arg("settings");
-        pipe.cmd("HGETALL").arg(self.keys.entry(name, key));
+        pipe.cmd("GET").arg(self.keys.entry(name, key));
         if counting {
             pipe.cmd("HSETNX").arg(&stats).arg("since").arg(self.now());
             pipe.cmd("HINCRBY").arg(&stats).arg("hits").arg(1);
@@ -63,12 +62,12 @@ impl RedisStore {
         let answers: Vec<redis::Value> = self.link.pipe(&pipe)?;
         let mut answers = answers.into_iter();
         let mut next = || answers.next().unwrap_or(redis::Value::Nil);
-        let (fields, exists, hash, started) = (next(), next(), next(), next());
+        let (fields, exists, entry, started) = (next(), next(), next(), next());
         let convert = |e: redis::ParsingError| self.damaged(e);
         let fields: Vec<Option<String>> = redis::from_redis_value(fields).map_err(convert)?;
         let exists: bool = redis::from_redis_value(exists).map_err(convert)?;
-        let hash: HashMap<String, Vec<u8>> = redis::from_redis_value(hash).map_err(convert)?;
-        let hit = self.hit(name, &Floors::from_fields(&fields), hash)?;
+        let entry: Option<Vec<u8>> = redis::from_redis_value(entry).map_err(convert)?;
+        let hit = self.hit(name, &Floors::from_fields(&fields), entry)?;
         if counting && (hit.is_none() || !exists) {
             let started: bool = redis::from_redis_value(started).unwrap_or(false);
             self.recount(name, exists, started)?;
@@ -97,21 +96,17 @@ impl RedisStore {
         self.link.pipe(&pipe)
     }
 
-    /// The hit an entry's hash makes under `floors`, if it is one.
-    fn hit(
-        &self,
-        cache: &str,
-        floors: &Floors,
-        mut hash: HashMap<String, Vec<u8>>,
-    ) -> Result<Option<Hit>> {
-        let Some(header) = Header::from_hash(&hash) else {
+    /// The hit an entry makes under `floors`, if it is one (an entry that
+    /// does not decode is a miss).
+    fn hit(&self, cache: &str, floors: &Floors, entry: Option<Vec<u8>>) -> Result<Option<Hit>> {
+        let Some((header, body)) = entry.and_then(entry::decode) else {
             return Ok(None);
         };
         let stale = match header.judge(floors, self.now()) {
             Freshness::Invalid => return Ok(None),
             freshness => freshness == Freshness::Stale,
         };
-        let Some(value) = self.value(cache, &header, &mut hash)? else {
+        let Some(value) = self.value(cache, &header, body)? else {
             return Ok(None);
         };
         Ok(Some(Hit {
@@ -127,15 +122,14 @@ impl RedisStore {
         &self,
         cache: &str,
         header: &Header,
-        hash: &mut HashMap<String, Vec<u8>>,
+        body: Stored,
     ) -> Result<Option<Value>> {
-        if let Some(bytes) = hash.remove("v") {
-            return Ok(Some(Value::Bytes(bytes)));
-        }
-        let chunks = hash
-            .get("k")
-            .and_then(|k| Chunks::decode(k))
-            .ok_or_else(|| self.damaged("an entry with neither a value nor chunks"))?;
+        let list = match body {
+            Stored::Inline(bytes) => return Ok(Some(Value::Bytes(bytes))),
+            Stored::Chunks(list) => list,
+        };
+        let chunks = Chunks::decode(&list)
+            .ok_or_else(|| self.damaged("an entry whose list of chunks does not decode"))?;
         if !chunks::all_present(&self.link, &self.keys, cache, &chunks)? {
             return Ok(None);
         }
@@ -208,13 +202,14 @@ impl RedisStore {
         for batch in keys.chunks(BATCH) {
             let mut pipe = redis::pipe();
             for key in batch {
-                pipe.cmd("HMGET")
+                pipe.cmd("GETRANGE")
                     .arg(self.keys.entry(cache, key))
-                    .arg(&HEADER[..]);
+                    .arg(0)
+                    .arg(HEADER_LEN - 1);
             }
-            let headers: Vec<Vec<Option<Vec<u8>>>> = self.link.pipe(&pipe)?;
-            for (key, fields) in batch.iter().zip(headers) {
-                let header = Header::from_fields(&fields);
+            let headers: Vec<Vec<u8>> = self.link.pipe(&pipe)?;
+            for (key, bytes) in batch.iter().zip(headers) {
+                let header = Header::decode(&bytes).map(|(header, _)| header);
                 let freshness = header
                     .as_ref()
                     .map_or(Freshness::Invalid, |h| h.judge(&floors, now));

@@ -1,11 +1,23 @@
-//! An entry as the server keeps it (a hash: created `c`, expires `x`, epoch
-//! `p`, generation `g`, length `n`, stale mark `s`, and the value inline in
-//! `v` or as chunks in `k`), a cache's floors, and how the two judge each other.
+//! An entry as the server keeps it (one string: a fixed binary header, then
+//! the value inline or its list of chunks), a cache's floors, and how the
+//! two judge each other.
 
-use std::collections::HashMap;
+/// The length of an entry's header: version, stale mark, body kind, then
+/// created, expires (0: never), epoch, generation and length, each a
+/// big-endian u64 (the write script and `DELETE_SEEN` read these offsets).
+pub(crate) const HEADER_LEN: usize = 43;
 
-/// The fields of an entry's header, read without its value.
-pub(crate) const HEADER: [&str; 6] = ["c", "x", "p", "g", "n", "s"];
+/// The version byte an entry starts with.
+const VERSION: u8 = 1;
+
+/// What follows an entry's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// The value itself.
+    Inline(Vec<u8>),
+    /// The value's list of chunks, encoded.
+    Chunks(Vec<u8>),
+}
 
 /// What a cache's `meta` hash says about the validity of its entries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,29 +65,44 @@ pub(crate) enum Freshness {
 }
 
 impl Header {
-    /// A header from the values of [`HEADER`]; `None` when the entry is absent.
-    pub(crate) fn from_fields(fields: &[Option<Vec<u8>>]) -> Option<Header> {
-        let text = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.as_deref())
-                .and_then(|b| std::str::from_utf8(b).ok())
+    /// The header an entry starts with, and whether its body is a list of
+    /// chunks; `None` when it does not decode.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<(Header, bool)> {
+        let head = bytes.get(..HEADER_LEN)?;
+        let word = |i: usize| {
+            let at = 3 + 8 * i;
+            u64::from_be_bytes(head[at..at + 8].try_into().expect("8 bytes"))
         };
-        text(0)?;
-        Some(Header {
-            created_ms: number(text(0)),
-            expires_ms: text(1).and_then(|x| x.parse().ok()),
-            epoch: number(text(2)),
-            generation: number(text(3)),
-            len: number(text(4)),
-            stale: text(5).is_some(),
-        })
+        let flag = |b: u8| match b {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        };
+        (head[0] == VERSION).then_some(())?;
+        let header = Header {
+            created_ms: word(0),
+            expires_ms: Some(word(1)).filter(|x| *x != 0),
+            epoch: word(2),
+            generation: word(3),
+            len: word(4),
+            stale: flag(head[1])?,
+        };
+        Some((header, flag(head[2])?))
     }
 
-    /// A header from a whole entry hash.
-    pub(crate) fn from_hash(hash: &HashMap<String, Vec<u8>>) -> Option<Header> {
-        let fields: Vec<_> = HEADER.iter().map(|f| hash.get(*f).cloned()).collect();
-        Header::from_fields(&fields)
+    /// The bytes of this header, for a body of chunks or not.
+    pub(crate) fn encode(&self, chunked: bool) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_LEN);
+        out.extend([VERSION, u8::from(self.stale), u8::from(chunked)]);
+        let words = [
+            self.created_ms,
+            self.expires_ms.unwrap_or(0),
+            self.epoch,
+            self.generation,
+            self.len,
+        ];
+        words.iter().for_each(|w| out.extend(w.to_be_bytes()));
+        out
     }
 
     /// Whether the entry is fresh, stale or invalid at `now_ms` under `floors`.
@@ -89,6 +116,19 @@ impl Header {
             _ => Freshness::Fresh,
         }
     }
+}
+
+/// An entry's header and body; `None` when it does not decode.
+pub(crate) fn decode(mut bytes: Vec<u8>) -> Option<(Header, Stored)> {
+    let (header, chunked) = Header::decode(&bytes)?;
+    let body = bytes.split_off(HEADER_LEN);
+    Some((
+        header,
+        match chunked {
+            true => Stored::Chunks(body),
+            false => Stored::Inline(body),
+        },
+    ))
 }
 
 /// A decimal number, or 0.
@@ -128,5 +168,32 @@ mod tests {
             ..floors
         };
         assert_eq!(header(7, false).judge(&cleared, 0), Freshness::Invalid);
+    }
+
+    #[test]
+    fn a_header_decodes_as_encoded_and_refuses_damage() {
+        for (stale, chunked) in [(false, false), (true, true)] {
+            let mut bytes = header(7, stale).encode(chunked);
+            assert_eq!(bytes.len(), HEADER_LEN);
+            bytes.extend(b"value");
+            let decoded = decode(bytes.clone()).unwrap();
+            assert_eq!(decoded.0, header(7, stale));
+            let body = b"value".to_vec();
+            let expected = if chunked {
+                Stored::Chunks(body)
+            } else {
+                Stored::Inline(body)
+            };
+            assert_eq!(decoded.1, expected);
+            let mut damaged = bytes.clone();
+            damaged[0] = 9;
+            assert!(decode(damaged).is_none());
+            assert!(decode(bytes[..HEADER_LEN - 1].to_vec()).is_none());
+        }
+        let never = Header {
+            expires_ms: None,
+            ..header(1, false)
+        };
+        assert_eq!(Header::decode(&never.encode(false)).unwrap().0, never);
     }
 }

@@ -269,15 +269,11 @@ impl RedisStore {
         let mut count = 0;
         for batch in seen.chunks(BATCH) {
             let mut pipe = redis::pipe();
+            let mut stale = Vec::new();
             for (key, freshness) in batch {
                 match (freshness, soft) {
                     (Freshness::Invalid, _) | (Freshness::Stale, true) => continue,
-                    (Freshness::Fresh, true) => {
-                        pipe.cmd("HSET")
-                            .arg(self.keys.entry(cache, key))
-                            .arg("s")
-                            .arg("1");
-                    }
+                    (Freshness::Fresh, true) => stale.push(self.keys.entry(cache, key)),
                     (_, false) => {
                         pipe.cmd("DEL").arg(self.keys.entry(cache, key));
                         for index in ["idx", "lru"] {
@@ -288,6 +284,10 @@ impl RedisStore {
                 count += 1;
             }
             self.link.pipe::<()>(&pipe)?;
+            if !stale.is_empty() {
+                let keys: Vec<&[u8]> = stale.iter().map(Vec::as_slice).collect();
+                self.link.run::<i64>(&scripts::MARK_STALE, &keys, &[])?;
+            }
         }
         Ok(count)
     }

@@ -4,7 +4,7 @@
 //! call), and value chunks have no tag, so they spread over a cluster.
 
 /// The format version every key starts with.
-const VERSION: &str = "cm1";
+const VERSION: &str = "cm2";
 
 /// The names of a namespace's keys.
 #[derive(Debug, Clone)]
@@ -23,19 +23,19 @@ impl Keys {
         &self.ns
     }
 
-    /// A store-wide key: `cm1:{ns}:what` (`state`, `epoch`, `next`, `caches`,
+    /// A store-wide key: `cm2:{ns}:what` (`state`, `epoch`, `next`, `caches`,
     /// `cascades`).
     pub(crate) fn store(&self, what: &str) -> Vec<u8> {
         format!("{VERSION}:{{{}}}:{what}", self.ns).into_bytes()
     }
 
-    /// A key of one cache: `cm1:{ns/cache}:what` (`meta`, `idx`, `lru`,
+    /// A key of one cache: `cm2:{ns/cache}:what` (`meta`, `idx`, `lru`,
     /// `stats`, `olds`, `chunks`).
     pub(crate) fn cache(&self, cache: &str, what: &str) -> Vec<u8> {
         format!("{VERSION}:{{{}/{cache}}}:{what}", self.ns).into_bytes()
     }
 
-    /// The entry of `key` in `cache`: `cm1:{ns/cache}:e:KEY`, the key's bytes as they are.
+    /// The entry of `key` in `cache`: `cm2:{ns/cache}:e:KEY`, the key's bytes as they are.
     pub(crate) fn entry(&self, cache: &str, key: &[u8]) -> Vec<u8> {
         let mut name = self.cache(cache, "e:");
         name.extend_from_slice(key);
@@ -43,7 +43,7 @@ impl Keys {
     }
 
     /// The chunk of `cache` whose content hashes to `id`:
-    /// `cm1:ns:c:CACHE:HEX`, with no hash tag.
+    /// `cm2:ns:c:CACHE:HEX`, with no hash tag.
     pub(crate) fn chunk(&self, cache: &str, id: &[u8; 32]) -> Vec<u8> {
         let hex = blake3::Hash::from(*id).to_hex();
         format!("{VERSION}:{}:c:{cache}:{hex}", self.ns).into_bytes()
@@ -73,6 +73,6 @@ mod tests {
         assert_eq!(tag(&keys.entry("c", b"any\xff{key}")), "ns/c");
         assert_eq!(tag(&keys.store("epoch")), "ns");
         assert!(!keys.chunk("c", &[7; 32]).contains(&b'{'), "chunks spread");
-        assert!(keys.store("epoch").starts_with(b"cm1:"));
+        assert!(keys.store("epoch").starts_with(b"cm2:"));
     }
 }

@@ -12,7 +12,7 @@ use crate::store::{Entries, Imported, Importer, Portable, SetOptions, SyncResult
 use super::RedisStore;
 use super::chunks::Chunks;
 use super::data::{BATCH, Seen};
-use super::entry::{Freshness, Header};
+use super::entry::{self, Freshness, Stored};
 use super::scripts;
 use super::write::{Expiry, Item, chunk_px};
 
@@ -177,13 +177,17 @@ impl RedisStore {
         for batch in keys.chunks(BATCH) {
             let mut pipe = redis::pipe();
             for key in batch {
-                pipe.cmd("HGET").arg(self.keys.entry(cache, key)).arg("k");
+                pipe.cmd("GET").arg(self.keys.entry(cache, key));
             }
-            let descriptors: Vec<Option<Vec<u8>>> = self.link.pipe(&pipe)?;
-            let ids = descriptors
-                .iter()
+            let found: Vec<Option<Vec<u8>>> = self.link.pipe(&pipe)?;
+            let ids = found
+                .into_iter()
                 .flatten()
-                .filter_map(|d| Chunks::decode(d));
+                .filter_map(entry::decode)
+                .filter_map(|(_, body)| match body {
+                    Stored::Chunks(list) => Chunks::decode(&list),
+                    Stored::Inline(_) => None,
+                });
             named.extend(ids.flat_map(|chunks| chunks.ids));
         }
         let mut freed = 0;
@@ -266,14 +270,14 @@ impl RedisStore {
         for batch in live.chunks(BATCH) {
             let mut pipe = redis::pipe();
             for seen in batch {
-                pipe.cmd("HGETALL").arg(self.keys.entry(name, &seen.key));
+                pipe.cmd("GET").arg(self.keys.entry(name, &seen.key));
             }
-            let hashes: Vec<HashMap<String, Vec<u8>>> = self.link.pipe(&pipe)?;
-            for (seen, mut hash) in batch.iter().zip(hashes) {
-                let Some(header) = Header::from_hash(&hash) else {
+            let found: Vec<Option<Vec<u8>>> = self.link.pipe(&pipe)?;
+            for (seen, bytes) in batch.iter().zip(found) {
+                let Some((header, body)) = bytes.and_then(entry::decode) else {
                     continue;
                 };
-                let Some(value) = self.value(name, &header, &mut hash)? else {
+                let Some(value) = self.value(name, &header, body)? else {
                     continue;
                 };
                 out.push(Ok(Portable {

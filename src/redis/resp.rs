@@ -30,10 +30,15 @@ impl Resp {
 
     /// An argument.
     pub(crate) fn arg(&mut self, arg: &[u8]) -> &mut Resp {
+        self.joined(&[arg])
+    }
+
+    /// One argument made of `parts` end to end.
+    pub(crate) fn joined(&mut self, parts: &[&[u8]]) -> &mut Resp {
         self.bytes.push(b'$');
-        self.decimal(arg.len() as u64);
+        self.decimal(parts.iter().map(|p| p.len() as u64).sum());
         self.bytes.extend_from_slice(b"\r\n");
-        self.bytes.extend_from_slice(arg);
+        parts.iter().for_each(|p| self.bytes.extend_from_slice(p));
         self.bytes.extend_from_slice(b"\r\n");
         self
     }

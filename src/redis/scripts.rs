@@ -12,19 +12,35 @@ fn script(body: &str) -> Script {
     Script::new(&format!("#!lua\n{body}"))
 }
 
+/// Lua reading an entry's header (see `entry.rs`): `word(h, i)` the i-th
+/// big-endian u64 after the three flag bytes (0 created, 1 expires, 2 epoch,
+/// 3 generation, 4 length), `be8(n)` one encoded.
+const WORDS: &str = r#"
+local function word(h, i)
+  local n = 0
+  for j = 4 + 8 * i, 11 + 8 * i do n = n * 256 + string.byte(h, j) end
+  return n
+end
+local function be8(n)
+  local t = {}
+  for j = 8, 1, -1 do t[j] = n % 256; n = math.floor(n / 256) end
+  return string.char(unpack(t))
+end
+"#;
+
 /// Writes entries into one cache: KEYS meta, idx, epoch key (the store's
 /// epoch on one server, the meta again on a cluster), the set of the cache's
 /// chunks (each chunked entry's are added), then one key per entry; ARGV token (or ""), default settings, epoch (or "" to read KEYS[4]),
 /// a guard on the first entry: the time now ("" no guard), the created time
 /// it must have ("" none: it must have no live entry) and its value, then
 /// 8 per entry: key, created, expires ("" never, "default" the cache's
-/// `ttl`), length, stale, field, body, px. Creates the cache when absent.
-/// Returns {written, or -1 (a floor above the token) or -2 (a floor above
-/// the epoch: a cascade not yet published) or -3 (the guard failed), floor,
-/// created, durable}.
+/// `ttl`), length, stale, kind (`v` inline, `k` chunks), body, px. Each
+/// entry is one string: its header, then its body. Creates the cache when
+/// absent. Returns {written, or -1 (a floor above the token) or -2 (a floor
+/// above the epoch: a cascade not yet published) or -3 (the guard failed),
+/// floor, created, durable}.
 pub(crate) static PUT: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
+    let body = r#"
 local meta = KEYS[1]
 local created = 0
 if redis.call('HEXISTS', meta, 'settings') == 0 then
@@ -48,31 +64,26 @@ if ARGV[1] == '' then
 end
 local gen = redis.call('HGET', meta, 'gen') or '0'
 if ARGV[4] ~= '' then
-  local c, x, p, g, s, v = unpack(redis.call('HMGET', KEYS[5], 'c', 'x', 'p', 'g', 's', 'v'))
-  local live = c and (g or '0') == gen and not s and (not x or tonumber(x) > tonumber(ARGV[4]))
-  for _, f in ipairs({'hard', 'soft'}) do
-    if live and tonumber(p or '0') < tonumber(redis.call('HGET', meta, f) or '0') then live = false end
+  local h = redis.call('GET', KEYS[5])
+  local live = h and #h >= 43 and string.byte(h, 1) == 1 and string.byte(h, 2) == 0
+  if live then
+    local x = word(h, 1)
+    live = word(h, 3) == tonumber(gen) and (x == 0 or x > tonumber(ARGV[4]))
+    for _, f in ipairs({'hard', 'soft'}) do
+      if live and word(h, 2) < tonumber(redis.call('HGET', meta, f) or '0') then live = false end
+    end
   end
   if ARGV[5] == '' then
     if live then return {-3, 0, created, 0} end
-  elseif not live or c ~= ARGV[5] or v ~= ARGV[6] then
+  elseif not live or word(h, 0) ~= tonumber(ARGV[5]) or string.byte(h, 3) ~= 0
+      or string.sub(h, 44) ~= ARGV[6] then
     return {-3, 0, created, 0}
   end
 end
 local ttl = redis.call('HGET', meta, 'ttl')
-local function bulk(head, args)
-  for i = 1, #args, 4000 do
-    local part = {unpack(head)}
-    for j = i, math.min(i + 3999, #args) do part[#part + 1] = args[j] end
-    redis.call(unpack(part))
-  end
-end
-local olds, idx, seen, n = {}, {}, {}, 0
-for i = 5, #KEYS do olds[#olds + 1] = KEYS[i] end
-bulk({'DEL'}, olds)
+local idx = {}
 for i = 5, #KEYS do
   local a = 7 + (i - 5) * 8
-  local e = KEYS[i]
   local x, px = ARGV[a+2], ARGV[a+7]
   if x == 'default' then
     x, px = '', ''
@@ -81,26 +92,32 @@ for i = 5, #KEYS do
       px = string.format('%.0f', tonumber(ttl) + 3600000)
     end
   end
-  if seen[e] then redis.call('DEL', e) end
-  seen[e] = true
-  redis.call('HSET', e, 'c', ARGV[a+1], 'p', epoch, 'g', gen, 'n', ARGV[a+3], ARGV[a+5], ARGV[a+6])
-  if x ~= '' then redis.call('HSET', e, 'x', x) end
-  if ARGV[a+4] ~= '' then redis.call('HSET', e, 's', '1') end
-  if px ~= '' then redis.call('PEXPIRE', e, px) end
-  if ARGV[a+5] == 'k' then
+  local stale, kind = 0, 0
+  if ARGV[a+4] ~= '' then stale = 1 end
+  if ARGV[a+5] == 'k' then kind = 1 end
+  local h = string.char(1, stale, kind) .. be8(tonumber(ARGV[a+1])) .. be8(tonumber(x) or 0)
+    .. be8(tonumber(epoch)) .. be8(tonumber(gen)) .. be8(tonumber(ARGV[a+3]))
+  if px ~= '' then
+    redis.call('SET', KEYS[i], h .. ARGV[a+6], 'PX', px)
+  else
+    redis.call('SET', KEYS[i], h .. ARGV[a+6])
+  end
+  if kind == 1 then
     for j = 33, #ARGV[a+6], 32 do
       redis.call('SADD', KEYS[4], string.sub(ARGV[a+6], j, j + 31))
     end
   end
-  idx[n + 1], idx[n + 2] = '0', ARGV[a]
-  n = n + 2
+  idx[#idx + 1] = '0'
+  idx[#idx + 1] = ARGV[a]
 end
-bulk({'ZADD', KEYS[2]}, idx)
+for i = 1, #idx, 4000 do
+  redis.call('ZADD', KEYS[2], unpack(idx, i, math.min(i + 3999, #idx)))
+end
 local durable = 0
 if redis.call('HGET', meta, 'durable') == '1' then durable = 1 end
 return {#KEYS - 4, 0, created, durable}
-"#,
-    )
+"#;
+    script(&[WORDS, body].concat())
 });
 
 /// Stores a chunk, keeping the longer of its expiry and the one asked for
@@ -246,23 +263,25 @@ return gen
 /// Deletes entries still as they were seen: KEYS idx, lru, then entries;
 /// ARGV[1] a generation, then the key, created and epoch per entry ("" created:
 /// only if its generation is below ARGV[1]). A key whose entry is gone
-/// leaves the indexes. Returns how many entries went.
+/// leaves the indexes; one whose header does not decode stays (`repair`'s).
+/// Returns how many entries went.
 pub(crate) static DELETE_SEEN: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r#"
+    let body = r#"
 local n = 0
 for i = 3, #KEYS do
   local a = 2 + (i - 3) * 3
   local e = KEYS[i]
-  local c, p, g = unpack(redis.call('HMGET', e, 'c', 'p', 'g'))
+  local h = redis.call('GETRANGE', e, 0, 42)
   local same
-  if c == false then
+  if h == '' then
     redis.call('ZREM', KEYS[1], ARGV[a])
     redis.call('ZREM', KEYS[2], ARGV[a])
+  elseif #h < 43 or string.byte(h, 1) ~= 1 then
+    same = false
   elseif ARGV[a + 1] == '' then
-    same = tonumber(g) < tonumber(ARGV[1])
+    same = word(h, 3) < tonumber(ARGV[1])
   else
-    same = c == ARGV[a + 1] and p == ARGV[a + 2]
+    same = word(h, 0) == tonumber(ARGV[a + 1]) and word(h, 2) == tonumber(ARGV[a + 2])
   end
   if same then
     n = n + redis.call('DEL', e)
@@ -271,24 +290,23 @@ for i = 3, #KEYS do
   end
 end
 return n
-"#,
-    )
+"#;
+    script(&[WORDS, body].concat())
 });
 
 /// Drops the damaged entries `repair` found, each only if it is still as
 /// seen (a writer may have replaced it since): KEYS idx, lru, then one key
-/// per entry; ARGV 3 per entry: key, `hash` and its fields c, p, g as seen
-/// joined by ':' (absent ones empty), or `other` and "" (a key holding
-/// another type of value). Returns how many were dropped.
+/// per entry; ARGV 3 per entry: key, `entry` and its first 43 bytes (its
+/// header) as seen, or `other` and "" (a key holding another type of
+/// value). Returns how many were dropped.
 pub(crate) static DROP_SEEN: LazyLock<Script> = LazyLock::new(|| {
     script(
         r#"
-local function as_seen(e, kind, fields)
+local function as_seen(e, kind, header)
   local t = redis.call('TYPE', e)['ok']
-  if kind ~= 'hash' then return t ~= 'hash' and t ~= 'none' end
-  if t ~= 'hash' then return false end
-  local c, p, g = unpack(redis.call('HMGET', e, 'c', 'p', 'g'))
-  return (c or '') .. ':' .. (p or '') .. ':' .. (g or '') == fields
+  if kind ~= 'entry' then return t ~= 'string' and t ~= 'none' end
+  if t ~= 'string' then return false end
+  return redis.call('GETRANGE', e, 0, 42) == header
 end
 local n = 0
 for i = 3, #KEYS do
@@ -296,6 +314,23 @@ for i = 3, #KEYS do
   if as_seen(KEYS[i], ARGV[a + 1], ARGV[a + 2]) then
     n = n + redis.call('DEL', KEYS[i])
     for j = 1, 2 do redis.call('ZREM', KEYS[j], ARGV[a]) end
+  end
+end
+return n
+"#,
+    )
+});
+
+/// Marks entries stale (the stale byte of their header; their expiry
+/// kept), those still there: KEYS entries. Returns how many were marked.
+pub(crate) static MARK_STALE: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r#"
+local n = 0
+for _, e in ipairs(KEYS) do
+  if redis.call('EXISTS', e) == 1 then
+    redis.call('SETRANGE', e, 1, '\1')
+    n = n + 1
   end
 end
 return n

@@ -17,12 +17,9 @@ use crate::store::{CacheCheck, CacheSettings};
 use super::RedisStore;
 use super::chunks::Chunks;
 use super::data::BATCH;
-use super::entry::{Floors, Freshness, Header};
+use super::entry::{Floors, Freshness, HEADER_LEN, Header};
 use super::scripts;
 use super::write::settings_json;
-
-/// The fields verify reads of an entry: its header, then its chunk list.
-const FIELDS: [&str; 7] = ["c", "x", "p", "g", "n", "s", "k"];
 
 /// Names asked of the server per step of a scan.
 const SCAN_COUNT: &str = "1000";
@@ -34,7 +31,7 @@ struct Leased {
 }
 
 /// A damaged entry: its key, what is wrong with it, and how it was seen
-/// (see [`seen`]; `None`: its key holds another type of value).
+/// (its header's bytes as read; `None`: its key holds another type of value).
 type Damage = (Vec<u8>, String, Option<Vec<u8>>);
 
 /// What a survey of one cache found.
@@ -164,7 +161,7 @@ impl RedisStore {
         for (key, _, seen) in batch {
             call.key(self.keys.entry(cache, key)).arg(key);
             match seen {
-                Some(fields) => call.arg("hash").arg(fields),
+                Some(head) => call.arg("entry").arg(head),
                 None => call.arg("other").arg(""),
             };
         }
@@ -231,8 +228,8 @@ impl RedisStore {
         let mut pipe = redis::pipe();
         for key in batch {
             let entry = self.keys.entry(cache, key);
-            pipe.cmd("HMGET").arg(&entry).arg(&FIELDS[..]);
-            pipe.cmd("HSTRLEN").arg(&entry).arg("v");
+            pipe.cmd("GETRANGE").arg(&entry).arg(0).arg(HEADER_LEN - 1);
+            pipe.cmd("STRLEN").arg(&entry);
         }
         let replies = self.link.pipe_each(&pipe)?;
         for (key, pair) in batch.iter().zip(replies.chunks(2)) {
@@ -242,18 +239,16 @@ impl RedisStore {
                 survey.damaged.push((key.clone(), problem?, None));
                 continue;
             }
-            let fields: Vec<Option<Vec<u8>>> =
+            let head: Vec<u8> =
                 redis::from_redis_value(pair[0].clone()).map_err(|e| self.damaged(e))?;
-            let inline: u64 =
+            let whole: u64 =
                 redis::from_redis_value(pair[1].clone()).map_err(|e| self.damaged(e))?;
-            if fields.iter().all(Option::is_none) {
+            if whole == 0 {
                 continue; // indexed, but expired (gc drops it from the index)
             }
             survey.entries.insert(key.clone());
-            if let Err(problem) = self.check_entry(cache, &fields, inline, floors)? {
-                survey
-                    .damaged
-                    .push((key.clone(), problem, Some(seen(&fields))));
+            if let Err(problem) = self.check_entry(cache, key, &head, whole, floors)? {
+                survey.damaged.push((key.clone(), problem, Some(head)));
                 continue;
             }
             if !indexed.contains(key) {
@@ -263,32 +258,47 @@ impl RedisStore {
         Ok(())
     }
 
-    /// Checks one entry: its header decodes, and (unless it is invalid
-    /// anyway) its value is whole; what is wrong, if anything.
+    /// Checks one entry of `whole` bytes starting with `head`: its header
+    /// decodes, and (unless it is invalid anyway) its value is whole; what
+    /// is wrong, if anything.
     fn check_entry(
         &self,
         cache: &str,
-        fields: &[Option<Vec<u8>>],
-        inline: u64,
+        key: &[u8],
+        head: &[u8],
+        whole: u64,
         floors: &Floors,
     ) -> Result<std::result::Result<(), String>> {
-        let header = match strict_header(fields) {
-            Ok(header) => header,
-            Err(problem) => return Ok(Err(problem)),
+        let Some((header, chunked)) = Header::decode(head) else {
+            return Ok(Err(format!(
+                "its header does not decode ({} bytes, {})",
+                head.len(),
+                match head.first() {
+                    Some(&v) if head.len() == HEADER_LEN => format!("version byte {v}"),
+                    _ => format!("a header is {HEADER_LEN}"),
+                }
+            )));
         };
         if header.judge(floors, self.now()) == Freshness::Invalid {
             return Ok(Ok(()));
         }
-        let problem = match &fields[6] {
-            None if inline != header.len => Some(format!(
+        let inline = whole.saturating_sub(HEADER_LEN as u64);
+        let problem = match chunked {
+            false if inline != header.len => Some(format!(
                 "its value is {inline} bytes, its header says {}",
                 header.len
             )),
-            None => None,
-            Some(list) => match Chunks::decode(list) {
-                None => Some("its list of chunks does not decode".to_string()),
-                Some(chunks) => self.check_chunks(cache, &chunks, header.len)?,
-            },
+            false => None,
+            true => {
+                let bytes: Option<Vec<u8>> = self
+                    .link
+                    .query(redis::cmd("GET").arg(self.keys.entry(cache, key)))?;
+                let list = bytes.as_deref().and_then(|b| b.get(HEADER_LEN..));
+                match list.and_then(Chunks::decode) {
+                    None => Some("its list of chunks does not decode".to_string()),
+                    Some(chunks) => self.check_chunks(cache, &chunks, header.len)?,
+                }
+            }
         };
         Ok(problem.map_or(Ok(()), Err))
     }
@@ -359,23 +369,6 @@ impl RedisStore {
     }
 }
 
-/// A header whose every field decodes, or what is wrong with it.
-fn strict_header(fields: &[Option<Vec<u8>>]) -> std::result::Result<Header, String> {
-    let number = |i: usize, required: bool| -> std::result::Result<Option<u64>, String> {
-        let text = fields[i].as_deref().map(std::str::from_utf8);
-        match text {
-            None if required => Err(format!("its header lacks field '{}'", FIELDS[i])),
-            None => Ok(None),
-            Some(Ok(t)) if t.parse::<u64>().is_ok() => Ok(t.parse().ok()),
-            Some(_) => Err(format!("its header field '{}' does not decode", FIELDS[i])),
-        }
-    };
-    for (i, required) in [(0, true), (1, false), (2, true), (3, true), (4, true)] {
-        number(i, required)?;
-    }
-    Header::from_fields(&fields[..6]).ok_or_else(|| "its header does not decode".to_string())
-}
-
 /// What is wrong with an entry whose key holds another type of value, or
 /// the error of another failed read.
 fn server_error(reply: &Reply, display: &str) -> Option<Result<String>> {
@@ -389,14 +382,6 @@ fn server_error(reply: &Reply, display: &str) -> Option<Result<String>> {
         ))),
         _ => None,
     }
-}
-
-/// An entry hash as `repair` compares it before dropping it: its fields
-/// `c`, `p` and `g` joined by ':' (absent ones empty), as `DROP_SEEN` joins them.
-fn seen(fields: &[Option<Vec<u8>>]) -> Vec<u8> {
-    [0, 2, 3]
-        .map(|i| fields[i].clone().unwrap_or_default())
-        .join(&b':')
 }
 
 /// A key as a problem names it.

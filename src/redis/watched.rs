@@ -6,8 +6,6 @@
 //! Each EXEC is followed by the WATCH and the read of the next transaction,
 //! kept on the connection, so a batch of many pays one round trip for each.
 
-use std::collections::HashSet;
-
 use redis::{ConnectionLike, RedisResult, Value};
 
 use crate::error::Result;
@@ -15,7 +13,7 @@ use crate::name::CacheName;
 use crate::store::{CacheSettings, SetOptions};
 
 use super::RedisStore;
-use super::entry::number;
+use super::entry::{Header, number};
 use super::link::Memo;
 use super::resp::Resp;
 use super::write::{Answer, Body, Expiry, GRACE_MS, Item, settings_json};
@@ -117,38 +115,30 @@ impl RedisStore {
             pipe.command(4).arg(b"HSET").arg(meta);
             pipe.arg(b"settings").arg(defaults.as_bytes());
         }
-        if !entries.is_empty() {
-            pipe.command(1 + entries.len()).arg(b"DEL");
-            entries.iter().for_each(|entry| {
-                pipe.arg(entry);
-            });
-        }
-        let mut seen = HashSet::with_capacity(items.len());
+        let generation = number(Some(&found.generation));
         for (item, entry) in items.iter().zip(&entries) {
-            if !seen.insert(entry.as_slice()) {
-                pipe.command(2).arg(b"DEL").arg(entry);
-            }
-            let (expires, px) = found.expiry(item);
-            let fields = 5 + usize::from(expires.is_some()) + usize::from(item.stale);
-            pipe.command(2 + 2 * fields).arg(b"HSET").arg(entry);
-            pipe.arg(b"c")
-                .number(item.created_ms)
-                .arg(b"p")
-                .number(epoch);
-            pipe.arg(b"g").arg(found.generation.as_bytes());
-            pipe.arg(b"n").number(item.len);
-            match &item.body {
-                Body::Inline(bytes) => pipe.arg(b"v").arg(bytes),
-                Body::Chunked(chunks) => pipe.arg(b"k").arg(&chunks.encode()),
+            let (expires_ms, px) = found.expiry(item);
+            let header = Header {
+                created_ms: item.created_ms,
+                expires_ms,
+                epoch,
+                generation,
+                len: item.len,
+                stale: item.stale,
             };
-            if let Some(at) = expires {
-                pipe.arg(b"x").number(at);
-            }
-            if item.stale {
-                pipe.arg(b"s").arg(b"1");
-            }
+            let encoded;
+            let (chunked, body) = match &item.body {
+                Body::Inline(bytes) => (false, bytes.as_slice()),
+                Body::Chunked(chunks) => {
+                    encoded = chunks.encode();
+                    (true, encoded.as_slice())
+                }
+            };
+            pipe.command(3 + 2 * usize::from(px.is_some()));
+            pipe.arg(b"SET").arg(entry);
+            pipe.joined(&[&header.encode(chunked), body]);
             if let Some(px) = px {
-                pipe.command(3).arg(b"PEXPIRE").arg(entry).number(px);
+                pipe.arg(b"PX").number(px);
             }
         }
         let ids: Vec<&[u8; 32]> = items
