@@ -465,6 +465,16 @@ impl Appender {
     /// the write is cut short, none. On failure (a full disk, say) the journal
     /// is cut back to where it was.
     pub fn append(&mut self, ops: &[Op], durable: bool) -> Result<()> {
+        self.append_unnoted(ops, durable)?;
+        self.remember();
+        Ok(())
+    }
+
+    /// [`Appender::append`] without noting the journal as checked (an
+    /// `fstat`), for a writer that keeps it open and knows from the write
+    /// lock's generation word that it is as it left it. The next opener in
+    /// this process then checks the whole journal again.
+    pub fn append_unnoted(&mut self, ops: &[Op], durable: bool) -> Result<()> {
         let mut buf = Vec::with_capacity(ops.iter().map(Op::size_hint).sum());
         for (i, op) in ops.iter().enumerate() {
             frame::push_salted_with(self.header.salt, &mut buf, |body| {
@@ -489,7 +499,6 @@ impl Appender {
                 self.sets.add(entry.size());
             }
         }
-        self.remember();
         Ok(())
     }
 

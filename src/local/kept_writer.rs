@@ -3,9 +3,10 @@
 //! append. The lock's generation word says whether anyone else changed HEAD
 //! or the journal since this writer last let go: if not, what it knows of
 //! them (the journal's length, next sequence number, totals) is still exact,
-//! and a write costs a lock, one `write` and an unlock.
+//! and a write costs a lock, one `write` and an unlock. Asking whether a sync
+//! runs (when one is due) tries the cache's `sync.lock`, kept open too.
 
-use std::fs::{self, File};
+use std::fs::{self, File, TryLockError};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
@@ -27,6 +28,9 @@ pub struct KeptWriter {
     files: Option<Files>,
     /// The word as this writer left it: while it reads so, `files` is exact.
     left: u64,
+    /// The cache's sync lock, once asked (lock files are never unlinked but
+    /// with their cache, whose drop the next append sees).
+    sync: Option<File>,
 }
 
 /// HEAD and the active journal, as read under the lock.
@@ -49,7 +53,28 @@ impl KeptWriter {
             word: None,
             files: None,
             left: 0,
+            sync: None,
         })
+    }
+
+    /// Whether no sync of the cache runs now: its lock is tried and let go
+    /// at once, as [`crate::local::merge::sync`] holds it while it runs.
+    pub fn sync_idle(&mut self, dir: &CacheDir) -> Result<bool> {
+        let path = dir.sync_lock_path();
+        if self.sync.is_none() {
+            self.sync = Some(fsutil::open_rw(&path, true)?.0);
+        }
+        let Some(sync) = &self.sync else {
+            return Ok(false);
+        };
+        match sync.try_lock() {
+            Ok(()) => {
+                let _ = sync.unlock();
+                Ok(true)
+            }
+            Err(TryLockError::WouldBlock) => Ok(false),
+            Err(TryLockError::Error(e)) => Err(e).at(&path),
+        }
     }
 
     /// Appends `ops` as one write under the lock, held for this only. `None`
@@ -94,7 +119,7 @@ impl KeptWriter {
         }
         let files = self.files.as_mut()?;
         let odd = word.begin();
-        let appended = files.appender.append(ops, durable);
+        let appended = files.appender.append_unnoted(ops, durable);
         self.left = word.end(odd);
         if let Err(e) = appended {
             // What the journal holds now is for the next write to read again.

@@ -350,6 +350,11 @@ impl Lasting {
         writer.append(&self.cache.dir, ops, durable, row_current)
     }
 
+    /// The row and the kept writer apart, to report on a write it made.
+    pub fn row_and_writer(&mut self) -> (&Cache, Option<&mut KeptWriter>) {
+        (&self.cache, self.writer.as_mut())
+    }
+
     /// The entry for `key`, with its blob opened when `wanted` says its value is.
     pub fn lookup(&self, key: &[u8], wanted: impl Fn(&Entry) -> bool) -> Result<Lookup> {
         let entry = match (self.overlay.changes.get(key), &self.snapshot) {
@@ -416,6 +421,77 @@ mod tests {
     fn kept(store: &LocalStore, cache: &CacheName) -> bool {
         let caches = store.views.caches.lock().unwrap();
         matches!(caches.get(cache.as_str()), Some(Kept::Ready(_)))
+    }
+
+    /// The sync lock of the cache, with the view written through its writer.
+    fn kept_sync_lock(store: &LocalStore, cache: &CacheName) -> PathBuf {
+        let caches = store.views.caches.lock().unwrap();
+        let Some(Kept::Ready(view)) = caches.get(cache.as_str()) else {
+            panic!("a kept view");
+        };
+        assert!(
+            view.writer.is_some(),
+            "the write went through the kept writer"
+        );
+        view.cache.dir.sync_lock_path()
+    }
+
+    /// A write through the kept writer that finds a sync due asks for one
+    /// while none runs, and not while one does.
+    #[test]
+    fn a_kept_write_asks_for_a_due_sync_unless_one_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path()).with_deferred_sync();
+        let cache = CacheName::new("c").unwrap();
+        let options = SetOptions::default();
+        let set = || {
+            let value = NewValue::Bytes(b"v");
+            store.set(&cache, b"k", value, &options).unwrap().sync_due
+        };
+        assert!(!set());
+        assert!(!set(), "kept, not yet due");
+        let mut due = (0..crate::local::cache::COMPACT_RECORDS)
+            .map(|i| (i.to_string().into_bytes(), b"v".to_vec()));
+        store.set_many(&cache, &mut due, &options).unwrap();
+        assert!(set(), "due, and no sync runs");
+        let sync_lock = kept_sync_lock(&store, &cache);
+        let running = fsutil::LockGuard::acquire(&sync_lock).unwrap();
+        assert!(!set(), "a sync runs");
+        assert!(!set());
+        drop(running);
+        assert!(set(), "due again once it stopped");
+        assert!(set(), "asked after every write while due");
+        kept_sync_lock(&store, &cache);
+    }
+
+    /// Kept writes leave the journal unnoted as checked: the process's next
+    /// ordinary write checks it whole, so damage made in place since (the
+    /// length unchanged) is refused, never appended after.
+    #[test]
+    fn an_ordinary_write_after_kept_ones_checks_the_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path()).with_deferred_sync();
+        let cache = CacheName::new("c").unwrap();
+        let options = SetOptions::default();
+        for key in [b"a", b"b", b"c"] {
+            let value = NewValue::Bytes(b"v");
+            store.set(&cache, key, value, &options).unwrap();
+        }
+        kept_sync_lock(&store, &cache);
+        let journal = {
+            let caches = store.views.caches.lock().unwrap();
+            let Some(Kept::Ready(view)) = caches.get(cache.as_str()) else {
+                panic!("a kept view");
+            };
+            let head = view.cache.dir.read_head().unwrap().unwrap();
+            view.cache.dir.journal_path(head.last_journal)
+        };
+        let mut bytes = std::fs::read(&journal).unwrap();
+        bytes[HEADER_LEN + 12] ^= 0xff;
+        std::fs::write(&journal, &bytes).unwrap();
+        let mut more = std::iter::once((b"d".to_vec(), b"v".to_vec()));
+        let refused = store.set_many(&cache, &mut more, &options);
+        assert!(refused.is_err(), "appended after damage: {refused:?}");
     }
 
     /// Another handle (as another process would) writes, clears, syncs and

@@ -18,6 +18,7 @@ use crate::local::bindings;
 use crate::local::cache::{CacheDir, Lookup, Writer, Written};
 use crate::local::fsutil::LockGuard;
 use crate::local::journal::Torn;
+use crate::local::kept_writer::KeptWriter;
 use crate::local::lock;
 use crate::local::manifest::Freshness::{self, Invalid};
 use crate::local::merge::{self, MergeRules};
@@ -45,13 +46,19 @@ impl LocalStore {
     pub(super) fn settle(&self, cache: &Cache, writer: Writer<'_>) -> WriteReport {
         writer
             .finish()
-            .and_then(|written| self.after_write(cache, written))
+            .and_then(|written| self.after_write(cache, written, None))
             .unwrap_or_else(stored_but)
     }
 
-    /// [`LocalStore::settle`] of a write that finished through a kept writer.
-    fn report(&self, cache: &Cache, written: Written) -> WriteReport {
-        self.after_write(cache, written).unwrap_or_else(stored_but)
+    /// [`LocalStore::settle`] of a write that finished through `kept`.
+    fn report(
+        &self,
+        cache: &Cache,
+        written: Written,
+        kept: Option<&mut KeptWriter>,
+    ) -> WriteReport {
+        self.after_write(cache, written, kept)
+            .unwrap_or_else(stored_but)
     }
 
     /// [`Store::get`], with `check` run first on a cache whose settings ask
@@ -129,7 +136,13 @@ impl LocalStore {
 
     /// Turns a finished write into a report. A sync is due when the journal is
     /// long or an autosync rule fires; it runs inline or is left to the caller.
-    fn after_write(&self, cache: &Cache, written: Written) -> Result<WriteReport> {
+    /// A write through a kept writer asks it whether a sync runs.
+    fn after_write(
+        &self,
+        cache: &Cache,
+        written: Written,
+        kept: Option<&mut KeptWriter>,
+    ) -> Result<WriteReport> {
         let now = self.clock.now_ms();
         let mut notices: Vec<String> = written
             .cut
@@ -157,7 +170,10 @@ impl LocalStore {
             });
         }
         // Ask for a sync only when none is running; the next write after it asks again.
-        let idle = LockGuard::try_acquire(&cache.dir.sync_lock_path())?.is_some();
+        let idle = match kept {
+            Some(writer) => writer.sync_idle(&cache.dir)?,
+            None => LockGuard::try_acquire(&cache.dir.sync_lock_path())?.is_some(),
+        };
         Ok(WriteReport {
             sync_due: idle,
             notices,
@@ -259,7 +275,8 @@ impl LocalStore {
             let durable = options.durable || view.cache.settings.durable;
             let ops = make(&view.cache);
             let written = view.append(&ops, durable)?;
-            Some(written.map(|written| self.report(&view.cache, written)))
+            let (cache, writer) = view.row_and_writer();
+            Some(written.map(|written| self.report(cache, written, writer)))
         })
     }
 
