@@ -16,7 +16,7 @@ const WRONG_TYPE: &str =
 /// The store's error for the client's `e`, at the store named `display`.
 pub(crate) fn explain(display: &str, e: &RedisError) -> Error {
     let store = display.to_string();
-    if let Some((message, hint)) = refused(e) {
+    if let Some((message, hint)) = refused(e, display.starts_with("rediss://")) {
         return unavailable(display, &message, hint);
     }
     if has_code(e, "WRONGTYPE") {
@@ -100,8 +100,10 @@ fn one_line(text: &str) -> String {
 }
 
 /// A failure that makes the store unusable, and what to do about it:
-/// the server is down or too slow, or it refuses this client.
-fn refused(e: &RedisError) -> Option<(String, &'static str)> {
+/// the server is down or too slow, or it refuses this client. Only a URL
+/// asking for TLS (`tls`) has a failure read as a TLS mismatch: a host named
+/// `redis-tls-0` that is down is down.
+fn refused(e: &RedisError, tls: bool) -> Option<(String, &'static str)> {
     let text = e.to_string();
     let said = |part: &str| text.contains(part);
     Some(match () {
@@ -121,7 +123,7 @@ fn refused(e: &RedisError) -> Option<(String, &'static str)> {
             "the URL says cluster=1, but the server is not a node of a Redis Cluster".into(),
             "remove cluster=1 from the URL",
         ),
-        _ if tls_mismatch(e) => (
+        _ if tls && tls_mismatch(e) => (
             format!("the TLS handshake failed ({})", one_line(&text)),
             TLS_HINT,
         ),

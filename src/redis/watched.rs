@@ -211,7 +211,7 @@ impl Found {
             (Expiry::Default | Expiry::Never, _) => (None, None),
             (Expiry::At(at), _) => (
                 Some(at),
-                Some(at.saturating_sub(item.created_ms) + GRACE_MS),
+                Some(at.saturating_sub(item.created_ms).saturating_add(GRACE_MS)),
             ),
         }
     }

@@ -324,7 +324,7 @@ impl RedisStore {
                 Expiry::Never => (String::new(), String::new()),
                 Expiry::At(at) => (
                     at.to_string(),
-                    (at.saturating_sub(now) + GRACE_MS).to_string(),
+                    at.saturating_sub(now).saturating_add(GRACE_MS).to_string(),
                 ),
             };
             let (field, body) = match &item.body {
@@ -395,7 +395,7 @@ pub(crate) fn expiry(ttl: Ttl, now: u64) -> Expiry {
 /// says: longer than the entry (never, when its expiry is not known yet).
 pub(crate) fn chunk_px(expires: Expiry, now: u64) -> Option<u64> {
     match expires {
-        Expiry::At(at) => Some(at.saturating_sub(now) + 2 * GRACE_MS),
+        Expiry::At(at) => Some(at.saturating_sub(now).saturating_add(2 * GRACE_MS)),
         Expiry::Default | Expiry::Never => None,
     }
 }
