@@ -68,6 +68,14 @@ pub const TOUR: &[Step] = &[
     (&["get", "copy", "a"], None),
     (&["undepend", "config", "parsed"], None),
     (&["drop", "config"], None),
+    (
+        &["set", "users", "forever", "x", "--ttl", "500000000y"],
+        None,
+    ),
+    (&["get", "users", "forever"], None),
+    (&["create", "ages", "--ttl", "500000000y"], None),
+    (&["set", "ages", "k", "v"], None),
+    (&["get", "ages", "k"], None),
 ];
 
 /// What one step did: its status and both streams.

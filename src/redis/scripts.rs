@@ -89,7 +89,7 @@ for i = 5, #KEYS do
     x, px = '', ''
     if ttl then
       x = string.format('%.0f', tonumber(ARGV[a+1]) + tonumber(ttl))
-      px = string.format('%.0f', tonumber(ttl) + 3600000)
+      px = string.format('%.0f', math.min(tonumber(ttl) + 3600000, 70368744177664))
     end
   end
   local stale, kind = 0, 0

@@ -16,7 +16,7 @@ use super::RedisStore;
 use super::entry::{Header, number};
 use super::link::Memo;
 use super::resp::Resp;
-use super::write::{Answer, Body, Expiry, GRACE_MS, Item, settings_json};
+use super::write::{Answer, Body, Expiry, GRACE_MS, Item, MAX_PX, settings_json};
 
 /// How many times a transaction aborted by a concurrent change is tried
 /// again before the write script (atomic, never aborted) takes over.
@@ -206,12 +206,16 @@ impl Found {
         match (item.expires, self.ttl) {
             (Expiry::Default, Some(ttl)) => (
                 Some(item.created_ms.saturating_add(ttl)),
-                Some(ttl.saturating_add(GRACE_MS)),
+                Some(ttl.saturating_add(GRACE_MS).min(MAX_PX)),
             ),
             (Expiry::Default | Expiry::Never, _) => (None, None),
             (Expiry::At(at), _) => (
                 Some(at),
-                Some(at.saturating_sub(item.created_ms).saturating_add(GRACE_MS)),
+                Some(
+                    at.saturating_sub(item.created_ms)
+                        .saturating_add(GRACE_MS)
+                        .min(MAX_PX),
+                ),
             ),
         }
     }

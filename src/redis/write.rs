@@ -18,6 +18,11 @@ use super::scripts;
 /// twice that, its chunks), so that a clock a little behind still finds it.
 pub(crate) const GRACE_MS: u64 = 3_600_000;
 
+/// The longest expiry the server is given (2^46 ms, about 2,230 years):
+/// Redis refuses a `PX` whose deadline overflows, and the entry's header
+/// keeps the real expiry (the write script uses the same number).
+pub(crate) const MAX_PX: u64 = 1 << 46;
+
 /// The most write script calls of one `set_many` sent in one pipeline.
 const PIPELINED: usize = 16;
 
@@ -324,7 +329,10 @@ impl RedisStore {
                 Expiry::Never => (String::new(), String::new()),
                 Expiry::At(at) => (
                     at.to_string(),
-                    at.saturating_sub(now).saturating_add(GRACE_MS).to_string(),
+                    at.saturating_sub(now)
+                        .saturating_add(GRACE_MS)
+                        .min(MAX_PX)
+                        .to_string(),
                 ),
             };
             let (field, body) = match &item.body {
@@ -395,7 +403,11 @@ pub(crate) fn expiry(ttl: Ttl, now: u64) -> Expiry {
 /// says: longer than the entry (never, when its expiry is not known yet).
 pub(crate) fn chunk_px(expires: Expiry, now: u64) -> Option<u64> {
     match expires {
-        Expiry::At(at) => Some(at.saturating_sub(now).saturating_add(2 * GRACE_MS)),
+        Expiry::At(at) => Some(
+            at.saturating_sub(now)
+                .saturating_add(2 * GRACE_MS)
+                .min(MAX_PX),
+        ),
         Expiry::Default | Expiry::Never => None,
     }
 }
