@@ -45,28 +45,12 @@ impl Resp {
 
     /// A number as a decimal argument.
     pub(crate) fn number(&mut self, n: u64) -> &mut Resp {
-        let mut digits = [0u8; 20];
-        let text = decimal(n, &mut digits);
-        self.arg(text)
+        self.arg(itoa::Buffer::new().format(n).as_bytes())
     }
 
     fn decimal(&mut self, n: u64) {
-        let mut digits = [0u8; 20];
-        let text = decimal(n, &mut digits);
-        self.bytes.extend_from_slice(text);
-    }
-}
-
-/// `n` in decimal, written at the end of `digits`.
-fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &digits[at..];
-        }
+        let mut digits = itoa::Buffer::new();
+        self.bytes.extend_from_slice(digits.format(n).as_bytes());
     }
 }
 

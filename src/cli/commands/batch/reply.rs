@@ -18,18 +18,8 @@ pub fn stored(line: u64, reply: &mut Vec<u8>) {
 }
 
 /// Appends `n` in decimal.
-fn push_number(mut n: u64, out: &mut Vec<u8>) {
-    let mut digits = [0; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+fn push_number(n: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Runs a plain get, as the `get` command would, and puts its answer in
